@@ -1,0 +1,71 @@
+// One error class for everything that goes wrong on a host, with one shape: the verb, the object, the
+// namespace and the host it was done on, what the command said, and what a person can do about it.
+// The original error (execa's, with the full command result) stays as `cause`.
+
+export type FailureKind =
+  | "not-found" // the link or namespace does not exist: success for delete, "gone" for read
+  | "exists" // the name is taken
+  | "permission" // no CAP_NET_ADMIN
+  | "unsupported-kind" // the kernel lacks the link type (module not loaded)
+  | "busy" // the parent cannot take this child (bridge/bond port, passthru taken)
+  | "invalid" // the kernel refused a value
+  | "unreachable" // the host could not be reached
+  | "failed"; // anything else
+
+export interface ErrorContext {
+  /** What we were doing: create, read, update, delete. */
+  verb: string;
+  /** What we were doing it to, e.g. `MacvlanLink "mac1"`. */
+  object: string;
+  /** The namespace it lives in; undefined is the host's own. */
+  netns?: string;
+  /** The host, as named in the connection. */
+  host: string;
+}
+
+export class Iproute2Error extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    readonly context: ErrorContext,
+    /** What failed and what the command said. */
+    readonly detail: string,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    const where = `${context.netns !== undefined ? ` in netns "${context.netns}"` : ""} on ${context.host}`;
+    super(`${context.verb} ${context.object}${where}: ${detail}${hint ? `. ${hint}` : ""}`, options);
+    this.name = "Iproute2Error";
+  }
+}
+
+// iproute2 has no error codes in its output, only the kernel's strerror text (with LC_ALL=C, which the
+// runners set) or its own messages; this table is the one place that reads them.
+const kindsByMessage: [RegExp, FailureKind][] = [
+  [/Unknown device type/i, "unsupported-kind"],
+  [/Operation not permitted|Permission denied|a password is required|a terminal is required/i, "permission"],
+  [/File exists/i, "exists"],
+  [/Device or resource busy/i, "busy"],
+  [
+    /does not exist|Cannot find device|No such device|Cannot open network namespace|No such file or directory|Cannot remove namespace file/i,
+    "not-found",
+  ],
+  [/Invalid argument|Numerical result out of range|Value too large|Address already in use/i, "invalid"],
+];
+
+export function classify(stderr: string): FailureKind {
+  return kindsByMessage.find(([pattern]) => pattern.test(stderr))?.[1] ?? "failed";
+}
+
+/** What a person can do, for the failures that have a usual cause. */
+export function hintFor(kind: FailureKind, linkKind?: string): string | undefined {
+  switch (kind) {
+    case "unsupported-kind":
+      return `The kernel lacks ${linkKind ?? "this link kind"}: load it with "modprobe ${linkKind ?? "<kind>"}"`;
+    case "permission":
+      return "Managing links needs CAP_NET_ADMIN: run as root, or set connection.sudo: true (with passwordless sudo for ip)";
+    case "busy":
+      return "The parent cannot take this link: it may be a bridge or bond port, or already have a passthru child";
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,33 @@
+// The one interface every host operation goes through. Commands stay argv arrays until a runner
+// executes them; only the SSH runner (later) turns them into a string.
+
+export interface Command {
+  argv: string[];
+  /** Fed to the command's standard input (an `ip -batch -` script). */
+  stdin?: string;
+}
+
+export interface CommandResult {
+  command: Command;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Runner {
+  /** The host as people name it, for messages. */
+  readonly host: string;
+  /**
+   * Runs `commands` in order and stops after the first that exits non-zero, whose result is the last
+   * one returned. All of them make one round trip to the host.
+   */
+  run(commands: Command[]): Promise<CommandResult[]>;
+}
+
+/** The environment children get: nothing of ours (Pulumi's passphrase and secrets stay out). */
+export function childEnvironment(): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    LC_ALL: "C", // iproute2's and the kernel's messages in the words errors.ts reads
+  };
+}

@@ -1,0 +1,6 @@
+export { NetNamespace, type NetNamespaceArgs } from "./resources/netNamespace";
+export { VethPair, type VethPairArgs } from "./resources/vethPair";
+export { MacvlanLink, type MacvlanLinkArgs, type RouteArgs } from "./resources/macvlanLink";
+export type { ConnectionArgs, LocalConnectionArgs } from "./resources/connectionArgs";
+export { Iproute2Error, type FailureKind } from "./exec/errors";
+export { macvlanModes, type MacvlanMode } from "./model";

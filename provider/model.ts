@@ -1,0 +1,156 @@
+// Desired and observed shapes of what this package manages, and the closed tables that map our names
+// to iproute2's and the kernel's. Desired values come out of schema/ fully defaulted; observed values
+// come out of state/ from `ip -j` output. The two are kept apart so a diff always says which is which.
+
+/** macvlan/macvtap modes, as iproute2 spells them (and as users write them). */
+export const macvlanModes = ["bridge", "private", "vepa", "passthru", "source"] as const;
+export type MacvlanMode = (typeof macvlanModes)[number];
+
+/**
+ * Mode <-> kernel value (MACVLAN_MODE_* in include/uapi/linux/if_link.h), both ways, by explicit table:
+ * never by position in an array. iproute2's JSON reports the mode by the same names as we use.
+ */
+const kernelValueOfMode: Record<MacvlanMode, number> = {
+  private: 1,
+  vepa: 2,
+  bridge: 4,
+  passthru: 8,
+  source: 16,
+};
+const modeOfKernelValue = new Map<number, MacvlanMode>(
+  Object.entries(kernelValueOfMode).map(([mode, value]) => [value, mode as MacvlanMode]),
+);
+
+export function macvlanModeToKernel(mode: MacvlanMode): number {
+  return kernelValueOfMode[mode];
+}
+
+export function macvlanModeFromKernel(value: number): MacvlanMode {
+  const mode = modeOfKernelValue.get(value);
+  if (mode === undefined) throw new Error(`unknown macvlan mode value ${value} from the kernel`);
+  return mode;
+}
+
+/** Parses a mode name from iproute2 output; an unknown name is an error, never a guess. */
+export function parseMacvlanMode(name: string): MacvlanMode {
+  if ((macvlanModes as readonly string[]).includes(name)) return name as MacvlanMode;
+  throw new Error(`unknown macvlan mode "${name}" in iproute2 output`);
+}
+
+/** A route we manage on a link. `to` is "default" or a CIDR. */
+export interface Route {
+  to: string;
+  via?: string;
+  metric?: number;
+}
+
+/** Where commands run. Only "local" exists so far; the SSH kind slots in as another member. */
+export interface LocalConnection {
+  type: "local";
+  sudo: boolean;
+}
+export type Connection = LocalConnection;
+
+// ---- Desired (validated, defaulted) ----
+
+export interface NetNamespaceDesired {
+  name: string;
+  loopbackUp: boolean;
+  connection: Connection;
+}
+
+export interface VethPairDesired {
+  name: string;
+  peerName: string;
+  netns?: string;
+  peerNetns?: string;
+  addresses: string[];
+  peerAddresses: string[];
+  mtu?: number;
+  up: boolean;
+  connection: Connection;
+}
+
+export interface MacvlanLinkDesired {
+  name: string;
+  parent: string;
+  parentNetns?: string;
+  netns?: string;
+  mode: MacvlanMode;
+  nopromisc: boolean;
+  sourceMacs: string[];
+  macAddress?: string;
+  mtu?: number;
+  txQueueLength?: number;
+  bcQueueLength?: number;
+  addresses: string[];
+  routes: Route[];
+  up: boolean;
+  adopt: boolean;
+  connection: Connection;
+}
+
+// ---- Observed (what `ip -j` reports) ----
+
+/** One link as the kernel reports it, with the addresses and the routes we manage on it. */
+export interface LinkObserved {
+  name: string;
+  ifindex: number;
+  kind?: string;
+  /** The parent's name when it is in the same namespace. */
+  parentLink?: string;
+  /** The parent's ifindex, in the parent's own namespace. */
+  parentIndex?: number;
+  macAddress: string;
+  mtu: number;
+  txQueueLength: number;
+  up: boolean;
+  addresses: string[];
+  routes: Route[];
+  macvlan?: {
+    mode: MacvlanMode;
+    nopromisc: boolean;
+    sourceMacs: string[];
+    bcQueueLength?: number;
+  };
+}
+
+export interface NetNamespaceObserved {
+  name: string;
+  loopbackUp: boolean;
+}
+
+/** The address family of a route: its destination's, else its gateway's, else IPv4. */
+export function routeFamily(route: Route): 4 | 6 {
+  const address = route.to !== "default" ? route.to : route.via;
+  return address !== undefined && address.includes(":") ? 6 : 4;
+}
+
+// ---- State (a resource's outputs: what Pulumi keeps) ----
+
+/**
+ * Optional arguments whose value the kernel picks when the user gives none (a MAC, an MTU). Outputs
+ * always carry the observed value; `kernelChosen` lists the ones the user left to the kernel, so that
+ * refresh can hand back the user's inputs without them and a diff does not try to manage them.
+ */
+export type KernelChosen = "macAddress" | "mtu" | "txQueueLength" | "bcQueueLength";
+
+export interface MacvlanLinkState extends MacvlanLinkDesired {
+  macAddress: string;
+  mtu: number;
+  txQueueLength: number;
+  bcQueueLength: number;
+  ifindex: number;
+  kernelChosen: KernelChosen[];
+}
+
+export interface VethPairState extends VethPairDesired {
+  mtu: number;
+  macAddress: string;
+  peerMacAddress: string;
+  ifindex: number;
+  peerIfindex: number;
+  kernelChosen: KernelChosen[];
+}
+
+export type NetNamespaceState = NetNamespaceDesired & { path: string };

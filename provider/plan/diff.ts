@@ -1,0 +1,47 @@
+// Pure diffs: old outputs (what the last operation or refresh observed) against new checked inputs,
+// property by property, each property either updated in place or forcing a replacement.
+import { isDeepStrictEqual } from "node:util";
+import { containsUnknown } from "../schema/validate";
+
+export interface PropertyRule {
+  /** Compare as a set: order does not matter (addresses, MAC lists, routes). */
+  set?: boolean;
+  /** Optional and chosen by the kernel when unset: an unset new value is no change. */
+  kernelChosenWhenUnset?: boolean;
+  /** Whether going from `old` to `new` needs a new resource; true for any change if omitted as `true`. */
+  replace?: boolean | ((old: unknown, next: unknown) => boolean);
+}
+
+export interface PropertyDiff {
+  changes: boolean;
+  /** Properties that changed. */
+  changed: string[];
+  /** Properties whose change needs a replacement. */
+  replaces: string[];
+}
+
+function sortedForSet(value: unknown): unknown {
+  return Array.isArray(value) ? value.map((v) => JSON.stringify(v)).sort() : value;
+}
+
+export function diffProperties(
+  rules: Record<string, PropertyRule>,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): PropertyDiff {
+  const changed: string[] = [];
+  const replaces: string[] = [];
+  for (const [property, rule] of Object.entries(rules)) {
+    const old = olds[property];
+    const next = news[property];
+    if (next === undefined && rule.kernelChosenWhenUnset) continue;
+    const unknown = containsUnknown(next);
+    const view = (v: unknown) => (rule.set ? sortedForSet(v) : v);
+    if (!unknown && isDeepStrictEqual(view(old), view(next))) continue;
+    changed.push(property);
+    const replace = typeof rule.replace === "function" ? !unknown && rule.replace(old, next) : rule.replace;
+    // A value not known yet may turn out to need a replacement; say so rather than promise an update.
+    if (replace || (unknown && rule.replace !== undefined && rule.replace !== false)) replaces.push(property);
+  }
+  return { changes: changed.length > 0, changed, replaces };
+}

@@ -1,0 +1,79 @@
+// Steps shared by every link kind: addresses, routes, MTU, up/down. Each documents its command, e.g.
+// addressSteps -> "ip -n ns1 addr add 10.0.0.1/24 dev mac1".
+import { routeFamily, type Route } from "../model";
+import { routeProtocol } from "../state/readLink";
+import type { IpStep } from "./steps";
+
+export interface Changes {
+  /** Steps that must run while the link still has its old name and namespace. */
+  removals: IpStep[];
+  additions: IpStep[];
+}
+
+function sameItems<T>(key: (item: T) => string, current: T[], desired: T[]) {
+  const currentKeys = new Set(current.map(key));
+  const desiredKeys = new Set(desired.map(key));
+  return {
+    removed: current.filter((item) => !desiredKeys.has(key(item))),
+    added: desired.filter((item) => !currentKeys.has(key(item))),
+  };
+}
+
+export function addressStep(netns: string | undefined, dev: string, verb: "add" | "del", cidr: string): IpStep {
+  return { netns, args: ["addr", verb, cidr, "dev", dev] };
+}
+
+/** Equivalent to: `ip addr del` of addresses no longer wanted, `ip addr add` of new ones. */
+export function addressChanges(netns: string | undefined, dev: string, current: string[], desired: string[]): Changes {
+  const { removed, added } = sameItems((a) => a, current, desired);
+  return {
+    removals: removed.map((a) => ({ ...addressStep(netns, dev, "del", a), undo: addressStep(netns, dev, "add", a) })),
+    additions: added.map((a) => ({ ...addressStep(netns, dev, "add", a), undo: addressStep(netns, dev, "del", a) })),
+  };
+}
+
+export const routeKey = (r: Route) => `${r.to} ${r.via ?? ""} ${r.metric ?? 0}`;
+
+export function routeStep(netns: string | undefined, dev: string, verb: "add" | "del", route: Route): IpStep {
+  // A bare "default" with no gateway would be taken as IPv4; "::/0" says IPv6.
+  const to = route.to === "default" && route.via === undefined && routeFamily(route) === 6 ? "::/0" : route.to;
+  return {
+    netns,
+    args: [
+      "route", verb, to,
+      ...(route.via !== undefined ? ["via", route.via] : []),
+      "dev", dev, "proto", routeProtocol, "metric", String(route.metric ?? 0),
+    ],
+  };
+}
+
+/** Equivalent to: `ip route del` / `ip route add ... proto static` for the routes that differ. */
+export function routeChanges(netns: string | undefined, dev: string, current: Route[], desired: Route[]): Changes {
+  const { removed, added } = sameItems(routeKey, current, desired);
+  return {
+    removals: removed.map((r) => ({ ...routeStep(netns, dev, "del", r), undo: routeStep(netns, dev, "add", r) })),
+    additions: added.map((r) => ({ ...routeStep(netns, dev, "add", r), undo: routeStep(netns, dev, "del", r) })),
+  };
+}
+
+export function upStep(netns: string | undefined, dev: string, up: boolean): IpStep {
+  return { netns, args: ["link", "set", "dev", dev, up ? "up" : "down"] };
+}
+
+/** Equivalent to: `ip link set dev X up|down`, undone by the opposite. */
+export function upChange(netns: string | undefined, dev: string, current: boolean, desired: boolean): IpStep[] {
+  return current === desired ? [] : [{ ...upStep(netns, dev, desired), undo: upStep(netns, dev, current) }];
+}
+
+/** Equivalent to: `ip link set dev X ATTRIBUTE VALUE` (mtu, address, txqueuelen), undone by the old value. */
+export function attributeChange(
+  netns: string | undefined,
+  dev: string,
+  attribute: "mtu" | "address" | "txqueuelen",
+  current: string | number,
+  desired: string | number | undefined,
+): IpStep[] {
+  if (desired === undefined || String(desired) === String(current)) return [];
+  const set = (value: string | number): IpStep => ({ netns, args: ["link", "set", "dev", dev, attribute, String(value)] });
+  return [{ ...set(desired), undo: set(current) }];
+}

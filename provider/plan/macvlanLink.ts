@@ -1,0 +1,152 @@
+// Plans for macvlan-kind links (macvlan and macvtap): create, update and delete as iproute2 steps, and
+// the diff that decides between updating in place and replacing.
+import type { MacvlanLinkDesired, MacvlanLinkState } from "../model";
+import { connectionRule } from "../schema/connection";
+import { addressChanges, addressStep, attributeChange, routeChanges, routeStep, upChange, upStep } from "./linkSteps";
+import { diffProperties, type PropertyDiff, type PropertyRule } from "./diff";
+import type { IpStep } from "./steps";
+
+export type MacvlanKind = "macvlan" | "macvtap";
+
+/** `netns` argument of `ip link`: a name, or PID 1's namespace for the connection's own. */
+export function netnsTarget(netns: string | undefined): string {
+  return netns ?? "1";
+}
+
+function modeArgs(d: MacvlanLinkDesired): string[] {
+  return [
+    "mode", d.mode,
+    ...(d.nopromisc ? ["flag", "nopromisc"] : []),
+    ...(d.bcQueueLength !== undefined ? ["bcqueuelen", String(d.bcQueueLength)] : []),
+    ...(d.mode === "source" && d.sourceMacs.length > 0 ? ["macaddr", "set", ...d.sourceMacs] : []),
+  ];
+}
+
+/**
+ * Equivalent to:
+ *   ip [-n PARENTNS] link add link PARENT name NAME [netns NETNS] [address MAC] [mtu N] [txqueuelen N]
+ *      type macvlan mode MODE [flag nopromisc] [bcqueuelen N] [macaddr set MAC...]
+ *   ip [-n NETNS] addr add CIDR dev NAME; ip link set dev NAME up; ip route add ... proto static
+ * The link is created straight into its namespace, so undoing the first step removes everything.
+ */
+export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan"): IpStep[] {
+  const add: IpStep = {
+    netns: d.parentNetns,
+    args: [
+      "link", "add", "link", d.parent, "name", d.name,
+      ...(d.netns !== d.parentNetns ? ["netns", netnsTarget(d.netns)] : []),
+      ...(d.macAddress !== undefined ? ["address", d.macAddress] : []),
+      ...(d.mtu !== undefined ? ["mtu", String(d.mtu)] : []),
+      ...(d.txQueueLength !== undefined ? ["txqueuelen", String(d.txQueueLength)] : []),
+      "type", kind, ...modeArgs(d),
+    ],
+    undo: { netns: d.netns, args: ["link", "del", "dev", d.name] },
+  };
+  return [
+    add,
+    ...d.addresses.map((a) => addressStep(d.netns, d.name, "add", a)),
+    ...(d.up ? [upStep(d.netns, d.name, true)] : []),
+    ...d.routes.map((r) => routeStep(d.netns, d.name, "add", r)),
+  ];
+}
+
+const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
+/**
+ * Steps from the current state to the desired one, in an order the kernel accepts: removals under the
+ * old name and namespace; the move (`ip link set dev X netns NS`, which drops addresses and routes and
+ * takes the link down, so they are all added again); the rename (with the link down); type options;
+ * attributes; addresses; up; routes (a gateway needs its address and an up link).
+ */
+export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan"): IpStep[] {
+  const moved = cur.netns !== d.netns;
+  const steps: IpStep[] = [];
+
+  // Removals run first, under the link's current name and namespace; a move drops everything anyway.
+  if (!moved) {
+    steps.push(
+      ...routeChanges(cur.netns, cur.name, cur.routes, d.routes).removals,
+      ...addressChanges(cur.netns, cur.name, cur.addresses, d.addresses).removals,
+    );
+  }
+  const addresses = addressChanges(d.netns, d.name, moved ? [] : cur.addresses, d.addresses);
+  const routes = routeChanges(d.netns, d.name, moved ? [] : cur.routes, d.routes);
+
+  let up = cur.up;
+  if (moved) {
+    steps.push({
+      netns: cur.netns,
+      args: ["link", "set", "dev", cur.name, "netns", netnsTarget(d.netns)],
+      undo: { netns: d.netns, args: ["link", "set", "dev", cur.name, "netns", netnsTarget(cur.netns)] },
+    });
+    up = false;
+  }
+  if (cur.name !== d.name) {
+    if (up) {
+      steps.push(...upChange(d.netns, cur.name, true, false));
+      up = false;
+    }
+    steps.push({
+      netns: d.netns,
+      args: ["link", "set", "dev", cur.name, "name", d.name],
+      undo: { netns: d.netns, args: ["link", "set", "dev", d.name, "name", cur.name] },
+    });
+  }
+
+  const setType = (...args: string[]): IpStep => ({ netns: d.netns, args: ["link", "set", "dev", d.name, "type", kind, ...args] });
+  if (cur.mode !== d.mode) steps.push({ ...setType("mode", d.mode), undo: setType("mode", cur.mode) });
+  if (!cur.nopromisc && d.nopromisc) steps.push(setType("mode", "passthru", "flag", "nopromisc"));
+  const currentSources = cur.mode === "source" && d.mode === "source" ? cur.sourceMacs : [];
+  if (d.mode === "source" && !sameSet(currentSources, d.sourceMacs)) {
+    const setSources = (macs: string[]) => setType("macaddr", ...(macs.length > 0 ? ["set", ...macs] : ["flush"]));
+    steps.push({ ...setSources(d.sourceMacs), undo: setSources(currentSources) });
+  }
+  if (d.bcQueueLength !== undefined && d.bcQueueLength !== cur.bcQueueLength) {
+    steps.push({ ...setType("bcqueuelen", String(d.bcQueueLength)), undo: setType("bcqueuelen", String(cur.bcQueueLength)) });
+  }
+
+  steps.push(
+    ...attributeChange(d.netns, d.name, "address", cur.macAddress, d.macAddress),
+    ...attributeChange(d.netns, d.name, "mtu", cur.mtu, d.mtu),
+    ...attributeChange(d.netns, d.name, "txqueuelen", cur.txQueueLength, d.txQueueLength),
+    ...addresses.additions,
+    ...upChange(d.netns, d.name, up, d.up),
+    ...routes.additions,
+  );
+  return steps;
+}
+
+/** Equivalent to: `ip [-n NETNS] link del dev NAME`; a link already gone is success. */
+export function planMacvlanDelete(cur: Pick<MacvlanLinkState, "netns" | "name">): IpStep[] {
+  return [{ netns: cur.netns, args: ["link", "del", "dev", cur.name] }];
+}
+
+const passthruChange = (old: unknown, next: unknown) => (old === "passthru") !== (next === "passthru");
+
+/**
+ * Which properties update in place and which replace the link. Mode changes among bridge, private,
+ * vepa and source are in place; into or out of passthru the kernel refuses. The kernel sets nopromisc
+ * on a live link but refuses to clear it, so clearing it replaces.
+ */
+export const macvlanPropertyRules: Record<string, PropertyRule> = {
+  name: {},
+  parent: { replace: true },
+  parentNetns: { replace: true },
+  netns: {},
+  mode: { replace: passthruChange },
+  nopromisc: { replace: (old, next) => old === true && next === false },
+  sourceMacs: { set: true },
+  macAddress: { kernelChosenWhenUnset: true },
+  mtu: { kernelChosenWhenUnset: true },
+  txQueueLength: { kernelChosenWhenUnset: true },
+  bcQueueLength: { kernelChosenWhenUnset: true },
+  addresses: { set: true },
+  routes: { set: true },
+  up: {},
+  adopt: {},
+  connection: connectionRule,
+};
+
+export function diffMacvlan(olds: Record<string, unknown>, news: Record<string, unknown>): PropertyDiff {
+  return diffProperties(macvlanPropertyRules, olds, news);
+}

@@ -1,0 +1,68 @@
+// A plan is a list of steps; each is one iproute2 command, the namespace it runs in, and how to take it
+// back. Planning is pure: these functions build data and never touch a host.
+import type { Command } from "../exec/runner";
+
+export interface IpStep {
+  /** The namespace the command runs in (`ip -n NETNS`); undefined is the connection's own. */
+  netns?: string;
+  /** The command after `ip`, e.g. ["link", "set", "dev", "mac1", "up"]. */
+  args: string[];
+  /** The step that takes this one back, when undoing earlier steps does not already do that. */
+  undo?: IpStep;
+}
+
+/** The command a step documents, as a person would type it. */
+export function describeStep(step: IpStep): string {
+  return ["ip", ...(step.netns !== undefined ? ["-n", step.netns] : []), ...step.args].join(" ");
+}
+
+// iproute2's batch parser splits on white space and gives quotes, backslashes and # meaning; schema/
+// refuses those in names, and this checks that nothing else slipped through.
+function batchLine(args: string[]): string {
+  for (const arg of args) {
+    if (arg === "" || /[\s"'\\#]/.test(arg)) throw new Error(`cannot put ${JSON.stringify(arg)} in an ip batch line`);
+  }
+  return args.join(" ");
+}
+
+/** `ip [-n NETNS] [options] -batch -`, reading `lines` from standard input. */
+export function batchCommand(netns: string | undefined, lines: string[][], options: string[] = []): Command {
+  return {
+    argv: ["ip", ...options, ...(netns !== undefined ? ["-n", netns] : []), "-batch", "-"],
+    stdin: lines.map(batchLine).join("\n") + "\n",
+  };
+}
+
+/** Consecutive steps in the same namespace, which run as one `ip -batch`. */
+export interface StepGroup {
+  netns?: string;
+  /** Index in the plan of the group's first step. */
+  first: number;
+  steps: IpStep[];
+}
+
+export function groupSteps(steps: IpStep[]): StepGroup[] {
+  const groups: StepGroup[] = [];
+  steps.forEach((step, index) => {
+    const last = groups.at(-1);
+    if (last && last.netns === step.netns) last.steps.push(step);
+    else groups.push({ netns: step.netns, first: index, steps: [step] });
+  });
+  return groups;
+}
+
+export function groupCommand(group: StepGroup, options: string[] = []): Command {
+  return batchCommand(
+    group.netns,
+    group.steps.map((s) => s.args),
+    options,
+  );
+}
+
+/** The steps that take back `done` (the steps that succeeded), newest first. */
+export function undoSteps(done: IpStep[]): IpStep[] {
+  return done
+    .map((step) => step.undo)
+    .filter((undo): undo is IpStep => undo !== undefined)
+    .reverse();
+}

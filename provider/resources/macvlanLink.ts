@@ -1,0 +1,211 @@
+// MacvlanLink: the handlers Pulumi calls (check -> schema, diff -> plan, create/update -> plan + apply
+// + read back, read -> state, delete), and the resource class users construct.
+import * as pulumi from "@pulumi/pulumi";
+import { classify, hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
+import { runnerFor } from "../exec/connect";
+import type { Runner } from "../exec/runner";
+import { applyPlan, commandMessage, runOn } from "../apply";
+import type { MacvlanLinkDesired, MacvlanLinkState, Route } from "../model";
+import { diffMacvlan, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
+import { describeStep, groupCommand, groupSteps, type IpStep } from "../plan/steps";
+import { hostLabel } from "../schema/connection";
+import { macvlanLinkArgs } from "../schema/macvlanLink";
+import { parseArgs, validateArgs, type ArgsSpec } from "../schema/validate";
+import { macvlanInputsOf, macvlanStateOf, parseMacvlanState } from "../state/macvlanLink";
+import { linkReadCommands, parseLinkRead, readLink } from "../state/readLink";
+import { providerShim } from "./shim";
+import type { ConnectionArgs } from "./connectionArgs";
+
+type Props = Record<string, unknown>;
+
+function context(d: Pick<MacvlanLinkDesired, "name" | "netns" | "connection">, verb: string, label: string) {
+  return { verb, object: `${label} "${d.name}"`, netns: d.netns, host: hostLabel(d.connection) };
+}
+
+function linkId(d: Pick<MacvlanLinkDesired, "name" | "netns">): string {
+  return d.netns !== undefined ? `${d.netns}/${d.name}` : d.name;
+}
+
+const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
+
+/** Hints for failures of a macvlan-kind plan, in the words of its arguments. */
+function createHint(d: MacvlanLinkDesired, kind: MacvlanKind) {
+  return (failure: FailureKind, step: IpStep | undefined): string | undefined => {
+    const adding = step?.args[0] === "link" && step.args[1] === "add";
+    if (adding && failure === "exists") {
+      return `A link named "${d.name}" already exists in ${where(d.netns)}: choose another name, or set adopt: true to take it over`;
+    }
+    if (adding && failure === "not-found") {
+      return `Check that parent "${d.parent}" exists in ${where(d.parentNetns)}${d.netns !== d.parentNetns ? ` and that ${where(d.netns)} exists` : ""}`;
+    }
+    if (adding && failure === "invalid" && d.mtu !== undefined) {
+      return `The kernel refused the link; mtu ${d.mtu} may exceed the parent's MTU (a ${kind} link's MTU cannot)`;
+    }
+    if (adding && failure === "invalid" && d.mode === "passthru") {
+      return `A passthru link must be its parent's only ${kind} child`;
+    }
+    return hintFor(failure, kind);
+  };
+}
+
+/** Handlers shared by MacvlanLink and Macvtap: the same arguments, modes and rules. */
+export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spec: ArgsSpec<D>; kind: MacvlanKind }) {
+  const { spec, kind } = options;
+  const label = spec.kind;
+
+  async function adoptable(runner: Runner, d: D): Promise<MacvlanLinkState | undefined> {
+    const ctx = context(d, "adopt", label);
+    const existing = await readLink(runner, d.netns, d.name);
+    if (!existing) return undefined;
+    let parentMatches = existing.parentLink === d.parent;
+    if (!parentMatches && existing.parentIndex !== undefined) {
+      const parent = await readLink(runner, d.parentNetns, d.parent);
+      parentMatches = parent?.ifindex === existing.parentIndex;
+    }
+    if (existing.kind !== kind || !parentMatches) {
+      throw new Iproute2Error(
+        "exists",
+        ctx,
+        `link "${d.name}" exists but is ${existing.kind ?? "a plain link"} on ${existing.parentLink ?? `ifindex ${existing.parentIndex}`}, not ${kind} on "${d.parent}"`,
+        "adopt takes over only a link of the same kind on the same parent; remove it or choose another name",
+      );
+    }
+    return macvlanStateOf(d, existing);
+  }
+
+  return {
+    async check(_olds: Props, news: Props) {
+      const result = validateArgs(spec, news);
+      return result.ok ? { inputs: result.args } : { inputs: news, failures: result.failures };
+    },
+
+    async diff(_id: string, olds: Props, news: Props) {
+      const { changes, replaces } = diffMacvlan(olds, news);
+      return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
+    },
+
+    async create(inputs: Props) {
+      const d = parseArgs(spec, inputs);
+      const runner = runnerFor(d.connection);
+      const adopted = d.adopt ? await adoptable(runner, d) : undefined;
+      const steps = adopted ? planMacvlanUpdate(adopted, d, kind) : planMacvlanCreate(d, kind);
+      const results = await applyPlan(runner, steps, {
+        context: context(d, adopted ? "adopt" : "create", label),
+        readBack: linkReadCommands(d.netns, d.name),
+        hint: createHint(d, kind),
+      });
+      const observed = parseLinkRead(results, d.name);
+      if (!observed) throw new Iproute2Error("not-found", context(d, "create", label), "the link vanished right after it was made");
+      return { id: linkId(d), outs: macvlanStateOf(d, observed) };
+    },
+
+    async read(id: string, props: Props) {
+      const current = parseMacvlanState(spec, props);
+      const d = macvlanInputsOf(current) as D;
+      const runner = runnerFor(d.connection);
+      const results = await runOn(runner, linkReadCommands(current.netns, current.name), context(d, "read", label));
+      const observed = parseLinkRead(results, current.name);
+      if (!observed || observed.kind !== kind) return { id: "", props: {} };
+      const state = macvlanStateOf(d, observed);
+      return { id, props: state, inputs: macvlanInputsOf(state) };
+    },
+
+    async update(_id: string, olds: Props, news: Props) {
+      const current = parseMacvlanState(spec, olds);
+      const d = parseArgs(spec, news);
+      const results = await applyPlan(runnerFor(d.connection), planMacvlanUpdate(current, d, kind), {
+        context: context(d, "update", label),
+        readBack: linkReadCommands(d.netns, d.name),
+        hint: (failure) => hintFor(failure, kind),
+      });
+      const observed = parseLinkRead(results, d.name);
+      if (!observed) throw new Iproute2Error("not-found", context(d, "update", label), "the link vanished during the update");
+      return { outs: macvlanStateOf(d, observed) };
+    },
+
+    async delete(_id: string, props: Props) {
+      const current = parseMacvlanState(spec, props);
+      const ctx = context(current, "delete", label);
+      const [group] = groupSteps(planMacvlanDelete(current));
+      const [result] = await runOn(runnerFor(current.connection), group ? [groupCommand(group)] : [], ctx);
+      if (result && result.exitCode !== 0) {
+        // Already gone (or its namespace is): that is what delete wanted.
+        if (classify(result.stderr) !== "not-found") throw new Iproute2Error("failed", ctx, `step "${describeStep(planMacvlanDelete(current)[0]!)}" failed: ${commandMessage(result)}`);
+      }
+    },
+  };
+}
+
+export const macvlanLinkHandlers = macvlanKindHandlers({ spec: macvlanLinkArgs, kind: "macvlan" });
+
+// ---- the resource users construct ----
+
+export interface RouteArgs {
+  /** "default", a CIDR, or an address. */
+  to: pulumi.Input<string>;
+  via?: pulumi.Input<string>;
+  metric?: pulumi.Input<number>;
+}
+
+export interface MacvlanLinkArgs {
+  /** Interface name; defaults to the resource name. */
+  name?: pulumi.Input<string>;
+  /** The parent interface. Changing it replaces the link. */
+  parent: pulumi.Input<string>;
+  /** The namespace that holds the parent; the host's by default. Changing it replaces the link. */
+  parentNetns?: pulumi.Input<string>;
+  /** The namespace the link ends up in; `parentNetns` by default. */
+  netns?: pulumi.Input<string>;
+  /** Default "bridge", always sent to the kernel (whose own default is vepa). */
+  mode?: pulumi.Input<"bridge" | "private" | "vepa" | "passthru" | "source">;
+  /** passthru only: leave the parent out of promiscuous mode. */
+  nopromisc?: pulumi.Input<boolean>;
+  /** source only: the source MACs whose frames this link receives. */
+  sourceMacs?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Default: chosen by the kernel, reported, and kept across updates. */
+  macAddress?: pulumi.Input<string>;
+  mtu?: pulumi.Input<number>;
+  txQueueLength?: pulumi.Input<number>;
+  bcQueueLength?: pulumi.Input<number>;
+  /** IPv4/IPv6 addresses with prefix, e.g. "10.0.0.2/24". */
+  addresses?: pulumi.Input<pulumi.Input<string>[]>;
+  routes?: pulumi.Input<pulumi.Input<RouteArgs>[]>;
+  /** Default true. */
+  up?: pulumi.Input<boolean>;
+  /** Take over an existing link of the same kind on the same parent instead of failing. */
+  adopt?: pulumi.Input<boolean>;
+  connection?: pulumi.Input<ConnectionArgs>;
+}
+
+/** The outputs every macvlan-kind link has; they are what the kernel reports after each operation. */
+export const macvlanOutputNames = ["ifindex", "macAddress", "mtu", "txQueueLength", "bcQueueLength", "kernelChosen"] as const;
+
+export class MacvlanLink extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly parent: pulumi.Output<string>;
+  declare readonly parentNetns: pulumi.Output<string | undefined>;
+  declare readonly netns: pulumi.Output<string | undefined>;
+  declare readonly mode: pulumi.Output<string>;
+  declare readonly nopromisc: pulumi.Output<boolean>;
+  declare readonly sourceMacs: pulumi.Output<string[]>;
+  declare readonly macAddress: pulumi.Output<string>;
+  declare readonly mtu: pulumi.Output<number>;
+  declare readonly txQueueLength: pulumi.Output<number>;
+  declare readonly bcQueueLength: pulumi.Output<number>;
+  declare readonly addresses: pulumi.Output<string[]>;
+  declare readonly routes: pulumi.Output<Route[]>;
+  declare readonly up: pulumi.Output<boolean>;
+  declare readonly ifindex: pulumi.Output<number>;
+  /** Optional arguments left to the kernel (their outputs show what it chose). */
+  declare readonly kernelChosen: pulumi.Output<string[]>;
+
+  constructor(name: string, args: MacvlanLinkArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providerShim("MacvlanLink"), name, outputSlots(name, args, macvlanOutputNames), opts, "iproute2", "MacvlanLink");
+  }
+}
+
+/** The props a dynamic resource registers: the arguments, the name defaulted, and a slot per output. */
+export function outputSlots(resourceName: string, args: object, outputs: readonly string[]): Record<string, unknown> {
+  const slots = Object.fromEntries(outputs.map((key) => [key, undefined]));
+  return { ...slots, ...args, name: (args as { name?: unknown }).name ?? resourceName };
+}

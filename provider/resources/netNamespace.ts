@@ -1,0 +1,113 @@
+// NetNamespace: `ip netns add`, with its loopback up by default (a namespace that cannot ping its own
+// address is a classic surprise).
+import * as pulumi from "@pulumi/pulumi";
+import { applyPlan, commandMessage, runOn } from "../apply";
+import { runnerFor } from "../exec/connect";
+import { classify, hintFor, Iproute2Error } from "../exec/errors";
+import type { NetNamespaceDesired, NetNamespaceState } from "../model";
+import { describeStep, groupCommand } from "../plan/steps";
+import { diffNetNamespace, planNetNamespaceCreate, planNetNamespaceDelete, planNetNamespaceUpdate } from "../plan/netNamespace";
+import { hostLabel } from "../schema/connection";
+import { netNamespaceArgs } from "../schema/netNamespace";
+import { parseArgs, validateArgs } from "../schema/validate";
+import { netnsReadCommands, parseNetnsRead } from "../state/readNetns";
+import type { ConnectionArgs } from "./connectionArgs";
+import { outputSlots } from "./macvlanLink";
+import { providerShim } from "./shim";
+
+type Props = Record<string, unknown>;
+
+const context = (d: Pick<NetNamespaceDesired, "name" | "connection">, verb: string) => ({
+  verb,
+  object: `NetNamespace "${d.name}"`,
+  host: hostLabel(d.connection),
+});
+
+const stateOf = (d: NetNamespaceDesired, loopbackUp: boolean): NetNamespaceState => ({
+  ...d,
+  loopbackUp,
+  path: `/run/netns/${d.name}`,
+});
+
+const inputsOf = ({ path: _path, ...inputs }: NetNamespaceState): NetNamespaceDesired => inputs;
+
+const parseState = (props: Props) =>
+  parseArgs(netNamespaceArgs, { name: props.name, loopbackUp: props.loopbackUp, connection: props.connection });
+
+export const netNamespaceHandlers = {
+  async check(_olds: Props, news: Props) {
+    const result = validateArgs(netNamespaceArgs, news);
+    return result.ok ? { inputs: result.args } : { inputs: news, failures: result.failures };
+  },
+
+  async diff(_id: string, olds: Props, news: Props) {
+    const { changes, replaces } = diffNetNamespace(olds, news);
+    return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
+  },
+
+  async create(inputs: Props) {
+    const d = parseArgs(netNamespaceArgs, inputs);
+    const results = await applyPlan(runnerFor(d.connection), planNetNamespaceCreate(d), {
+      context: context(d, "create"),
+      readBack: netnsReadCommands(d.name),
+      hint: (kind) =>
+        kind === "exists"
+          ? `A namespace named "${d.name}" already exists: choose another name, or remove it with "ip netns del ${d.name}"`
+          : hintFor(kind),
+    });
+    const observed = parseNetnsRead(results, d.name);
+    if (!observed) throw new Iproute2Error("not-found", context(d, "create"), "the namespace vanished right after it was made");
+    return { id: d.name, outs: stateOf(d, observed.loopbackUp) };
+  },
+
+  async read(id: string, props: Props) {
+    const d = parseState(props);
+    const results = await runOn(runnerFor(d.connection), netnsReadCommands(d.name), context(d, "read"));
+    const observed = parseNetnsRead(results, d.name);
+    if (!observed) return { id: "", props: {} };
+    const state = stateOf(d, observed.loopbackUp);
+    return { id, props: state, inputs: inputsOf(state) };
+  },
+
+  async update(_id: string, olds: Props, news: Props) {
+    const current = parseState(olds);
+    const d = parseArgs(netNamespaceArgs, news);
+    const results = await applyPlan(runnerFor(d.connection), planNetNamespaceUpdate(current, d), {
+      context: context(d, "update"),
+      readBack: netnsReadCommands(d.name),
+      hint: (kind) => hintFor(kind),
+    });
+    const observed = parseNetnsRead(results, d.name);
+    if (!observed) throw new Iproute2Error("not-found", context(d, "update"), "the namespace vanished during the update");
+    return { outs: stateOf(d, observed.loopbackUp) };
+  },
+
+  async delete(_id: string, props: Props) {
+    const d = parseState(props);
+    const [step] = planNetNamespaceDelete(d);
+    if (!step) return;
+    const [result] = await runOn(runnerFor(d.connection), [groupCommand({ first: 0, steps: [step] })], context(d, "delete"));
+    if (result && result.exitCode !== 0 && classify(result.stderr) !== "not-found") {
+      throw new Iproute2Error(classify(result.stderr), context(d, "delete"), `step "${describeStep(step)}" failed: ${commandMessage(result)}`);
+    }
+  },
+};
+
+export interface NetNamespaceArgs {
+  /** The namespace's name (a file in /run/netns); defaults to the resource name. Changing it replaces. */
+  name?: pulumi.Input<string>;
+  /** Bring the namespace's `lo` up; default true. */
+  loopbackUp?: pulumi.Input<boolean>;
+  connection?: pulumi.Input<ConnectionArgs>;
+}
+
+export class NetNamespace extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  /** `/run/netns/<name>`, for tools that take a namespace by path. */
+  declare readonly path: pulumi.Output<string>;
+  declare readonly loopbackUp: pulumi.Output<boolean>;
+
+  constructor(name: string, args: NetNamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
+    super(providerShim("NetNamespace"), name, outputSlots(name, args, ["path"]), opts, "iproute2", "NetNamespace");
+  }
+}

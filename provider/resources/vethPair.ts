@@ -1,0 +1,134 @@
+// VethPair: two linked ends, for labs and containers (and as parents of macvlan links in tests).
+import * as pulumi from "@pulumi/pulumi";
+import { applyPlan, commandMessage, runOn } from "../apply";
+import { runnerFor } from "../exec/connect";
+import { classify, hintFor, Iproute2Error } from "../exec/errors";
+import type { VethPairDesired } from "../model";
+import { describeStep, groupCommand } from "../plan/steps";
+import { diffVeth, planVethCreate, planVethDelete, planVethUpdate } from "../plan/vethPair";
+import { hostLabel } from "../schema/connection";
+import { vethPairArgs } from "../schema/vethPair";
+import { parseArgs, validateArgs } from "../schema/validate";
+import { linkReadCommands, parseLinkRead } from "../state/readLink";
+import { parseVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
+import type { CommandResult } from "../exec/runner";
+import type { ConnectionArgs } from "./connectionArgs";
+import { outputSlots } from "./macvlanLink";
+import { providerShim } from "./shim";
+
+type Props = Record<string, unknown>;
+
+const context = (d: Pick<VethPairDesired, "name" | "netns" | "connection">, verb: string) => ({
+  verb,
+  object: `VethPair "${d.name}"`,
+  netns: d.netns,
+  host: hostLabel(d.connection),
+});
+
+const readBackCommands = (d: VethPairDesired) => [
+  ...linkReadCommands(d.netns, d.name),
+  ...linkReadCommands(d.peerNetns, d.peerName),
+];
+
+/** Both ends from readBackCommands' results, or undefined when either is gone. */
+function observeBoth(results: CommandResult[], d: VethPairDesired) {
+  const end = parseLinkRead(results.slice(0, 2), d.name);
+  const peer = parseLinkRead(results.slice(2, 4), d.peerName);
+  return end && peer ? vethStateOf(d, end, peer) : undefined;
+}
+
+export const vethPairHandlers = {
+  async check(_olds: Props, news: Props) {
+    const result = validateArgs(vethPairArgs, news);
+    return result.ok ? { inputs: result.args } : { inputs: news, failures: result.failures };
+  },
+
+  async diff(_id: string, olds: Props, news: Props) {
+    const { changes, replaces } = diffVeth(olds, news);
+    return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
+  },
+
+  async create(inputs: Props) {
+    const d = parseArgs(vethPairArgs, inputs);
+    const results = await applyPlan(runnerFor(d.connection), planVethCreate(d), {
+      context: context(d, "create"),
+      readBack: readBackCommands(d),
+      hint: (kind) =>
+        kind === "exists" ? `"${d.name}" or "${d.peerName}" is already taken in its namespace: choose other names` : hintFor(kind, "veth"),
+    });
+    const state = observeBoth(results, d);
+    if (!state) throw new Iproute2Error("not-found", context(d, "create"), "the pair vanished right after it was made");
+    return { id: d.netns !== undefined ? `${d.netns}/${d.name}` : d.name, outs: state };
+  },
+
+  async read(id: string, props: Props) {
+    const d = vethInputsOf(parseVethState(props));
+    // A missing end fails the run early; what was read before it decides.
+    const results = await runOn(runnerFor(d.connection), readBackCommands(d), context(d, "read"));
+    const failed = results.find((r) => r.exitCode !== 0);
+    if (failed && classify(failed.stderr) === "not-found") return { id: "", props: {} };
+    const state = observeBoth(results, d);
+    if (!state) return { id: "", props: {} };
+    return { id, props: state, inputs: vethInputsOf(state) };
+  },
+
+  async update(_id: string, olds: Props, news: Props) {
+    const current = parseVethState(olds);
+    const d = parseArgs(vethPairArgs, news);
+    const results = await applyPlan(runnerFor(d.connection), planVethUpdate(current, d), {
+      context: context(d, "update"),
+      readBack: readBackCommands(d),
+      hint: (kind) => hintFor(kind, "veth"),
+    });
+    const state = observeBoth(results, d);
+    if (!state) throw new Iproute2Error("not-found", context(d, "update"), "the pair vanished during the update");
+    return { outs: state };
+  },
+
+  async delete(_id: string, props: Props) {
+    const current = parseVethState(props);
+    const [step] = planVethDelete(current);
+    if (!step) return;
+    const [result] = await runOn(runnerFor(current.connection), [groupCommand({ netns: step.netns, first: 0, steps: [step] })], context(current, "delete"));
+    if (result && result.exitCode !== 0 && classify(result.stderr) !== "not-found") {
+      throw new Iproute2Error(classify(result.stderr), context(current, "delete"), `step "${describeStep(step)}" failed: ${commandMessage(result)}`);
+    }
+  },
+};
+
+export interface VethPairArgs {
+  /** This end's name. Changing it replaces the pair. */
+  name: pulumi.Input<string>;
+  peerName: pulumi.Input<string>;
+  /** Namespace of this end; the host's by default. */
+  netns?: pulumi.Input<string>;
+  /** Namespace of the peer; `netns` by default. */
+  peerNetns?: pulumi.Input<string>;
+  addresses?: pulumi.Input<pulumi.Input<string>[]>;
+  peerAddresses?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Both ends; kernel default when unset. */
+  mtu?: pulumi.Input<number>;
+  /** Both ends up; default true. */
+  up?: pulumi.Input<boolean>;
+  connection?: pulumi.Input<ConnectionArgs>;
+}
+
+export class VethPair extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly peerName: pulumi.Output<string>;
+  declare readonly netns: pulumi.Output<string | undefined>;
+  declare readonly peerNetns: pulumi.Output<string | undefined>;
+  declare readonly addresses: pulumi.Output<string[]>;
+  declare readonly peerAddresses: pulumi.Output<string[]>;
+  declare readonly mtu: pulumi.Output<number>;
+  declare readonly up: pulumi.Output<boolean>;
+  declare readonly macAddress: pulumi.Output<string>;
+  declare readonly peerMacAddress: pulumi.Output<string>;
+  declare readonly ifindex: pulumi.Output<number>;
+  declare readonly peerIfindex: pulumi.Output<number>;
+
+  constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
+    const outputs = ["macAddress", "peerMacAddress", "ifindex", "peerIfindex", "kernelChosen", "mtu"];
+    super(providerShim("VethPair"), name, outputSlots(name, args, outputs), opts, "iproute2", "VethPair");
+  }
+}

@@ -1,0 +1,14 @@
+import type { NetNamespaceDesired } from "../model";
+import { connection } from "./connection";
+import type { ArgsSpec } from "./validate";
+import { flag, netnsName } from "./fields";
+
+export const netNamespaceArgs: ArgsSpec<NetNamespaceDesired> = {
+  kind: "NetNamespace",
+  fields: {
+    name: netnsName,
+    loopbackUp: flag.default(true),
+    connection,
+  },
+  rules: [],
+};

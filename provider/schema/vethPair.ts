@@ -1,0 +1,30 @@
+import { z } from "zod";
+import type { VethPairDesired } from "../model";
+import { connection } from "./connection";
+import { cidr, flag, interfaceName, mtu, netnsName } from "./fields";
+import { distinct, type ArgsSpec } from "./validate";
+
+export const vethPairArgs: ArgsSpec<VethPairDesired> = {
+  kind: "VethPair",
+  fields: {
+    name: interfaceName,
+    peerName: interfaceName,
+    netns: netnsName.optional(),
+    peerNetns: netnsName.optional(),
+    addresses: distinct(z.array(cidr, { error: "must be a list of CIDRs" })).default([]),
+    peerAddresses: distinct(z.array(cidr, { error: "must be a list of CIDRs" })).default([]),
+    mtu: mtu.optional(),
+    up: flag.default(true),
+    connection,
+  },
+  rules: [
+    {
+      reads: ["name", "peerName", "netns", "peerNetns"],
+      check: (a) =>
+        a.name === a.peerName && (a.peerNetns ?? a.netns) === a.netns
+          ? { property: "peerName", reason: "must differ from name when both ends are in the same netns" }
+          : undefined,
+    },
+  ],
+  complete: (a) => ({ ...a, peerNetns: a.peerNetns ?? a.netns }),
+};

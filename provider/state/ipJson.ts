@@ -1,0 +1,68 @@
+// zod schemas of the parts of iproute2's JSON output we read (iproute2 6.x, `ip -j -d`). Fields we do
+// not use pass through unchecked; the ones we use are checked, never cast.
+import { z } from "zod";
+
+export const addrInfo = z.looseObject({
+  family: z.string(),
+  local: z.string().optional(),
+  prefixlen: z.number().int(),
+  scope: z.string().optional(),
+});
+
+export const macvlanInfoData = z.looseObject({
+  mode: z.string(),
+  nopromisc: z.boolean().optional(),
+  bcqueuelen: z.number().int().optional(),
+  macaddr_data: z.array(z.string()).optional(),
+});
+
+export const linkInfo = z.looseObject({
+  info_kind: z.string().optional(),
+  info_data: z.unknown().optional(),
+});
+
+/** One element of `ip -j -d addr show` (which is `link show` plus `addr_info`). */
+export const linkWithAddresses = z.looseObject({
+  ifindex: z.number().int(),
+  ifname: z.string(),
+  link: z.string().nullable().optional(),
+  link_index: z.number().int().optional(),
+  link_netnsid: z.number().int().optional(),
+  flags: z.array(z.string()),
+  mtu: z.number().int(),
+  txqlen: z.number().int().optional(),
+  address: z.string().optional(),
+  linkinfo: linkInfo.optional(),
+  addr_info: z.array(addrInfo).optional(),
+});
+export type LinkWithAddresses = z.infer<typeof linkWithAddresses>;
+
+export const routeEntry = z.looseObject({
+  dst: z.string(),
+  gateway: z.string().optional(),
+  metric: z.number().int().optional(),
+  protocol: z.string().optional(),
+});
+
+/**
+ * `ip -j` prints each command's result as one JSON document on its own line; a batch prints one line
+ * per command.
+ */
+export function parseJsonLines<S extends z.ZodType>(stdout: string, schema: S, what: string): z.infer<S>[] {
+  return stdout
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line, index) => {
+      let json: unknown;
+      try {
+        json = JSON.parse(line);
+      } catch (cause) {
+        throw new Error(`iproute2 printed something other than JSON for ${what} (document ${index + 1})`, { cause });
+      }
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) {
+        throw new Error(`unexpected iproute2 JSON for ${what}: ${z.prettifyError(parsed.error)}`);
+      }
+      return parsed.data;
+    });
+}

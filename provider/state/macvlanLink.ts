@@ -1,0 +1,53 @@
+// A macvlan-kind link's state (its outputs) from what was asked and what the kernel reports, and back.
+import { z } from "zod";
+import type { KernelChosen, LinkObserved, MacvlanLinkDesired, MacvlanLinkState } from "../model";
+import { routeKey } from "../plan/linkSteps";
+import { parseArgs, type ArgsSpec } from "../schema/validate";
+import { inPreferredOrder } from "./order";
+
+export const kernelChosenKeys: KernelChosen[] = ["macAddress", "mtu", "txQueueLength", "bcQueueLength"];
+
+/** The outputs: every argument as the kernel now has it, the ones only we know as asked, plus ifindex. */
+export function macvlanStateOf(d: MacvlanLinkDesired, o: LinkObserved): MacvlanLinkState {
+  if (!o.macvlan) throw new Error(`link "${o.name}" is a ${o.kind ?? "plain"} link, not macvlan or macvtap`);
+  return {
+    ...d,
+    name: o.name,
+    mode: o.macvlan.mode,
+    nopromisc: o.macvlan.nopromisc,
+    sourceMacs: inPreferredOrder(o.macvlan.sourceMacs, d.sourceMacs),
+    macAddress: o.macAddress,
+    mtu: o.mtu,
+    txQueueLength: o.txQueueLength,
+    bcQueueLength: o.macvlan.bcQueueLength ?? 0,
+    addresses: inPreferredOrder(o.addresses, d.addresses),
+    routes: inPreferredOrder(o.routes, d.routes, routeKey),
+    up: o.up,
+    ifindex: o.ifindex,
+    kernelChosen: kernelChosenKeys.filter((key) => d[key] === undefined),
+  };
+}
+
+/** The arguments a state stands for: what refresh hands back as inputs, and what the next plan starts from. */
+export function macvlanInputsOf(state: MacvlanLinkState): MacvlanLinkDesired {
+  const { ifindex: _ifindex, kernelChosen, ...args } = state;
+  const inputs: MacvlanLinkDesired = { ...args };
+  for (const key of kernelChosen) delete inputs[key];
+  return inputs;
+}
+
+const stateExtras = z.object({
+  macAddress: z.string(),
+  mtu: z.number().int(),
+  txQueueLength: z.number().int(),
+  bcQueueLength: z.number().int(),
+  ifindex: z.number().int(),
+  kernelChosen: z.array(z.enum(["macAddress", "mtu", "txQueueLength", "bcQueueLength"])),
+});
+
+/** A state read from Pulumi's checkpoint, checked like new inputs are. */
+export function parseMacvlanState<D extends MacvlanLinkDesired>(spec: ArgsSpec<D>, props: Record<string, unknown>): D & MacvlanLinkState {
+  const extras = stateExtras.parse(props);
+  const argProps = Object.fromEntries(Object.keys(spec.fields).map((key) => [key, props[key]]));
+  return { ...parseArgs(spec, argProps), ...extras };
+}

@@ -1,0 +1,9 @@
+/**
+ * `observed` in the order the same items have in `preferred`, then the rest: the kernel reports
+ * addresses and MAC lists in its own order, and outputs in the user's order keep previews quiet.
+ */
+export function inPreferredOrder<T>(observed: T[], preferred: T[], key: (item: T) => string = (i) => JSON.stringify(i)): T[] {
+  const rank = new Map(preferred.map((item, index) => [key(item), index]));
+  const known = observed.filter((i) => rank.has(key(i))).sort((a, b) => (rank.get(key(a)) ?? 0) - (rank.get(key(b)) ?? 0));
+  return [...known, ...observed.filter((i) => !rank.has(key(i)))];
+}

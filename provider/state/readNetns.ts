@@ -1,0 +1,22 @@
+import { z } from "zod";
+import type { NetNamespaceObserved } from "../model";
+import { classify } from "../exec/errors";
+import type { Command, CommandResult } from "../exec/runner";
+import { linkWithAddresses, parseJsonLines } from "./ipJson";
+
+/** Equivalent to: `ip -j -n NAME link show dev lo` (which fails when the namespace is gone). */
+export function netnsReadCommands(name: string): Command[] {
+  return [{ argv: ["ip", "-j", "-n", name, "link", "show", "dev", "lo"] }];
+}
+
+export function parseNetnsRead(results: CommandResult[], name: string): NetNamespaceObserved | undefined {
+  const [result] = results;
+  if (!result) throw new Error(`reading namespace "${name}" returned nothing`);
+  if (result.exitCode !== 0) {
+    if (classify(result.stderr) === "not-found") return undefined;
+    throw new Error(`reading namespace "${name}" failed: ${result.stderr.trim()}`);
+  }
+  const [lo] = parseJsonLines(result.stdout, z.array(linkWithAddresses), `lo of namespace "${name}"`)[0] ?? [];
+  if (!lo) return undefined;
+  return { name, loopbackUp: lo.flags.includes("UP") };
+}
