@@ -1,11 +1,13 @@
 // What the serialized provider shims load at run time (`require("pulumi-iproute2/impl")`): the
 // handlers of each resource kind, by the name the shim carries.
+import { echoHandlers } from "./resources/echo";
 import { macvlanLinkHandlers } from "./resources/macvlanLink";
 import { netNamespaceHandlers } from "./resources/netNamespace";
 import { vethPairHandlers } from "./resources/vethPair";
 import type { ResourceKind } from "./resources/shim";
 
 export const handlers: Record<ResourceKind, object> = {
+  Echo: echoHandlers,
   NetNamespace: netNamespaceHandlers,
   VethPair: vethPairHandlers,
   MacvlanLink: macvlanLinkHandlers,

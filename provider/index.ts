@@ -4,3 +4,4 @@ export { MacvlanLink, type MacvlanLinkArgs, type RouteArgs } from "./resources/m
 export type { ConnectionArgs, LocalConnectionArgs } from "./resources/connectionArgs";
 export { Iproute2Error, type FailureKind } from "./exec/errors";
 export { macvlanModes, type MacvlanMode } from "./model";
+export { Echo } from "./resources/echo";

@@ -1,0 +1,94 @@
+// Running stacks from code with the Automation API, the way the demo, the tests and the benchmarks do:
+// with the Pulumi CLI this repository installs, offline defaults, and the package installed into the
+// stack's node_modules from a packed tarball, exactly as a user's project has it.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { homedir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+
+/** This repository's root, from the source (examples/support) or the build (dist/examples/support). */
+export const repoRoot = (() => {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "pulumi-iproute2") {
+      return dir;
+    }
+  }
+  throw new Error(`no pulumi-iproute2 package.json above ${__dirname}`);
+})();
+
+/** Runs scripts/install-pulumi.sh (a no-op after the first run) and returns the folder with the CLI. */
+export async function ensureEngine(): Promise<string> {
+  const { stdout } = await execa("bash", [path.join(repoRoot, "scripts", "install-pulumi.sh")], {
+    stderr: "inherit",
+    cwd: repoRoot,
+  });
+  const binDir = stdout.trim().split("\n").at(-1) ?? "";
+  if (!existsSync(path.join(binDir, "pulumi")) && !existsSync(binDir)) {
+    throw new Error(`install-pulumi.sh did not name a folder with pulumi (got "${binDir}")`);
+  }
+  return binDir;
+}
+
+function loggedIn(): boolean {
+  const credentials = path.join(process.env.PULUMI_HOME ?? path.join(homedir(), ".pulumi"), "credentials.json");
+  if (!existsSync(credentials)) return false;
+  try {
+    return Boolean((JSON.parse(readFileSync(credentials, "utf8")) as { current?: string }).current);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The environment for the Pulumi CLI: our CLI first on PATH, update checks and plugin downloads off,
+ * and, only where the user has configured nothing of their own, a file backend in `stateDir` and a
+ * local passphrase for secrets.
+ */
+export function engineEnvironment(binDir: string, stateDir = path.join(repoRoot, ".pulumi-state")): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: `${binDir}:${process.env.PATH ?? ""}`,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+  };
+  if (!process.env.PULUMI_BACKEND_URL && !loggedIn()) {
+    mkdirSync(stateDir, { recursive: true });
+    env.PULUMI_BACKEND_URL = `file://${stateDir}`;
+  }
+  if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    env.PULUMI_CONFIG_PASSPHRASE = "pulumi-iproute2-local-state";
+  }
+  return env;
+}
+
+/** A folder holding a user-style project: node_modules with the packed package, not a link to it. */
+export interface App {
+  dir: string;
+  /** `require` as seen from the app: the package and @pulumi/pulumi as the app's program gets them. */
+  require: NodeRequire;
+}
+
+/**
+ * Packs this repository (already built) and installs the tarball into `dir`. A linked package would be
+ * serialized by value into the state; an installed one is what users have.
+ */
+export async function prepareApp(dir: string): Promise<App> {
+  mkdirSync(dir, { recursive: true });
+  const { stdout } = await execa("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: repoRoot });
+  const tarball = stdout.trim().split("\n").at(-1) ?? "";
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "pulumi-iproute2-app", private: true, dependencies: { "pulumi-iproute2": `file:./${tarball}` } }, null, 2),
+  );
+  await execa("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
+    cwd: dir,
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  return { dir, require: createRequire(path.join(dir, "package.json")) };
+}
+
+export function appAt(dir: string): App {
+  return { dir, require: createRequire(path.join(dir, "package.json")) };
+}

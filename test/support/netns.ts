@@ -1,0 +1,76 @@
+// Test worlds: uniquely named namespaces with veth parents, removed after each test even when it fails.
+// Nothing here touches the host namespace's own interfaces or addresses.
+import { execa } from "execa";
+
+/** Identifies this test run's namespaces; the global teardown removes any that are left. */
+export const runId = process.env.PI2_RUN_ID ?? `pi2t${process.pid.toString(36)}`;
+process.env.PI2_RUN_ID = runId;
+
+let counter = 0;
+
+export async function ip(...args: string[]) {
+  return execa("ip", args, { env: { LC_ALL: "C" } });
+}
+
+export async function ipJson<T = unknown>(...args: string[]): Promise<T> {
+  const { stdout } = await ip("-j", ...args);
+  return JSON.parse(stdout) as T;
+}
+
+export async function listNamespaces(): Promise<string[]> {
+  const { stdout } = await ip("-j", "netns", "list");
+  return stdout.trim() === "" ? [] : (JSON.parse(stdout) as { name: string }[]).map((n) => n.name);
+}
+
+export async function removeRunNamespaces(id: string): Promise<void> {
+  for (const name of await listNamespaces()) {
+    if (name.startsWith(id)) await ip("netns", "del", name).catch(() => undefined);
+  }
+}
+
+/** A unique namespace name for this run (the name alone; nothing is created). */
+export function uniqueName(label: string): string {
+  counter += 1;
+  return `${runId}-${process.pid.toString(36)}-${counter}-${label}`;
+}
+
+/** Namespaces made by one test, removed by `cleanup` (call it from afterEach/finally). */
+export class World {
+  readonly namespaces: string[] = [];
+
+  /** A new namespace, with lo up. */
+  async netns(label: string): Promise<string> {
+    const name = uniqueName(label);
+    await ip("netns", "add", name);
+    this.namespaces.push(name);
+    await ip("-n", name, "link", "set", "lo", "up");
+    return name;
+  }
+
+  /** A name for a namespace the code under test will create; removed at cleanup if it exists. */
+  plannedNetns(label: string): string {
+    const name = uniqueName(label);
+    this.namespaces.push(name);
+    return name;
+  }
+
+  /** A veth pair inside `netns`, both ends up: a parent that is never a real NIC. */
+  async vethParent(netns: string, name = "veth0", peer = "veth1"): Promise<void> {
+    await ip("-n", netns, "link", "add", name, "type", "veth", "peer", "name", peer);
+    await ip("-n", netns, "link", "set", name, "up");
+    await ip("-n", netns, "link", "set", peer, "up");
+  }
+
+  async cleanup(): Promise<void> {
+    for (const name of this.namespaces.reverse()) await ip("netns", "del", name).catch(() => undefined);
+    this.namespaces.length = 0;
+  }
+}
+
+/** `ping -c N -W 1` from inside `netns`; true when any reply came back. */
+export async function pings(netns: string, address: string, count = 2): Promise<boolean> {
+  const result = await execa("ip", ["netns", "exec", netns, "ping", "-c", String(count), "-i", "0.2", "-W", "1", address], {
+    reject: false,
+  });
+  return result.exitCode === 0;
+}
