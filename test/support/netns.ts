@@ -72,5 +72,9 @@ export async function pings(netns: string, address: string, count = 2): Promise<
   const result = await execa("ip", ["netns", "exec", netns, "ping", "-c", String(count), "-i", "0.2", "-W", "1", address], {
     reject: false,
   });
+  // ping's own answer is 0 (replies) or 1 (none); anything else means it could not run at all.
+  if (result.exitCode !== 0 && result.exitCode !== 1) {
+    throw new Error(`ping from ${netns} to ${address} could not run: ${result.stderr}`);
+  }
   return result.exitCode === 0;
 }
