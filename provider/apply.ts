@@ -70,7 +70,7 @@ export async function applyPlan(runner: Runner, steps: IpStep[], options: ApplyO
     undo.length === 0
       ? ""
       : rollbackErrors.length === 0
-        ? `; rolled back the ${undo.length} step(s) done before it`
+        ? `; rolled back the ${done.length} step(s) done before it`
         : `; rolling back failed too (${rollbackErrors.join("; ")}): check the host by hand`;
   throw new Iproute2Error(kind, options.context, what + rolledBack, options.hint?.(kind, failedStep));
 }

@@ -55,22 +55,23 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((
 /**
  * Steps from the current state to the desired one, in an order the kernel accepts: removals under the
  * old name and namespace; the move (`ip link set dev X netns NS`, which drops addresses and routes and
- * takes the link down, so they are all added again); the rename (with the link down); type options;
- * attributes; addresses; up; routes (a gateway needs its address and an up link).
+ * takes the link down, so they are all added again); the rename (with the link down, which drops its
+ * routes); type options; attributes; addresses; up; routes (a gateway needs its address and an up link).
  */
 export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan"): IpStep[] {
   const moved = cur.netns !== d.netns;
   const steps: IpStep[] = [];
 
-  // Removals run first, under the link's current name and namespace; a move drops everything anyway.
+  // The kernel drops a link's routes when it goes down, and everything when it changes namespace.
+  const renamed = cur.name !== d.name;
+  const goesDown = moved || (cur.up && (renamed || !d.up));
+  // Removals run first, under the link's current name and namespace.
   if (!moved) {
-    steps.push(
-      ...routeChanges(cur.netns, cur.name, cur.routes, d.routes).removals,
-      ...addressChanges(cur.netns, cur.name, cur.addresses, d.addresses).removals,
-    );
+    steps.push(...addressChanges(cur.netns, cur.name, cur.addresses, d.addresses).removals);
+    if (!goesDown) steps.push(...routeChanges(cur.netns, cur.name, cur.routes, d.routes).removals);
   }
   const addresses = addressChanges(d.netns, d.name, moved ? [] : cur.addresses, d.addresses);
-  const routes = routeChanges(d.netns, d.name, moved ? [] : cur.routes, d.routes);
+  const routes = routeChanges(d.netns, d.name, goesDown ? [] : cur.routes, d.routes);
 
   let up = cur.up;
   if (moved) {
@@ -81,7 +82,7 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
     });
     up = false;
   }
-  if (cur.name !== d.name) {
+  if (renamed) {
     if (up) {
       steps.push(...upChange(d.netns, cur.name, true, false));
       up = false;

@@ -58,6 +58,13 @@ export const macvlanFields = {
 
 export const macvlanRules: ArgsSpec<MacvlanLinkDesired>["rules"] = [
   {
+    reads: ["routes", "up"],
+    check: (a) =>
+      a.routes.length > 0 && !a.up
+        ? { property: "routes", reason: "need up: true (the kernel drops a link's routes while it is down)" }
+        : undefined,
+  },
+  {
     reads: ["nopromisc", "mode"],
     check: (a) =>
       a.nopromisc && a.mode !== "passthru"

@@ -1,7 +1,7 @@
 // MacvlanLink's handlers against the real kernel, in namespaces made for each test.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { macvlanLinkHandlers as handlers } from "../../provider/resources/macvlanLink";
-import { ipJson, pings, World } from "../support/netns";
+import { ip, ipJson, pings, World } from "../support/netns";
 
 type Props = Record<string, unknown>;
 
@@ -88,5 +88,131 @@ describe("MacvlanLink on the real kernel", () => {
     await update(ua.outs as Props, { ...a.inputs, mode: "bridge" });
     await update({ ...b.outs, mode: "private" }, { ...b.inputs, mode: "bridge" });
     expect(await pings(ns1, "10.50.0.2")).toBe(true);
+  });
+
+  it.each(["bridge", "private", "vepa"] as const)("creates mode %s and reads it back", async (mode) => {
+    const { outs } = await create({ name: "m", parent: "veth0", parentNetns: lab, mode });
+    expect((await link(lab, "m"))?.linkinfo.info_data.mode).toBe(mode);
+    expect(outs.mode).toBe(mode);
+  });
+
+  it("creates source mode with its MAC list, edits the list in place, and reads it back", async () => {
+    const macs = ["02:00:00:00:00:01", "02:00:00:00:00:02"];
+    const { id, outs, inputs } = await create({ name: "src", parent: "veth0", parentNetns: lab, mode: "source", sourceMacs: macs });
+    expect((await link(lab, "src"))?.linkinfo.info_data.macaddr_data?.sort()).toEqual(macs);
+    expect(outs.sourceMacs).toEqual(macs);
+
+    const edited = ["02:00:00:00:00:02", "02:00:00:00:00:03"];
+    const { diff, outs: after } = await update(outs, { ...inputs, sourceMacs: edited });
+    expect(diff.replaces).toEqual([]);
+    expect((await link(lab, "src"))?.linkinfo.info_data.macaddr_data?.sort()).toEqual(edited);
+    expect(after).toMatchObject({ sourceMacs: edited, ifindex: outs.ifindex });
+
+    const { outs: emptied } = await update(after as Props, { ...inputs, sourceMacs: [] });
+    expect((await link(lab, "src"))?.linkinfo.info_data.macaddr_data ?? []).toEqual([]);
+    expect((await handlers.read(id, emptied as Props)).props).toMatchObject({ sourceMacs: [] });
+  });
+
+  it("creates passthru with nopromisc on a parent of its own", async () => {
+    await world.vethParent(lab, "vp0", "vp1");
+    const { outs } = await create({ name: "pt", parent: "vp0", parentNetns: lab, mode: "passthru", nopromisc: true });
+    const kernel = await link(lab, "pt");
+    expect(kernel?.linkinfo.info_data).toMatchObject({ mode: "passthru", nopromisc: true });
+    expect(outs).toMatchObject({ mode: "passthru", nopromisc: true });
+  });
+
+  it("changes mode in place through bridge, private, vepa and source, keeping the same link", async () => {
+    const { outs, inputs } = await create({ name: "m", parent: "veth0", parentNetns: lab });
+    let state = outs as Props;
+    for (const mode of ["private", "vepa", "source", "bridge"]) {
+      const sourceMacs = mode === "source" ? ["02:00:00:00:00:0a"] : [];
+      const { diff, outs: next } = await update(state, { ...inputs, mode, sourceMacs });
+      expect(diff.replaces).toEqual([]);
+      expect((await link(lab, "m"))?.linkinfo.info_data.mode).toBe(mode);
+      expect(next).toMatchObject({ mode, sourceMacs, ifindex: outs.ifindex });
+      state = next as Props;
+    }
+    // Into passthru is a replacement, decided without touching the host.
+    expect((await handlers.diff("id", state, { ...inputs, mode: "passthru" })).replaces).toEqual(["mode"]);
+  });
+
+  it("renames in place and keeps addresses, routes and up state", async () => {
+    const { outs, inputs } = await create({
+      name: "old", parent: "veth0", parentNetns: lab, addresses: ["10.53.0.1/24"], routes: [{ to: "10.99.0.0/16", via: "10.53.0.254" }],
+    });
+    const { diff, outs: renamed } = await update(outs, { ...inputs, name: "new" });
+    expect(diff.replaces).toEqual([]);
+    expect(await link(lab, "old")).toBeUndefined();
+    const kernel = await link(lab, "new");
+    expect(kernel?.flags).toContain("UP");
+    expect(renamed).toMatchObject({ name: "new", addresses: ["10.53.0.1/24"], routes: [{ to: "10.99.0.0/16", via: "10.53.0.254", metric: 0 }], ifindex: outs.ifindex });
+    const routes = await ipJson<{ dst: string; gateway?: string }[]>("-n", lab, "route", "show", "dev", "new", "proto", "static");
+    expect(routes).toEqual([expect.objectContaining({ dst: "10.99.0.0/16", gateway: "10.53.0.254" })]);
+  });
+
+  it("moves to another namespace in place, re-applying addresses, routes and up", async () => {
+    const ns1 = await world.netns("ns1");
+    const ns2 = await world.netns("ns2");
+    const { outs, inputs } = await create({
+      name: "mv", parent: "veth0", parentNetns: lab, netns: ns1, addresses: ["10.54.0.1/24", "fd54::1/64"],
+      routes: [{ to: "default", via: "10.54.0.254" }],
+    });
+    const { diff, outs: moved } = await update(outs, { ...inputs, netns: ns2 });
+    expect(diff.replaces).toEqual([]);
+    expect(await link(ns1, "mv")).toBeUndefined();
+    const kernel = await link(ns2, "mv");
+    expect(kernel?.flags).toContain("UP");
+    expect(kernel?.addr_info.filter((a) => a.scope === "global").map((a) => `${a.local}/${a.prefixlen}`).sort()).toEqual(["10.54.0.1/24", "fd54::1/64"]);
+    expect(moved).toMatchObject({ netns: ns2, addresses: ["10.54.0.1/24", "fd54::1/64"], routes: [{ to: "default", via: "10.54.0.254", metric: 0 }] });
+    expect(await pings(ns2, "10.54.0.1")).toBe(true);
+  });
+
+  it("undoes everything when a step fails half-way through a create, and says which step", async () => {
+    const ns1 = await world.netns("ns1");
+    // The route's gateway is on no subnet of the link, so the kernel refuses the last step.
+    const failing = handlers.create((await handlers.check({}, {
+      name: "half", parent: "veth0", parentNetns: lab, netns: ns1, addresses: ["10.55.0.1/24"], routes: [{ to: "10.98.0.0/16", via: "192.0.2.1" }],
+    })).inputs as Props);
+    await expect(failing).rejects.toThrow(/create MacvlanLink "half" in netns ".*ns1" on localhost: step "ip -n .*ns1 route add 10.98.0.0\/16 via 192.0.2.1 .*" failed: .*; rolled back the 3 step\(s\) done before it/);
+    expect(await link(ns1, "half")).toBeUndefined();
+    expect(await link(lab, "half")).toBeUndefined();
+  });
+
+  it("refuses a taken name unless adopt is set, then takes the link over and converges it", async () => {
+    await create({ name: "taken", parent: "veth0", parentNetns: lab, mode: "private" });
+    const args = { name: "taken", parent: "veth0", parentNetns: lab, mode: "bridge", addresses: ["10.56.0.1/24"] };
+    await expect(handlers.create((await handlers.check({}, args)).inputs as Props)).rejects.toThrow(/already exists in netns .*: choose another name, or set adopt: true/);
+    const { outs } = await create({ ...args, adopt: true });
+    expect(outs).toMatchObject({ mode: "bridge", addresses: ["10.56.0.1/24"], up: true });
+    expect((await link(lab, "taken"))?.linkinfo.info_data.mode).toBe("bridge");
+
+    await world.vethParent(lab, "other0", "other1");
+    await expect(handlers.create((await handlers.check({}, { ...args, parent: "other0", adopt: true })).inputs as Props)).rejects.toThrow(/exists but is macvlan on veth0, not macvlan on "other0"/);
+  });
+
+  it("says what is wrong: a missing parent, an MTU above the parent's", async () => {
+    const missing = handlers.create((await handlers.check({}, { name: "m", parent: "nope0", parentNetns: lab })).inputs as Props);
+    await expect(missing).rejects.toThrow(/Cannot find device "nope0".*Check that parent "nope0" exists/);
+    const tooBig = handlers.create((await handlers.check({}, { name: "m", parent: "veth0", parentNetns: lab, mtu: 9000 })).inputs as Props);
+    await expect(tooBig).rejects.toThrow(/mtu 9000 may exceed the parent's MTU/);
+    expect(await link(lab, "m")).toBeUndefined();
+  });
+
+  it("reports drift on refresh (mode, MTU, addresses, up) and a deleted link as gone", async () => {
+    const { id, outs, inputs } = await create({ name: "d", parent: "veth0", parentNetns: lab, addresses: ["10.57.0.1/24"], mtu: 1500 });
+    await ip("-n", lab, "link", "set", "dev", "d", "type", "macvlan", "mode", "vepa");
+    await ip("-n", lab, "link", "set", "dev", "d", "mtu", "1300");
+    await ip("-n", lab, "addr", "flush", "dev", "d");
+    await ip("-n", lab, "link", "set", "dev", "d", "down");
+    const read = await handlers.read(id, outs);
+    expect(read.props).toMatchObject({ mode: "vepa", mtu: 1300, addresses: [], up: false });
+    expect(read.inputs).toMatchObject({ mode: "vepa", mtu: 1300, addresses: [], up: false });
+    // The next plan against the refreshed state repairs all of it in place.
+    const { diff, outs: repaired } = await update(read.props as Props, inputs);
+    expect(diff).toMatchObject({ changes: true, replaces: [] });
+    expect(repaired).toMatchObject({ mode: "bridge", mtu: 1500, addresses: ["10.57.0.1/24"], up: true });
+
+    await ip("-n", lab, "link", "del", "dev", "d");
+    expect((await handlers.read(id, repaired as Props)).id).toBe("");
   });
 });

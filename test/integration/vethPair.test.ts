@@ -1,0 +1,45 @@
+// VethPair's handlers against the real kernel.
+import { afterEach, describe, expect, it } from "vitest";
+import { vethPairHandlers as handlers } from "../../provider/resources/vethPair";
+import { ipJson, pings, World } from "../support/netns";
+
+type Props = Record<string, unknown>;
+interface IpLink { ifname: string; address: string; mtu: number; flags: string[]; addr_info: { local: string; prefixlen: number; scope: string }[] }
+
+async function links(netns: string): Promise<IpLink[]> {
+  return ipJson<IpLink[]>("-n", netns, "addr", "show").catch(() => []);
+}
+
+describe("VethPair on the real kernel", () => {
+  const world = new World();
+  afterEach(async () => world.cleanup());
+
+  it("creates a pair across two namespaces that ping each other, updates and deletes it", async () => {
+    const a = await world.netns("a");
+    const b = await world.netns("b");
+    const inputs = (await handlers.check({}, { name: "va", peerName: "vb", netns: a, peerNetns: b, addresses: ["10.52.0.1/24"], peerAddresses: ["10.52.0.2/24"] })).inputs as Props;
+    const { id, outs } = await handlers.create(inputs);
+    const [end] = (await links(a)).filter((l) => l.ifname === "va");
+    const [peer] = (await links(b)).filter((l) => l.ifname === "vb");
+    expect(outs).toMatchObject({ macAddress: end?.address, peerMacAddress: peer?.address, up: true, addresses: ["10.52.0.1/24"], peerAddresses: ["10.52.0.2/24"] });
+    expect(await pings(a, "10.52.0.2")).toBe(true);
+
+    expect((await handlers.diff(id, outs, inputs)).changes).toBe(false);
+    expect(await handlers.read(id, outs)).toMatchObject({ id, props: outs, inputs });
+
+    const news = (await handlers.check({}, { ...inputs, mtu: 1400, addresses: ["10.52.0.11/24"] })).inputs as Props;
+    const diff = await handlers.diff(id, outs, news);
+    expect(diff).toMatchObject({ changes: true, replaces: [] });
+    const { outs: updated } = await handlers.update(id, outs, news);
+    expect(updated).toMatchObject({ mtu: 1400, addresses: ["10.52.0.11/24"] });
+    expect((await links(b)).find((l) => l.ifname === "vb")?.mtu).toBe(1400);
+    expect(await pings(b, "10.52.0.11")).toBe(true);
+
+    expect((await handlers.diff(id, updated, { ...news, peerName: "vc" })).replaces).toEqual(["peerName"]);
+
+    await handlers.delete(id, updated);
+    expect((await links(a)).map((l) => l.ifname)).toEqual(["lo"]);
+    expect((await links(b)).map((l) => l.ifname)).toEqual(["lo"]);
+    await handlers.delete(id, updated);
+  });
+});
