@@ -1,13 +1,24 @@
 import { defineConfig } from "vitest/config";
 
+// Three kinds of tests (test/README.md): unit (no root, no host), integration (root, the real kernel)
+// and end-to-end (root, the real Pulumi CLI). Only end-to-end tests need the engine and the app folder.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["test/support/globalSetup.ts"],
     // Integration and end-to-end tests change the kernel's state and run the Pulumi CLI: one file at a
     // time keeps their namespaces and the 2-core machine's load predictable.
     fileParallelism: false,
     testTimeout: 120_000,
-    hookTimeout: 300_000,
+    hookTimeout: 600_000,
+    projects: [
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: { name: "integration", include: ["test/integration/**/*.test.ts"], globalSetup: ["test/support/sweepNamespaces.ts"] },
+      },
+      {
+        extends: true,
+        test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], globalSetup: ["test/support/globalSetup.ts"] },
+      },
+    ],
   },
 });

@@ -1,7 +1,7 @@
 // Running stacks from code with the Automation API, the way the demo, the tests and the benchmarks do:
 // with the Pulumi CLI this repository installs, offline defaults, and the package installed into the
 // stack's node_modules from a packed tarball, exactly as a user's project has it.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import path from "node:path";
@@ -81,6 +81,9 @@ export async function prepareApp(dir: string): Promise<App> {
     path.join(dir, "package.json"),
     JSON.stringify({ name: "pulumi-iproute2-app", private: true, dependencies: { "pulumi-iproute2": `file:./${tarball}` } }, null, 2),
   );
+  // The tarball keeps its version between builds; without this npm would call the old copy up to date.
+  rmSync(path.join(dir, "node_modules", "pulumi-iproute2"), { recursive: true, force: true });
+  rmSync(path.join(dir, "package-lock.json"), { force: true });
   await execa("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
     cwd: dir,
     stdout: "inherit",
@@ -91,4 +94,30 @@ export async function prepareApp(dir: string): Promise<App> {
 
 export function appAt(dir: string): App {
   return { dir, require: createRequire(path.join(dir, "package.json")) };
+}
+
+/**
+ * Loads a compiled program of this repository as the app's own code: copied into the app folder, so
+ * its `require("pulumi-iproute2")` finds the installed package, not this repository.
+ */
+export function loadAppModule<T>(app: App, compiledFile: string): T {
+  const target = path.join(app.dir, `program-${path.basename(path.dirname(compiledFile))}-${path.basename(compiledFile)}`);
+  copyFileSync(compiledFile, target);
+  return app.require(target) as T;
+}
+
+/**
+ * Project settings for an inline program run from an app folder. The folder is the program's folder
+ * (`main`): the engine starts the dynamic-provider plugin there, where node_modules has the package.
+ * Left unset, the Automation API would take the driving process's working directory.
+ */
+export function appProjectSettings(app: App, name: string) {
+  return { name, runtime: "nodejs" as const, main: app.dir };
+}
+
+/** The project name in this repository's Pulumi.yaml (the demo stack's project). */
+export function demoProjectName(): string {
+  const name = /^name:\s*(\S+)\s*$/m.exec(readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8"))?.[1];
+  if (!name) throw new Error("Pulumi.yaml has no name");
+  return name;
 }

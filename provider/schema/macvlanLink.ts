@@ -14,6 +14,7 @@ import {
   queueLength,
   routeDestination,
 } from "./fields";
+import { definedOnly } from "../state/shape";
 import { distinct, type ArgsSpec } from "./validate";
 
 export const macvlanMode = z.enum(macvlanModes, {
@@ -99,5 +100,5 @@ export const macvlanLinkArgs: ArgsSpec<MacvlanLinkDesired> = {
   kind: "MacvlanLink",
   fields: macvlanFields,
   rules: macvlanRules,
-  complete: (a) => ({ ...a, netns: a.netns ?? a.parentNetns }),
+  complete: (a) => definedOnly({ ...a, netns: a.netns ?? a.parentNetns }),
 };

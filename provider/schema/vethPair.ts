@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { VethPairDesired } from "../model";
 import { connection } from "./connection";
 import { cidr, flag, interfaceName, mtu, netnsName } from "./fields";
+import { definedOnly } from "../state/shape";
 import { distinct, type ArgsSpec } from "./validate";
 
 export const vethPairArgs: ArgsSpec<VethPairDesired> = {
@@ -26,5 +27,5 @@ export const vethPairArgs: ArgsSpec<VethPairDesired> = {
           : undefined,
     },
   ],
-  complete: (a) => ({ ...a, peerNetns: a.peerNetns ?? a.netns }),
+  complete: (a) => definedOnly({ ...a, peerNetns: a.peerNetns ?? a.netns }),
 };

@@ -3,14 +3,14 @@ import { z } from "zod";
 import type { KernelChosen, LinkObserved, MacvlanLinkDesired, MacvlanLinkState } from "../model";
 import { routeKey } from "../plan/linkSteps";
 import { parseArgs, type ArgsSpec } from "../schema/validate";
-import { inPreferredOrder } from "./order";
+import { definedOnly, inPreferredOrder } from "./shape";
 
 export const kernelChosenKeys: KernelChosen[] = ["macAddress", "mtu", "txQueueLength", "bcQueueLength"];
 
 /** The outputs: every argument as the kernel now has it, the ones only we know as asked, plus ifindex. */
 export function macvlanStateOf(d: MacvlanLinkDesired, o: LinkObserved): MacvlanLinkState {
   if (!o.macvlan) throw new Error(`link "${o.name}" is a ${o.kind ?? "plain"} link, not macvlan or macvtap`);
-  return {
+  return definedOnly({
     ...d,
     name: o.name,
     mode: o.macvlan.mode,
@@ -25,7 +25,7 @@ export function macvlanStateOf(d: MacvlanLinkDesired, o: LinkObserved): MacvlanL
     up: o.up,
     ifindex: o.ifindex,
     kernelChosen: kernelChosenKeys.filter((key) => d[key] === undefined),
-  };
+  });
 }
 
 /** The arguments a state stands for: what refresh hands back as inputs, and what the next plan starts from. */

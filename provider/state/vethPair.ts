@@ -2,11 +2,11 @@ import { z } from "zod";
 import type { LinkObserved, VethPairDesired, VethPairState } from "../model";
 import { vethPairArgs } from "../schema/vethPair";
 import { parseArgs } from "../schema/validate";
-import { inPreferredOrder } from "./order";
+import { definedOnly, inPreferredOrder } from "./shape";
 
 /** Outputs from both ends as the kernel reports them. `up` is true only when both ends are. */
 export function vethStateOf(d: VethPairDesired, end: LinkObserved, peer: LinkObserved): VethPairState {
-  return {
+  return definedOnly({
     ...d,
     addresses: inPreferredOrder(end.addresses, d.addresses),
     peerAddresses: inPreferredOrder(peer.addresses, d.peerAddresses),
@@ -17,12 +17,12 @@ export function vethStateOf(d: VethPairDesired, end: LinkObserved, peer: LinkObs
     ifindex: end.ifindex,
     peerIfindex: peer.ifindex,
     kernelChosen: d.mtu === undefined ? ["mtu"] : [],
-  };
+  });
 }
 
 export function vethInputsOf(state: VethPairState): VethPairDesired {
   const { macAddress: _m, peerMacAddress: _p, ifindex: _i, peerIfindex: _pi, kernelChosen, ...inputs } = state;
-  return kernelChosen.includes("mtu") ? { ...inputs, mtu: undefined } : inputs;
+  return definedOnly(kernelChosen.includes("mtu") ? { ...inputs, mtu: undefined } : inputs);
 }
 
 const extras = z.object({

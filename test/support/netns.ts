@@ -78,3 +78,4 @@ export async function pings(netns: string, address: string, count = 2): Promise<
   }
   return result.exitCode === 0;
 }
+

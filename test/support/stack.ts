@@ -6,7 +6,7 @@ import { execa } from "execa";
 import { inject } from "vitest";
 import type * as automation from "@pulumi/pulumi/automation";
 import type * as iproute2 from "../../provider/index";
-import { appAt, engineEnvironment } from "../../examples/support/engine";
+import { appAt, appProjectSettings, engineEnvironment, loadAppModule, repoRoot } from "../../examples/support/engine";
 
 export const projectName = "iproute2-e2e";
 
@@ -43,7 +43,7 @@ export async function testStack(label: string, program: automation.PulumiFn, con
   const pulumiCommand = await auto.PulumiCommand.get({ root: path.dirname(binDir) });
   const stack = await auto.LocalWorkspace.createOrSelectStack(
     { stackName, projectName, program },
-    { workDir, envVars: env, pulumiCommand, projectSettings: { name: projectName, runtime: "nodejs" } },
+    { workDir, envVars: env, pulumiCommand, projectSettings: { ...appProjectSettings(appAt(dir), projectName), main: workDir } },
   );
   for (const [key, value] of Object.entries(config)) await stack.setConfig(key, { value });
   let disposed = false;
@@ -71,6 +71,11 @@ export async function testStack(label: string, program: automation.PulumiFn, con
       await stack.workspace.removeStack(stackName, { force: true }).catch(() => undefined);
     },
   };
+}
+
+/** A compiled example program (dist/examples/NAME/program.js), loaded as the app's own code. */
+export function exampleProgram<T>(name: string): T {
+  return loadAppModule<T>(appAt(inject("appDir")), path.join(repoRoot, "dist", "examples", name, "program.js"));
 }
 
 /** The length of the longest `__provider` text in a state file. */

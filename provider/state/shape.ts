@@ -7,3 +7,11 @@ export function inPreferredOrder<T>(observed: T[], preferred: T[], key: (item: T
   const known = observed.filter((i) => rank.has(key(i))).sort((a, b) => (rank.get(key(a)) ?? 0) - (rank.get(key(b)) ?? 0));
   return [...known, ...observed.filter((i) => !rank.has(key(i)))];
 }
+
+/**
+ * `value` without keys whose value is undefined. Pulumi's wire format (a protobuf Struct) has no
+ * undefined, and an unset optional argument must read as absent, not as a value.
+ */
+export function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -1,0 +1,48 @@
+// The macvlan lab of the tutorial this package grew from, as a stack: a `lab` namespace holds a veth
+// pair (the parent, never a real NIC); `ns1` and `ns2` each get a macvlan child of it, addressed on one
+// /24. In bridge mode ns1 and ns2 ping each other and the veth peer; in private mode they cannot.
+import * as pulumi from "@pulumi/pulumi";
+import { MacvlanLink, macvlanModes, NetNamespace, VethPair } from "pulumi-iproute2";
+
+export async function labProgram() {
+  const config = new pulumi.Config();
+  // Prefixes every namespace name, so the lab cannot meet namespaces the host already has.
+  const prefix = config.get("namePrefix") ?? "";
+  const mode = config.get("mode", { allowedValues: [...macvlanModes] }) ?? "bridge";
+
+  const lab = new NetNamespace("lab", { name: `${prefix}lab` });
+  const ns1 = new NetNamespace("ns1", { name: `${prefix}ns1` });
+  const ns2 = new NetNamespace("ns2", { name: `${prefix}ns2` });
+
+  const uplink = new VethPair("uplink", {
+    name: "veth0",
+    peerName: "veth1",
+    netns: lab.name,
+    peerAddresses: ["10.77.0.254/24"],
+  });
+  const mac1 = new MacvlanLink("mac1", {
+    mtu: 1500,
+    parent: uplink.name,
+    parentNetns: lab.name,
+    netns: ns1.name,
+    mode,
+    addresses: ["10.77.0.1/24"],
+  });
+  const mac2 = new MacvlanLink("mac2", {
+    mtu: 1500,
+    parent: uplink.name,
+    parentNetns: lab.name,
+    netns: ns2.name,
+    mode,
+    addresses: ["10.77.0.2/24"],
+  });
+
+  return {
+    lab: lab.name,
+    ns1: ns1.name,
+    ns2: ns2.name,
+    mac1: { address: "10.77.0.1", macAddress: mac1.macAddress, ifindex: mac1.ifindex },
+    mac2: { address: "10.77.0.2", macAddress: mac2.macAddress, ifindex: mac2.ifindex },
+    vethPeer: "10.77.0.254",
+  };
+}
