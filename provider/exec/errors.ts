@@ -43,13 +43,16 @@ export class Iproute2Error extends Error {
 const kindsByMessage: [RegExp, FailureKind][] = [
   [/Unknown device type/i, "unsupported-kind"],
   [/Operation not permitted|Permission denied|a password is required|a terminal is required/i, "permission"],
-  [/File exists/i, "exists"],
+  [/File exists|Address already assigned/i, "exists"],
   [/Device or resource busy/i, "busy"],
   [
-    /does not exist|Cannot find device|No such device|Cannot open network namespace|No such file or directory|Cannot remove namespace file/i,
+    /does not exist|Cannot find device|No such device|Cannot open network namespace|No such file or directory|Cannot remove namespace file|Invalid "netns" value|No such process|Address not found/i,
     "not-found",
   ],
-  [/Invalid argument|Numerical result out of range|Value too large|Address already in use/i, "invalid"],
+  [
+    /Invalid argument|Numerical result out of range|Value too large|Address already in use|mtu (less|greater) than device|Nexthop has invalid gateway|Invalid prefix|Cannot assign requested address|argument ".*" is wrong/i,
+    "invalid",
+  ],
 ];
 
 export function classify(stderr: string): FailureKind {

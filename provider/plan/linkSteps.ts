@@ -27,8 +27,8 @@ export function addressStep(netns: string | undefined, dev: string, verb: "add" 
 export function addressChanges(netns: string | undefined, dev: string, current: string[], desired: string[]): Changes {
   const { removed, added } = sameItems((a) => a, current, desired);
   return {
-    removals: removed.map((a) => ({ ...addressStep(netns, dev, "del", a), undo: addressStep(netns, dev, "add", a) })),
-    additions: added.map((a) => ({ ...addressStep(netns, dev, "add", a), undo: addressStep(netns, dev, "del", a) })),
+    removals: removed.map((a) => ({ ...addressStep(netns, dev, "del", a), undo: [addressStep(netns, dev, "add", a)] })),
+    additions: added.map((a) => ({ ...addressStep(netns, dev, "add", a), undo: [addressStep(netns, dev, "del", a)] })),
   };
 }
 
@@ -51,8 +51,8 @@ export function routeStep(netns: string | undefined, dev: string, verb: "add" | 
 export function routeChanges(netns: string | undefined, dev: string, current: Route[], desired: Route[]): Changes {
   const { removed, added } = sameItems(routeKey, current, desired);
   return {
-    removals: removed.map((r) => ({ ...routeStep(netns, dev, "del", r), undo: routeStep(netns, dev, "add", r) })),
-    additions: added.map((r) => ({ ...routeStep(netns, dev, "add", r), undo: routeStep(netns, dev, "del", r) })),
+    removals: removed.map((r) => ({ ...routeStep(netns, dev, "del", r), undo: [routeStep(netns, dev, "add", r)] })),
+    additions: added.map((r) => ({ ...routeStep(netns, dev, "add", r), undo: [routeStep(netns, dev, "del", r)] })),
   };
 }
 
@@ -62,7 +62,7 @@ export function upStep(netns: string | undefined, dev: string, up: boolean): IpS
 
 /** Equivalent to: `ip link set dev X up|down`, undone by the opposite. */
 export function upChange(netns: string | undefined, dev: string, current: boolean, desired: boolean): IpStep[] {
-  return current === desired ? [] : [{ ...upStep(netns, dev, desired), undo: upStep(netns, dev, current) }];
+  return current === desired ? [] : [{ ...upStep(netns, dev, desired), undo: [upStep(netns, dev, current)] }];
 }
 
 /** Equivalent to: `ip link set dev X ATTRIBUTE VALUE` (mtu, address, txqueuelen), undone by the old value. */
@@ -75,5 +75,5 @@ export function attributeChange(
 ): IpStep[] {
   if (desired === undefined || String(desired) === String(current)) return [];
   const set = (value: string | number): IpStep => ({ netns, args: ["link", "set", "dev", dev, attribute, String(value)] });
-  return [{ ...set(desired), undo: set(current) }];
+  return [{ ...set(desired), undo: [set(current)] }];
 }

@@ -40,7 +40,7 @@ export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "ma
       ...(d.txQueueLength !== undefined ? ["txqueuelen", String(d.txQueueLength)] : []),
       "type", kind, ...modeArgs(d),
     ],
-    undo: { netns: d.netns, args: ["link", "del", "dev", d.name] },
+    undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],
   };
   return [
     add,
@@ -52,25 +52,43 @@ export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "ma
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
+const isIPv6 = (cidr: string) => cidr.includes(":");
+
+/**
+ * The steps that put back what the kernel drops from a link when it goes down (its routes, and its IPv6
+ * addresses unless keep_addr_on_down is set) or leaves its namespace (everything): the undo of a
+ * down or a move.
+ */
+function restoreSteps(cur: MacvlanLinkState, dropped: "down" | "moved"): IpStep[] {
+  const addresses = dropped === "moved" ? cur.addresses : cur.addresses.filter(isIPv6);
+  return [
+    ...addresses.map((a) => addressStep(cur.netns, cur.name, "add", a)),
+    ...(cur.up ? [upStep(cur.netns, cur.name, true)] : []),
+    ...cur.routes.map((r) => routeStep(cur.netns, cur.name, "add", r)),
+  ];
+}
+
 /**
  * Steps from the current state to the desired one, in an order the kernel accepts: removals under the
  * old name and namespace; the move (`ip link set dev X netns NS`, which drops addresses and routes and
  * takes the link down, so they are all added again); the rename (with the link down, which drops its
- * routes); type options; attributes; addresses; up; routes (a gateway needs its address and an up link).
+ * routes and IPv6 addresses); type options; attributes; addresses; up; routes (a gateway needs its
+ * address and an up link). Each step's undo also puts back what the kernel dropped because of it.
  */
 export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan"): IpStep[] {
   const moved = cur.netns !== d.netns;
-  const steps: IpStep[] = [];
-
-  // The kernel drops a link's routes when it goes down, and everything when it changes namespace.
   const renamed = cur.name !== d.name;
   const goesDown = moved || (cur.up && (renamed || !d.up));
+  const steps: IpStep[] = [];
+
   // Removals run first, under the link's current name and namespace.
   if (!moved) {
     steps.push(...addressChanges(cur.netns, cur.name, cur.addresses, d.addresses).removals);
     if (!goesDown) steps.push(...routeChanges(cur.netns, cur.name, cur.routes, d.routes).removals);
   }
-  const addresses = addressChanges(d.netns, d.name, moved ? [] : cur.addresses, d.addresses);
+  // What is still there once the link has been down or moved.
+  const keptAddresses = moved ? [] : goesDown ? cur.addresses.filter((a) => !isIPv6(a)) : cur.addresses;
+  const addresses = addressChanges(d.netns, d.name, keptAddresses, d.addresses);
   const routes = routeChanges(d.netns, d.name, goesDown ? [] : cur.routes, d.routes);
 
   let up = cur.up;
@@ -78,32 +96,37 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
     steps.push({
       netns: cur.netns,
       args: ["link", "set", "dev", cur.name, "netns", netnsTarget(d.netns)],
-      undo: { netns: d.netns, args: ["link", "set", "dev", cur.name, "netns", netnsTarget(cur.netns)] },
+      undo: [{ netns: d.netns, args: ["link", "set", "dev", cur.name, "netns", netnsTarget(cur.netns)] }, ...restoreSteps(cur, "moved")],
     });
     up = false;
   }
   if (renamed) {
     if (up) {
-      steps.push(...upChange(d.netns, cur.name, true, false));
+      steps.push({ ...upStep(d.netns, cur.name, false), undo: restoreSteps(cur, "down") });
       up = false;
     }
     steps.push({
       netns: d.netns,
       args: ["link", "set", "dev", cur.name, "name", d.name],
-      undo: { netns: d.netns, args: ["link", "set", "dev", d.name, "name", cur.name] },
+      undo: [{ netns: d.netns, args: ["link", "set", "dev", d.name, "name", cur.name] }],
     });
   }
 
   const setType = (...args: string[]): IpStep => ({ netns: d.netns, args: ["link", "set", "dev", d.name, "type", kind, ...args] });
-  if (cur.mode !== d.mode) steps.push({ ...setType("mode", d.mode), undo: setType("mode", cur.mode) });
+  const currentSources = cur.mode === "source" ? cur.sourceMacs : [];
+  const setSources = (macs: string[]) => setType("macaddr", ...(macs.length > 0 ? ["set", ...macs] : ["flush"]));
+  if (cur.mode !== d.mode) {
+    // Leaving source mode makes the kernel flush the source MAC list: going back restores it too.
+    const back = currentSources.length > 0 ? setType("mode", cur.mode, "macaddr", "set", ...currentSources) : setType("mode", cur.mode);
+    steps.push({ ...setType("mode", d.mode), undo: [back] });
+  }
   if (!cur.nopromisc && d.nopromisc) steps.push(setType("mode", "passthru", "flag", "nopromisc"));
-  const currentSources = cur.mode === "source" && d.mode === "source" ? cur.sourceMacs : [];
-  if (d.mode === "source" && !sameSet(currentSources, d.sourceMacs)) {
-    const setSources = (macs: string[]) => setType("macaddr", ...(macs.length > 0 ? ["set", ...macs] : ["flush"]));
-    steps.push({ ...setSources(d.sourceMacs), undo: setSources(currentSources) });
+  const keptSources = d.mode === "source" ? currentSources : [];
+  if (d.mode === "source" && !sameSet(keptSources, d.sourceMacs)) {
+    steps.push({ ...setSources(d.sourceMacs), undo: [setSources(keptSources)] });
   }
   if (d.bcQueueLength !== undefined && d.bcQueueLength !== cur.bcQueueLength) {
-    steps.push({ ...setType("bcqueuelen", String(d.bcQueueLength)), undo: setType("bcqueuelen", String(cur.bcQueueLength)) });
+    steps.push({ ...setType("bcqueuelen", String(d.bcQueueLength)), undo: [setType("bcqueuelen", String(cur.bcQueueLength))] });
   }
 
   steps.push(

@@ -7,7 +7,7 @@ import type { IpStep } from "./steps";
 /** Equivalent to: `ip netns add NAME`, then `ip -n NAME link set dev lo up`. */
 export function planNetNamespaceCreate(d: NetNamespaceDesired): IpStep[] {
   return [
-    { args: ["netns", "add", d.name], undo: { args: ["netns", "del", d.name] } },
+    { args: ["netns", "add", d.name], undo: [{ args: ["netns", "del", d.name] }] },
     ...(d.loopbackUp ? [upStep(d.name, "lo", true)] : []),
   ];
 }

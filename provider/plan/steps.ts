@@ -7,8 +7,11 @@ export interface IpStep {
   netns?: string;
   /** The command after `ip`, e.g. ["link", "set", "dev", "mac1", "up"]. */
   args: string[];
-  /** The step that takes this one back, when undoing earlier steps does not already do that. */
-  undo?: IpStep;
+  /**
+   * The steps that take this one back, in order, when undoing earlier steps does not already do that.
+   * More than one where the kernel drops state as a side effect (a move drops addresses and routes).
+   */
+  undo?: IpStep[];
 }
 
 /** The command a step documents, as a person would type it. */
@@ -61,8 +64,5 @@ export function groupCommand(group: StepGroup, options: string[] = []): Command 
 
 /** The steps that take back `done` (the steps that succeeded), newest first. */
 export function undoSteps(done: IpStep[]): IpStep[] {
-  return done
-    .map((step) => step.undo)
-    .filter((undo): undo is IpStep => undo !== undefined)
-    .reverse();
+  return [...done].reverse().flatMap((step) => step.undo ?? []);
 }

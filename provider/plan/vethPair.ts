@@ -20,7 +20,7 @@ export function planVethCreate(d: VethPairDesired): IpStep[] {
         "link", "add", d.name, ...mtu, "type", "veth", "peer", "name", d.peerName,
         ...(d.peerNetns !== d.netns ? ["netns", netnsTarget(d.peerNetns)] : []), ...mtu,
       ],
-      undo: { netns: d.netns, args: ["link", "del", "dev", d.name] },
+      undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],
     },
     ...d.addresses.map((a) => addressStep(d.netns, d.name, "add", a)),
     ...d.peerAddresses.map((a) => addressStep(d.peerNetns, d.peerName, "add", a)),

@@ -30,7 +30,8 @@ export const netnsName = z
   .refine((s) => !/\s/.test(s), "must not contain whitespace")
   .refine((s) => /^[\x21-\x7e]+$/.test(s), "must be printable ASCII")
   .refine((s) => !batchSpecial.test(s), "must not contain quotes, backslashes or #")
-  .refine((s) => !s.startsWith("-"), 'must not start with "-"');
+  .refine((s) => !s.startsWith("-"), 'must not start with "-"')
+  .refine((s) => !/^\d+$/.test(s), "must not be all digits (iproute2 would take it for a process ID)");
 
 export const macAddress = z
   .string({ error: "must be a string" })
@@ -48,6 +49,33 @@ export function canonicalIp(address: string): string {
   return isIPv6(address) ? canonicalIPv6(address) : address;
 }
 
+/** An address without a zone: iproute2 takes no "%zone" suffix, and the URL parser cannot canonicalise one. */
+export function isIp(address: string): boolean {
+  return !address.includes("%") && (isIPv4(address) || isIPv6(address));
+}
+
+/** The address's bytes, most significant first (4 for IPv4, 16 for IPv6). */
+export function addressBytes(address: string): number[] {
+  if (isIPv4(address)) return address.split(".").map(Number);
+  const [head = "", tail] = canonicalIPv6(address).split("::");
+  const groups = (part: string | undefined) => (part ? part.split(":").map((g) => parseInt(g, 16)) : []);
+  const front = groups(head);
+  const back = groups(tail);
+  const all = tail === undefined ? front : [...front, ...Array(8 - front.length - back.length).fill(0), ...back];
+  return all.flatMap((g) => [g >> 8, g & 0xff]);
+}
+
+/** `address/prefix` with the host bits cleared: the network the kernel keeps for a route. */
+export function networkOf(address: string, prefix: number): string {
+  const bytes = addressBytes(address).map((byte, i) => {
+    const keep = Math.max(0, Math.min(8, prefix - i * 8));
+    return byte & (0xff << (8 - keep)) & 0xff;
+  });
+  if (bytes.length === 4) return bytes.join(".");
+  const groups = Array.from({ length: 8 }, (_, i) => ((bytes[2 * i] ?? 0) * 256 + (bytes[2 * i + 1] ?? 0)).toString(16));
+  return canonicalIPv6(groups.join(":"));
+}
+
 export function familyOf(address: string): 4 | 6 {
   return isIPv6(address.split("/")[0] ?? "") ? 6 : 4;
 }
@@ -56,10 +84,7 @@ export function familyOf(address: string): 4 | 6 {
 export const cidr = z
   .string({ error: "must be a string" })
   .regex(/^[^/]+\/\d{1,3}$/, "must be an address with a prefix length, like 10.0.0.1/24")
-  .refine((s) => {
-    const [ip = ""] = s.split("/");
-    return isIPv4(ip) || isIPv6(ip);
-  }, "must start with a valid IPv4 or IPv6 address")
+  .refine((s) => isIp(s.split("/")[0] ?? ""), "must start with a valid IPv4 or IPv6 address (no %zone)")
   .refine((s) => {
     const [ip = "", len = ""] = s.split("/");
     return Number(len) <= (isIPv6(ip) ? 128 : 32);
@@ -71,27 +96,44 @@ export const cidr = z
 
 export const ipAddress = z
   .string({ error: "must be a string" })
-  .refine((s) => isIPv4(s) || isIPv6(s), "must be a valid IPv4 or IPv6 address")
+  .refine(isIp, "must be a valid IPv4 or IPv6 address (no %zone)")
   .transform(canonicalIp);
 
-/** A route destination: "default", a CIDR, or a single address (a host route). */
+/**
+ * An address to put on a link. IPv6 link-local ones (fe80::/10) are refused: the kernel makes one for
+ * every link, and ours could not be told apart from it when reading back.
+ */
+export const interfaceAddress = cidr.refine(
+  (s) => !/^fe[89ab][0-9a-f]?:/i.test(s),
+  "must not be an IPv6 link-local address (fe80::/10): the kernel manages those itself",
+);
+
+/**
+ * A route destination: "default", a network, or a single address (a host route), in the spelling the
+ * kernel reports: 0.0.0.0/0 is "default", and a network must have no host bits (the kernel refuses
+ * them for IPv4 and silently clears them for IPv6).
+ */
 export const routeDestination = z
   .string({ error: "must be a string" })
   .transform((s, ctx) => {
-    if (s === "default") return s;
+    if (s === "default" || s === "0.0.0.0/0") return "default";
     const [ip = "", len, extra] = s.split("/");
-    const v6 = isIPv6(ip);
-    if (extra !== undefined || !(isIPv4(ip) || v6)) {
+    if (extra !== undefined || !isIp(ip)) {
       ctx.addIssue({ code: "custom", message: 'must be "default", an address, or an address/prefix' });
       return z.NEVER;
     }
-    const max = v6 ? 128 : 32;
+    const max = isIPv6(ip) ? 128 : 32;
     const prefix = len === undefined ? max : Number(len);
     if (!/^\d{1,3}$/.test(len ?? String(max)) || prefix > max) {
       ctx.addIssue({ code: "custom", message: `prefix length must be at most ${max}` });
       return z.NEVER;
     }
-    return `${canonicalIp(ip)}/${prefix}`;
+    const network = networkOf(ip, prefix);
+    if (network !== canonicalIp(ip)) {
+      ctx.addIssue({ code: "custom", message: `must have no host bits set: write ${network}/${prefix}` });
+      return z.NEVER;
+    }
+    return `${network}/${prefix}`;
   });
 
 const u32 = 0xffffffff;

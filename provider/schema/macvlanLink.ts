@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { macvlanModes, type MacvlanLinkDesired, type Route } from "../model";
+import { macvlanModes, routeFamily, type MacvlanLinkDesired, type Route } from "../model";
 import { connection } from "./connection";
 import {
-  cidr,
   familyOf,
+  interfaceAddress,
   flag,
   interfaceName,
   ipAddress,
@@ -15,7 +15,7 @@ import {
   routeDestination,
 } from "./fields";
 import { definedOnly } from "../state/shape";
-import { distinct, type ArgsSpec } from "./validate";
+import { distinct, ipv6NeedsUp, type ArgsSpec } from "./validate";
 
 export const macvlanMode = z.enum(macvlanModes, {
   error: `must be one of ${macvlanModes.map((m) => `"${m}"`).join(", ")}`,
@@ -34,7 +34,10 @@ export const route = z
   })
   .transform((r): Route => {
     const family = r.to !== "default" ? familyOf(r.to) : r.via !== undefined ? familyOf(r.via) : 4;
-    return { to: r.to, ...(r.via !== undefined && { via: r.via }), metric: r.metric ?? (family === 6 ? 1024 : 0) };
+    // The kernel reports an IPv6 default route with a gateway as "default"; without one, "::/0" says
+    // which family it is.
+    const to = r.to === "::/0" && r.via !== undefined ? "default" : r.to;
+    return { to, ...(r.via !== undefined && { via: r.via }), metric: r.metric ?? (family === 6 ? 1024 : 0) };
   });
 
 /** Every argument a macvlan-kind link takes; Macvtap extends these. */
@@ -50,7 +53,7 @@ export const macvlanFields = {
   mtu: mtu.optional(),
   txQueueLength: queueLength.optional(),
   bcQueueLength: queueLength.optional(),
-  addresses: distinct(z.array(cidr, { error: "must be a list of CIDRs" })).default([]),
+  addresses: distinct(z.array(interfaceAddress, { error: "must be a list of CIDRs" })).default([]),
   routes: z.array(route, { error: "must be a list of routes" }).default([]),
   up: flag.default(true),
   adopt: flag.default(false),
@@ -58,6 +61,7 @@ export const macvlanFields = {
 };
 
 export const macvlanRules: ArgsSpec<MacvlanLinkDesired>["rules"] = [
+  ipv6NeedsUp("addresses"),
   {
     reads: ["routes", "up"],
     check: (a) =>
@@ -89,7 +93,7 @@ export const macvlanRules: ArgsSpec<MacvlanLinkDesired>["rules"] = [
   {
     reads: ["routes"],
     check: (a) => {
-      const keys = a.routes.map((r) => `${r.to} ${r.metric}`);
+      const keys = a.routes.map((r) => `${routeFamily(r)} ${r.to} ${r.metric}`);
       const dup = keys.findIndex((k, i) => keys.indexOf(k) !== i);
       return dup >= 0 ? { property: `routes[${dup}]`, reason: "repeats a destination and metric" } : undefined;
     },

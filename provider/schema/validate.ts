@@ -113,6 +113,20 @@ export function parseArgs<T>(spec: ArgsSpec<T>, raw: Record<string, unknown>): T
   return result.args;
 }
 
+/**
+ * IPv6 addresses need the link up: the kernel drops them while it is down (keep_addr_on_down is off by
+ * default), so a down link could never be seen to have them.
+ */
+export function ipv6NeedsUp<T extends { up: boolean }>(field: keyof T & string): CrossFieldRule<T> {
+  return {
+    reads: [field, "up"],
+    check: (a) =>
+      !a.up && (a[field] as unknown as string[]).some((cidr) => cidr.includes(":"))
+        ? { property: field, reason: "IPv6 addresses need up: true (the kernel drops them while the link is down)" }
+        : undefined,
+  };
+}
+
 /** A list whose items must not repeat (after canonicalisation: 10.0.0.1/24 twice, in any spelling). */
 export function distinct<S extends z.ZodType<unknown[]>>(list: S) {
   return list.refine((items) => new Set(items.map((i) => JSON.stringify(i))).size === items.length, {

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { VethPairDesired } from "../model";
 import { connection } from "./connection";
-import { cidr, flag, interfaceName, mtu, netnsName } from "./fields";
+import { flag, interfaceAddress, interfaceName, mtu, netnsName } from "./fields";
 import { definedOnly } from "../state/shape";
-import { distinct, type ArgsSpec } from "./validate";
+import { distinct, ipv6NeedsUp, type ArgsSpec } from "./validate";
 
 export const vethPairArgs: ArgsSpec<VethPairDesired> = {
   kind: "VethPair",
@@ -12,13 +12,15 @@ export const vethPairArgs: ArgsSpec<VethPairDesired> = {
     peerName: interfaceName,
     netns: netnsName.optional(),
     peerNetns: netnsName.optional(),
-    addresses: distinct(z.array(cidr, { error: "must be a list of CIDRs" })).default([]),
-    peerAddresses: distinct(z.array(cidr, { error: "must be a list of CIDRs" })).default([]),
+    addresses: distinct(z.array(interfaceAddress, { error: "must be a list of CIDRs" })).default([]),
+    peerAddresses: distinct(z.array(interfaceAddress, { error: "must be a list of CIDRs" })).default([]),
     mtu: mtu.optional(),
     up: flag.default(true),
     connection,
   },
   rules: [
+    ipv6NeedsUp("addresses"),
+    ipv6NeedsUp("peerAddresses"),
     {
       reads: ["name", "peerName", "netns", "peerNetns"],
       check: (a) =>

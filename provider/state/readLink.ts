@@ -31,8 +31,9 @@ export function linkReadCommands(netns: string | undefined, name: string): Comma
   ];
 }
 
-function withPrefix(dst: string, family: 4 | 6): string {
-  if (dst === "default") return dst;
+function withPrefix(dst: string, family: 4 | 6, gateway: string | undefined): string {
+  // An IPv6 default route without a gateway is spelled "::/0", so its family stays known.
+  if (dst === "default") return family === 6 && gateway === undefined ? "::/0" : dst;
   if (dst.includes("/")) {
     const [ip = "", len = ""] = dst.split("/");
     return `${canonicalIp(ip)}/${len}`;
@@ -42,7 +43,7 @@ function withPrefix(dst: string, family: 4 | 6): string {
 
 function toRoute(entry: z.infer<typeof routeEntry>, family: 4 | 6): Route {
   return {
-    to: withPrefix(entry.dst, family),
+    to: withPrefix(entry.dst, family, entry.gateway),
     ...(entry.gateway !== undefined && { via: canonicalIp(entry.gateway) }),
     metric: entry.metric ?? 0,
   };

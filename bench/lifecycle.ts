@@ -1,0 +1,110 @@
+// Benchmark (not a test): `pulumi up`, `refresh` and `destroy` of N MacvlanLinks, side by side with
+//   (a) the engine floor: N no-op dynamic resources (Echo) through the same CLI, and
+//   (b) the kernel floor: one `ip -batch` creating (and one deleting) the same N links,
+// and prints the ratios. It also counts the host commands an unchanged-stack preview runs (target: 0)
+// by putting a counting wrapper in front of `ip` on the provider's PATH.
+// Usage: node dist/bench/lifecycle.js [N ...]   (default 10 100 300). Needs root; all in namespaces.
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import type * as automation from "@pulumi/pulumi/automation";
+import type * as iproute2 from "../provider/index";
+import { appProjectSettings, engineEnvironment, ensureEngine, prepareApp, repoRoot, type App } from "../examples/support/engine";
+
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const ns = (label: string) => `pi2bench-${process.pid}-${label}`;
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+
+async function timed<T>(work: () => Promise<T>): Promise<number> {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+}
+
+/** A PATH entry whose `ip` logs each call to `log` and runs the real one. */
+function countingIp(dir: string, log: string): void {
+  mkdirSync(dir, { recursive: true });
+  const realIp = "/usr/sbin/ip";
+  writeFileSync(path.join(dir, "ip"), `#!/bin/sh\necho "$*" >> '${log}'\nexec ${realIp} "$@"\n`);
+  chmodSync(path.join(dir, "ip"), 0o755);
+}
+
+interface Timings { up: number; refresh: number; destroy: number; previewHostCommands?: number }
+
+async function runStack(app: App, binDir: string, name: string, program: automation.PulumiFn, env: Record<string, string>, countLog?: string): Promise<Timings> {
+  const auto = app.require("@pulumi/pulumi/automation") as typeof automation;
+  const workDir = path.join(app.dir, "stacks", name);
+  mkdirSync(workDir, { recursive: true });
+  const stack = await auto.LocalWorkspace.createOrSelectStack(
+    { stackName: name, projectName: "iproute2-bench", program },
+    { workDir, envVars: env, projectSettings: { ...appProjectSettings(app, "iproute2-bench"), main: workDir }, pulumiCommand: await auto.PulumiCommand.get({ root: path.dirname(binDir) }) },
+  );
+  const quiet = { onOutput: () => undefined };
+  try {
+    const up = await timed(() => stack.up(quiet));
+    let previewHostCommands: number | undefined;
+    if (countLog) {
+      writeFileSync(countLog, "");
+      await stack.preview(quiet);
+      previewHostCommands = readFileSync(countLog, "utf8").split("\n").filter(Boolean).length;
+    }
+    const refresh = await timed(() => stack.refresh(quiet));
+    const destroy = await timed(() => stack.destroy(quiet));
+    return { up, refresh, destroy, previewHostCommands };
+  } finally {
+    await stack.destroy(quiet).catch(() => undefined);
+    await stack.workspace.removeStack(name, { force: true }).catch(() => undefined);
+  }
+}
+
+async function kernelFloor(lab: string, n: number): Promise<{ up: number; destroy: number }> {
+  const add = Array.from({ length: n }, (_, i) => `link add link veth0 name kf${i} type macvlan mode bridge\nlink set dev kf${i} up`).join("\n");
+  const del = Array.from({ length: n }, (_, i) => `link del dev kf${i}`).join("\n");
+  const up = await timed(() => execa("ip", ["-n", lab, "-batch", "-"], { input: add + "\n" }));
+  const destroy = await timed(() => execa("ip", ["-n", lab, "-batch", "-"], { input: del + "\n" }));
+  return { up, destroy };
+}
+
+async function main() {
+  const binDir = await ensureEngine();
+  const app = await prepareApp(path.join(repoRoot, ".work", "bench"));
+  const { Echo, MacvlanLink } = app.require("pulumi-iproute2") as typeof iproute2;
+  const wrapperDir = path.join(repoRoot, ".work", "bench-bin");
+  const countLog = path.join(repoRoot, ".work", "bench-ip-calls.log");
+  countingIp(wrapperDir, countLog);
+  const base = engineEnvironment(binDir);
+  const counted = { ...base, PATH: `${wrapperDir}:${base.PATH}` };
+
+  const lab = ns("lab");
+  await execa("ip", ["netns", "add", lab]);
+  try {
+    await execa("ip", ["-n", lab, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1"]);
+    await execa("ip", ["-n", lab, "link", "set", "veth0", "up"]);
+    const cpu = readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/)?.[1] ?? "unknown CPU";
+    console.log(`machine: ${cpu}, ${(await execa("nproc")).stdout} cores; pulumi ${(await execa(path.join(binDir, "pulumi"), ["version"])).stdout}; node ${process.version}`);
+    console.log("| N | op | MacvlanLink (s) | engine floor: Echo (s) | ratio to engine | kernel floor: ip -batch (s) |");
+    console.log("|---|----|-----------------|------------------------|-----------------|-----------------------------|");
+    for (const n of sizes.length > 0 ? sizes : [10, 100, 300]) {
+      const links = await runStack(app, binDir, `links-${n}-${process.pid}`, async () => {
+        for (let i = 0; i < n; i++) new MacvlanLink(`mv${i}`, { name: `mv${i}`, parent: "veth0", parentNetns: lab });
+      }, counted, countLog);
+      const floor = await runStack(app, binDir, `echo-${n}-${process.pid}`, async () => {
+        for (let i = 0; i < n; i++) new Echo(`e${i}`, { value: `mv${i}` });
+      }, base);
+      const kernel = await kernelFloor(lab, n);
+      for (const op of ["up", "refresh", "destroy"] as const) {
+        const k = op === "refresh" ? undefined : kernel[op];
+        console.log(`| ${n} | ${op} | ${seconds(links[op])} | ${seconds(floor[op])} | ${(links[op] / floor[op]).toFixed(2)}x | ${k === undefined ? "-" : `${seconds(k)} (${(links[op] / k).toFixed(0)}x)`} |`);
+      }
+      console.log(`| ${n} | unchanged preview | host commands run: ${links.previewHostCommands} | | | |`);
+    }
+  } finally {
+    await execa("ip", ["netns", "del", lab]).catch(() => undefined);
+    rmSync(countLog, { force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
