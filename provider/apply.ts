@@ -2,22 +2,49 @@
 // an explicit undo stack (newest first) and reports the step that failed.
 import { classify, Iproute2Error, type ErrorContext, type FailureKind } from "./exec/errors";
 import type { Command, CommandResult, Runner } from "./exec/runner";
-import { describeStep, groupCommand, groupSteps, undoSteps, type IpStep } from "./plan/steps";
+import { batchCommand, describeStep, groupCommand, groupSteps, undoSteps, type IpStep } from "./plan/steps";
+
+/**
+ * Reading back what a plan did: lines for an `ip -j -d` batch in `netns` (they print JSON; the plan's
+ * lines print nothing), then `extra` commands. When the plan's last batch runs in the same namespace,
+ * it carries the lines too: one process fewer per operation.
+ */
+export interface ReadBack {
+  netns?: string;
+  lines: string[][];
+  extra: Command[];
+}
+
+/** A read run on its own: the batch, then the extra commands. */
+export function readCommands(read: ReadBack): Command[] {
+  return [batchCommand(read.netns, read.lines, ["-j", "-d"]), ...read.extra];
+}
 
 export interface ApplyOptions {
   context: ErrorContext;
-  /** Commands that read the result back, run in the same round trip after the steps. */
-  readBack?: Command[];
+  /** What to read back, in the same round trip after the steps. */
+  readBack?: ReadBack;
   /** A hint for a failure, given what failed (e.g. "exists" on `link add` -> mention `adopt`). */
   hint?: (kind: FailureKind, step: IpStep | undefined) => string | undefined;
 }
 
 const batchFailure = /^Command failed -:(\d+)$/m;
+const batchFailureLines = /^Command failed -:\d+$/m;
 
 /** The command's own words, without iproute2's batch bookkeeping line. */
 export function commandMessage(result: CommandResult): string {
   const text = result.stderr.replace(batchFailure, "").trim() || result.stdout.trim();
   return text || `exit code ${result.exitCode}`;
+}
+
+/**
+ * The errors of a `-force` undo batch that leave something undone. An undo that finds its work done
+ * already (an address to delete that is gone, one to add that is there: the kernel drops and keeps
+ * things as links go down and up) has reached what it wanted.
+ */
+function unsettledErrors(result: CommandResult): string[] {
+  const messages = result.stderr.split(batchFailureLines).map((m) => m.trim()).filter(Boolean);
+  return messages.filter((m) => !["not-found", "exists"].includes(classify(m)));
 }
 
 /** Runs `commands` on `runner`; a runner that cannot run them at all becomes an Iproute2Error. */
@@ -37,13 +64,27 @@ export async function runOn(runner: Runner, commands: Command[], context: ErrorC
   }
 }
 
-/** Runs `steps` then `readBack`; returns the read-back results. */
+/**
+ * Runs `steps` then the read-back; returns the read-back results: its batch's (which, when merged into
+ * the plan's last batch, is that batch's), then its extra commands'.
+ */
 export async function applyPlan(runner: Runner, steps: IpStep[], options: ApplyOptions): Promise<CommandResult[]> {
   const groups = groupSteps(steps);
-  const readBack = options.readBack ?? [];
-  const results = await runOn(runner, [...groups.map((g) => groupCommand(g)), ...readBack], options.context);
+  const read = options.readBack;
+  const last = groups.at(-1);
+  const merged = read !== undefined && last !== undefined && last.netns === read.netns;
+  const commands = groups.map((group) =>
+    merged && group === last
+      ? batchCommand(group.netns, [...group.steps.map((s) => s.args), ...read.lines], ["-j", "-d"])
+      : groupCommand(group),
+  );
+  if (read && !merged) commands.push(batchCommand(read.netns, read.lines, ["-j", "-d"]));
+  commands.push(...(read?.extra ?? []));
+
+  const results = await runOn(runner, commands, options.context);
   const failedAt = results.findIndex((r) => r.exitCode !== 0);
-  if (failedAt === -1 && results.length === groups.length + readBack.length) return results.slice(groups.length);
+  const readFrom = merged ? groups.length - 1 : groups.length;
+  if (failedAt === -1 && results.length === commands.length) return read ? results.slice(readFrom) : [];
 
   const failure = results[failedAt] ?? results.at(-1);
   let done = steps;
@@ -51,8 +92,9 @@ export async function applyPlan(runner: Runner, steps: IpStep[], options: ApplyO
   const group = groups[failedAt];
   if (group && failure) {
     const line = Number(batchFailure.exec(failure.stderr)?.[1] ?? 1);
+    // A line past the group's steps is a read-back line of a merged batch: every step was done.
     failedStep = group.steps[line - 1];
-    done = steps.slice(0, group.first + line - 1);
+    done = failedStep ? steps.slice(0, group.first + line - 1) : steps;
   }
 
   const undo = undoSteps(done);
@@ -60,7 +102,7 @@ export async function applyPlan(runner: Runner, steps: IpStep[], options: ApplyO
   for (const undoGroup of groupSteps(undo)) {
     // -force: keep undoing after one undo step fails, so as much as possible is taken back.
     const [result] = await runOn(runner, [groupCommand(undoGroup, ["-force"])], options.context);
-    if (result && result.exitCode !== 0) rollbackErrors.push(commandMessage(result));
+    if (result && result.exitCode !== 0) rollbackErrors.push(...unsettledErrors(result));
   }
 
   const message = failure ? commandMessage(failure) : "no result";

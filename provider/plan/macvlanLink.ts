@@ -56,13 +56,12 @@ const isIPv6 = (cidr: string) => cidr.includes(":");
 
 /**
  * The steps that put back what the kernel drops from a link when it goes down (its routes, and its IPv6
- * addresses unless keep_addr_on_down is set) or leaves its namespace (everything): the undo of a
- * down or a move.
+ * addresses unless keep_addr_on_down is set) or leaves its namespace (everything): the undo of a down
+ * or a move. `addresses` are the ones the link had at that point (removals may have run before).
  */
-function restoreSteps(cur: MacvlanLinkState, dropped: "down" | "moved"): IpStep[] {
-  const addresses = dropped === "moved" ? cur.addresses : cur.addresses.filter(isIPv6);
+function restoreSteps(cur: MacvlanLinkState, dropped: "down" | "moved", addresses: string[]): IpStep[] {
   return [
-    ...addresses.map((a) => addressStep(cur.netns, cur.name, "add", a)),
+    ...(dropped === "moved" ? addresses : addresses.filter(isIPv6)).map((a) => addressStep(cur.netns, cur.name, "add", a)),
     ...(cur.up ? [upStep(cur.netns, cur.name, true)] : []),
     ...cur.routes.map((r) => routeStep(cur.netns, cur.name, "add", r)),
   ];
@@ -86,8 +85,9 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
     steps.push(...addressChanges(cur.netns, cur.name, cur.addresses, d.addresses).removals);
     if (!goesDown) steps.push(...routeChanges(cur.netns, cur.name, cur.routes, d.routes).removals);
   }
-  // What is still there once the link has been down or moved.
-  const keptAddresses = moved ? [] : goesDown ? cur.addresses.filter((a) => !isIPv6(a)) : cur.addresses;
+  // What the link has once removals ran, and what is still there once it has been down or moved.
+  const afterRemovals = cur.addresses.filter((a) => d.addresses.includes(a));
+  const keptAddresses = moved ? [] : goesDown ? afterRemovals.filter((a) => !isIPv6(a)) : cur.addresses;
   const addresses = addressChanges(d.netns, d.name, keptAddresses, d.addresses);
   const routes = routeChanges(d.netns, d.name, goesDown ? [] : cur.routes, d.routes);
 
@@ -96,13 +96,16 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
     steps.push({
       netns: cur.netns,
       args: ["link", "set", "dev", cur.name, "netns", netnsTarget(d.netns)],
-      undo: [{ netns: d.netns, args: ["link", "set", "dev", cur.name, "netns", netnsTarget(cur.netns)] }, ...restoreSteps(cur, "moved")],
+      undo: [
+        { netns: d.netns, args: ["link", "set", "dev", cur.name, "netns", netnsTarget(cur.netns)] },
+        ...restoreSteps(cur, "moved", cur.addresses),
+      ],
     });
     up = false;
   }
   if (renamed) {
     if (up) {
-      steps.push({ ...upStep(d.netns, cur.name, false), undo: restoreSteps(cur, "down") });
+      steps.push({ ...upStep(d.netns, cur.name, false), undo: restoreSteps(cur, "down", afterRemovals) });
       up = false;
     }
     steps.push({
@@ -134,7 +137,10 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
     ...attributeChange(d.netns, d.name, "mtu", cur.mtu, d.mtu),
     ...attributeChange(d.netns, d.name, "txqueuelen", cur.txQueueLength, d.txQueueLength),
     ...addresses.additions,
-    ...upChange(d.netns, d.name, up, d.up),
+    // Going down drops the routes (and IPv6 addresses): undoing it puts them back too.
+    ...(up && !d.up
+      ? [{ ...upStep(d.netns, d.name, false), undo: restoreSteps(cur, "down", afterRemovals) }]
+      : upChange(d.netns, d.name, up, d.up)),
     ...routes.additions,
   );
   return steps;

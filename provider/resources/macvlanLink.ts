@@ -5,14 +5,14 @@ import { classify, hintFor, Iproute2Error, type FailureKind } from "../exec/erro
 import { runnerFor } from "../exec/connect";
 import type { Runner } from "../exec/runner";
 import { applyPlan, commandMessage, runOn } from "../apply";
-import type { MacvlanLinkDesired, MacvlanLinkState, Route } from "../model";
+import { routeFamily, type MacvlanLinkDesired, type MacvlanLinkState, type Route } from "../model";
 import { diffMacvlan, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
 import { describeStep, groupCommand, groupSteps, type IpStep } from "../plan/steps";
 import { hostLabel } from "../schema/connection";
 import { macvlanLinkArgs } from "../schema/macvlanLink";
 import { parseArgs, validateArgs, type ArgsSpec } from "../schema/validate";
 import { macvlanInputsOf, macvlanStateOf, parseMacvlanState } from "../state/macvlanLink";
-import { linkReadCommands, parseLinkRead, readLink } from "../state/readLink";
+import { linkRead, linkReadCommands, parseLinkRead, readLink } from "../state/readLink";
 import { providerShim } from "./shim";
 import type { ConnectionArgs } from "./connectionArgs";
 
@@ -91,7 +91,8 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
       const steps = adopted ? planMacvlanUpdate(adopted, d, kind) : planMacvlanCreate(d, kind);
       const results = await applyPlan(runner, steps, {
         context: context(d, adopted ? "adopt" : "create", label),
-        readBack: linkReadCommands(d.netns, d.name),
+        // A new link has only the routes we give it: no need to list IPv6 routes when we give none.
+        readBack: linkRead(d.netns, d.name, { ipv6Routes: adopted !== undefined || d.routes.some((r) => routeFamily(r) === 6) }),
         hint: createHint(d, kind),
       });
       const observed = parseLinkRead(results, d.name);
@@ -115,7 +116,7 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
       const d = parseArgs(spec, news);
       const results = await applyPlan(runnerFor(d.connection), planMacvlanUpdate(current, d, kind), {
         context: context(d, "update", label),
-        readBack: linkReadCommands(d.netns, d.name),
+        readBack: linkRead(d.netns, d.name),
         hint: (failure) => hintFor(failure, kind),
       });
       const observed = parseLinkRead(results, d.name);

@@ -10,7 +10,7 @@ import { diffNetNamespace, planNetNamespaceCreate, planNetNamespaceDelete, planN
 import { hostLabel } from "../schema/connection";
 import { netNamespaceArgs } from "../schema/netNamespace";
 import { parseArgs, validateArgs } from "../schema/validate";
-import { netnsReadCommands, parseNetnsRead } from "../state/readNetns";
+import { netnsRead, netnsReadCommands, parseNetnsRead } from "../state/readNetns";
 import type { ConnectionArgs } from "./connectionArgs";
 import { outputSlots } from "./macvlanLink";
 import { providerShim } from "./shim";
@@ -49,7 +49,7 @@ export const netNamespaceHandlers = {
     const d = parseArgs(netNamespaceArgs, inputs);
     const results = await applyPlan(runnerFor(d.connection), planNetNamespaceCreate(d), {
       context: context(d, "create"),
-      readBack: netnsReadCommands(d.name),
+      readBack: netnsRead(d.name),
       hint: (kind) =>
         kind === "exists"
           ? `A namespace named "${d.name}" already exists: choose another name, or remove it with "ip netns del ${d.name}"`
@@ -74,7 +74,7 @@ export const netNamespaceHandlers = {
     const d = parseArgs(netNamespaceArgs, news);
     const results = await applyPlan(runnerFor(d.connection), planNetNamespaceUpdate(current, d), {
       context: context(d, "update"),
-      readBack: netnsReadCommands(d.name),
+      readBack: netnsRead(d.name),
       hint: (kind) => hintFor(kind),
     });
     const observed = parseNetnsRead(results, d.name);

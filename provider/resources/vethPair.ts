@@ -1,6 +1,6 @@
 // VethPair: two linked ends, for labs and containers (and as parents of macvlan links in tests).
 import * as pulumi from "@pulumi/pulumi";
-import { applyPlan, commandMessage, runOn } from "../apply";
+import { applyPlan, commandMessage, readCommands, runOn, type ReadBack } from "../apply";
 import { runnerFor } from "../exec/connect";
 import { classify, hintFor, Iproute2Error } from "../exec/errors";
 import type { VethPairDesired } from "../model";
@@ -9,7 +9,7 @@ import { diffVeth, planVethCreate, planVethDelete, planVethUpdate } from "../pla
 import { hostLabel } from "../schema/connection";
 import { vethPairArgs } from "../schema/vethPair";
 import { parseArgs, validateArgs } from "../schema/validate";
-import { linkReadCommands, parseLinkRead } from "../state/readLink";
+import { linkRead, parseLinkRead } from "../state/readLink";
 import { parseVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
 import type { CommandResult } from "../exec/runner";
 import type { ConnectionArgs } from "./connectionArgs";
@@ -25,15 +25,17 @@ const context = (d: Pick<VethPairDesired, "name" | "netns" | "connection">, verb
   host: hostLabel(d.connection),
 });
 
-const readBackCommands = (d: VethPairDesired) => [
-  ...linkReadCommands(d.netns, d.name),
-  ...linkReadCommands(d.peerNetns, d.peerName),
-];
+/** Both ends, with their addresses (a VethPair manages no routes): the end's batch, then the peer's. */
+function readBack(d: VethPairDesired): ReadBack {
+  const end = linkRead(d.netns, d.name, { routes: false });
+  const peer = linkRead(d.peerNetns, d.peerName, { routes: false });
+  return { ...end, extra: readCommands(peer) };
+}
 
-/** Both ends from readBackCommands' results, or undefined when either is gone. */
+/** Both ends from readBack's results, or undefined when either is gone. */
 function observeBoth(results: CommandResult[], d: VethPairDesired) {
-  const end = parseLinkRead(results.slice(0, 2), d.name);
-  const peer = parseLinkRead(results.slice(2, 4), d.peerName);
+  const end = parseLinkRead(results.slice(0, 1), d.name);
+  const peer = parseLinkRead(results.slice(1, 2), d.peerName);
   return end && peer ? vethStateOf(d, end, peer) : undefined;
 }
 
@@ -52,7 +54,7 @@ export const vethPairHandlers = {
     const d = parseArgs(vethPairArgs, inputs);
     const results = await applyPlan(runnerFor(d.connection), planVethCreate(d), {
       context: context(d, "create"),
-      readBack: readBackCommands(d),
+      readBack: readBack(d),
       hint: (kind) =>
         kind === "exists" ? `"${d.name}" or "${d.peerName}" is already taken in its namespace: choose other names` : hintFor(kind, "veth"),
     });
@@ -64,7 +66,7 @@ export const vethPairHandlers = {
   async read(id: string, props: Props) {
     const d = vethInputsOf(parseVethState(props));
     // A missing end fails the run early; what was read before it decides.
-    const results = await runOn(runnerFor(d.connection), readBackCommands(d), context(d, "read"));
+    const results = await runOn(runnerFor(d.connection), readCommands(readBack(d)), context(d, "read"));
     const failed = results.find((r) => r.exitCode !== 0);
     if (failed && classify(failed.stderr) === "not-found") return { id: "", props: {} };
     const state = observeBoth(results, d);
@@ -77,7 +79,7 @@ export const vethPairHandlers = {
     const d = parseArgs(vethPairArgs, news);
     const results = await applyPlan(runnerFor(d.connection), planVethUpdate(current, d), {
       context: context(d, "update"),
-      readBack: readBackCommands(d),
+      readBack: readBack(d),
       hint: (kind) => hintFor(kind, "veth"),
     });
     const state = observeBoth(results, d);

@@ -104,7 +104,7 @@ export const ipAddress = z
  * every link, and ours could not be told apart from it when reading back.
  */
 export const interfaceAddress = cidr.refine(
-  (s) => !/^fe[89ab][0-9a-f]?:/i.test(s),
+  (s) => !/^fe[89ab][0-9a-f]:/i.test(s),
   "must not be an IPv6 link-local address (fe80::/10): the kernel manages those itself",
 );
 

@@ -4,31 +4,36 @@ import { canonicalIp } from "../schema/fields";
 import { parseMacvlanMode, type LinkObserved, type Route } from "../model";
 import { classify } from "../exec/errors";
 import type { Command, CommandResult, Runner } from "../exec/runner";
-import { batchCommand } from "../plan/steps";
+import { readCommands, type ReadBack } from "../apply";
 import { linkWithAddresses, macvlanInfoData, parseJsonLines, routeEntry, type LinkWithAddresses } from "./ipJson";
 
 /** Routes we add carry this protocol, so ours are told apart from the kernel's and other tools'. */
 export const routeProtocol = "static";
 
 /**
- * The commands that read link `name` in `netns`: one batch for the link with its addresses and its IPv4
- * routes (`addr show` must come first: a `link show` earlier in a batch turns later `addr show`s into
- * link listings), and one for its IPv6 routes (a batch line cannot switch the address family).
+ * Reading link `name` in `netns`: lines for an `ip -j -d` batch in its namespace (the link with its
+ * addresses, and its IPv4 routes; `addr show` must come first: a `link show` earlier in a batch turns
+ * later `addr show`s into link listings), and a command for its IPv6 routes, since a batch line cannot
+ * switch the address family. A plan's last batch in the same namespace can carry the lines (apply.ts).
  */
+export function linkRead(
+  netns: string | undefined,
+  name: string,
+  options: { routes?: boolean; ipv6Routes?: boolean } = {},
+): ReadBack {
+  const { routes = true, ipv6Routes = routes } = options;
+  return {
+    netns,
+    lines: [["addr", "show", "dev", name], ...(routes ? [["route", "show", "dev", name, "proto", routeProtocol]] : [])],
+    extra: ipv6Routes
+      ? [{ argv: ["ip", "-j", "-6", ...(netns !== undefined ? ["-n", netns] : []), "route", "show", "dev", name, "proto", routeProtocol] }]
+      : [],
+  };
+}
+
+/** The commands that read link `name` in `netns`, with all its routes. */
 export function linkReadCommands(netns: string | undefined, name: string): Command[] {
-  return [
-    batchCommand(
-      netns,
-      [
-        ["addr", "show", "dev", name],
-        ["route", "show", "dev", name, "proto", routeProtocol],
-      ],
-      ["-j", "-d"],
-    ),
-    {
-      argv: ["ip", "-j", "-6", ...(netns !== undefined ? ["-n", netns] : []), "route", "show", "dev", name, "proto", routeProtocol],
-    },
-  ];
+  return readCommands(linkRead(netns, name));
 }
 
 function withPrefix(dst: string, family: 4 | 6, gateway: string | undefined): string {
@@ -80,8 +85,8 @@ export function observeLink(link: LinkWithAddresses, routes: Route[]): LinkObser
 }
 
 /**
- * The link from the results of linkReadCommands, or undefined when it (or its namespace) is gone.
- * Any other failure is thrown with the command's own words.
+ * The link from the results of a linkRead (its batch's, then its IPv6 routes' if read), or undefined
+ * when it (or its namespace) is gone. Any other failure is thrown with the command's own words.
  */
 export function parseLinkRead(results: CommandResult[], name: string): LinkObserved | undefined {
   const [linkAndV4, v6] = results;
@@ -90,12 +95,12 @@ export function parseLinkRead(results: CommandResult[], name: string): LinkObser
     if (classify(failed.stderr) === "not-found") return undefined;
     throw new Error(`reading link "${name}" failed: ${failed.stderr.trim()}`);
   }
-  if (!linkAndV4 || !v6) throw new Error(`reading link "${name}" returned no output`);
+  if (!linkAndV4) throw new Error(`reading link "${name}" returned no output`);
   const [linkDoc, v4Doc] = linkAndV4.stdout.split("\n").filter((l) => l.trim() !== "");
   const [link] = parseJsonLines(linkDoc ?? "", z.array(linkWithAddresses), `link "${name}"`)[0] ?? [];
   if (!link) return undefined;
   const v4Routes = parseJsonLines(v4Doc ?? "[]", z.array(routeEntry), `routes of "${name}"`)[0] ?? [];
-  const v6Routes = parseJsonLines(v6.stdout, z.array(routeEntry), `IPv6 routes of "${name}"`)[0] ?? [];
+  const v6Routes = parseJsonLines(v6?.stdout ?? "[]", z.array(routeEntry), `IPv6 routes of "${name}"`)[0] ?? [];
   return observeLink(link, [...v4Routes.map((r) => toRoute(r, 4)), ...v6Routes.map((r) => toRoute(r, 6))]);
 }
 

@@ -2,9 +2,15 @@ import { z } from "zod";
 import type { NetNamespaceObserved } from "../model";
 import { classify } from "../exec/errors";
 import type { Command, CommandResult } from "../exec/runner";
+import type { ReadBack } from "../apply";
 import { linkWithAddresses, parseJsonLines } from "./ipJson";
 
 /** Equivalent to: `ip -j -n NAME link show dev lo` (which fails when the namespace is gone). */
+export function netnsRead(name: string): ReadBack {
+  return { netns: name, lines: [["link", "show", "dev", "lo"]], extra: [] };
+}
+
+/** The same read on its own: one command, no batch needed. */
 export function netnsReadCommands(name: string): Command[] {
   return [{ argv: ["ip", "-j", "-n", name, "link", "show", "dev", "lo"] }];
 }

@@ -178,6 +178,20 @@ describe("MacvlanLink on the real kernel", () => {
     expect(await link(lab, "half")).toBeUndefined();
   });
 
+  it("undoes a failed update completely: the name, IPv6 address and routes the rename's down dropped", async () => {
+    const { outs, inputs } = await create({
+      name: "r1", parent: "veth0", parentNetns: lab, addresses: ["10.58.0.1/24", "fd58::1/64"], routes: [{ to: "10.97.0.0/16", via: "10.58.0.254" }],
+    });
+    const news = (await handlers.check({}, { ...inputs, name: "r2", routes: [{ to: "10.97.0.0/16", via: "10.58.0.254" }, { to: "10.96.0.0/16", via: "192.0.2.1" }] })).inputs as Props;
+    await expect(handlers.update("id", outs, news)).rejects.toThrow(/step "ip -n .* route add 10.96.0.0\/16 via 192.0.2.1 .*" failed: .*; rolled back the \d+ step\(s\) done before it$/);
+    expect(await link(lab, "r2")).toBeUndefined();
+    const restored = await link(lab, "r1");
+    expect(restored?.flags).toContain("UP");
+    expect(restored?.addr_info.filter((a) => a.scope === "global").map((a) => `${a.local}/${a.prefixlen}`).sort()).toEqual(["10.58.0.1/24", "fd58::1/64"]);
+    const routes = await ipJson<{ dst: string }[]>("-n", lab, "route", "show", "dev", "r1", "proto", "static");
+    expect(routes.map((r) => r.dst)).toEqual(["10.97.0.0/16"]);
+  });
+
   it("refuses a taken name unless adopt is set, then takes the link over and converges it", async () => {
     await create({ name: "taken", parent: "veth0", parentNetns: lab, mode: "private" });
     const args = { name: "taken", parent: "veth0", parentNetns: lab, mode: "bridge", addresses: ["10.56.0.1/24"] };

@@ -1,0 +1,65 @@
+// NetNamespace plans: the diff and the exact steps of create, update and delete.
+import { describe, expect, it } from "vitest";
+import type { NetNamespaceState } from "../../../provider/model";
+import {
+  diffNetNamespace,
+  planNetNamespaceCreate,
+  planNetNamespaceDelete,
+  planNetNamespaceUpdate,
+} from "../../../provider/plan/netNamespace";
+import { netNamespaceArgs } from "../../../provider/schema/netNamespace";
+import { UNKNOWN } from "../../../provider/schema/validate";
+import { validArgs } from "../schema/expectations";
+import { normalized, step, undone } from "../steps";
+
+const olds: NetNamespaceState = { name: "ns1", loopbackUp: true, connection: { type: "local", sudo: false }, path: "/run/netns/ns1" };
+
+describe("diffNetNamespace", () => {
+  it.each([
+    { case: "the same inputs", news: { name: "ns1" }, outcome: "no change" },
+    { case: "loopbackUp", news: { name: "ns1", loopbackUp: false }, outcome: "update", property: "loopbackUp" },
+    { case: "connection.sudo", news: { name: "ns1", connection: { sudo: true } }, outcome: "update", property: "connection" },
+    { case: "name", news: { name: "ns2" }, outcome: "replace", property: "name" },
+    { case: "name unknown", news: { name: UNKNOWN }, outcome: "replace", property: "name" },
+    { case: "connection unknown", news: { name: "ns1", connection: UNKNOWN }, outcome: "replace", property: "connection" },
+    { case: "loopbackUp unknown", news: { name: "ns1", loopbackUp: UNKNOWN }, outcome: "update", property: "loopbackUp" },
+  ])("$case: $outcome", ({ news, outcome, property }) => {
+    const diff = diffNetNamespace(olds as unknown as Record<string, unknown>, validArgs(netNamespaceArgs, news) as unknown as Record<string, unknown>);
+    expect(diff).toStrictEqual({
+      changes: outcome !== "no change",
+      changed: property !== undefined ? [property] : [],
+      replaces: outcome === "replace" && property !== undefined ? [property] : [],
+    });
+  });
+});
+
+describe("NetNamespace plans", () => {
+  const desired = (raw: Record<string, unknown>) => validArgs(netNamespaceArgs, raw);
+
+  it.each([
+    {
+      case: "create, lo up",
+      steps: planNetNamespaceCreate(desired({ name: "ns1" })),
+      expected: [step(undefined, "netns add ns1", step(undefined, "netns del ns1")), step("ns1", "link set dev lo up")],
+    },
+    {
+      case: "create, lo left down",
+      steps: planNetNamespaceCreate(desired({ name: "ns1", loopbackUp: false })),
+      expected: [step(undefined, "netns add ns1", step(undefined, "netns del ns1"))],
+    },
+    { case: "update, nothing to change", steps: planNetNamespaceUpdate(desired({ name: "ns1" }), desired({ name: "ns1" })), expected: [] },
+    {
+      case: "update, lo down",
+      steps: planNetNamespaceUpdate(desired({ name: "ns1" }), desired({ name: "ns1", loopbackUp: false })),
+      expected: [undone("ns1", "link set dev lo down", "ns1", "link set dev lo up")],
+    },
+    {
+      case: "update, lo up",
+      steps: planNetNamespaceUpdate(desired({ name: "ns1", loopbackUp: false }), desired({ name: "ns1" })),
+      expected: [undone("ns1", "link set dev lo up", "ns1", "link set dev lo down")],
+    },
+    { case: "delete", steps: planNetNamespaceDelete({ name: "ns1" }), expected: [step(undefined, "netns del ns1")] },
+  ])("$case", ({ steps, expected }) => {
+    expect(normalized(steps)).toStrictEqual(expected);
+  });
+});

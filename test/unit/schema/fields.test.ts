@@ -1,0 +1,56 @@
+// The single-value schemas and helpers of schema/fields.ts that the resource tables do not reach.
+import { describe, expect, it } from "vitest";
+import { canonicalIp, familyOf } from "../../../provider/schema/fields";
+import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
+import { vethPairArgs } from "../../../provider/schema/vethPair";
+import { validateArgs } from "../../../provider/schema/validate";
+
+describe("canonicalIp", () => {
+  it.each([
+    ["10.0.0.1", "10.0.0.1"],
+    ["FD00:0:0::1", "fd00::1"],
+    ["fd00:0000:0000:0000:0000:0000:0000:0001", "fd00::1"],
+    ["2001:DB8:0:0:1:0:0:1", "2001:db8::1:0:0:1"],
+    ["2001:db8:0:0:0:1:0:0", "2001:db8::1:0:0"],
+    ["::", "::"],
+    ["::1", "::1"],
+    ["fe80::0:ab", "fe80::ab"],
+  ])("%s -> %s", (address, canonical) => {
+    expect(canonicalIp(address)).toBe(canonical);
+  });
+});
+
+describe("familyOf", () => {
+  it.each([
+    ["10.0.0.1/24", 4],
+    ["10.0.0.1", 4],
+    ["fd00::1/64", 6],
+    ["::", 6],
+    ["default", 4],
+  ])("%s -> IPv%d", (address, family) => {
+    expect(familyOf(address)).toBe(family);
+  });
+});
+
+// node's isIPv6 accepts a zone index ("fe80::1%eth0"), which the URL parser behind canonicalIp would
+// throw on; validation refuses a zone before that, so validateArgs reports a failure instead of throwing.
+describe("IPv6 addresses with a zone index", () => {
+  const macvlan = { name: "mac0", parent: "veth0" };
+  const veth = { name: "veth0", peerName: "veth1" };
+  it.each([
+    { case: "an address", validate: () => validateArgs(macvlanLinkArgs, { ...macvlan, addresses: ["fe80::1%mac0/64"] }), property: "addresses[0]" },
+    { case: "a peer address", validate: () => validateArgs(vethPairArgs, { ...veth, peerAddresses: ["fe80::2%veth1/64"] }), property: "peerAddresses[0]" },
+    { case: "a route destination", validate: () => validateArgs(macvlanLinkArgs, { ...macvlan, routes: [{ to: "fe80::1%mac0" }] }), property: "routes[0].to" },
+    {
+      case: "a route gateway",
+      validate: () => validateArgs(macvlanLinkArgs, { ...macvlan, routes: [{ to: "default", via: "fe80::1%mac0" }] }),
+      property: "routes[0].via",
+    },
+  ])("are refused as $case, not thrown", ({ validate, property }) => {
+    let result: { ok: true } | { ok: false; failures: { property: string }[] } | undefined;
+    expect(() => {
+      result = validate();
+    }).not.toThrow();
+    expect(result?.ok === false && result.failures.map((f) => f.property)).toContain(property);
+  });
+});
