@@ -65,6 +65,20 @@ export async function runOn(runner: Runner, commands: Command[], context: ErrorC
 }
 
 /**
+ * Runs a delete plan (one step per object). Something already gone, or in a namespace already gone, is
+ * what delete wanted: success.
+ */
+export async function applyDelete(runner: Runner, steps: IpStep[], context: ErrorContext): Promise<void> {
+  const commands = groupSteps(steps).map((group) => groupCommand(group, ["-force"]));
+  for (const result of await runOn(runner, commands, context)) {
+    const unsettled = result.exitCode === 0 ? [] : unsettledErrors(result);
+    if (unsettled.length > 0) {
+      throw new Iproute2Error(classify(unsettled[0] ?? ""), context, `${steps.map(describeStep).join("; ")} failed: ${unsettled.join("; ")}`);
+    }
+  }
+}
+
+/**
  * Runs `steps` then the read-back; returns the read-back results: its batch's (which, when merged into
  * the plan's last batch, is that batch's), then its extra commands'.
  */

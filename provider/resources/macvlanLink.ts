@@ -1,16 +1,17 @@
 // MacvlanLink: the handlers Pulumi calls (check -> schema, diff -> plan, create/update -> plan + apply
 // + read back, read -> state, delete), and the resource class users construct.
 import * as pulumi from "@pulumi/pulumi";
-import { classify, hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
+import { hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
 import { runnerFor } from "../exec/connect";
 import type { Runner } from "../exec/runner";
-import { applyPlan, commandMessage, runOn } from "../apply";
+import { applyDelete, applyPlan, runOn } from "../apply";
 import { routeFamily, type MacvlanLinkDesired, type MacvlanLinkState, type Route } from "../model";
 import { diffMacvlan, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
-import { describeStep, groupCommand, groupSteps, type IpStep } from "../plan/steps";
+import type { IpStep } from "../plan/steps";
 import { hostLabel } from "../schema/connection";
 import { macvlanLinkArgs } from "../schema/macvlanLink";
-import { parseArgs, validateArgs, type ArgsSpec } from "../schema/validate";
+import { parseArgs, type ArgsSpec } from "../schema/validate";
+import { checkWith, diffWith, outputSlots } from "./common";
 import { macvlanInputsOf, macvlanStateOf, parseMacvlanState } from "../state/macvlanLink";
 import { linkRead, linkReadCommands, parseLinkRead, readLink } from "../state/readLink";
 import { providerShim } from "./shim";
@@ -74,15 +75,8 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
   }
 
   return {
-    async check(_olds: Props, news: Props) {
-      const result = validateArgs(spec, news);
-      return result.ok ? { inputs: result.args } : { inputs: news, failures: result.failures };
-    },
-
-    async diff(_id: string, olds: Props, news: Props) {
-      const { changes, replaces } = diffMacvlan(olds, news);
-      return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
-    },
+    check: checkWith(spec),
+    diff: diffWith(diffMacvlan),
 
     async create(inputs: Props) {
       const d = parseArgs(spec, inputs);
@@ -126,13 +120,7 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
 
     async delete(_id: string, props: Props) {
       const current = parseMacvlanState(spec, props);
-      const ctx = context(current, "delete", label);
-      const [group] = groupSteps(planMacvlanDelete(current));
-      const [result] = await runOn(runnerFor(current.connection), group ? [groupCommand(group)] : [], ctx);
-      if (result && result.exitCode !== 0) {
-        // Already gone (or its namespace is): that is what delete wanted.
-        if (classify(result.stderr) !== "not-found") throw new Iproute2Error("failed", ctx, `step "${describeStep(planMacvlanDelete(current)[0]!)}" failed: ${commandMessage(result)}`);
-      }
+      await applyDelete(runnerFor(current.connection), planMacvlanDelete(current), context(current, "delete", label));
     },
   };
 }
@@ -203,10 +191,4 @@ export class MacvlanLink extends pulumi.dynamic.Resource {
   constructor(name: string, args: MacvlanLinkArgs, opts?: pulumi.CustomResourceOptions) {
     super(providerShim("MacvlanLink"), name, outputSlots(name, args, macvlanOutputNames), opts, "iproute2", "MacvlanLink");
   }
-}
-
-/** The props a dynamic resource registers: the arguments, the name defaulted, and a slot per output. */
-export function outputSlots(resourceName: string, args: object, outputs: readonly string[]): Record<string, unknown> {
-  const slots = Object.fromEntries(outputs.map((key) => [key, undefined]));
-  return { ...slots, ...args, name: (args as { name?: unknown }).name ?? resourceName };
 }

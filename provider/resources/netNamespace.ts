@@ -1,18 +1,17 @@
 // NetNamespace: `ip netns add`, with its loopback up by default (a namespace that cannot ping its own
 // address is a classic surprise).
 import * as pulumi from "@pulumi/pulumi";
-import { applyPlan, commandMessage, runOn } from "../apply";
+import { applyDelete, applyPlan, runOn } from "../apply";
 import { runnerFor } from "../exec/connect";
-import { classify, hintFor, Iproute2Error } from "../exec/errors";
+import { hintFor, Iproute2Error } from "../exec/errors";
 import type { NetNamespaceDesired, NetNamespaceState } from "../model";
-import { describeStep, groupCommand } from "../plan/steps";
 import { diffNetNamespace, planNetNamespaceCreate, planNetNamespaceDelete, planNetNamespaceUpdate } from "../plan/netNamespace";
 import { hostLabel } from "../schema/connection";
 import { netNamespaceArgs } from "../schema/netNamespace";
-import { parseArgs, validateArgs } from "../schema/validate";
+import { parseArgs } from "../schema/validate";
+import { checkWith, diffWith, outputSlots } from "./common";
 import { netnsRead, netnsReadCommands, parseNetnsRead } from "../state/readNetns";
 import type { ConnectionArgs } from "./connectionArgs";
-import { outputSlots } from "./macvlanLink";
 import { providerShim } from "./shim";
 
 type Props = Record<string, unknown>;
@@ -35,15 +34,8 @@ const parseState = (props: Props) =>
   parseArgs(netNamespaceArgs, { name: props.name, loopbackUp: props.loopbackUp, connection: props.connection });
 
 export const netNamespaceHandlers = {
-  async check(_olds: Props, news: Props) {
-    const result = validateArgs(netNamespaceArgs, news);
-    return result.ok ? { inputs: result.args } : { inputs: news, failures: result.failures };
-  },
-
-  async diff(_id: string, olds: Props, news: Props) {
-    const { changes, replaces } = diffNetNamespace(olds, news);
-    return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
-  },
+  check: checkWith(netNamespaceArgs),
+  diff: diffWith(diffNetNamespace),
 
   async create(inputs: Props) {
     const d = parseArgs(netNamespaceArgs, inputs);
@@ -84,12 +76,7 @@ export const netNamespaceHandlers = {
 
   async delete(_id: string, props: Props) {
     const d = parseState(props);
-    const [step] = planNetNamespaceDelete(d);
-    if (!step) return;
-    const [result] = await runOn(runnerFor(d.connection), [groupCommand({ first: 0, steps: [step] })], context(d, "delete"));
-    if (result && result.exitCode !== 0 && classify(result.stderr) !== "not-found") {
-      throw new Iproute2Error(classify(result.stderr), context(d, "delete"), `step "${describeStep(step)}" failed: ${commandMessage(result)}`);
-    }
+    await applyDelete(runnerFor(d.connection), planNetNamespaceDelete(d), context(d, "delete"));
   },
 };
 

@@ -1,19 +1,18 @@
 // VethPair: two linked ends, for labs and containers (and as parents of macvlan links in tests).
 import * as pulumi from "@pulumi/pulumi";
-import { applyPlan, commandMessage, readCommands, runOn, type ReadBack } from "../apply";
+import { applyDelete, applyPlan, readCommands, runOn, type ReadBack } from "../apply";
 import { runnerFor } from "../exec/connect";
 import { classify, hintFor, Iproute2Error } from "../exec/errors";
 import type { VethPairDesired } from "../model";
-import { describeStep, groupCommand } from "../plan/steps";
 import { diffVeth, planVethCreate, planVethDelete, planVethUpdate } from "../plan/vethPair";
 import { hostLabel } from "../schema/connection";
 import { vethPairArgs } from "../schema/vethPair";
-import { parseArgs, validateArgs } from "../schema/validate";
+import { parseArgs } from "../schema/validate";
+import { checkWith, diffWith, outputSlots } from "./common";
 import { linkRead, parseLinkRead } from "../state/readLink";
 import { parseVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
 import type { CommandResult } from "../exec/runner";
 import type { ConnectionArgs } from "./connectionArgs";
-import { outputSlots } from "./macvlanLink";
 import { providerShim } from "./shim";
 
 type Props = Record<string, unknown>;
@@ -40,15 +39,8 @@ function observeBoth(results: CommandResult[], d: VethPairDesired) {
 }
 
 export const vethPairHandlers = {
-  async check(_olds: Props, news: Props) {
-    const result = validateArgs(vethPairArgs, news);
-    return result.ok ? { inputs: result.args } : { inputs: news, failures: result.failures };
-  },
-
-  async diff(_id: string, olds: Props, news: Props) {
-    const { changes, replaces } = diffVeth(olds, news);
-    return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
-  },
+  check: checkWith(vethPairArgs),
+  diff: diffWith(diffVeth),
 
   async create(inputs: Props) {
     const d = parseArgs(vethPairArgs, inputs);
@@ -89,12 +81,7 @@ export const vethPairHandlers = {
 
   async delete(_id: string, props: Props) {
     const current = parseVethState(props);
-    const [step] = planVethDelete(current);
-    if (!step) return;
-    const [result] = await runOn(runnerFor(current.connection), [groupCommand({ netns: step.netns, first: 0, steps: [step] })], context(current, "delete"));
-    if (result && result.exitCode !== 0 && classify(result.stderr) !== "not-found") {
-      throw new Iproute2Error(classify(result.stderr), context(current, "delete"), `step "${describeStep(step)}" failed: ${commandMessage(result)}`);
-    }
+    await applyDelete(runnerFor(current.connection), planVethDelete(current), context(current, "delete"));
   },
 };
 
