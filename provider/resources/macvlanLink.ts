@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
 import { runnerFor } from "../exec/connect";
 import type { Runner } from "../exec/runner";
-import { applyDelete, applyPlan, runOn } from "../apply";
+import { applyDelete, applyPlan } from "../apply";
 import { routeFamily, type MacvlanLinkDesired, type MacvlanLinkState, type Route } from "../model";
 import { diffMacvlan, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
 import type { IpStep } from "../plan/steps";
@@ -13,7 +13,8 @@ import { macvlanLinkArgs } from "../schema/macvlanLink";
 import { parseArgs, type ArgsSpec } from "../schema/validate";
 import { checkWith, diffWith, outputSlots } from "./common";
 import { macvlanInputsOf, macvlanStateOf, parseMacvlanState } from "../state/macvlanLink";
-import { linkRead, linkReadCommands, parseLinkRead, readLink } from "../state/readLink";
+import { linkRead, parseLinkRead, readLink } from "../state/readLink";
+import { readLinkShared } from "../state/namespaceRead";
 import { providerShim } from "./shim";
 import type { ConnectionArgs } from "./connectionArgs";
 
@@ -97,9 +98,7 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
     async read(id: string, props: Props) {
       const current = parseMacvlanState(spec, props);
       const d = macvlanInputsOf(current) as D;
-      const runner = runnerFor(d.connection);
-      const results = await runOn(runner, linkReadCommands(current.netns, current.name), context(d, "read", label));
-      const observed = parseLinkRead(results, current.name);
+      const observed = await readLinkShared(runnerFor(d.connection), current.netns, current.name);
       if (!observed || observed.kind !== kind) return { id: "", props: {} };
       const state = macvlanStateOf(d, observed);
       return { id, props: state, inputs: macvlanInputsOf(state) };

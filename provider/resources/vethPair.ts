@@ -1,8 +1,9 @@
 // VethPair: two linked ends, for labs and containers (and as parents of macvlan links in tests).
 import * as pulumi from "@pulumi/pulumi";
-import { applyDelete, applyPlan, readCommands, runOn, type ReadBack } from "../apply";
+import { applyDelete, applyPlan, readCommands, type ReadBack } from "../apply";
+import { readLinkShared } from "../state/namespaceRead";
 import { runnerFor } from "../exec/connect";
-import { classify, hintFor, Iproute2Error } from "../exec/errors";
+import { hintFor, Iproute2Error } from "../exec/errors";
 import type { VethPairDesired } from "../model";
 import { diffVeth, planVethCreate, planVethDelete, planVethUpdate } from "../plan/vethPair";
 import { hostLabel } from "../schema/connection";
@@ -57,12 +58,10 @@ export const vethPairHandlers = {
 
   async read(id: string, props: Props) {
     const d = vethInputsOf(parseVethState(props));
-    // A missing end fails the run early; what was read before it decides.
-    const results = await runOn(runnerFor(d.connection), readCommands(readBack(d)), context(d, "read"));
-    const failed = results.find((r) => r.exitCode !== 0);
-    if (failed && classify(failed.stderr) === "not-found") return { id: "", props: {} };
-    const state = observeBoth(results, d);
-    if (!state) return { id: "", props: {} };
+    const runner = runnerFor(d.connection);
+    const [end, peer] = await Promise.all([readLinkShared(runner, d.netns, d.name), readLinkShared(runner, d.peerNetns, d.peerName)]);
+    if (!end || !peer) return { id: "", props: {} };
+    const state = vethStateOf(d, end, peer);
     return { id, props: state, inputs: vethInputsOf(state) };
   },
 

@@ -39,6 +39,7 @@ export type LinkWithAddresses = z.infer<typeof linkWithAddresses>;
 
 export const routeEntry = z.looseObject({
   dst: z.string(),
+  dev: z.string().optional(),
   gateway: z.string().optional(),
   metric: z.number().int().optional(),
   protocol: z.string().optional(),

@@ -46,7 +46,7 @@ function withPrefix(dst: string, family: 4 | 6, gateway: string | undefined): st
   return `${canonicalIp(dst)}/${family === 6 ? 128 : 32}`;
 }
 
-function toRoute(entry: z.infer<typeof routeEntry>, family: 4 | 6): Route {
+export function toRoute(entry: z.infer<typeof routeEntry>, family: 4 | 6): Route {
   return {
     to: withPrefix(entry.dst, family, entry.gateway),
     ...(entry.gateway !== undefined && { via: canonicalIp(entry.gateway) }),

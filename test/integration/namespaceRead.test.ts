@@ -1,0 +1,58 @@
+// Refresh's reads of many links in one namespace share one listing, and see what single reads see.
+import { afterEach, describe, expect, it } from "vitest";
+import { LocalRunner } from "../../provider/exec/local";
+import type { Command, Runner } from "../../provider/exec/runner";
+import { readLinkShared } from "../../provider/state/namespaceRead";
+import { readLink } from "../../provider/state/readLink";
+import { ip, World } from "../support/netns";
+
+/** The local runner, counting its round trips. */
+class CountingRunner implements Runner {
+  readonly host = "localhost";
+  roundTrips = 0;
+  private readonly local = new LocalRunner({ type: "local", sudo: false });
+  run(commands: Command[]) {
+    this.roundTrips += 1;
+    return this.local.run(commands);
+  }
+}
+
+describe("shared namespace reads", () => {
+  const world = new World();
+  afterEach(async () => world.cleanup());
+
+  it("reads 20 links with one round trip, exactly as 20 single reads see them", async () => {
+    const lab = await world.netns("lab");
+    await world.vethParent(lab);
+    const names = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    for (const [i, name] of names.entries()) {
+      await ip("-n", lab, "link", "add", "link", "veth0", "name", name, "type", "macvlan", "mode", i % 2 ? "bridge" : "private");
+      await ip("-n", lab, "addr", "add", `10.59.${i}.1/24`, "dev", name);
+      await ip("-n", lab, "addr", "add", `fd59:${i}::1/64`, "dev", name, "nodad");
+      await ip("-n", lab, "link", "set", "dev", name, "up");
+      await ip("-n", lab, "route", "add", `10.60.${i}.0/24`, "via", `10.59.${i}.254`, "dev", name, "proto", "static");
+      await ip("-n", lab, "route", "add", `fd60:${i}::/64`, "via", `fd59:${i}::fe`, "dev", name, "proto", "static");
+    }
+    const runner = new CountingRunner();
+    const shared = await Promise.all([...names, "absent"].map((name) => readLinkShared(runner, lab, name)));
+    expect(runner.roundTrips).toBe(1);
+    expect(shared.at(-1)).toBeUndefined();
+
+    const single = await Promise.all(names.map((name) => readLink(new LocalRunner({ type: "local", sudo: false }), lab, name)));
+    expect(shared.slice(0, -1)).toEqual(single);
+    expect(single[3]?.routes).toEqual([
+      { to: "10.60.3.0/24", via: "10.59.3.254", metric: 0 },
+      { to: "fd60:3::/64", via: "fd59:3::fe", metric: 1024 },
+    ]);
+
+    // A read that starts after a listing was made gets a new one.
+    await ip("-n", lab, "link", "set", "dev", "m0", "mtu", "1400");
+    expect((await readLinkShared(runner, lab, "m0"))?.mtu).toBe(1400);
+    expect(runner.roundTrips).toBe(2);
+  });
+
+  it("reports every link of a namespace that is gone as gone", async () => {
+    const runner = new CountingRunner();
+    expect(await readLinkShared(runner, world.plannedNetns("never"), "m0")).toBeUndefined();
+  });
+});
