@@ -2,6 +2,7 @@
 // handlers of each resource kind, by the name the shim carries.
 import { echoHandlers } from "./resources/echo";
 import { macvlanLinkHandlers } from "./resources/macvlanLink";
+import { macvtapHandlers } from "./resources/macvtap";
 import { netNamespaceHandlers } from "./resources/netNamespace";
 import { vethPairHandlers } from "./resources/vethPair";
 import type { ResourceKind } from "./resources/shim";
@@ -11,4 +12,5 @@ export const handlers: Record<ResourceKind, object> = {
   NetNamespace: netNamespaceHandlers,
   VethPair: vethPairHandlers,
   MacvlanLink: macvlanLinkHandlers,
+  Macvtap: macvtapHandlers,
 };

@@ -133,7 +133,7 @@ export function routeFamily(route: Route): 4 | 6 {
  * always carry the observed value; `kernelChosen` lists the ones the user left to the kernel, so that
  * refresh can hand back the user's inputs without them and a diff does not try to manage them.
  */
-export type KernelChosen = "macAddress" | "mtu" | "txQueueLength" | "bcQueueLength";
+export type KernelChosen = "macAddress" | "mtu" | "txQueueLength" | "bcQueueLength" | "tapOwner" | "tapGroup";
 
 export interface MacvlanLinkState extends MacvlanLinkDesired {
   macAddress: string;
@@ -154,3 +154,38 @@ export interface VethPairState extends VethPairDesired {
 }
 
 export type NetNamespaceState = NetNamespaceDesired & { path: string };
+
+// ---- Macvtap: a macvlan whose frames go to a character device a VM opens ----
+
+export interface MacvtapDesired extends MacvlanLinkDesired {
+  /** uid or user name for the tap device node; left as the system made it when unset. */
+  tapOwner?: string;
+  /** gid or group name; left as the system made it when unset. */
+  tapGroup?: string;
+  /** Octal permissions of the node, 4 digits ("0600"). */
+  tapMode: string;
+  /** Where the node goes, if not /dev/tap<ifindex>. */
+  tapDevicePath?: string;
+}
+
+/** A character device node as `stat` reports it. */
+export interface TapNodeObserved {
+  path: string;
+  /** "major:minor", decimal. */
+  devNumbers: string;
+  uid: string;
+  gid: string;
+  user: string;
+  group: string;
+  /** 4 octal digits. */
+  mode: string;
+}
+
+export interface MacvtapState extends MacvlanLinkState, Pick<MacvtapDesired, "tapOwner" | "tapGroup" | "tapMode" | "tapDevicePath"> {
+  /** The node QEMU opens. */
+  tapDevice: string;
+  /** "major:minor" of the macvtap's character device, from sysfs. */
+  tapDevNumbers: string;
+  /** Whether this package made the node (it then removes it on delete); devtmpfs or udev make their own. */
+  tapNodeCreated: boolean;
+}

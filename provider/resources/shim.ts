@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 /** The resource kinds whose handlers `pulumi-iproute2/impl` exports. */
-export type ResourceKind = "Echo" | "NetNamespace" | "VethPair" | "MacvlanLink";
+export type ResourceKind = "Echo" | "NetNamespace" | "VethPair" | "MacvlanLink" | "Macvtap";
 
 /**
  * The provider object Pulumi serializes into the state (`__provider`) and runs again on refresh and

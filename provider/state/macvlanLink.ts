@@ -5,7 +5,7 @@ import { routeKey } from "../plan/linkSteps";
 import { parseArgs, type ArgsSpec } from "../schema/validate";
 import { definedOnly, inPreferredOrder } from "./shape";
 
-export const kernelChosenKeys: KernelChosen[] = ["macAddress", "mtu", "txQueueLength", "bcQueueLength"];
+export const kernelChosenKeys = ["macAddress", "mtu", "txQueueLength", "bcQueueLength"] as const satisfies KernelChosen[];
 
 /** The outputs: every argument as the kernel now has it, the ones only we know as asked, plus ifindex. */
 export function macvlanStateOf(d: MacvlanLinkDesired, o: LinkObserved): MacvlanLinkState {
@@ -32,7 +32,7 @@ export function macvlanStateOf(d: MacvlanLinkDesired, o: LinkObserved): MacvlanL
 export function macvlanInputsOf(state: MacvlanLinkState): MacvlanLinkDesired {
   const { ifindex: _ifindex, kernelChosen, ...args } = state;
   const inputs: MacvlanLinkDesired = { ...args };
-  for (const key of kernelChosen) delete inputs[key];
+  for (const key of kernelChosen) delete (inputs as Partial<Record<KernelChosen, unknown>>)[key];
   return inputs;
 }
 
@@ -42,7 +42,7 @@ const stateExtras = z.object({
   txQueueLength: z.number().int(),
   bcQueueLength: z.number().int(),
   ifindex: z.number().int(),
-  kernelChosen: z.array(z.enum(["macAddress", "mtu", "txQueueLength", "bcQueueLength"])),
+  kernelChosen: z.array(z.enum(["macAddress", "mtu", "txQueueLength", "bcQueueLength", "tapOwner", "tapGroup"])),
 });
 
 /** A state read from Pulumi's checkpoint, checked like new inputs are. */

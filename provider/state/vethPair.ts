@@ -31,7 +31,7 @@ const extras = z.object({
   peerMacAddress: z.string(),
   ifindex: z.number().int(),
   peerIfindex: z.number().int(),
-  kernelChosen: z.array(z.enum(["macAddress", "mtu", "txQueueLength", "bcQueueLength"])),
+  kernelChosen: z.array(z.enum(["macAddress", "mtu", "txQueueLength", "bcQueueLength", "tapOwner", "tapGroup"])),
 });
 
 export function parseVethState(props: Record<string, unknown>): VethPairState {

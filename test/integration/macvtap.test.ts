@@ -1,0 +1,114 @@
+// Macvtap's handlers against the real kernel: the link, and the character device node QEMU opens.
+import { statSync } from "node:fs";
+import { execa } from "execa";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { macvtapHandlers as handlers } from "../../provider/resources/macvtap";
+import { ip, ipJson, runId, World } from "../support/netns";
+
+type Props = Record<string, unknown>;
+
+async function create(news: Props) {
+  const checked = await handlers.check({}, news);
+  expect(checked.failures ?? []).toEqual([]);
+  return { inputs: checked.inputs as Props, ...(await handlers.create(checked.inputs as Props)) };
+}
+
+async function update(olds: Props, news: Props) {
+  const checked = (await handlers.check({}, news)).inputs as Props;
+  const diff = await handlers.diff("id", olds, checked);
+  expect(diff.replaces).toEqual([]);
+  return (await handlers.update("id", olds, checked)).outs;
+}
+
+/** The device numbers sysfs gives for a macvtap (read inside its namespace). */
+async function sysfsDev(netns: string, name: string, ifindex: number): Promise<string> {
+  return (await execa("ip", ["netns", "exec", netns, "cat", `/sys/class/net/${name}/macvtap/tap${ifindex}/dev`])).stdout.trim();
+}
+
+function node(path: string) {
+  const s = statSync(path, { throwIfNoEntry: false });
+  return s && { dev: `${Math.floor(s.rdev / 256) & 0xfff}:${(s.rdev & 0xff) | ((s.rdev >> 12) & 0xfff00)}`, uid: s.uid, gid: s.gid, mode: (s.mode & 0o7777).toString(8).padStart(4, "0"), char: s.isCharacterDevice() };
+}
+
+describe("Macvtap on the real kernel", () => {
+  let world: World;
+  let lab: string;
+  const paths: string[] = [];
+  const customPath = (label: string) => {
+    const path = `/dev/${runId}-${process.pid}-${label}`;
+    paths.push(path);
+    return path;
+  };
+  beforeEach(async () => {
+    world = new World();
+    lab = await world.netns("lab");
+    await world.vethParent(lab);
+  });
+  afterEach(async () => {
+    await world.cleanup();
+    for (const path of paths.splice(0)) await execa("rm", ["-f", path]);
+  });
+
+  it.each(["bridge", "private", "vepa", "source"] as const)("creates mode %s with its device node, and reads it back", async (mode) => {
+    const { id, outs } = await create({ name: "tap0", parent: "veth0", parentNetns: lab, mode, ...(mode === "source" && { sourceMacs: ["02:00:00:00:00:01"] }) });
+    const dev = await sysfsDev(lab, "tap0", outs.ifindex as number);
+    expect(outs).toMatchObject({ mode, tapDevice: `/dev/tap${outs.ifindex}`, tapDevNumbers: dev, tapMode: "0600", txQueueLength: 500 });
+    expect(node(outs.tapDevice as string)).toMatchObject({ dev, char: true, mode: "0600" });
+    expect((await handlers.read(id, outs)).props).toEqual(outs);
+  });
+
+  it("creates passthru on a parent of its own", async () => {
+    await world.vethParent(lab, "vp0", "vp1");
+    const { outs } = await create({ name: "pt", parent: "vp0", parentNetns: lab, mode: "passthru" });
+    const [link] = await ipJson<{ linkinfo: { info_kind: string; info_data: { mode: string } } }[]>("-d", "-n", lab, "link", "show", "dev", "pt");
+    expect(link?.linkinfo).toMatchObject({ info_kind: "macvtap", info_data: { mode: "passthru" } });
+    expect(node(outs.tapDevice as string)?.dev).toBe(outs.tapDevNumbers);
+  });
+
+  it("makes a missing node with the owner, group and mode asked for, and removes it on delete", async () => {
+    const path = customPath("tap");
+    const { id, outs } = await create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: path, tapOwner: "nobody", tapGroup: 65534, tapMode: "0660" });
+    expect(outs).toMatchObject({ tapDevice: path, tapOwner: "nobody", tapGroup: "65534", tapMode: "0660", tapNodeCreated: true });
+    expect(node(path)).toMatchObject({ dev: outs.tapDevNumbers, uid: 65534, gid: 65534, mode: "0660", char: true });
+
+    await handlers.delete(id, outs);
+    expect(node(path)).toBeUndefined();
+  });
+
+  it("replaces a stale node, and refuses a path that is another live device's", async () => {
+    const stale = customPath("stale");
+    await execa("mknod", [stale, "c", "250", "250"]); // numbers no device has
+    const { outs } = await create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: stale });
+    expect(node(stale)?.dev).toBe(outs.tapDevNumbers);
+
+    const taken = customPath("taken");
+    await execa("mknod", [taken, "c", "1", "3"]); // /dev/null's numbers: a live device
+    const clash = handlers.create((await handlers.check({}, { name: "tap1", parent: "veth0", parentNetns: lab, tapDevicePath: taken })).inputs as Props);
+    await expect(clash).rejects.toThrow(/is the node of another live device \(1:3.*Set tapDevicePath/);
+    expect(node(taken)?.dev).toBe("1:3");
+    expect(await ipJson("-n", lab, "link", "show", "dev", "tap1").catch(() => "gone")).toBe("gone"); // the link was taken back
+  });
+
+  it("moves to another namespace in place; the ifindex and so tapDevice change", async () => {
+    // The kernel keeps a moved link's ifindex when it is free in the new namespace: take it there.
+    const other = await world.netns("other");
+    for (const i of [0, 1, 2, 3]) await ip("-n", other, "link", "add", `pad${i}a`, "type", "veth", "peer", "name", `pad${i}b`);
+    const { outs, inputs } = await create({ name: "tap0", parent: "veth0", parentNetns: lab });
+    const moved = await update(outs, { ...inputs, netns: other });
+    expect(moved.ifindex).not.toBe(outs.ifindex);
+    expect(moved.tapDevice).toBe(`/dev/tap${moved.ifindex}`);
+    expect(node(moved.tapDevice as string)?.dev).toBe(await sysfsDev(other, "tap0", moved.ifindex as number));
+  });
+
+  it("sees owner and mode changed out of band on refresh, and puts them back on update", async () => {
+    const path = customPath("drift");
+    const { id, outs, inputs } = await create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: path, tapOwner: "nobody", tapMode: "0660" });
+    await execa("chown", ["root", path]);
+    await execa("chmod", ["0644", path]);
+    const read = await handlers.read(id, outs);
+    expect(read.props).toMatchObject({ tapOwner: "root", tapMode: "0644" });
+    const repaired = await update(read.props as Props, inputs);
+    expect(repaired).toMatchObject({ tapOwner: "nobody", tapMode: "0660" });
+    expect(node(path)).toMatchObject({ uid: 65534, mode: "0660" });
+  });
+});
