@@ -3,7 +3,8 @@
 //   (b) the kernel floor: one `ip -batch` creating (and one deleting) the same N links,
 // and prints the ratios. It also counts the host commands an unchanged-stack preview runs (target: 0)
 // by putting a counting wrapper in front of `ip` on the provider's PATH.
-// Usage: node dist/bench/lifecycle.js [N ...]   (default 10 100 300). Needs root; all in namespaces.
+// Each number is the median of REPS runs (interleaved, so drift in machine load hits both sides).
+// Usage: REPS=3 node dist/bench/lifecycle.js [N ...]   (default 10 100 300). Needs root; all in namespaces.
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
@@ -12,6 +13,8 @@ import type * as iproute2 from "../provider/index";
 import { appProjectSettings, engineEnvironment, ensureEngine, prepareApp, repoRoot, type App } from "../examples/support/engine";
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const reps = Math.max(1, Number(process.env.REPS ?? 3));
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 const ns = (label: string) => `pi2bench-${process.pid}-${label}`;
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
 
@@ -85,18 +88,23 @@ async function main() {
     console.log("| N | op | MacvlanLink (s) | engine floor: Echo (s) | ratio to engine | kernel floor: ip -batch (s) |");
     console.log("|---|----|-----------------|------------------------|-----------------|-----------------------------|");
     for (const n of sizes.length > 0 ? sizes : [10, 100, 300]) {
-      const links = await runStack(app, binDir, `links-${n}-${process.pid}`, async () => {
-        for (let i = 0; i < n; i++) new MacvlanLink(`mv${i}`, { name: `mv${i}`, parent: "veth0", parentNetns: lab });
-      }, counted, countLog);
-      const floor = await runStack(app, binDir, `echo-${n}-${process.pid}`, async () => {
-        for (let i = 0; i < n; i++) new Echo(`e${i}`, { value: `mv${i}` });
-      }, base);
-      const kernel = await kernelFloor(lab, n);
-      for (const op of ["up", "refresh", "destroy"] as const) {
-        const k = op === "refresh" ? undefined : kernel[op];
-        console.log(`| ${n} | ${op} | ${seconds(links[op])} | ${seconds(floor[op])} | ${(links[op] / floor[op]).toFixed(2)}x | ${k === undefined ? "-" : `${seconds(k)} (${(links[op] / k).toFixed(0)}x)`} |`);
+      const runs: { links: Timings; floor: Timings; kernel: { up: number; destroy: number } }[] = [];
+      for (let rep = 0; rep < reps; rep++) {
+        const links = await runStack(app, binDir, `links-${n}-${process.pid}-${rep}`, async () => {
+          for (let i = 0; i < n; i++) new MacvlanLink(`mv${i}`, { name: `mv${i}`, parent: "veth0", parentNetns: lab });
+        }, counted, countLog);
+        const floor = await runStack(app, binDir, `echo-${n}-${process.pid}-${rep}`, async () => {
+          for (let i = 0; i < n; i++) new Echo(`e${i}`, { value: `mv${i}` });
+        }, base);
+        runs.push({ links, floor, kernel: await kernelFloor(lab, n) });
       }
-      console.log(`| ${n} | unchanged preview | host commands run: ${links.previewHostCommands} | | | |`);
+      for (const op of ["up", "refresh", "destroy"] as const) {
+        const ours = median(runs.map((r) => r.links[op]));
+        const floor = median(runs.map((r) => r.floor[op]));
+        const k = op === "refresh" ? undefined : median(runs.map((r) => r.kernel[op]));
+        console.log(`| ${n} | ${op} | ${seconds(ours)} | ${seconds(floor)} | ${(ours / floor).toFixed(2)}x | ${k === undefined ? "-" : `${seconds(k)} (${(ours / k).toFixed(0)}x)`} |`);
+      }
+      console.log(`| ${n} | unchanged preview | host commands run: ${Math.max(...runs.map((r) => r.links.previewHostCommands ?? 0))} | | | |`);
     }
   } finally {
     await execa("ip", ["netns", "del", lab]).catch(() => undefined);

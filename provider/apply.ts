@@ -13,11 +13,17 @@ export interface ReadBack {
   netns?: string;
   lines: string[][];
   extra: Command[];
+  /**
+   * Run every line even after one fails (`-force`); never merged into a plan's batch then. Such a batch
+   * exits non-zero when a line failed, and a run stops at that: its extra commands go first.
+   */
+  force?: boolean;
 }
 
-/** A read run on its own: the batch, then the extra commands. */
+/** A read run on its own: the batch, then the extra commands (before it, when forced). */
 export function readCommands(read: ReadBack): Command[] {
-  return [batchCommand(read.netns, read.lines, ["-j", "-d"]), ...read.extra];
+  const batch = batchCommand(read.netns, read.lines, ["-j", "-d", ...(read.force ? ["-force"] : [])]);
+  return read.force ? [...read.extra, batch] : [batch, ...read.extra];
 }
 
 export interface ApplyOptions {
@@ -86,14 +92,13 @@ export async function applyPlan(runner: Runner, steps: IpStep[], options: ApplyO
   const groups = groupSteps(steps);
   const read = options.readBack;
   const last = groups.at(-1);
-  const merged = read !== undefined && last !== undefined && last.netns === read.netns;
+  const merged = read !== undefined && !read.force && last !== undefined && last.netns === read.netns;
   const commands = groups.map((group) =>
     merged && group === last
       ? batchCommand(group.netns, [...group.steps.map((s) => s.args), ...read.lines], ["-j", "-d"])
       : groupCommand(group),
   );
-  if (read && !merged) commands.push(batchCommand(read.netns, read.lines, ["-j", "-d"]));
-  commands.push(...(read?.extra ?? []));
+  if (read) commands.push(...(merged ? read.extra : readCommands(read)));
 
   const results = await runOn(runner, commands, options.context);
   const failedAt = results.findIndex((r) => r.exitCode !== 0);

@@ -1,58 +1,96 @@
-// Refresh reads many links at once: instead of two commands per link, the reads that arrive together
-// for one namespace of one host share one listing of all its links and static routes (two commands).
+// Refresh reads many links at once. Instead of two commands per link, the reads of one namespace of
+// one host that wait together share one batch: `addr show dev X` for each of them and one listing of
+// the namespace's static routes (IPv4 in the batch, IPv6 beside it). One batch runs at a time per
+// namespace; reads that arrive meanwhile go into the next one, so a refresh of N links makes a handful
+// of batches, not N, and each batch prints only the links asked for.
 import { z } from "zod";
-import { readCommands } from "../apply";
+import { readCommands, type ReadBack } from "../apply";
 import { classify } from "../exec/errors";
 import type { CommandResult, Runner } from "../exec/runner";
 import type { LinkObserved } from "../model";
 import { linkWithAddresses, parseJsonLines, routeEntry } from "./ipJson";
 import { observeLink, routeProtocol, toRoute } from "./readLink";
 
-/** Equivalent to: `ip -j -d [-n NS] addr show; ip -j [-n NS] route show proto static`, and `ip -j -6 ...`. */
-export function namespaceRead(netns: string | undefined) {
+/**
+ * Equivalent to: `ip -j -d [-n NS] -force -batch -` with `addr show dev X` per name and `route show
+ * proto static`, then `ip -j -6 [-n NS] route show proto static`. -force: a missing link must not stop
+ * the others' reads (it prints nothing, and is then absent from the result).
+ */
+export function linksRead(netns: string | undefined, names: string[]): ReadBack {
   return {
     netns,
-    lines: [["addr", "show"], ["route", "show", "proto", routeProtocol]],
+    lines: [...names.map((name) => ["addr", "show", "dev", name]), ["route", "show", "proto", routeProtocol]],
     extra: [{ argv: ["ip", "-j", "-6", ...(netns !== undefined ? ["-n", netns] : []), "route", "show", "proto", routeProtocol] }],
+    force: true,
   };
 }
 
-/** Every link of the namespace by name, or undefined when the namespace is gone. */
-export function parseNamespaceRead(results: CommandResult[], netns: string | undefined): Map<string, LinkObserved> | undefined {
-  const failed = results.find((r) => r.exitCode !== 0);
-  if (failed) {
-    if (classify(failed.stderr) === "not-found") return undefined;
-    throw new Error(`reading namespace ${netns ?? "of the host"} failed: ${failed.stderr.trim()}`);
-  }
-  const [batch, v6] = results;
-  const [linksDoc, v4Doc] = (batch?.stdout ?? "").split("\n").filter((l) => l.trim() !== "");
-  const links = parseJsonLines(linksDoc ?? "[]", z.array(linkWithAddresses), "links")[0] ?? [];
-  const v4 = parseJsonLines(v4Doc ?? "[]", z.array(routeEntry), "IPv4 routes")[0] ?? [];
-  const ipv6 = parseJsonLines(v6?.stdout ?? "[]", z.array(routeEntry), "IPv6 routes")[0] ?? [];
-  const routes = [...v4.map((r) => ({ dev: r.dev, route: toRoute(r, 4) })), ...ipv6.map((r) => ({ dev: r.dev, route: toRoute(r, 6) }))];
-  return new Map(
-    links.map((link) => [link.ifname, observeLink(link, routes.filter((r) => r.dev === link.ifname).map((r) => r.route))]),
-  );
-}
-
-/** How long a read waits for others to the same namespace to join it. */
-const gatherMs = 5;
-const inFlight = new Map<string, Promise<Map<string, LinkObserved> | undefined>>();
+const linkDocument = z.array(linkWithAddresses);
+const routeDocument = z.array(routeEntry);
 
 /**
- * Link `name` in `netns` on `runner`'s host, from a listing shared by every read of that namespace
- * that starts within a few milliseconds of this one (as a refresh's do). Never reuses an older listing.
+ * The links found, by name (a missing one is absent), or undefined when the namespace is gone, from the
+ * results of linksRead's commands: the IPv6 route listing, then the batch.
+ */
+export function parseLinksRead(results: CommandResult[], netns: string | undefined): Map<string, LinkObserved> | undefined {
+  const [v6, batch] = results;
+  if (v6 && v6.exitCode !== 0) {
+    if (classify(v6.stderr) === "not-found") return undefined;
+    throw new Error(`reading IPv6 routes in ${netns ?? "the host's namespace"} failed: ${v6.stderr.trim()}`);
+  }
+  if (!batch) throw new Error("reading links returned nothing");
+  const documents = batch.stdout.split("\n").filter((line) => line.trim() !== "");
+  if (documents.length === 0 && batch.exitCode !== 0) {
+    if (classify(batch.stderr) === "not-found") return undefined;
+    throw new Error(`reading links in ${netns ?? "the host's namespace"} failed: ${batch.stderr.trim()}`);
+  }
+  // The route listing is the last document; every other one is one link's `addr show`.
+  const v4 = parseJsonLines(documents.at(-1) ?? "[]", routeDocument, "IPv4 routes")[0] ?? [];
+  const ipv6 = parseJsonLines(v6?.stdout ?? "[]", routeDocument, "IPv6 routes")[0] ?? [];
+  const routes = [...v4.map((r) => ({ dev: r.dev, route: toRoute(r, 4) })), ...ipv6.map((r) => ({ dev: r.dev, route: toRoute(r, 6) }))];
+  const links = documents.slice(0, -1).flatMap((doc) => parseJsonLines(doc, linkDocument, "links")[0] ?? []);
+  return new Map(links.map((link) => [link.ifname, observeLink(link, routes.filter((r) => r.dev === link.ifname).map((r) => r.route))]));
+}
+
+interface Waiting {
+  name: string;
+  resolve: (link: LinkObserved | undefined) => void;
+  reject: (error: unknown) => void;
+}
+
+/** How long the first read of a batch waits for others to join it. */
+const gatherMs = 5;
+const queues = new Map<string, { runner: Runner; netns: string | undefined; waiting: Waiting[]; busy: boolean }>();
+
+async function drain(key: string): Promise<void> {
+  const queue = queues.get(key);
+  if (!queue || queue.busy) return;
+  queue.busy = true;
+  await new Promise((resolve) => setTimeout(resolve, gatherMs));
+  const batch = queue.waiting.splice(0);
+  try {
+    const names = [...new Set(batch.map((w) => w.name))];
+    const links = parseLinksRead(await queue.runner.run(readCommands(linksRead(queue.netns, names))), queue.netns);
+    for (const waiting of batch) waiting.resolve(links?.get(waiting.name));
+  } catch (error) {
+    for (const waiting of batch) waiting.reject(error);
+  } finally {
+    queue.busy = false;
+    if (queue.waiting.length > 0) void drain(key);
+    else queues.delete(key);
+  }
+}
+
+/**
+ * Link `name` in `netns` on `runner`'s host, or undefined when it (or the namespace) is gone, read in a
+ * batch with the other reads of that namespace waiting at the same time. Never from an older batch.
  */
 export function readLinkShared(runner: Runner, netns: string | undefined, name: string): Promise<LinkObserved | undefined> {
   const key = `${runner.host}\u0000${netns ?? ""}`;
-  let listing = inFlight.get(key);
-  if (!listing) {
-    listing = (async () => {
-      await new Promise((resolve) => setTimeout(resolve, gatherMs));
-      inFlight.delete(key); // reads from now on get a listing made after them
-      return parseNamespaceRead(await runner.run(readCommands(namespaceRead(netns))), netns);
-    })();
-    inFlight.set(key, listing);
-  }
-  return listing.then((links) => links?.get(name));
+  const queue = queues.get(key) ?? { runner, netns, waiting: [], busy: false };
+  queues.set(key, queue);
+  return new Promise((resolve, reject) => {
+    queue.waiting.push({ name, resolve, reject });
+    void drain(key);
+  });
 }

@@ -1,0 +1,40 @@
+// A VM's NIC straight on the LAN (libvirt's <interface type='direct'>): a bridge-mode Macvtap on the
+// same parent as a service namespace's macvlan, so the guest and the service talk directly. The stack
+// exports what whatever starts the VM needs: the device node to open and the MAC the guest NIC must
+// use (frames to any other MAC never reach it).
+import * as pulumi from "@pulumi/pulumi";
+import { Macvtap, MacvlanLink, NetNamespace, VethPair } from "pulumi-iproute2";
+
+export async function vmMacvtapProgram() {
+  const config = new pulumi.Config();
+  const prefix = config.get("namePrefix") ?? "";
+
+  const lab = new NetNamespace("lab", { name: `${prefix}lab` });
+  const svc = new NetNamespace("svc", { name: `${prefix}svc` });
+  // The parent: a veth pair standing in for the host's NIC.
+  const uplink = new VethPair("uplink", { name: "veth0", peerName: "veth1", netns: lab.name });
+
+  new MacvlanLink("service", {
+    parent: uplink.name,
+    parentNetns: lab.name,
+    netns: svc.name,
+    mode: "bridge",
+    addresses: ["10.88.0.2/24"],
+  });
+  const vmNic = new Macvtap("vm-nic", {
+    name: "vmtap0",
+    parent: uplink.name,
+    parentNetns: lab.name,
+    mode: "bridge",
+    // For an unprivileged QEMU: set tapOwner (and tapGroup) to its user.
+    tapOwner: config.get("tapOwner"),
+    tapDevicePath: config.get("tapDevicePath"),
+  });
+
+  return {
+    tapDevice: vmNic.tapDevice,
+    macAddress: vmNic.macAddress,
+    guestAddress: "10.88.0.3/24",
+    serviceAddress: "10.88.0.2",
+  };
+}
