@@ -1,35 +1,13 @@
-// Desired and observed shapes of what this package manages, and the closed tables that map our names
-// to iproute2's and the kernel's. Desired values come out of schema/ fully defaulted; observed values
+// Desired and observed shapes of what this package manages, and the closed table of macvlan modes
+// (names as iproute2 spells them). Desired values come out of schema/ fully defaulted; observed values
 // come out of state/ from `ip -j` output. The two are kept apart so a diff always says which is which.
 
 /** macvlan/macvtap modes, as iproute2 spells them (and as users write them). */
 export const macvlanModes = ["bridge", "private", "vepa", "passthru", "source"] as const;
 export type MacvlanMode = (typeof macvlanModes)[number];
 
-/**
- * Mode <-> kernel value (MACVLAN_MODE_* in include/uapi/linux/if_link.h), both ways, by explicit table:
- * never by position in an array. iproute2's JSON reports the mode by the same names as we use.
- */
-const kernelValueOfMode: Record<MacvlanMode, number> = {
-  private: 1,
-  vepa: 2,
-  bridge: 4,
-  passthru: 8,
-  source: 16,
-};
-const modeOfKernelValue = new Map<number, MacvlanMode>(
-  Object.entries(kernelValueOfMode).map(([mode, value]) => [value, mode as MacvlanMode]),
-);
-
-export function macvlanModeToKernel(mode: MacvlanMode): number {
-  return kernelValueOfMode[mode];
-}
-
-export function macvlanModeFromKernel(value: number): MacvlanMode {
-  const mode = modeOfKernelValue.get(value);
-  if (mode === undefined) throw new Error(`unknown macvlan mode value ${value} from the kernel`);
-  return mode;
-}
+// iproute2 prints and takes these names; the kernel's values (MACVLAN_MODE_* in
+// include/uapi/linux/if_link.h) are private 1, vepa 2, bridge 4, passthru 8, source 16.
 
 /** Parses a mode name from iproute2 output; an unknown name is an error, never a guess. */
 export function parseMacvlanMode(name: string): MacvlanMode {
