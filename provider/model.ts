@@ -16,28 +16,28 @@ export function parseMacvlanMode(name: string): MacvlanMode {
 }
 
 /** A route we manage on a link. `to` is "default" or a CIDR. */
-export interface Route {
+export type Route = {
   to: string;
   via?: string;
   metric?: number;
-}
+};
 
 /** Where commands run. Only "local" exists so far; the SSH kind slots in as another member. */
-export interface LocalConnection {
+export type LocalConnection = {
   type: "local";
   sudo: boolean;
-}
+};
 export type Connection = LocalConnection;
 
 // ---- Desired (validated, defaulted) ----
 
-export interface NetNamespaceDesired {
+export type NetNamespaceDesired = {
   name: string;
   loopbackUp: boolean;
   connection: Connection;
-}
+};
 
-export interface VethPairDesired {
+export type VethPairDesired = {
   name: string;
   peerName: string;
   netns?: string;
@@ -47,9 +47,9 @@ export interface VethPairDesired {
   mtu?: number;
   up: boolean;
   connection: Connection;
-}
+};
 
-export interface MacvlanLinkDesired {
+export type MacvlanLinkDesired = {
   name: string;
   parent: string;
   parentNetns?: string;
@@ -66,12 +66,12 @@ export interface MacvlanLinkDesired {
   up: boolean;
   adopt: boolean;
   connection: Connection;
-}
+};
 
 // ---- Observed (what `ip -j` reports) ----
 
 /** One link as the kernel reports it, with the addresses and the routes we manage on it. */
-export interface LinkObserved {
+export type LinkObserved = {
   name: string;
   ifindex: number;
   kind?: string;
@@ -91,12 +91,12 @@ export interface LinkObserved {
     sourceMacs: string[];
     bcQueueLength?: number;
   };
-}
+};
 
-export interface NetNamespaceObserved {
+export type NetNamespaceObserved = {
   name: string;
   loopbackUp: boolean;
-}
+};
 
 /** The address family of a route: its destination's, else its gateway's, else IPv4. */
 export function routeFamily(route: Route): 4 | 6 {
@@ -113,29 +113,29 @@ export function routeFamily(route: Route): 4 | 6 {
  */
 export type KernelChosen = "macAddress" | "mtu" | "txQueueLength" | "bcQueueLength" | "tapOwner" | "tapGroup";
 
-export interface MacvlanLinkState extends MacvlanLinkDesired {
+export type MacvlanLinkState = MacvlanLinkDesired & {
   macAddress: string;
   mtu: number;
   txQueueLength: number;
   bcQueueLength: number;
   ifindex: number;
   kernelChosen: KernelChosen[];
-}
+};
 
-export interface VethPairState extends VethPairDesired {
+export type VethPairState = VethPairDesired & {
   mtu: number;
   macAddress: string;
   peerMacAddress: string;
   ifindex: number;
   peerIfindex: number;
   kernelChosen: KernelChosen[];
-}
+};
 
 export type NetNamespaceState = NetNamespaceDesired & { path: string };
 
 // ---- Macvtap: a macvlan whose frames go to a character device a VM opens ----
 
-export interface MacvtapDesired extends MacvlanLinkDesired {
+export type MacvtapDesired = MacvlanLinkDesired & {
   /** uid or user name for the tap device node; left as the system made it when unset. */
   tapOwner?: string;
   /** gid or group name; left as the system made it when unset. */
@@ -144,10 +144,10 @@ export interface MacvtapDesired extends MacvlanLinkDesired {
   tapMode: string;
   /** Where the node goes, if not /dev/tap<ifindex>. */
   tapDevicePath?: string;
-}
+};
 
 /** A character device node as `stat` reports it. */
-export interface TapNodeObserved {
+export type TapNodeObserved = {
   path: string;
   /** "major:minor", decimal. */
   devNumbers: string;
@@ -157,13 +157,13 @@ export interface TapNodeObserved {
   group: string;
   /** 4 octal digits. */
   mode: string;
-}
+};
 
-export interface MacvtapState extends MacvlanLinkState, Pick<MacvtapDesired, "tapOwner" | "tapGroup" | "tapMode" | "tapDevicePath"> {
+export type MacvtapState = MacvlanLinkState & Pick<MacvtapDesired, "tapOwner" | "tapGroup" | "tapMode" | "tapDevicePath"> & {
   /** The node QEMU opens. */
   tapDevice: string;
   /** "major:minor" of the macvtap's character device, from sysfs. */
   tapDevNumbers: string;
   /** Whether this package made the node (it then removes it on delete); devtmpfs or udev make their own. */
   tapNodeCreated: boolean;
-}
+};

@@ -25,7 +25,7 @@ export async function ensureEngine(): Promise<string> {
     cwd: repoRoot,
   });
   const binDir = stdout.trim().split("\n").at(-1) ?? "";
-  if (!existsSync(path.join(binDir, "pulumi")) && !existsSync(binDir)) {
+  if (!existsSync(path.join(binDir, "pulumi"))) {
     throw new Error(`install-pulumi.sh did not name a folder with pulumi (got "${binDir}")`);
   }
   return binDir;

@@ -126,7 +126,7 @@ export const macvtapHandlers = {
     try {
       return { id, outs: { ...outs, ...(await settleNode(runnerFor(d.connection), d, outs)) } };
     } catch (error) {
-      await base.delete(id, Object.fromEntries(Object.entries(outs))); // a link without its node is no use: take it back
+      await base.delete(id, outs); // a link without its node is no use: take it back
       throw error;
     }
   },

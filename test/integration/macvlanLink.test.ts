@@ -1,6 +1,7 @@
 // MacvlanLink's handlers against the real kernel, in namespaces made for each test.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { macvlanLinkHandlers as handlers } from "../../provider/resources/macvlanLink";
+import { asTheEngine } from "../support/engineCalls";
 import { ip, ipJson, pings, World } from "../support/netns";
 
 type Props = Record<string, unknown>;
@@ -20,18 +21,7 @@ async function link(netns: string, name: string): Promise<IpLink | undefined> {
   return links.find((l) => l.ifname === name);
 }
 
-/** check, then create, as the engine does. */
-async function create(news: Props) {
-  const checked = await handlers.check({}, news);
-  expect(checked.failures ?? []).toEqual([]);
-  return { inputs: checked.inputs as Props, ...(await handlers.create(checked.inputs as Props)) };
-}
-
-async function update(olds: Props, news: Props) {
-  const checked = (await handlers.check({}, news)).inputs as Props;
-  const diff = await handlers.diff("id", olds, checked);
-  return { diff, ...(diff.replaces.length === 0 ? await handlers.update("id", olds, checked) : { outs: undefined }) };
-}
+const { create, update } = asTheEngine(handlers);
 
 describe("MacvlanLink on the real kernel", () => {
   let world: World;

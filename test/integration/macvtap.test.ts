@@ -3,21 +3,19 @@ import { statSync } from "node:fs";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { macvtapHandlers as handlers } from "../../provider/resources/macvtap";
+import { asTheEngine } from "../support/engineCalls";
 import { ip, ipJson, runId, World } from "../support/netns";
 
 type Props = Record<string, unknown>;
 
-async function create(news: Props) {
-  const checked = await handlers.check({}, news);
-  expect(checked.failures ?? []).toEqual([]);
-  return { inputs: checked.inputs as Props, ...(await handlers.create(checked.inputs as Props)) };
-}
+const engine = asTheEngine(handlers);
+const create = engine.create;
 
-async function update(olds: Props, news: Props) {
-  const checked = (await handlers.check({}, news)).inputs as Props;
-  const diff = await handlers.diff("id", olds, checked);
+/** An update that must happen in place. */
+async function update(olds: Props, news: Props): Promise<Props> {
+  const { diff, outs } = await engine.update(olds, news);
   expect(diff.replaces).toEqual([]);
-  return (await handlers.update("id", olds, checked)).outs;
+  return outs ?? {};
 }
 
 /** The device numbers sysfs gives for a macvtap (read inside its namespace). */
