@@ -97,7 +97,7 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
 
     async read(id: string, props: Props) {
       const current = parseMacvlanState(spec, props);
-      const d = macvlanInputsOf(current) as D;
+      const d = macvlanInputsOf(current);
       const observed = await readLinkShared(runnerFor(d.connection), current.netns, current.name);
       if (!observed || observed.kind !== kind) return { id: "", props: {} };
       const state = macvlanStateOf(d, observed);

@@ -29,9 +29,9 @@ export function macvlanStateOf(d: MacvlanLinkDesired, o: LinkObserved): MacvlanL
 }
 
 /** The arguments a state stands for: what refresh hands back as inputs, and what the next plan starts from. */
-export function macvlanInputsOf(state: MacvlanLinkState): MacvlanLinkDesired {
+export function macvlanInputsOf<D extends MacvlanLinkDesired>(state: D & MacvlanLinkState): D {
   const { ifindex: _ifindex, kernelChosen, ...args } = state;
-  const inputs: MacvlanLinkDesired = { ...args };
+  const inputs: D = { ...args } as unknown as D; // D without the two state-only keys: still a D
   for (const key of kernelChosen) delete (inputs as Partial<Record<KernelChosen, unknown>>)[key];
   return inputs;
 }
