@@ -22,12 +22,36 @@ export type Route = {
   metric?: number;
 };
 
-/** Where commands run. Only "local" exists so far; the SSH kind slots in as another member. */
+/** Where commands run: this machine, or another over OpenSSH. */
 export type LocalConnection = {
   type: "local";
   sudo: boolean;
 };
-export type Connection = LocalConnection;
+
+export type SshConnection = {
+  type: "ssh";
+  host: string;
+  port: number;
+  user?: string;
+  /** A private key as text (a Pulumi secret in practice); it only ever goes to a 0600 file. */
+  privateKey?: string;
+  privateKeyPassphrase?: string;
+  /** Default: SSH_AUTH_SOCK. */
+  agentSocket?: string;
+  /** A pinned host key, in authorized_keys form ("ssh-ed25519 AAAA..."). */
+  hostKey?: string;
+  /** Default: the user's known_hosts. */
+  knownHostsFile?: string;
+  proxyJump?: string;
+  /** An ssh_config file to use instead of ~/.ssh/config (OpenSSH reads ~ from the passwd entry, not HOME). */
+  sshConfigFile?: string;
+  /** Run iproute2 through `sudo -n`. */
+  sudo: boolean;
+  connectTimeoutSeconds: number;
+  connectRetries: number;
+};
+
+export type Connection = LocalConnection | SshConnection;
 
 // ---- Desired (validated, defaulted) ----
 

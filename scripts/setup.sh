@@ -11,6 +11,11 @@ command -v ping >/dev/null || need+=(iputils-ping)
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 command -v cpio >/dev/null || need+=(cpio)
 command -v depmod >/dev/null || need+=(kmod)
+# The SSH tests: real sshd hosts (started by the tests inside namespaces; none on this machine itself).
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
+command -v ssh >/dev/null || need+=(openssh-client)
+command -v nc >/dev/null || need+=(netcat-openbsd)
+command -v nsenter >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: please install ${need[*]} (Debian packages); this needs root" >&2

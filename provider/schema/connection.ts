@@ -1,31 +1,64 @@
 import { z } from "zod";
 import type { Connection } from "../model";
 
-// `connection` of every resource. Only the local kind exists so far; the SSH kind becomes a second
-// member of this union, keyed by `type`.
+// `connection` of every resource: a union keyed by `type` ("local" when left out).
 export const localConnection = z
   .strictObject(
     {
-      type: z.literal("local", { error: 'must be "local" (the only kind so far)' }).default("local"),
+      type: z.literal("local"),
       sudo: z.boolean({ error: "must be true or false" }).default(false),
     },
-    { error: "must be an object like { type: \"local\" }" },
+    { error: 'must be an object like { type: "local" }' },
   )
   .transform((c): Connection => ({ type: "local", sudo: c.sudo }));
 
-export const connection = localConnection.default({ type: "local", sudo: false });
+const hostName = z
+  .string({ error: "must be a string" })
+  .min(1, "must not be empty")
+  .regex(/^[A-Za-z0-9_.:%-]+$/, "must be a host name or address (letters, digits, . - _ : %)")
+  .refine((h) => !h.startsWith("-"), 'must not start with "-"');
+
+export const sshConnection = z
+  .strictObject(
+    {
+      type: z.literal("ssh"),
+      host: hostName,
+      port: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be 1 to 65535").max(65535, "must be 1 to 65535").default(22),
+      user: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*\$?$/, "must be a user name").optional(),
+      privateKey: z.string().refine((k) => k.includes("PRIVATE KEY-----"), "must be a private key in PEM or OpenSSH form").optional(),
+      privateKeyPassphrase: z.string().optional(),
+      agentSocket: z.string().startsWith("/", "must be an absolute path").optional(),
+      hostKey: z.string().regex(/^(ssh|ecdsa|sk)-[a-z0-9@.-]+ [A-Za-z0-9+/=]+( .*)?$/, 'must be a key in authorized_keys form, like "ssh-ed25519 AAAA..."').optional(),
+      knownHostsFile: z.string().startsWith("/", "must be an absolute path").optional(),
+      proxyJump: z.string().regex(/^[A-Za-z0-9_.@:,%[\]-]+$/, "must be [user@]host[:port][,...]").refine((j) => !j.startsWith("-"), 'must not start with "-"').optional(),
+      sshConfigFile: z.string().startsWith("/", "must be an absolute path").optional(),
+      sudo: z.boolean({ error: "must be true or false" }).default(false),
+      connectTimeoutSeconds: z.number().int().min(1, "must be at least 1").max(600, "must be at most 600").default(10),
+      connectRetries: z.number().int().min(0, "must not be negative").max(10, "must be at most 10").default(3),
+    },
+    { error: "must be an object like { type: \"ssh\", host: \"hv1\" }" },
+  )
+  .transform((c): Connection => c);
+
+/** `type` may be left out for a local connection; then the kind decides which fields are checked. */
+export const connection = z
+  .preprocess(
+    (value) => (value !== null && typeof value === "object" && !("type" in value) ? { ...value, type: "local" } : value),
+    z.discriminatedUnion("type", [sshConnection, localConnection], { error: 'must have type "local" or "ssh"' }),
+  )
+  .default({ type: "local", sudo: false });
 
 /**
  * What a connection points at. Resources are replaced when it changes: it is another machine.
  * Settings of how to reach the same machine (sudo, later keys or user) are not part of it.
  */
 export function connectionTarget(conn: Connection): string {
-  return conn.type === "local" ? "local" : conn.type;
+  return conn.type === "local" ? "local" : `ssh://${conn.host}:${conn.port}`;
 }
 
 /** The host named in error messages. */
 export function hostLabel(conn: Connection): string {
-  return conn.type === "local" ? "localhost" : conn.type;
+  return conn.type === "local" ? "localhost" : `${conn.user ? `${conn.user}@` : ""}${conn.host}${conn.port !== 22 ? `:${conn.port}` : ""}`;
 }
 
 /** A connection's target from stored state or new inputs, for diffs; unreadable input counts as its own. */

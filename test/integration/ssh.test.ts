@@ -1,0 +1,89 @@
+// The same resources over SSH, against real sshd hosts (test/support/sshHosts.ts), checked from inside
+// each host the way an administrator would.
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { macvlanLinkHandlers } from "../../provider/resources/macvlanLink";
+import { netNamespaceHandlers } from "../../provider/resources/netNamespace";
+import { vethPairHandlers } from "../../provider/resources/vethPair";
+import { repoRoot } from "../../examples/support/engine";
+import { closeSshMasters } from "../../provider/exec/ssh";
+import { asTheEngine } from "../support/engineCalls";
+import { startSshHosts, type SshHosts } from "../support/sshHosts";
+
+let lab: SshHosts;
+
+beforeAll(async () => {
+  lab = await startSshHosts(2, path.join(repoRoot, ".work"));
+}, 60_000);
+afterAll(async () => {
+  await closeSshMasters();
+  await lab?.stop();
+});
+
+const ssh = (index: number, extra: Record<string, unknown> = {}) => ({
+  type: "ssh",
+  host: lab.hosts[index]?.address,
+  privateKey: lab.clientKey,
+  sshConfigFile: lab.sshConfigFile,
+  ...extra,
+});
+
+describe("resources over SSH", () => {
+  it("lays out a namespace, a veth parent and a macvlan on a remote host, and removes them", async () => {
+    const host = lab.hosts[0]!;
+    const netns = asTheEngine(netNamespaceHandlers);
+    const veth = asTheEngine(vethPairHandlers);
+    const macvlan = asTheEngine(macvlanLinkHandlers);
+    const ns = await netns.create({ name: "lab", connection: ssh(0) });
+    const pair = await veth.create({ name: "veth0", peerName: "veth1", netns: "lab", connection: ssh(0) });
+    const mac = await macvlan.create({ name: "mac1", parent: "veth0", parentNetns: "lab", mode: "private", addresses: ["10.70.0.1/24"], connection: ssh(0) });
+
+    const [link] = JSON.parse(await host.exec("ip", "-j", "-d", "-n", "lab", "addr", "show", "dev", "mac1")) as {
+      address: string; linkinfo: { info_data: { mode: string } }; addr_info: { local: string }[];
+    }[];
+    expect(link?.linkinfo.info_data.mode).toBe("private");
+    expect(mac.outs).toMatchObject({ macAddress: link?.address, addresses: ["10.70.0.1/24"] });
+    expect((await macvlanLinkHandlers.read(mac.id, mac.outs)).props).toEqual(mac.outs);
+
+    const { outs } = await macvlan.update(mac.outs, { ...mac.inputs, mode: "bridge" });
+    expect(outs).toMatchObject({ mode: "bridge", ifindex: mac.outs.ifindex });
+
+    await macvlanLinkHandlers.delete(mac.id, outs ?? {});
+    await vethPairHandlers.delete(pair.id, pair.outs);
+    await netNamespaceHandlers.delete(ns.id, ns.outs);
+    expect(await host.exec("ip", "netns", "list")).toBe("");
+  });
+
+  it("keeps each host's namespaces its own: both can have a namespace named ns1", async () => {
+    const netns = asTheEngine(netNamespaceHandlers);
+    const first = await netns.create({ name: "ns1", connection: ssh(0) });
+    const second = await netns.create({ name: "ns1", connection: ssh(1) });
+    expect(await lab.hosts[0]!.exec("ip", "netns", "list")).toContain("ns1");
+    expect(await lab.hosts[1]!.exec("ip", "netns", "list")).toContain("ns1");
+    await netNamespaceHandlers.delete(first.id, first.outs);
+    await netNamespaceHandlers.delete(second.id, second.outs);
+  });
+
+  it("refuses a host whose key does not match the pinned one, saying how to pin it", async () => {
+    const other = lab.hosts[1]!.hostKey;
+    const inputs = (await netNamespaceHandlers.check({}, { name: "x", connection: ssh(0, { hostKey: other }) })).inputs as Record<string, unknown>;
+    await expect(netNamespaceHandlers.create(inputs)).rejects.toThrow(/host key of 10\.90\.0\.2 could not be verified.*Pin it with connection.hostKey/s);
+  });
+
+  it("says a host is unreachable within the connect timeout, naming it", async () => {
+    const inputs = (await netNamespaceHandlers.check({}, { name: "x", connection: { type: "ssh", host: "10.90.9.9", sshConfigFile: lab.sshConfigFile, connectTimeoutSeconds: 2, connectRetries: 1 } })).inputs as Record<string, unknown>;
+    const started = Date.now();
+    await expect(netNamespaceHandlers.create(inputs)).rejects.toThrow(/connect to the SSH connection on 10\.90\.9\.9: ssh failed after 2 attempts/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it("shares one connection: 20 operations on one host open one TCP connection to it", async () => {
+    const host = lab.hosts[1]!;
+    const connectionsBefore = (host.log().match(/Connection from/g) ?? []).length;
+    const netns = asTheEngine(netNamespaceHandlers);
+    const made = await Promise.all(Array.from({ length: 20 }, (_, i) => netns.create({ name: `many${i}`, connection: ssh(1) })));
+    await Promise.all(made.map((m) => netNamespaceHandlers.delete(m.id, m.outs)));
+    const connectionsAfter = (host.log().match(/Connection from/g) ?? []).length;
+    expect(connectionsAfter - connectionsBefore).toBeLessThanOrEqual(1);
+  });
+});

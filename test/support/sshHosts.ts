@@ -1,0 +1,146 @@
+// Simulated remote hosts: each a network namespace with its own mount namespace (so its /run/netns is
+// its own: two hosts can both have a namespace "ns1") running a real sshd with host keys made for this
+// run, listening only on its address on a private switch namespace. The test runner reaches them the
+// way users reach hosts behind a gateway: an ssh_config that says `ProxyCommand ip netns exec <switch>
+// nc %h %p`, with a known_hosts file holding their keys.
+// Nothing here touches the host namespace's interfaces or addresses. stop() removes all of it.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { execa, type ResultPromise } from "execa";
+import { ip, runId } from "./netns";
+
+export interface SshHost {
+  index: number;
+  /** The host's address, as connections name it. */
+  address: string;
+  netns: string;
+  /** "ssh-ed25519 AAAA..." */
+  hostKey: string;
+  sshdPid: number;
+  /** What sshd logged so far (one "Connection from" line per TCP connection). */
+  log(): string;
+  /** Runs a command inside the host (its network and mount namespaces), as an outside check. */
+  exec(...argv: string[]): Promise<string>;
+}
+
+export interface SshHosts {
+  hosts: SshHost[];
+  /** The client's private key (OpenSSH form), authorized for root on every host. */
+  clientKey: string;
+  /** An ssh_config (connection.sshConfigFile) that reaches the hosts and knows their keys. */
+  sshConfigFile: string;
+  stop(): Promise<void>;
+}
+
+export async function startSshHosts(count: number, workDir: string): Promise<SshHosts> {
+  const net = `${runId}-sshnet`;
+  const dir = path.join(workDir, `ssh-${runId}-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const sshds: ResultPromise[] = [];
+  const hosts: SshHost[] = [];
+  const namespaces = [net];
+
+  const stop = async () => {
+    for (const sshd of sshds) sshd.kill("SIGTERM");
+    await Promise.allSettled(sshds);
+    for (const name of namespaces.reverse()) await ip("netns", "del", name).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await ip("netns", "add", net);
+    await ip("-n", net, "link", "set", "lo", "up");
+    await ip("-n", net, "link", "add", "br0", "type", "bridge");
+    await ip("-n", net, "addr", "add", "10.90.255.254/16", "dev", "br0");
+    await ip("-n", net, "link", "set", "br0", "up");
+    mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // sshd's privilege separation folder
+
+    const clientKeyFile = path.join(dir, "client");
+    await execa("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "pi2-test-client", "-f", clientKeyFile]);
+    writeFileSync(path.join(dir, "authorized_keys"), readFileSync(`${clientKeyFile}.pub`), { mode: 0o600 });
+    const knownHosts: string[] = [];
+
+    for (let index = 0; index < count; index++) {
+      const netns = `${runId}-sshhost${index}`;
+      const address = `10.90.${Math.floor((index + 1) / 250)}.${((index + 1) % 250) + 1}`;
+      namespaces.push(netns);
+      await ip("netns", "add", netns);
+      await ip("-n", netns, "link", "set", "lo", "up");
+      await ip("-n", net, "link", "add", `port${index}`, "type", "veth", "peer", "name", "eth0", "netns", netns);
+      await ip("-n", net, "link", "set", `port${index}`, "master", "br0");
+      await ip("-n", net, "link", "set", `port${index}`, "up");
+      await ip("-n", netns, "addr", "add", `${address}/16`, "dev", "eth0");
+      await ip("-n", netns, "link", "set", "eth0", "up");
+
+      const hostDir = path.join(dir, `host${index}`);
+      mkdirSync(hostDir, { mode: 0o700 });
+      const hostKeyFile = path.join(hostDir, "ssh_host_ed25519_key");
+      await execa("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", netns, "-f", hostKeyFile]);
+      const hostKey = readFileSync(`${hostKeyFile}.pub`, "utf8").split(" ").slice(0, 2).join(" ");
+      knownHosts.push(`${address} ${hostKey}`);
+      const config = path.join(hostDir, "sshd_config");
+      writeFileSync(
+        config,
+        [
+          `ListenAddress ${address}`,
+          `HostKey ${hostKeyFile}`,
+          `PidFile ${path.join(hostDir, "sshd.pid")}`,
+          `AuthorizedKeysFile ${path.join(dir, "authorized_keys")}`,
+          "StrictModes no", // the keys live in a test folder, not in ~/.ssh
+          "PermitRootLogin prohibit-password",
+          "PasswordAuthentication no",
+          "KbdInteractiveAuthentication no",
+          "UsePAM no",
+          "LogLevel VERBOSE",
+          "",
+        ].join("\n"),
+      );
+      // Its own mount namespace (ip netns exec makes one) with its own /run/netns, then sshd.
+      const logFile = path.join(hostDir, "sshd.log");
+      const sshd = execa(
+        "ip",
+        ["netns", "exec", netns, "sh", "-c", 'mount -t tmpfs tmpfs /run/netns && exec /usr/sbin/sshd -D -e -f "$0" 2>>"$1"', config, logFile],
+        { reject: false, stdin: "ignore" },
+      );
+      sshds.push(sshd);
+      await waitFor(() => readFileSync(logFile, "utf8").includes("Server listening"), 10_000, `sshd on ${address}`);
+      const sshdPid = Number(readFileSync(path.join(hostDir, "sshd.pid"), "utf8"));
+      hosts.push({
+        index,
+        address,
+        netns,
+        hostKey,
+        sshdPid,
+        log: () => readFileSync(logFile, "utf8"),
+        exec: async (...argv) => (await execa("nsenter", ["-t", String(sshdPid), "-m", "-n", "--", ...argv])).stdout,
+      });
+    }
+
+    const knownHostsFile = path.join(dir, "known_hosts");
+    writeFileSync(knownHostsFile, `${knownHosts.join("\n")}\n`, { mode: 0o600 });
+    const sshConfigFile = path.join(dir, "ssh_config");
+    writeFileSync(
+      sshConfigFile,
+      `Host 10.90.*\n  ProxyCommand ip netns exec ${net} nc %h %p\n  UserKnownHostsFile ${knownHostsFile}\n  User root\n`,
+      { mode: 0o600 },
+    );
+    return { hosts, clientKey: readFileSync(clientKeyFile, "utf8"), sshConfigFile, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function waitFor(ready: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      if (ready()) return;
+    } catch {
+      // not there yet
+    }
+    if (Date.now() > deadline) throw new Error(`${what} did not start within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
