@@ -165,8 +165,14 @@ export const macvlanBadRows: BadRow[] = [
   bad("adopt as a number", { adopt: 1 }, "adopt", "must be true or false"),
 
   // connection
-  bad("connection of another type", { connection: { type: "ssh" } }, "connection.type", 'must be "local"'),
-  bad("connection as a string", { connection: "local" }, "connection", "must be an object like"),
+  bad("ssh connection without a host", { connection: { type: "ssh" } }, "connection.host", "must be a string"),
+  bad("ssh host with a space", { connection: { type: "ssh", host: "a b" } }, "connection.host", "must be a host name or address"),
+  bad("ssh host that reads as an option", { connection: { type: "ssh", host: "-oProxyCommand=x" } }, "connection.host", 'must not start with "-"'),
+  bad("ssh host key not in authorized_keys form", { connection: { type: "ssh", host: "h1", hostKey: "AAAA" } }, "connection.hostKey", "authorized_keys form"),
+  bad("ssh proxyJump that reads as an option", { connection: { type: "ssh", host: "h1", proxyJump: "-oX=y" } }, "connection.proxyJump", 'must not start with "-"'),
+  bad("ssh private key that is not one", { connection: { type: "ssh", host: "h1", privateKey: "hunter2" } }, "connection.privateKey", "must be a private key"),
+  bad("ssh connect timeout of 0", { connection: { type: "ssh", host: "h1", connectTimeoutSeconds: 0 } }, "connection.connectTimeoutSeconds", "at least 1"),
+  bad("connection as a string", { connection: "local" }, "connection", 'must have type "local" or "ssh"'),
   bad("connection as a list", { connection: [{ type: "local" }] }, "connection", "must be an object like"),
   bad("connection with a key of its own", { connection: { type: "local", host: "h1" } }, "connection", "must be an object like"),
   bad("connection.sudo as a string", { connection: { sudo: "yes" } }, "connection.sudo", "must be true or false"),

@@ -26,7 +26,7 @@ export const netNamespaceBadRows: BadRow[] = [
   bad("loopbackUp as a string", { name: "ns1", loopbackUp: "yes" }, "loopbackUp", "must be true or false"),
   bad("loopbackUp as a number", { name: "ns1", loopbackUp: 1 }, "loopbackUp", "must be true or false"),
   bad("an argument NetNamespace does not have", { name: "ns1", netns: "ns2" }, "netns", "is not an argument of NetNamespace"),
-  bad("connection of another type", { name: "ns1", connection: { type: "remote" } }, "connection.type", 'must be "local"'),
+  bad("connection of another type", { name: "ns1", connection: { type: "remote" } }, "connection.type", 'must have type "local" or "ssh"'),
   bad("connection.sudo as a number", { name: "ns1", connection: { sudo: 0 } }, "connection.sudo", "must be true or false"),
 ];
 

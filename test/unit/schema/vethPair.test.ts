@@ -39,7 +39,7 @@ export const vethBadRows: BadRow[] = [
   bad("up as a string", { up: "false" }, "up", "must be true or false"),
   bad("a MacvlanLink argument", { parent: "eth0" }, "parent", "is not an argument of VethPair"),
   bad("mode on a veth", { mode: "bridge" }, "mode", "is not an argument of VethPair"),
-  bad("connection of another type", { connection: { type: "ssh", host: "h1" } }, "connection", "must be an object like"),
+  bad("ssh connection on port 0", { connection: { type: "ssh", host: "h1", port: 0 } }, "connection.port", "must be 1 to 65535"),
 ];
 
 describe("VethPair arguments that are refused", () => {
