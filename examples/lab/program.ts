@@ -2,23 +2,29 @@
 // pair (the parent, never a real NIC); `ns1` and `ns2` each get a macvlan child of it, addressed on one
 // /24. In bridge mode ns1 and ns2 ping each other and the veth peer; in private mode they cannot.
 import * as pulumi from "@pulumi/pulumi";
-import { MacvlanLink, macvlanModes, NetNamespace, VethPair } from "pulumi-iproute2";
+import { MacvlanLink, macvlanModes, NetNamespace, VethPair, type ConnectionArgs } from "pulumi-iproute2";
 
 export async function labProgram() {
   const config = new pulumi.Config();
   // Prefixes every namespace name, so the lab cannot meet namespaces the host already has.
   const prefix = config.get("namePrefix") ?? "";
   const mode = config.get("mode", { allowedValues: [...macvlanModes] }) ?? "bridge";
+  // Locally by default; on another machine over SSH when `sshHost` is set (the key as a secret).
+  const sshHost = config.get("sshHost");
+  const connection: ConnectionArgs | undefined = sshHost
+    ? { type: "ssh", host: sshHost, privateKey: config.getSecret("sshPrivateKey"), sshConfigFile: config.get("sshConfigFile") }
+    : undefined;
 
-  const lab = new NetNamespace("lab", { name: `${prefix}lab` });
-  const ns1 = new NetNamespace("ns1", { name: `${prefix}ns1` });
-  const ns2 = new NetNamespace("ns2", { name: `${prefix}ns2` });
+  const lab = new NetNamespace("lab", { name: `${prefix}lab`, connection });
+  const ns1 = new NetNamespace("ns1", { name: `${prefix}ns1`, connection });
+  const ns2 = new NetNamespace("ns2", { name: `${prefix}ns2`, connection });
 
   const uplink = new VethPair("uplink", {
     name: "veth0",
     peerName: "veth1",
     netns: lab.name,
     peerAddresses: ["10.77.0.254/24"],
+    connection,
   });
   const mac1 = new MacvlanLink("mac1", {
     mtu: 1500,
@@ -27,6 +33,7 @@ export async function labProgram() {
     netns: ns1.name,
     mode,
     addresses: ["10.77.0.1/24"],
+    connection,
   });
   const mac2 = new MacvlanLink("mac2", {
     mtu: 1500,
@@ -35,6 +42,7 @@ export async function labProgram() {
     netns: ns2.name,
     mode,
     addresses: ["10.77.0.2/24"],
+    connection,
   });
 
   return {

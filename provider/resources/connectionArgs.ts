@@ -1,9 +1,39 @@
 import type * as pulumi from "@pulumi/pulumi";
 
-/** How a resource reaches its host. Only the local kind exists so far. */
+/** This machine (the default). */
 export interface LocalConnectionArgs {
   type?: pulumi.Input<"local">;
   /** Run iproute2 through `sudo -n`. */
   sudo?: pulumi.Input<boolean>;
 }
-export type ConnectionArgs = LocalConnectionArgs;
+
+/**
+ * Another machine, through the OpenSSH client (your ~/.ssh/config, agent, ProxyJump and known_hosts
+ * apply). Changing `host` or `port` replaces resources; the other fields do not.
+ */
+export interface SshConnectionArgs {
+  type: pulumi.Input<"ssh">;
+  host: pulumi.Input<string>;
+  port?: pulumi.Input<number>;
+  user?: pulumi.Input<string>;
+  /** A private key (pass a Pulumi secret); it only ever goes to a 0600 file while connecting. */
+  privateKey?: pulumi.Input<string>;
+  privateKeyPassphrase?: pulumi.Input<string>;
+  /** Default: SSH_AUTH_SOCK. */
+  agentSocket?: pulumi.Input<string>;
+  /** Pin the host key, in authorized_keys form ("ssh-ed25519 AAAA..."). */
+  hostKey?: pulumi.Input<string>;
+  /** Default: your known_hosts. */
+  knownHostsFile?: pulumi.Input<string>;
+  proxyJump?: pulumi.Input<string>;
+  /** An ssh_config to use instead of ~/.ssh/config. */
+  sshConfigFile?: pulumi.Input<string>;
+  /** Run iproute2 through `sudo -n`. */
+  sudo?: pulumi.Input<boolean>;
+  /** Default 10. */
+  connectTimeoutSeconds?: pulumi.Input<number>;
+  /** Retries of the connection setup only; default 3. */
+  connectRetries?: pulumi.Input<number>;
+}
+
+export type ConnectionArgs = LocalConnectionArgs | SshConnectionArgs;
