@@ -153,6 +153,10 @@ export class SshRunner implements Runner {
    */
   private async startMaster(): Promise<void> {
     const c = this.connection;
+    // A master of an earlier operation (another provider process) may still be up: use it. Starting
+    // another would fail to bind the socket and leave a plain background connection behind.
+    const check = await execa("ssh", ["-O", "check", "-o", `ControlPath=${this.controlPath}`, c.host], { reject: false, stdin: "ignore" });
+    if (check.exitCode === 0) return;
     const secrets = mkdtempSync(path.join(privateDir(), "k-"));
     try {
       const extra: string[] = [];
