@@ -16,6 +16,7 @@ command -v depmod >/dev/null || need+=(kmod)
 command -v ssh >/dev/null || need+=(openssh-client)
 command -v nc >/dev/null || need+=(netcat-openbsd)
 command -v nsenter >/dev/null || need+=(util-linux)
+command -v sudo >/dev/null || need+=(sudo)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: please install ${need[*]} (Debian packages); this needs root" >&2

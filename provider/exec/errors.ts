@@ -65,7 +65,7 @@ export function hintFor(kind: FailureKind, linkKind?: string): string | undefine
     case "unsupported-kind":
       return `The kernel lacks ${linkKind ?? "this link kind"}: load it with "modprobe ${linkKind ?? "<kind>"}"`;
     case "permission":
-      return "Managing links needs CAP_NET_ADMIN: run as root, or set connection.sudo: true (with passwordless sudo for ip)";
+      return "Managing links needs CAP_NET_ADMIN: run as root, or set connection.sudo: true; sudo must not ask for a password (NOPASSWD for the user)";
     case "busy":
       return "The parent cannot take this link: it may be a bridge or bond port, or already have a passthru child";
     default:

@@ -70,6 +70,21 @@ describe("resources over SSH", () => {
     await expect(netNamespaceHandlers.create(inputs)).rejects.toThrow(/host key of 10\.90\.0\.2 could not be verified.*Pin it with connection.hostKey/s);
   });
 
+  it("runs as a non-root user through sudo -n, and says so when sudo wants a password or is not used", async () => {
+    const netns = asTheEngine(netNamespaceHandlers);
+    const made = await netns.create({ name: "bysudo", connection: ssh(0, { user: "deploy", sudo: true }) });
+    expect(await lab.hosts[0]!.exec("ip", "netns", "list")).toContain("bysudo");
+    await netNamespaceHandlers.delete(made.id, made.outs);
+
+    const check = async (connection: Record<string, unknown>) =>
+      (await netNamespaceHandlers.check({}, { name: "nope", connection })).inputs as Record<string, unknown>;
+    await expect(netNamespaceHandlers.create(await check(ssh(0, { user: "askpw", sudo: true })))).rejects.toThrow(
+      /create NetNamespace "nope" on askpw@10\.90\.0\.2: .*a password is required.*NOPASSWD/,
+    );
+    await expect(netNamespaceHandlers.create(await check(ssh(0, { user: "deploy" })))).rejects.toThrow(/Permission denied|Operation not permitted/);
+    expect(await lab.hosts[0]!.exec("ip", "netns", "list")).not.toContain("nope");
+  });
+
   it("says a host is unreachable within the connect timeout, naming it", async () => {
     const inputs = (await netNamespaceHandlers.check({}, { name: "x", connection: { type: "ssh", host: "10.90.9.9", sshConfigFile: lab.sshConfigFile, connectTimeoutSeconds: 2, connectRetries: 1 } })).inputs as Record<string, unknown>;
     const started = Date.now();

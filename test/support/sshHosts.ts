@@ -3,6 +3,9 @@
 // run, listening only on its address on a private switch namespace. The test runner reaches them the
 // way users reach hosts behind a gateway: an ssh_config that says `ProxyCommand ip netns exec <switch>
 // nc %h %p`, with a known_hosts file holding their keys.
+//
+// Every host also has two users of its own (bind-mounted passwd, group, shadow and sudoers, inside its
+// mount namespace only): `deploy`, with passwordless sudo, and `askpw`, whose sudo wants a password.
 // Nothing here touches the host namespace's interfaces or addresses. stop() removes all of it.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -36,7 +39,7 @@ export async function startSshHosts(count: number, workDir: string): Promise<Ssh
   const net = `${runId}-sshnet`;
   const dir = path.join(workDir, `ssh-${runId}-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true, mode: 0o711 }); // users other than root read authorized_keys here
   const sshds: ResultPromise[] = [];
   const hosts: SshHost[] = [];
   const namespaces = [net];
@@ -58,7 +61,8 @@ export async function startSshHosts(count: number, workDir: string): Promise<Ssh
 
     const clientKeyFile = path.join(dir, "client");
     await execa("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "pi2-test-client", "-f", clientKeyFile]);
-    writeFileSync(path.join(dir, "authorized_keys"), readFileSync(`${clientKeyFile}.pub`), { mode: 0o600 });
+    writeFileSync(path.join(dir, "authorized_keys"), readFileSync(`${clientKeyFile}.pub`), { mode: 0o644 });
+    const accounts = writeAccounts(dir);
     const knownHosts: string[] = [];
 
     for (let index = 0; index < count; index++) {
@@ -96,11 +100,12 @@ export async function startSshHosts(count: number, workDir: string): Promise<Ssh
           "",
         ].join("\n"),
       );
-      // Its own mount namespace (ip netns exec makes one) with its own /run/netns, then sshd.
+      // Its own mount namespace (ip netns exec makes one) with its own /run/netns and users, then sshd.
       const logFile = path.join(hostDir, "sshd.log");
+      const binds = accounts.map(([file, target]) => `mount --bind ${file} ${target}`).join(" && ");
       const sshd = execa(
         "ip",
-        ["netns", "exec", netns, "sh", "-c", 'mount -t tmpfs tmpfs /run/netns && exec /usr/sbin/sshd -D -e -f "$0" 2>>"$1"', config, logFile],
+        ["netns", "exec", netns, "sh", "-c", `mount -t tmpfs tmpfs /run/netns && ${binds} && exec /usr/sbin/sshd -D -e -f "$0" 2>>"$1"`, config, logFile],
         { reject: false, stdin: "ignore" },
       );
       sshds.push(sshd);
@@ -130,6 +135,24 @@ export async function startSshHosts(count: number, workDir: string): Promise<Ssh
     await stop();
     throw error;
   }
+}
+
+/** passwd, group, shadow and sudoers with the test users added: [file, the /etc file it covers]. */
+function writeAccounts(dir: string): [string, string][] {
+  const home = path.join(dir, "home");
+  mkdirSync(home, { mode: 0o755, recursive: true });
+  const lines = (...items: string[]) => items.map((item) => `${item}\n`).join("");
+  const files: [string, string, string, number][] = [
+    ["passwd", "/etc/passwd", readFileSync("/etc/passwd", "utf8") + lines(`deploy:x:1500:1500::${home}:/bin/sh`, `askpw:x:1501:1501::${home}:/bin/sh`), 0o644],
+    ["group", "/etc/group", readFileSync("/etc/group", "utf8") + lines("deploy:x:1500:", "askpw:x:1501:"), 0o644],
+    ["shadow", "/etc/shadow", readFileSync("/etc/shadow", "utf8") + lines("deploy:*:20000:0:99999:7:::", "askpw:*:20000:0:99999:7:::"), 0o640],
+    ["sudoers", "/etc/sudoers", lines("Defaults env_reset", "root ALL=(ALL:ALL) ALL", "deploy ALL=(ALL:ALL) NOPASSWD: ALL", "askpw ALL=(ALL:ALL) ALL"), 0o440],
+  ];
+  return files.map(([name, target, text, mode]) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, text, { mode });
+    return [file, target];
+  });
 }
 
 async function waitFor(ready: () => boolean, ms: number, what: string): Promise<void> {
