@@ -85,6 +85,19 @@ describe("resources over SSH", () => {
     expect(await lab.hosts[0]!.exec("ip", "netns", "list")).not.toContain("nope");
   });
 
+  it("uses a key protected by a passphrase, and says so when the passphrase is wrong", async () => {
+    const { key, passphrase } = lab.lockedKey;
+    const netns = asTheEngine(netNamespaceHandlers);
+    await closeSshMasters(); // a new connection, which must authenticate with this key
+    const made = await netns.create({ name: "locked", connection: ssh(1, { privateKey: key, privateKeyPassphrase: passphrase, connectRetries: 0 }) });
+    expect(await lab.hosts[1]!.exec("ip", "netns", "list")).toContain("locked");
+    await netNamespaceHandlers.delete(made.id, made.outs);
+
+    await closeSshMasters(); // so the next connection has to authenticate again
+    const inputs = (await netNamespaceHandlers.check({}, { name: "x", connection: ssh(1, { privateKey: key, privateKeyPassphrase: "wrong", connectRetries: 0 }) })).inputs as Record<string, unknown>;
+    await expect(netNamespaceHandlers.create(inputs)).rejects.toThrow(/ssh failed: .*Permission denied.*Check connection.user and the key/s);
+  });
+
   it("says a host is unreachable within the connect timeout, naming it", async () => {
     const inputs = (await netNamespaceHandlers.check({}, { name: "x", connection: { type: "ssh", host: "10.90.9.9", sshConfigFile: lab.sshConfigFile, connectTimeoutSeconds: 2, connectRetries: 1 } })).inputs as Record<string, unknown>;
     const started = Date.now();

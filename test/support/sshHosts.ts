@@ -30,6 +30,8 @@ export interface SshHosts {
   hosts: SshHost[];
   /** The client's private key (OpenSSH form), authorized for root on every host. */
   clientKey: string;
+  /** Another authorized key, encrypted with `passphrase`. */
+  lockedKey: { key: string; passphrase: string };
   /** An ssh_config (connection.sshConfigFile) that reaches the hosts and knows their keys. */
   sshConfigFile: string;
   stop(): Promise<void>;
@@ -61,7 +63,10 @@ export async function startSshHosts(count: number, workDir: string): Promise<Ssh
 
     const clientKeyFile = path.join(dir, "client");
     await execa("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "pi2-test-client", "-f", clientKeyFile]);
-    writeFileSync(path.join(dir, "authorized_keys"), readFileSync(`${clientKeyFile}.pub`), { mode: 0o644 });
+    const lockedKeyFile = path.join(dir, "locked");
+    const passphrase = `correct horse ${process.pid}`;
+    await execa("ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-C", "pi2-test-locked", "-f", lockedKeyFile]);
+    writeFileSync(path.join(dir, "authorized_keys"), readFileSync(`${clientKeyFile}.pub`, "utf8") + readFileSync(`${lockedKeyFile}.pub`, "utf8"), { mode: 0o644 });
     const accounts = writeAccounts(dir);
     const knownHosts: string[] = [];
 
@@ -130,7 +135,13 @@ export async function startSshHosts(count: number, workDir: string): Promise<Ssh
       `Host 10.90.*\n  ProxyCommand ip netns exec ${net} nc %h %p\n  UserKnownHostsFile ${knownHostsFile}\n  User root\n`,
       { mode: 0o600 },
     );
-    return { hosts, clientKey: readFileSync(clientKeyFile, "utf8"), sshConfigFile, stop };
+    return {
+      hosts,
+      clientKey: readFileSync(clientKeyFile, "utf8"),
+      lockedKey: { key: readFileSync(lockedKeyFile, "utf8"), passphrase },
+      sshConfigFile,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
