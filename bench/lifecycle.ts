@@ -8,21 +8,13 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
-import type * as automation from "@pulumi/pulumi/automation";
 import type * as iproute2 from "../provider/index";
-import { appProjectSettings, engineEnvironment, ensureEngine, prepareApp, repoRoot, type App } from "../examples/support/engine";
+import { engineEnvironment, ensureEngine, prepareApp, repoRoot } from "../examples/support/engine";
+import { median, runStack, seconds, timed, type Timings } from "./support";
 
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 const reps = Math.max(1, Number(process.env.REPS ?? 3));
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 const ns = (label: string) => `pi2bench-${process.pid}-${label}`;
-const seconds = (ms: number) => (ms / 1000).toFixed(2);
-
-async function timed<T>(work: () => Promise<T>): Promise<number> {
-  const start = performance.now();
-  await work();
-  return performance.now() - start;
-}
 
 /** A PATH entry whose `ip` logs each call to `log` and runs the real one. */
 function countingIp(dir: string, log: string): void {
@@ -30,34 +22,6 @@ function countingIp(dir: string, log: string): void {
   const realIp = "/usr/sbin/ip";
   writeFileSync(path.join(dir, "ip"), `#!/bin/sh\necho "$*" >> '${log}'\nexec ${realIp} "$@"\n`);
   chmodSync(path.join(dir, "ip"), 0o755);
-}
-
-interface Timings { up: number; refresh: number; destroy: number; previewHostCommands?: number }
-
-async function runStack(app: App, binDir: string, name: string, program: automation.PulumiFn, env: Record<string, string>, countLog?: string): Promise<Timings> {
-  const auto = app.require("@pulumi/pulumi/automation") as typeof automation;
-  const workDir = path.join(app.dir, "stacks", name);
-  mkdirSync(workDir, { recursive: true });
-  const stack = await auto.LocalWorkspace.createOrSelectStack(
-    { stackName: name, projectName: "iproute2-bench", program },
-    { workDir, envVars: env, projectSettings: { ...appProjectSettings(app, "iproute2-bench"), main: workDir }, pulumiCommand: await auto.PulumiCommand.get({ root: path.dirname(binDir) }) },
-  );
-  const quiet = { onOutput: () => undefined };
-  try {
-    const up = await timed(() => stack.up(quiet));
-    let previewHostCommands: number | undefined;
-    if (countLog) {
-      writeFileSync(countLog, "");
-      await stack.preview(quiet);
-      previewHostCommands = readFileSync(countLog, "utf8").split("\n").filter(Boolean).length;
-    }
-    const refresh = await timed(() => stack.refresh(quiet));
-    const destroy = await timed(() => stack.destroy(quiet));
-    return { up, refresh, destroy, previewHostCommands };
-  } finally {
-    await stack.destroy(quiet).catch(() => undefined);
-    await stack.workspace.removeStack(name, { force: true }).catch(() => undefined);
-  }
 }
 
 async function kernelFloor(lab: string, n: number): Promise<{ up: number; destroy: number }> {

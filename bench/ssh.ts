@@ -1,0 +1,102 @@
+// Benchmark (not a test): N links on one simulated host over SSH (a real sshd in a namespace, see
+// test/support/sshHosts.ts), side by side in one run:
+//   ours      this package's `pulumi up` of N MacvlanLinks (connection: ssh)
+//   (a)       the engine floor: N no-op Echo resources through the same CLI
+//   (b)       one SSH session running one `ip -batch` of the N links
+//   (c)       Ansible (Debian's ansible-core): a playbook making the same links on the same host
+//   (d)       one SSH connection per command, no multiplexing
+// Each is the median of REPS runs. Usage: REPS=3 node dist/bench/ssh.js [N]   (default 100; root).
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import type * as iproute2 from "../provider/index";
+import { engineEnvironment, ensureEngine, prepareApp, repoRoot } from "../examples/support/engine";
+import { shellQuote } from "../provider/exec/ssh";
+import { startSshHosts, type SshHosts } from "../test/support/sshHosts";
+import { median, runStack, seconds, timed } from "./support";
+
+const n = Number(process.argv[2] ?? 100);
+const reps = Math.max(1, Number(process.env.REPS ?? 3));
+
+async function main() {
+  if ((await execa("sh", ["-c", "command -v ansible-playbook"], { reject: false })).exitCode !== 0) {
+    await execa("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "ansible-core"], { stdio: "inherit" });
+  }
+  const binDir = await ensureEngine();
+  const app = await prepareApp(path.join(repoRoot, ".work", "bench"));
+  const { Echo, MacvlanLink, NetNamespace, VethPair } = app.require("pulumi-iproute2") as typeof iproute2;
+  const work = path.join(repoRoot, ".work", `bench-ssh-${process.pid}`);
+  mkdirSync(work, { recursive: true });
+  const hosts: SshHosts = await startSshHosts(1, work);
+  const host = hosts.hosts[0]!;
+  const env = engineEnvironment(binDir);
+  const keyFile = path.join(work, "key");
+  writeFileSync(keyFile, hosts.clientKey, { mode: 0o600 });
+  const sshArgs = ["-F", hosts.sshConfigFile, "-i", keyFile, "-o", "BatchMode=yes"];
+  const onHost = (...argv: string[]) => execa("ssh", [...sshArgs, host.address, ...argv]);
+  // ssh joins its arguments into one command line for the remote shell: quote the script once.
+  const clean = () =>
+    onHost(`sh -c ${shellQuote("ip netns del bench 2>/dev/null; ip netns add bench && ip -n bench link add veth0 type veth peer name veth1 && ip -n bench link set veth0 up")}`);
+  const linkAdd = (i: number) => `link add link veth0 name b${i} type macvlan mode bridge`;
+
+  const times: Record<string, number[]> = { ours: [], engine: [], batch: [], ansible: [], perCommand: [] };
+  try {
+    for (let rep = 0; rep < reps; rep++) {
+      await clean();
+      const connection = { type: "ssh" as const, host: host.address, privateKey: hosts.clientKey, sshConfigFile: hosts.sshConfigFile };
+      const ours = await runStack(app, binDir, `ssh-links-${process.pid}-${rep}`, async () => {
+        for (let i = 0; i < n; i++) new MacvlanLink(`b${i}`, { name: `b${i}`, parent: "veth0", parentNetns: "bench", connection });
+      }, env);
+      times.ours!.push(ours.up);
+      times.engine!.push((await runStack(app, binDir, `ssh-echo-${process.pid}-${rep}`, async () => {
+        for (let i = 0; i < n; i++) new Echo(`e${i}`, { value: `b${i}` });
+      }, env)).up);
+
+      await clean();
+      const batch = Array.from({ length: n }, (_, i) => `${linkAdd(i)}\nlink set dev b${i} up`).join("\n");
+      times.batch!.push(await timed(() => execa("ssh", [...sshArgs, host.address, "ip", "-n", "bench", "-batch", "-"], { input: `${batch}\n` })));
+
+      await clean();
+      const inventory = path.join(work, "inventory.ini");
+      writeFileSync(inventory, `[hosts]\n${host.address} ansible_user=root ansible_ssh_private_key_file=${keyFile} ansible_ssh_common_args='-F ${hosts.sshConfigFile}'\n`);
+      const playbook = path.join(work, "links.yml");
+      writeFileSync(
+        playbook,
+        [
+          "- hosts: all",
+          "  gather_facts: false",
+          "  tasks:",
+          "    - name: macvlan links",
+          "      ansible.builtin.command: ip -n bench link add link veth0 name a{{ item }} type macvlan mode bridge",
+          `      loop: "{{ range(${n}) | list }}"`,
+          "",
+        ].join("\n"),
+      );
+      times.ansible!.push(await timed(() => execa("ansible-playbook", ["-i", inventory, playbook], { env: { ...process.env, ANSIBLE_HOST_KEY_CHECKING: "True" } })));
+
+      await clean();
+      times.perCommand!.push(await timed(async () => {
+        for (let i = 0; i < n; i++) {
+          await execa("ssh", [...sshArgs, "-o", "ControlPath=none", host.address, "ip", "-n", "bench", ...linkAdd(i).split(" ")]);
+        }
+      }));
+    }
+    await onHost("ip", "netns", "del", "bench").catch(() => undefined);
+    const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<string, number>;
+    console.log(`over SSH to one simulated host, N = ${n}, median of ${reps}; ${(await execa("nproc")).stdout} cores`);
+    console.log("| what | time (s) | this package's up is |");
+    console.log("|---|---|---|");
+    console.log(`| this package: pulumi up of ${n} MacvlanLinks | ${seconds(m.ours!)} | - |`);
+    console.log(`| (a) engine floor: ${n} no-op Echo resources | ${seconds(m.engine!)} | ${(m.ours! / m.engine!).toFixed(2)}x of it |`);
+    console.log(`| (b) one SSH session, one ip -batch | ${seconds(m.batch!)} | ${(m.ours! / m.batch!).toFixed(0)}x of it |`);
+    console.log(`| (c) Ansible playbook (ansible-core), same links | ${seconds(m.ansible!)} | ${(m.ansible! / m.ours!).toFixed(1)}x faster |`);
+    console.log(`| (d) one SSH connection per command | ${seconds(m.perCommand!)} | ${(m.perCommand! / m.ours!).toFixed(1)}x faster |`);
+  } finally {
+    await hosts.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
