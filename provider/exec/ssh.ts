@@ -20,36 +20,41 @@ export function shellQuote(word: string): string {
 const marker = "@@pi2";
 
 /**
- * The script one session runs: each command with its stdin, stdout and stderr kept apart (through
- * files, so any bytes survive), reported as `@@pi2 INDEX EXIT OUTBYTES ERRBYTES` then the two outputs;
- * it stops after the first command that fails, as every runner does.
+ * The script one session runs: several operations' commands (each operation a group, run in a subshell
+ * of its own), each command with its stdin, stdout and stderr kept apart (through files, so any bytes
+ * survive), reported as `@@pi2 GROUP INDEX EXIT OUTBYTES ERRBYTES` then the two outputs. A group stops
+ * after its first command that fails, as every runner does; the other groups go on.
  */
-export function sessionScript(commands: Command[], sudo: boolean): string {
+export function sessionScript(groups: Command[][], sudo: boolean): string {
   const lines = ['d=$(mktemp -d) || exit 97', 'trap \'rm -rf "$d"\' EXIT'];
-  commands.forEach((command, index) => {
-    const argv = (sudo ? ["sudo", "-n", "--", ...command.argv] : command.argv).map(shellQuote).join(" ");
-    lines.push(
-      `printf '%s' ${shellQuote(command.stdin ?? "")} | ${argv} >"$d/o" 2>"$d/e"; rc=$?`,
-      `printf '${marker} ${index} %s %s %s\\n' "$rc" "$(wc -c <"$d/o")" "$(wc -c <"$d/e")"; cat "$d/o" "$d/e"`,
-      '[ "$rc" -eq 0 ] || exit 0',
-    );
+  groups.forEach((commands, group) => {
+    lines.push("(");
+    commands.forEach((command, index) => {
+      const argv = (sudo ? ["sudo", "-n", "--", ...command.argv] : command.argv).map(shellQuote).join(" ");
+      lines.push(
+        `printf '%s' ${shellQuote(command.stdin ?? "")} | ${argv} >"$d/o" 2>"$d/e"; rc=$?`,
+        `printf '${marker} ${group} ${index} %s %s %s\n' "$rc" "$(wc -c <"$d/o")" "$(wc -c <"$d/e")"; cat "$d/o" "$d/e"`,
+        '[ "$rc" -eq 0 ] || exit 0',
+      );
+    });
+    lines.push(")");
   });
   return `${lines.join("\n")}\n`;
 }
 
-/** The results in a session's output (bytes counted exactly, as the script wrote them). */
-export function parseSessionOutput(output: Buffer, commands: Command[]): CommandResult[] {
-  const results: CommandResult[] = [];
+/** Each group's results in a session's output (bytes counted exactly, as the script wrote them). */
+export function parseSessionOutput(output: Buffer, groups: Command[][]): CommandResult[][] {
+  const results: CommandResult[][] = groups.map(() => []);
   let at = 0;
   while (at < output.length) {
     const newline = output.indexOf(10, at);
-    const header = newline < 0 ? null : /^@@pi2 (\d+) (\d+) +(\d+) +(\d+)$/.exec(output.subarray(at, newline).toString());
-    const command = header ? commands[Number(header[1])] : undefined;
+    const header = newline < 0 ? null : /^@@pi2 (\d+) (\d+) (\d+) +(\d+) +(\d+)$/.exec(output.subarray(at, newline).toString());
+    const command = header ? groups[Number(header[1])]?.[Number(header[2])] : undefined;
     if (!header || !command) throw new Error(`unexpected output from the remote script: ${output.subarray(at, at + 200).toString()}`);
-    const [outBytes, errBytes] = [Number(header[3]), Number(header[4])];
+    const [outBytes, errBytes] = [Number(header[4]), Number(header[5])];
     const stdout = output.subarray(newline + 1, newline + 1 + outBytes).toString();
     const stderr = output.subarray(newline + 1 + outBytes, newline + 1 + outBytes + errBytes).toString();
-    results.push({ command, exitCode: Number(header[2]), stdout, stderr });
+    results[Number(header[1])]?.push({ command, exitCode: Number(header[3]), stdout, stderr });
     at = newline + 1 + outBytes + errBytes;
   }
   return results;
@@ -87,7 +92,27 @@ function privateDir(): string {
   return dir;
 }
 
-const masters = new Map<string, { ready: Promise<void>; slots: Slots }>();
+interface Pending {
+  commands: Command[];
+  resolve: (results: CommandResult[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/** A master, its session slots, and the operations waiting to share the next session. */
+interface Master {
+  ready: Promise<void>;
+  slots: Slots;
+  pending: Pending[];
+}
+
+const masters = new Map<string, Master>();
+
+/**
+ * How long an operation waits for others to share its session. A session costs far more than that
+ * (sshd forks and runs a shell for each: about 100 ms on our test hosts), and a deployment's
+ * operations on one host arrive together.
+ */
+const gatherMs = 5;
 
 /** Asks every master this process started to exit (`ssh -O exit`), e.g. before the process ends. */
 export async function closeSshMasters(): Promise<void> {
@@ -215,37 +240,52 @@ export class SshRunner implements Runner {
     }
   }
 
-  /** The shared master of this (user, host, port): started once, by the first operation to need it. */
-  private master() {
+  /** The shared master of this target: started once, by the first operation to need it. */
+  private master(): Master {
     let master = masters.get(this.controlPath);
     if (!master) {
-      master = { ready: this.startMaster(), slots: new Slots(sessionsPerMaster) };
+      master = { ready: this.startMaster(), slots: new Slots(sessionsPerMaster), pending: [] };
       masters.set(this.controlPath, master);
       master.ready.catch(() => masters.delete(this.controlPath));
     }
     return master;
   }
 
+  /** Runs `commands` in a session, with the other operations on this host that are waiting for one. */
   async run(commands: Command[]): Promise<CommandResult[]> {
     if (commands.length === 0) return [];
     const master = this.master();
     await master.ready;
-    const script = sessionScript(commands, this.connection.sudo);
-    const result = await master.slots.use(() =>
-      execa("ssh", ["-o", "ControlMaster=no", ...this.options(), "--", this.connection.host, "sh -s"], {
-        input: script,
-        env: this.environment(),
-        extendEnv: false,
-        reject: false,
-        encoding: "buffer",
-        stripFinalNewline: false, // byte counts must match what the script wrote
-      }),
-    );
-    if (result.exitCode !== 0) {
-      // The master went away (sshd restarted, network gone): the next operation starts a new one.
-      masters.delete(this.controlPath);
-      throw new Iproute2Error("unreachable", this.context("run commands over"), `ssh exited with ${result.exitCode}: ${Buffer.from(result.stderr).toString().trim()}`);
+    return new Promise((resolve, reject) => {
+      master.pending.push({ commands, resolve, reject });
+      if (master.pending.length === 1) setTimeout(() => void this.session(master), gatherMs);
+    });
+  }
+
+  /** One session for every operation waiting now. */
+  private async session(master: Master): Promise<void> {
+    const batch = master.pending.splice(0);
+    const groups = batch.map((p) => p.commands);
+    try {
+      const result = await master.slots.use(() =>
+        execa("ssh", ["-o", "ControlMaster=no", ...this.options(), "--", this.connection.host, "sh -s"], {
+          input: sessionScript(groups, this.connection.sudo),
+          env: this.environment(),
+          extendEnv: false,
+          reject: false,
+          encoding: "buffer",
+          stripFinalNewline: false, // byte counts must match what the script wrote
+        }),
+      );
+      if (result.exitCode !== 0) {
+        // The master went away (sshd restarted, network gone): the next operation starts a new one.
+        masters.delete(this.controlPath);
+        throw new Iproute2Error("unreachable", this.context("run commands over"), `ssh exited with ${result.exitCode}: ${Buffer.from(result.stderr).toString().trim()}`);
+      }
+      const results = parseSessionOutput(Buffer.from(result.stdout), groups);
+      batch.forEach((pending, i) => pending.resolve(results[i] ?? []));
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
     }
-    return parseSessionOutput(Buffer.from(result.stdout), commands);
   }
 }

@@ -5,8 +5,9 @@ import { describe, expect, it } from "vitest";
 import { parseSessionOutput, sessionScript, shellQuote } from "../../../provider/exec/ssh";
 import type { Command } from "../../../provider/exec/runner";
 
-const runThroughSh = (commands: Command[], sudo = false) =>
-  parseSessionOutput(execFileSync("sh", ["-s"], { input: sessionScript(commands, sudo) }), commands);
+const runGroups = (groups: Command[][], sudo = false) =>
+  parseSessionOutput(execFileSync("sh", ["-s"], { input: sessionScript(groups, sudo) }), groups);
+const runThroughSh = (commands: Command[]) => runGroups([commands])[0] ?? [];
 
 describe("shellQuote", () => {
   it.each(["plain", "with space", "it's", "$(reboot)", "`x`", "a\"b", "back\\slash", "new\nline", "*", "", "--"])(
@@ -38,10 +39,21 @@ describe("sessionScript", () => {
   });
 
   it("prefixes every command with sudo -n -- when asked", () => {
-    expect(sessionScript([{ argv: ["ip", "link"] }], true)).toContain("'sudo' '-n' '--' 'ip' 'link'");
+    expect(sessionScript([[{ argv: ["ip", "link"] }]], true)).toContain("'sudo' '-n' '--' 'ip' 'link'");
   });
 
   it("refuses output it did not write", () => {
-    expect(() => parseSessionOutput(Buffer.from("Welcome to the host!\n"), [{ argv: ["true"] }])).toThrow("unexpected output");
+    expect(() => parseSessionOutput(Buffer.from("Welcome to the host!\n"), [[{ argv: ["true"] }]])).toThrow("unexpected output");
+  });
+
+  it("runs several operations' groups in one session; a failing group does not stop the others", () => {
+    const [first, second, third] = runGroups([
+      [{ argv: ["echo", "one"] }, { argv: ["false"] }, { argv: ["echo", "not run"] }],
+      [{ argv: ["echo", "two"] }],
+      [{ argv: ["cat"], stdin: "three" }],
+    ]);
+    expect(first?.map((r) => [r.exitCode, r.stdout])).toEqual([[0, "one\n"], [1, ""]]);
+    expect(second?.map((r) => r.stdout)).toEqual(["two\n"]);
+    expect(third?.map((r) => r.stdout)).toEqual(["three"]);
   });
 });
