@@ -6,7 +6,7 @@
 //   (c)       Ansible (Debian's ansible-core): a playbook making the same links on the same host
 //   (d)       one SSH connection per command, no multiplexing
 // Each is the median of REPS runs. Usage: REPS=3 node dist/bench/ssh.js [N]   (default 100; root).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import type * as iproute2 from "../provider/index";
@@ -93,6 +93,7 @@ async function main() {
     console.log(`| (d) one SSH connection per command | ${seconds(m.perCommand!)} | ${(m.perCommand! / m.ours!).toFixed(1)}x faster |`);
   } finally {
     await hosts.stop();
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
