@@ -9,7 +9,8 @@ export type FailureKind =
   | "unsupported-kind" // the kernel lacks the link type (module not loaded)
   | "busy" // the parent cannot take this child (bridge/bond port, passthru taken)
   | "invalid" // the kernel refused a value
-  | "unreachable" // the host could not be reached
+  | "unreachable" // the host could not be reached (nothing ran)
+  | "interrupted" // the connection broke during an operation: it may have run in part, or in full
   | "failed"; // anything else
 
 export interface ErrorContext {

@@ -26,7 +26,9 @@ const marker = "@@pi2";
  * after its first command that fails, as every runner does; the other groups go on.
  */
 export function sessionScript(groups: Command[][], sudo: boolean): string {
-  const lines = ['d=$(mktemp -d) || exit 97', 'trap \'rm -rf "$d"\' EXIT'];
+  // One compound command: sh reads all of it before running any, so a script cut short in transit runs
+  // nothing; and once it runs, a client that goes away (HUP, a closed pipe) does not stop it half-way.
+  const lines = ["{", "trap '' HUP PIPE", 'd=$(mktemp -d) || exit 97', 'trap \'rm -rf "$d"\' EXIT'];
   groups.forEach((commands, group) => {
     lines.push("(");
     commands.forEach((command, index) => {
@@ -39,6 +41,7 @@ export function sessionScript(groups: Command[][], sudo: boolean): string {
     });
     lines.push(")");
   });
+  lines.push("}");
   return `${lines.join("\n")}\n`;
 }
 
@@ -180,7 +183,12 @@ export class SshRunner implements Runner {
     const c = this.connection;
     // A master of an earlier operation (another provider process) may still be up: use it. Starting
     // another would fail to bind the socket and leave a plain background connection behind.
-    const check = await execa("ssh", ["-O", "check", "-o", `ControlPath=${this.controlPath}`, c.host], { reject: false, stdin: "ignore" });
+    const check = await execa("ssh", ["-O", "check", "-o", `ControlPath=${this.controlPath}`, c.host], {
+      reject: false,
+      stdin: "ignore",
+      env: this.environment(),
+      extendEnv: false,
+    });
     if (check.exitCode === 0) return;
     const secrets = mkdtempSync(path.join(privateDir(), "k-"));
     try {
@@ -280,7 +288,12 @@ export class SshRunner implements Runner {
       if (result.exitCode !== 0) {
         // The master went away (sshd restarted, network gone): the next operation starts a new one.
         masters.delete(this.controlPath);
-        throw new Iproute2Error("unreachable", this.context("run commands over"), `ssh exited with ${result.exitCode}: ${Buffer.from(result.stderr).toString().trim()}`);
+        throw new Iproute2Error(
+          "interrupted",
+          this.context("run commands over"),
+          `the connection broke during the operation (ssh exited with ${result.exitCode}: ${Buffer.from(result.stderr).toString().trim()}); it may have run on the host in part or in full`,
+          "Run `pulumi refresh` to see what the host has, then `pulumi up`",
+        );
       }
       const results = parseSessionOutput(Buffer.from(result.stdout), groups);
       batch.forEach((pending, i) => pending.resolve(results[i] ?? []));

@@ -12,7 +12,7 @@ import { hostLabel } from "../schema/connection";
 import { macvlanLinkArgs } from "../schema/macvlanLink";
 import { parseArgs, type ArgsSpec } from "../schema/validate";
 import { checkWith, diffWith, outputSlots } from "./common";
-import { macvlanInputsOf, macvlanStateOf, parseMacvlanState } from "../state/macvlanLink";
+import { isUnverified, macvlanInputsOf, macvlanStateOf, parseMacvlanState, unverifiedMacvlanState } from "../state/macvlanLink";
 import { linkRead, parseLinkRead, readLink } from "../state/readLink";
 import { readLinkShared } from "../state/namespaceRead";
 import { providerShim } from "./shim";
@@ -89,6 +89,15 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
         // A new link has only the routes we give it: no need to list IPv6 routes when we give none.
         readBack: linkRead(d.netns, d.name, { ipv6Routes: adopted !== undefined || d.routes.some((r) => routeFamily(r) === 6) }),
         hint: createHint(d, kind),
+      }).catch((error: unknown) => {
+        // Cut off mid-operation: the link may exist. Pulumi keeps it as created but failed (an init
+        // error with an id), so refresh finds out what is there and the next up converges.
+        if (error instanceof Iproute2Error && error.kind === "interrupted") {
+          // The properties go into the state as they are: they must carry the provider text too.
+          const properties = { ...unverifiedMacvlanState(d), __provider: inputs.__provider };
+          throw Object.assign(error, { id: linkId(d), properties, reasons: [error.message] });
+        }
+        throw error;
       });
       const observed = parseLinkRead(results, d.name);
       if (!observed) throw new Iproute2Error("not-found", context(d, "create", label), "the link vanished right after it was made");
@@ -105,9 +114,15 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
     },
 
     async update(_id: string, olds: Props, news: Props) {
-      const current = parseMacvlanState(spec, olds);
       const d = parseArgs(spec, news);
-      const results = await applyPlan(runnerFor(d.connection), planMacvlanUpdate(current, d, kind), {
+      const runner = runnerFor(d.connection);
+      let current: MacvlanLinkState | undefined = parseMacvlanState(spec, olds);
+      if (isUnverified(current)) {
+        // A create that was cut off: start from what the host has (maybe nothing).
+        const observed = await readLink(runner, current.netns, current.name);
+        current = observed?.kind === kind ? macvlanStateOf(macvlanInputsOf(current), observed) : undefined;
+      }
+      const results = await applyPlan(runner, current ? planMacvlanUpdate(current, d, kind) : planMacvlanCreate(d, kind), {
         context: context(d, "update", label),
         readBack: linkRead(d.netns, d.name),
         hint: (failure) => hintFor(failure, kind),

@@ -28,6 +28,27 @@ export function macvlanStateOf(d: MacvlanLinkDesired, o: LinkObserved): MacvlanL
   });
 }
 
+/**
+ * A state for a link whose create was cut off (the connection broke): what was asked, nothing
+ * observed (`ifindex` 0). Pulumi keeps it, so refresh reads what the host really has and the next
+ * update starts from that.
+ */
+export function unverifiedMacvlanState<D extends MacvlanLinkDesired>(d: D): D & MacvlanLinkState {
+  // Placeholders ("" and 0) for what was never observed; parseMacvlanState knows them by ifindex 0.
+  return definedOnly({
+    ...d,
+    macAddress: d.macAddress ?? "",
+    mtu: d.mtu ?? 0,
+    txQueueLength: d.txQueueLength ?? 0,
+    bcQueueLength: d.bcQueueLength ?? 0,
+    ifindex: 0,
+    kernelChosen: kernelChosenKeys.filter((key) => d[key] === undefined),
+  });
+}
+
+/** Whether a state was never observed (see unverifiedMacvlanState). */
+export const isUnverified = (state: MacvlanLinkState) => state.ifindex === 0;
+
 /** The arguments a state stands for: what refresh hands back as inputs, and what the next plan starts from. */
 export function macvlanInputsOf<D extends MacvlanLinkDesired>(state: D & MacvlanLinkState): D {
   const { ifindex: _ifindex, kernelChosen, ...args } = state;
@@ -45,9 +66,17 @@ const stateExtras = z.object({
   kernelChosen: z.array(z.enum(["macAddress", "mtu", "txQueueLength", "bcQueueLength", "tapOwner", "tapGroup"])),
 });
 
+const extrasOnlyWhenObserved = ["macAddress", "mtu", "txQueueLength", "bcQueueLength"];
+
 /** A state read from Pulumi's checkpoint, checked like new inputs are. */
 export function parseMacvlanState<D extends MacvlanLinkDesired>(spec: ArgsSpec<D>, props: Record<string, unknown>): D & MacvlanLinkState {
   const extras = stateExtras.parse(props);
-  const argProps = Object.fromEntries(Object.keys(spec.fields).map((key) => [key, props[key]]));
+  // An unverified state (a create cut off) holds placeholders for what was never observed: not arguments.
+  const unverified = props.ifindex === 0;
+  const argProps = Object.fromEntries(
+    Object.keys(spec.fields)
+      .filter((key) => !(unverified && extrasOnlyWhenObserved.includes(key) && (props[key] === "" || props[key] === 0)))
+      .map((key) => [key, props[key]]),
+  );
   return { ...parseArgs(spec, argProps), ...extras };
 }

@@ -24,6 +24,9 @@ export interface SshHost {
   log(): string;
   /** Runs a command inside the host (its network and mount namespaces), as an outside check. */
   exec(...argv: string[]): Promise<string>;
+  /** Kills sshd and everything it runs (as a crash would); `start` brings sshd back, same keys. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
 }
 
 export interface SshHosts {
@@ -106,24 +109,42 @@ export async function startSshHosts(count: number, workDir: string): Promise<Ssh
         ].join("\n"),
       );
       // Its own mount namespace (ip netns exec makes one) with its own /run/netns and users, then sshd.
+      // The mount namespace lives in a holder process, so sshd can be killed and started again in it.
       const logFile = path.join(hostDir, "sshd.log");
       const binds = accounts.map(([file, target]) => `mount --bind ${file} ${target}`).join(" && ");
-      const sshd = execa(
-        "ip",
-        ["netns", "exec", netns, "sh", "-c", `mount -t tmpfs tmpfs /run/netns && ${binds} && exec /usr/sbin/sshd -D -e -f "$0" 2>>"$1"`, config, logFile],
-        { reject: false, stdin: "ignore" },
-      );
-      sshds.push(sshd);
-      await waitFor(() => readFileSync(logFile, "utf8").includes("Server listening"), 10_000, `sshd on ${address}`);
-      const sshdPid = Number(readFileSync(path.join(hostDir, "sshd.pid"), "utf8"));
+      const holder = execa("ip", ["netns", "exec", netns, "sh", "-c", `mount -t tmpfs tmpfs /run/netns && ${binds} && exec sleep infinity`], {
+        reject: false,
+        stdin: "ignore",
+      });
+      sshds.push(holder);
+      await waitFor(() => readFileSync(`/proc/${holder.pid}/cmdline`, "utf8").startsWith("sleep"), 10_000, `the namespace of ${address}`);
+      const inHost = (...argv: string[]) => execa("nsenter", ["-t", String(holder.pid), "-m", "-n", "--", ...argv]);
+      let listened = 0;
+      const start = async () => {
+        const sshd = execa("nsenter", ["-t", String(holder.pid), "-m", "-n", "--", "/usr/sbin/sshd", "-D", "-e", "-f", config], {
+          reject: false,
+          stdin: "ignore",
+          stderr: { file: logFile, append: true },
+        });
+        sshds.push(sshd);
+        listened += 1;
+        await waitFor(() => (readFileSync(logFile, "utf8").match(/Server listening/g) ?? []).length >= listened, 10_000, `sshd on ${address}`);
+      };
+      await start();
       hosts.push({
         index,
         address,
         netns,
         hostKey,
-        sshdPid,
+        sshdPid: holder.pid ?? 0,
         log: () => readFileSync(logFile, "utf8"),
-        exec: async (...argv) => (await execa("nsenter", ["-t", String(sshdPid), "-m", "-n", "--", ...argv])).stdout,
+        exec: async (...argv) => (await inHost(...argv)).stdout,
+        // Every process of the host but the holder: sshd, its sessions, whatever they run.
+        kill: async () => {
+          const pids = (await execa("ip", ["netns", "pids", netns])).stdout.split("\n").filter((pid) => pid && Number(pid) !== holder.pid);
+          if (pids.length > 0) await execa("kill", ["-9", ...pids], { reject: false });
+        },
+        start,
       });
     }
 
@@ -148,7 +169,7 @@ export async function startSshHosts(count: number, workDir: string): Promise<Ssh
   }
 }
 
-/** passwd, group, shadow and sudoers with the test users added: [file, the /etc file it covers]. */
+/** passwd, group, shadow, sudoers with the test users added, and root's home: [source, what it covers]. */
 function writeAccounts(dir: string): [string, string][] {
   const home = path.join(dir, "home");
   mkdirSync(home, { mode: 0o755, recursive: true });
@@ -159,11 +180,16 @@ function writeAccounts(dir: string): [string, string][] {
     ["shadow", "/etc/shadow", readFileSync("/etc/shadow", "utf8") + lines("deploy:*:20000:0:99999:7:::", "askpw:*:20000:0:99999:7:::"), 0o640],
     ["sudoers", "/etc/sudoers", lines("Defaults env_reset", "root ALL=(ALL:ALL) ALL", "deploy ALL=(ALL:ALL) NOPASSWD: ALL", "askpw ALL=(ALL:ALL) ALL"), 0o440],
   ];
-  return files.map(([name, target, text, mode]) => {
+  const written = files.map(([name, target, text, mode]): [string, string] => {
     const file = path.join(dir, name);
     writeFileSync(file, text, { mode });
     return [file, target];
   });
+  // An empty home for root: a simulated host must not run this machine's shell start-up files (here,
+  // root's .bashrc runs pyenv, which sleeps on a lock when a killed session left it behind).
+  const rootHome = path.join(dir, "root-home");
+  mkdirSync(rootHome, { mode: 0o700, recursive: true });
+  return [...written, [rootHome, "/root"]];
 }
 
 async function waitFor(ready: () => boolean, ms: number, what: string): Promise<void> {
