@@ -213,7 +213,8 @@ export class SshRunner implements Runner {
         writeFileSync(knownHosts, `${name} ${c.hostKey}\n`, { mode: 0o600 });
         extra.push("-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null");
       }
-      const options = [...this.options(c.privateKeyPassphrase !== undefined && c.privateKey !== undefined), ...extra];
+      // ssh takes the first value of an option: ours (a pinned host key) before the general ones.
+      const options = [...extra, ...this.options(c.privateKeyPassphrase !== undefined && c.privateKey !== undefined)];
       for (let attempt = 0; ; attempt++) {
         const result = await execa(
           "ssh",
