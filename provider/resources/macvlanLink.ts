@@ -95,7 +95,12 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
         if (error instanceof Iproute2Error && error.kind === "interrupted") {
           // The properties go into the state as they are: they must carry the provider text too.
           const properties = { ...unverifiedMacvlanState(d), __provider: inputs.__provider };
-          throw Object.assign(error, { id: linkId(d), properties, reasons: [error.message] });
+          // A new error: the one given may be shared by every operation of the broken session.
+          throw Object.assign(new Iproute2Error(error.kind, context(d, "create", label), error.detail, error.hint, { cause: error }), {
+            id: linkId(d),
+            properties,
+            reasons: [error.message],
+          });
         }
         throw error;
       });
