@@ -8,9 +8,14 @@ export function tapNodePath(d: Pick<MacvtapDesired, "tapDevicePath">, ifindex: n
   return d.tapDevicePath ?? `/dev/tap${ifindex}`;
 }
 
-/** Whether `node` is owned as asked: a numeric id compares with the id, a name with the name. */
+/** An account the way the user wrote it: by numeric id if they gave an id, else by name. */
+export function accountAs(wanted: string | undefined, id: string, name: string): string {
+  return wanted !== undefined && /^\d+$/.test(wanted) ? id : name;
+}
+
+/** Whether `node` is owned as asked (unset owner or group: anything). */
 export function ownedAs(node: TapNodeObserved, owner: string | undefined, group: string | undefined): boolean {
-  const same = (wanted: string | undefined, id: string, name: string) => wanted === undefined || wanted === (/^\d+$/.test(wanted) ? id : name);
+  const same = (wanted: string | undefined, id: string, name: string) => wanted === undefined || wanted === accountAs(wanted, id, name);
   return same(owner, node.uid, node.user) && same(group, node.gid, node.group);
 }
 

@@ -9,7 +9,7 @@ import type { Runner } from "../exec/runner";
 import type { MacvlanLinkState, MacvtapDesired, MacvtapState, TapNodeObserved } from "../model";
 import { diffProperties } from "../plan/diff";
 import { macvlanPropertyRules } from "../plan/macvlanLink";
-import { planTapNode, planTapNodeRemoval, tapNodePath } from "../plan/tapNode";
+import { accountAs, planTapNode, planTapNodeRemoval, tapNodePath } from "../plan/tapNode";
 import { hostLabel } from "../schema/connection";
 import { macvtapArgs } from "../schema/macvtap";
 import { parseArgs } from "../schema/validate";
@@ -40,13 +40,12 @@ async function readTap(runner: Runner, link: Pick<MacvlanLinkState, "netns" | "n
 
 /** Owner and group as the user wrote them (id or name); unset ones as the system has them, by name. */
 function tapOutputs(d: MacvtapDesired, link: MacvlanLinkState, devNumbers: string, node: TapNodeObserved | undefined, created: boolean): TapOutputs {
-  const observedAs = (wanted: string | undefined, id: string, name: string) => (wanted !== undefined && /^\d+$/.test(wanted) ? id : name);
   return definedOnly({
     tapDevice: node?.path ?? tapNodePath(d, link.ifindex),
     tapDevNumbers: devNumbers,
     tapNodeCreated: created,
-    tapOwner: node ? observedAs(d.tapOwner, node.uid, node.user) : d.tapOwner,
-    tapGroup: node ? observedAs(d.tapGroup, node.gid, node.group) : d.tapGroup,
+    tapOwner: node ? accountAs(d.tapOwner, node.uid, node.user) : d.tapOwner,
+    tapGroup: node ? accountAs(d.tapGroup, node.gid, node.group) : d.tapGroup,
     tapMode: node?.mode ?? d.tapMode,
     kernelChosen: [...link.kernelChosen, ...(d.tapOwner === undefined ? ["tapOwner" as const] : []), ...(d.tapGroup === undefined ? ["tapGroup" as const] : [])],
   });
@@ -74,7 +73,10 @@ async function settleNode(runner: Runner, d: MacvtapDesired, link: MacvlanLinkSt
   }
   const plan = planTapNode(d, path, devNumbers, node, previous?.tapDevice === path && previous.tapNodeCreated);
   const old = previous?.tapNodeCreated && previous.tapDevice !== path ? previous : undefined;
-  const results = await runOn(runner, [...plan.commands, ...(old ? [nodeStatCommand(old.tapDevice)] : [])], ctx);
+  // The changes, then in the same round trip what they left: the node, and the old one if we made it.
+  const statAfter = plan.commands.length > 0 ? [nodeStatCommand(path)] : [];
+  const statOld = old ? [nodeStatCommand(old.tapDevice)] : [];
+  const results = await runOn(runner, [...plan.commands, ...statAfter, ...statOld], ctx);
   const failed = results.find((r, i) => r.exitCode !== 0 && i < plan.commands.length);
   if (failed) {
     throw new Iproute2Error(classify(failed.stderr), ctx, `"${failed.command.argv.join(" ")}" failed: ${failed.stderr.trim()}`);
@@ -83,7 +85,7 @@ async function settleNode(runner: Runner, d: MacvtapDesired, link: MacvlanLinkSt
     const removal = planTapNodeRemoval(parseNodeStat(results.at(-1), old.tapDevice), old.tapDevNumbers);
     if (removal.length > 0) await runOn(runner, removal, ctx);
   }
-  const settled = plan.commands.length > 0 ? (await readTap(runner, link, path)).node : node;
+  const settled = statAfter.length > 0 ? parseNodeStat(results[plan.commands.length], path) : node;
   return tapOutputs(d, link, devNumbers, settled, plan.created);
 }
 
