@@ -11,7 +11,7 @@ import path from "node:path";
 import { execa } from "execa";
 import type * as iproute2 from "../provider/index";
 import { engineEnvironment, ensureEngine, prepareApp, repoRoot } from "../examples/support/engine";
-import { shellQuote } from "../provider/exec/ssh";
+import { shellQuote } from "../provider/exec/sshScript";
 import { startSshHosts, type SshHosts } from "../test/support/sshHosts";
 import { median, runStack, seconds, timed } from "./support";
 

@@ -1,8 +1,8 @@
 // Runs commands on another machine with the OpenSSH client, so the user's ~/.ssh/config, agent,
 // ProxyJump and known_hosts work as they do for them. One multiplexed master connection per
 // (user, host, port) is shared by every resource of a deployment (this module is loaded once in the
-// provider process); each operation is one session on it, running one POSIX sh script read from
-// standard input. This is the only place where argv becomes text: single-quoted, for any sh.
+// provider process); operations run in long-lived shells on it (remoteShells.ts), as the scripts of
+// sshScript.ts, the only place where argv becomes text.
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,78 +10,9 @@ import path from "node:path";
 import { execa } from "execa";
 import type { SshConnection } from "../model";
 import { Iproute2Error } from "./errors";
+import { ShellPool, type ShellFailure } from "./remoteShells";
 import type { Command, CommandResult, Runner } from "./runner";
-
-/** POSIX single quotes: the one quoting every sh (and csh, fish) reads the same way. */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-const marker = "@@pi2";
-
-/**
- * The script one session runs: several operations' commands (each operation a group, run in a subshell
- * of its own), each command with its stdin, stdout and stderr kept apart (through files, so any bytes
- * survive), reported as `@@pi2 GROUP INDEX EXIT OUTBYTES ERRBYTES` then the two outputs. A group stops
- * after its first command that fails, as every runner does; the other groups go on.
- */
-export function sessionScript(groups: Command[][], sudo: boolean): string {
-  // One compound command: sh reads all of it before running any, so a script cut short in transit runs
-  // nothing; and once it runs, a client that goes away (HUP, a closed pipe) does not stop it half-way.
-  const lines = ["{", "trap '' HUP PIPE", 'd=$(mktemp -d) || exit 97', 'trap \'rm -rf "$d"\' EXIT'];
-  groups.forEach((commands, group) => {
-    lines.push("(");
-    commands.forEach((command, index) => {
-      const argv = (sudo ? ["sudo", "-n", "--", ...command.argv] : command.argv).map(shellQuote).join(" ");
-      lines.push(
-        `printf '%s' ${shellQuote(command.stdin ?? "")} | ${argv} >"$d/o" 2>"$d/e"; rc=$?`,
-        `printf '${marker} ${group} ${index} %s %s %s\n' "$rc" "$(wc -c <"$d/o")" "$(wc -c <"$d/e")"; cat "$d/o" "$d/e"`,
-        '[ "$rc" -eq 0 ] || exit 0',
-      );
-    });
-    lines.push(")");
-  });
-  lines.push("}");
-  return `${lines.join("\n")}\n`;
-}
-
-/** Each group's results in a session's output (bytes counted exactly, as the script wrote them). */
-export function parseSessionOutput(output: Buffer, groups: Command[][]): CommandResult[][] {
-  const results: CommandResult[][] = groups.map(() => []);
-  let at = 0;
-  while (at < output.length) {
-    const newline = output.indexOf(10, at);
-    const header = newline < 0 ? null : /^@@pi2 (\d+) (\d+) (\d+) +(\d+) +(\d+)$/.exec(output.subarray(at, newline).toString());
-    const command = header ? groups[Number(header[1])]?.[Number(header[2])] : undefined;
-    if (!header || !command) throw new Error(`unexpected output from the remote script: ${output.subarray(at, at + 200).toString()}`);
-    const [outBytes, errBytes] = [Number(header[4]), Number(header[5])];
-    const stdout = output.subarray(newline + 1, newline + 1 + outBytes).toString();
-    const stderr = output.subarray(newline + 1 + outBytes, newline + 1 + outBytes + errBytes).toString();
-    results[Number(header[1])]?.push({ command, exitCode: Number(header[3]), stdout, stderr });
-    at = newline + 1 + outBytes + errBytes;
-  }
-  return results;
-}
-
-/** A counting semaphore: at most `limit` sessions at once on one master (sshd's MaxSessions is 10). */
-class Slots {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-  constructor(limit: number) {
-    this.free = limit;
-  }
-  async use<T>(work: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free -= 1;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await work();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free += 1;
-    }
-  }
-}
+import { shellQuote } from "./sshScript";
 
 /** Sessions per master; below sshd's default MaxSessions of 10, leaving room for the master's own. */
 const sessionsPerMaster = 8;
@@ -95,31 +26,21 @@ function privateDir(): string {
   return dir;
 }
 
-interface Pending {
-  commands: Command[];
-  resolve: (results: CommandResult[]) => void;
-  reject: (error: unknown) => void;
-}
-
-/** A master, its session slots, and the operations waiting to share the next session. */
+/** A master connection and the shells on it. */
 interface Master {
   ready: Promise<void>;
-  slots: Slots;
-  pending: Pending[];
+  shells: ShellPool;
 }
 
 const masters = new Map<string, Master>();
 
-/**
- * How long an operation waits for others to share its session. A session costs far more than that
- * (sshd forks and runs a shell for each: about 100 ms on our test hosts), and a deployment's
- * operations on one host arrive together.
- */
-const gatherMs = 5;
+/** How long a shell with nothing to do stays open (the master then stays ControlPersist longer). */
+const shellIdleMs = 10_000;
 
 /** Asks every master this process started to exit (`ssh -O exit`), e.g. before the process ends. */
 export async function closeSshMasters(): Promise<void> {
   const paths = [...masters.keys()];
+  for (const master of masters.values()) master.shells.close();
   masters.clear();
   await Promise.all(paths.map((controlPath) => execa("ssh", ["-O", "exit", "-o", `ControlPath=${controlPath}`, "unused"], { reject: false })));
 }
@@ -253,53 +174,45 @@ export class SshRunner implements Runner {
   private master(): Master {
     let master = masters.get(this.controlPath);
     if (!master) {
-      master = { ready: this.startMaster(), slots: new Slots(sessionsPerMaster), pending: [] };
+      const spawn = () =>
+        execa("ssh", ["-o", "ControlMaster=no", ...this.options(), "--", this.connection.host, "sh -s"], {
+          env: this.environment(),
+          extendEnv: false,
+          reject: false,
+          buffer: false,
+          stdin: "pipe",
+        });
+      const shells = new ShellPool(spawn, sessionsPerMaster, shellIdleMs, (failure) => this.failure(failure));
+      master = { ready: this.startMaster(), shells };
       masters.set(this.controlPath, master);
       master.ready.catch(() => masters.delete(this.controlPath));
     }
     return master;
   }
 
-  /** Runs `commands` in a session, with the other operations on this host that are waiting for one. */
+  /** The error an operation gets when its shell fails: whether anything ran decides its kind. */
+  private failure(failure: ShellFailure): Iproute2Error {
+    // The master may have gone (sshd restarted, network gone): the next operation starts a new one.
+    masters.delete(this.controlPath);
+    if (failure.stage === "open") {
+      return new Iproute2Error("unreachable", this.context("open a session on"), `ssh could not open a session: ${failure.detail}`);
+    }
+    return new Iproute2Error(
+      "interrupted",
+      this.context("run commands over"),
+      `the connection broke during the operation (${failure.detail}); it may have run on the host in part or in full`,
+      "Run `pulumi refresh` to see what the host has, then `pulumi up`",
+    );
+  }
+
+  /** Runs `commands` in one of the master's shells, with whatever else waits for one. */
   async run(commands: Command[]): Promise<CommandResult[]> {
     if (commands.length === 0) return [];
     const master = this.master();
     await master.ready;
-    return new Promise((resolve, reject) => {
-      master.pending.push({ commands, resolve, reject });
-      if (master.pending.length === 1) setTimeout(() => void this.session(master), gatherMs);
-    });
-  }
-
-  /** One session for every operation waiting now. */
-  private async session(master: Master): Promise<void> {
-    const batch = master.pending.splice(0);
-    const groups = batch.map((p) => p.commands);
-    try {
-      const result = await master.slots.use(() =>
-        execa("ssh", ["-o", "ControlMaster=no", ...this.options(), "--", this.connection.host, "sh -s"], {
-          input: sessionScript(groups, this.connection.sudo),
-          env: this.environment(),
-          extendEnv: false,
-          reject: false,
-          encoding: "buffer",
-          stripFinalNewline: false, // byte counts must match what the script wrote
-        }),
-      );
-      if (result.exitCode !== 0) {
-        // The master went away (sshd restarted, network gone): the next operation starts a new one.
-        masters.delete(this.controlPath);
-        throw new Iproute2Error(
-          "interrupted",
-          this.context("run commands over"),
-          `the connection broke during the operation (ssh exited with ${result.exitCode}: ${Buffer.from(result.stderr).toString().trim()}); it may have run on the host in part or in full`,
-          "Run `pulumi refresh` to see what the host has, then `pulumi up`",
-        );
-      }
-      const results = parseSessionOutput(Buffer.from(result.stdout), groups);
-      batch.forEach((pending, i) => pending.resolve(results[i] ?? []));
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
-    }
+    // A master serves every connection to its machine, with or without sudo: that is per command.
+    const sudo = (argv: string[]) => (this.connection.sudo ? ["sudo", "-n", "--", ...argv] : argv);
+    const results = await master.shells.run(commands.map((command) => ({ ...command, argv: sudo(command.argv) })));
+    return results.map((result, i) => ({ ...result, command: commands[i] ?? result.command }));
   }
 }

@@ -13,7 +13,8 @@ import { startSshHosts, type SshHosts } from "../support/sshHosts";
 let lab: SshHosts;
 
 beforeAll(async () => {
-  lab = await startSshHosts(2, path.join(repoRoot, ".work"));
+  // The third host allows two sessions per connection, as a hardened sshd might (the default is 10).
+  lab = await startSshHosts(3, path.join(repoRoot, ".work"), { sshdConfig: (index) => (index === 2 ? ["MaxSessions 2"] : []) });
 }, 60_000);
 afterAll(async () => {
   await closeSshMasters();
@@ -113,5 +114,25 @@ describe("resources over SSH", () => {
     await Promise.all(made.map((m) => netNamespaceHandlers.delete(m.id, m.outs)));
     const connectionsAfter = (host.log().match(/Connection from/g) ?? []).length;
     expect(connectionsAfter - connectionsBefore).toBeLessThanOrEqual(1);
+  });
+
+  it("stays within the server's MaxSessions: more operations than it allows at once all succeed", async () => {
+    const host = lab.hosts[2]!;
+    const netns = asTheEngine(netNamespaceHandlers);
+    // Arriving one by one while earlier ones still run (each sleeps remotely in its namespace), as a
+    // deployment's operations do, so the runner wants more sessions than sshd gives it.
+    const made = await Promise.all(
+      Array.from({ length: 24 }, async (_, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 15));
+        return netns.create({ name: `limited${i}`, connection: ssh(2) });
+      }),
+    );
+    expect((await host.exec("ip", "netns", "list")).split("\n").filter((line) => line.startsWith("limited"))).toHaveLength(24);
+    await Promise.all(made.map((m) => netNamespaceHandlers.delete(m.id, m.outs)));
+    expect(await host.exec("ip", "netns", "list")).toBe("");
+    // sshd's own account: two sessions served everything; one more was asked for once, refused, and
+    // the runner queued from then on.
+    expect(host.log().match(/Starting session/g)).toHaveLength(2);
+    expect(host.log().match(/no more sessions/g)).toHaveLength(1);
   });
 });

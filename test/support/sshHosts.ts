@@ -40,7 +40,12 @@ export interface SshHosts {
   stop(): Promise<void>;
 }
 
-export async function startSshHosts(count: number, workDir: string): Promise<SshHosts> {
+export interface SshHostOptions {
+  /** More sshd_config lines for host `index` (e.g. a lower MaxSessions). */
+  sshdConfig?: (index: number) => string[];
+}
+
+export async function startSshHosts(count: number, workDir: string, options: SshHostOptions = {}): Promise<SshHosts> {
   const net = `${runId}-sshnet`;
   const dir = path.join(workDir, `ssh-${runId}-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
@@ -105,6 +110,7 @@ export async function startSshHosts(count: number, workDir: string): Promise<Ssh
           "KbdInteractiveAuthentication no",
           "UsePAM no",
           "LogLevel VERBOSE",
+          ...(options.sshdConfig?.(index) ?? []),
           "",
         ].join("\n"),
       );

@@ -1,0 +1,213 @@
+// Long-lived remote shells on one master connection. Opening an SSH session costs sshd a fork, a login
+// and a shell (tens of milliseconds, and CPU on the host); a deployment sends a host hundreds of small
+// operations, spread in time. So each session stays open and runs one request after another, and the
+// pool opens sessions only while all are busy, up to a limit that stays below sshd's MaxSessions.
+import type { Readable, Writable } from "node:stream";
+import type { Command, CommandResult } from "./runner";
+import { requestScript, shellPrelude, ShellOutput } from "./sshScript";
+
+/** An `ssh ... sh -s` started by execa (with buffer: false): what a shell needs of it. */
+export interface ShellProcess extends PromiseLike<{ exitCode?: number; signal?: string }> {
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+}
+
+/** Why a shell could not serve a request: it never opened (nothing ran), or it broke during one. */
+export class ShellFailure extends Error {
+  constructor(
+    readonly stage: "open" | "request",
+    /** What ssh said. */
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+  /** sshd refused one more session on this connection: its MaxSessions is reached. */
+  get sessionLimit(): boolean {
+    return this.stage === "open" && /administratively prohibited|open failed|Session open refused/i.test(this.detail);
+  }
+}
+
+/** One session running `sh -s`, fed one request at a time. */
+export class RemoteShell {
+  readonly opened: Promise<void>;
+  private readonly output = new ShellOutput();
+  private stderr = "";
+  private current?: { groups: Command[][]; resolve: (results: CommandResult[][]) => void; reject: (error: unknown) => void };
+  private exited = false;
+  private onOutput?: () => void;
+
+  constructor(
+    private readonly process: ShellProcess,
+    /** Called once, when the shell's ssh ends for whatever reason. */
+    onExit: (shell: RemoteShell) => void,
+  ) {
+    process.stdout?.on("data", (chunk: Buffer) => {
+      this.output.push(chunk);
+      this.onOutput?.();
+    });
+    process.stderr?.on("data", (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-2000);
+    });
+    process.stdin?.on("error", () => undefined); // a broken pipe shows as the exit below
+    this.opened = new Promise<void>((resolve, reject) => {
+      this.onOutput = () => {
+        if (this.output.takeReady()) {
+          this.onOutput = () => this.answer();
+          resolve();
+        }
+      };
+      process.then((result) => {
+        this.exited = true;
+        const said = this.stderr.trim() || `ssh exited with ${String(result.exitCode ?? result.signal)}`;
+        reject(new ShellFailure("open", said));
+        this.current?.reject(new ShellFailure("request", said));
+        this.current = undefined;
+        onExit(this);
+      });
+    });
+    this.opened.catch(() => undefined); // its reason goes to whoever waits for it
+    process.stdin?.write(shellPrelude);
+  }
+
+  get busy(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** Runs one request; the shell must be open and idle. */
+  run(groups: Command[][]): Promise<CommandResult[][]> {
+    if (this.exited) return Promise.reject(new ShellFailure("open", "the session has closed"));
+    return new Promise((resolve, reject) => {
+      this.current = { groups, resolve, reject };
+      this.process.stdin?.write(requestScript(groups));
+    });
+  }
+
+  /** Ends the shell: it exits when its input does. */
+  close(): void {
+    this.process.stdin?.end();
+  }
+
+  private answer(): void {
+    const current = this.current;
+    if (!current) return;
+    let results: CommandResult[][] | undefined;
+    try {
+      results = this.output.takeResponse(current.groups);
+    } catch (error) {
+      this.current = undefined;
+      current.reject(error);
+      this.close();
+      return;
+    }
+    if (results) {
+      this.current = undefined;
+      current.resolve(results);
+    }
+  }
+}
+
+interface Waiting {
+  commands: Command[];
+  resolve: (results: CommandResult[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * The shells of one master. Operations that arrive while every shell is busy wait together and go to
+ * the next free shell as one request (each in its own subshell). A shell idle for `idleMs` is closed.
+ */
+export class ShellPool {
+  private readonly shells = new Set<RemoteShell>();
+  private readonly idle: RemoteShell[] = [];
+  private readonly waiting: Waiting[] = [];
+  private opening = 0;
+  private readonly idleTimers = new Map<RemoteShell, NodeJS.Timeout>();
+
+  constructor(
+    /** Starts `ssh ... sh -s` on the master. */
+    private readonly spawn: () => ShellProcess,
+    /** At most this many sessions at once; lowered if sshd refuses one (its MaxSessions is lower). */
+    private limit: number,
+    private readonly idleMs: number,
+    /** Makes the error a waiting operation gets when a shell fails (its kind says whether it ran). */
+    private readonly failed: (failure: ShellFailure) => Error,
+  ) {}
+
+  /** Sessions open or opening now (for tests and benchmarks). */
+  get size(): number {
+    return this.shells.size;
+  }
+
+  run(commands: Command[]): Promise<CommandResult[]> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ commands, resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  /** Closes every shell (their master stays, for ControlPersist). */
+  close(): void {
+    for (const shell of this.shells) shell.close();
+  }
+
+  private dispatch(): void {
+    while (this.waiting.length > 0) {
+      const shell = this.idle.pop();
+      if (!shell) break;
+      clearTimeout(this.idleTimers.get(shell));
+      this.idleTimers.delete(shell);
+      void this.serve(shell, this.waiting.splice(0));
+    }
+    if (this.waiting.length > 0 && this.opening === 0 && this.shells.size < this.limit) this.open();
+  }
+
+  private async serve(shell: RemoteShell, batch: Waiting[]): Promise<void> {
+    try {
+      const results = await shell.run(batch.map((w) => w.commands));
+      batch.forEach((w, i) => w.resolve(results[i] ?? []));
+      this.release(shell);
+    } catch (error) {
+      // Each operation gets an error of its own: callers add their resource's details to it.
+      for (const w of batch) w.reject(error instanceof ShellFailure ? this.failed(error) : error);
+    }
+  }
+
+  private release(shell: RemoteShell): void {
+    if (!this.shells.has(shell)) return;
+    this.idle.push(shell);
+    const timer = setTimeout(() => shell.close(), this.idleMs);
+    timer.unref();
+    this.idleTimers.set(shell, timer);
+    this.dispatch();
+  }
+
+  private open(): void {
+    this.opening += 1;
+    const shell = new RemoteShell(this.spawn(), (gone) => {
+      this.shells.delete(gone);
+      clearTimeout(this.idleTimers.get(gone));
+      this.idleTimers.delete(gone);
+      const at = this.idle.indexOf(gone);
+      if (at >= 0) this.idle.splice(at, 1);
+      this.dispatch(); // operations still waiting get another shell (or its error, if none opens)
+    });
+    this.shells.add(shell);
+    shell.opened.then(
+      () => {
+        this.opening -= 1;
+        this.release(shell);
+      },
+      (error: ShellFailure) => {
+        this.opening -= 1;
+        if (error.sessionLimit && this.shells.size > 0) {
+          // sshd allows fewer sessions than we thought: wait for the open ones (nothing ran).
+          this.limit = this.shells.size;
+          this.dispatch();
+          return;
+        }
+        for (const w of this.waiting.splice(0)) w.reject(this.failed(error));
+      },
+    );
+  }
+}

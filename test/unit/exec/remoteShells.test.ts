@@ -1,0 +1,84 @@
+// The pool of long-lived shells, with local `sh -s` processes standing in for SSH sessions (the same
+// scripts, the same pipes; test/integration/ssh.test.ts runs it over real sshd).
+import { execa } from "execa";
+import { describe, expect, it } from "vitest";
+import { ShellFailure, ShellPool } from "../../../provider/exec/remoteShells";
+
+/** A pool whose sessions are local shells; `refuseAbove` plays sshd's MaxSessions. */
+function localPool({ limit = 4, idleMs = 60_000, refuseAbove = Infinity } = {}) {
+  const opened: number[] = [];
+  let live = 0;
+  const spawn = () => {
+    live += 1;
+    opened.push(live);
+    const refuse = live > refuseAbove;
+    const shell = refuse
+      ? execa("sh", ["-c", "echo 'channel 3: open failed: administratively prohibited: open failed' >&2; exit 255"], { buffer: false, reject: false, stdin: "pipe" })
+      : execa("sh", ["-s"], { buffer: false, reject: false, stdin: "pipe" });
+    void shell.then(() => (live -= 1));
+    return shell;
+  };
+  const pool = new ShellPool(spawn, limit, idleMs, (failure) => new Error(`${failure.stage}: ${failure.detail}`));
+  return { pool, opened, live: () => live };
+}
+/** Operation i arrives 10 ms after the one before, while earlier ones still run, as in a deployment. */
+const staggered = async <T>(i: number, work: () => Promise<T>) => {
+  await new Promise((resolve) => setTimeout(resolve, i * 10));
+  return work();
+};
+const sleepy = (seconds: number, word: string) => [{ argv: ["sh", "-c", `sleep ${seconds}; echo ${word}`] }];
+
+describe("ShellPool", () => {
+  it("runs many operations over a few shells, never more than its limit at once", async () => {
+    const { pool, opened } = localPool({ limit: 3 });
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => staggered(i, () => pool.run(sleepy(0.1, `op${i}`)))));
+    expect(results.map((r) => r[0]?.stdout)).toEqual(Array.from({ length: 40 }, (_, i) => `op${i}\n`));
+    expect(opened).toEqual([1, 2, 3]);
+    pool.close();
+  });
+
+  it("reuses an idle shell rather than opening another", async () => {
+    const { pool, opened } = localPool();
+    for (let i = 0; i < 5; i++) expect((await pool.run([{ argv: ["echo", String(i)] }]))[0]?.stdout).toBe(`${i}\n`);
+    expect(opened).toEqual([1]);
+    pool.close();
+  });
+
+  it("closes a shell that has been idle for its time", async () => {
+    const { pool, live } = localPool({ idleMs: 50 });
+    await pool.run([{ argv: ["true"] }]);
+    expect(live()).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(live()).toBe(0);
+    expect(pool.size).toBe(0);
+  });
+
+  it("stays within a lower session limit than its own, queuing instead of failing", async () => {
+    const { pool, opened } = localPool({ limit: 8, refuseAbove: 2 });
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => staggered(i, () => pool.run(sleepy(0.1, `op${i}`)))));
+    expect(results.every((r) => r[0]?.exitCode === 0)).toBe(true);
+    // One refused session taught it the limit; it did not ask again.
+    expect(opened.filter((n) => n > 2)).toHaveLength(1);
+    pool.close();
+  });
+
+  it("fails an operation whose shell dies under it as interrupted, and serves the next in a new shell", async () => {
+    const { pool, opened } = localPool();
+    const dying = pool.run([{ argv: ["sh", "-c", "kill -9 $(cut -d' ' -f4 /proc/$PPID/stat)"] }]);
+    await expect(dying).rejects.toThrow(/^request: /);
+    expect((await pool.run([{ argv: ["echo", "again"] }]))[0]?.stdout).toBe("again\n");
+    expect(opened).toHaveLength(2);
+    pool.close();
+  });
+
+  it("fails waiting operations as not run when no shell opens", async () => {
+    const pool = new ShellPool(
+      () => execa("sh", ["-c", "echo 'Connection refused' >&2; exit 255"], { buffer: false, reject: false, stdin: "pipe" }),
+      4, 1000,
+      (failure) => failure,
+    );
+    const failure = await pool.run([{ argv: ["true"] }]).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ShellFailure);
+    expect(failure).toMatchObject({ stage: "open", detail: "Connection refused" });
+  });
+});

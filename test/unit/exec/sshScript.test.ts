@@ -1,0 +1,91 @@
+// The remote shell's scripts: argv quoted for any POSIX sh, outputs kept apart byte for byte. Run here
+// through a real `sh -s`, exactly as the remote end runs them.
+import { execFileSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { requestScript, shellPrelude, ShellOutput, shellQuote } from "../../../provider/exec/sshScript";
+import type { Command } from "../../../provider/exec/runner";
+
+/** One shell's whole conversation: the prelude, then `requests`, each answered in turn. */
+function converse(requests: Command[][][], { chatter = "" } = {}) {
+  const input = shellPrelude + requests.map((groups) => requestScript(groups)).join("");
+  const output = new ShellOutput();
+  output.push(Buffer.concat([Buffer.from(chatter), execFileSync("sh", ["-s"], { input })]));
+  expect(output.takeReady()).toBe(true);
+  return requests.map((groups) => output.takeResponse(groups));
+}
+const runGroups = (groups: Command[][]) => converse([groups])[0] ?? [];
+const runThroughSh = (commands: Command[]) => runGroups([commands])[0] ?? [];
+
+describe("shellQuote", () => {
+  it.each(["plain", "with space", "it's", "$(reboot)", "`x`", "a\"b", "back\\slash", "new\nline", "*", "", "--"])(
+    "passes %j through sh unchanged",
+    (word) => {
+      expect(execFileSync("sh", ["-c", `printf %s ${shellQuote(word)}`]).toString()).toBe(word);
+    },
+  );
+});
+
+describe("requestScript", () => {
+  it("keeps each command's stdin, stdout, stderr and exit status apart", () => {
+    const results = runThroughSh([
+      { argv: ["cat"], stdin: "line one\nit's $HOME\n" },
+      { argv: ["sh", "-c", "printf 'out'; printf 'err\\n' >&2; exit 0"] },
+      { argv: ["printf", "no newline at the end"] },
+    ]);
+    expect(results.map(({ exitCode, stdout, stderr }) => ({ exitCode, stdout, stderr }))).toEqual([
+      { exitCode: 0, stdout: "line one\nit's $HOME\n", stderr: "" },
+      { exitCode: 0, stdout: "out", stderr: "err\n" },
+      { exitCode: 0, stdout: "no newline at the end", stderr: "" },
+    ]);
+  });
+
+  it("stops after the first command that fails, reporting it", () => {
+    const results = runThroughSh([{ argv: ["true"] }, { argv: ["sh", "-c", "echo broken >&2; exit 3"] }, { argv: ["echo", "never"] }]);
+    expect(results.map((r) => r.exitCode)).toEqual([0, 3]);
+    expect(results[1]?.stderr).toBe("broken\n");
+  });
+
+  it("runs several operations' groups at once; a failing group does not stop the others", () => {
+    const [first, second, third] = runGroups([
+      [{ argv: ["echo", "one"] }, { argv: ["false"] }, { argv: ["echo", "not run"] }],
+      [{ argv: ["sh", "-c", "sleep 0.2; echo two"] }],
+      [{ argv: ["cat"], stdin: "three" }],
+    ]);
+    expect(first?.map((r) => [r.exitCode, r.stdout])).toEqual([[0, "one\n"], [1, ""]]);
+    expect(second?.map((r) => r.stdout)).toEqual(["two\n"]);
+    expect(third?.map((r) => r.stdout)).toEqual(["three"]);
+  });
+
+  it("answers request after request in one shell, none reading the shell's own input", () => {
+    const responses = converse([[[{ argv: ["cat"] }]], [[{ argv: ["echo", "second"] }]], [[{ argv: ["echo", "third"] }]]]);
+    expect(responses.map((groups) => groups?.[0]?.[0]?.stdout)).toEqual(["", "second\n", "third\n"]);
+  });
+});
+
+describe("ShellOutput", () => {
+  it("skips what a login script prints before the ready line", () => {
+    const [response] = converse([[[{ argv: ["echo", "ok"] }]]], { chatter: "Welcome to the host!\n@@pi2 not yet\n" });
+    expect(response?.[0]?.[0]?.stdout).toBe("ok\n");
+  });
+
+  it("waits for the whole response, however the bytes arrive", () => {
+    const groups: Command[][] = [[{ argv: ["printf", "a\nb"] }, { argv: ["echo", "c"] }]];
+    const whole = execFileSync("sh", ["-s"], { input: shellPrelude + requestScript(groups) });
+    const output = new ShellOutput();
+    const seen = [];
+    for (const byte of whole) {
+      output.push(Buffer.from([byte]));
+      if (output.takeReady()) seen.push("ready");
+      const response = output.takeResponse(groups);
+      if (response) seen.push(response[0]?.map((r) => r.stdout));
+    }
+    expect(seen).toEqual(["ready", ["a\nb", "c\n"]]);
+  });
+
+  it("refuses output it did not write", () => {
+    const output = new ShellOutput();
+    output.push(Buffer.from("@@pi2 ready\nWelcome to the host!\n"));
+    expect(output.takeReady()).toBe(true);
+    expect(() => output.takeResponse([[{ argv: ["true"] }]])).toThrow("unexpected output");
+  });
+});
