@@ -18,6 +18,12 @@ import { shellQuote } from "./sshScript";
 const sessionsPerMaster = 8;
 /** How long an idle master stays after the last session (ControlPersist). */
 const persistSeconds = 30;
+/**
+ * Keepalives on the master, so a host that went away without closing the connection (a crash, a
+ * network cut, a ProxyCommand that does not pass the close on) fails the operations waiting on it
+ * within about 3 x 3 seconds, instead of leaving them waiting forever.
+ */
+const keepalive = ["-o", "ServerAliveInterval=3", "-o", "ServerAliveCountMax=3"];
 
 /** A private folder for control sockets and key files; short, for the 108-byte socket path limit. */
 function privateDir(): string {
@@ -139,7 +145,7 @@ export class SshRunner implements Runner {
       for (let attempt = 0; ; attempt++) {
         const result = await execa(
           "ssh",
-          ["-M", "-N", "-f", "-o", `ControlPersist=${persistSeconds}`, ...options, "--", c.host],
+          ["-M", "-N", "-f", "-o", `ControlPersist=${persistSeconds}`, ...keepalive, ...options, "--", c.host],
           { env, extendEnv: false, reject: false, stdin: "ignore", timeout: (c.connectTimeoutSeconds + 5) * 1000 },
         );
         if (result.exitCode === 0) return;

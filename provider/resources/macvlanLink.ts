@@ -11,7 +11,7 @@ import type { IpStep } from "../plan/steps";
 import { hostLabel } from "../schema/connection";
 import { macvlanLinkArgs } from "../schema/macvlanLink";
 import { parseArgs, type ArgsSpec } from "../schema/validate";
-import { checkWith, diffWith, outputSlots } from "./common";
+import { checkWith, createFailure, diffWith, outputSlots } from "./common";
 import { isUnverified, macvlanInputsOf, macvlanStateOf, parseMacvlanState, unverifiedMacvlanState } from "../state/macvlanLink";
 import { linkRead, parseLinkRead, readLink } from "../state/readLink";
 import { readLinkShared } from "../state/namespaceRead";
@@ -90,19 +90,7 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
         readBack: linkRead(d.netns, d.name, { ipv6Routes: adopted !== undefined || d.routes.some((r) => routeFamily(r) === 6) }),
         hint: createHint(d, kind),
       }).catch((error: unknown) => {
-        // Cut off mid-operation: the link may exist. Pulumi keeps it as created but failed (an init
-        // error with an id), so refresh finds out what is there and the next up converges.
-        if (error instanceof Iproute2Error && error.kind === "interrupted") {
-          // The properties go into the state as they are: they must carry the provider text too.
-          const properties = { ...unverifiedMacvlanState(d), __provider: inputs.__provider };
-          // A new error: the one given may be shared by every operation of the broken session.
-          throw Object.assign(new Iproute2Error(error.kind, context(d, "create", label), error.detail, error.hint, { cause: error }), {
-            id: linkId(d),
-            properties,
-            reasons: [error.message],
-          });
-        }
-        throw error;
+        throw createFailure(error, inputs, context(d, "create", label), linkId(d), () => unverifiedMacvlanState(d));
       });
       const observed = parseLinkRead(results, d.name);
       if (!observed) throw new Iproute2Error("not-found", context(d, "create", label), "the link vanished right after it was made");

@@ -16,7 +16,7 @@ import { parseArgs } from "../schema/validate";
 import { parseMacvlanState } from "../state/macvlanLink";
 import { definedOnly } from "../state/shape";
 import { devNumbersCommand, liveDeviceCommand, nodeStatCommand, parseDevNumbers, parseNodeStat } from "../state/tapNode";
-import { diffWith, outputSlots } from "./common";
+import { createFailure, diffWith, outputSlots } from "./common";
 import { macvlanKindHandlers, macvlanOutputNames, type MacvlanLinkArgs } from "./macvlanLink";
 import { providerShim } from "./shim";
 
@@ -124,12 +124,22 @@ export const macvtapHandlers = {
 
   async create(inputs: Props) {
     const d = parseArgs(macvtapArgs, inputs);
-    const { id, outs } = await base.create(inputs);
+    const { id, outs } = await base.create(inputs).catch((error: unknown) => {
+      // Cut off while making the link: kept as the link's unverified state, with no node yet.
+      const kept = error as { properties?: Props };
+      if (kept.properties) kept.properties = { ...kept.properties, tapDevice: "", tapDevNumbers: "", tapNodeCreated: false };
+      throw error;
+    });
     try {
       return { id, outs: { ...outs, ...(await settleNode(runnerFor(d.connection), d, outs)) } };
     } catch (error) {
-      await base.delete(id, outs); // a link without its node is no use: take it back
-      throw error;
+      // Cut off while making the node: the link is there, the node maybe. Kept with the node claimed
+      // as possibly ours (removal always checks its numbers), so the next up settles it.
+      const path = tapNodePath(d, outs.ifindex);
+      const unsettledNode = () => ({ ...outs, tapDevice: path, tapDevNumbers: "", tapNodeCreated: true });
+      const failure = createFailure(error, inputs, context(d, "create"), id, unsettledNode);
+      if (failure === error) await base.delete(id, outs); // a link without its node is no use: take it back
+      throw failure;
     }
   },
 

@@ -4,12 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { applyDelete, applyPlan, runOn } from "../apply";
 import { runnerFor } from "../exec/connect";
 import { hintFor, Iproute2Error } from "../exec/errors";
+import type { Runner } from "../exec/runner";
 import type { NetNamespaceDesired, NetNamespaceState } from "../model";
 import { diffNetNamespace, planNetNamespaceCreate, planNetNamespaceDelete, planNetNamespaceUpdate } from "../plan/netNamespace";
 import { hostLabel } from "../schema/connection";
 import { netNamespaceArgs } from "../schema/netNamespace";
 import { parseArgs } from "../schema/validate";
-import { checkWith, diffWith, outputSlots } from "./common";
+import { checkWith, createFailure, diffWith, outputSlots } from "./common";
 import { netnsRead, netnsReadCommands, parseNetnsRead } from "../state/readNetns";
 import type { ConnectionArgs } from "./connectionArgs";
 import { providerShim } from "./shim";
@@ -30,8 +31,20 @@ const stateOf = (d: NetNamespaceDesired, loopbackUp: boolean): NetNamespaceState
 
 const inputsOf = ({ path: _path, ...inputs }: NetNamespaceState): NetNamespaceDesired => inputs;
 
-const parseState = (props: Props) =>
-  parseArgs(netNamespaceArgs, { name: props.name, loopbackUp: props.loopbackUp, connection: props.connection });
+const parseState = (props: Props): NetNamespaceState => ({
+  ...parseArgs(netNamespaceArgs, { name: props.name, loopbackUp: props.loopbackUp, connection: props.connection }),
+  path: String(props.path ?? ""),
+});
+
+/** A namespace whose create was cut off: what was asked, with no path (it was never observed). */
+const unverifiedState = (d: NetNamespaceDesired): NetNamespaceState => ({ ...d, path: "" });
+
+/** What an update starts from: the state, or for an unverified one what the host has (maybe nothing). */
+async function startingPoint(runner: Runner, current: NetNamespaceState): Promise<NetNamespaceState | undefined> {
+  if (current.path !== "") return current;
+  const observed = parseNetnsRead(await runOn(runner, netnsReadCommands(current.name), context(current, "read")), current.name);
+  return observed ? stateOf(current, observed.loopbackUp) : undefined;
+}
 
 export const netNamespaceHandlers = {
   check: checkWith(netNamespaceArgs),
@@ -46,6 +59,8 @@ export const netNamespaceHandlers = {
         kind === "exists"
           ? `A namespace named "${d.name}" already exists: choose another name, or remove it with "ip netns del ${d.name}"`
           : hintFor(kind),
+    }).catch((error: unknown) => {
+      throw createFailure(error, inputs, context(d, "create"), d.name, () => unverifiedState(d));
     });
     const observed = parseNetnsRead(results, d.name);
     if (!observed) throw new Iproute2Error("not-found", context(d, "create"), "the namespace vanished right after it was made");
@@ -62,9 +77,10 @@ export const netNamespaceHandlers = {
   },
 
   async update(_id: string, olds: Props, news: Props) {
-    const current = parseState(olds);
     const d = parseArgs(netNamespaceArgs, news);
-    const results = await applyPlan(runnerFor(d.connection), planNetNamespaceUpdate(current, d), {
+    const runner = runnerFor(d.connection);
+    const current = await startingPoint(runner, parseState(olds));
+    const results = await applyPlan(runner, current ? planNetNamespaceUpdate(current, d) : planNetNamespaceCreate(d), {
       context: context(d, "update"),
       readBack: netnsRead(d.name),
       hint: (kind) => hintFor(kind),

@@ -1,17 +1,17 @@
 // VethPair: two linked ends, for labs and containers (and as parents of macvlan links in tests).
 import * as pulumi from "@pulumi/pulumi";
-import { applyDelete, applyPlan, readCommands, type ReadBack } from "../apply";
+import { applyDelete, applyPlan, readCommands, runOn, type ReadBack } from "../apply";
 import { readLinkShared } from "../state/namespaceRead";
 import { runnerFor } from "../exec/connect";
 import { hintFor, Iproute2Error } from "../exec/errors";
-import type { VethPairDesired } from "../model";
+import type { VethPairDesired, VethPairState } from "../model";
 import { diffVeth, planVethCreate, planVethDelete, planVethUpdate } from "../plan/vethPair";
 import { hostLabel } from "../schema/connection";
 import { vethPairArgs } from "../schema/vethPair";
 import { parseArgs } from "../schema/validate";
-import { checkWith, diffWith, outputSlots } from "./common";
+import { checkWith, createFailure, diffWith, outputSlots } from "./common";
 import { linkRead, parseLinkRead } from "../state/readLink";
-import { parseVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
+import { isUnverifiedVeth, parseVethState, unverifiedVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
 import type { CommandResult } from "../exec/runner";
 import type { ConnectionArgs } from "./connectionArgs";
 import { providerShim } from "./shim";
@@ -35,7 +35,7 @@ function readBack(d: VethPairDesired): ReadBack {
 /** Both ends from readBack's results, or undefined when either is gone. */
 function observeBoth(results: CommandResult[], d: VethPairDesired) {
   const end = parseLinkRead(results.slice(0, 1), d.name);
-  const peer = parseLinkRead(results.slice(1, 2), d.peerName);
+  const peer = end && parseLinkRead(results.slice(1, 2), d.peerName); // not read when the end is gone
   return end && peer ? vethStateOf(d, end, peer) : undefined;
 }
 
@@ -45,15 +45,18 @@ export const vethPairHandlers = {
 
   async create(inputs: Props) {
     const d = parseArgs(vethPairArgs, inputs);
+    const id = d.netns !== undefined ? `${d.netns}/${d.name}` : d.name;
     const results = await applyPlan(runnerFor(d.connection), planVethCreate(d), {
       context: context(d, "create"),
       readBack: readBack(d),
       hint: (kind) =>
         kind === "exists" ? `"${d.name}" or "${d.peerName}" is already taken in its namespace: choose other names` : hintFor(kind, "veth"),
+    }).catch((error: unknown) => {
+      throw createFailure(error, inputs, context(d, "create"), id, () => unverifiedVethState(d));
     });
     const state = observeBoth(results, d);
     if (!state) throw new Iproute2Error("not-found", context(d, "create"), "the pair vanished right after it was made");
-    return { id: d.netns !== undefined ? `${d.netns}/${d.name}` : d.name, outs: state };
+    return { id, outs: state };
   },
 
   async read(id: string, props: Props) {
@@ -66,9 +69,16 @@ export const vethPairHandlers = {
   },
 
   async update(_id: string, olds: Props, news: Props) {
-    const current = parseVethState(olds);
     const d = parseArgs(vethPairArgs, news);
-    const results = await applyPlan(runnerFor(d.connection), planVethUpdate(current, d), {
+    const runner = runnerFor(d.connection);
+    let current: VethPairState | undefined = parseVethState(olds);
+    if (isUnverifiedVeth(current)) {
+      // A create that was cut off: start from what the host has (maybe nothing).
+      const previous = vethInputsOf(current);
+      const results = await runOn(runner, [...readCommands(readBack(previous))], context(previous, "read"));
+      current = observeBoth(results, previous);
+    }
+    const results = await applyPlan(runner, current ? planVethUpdate(current, d) : planVethCreate(d), {
       context: context(d, "update"),
       readBack: readBack(d),
       hint: (kind) => hintFor(kind, "veth"),

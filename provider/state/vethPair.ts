@@ -20,6 +20,25 @@ export function vethStateOf(d: VethPairDesired, end: LinkObserved, peer: LinkObs
   });
 }
 
+/**
+ * A state for a pair whose create was cut off (the connection broke): what was asked, nothing observed
+ * (ifindex 0, placeholders for the rest). Pulumi keeps it; refresh and the next update read the host.
+ */
+export function unverifiedVethState(d: VethPairDesired): VethPairState {
+  return definedOnly({
+    ...d,
+    mtu: d.mtu ?? 0,
+    macAddress: "",
+    peerMacAddress: "",
+    ifindex: 0,
+    peerIfindex: 0,
+    kernelChosen: d.mtu === undefined ? ["mtu" as const] : [],
+  });
+}
+
+/** Whether a state was never observed (see unverifiedVethState). */
+export const isUnverifiedVeth = (state: VethPairState) => state.ifindex === 0;
+
 export function vethInputsOf(state: VethPairState): VethPairDesired {
   const { macAddress: _m, peerMacAddress: _p, ifindex: _i, peerIfindex: _pi, kernelChosen, ...inputs } = state;
   return definedOnly(kernelChosen.includes("mtu") ? { ...inputs, mtu: undefined } : inputs);
@@ -35,6 +54,8 @@ const extras = z.object({
 });
 
 export function parseVethState(props: Record<string, unknown>): VethPairState {
-  const args = Object.fromEntries(Object.keys(vethPairArgs.fields).map((key) => [key, props[key]]));
+  // An unverified state's mtu 0 is a placeholder for what was never observed, not an argument.
+  const placeholder = (key: string) => key === "mtu" && props.ifindex === 0 && props.mtu === 0;
+  const args = Object.fromEntries(Object.keys(vethPairArgs.fields).filter((key) => !placeholder(key)).map((key) => [key, props[key]]));
   return { ...parseArgs(vethPairArgs, args), ...extras.parse(props) };
 }

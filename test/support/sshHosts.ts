@@ -26,6 +26,13 @@ export interface SshHost {
   exec(...argv: string[]): Promise<string>;
   /** Kills sshd and everything it runs (as a crash would); `start` brings sshd back, same keys. */
   kill(): Promise<void>;
+  /** Kills sshd only: connections drop, but what their sessions run goes on (as a network cut would). */
+  killSshd(): Promise<void>;
+  /**
+   * With slowableIp: from now on each `ip` whose arguments contain `pattern` waits a second before it
+   * runs, after creating /usr/local/sbin/started; undefined makes ip quick again.
+   */
+  slowIp(pattern: string | undefined): Promise<void>;
   start(): Promise<void>;
 }
 
@@ -43,6 +50,8 @@ export interface SshHosts {
 export interface SshHostOptions {
   /** More sshd_config lines for host `index` (e.g. a lower MaxSessions). */
   sshdConfig?: (index: number) => string[];
+  /** Give host `index` an `ip` that can be made slow (SshHost.slowIp), to cut connections mid-operation. */
+  slowableIp?: (index: number) => boolean;
 }
 
 export async function startSshHosts(count: number, workDir: string, options: SshHostOptions = {}): Promise<SshHosts> {
@@ -118,7 +127,9 @@ export async function startSshHosts(count: number, workDir: string, options: Ssh
       // The mount namespace lives in a holder process, so sshd can be killed and started again in it.
       const logFile = path.join(hostDir, "sshd.log");
       const binds = accounts.map(([file, target]) => `mount --bind ${file} ${target}`).join(" && ");
-      const holder = execa("ip", ["netns", "exec", netns, "sh", "-c", `mount -t tmpfs tmpfs /run/netns && ${binds} && exec sleep infinity`], {
+      // root's PATH on the host has /usr/local/sbin before /usr/sbin: a slowable ip goes there.
+      const slowable = options.slowableIp?.(index) ? ` && mount -t tmpfs tmpfs /usr/local/sbin && cp ${slowIpScript(dir)} /usr/local/sbin/ip` : "";
+      const holder = execa("ip", ["netns", "exec", netns, "sh", "-c", `mount -t tmpfs tmpfs /run/netns && ${binds}${slowable} && exec sleep infinity`], {
         reject: false,
         stdin: "ignore",
       });
@@ -150,6 +161,20 @@ export async function startSshHosts(count: number, workDir: string, options: Ssh
           const pids = (await execa("ip", ["netns", "pids", netns])).stdout.split("\n").filter((pid) => pid && Number(pid) !== holder.pid);
           if (pids.length > 0) await execa("kill", ["-9", ...pids], { reject: false });
         },
+        killSshd: async () => {
+          const pids = (await execa("ip", ["netns", "pids", netns])).stdout.split("\n").filter((pid) => {
+            try {
+              return pid !== "" && readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("sshd");
+            } catch {
+              return false; // gone already
+            }
+          });
+          if (pids.length > 0) await execa("kill", ["-9", ...pids], { reject: false });
+        },
+        slowIp: async (pattern) => {
+          await inHost("rm", "-f", "/usr/local/sbin/started");
+          await (pattern === undefined ? inHost("rm", "-f", "/usr/local/sbin/slow") : inHost("sh", "-c", 'printf %s "$1" >/usr/local/sbin/slow', "-", pattern));
+        },
         start,
       });
     }
@@ -173,6 +198,19 @@ export async function startSshHosts(count: number, workDir: string, options: Ssh
     await stop();
     throw error;
   }
+}
+
+/** An ip that, while /usr/local/sbin/slow names a pattern its arguments contain, waits a second first. */
+function slowIpScript(dir: string): string {
+  const file = path.join(dir, "slow-ip");
+  const script = [
+    "#!/bin/sh",
+    'pattern=$(cat /usr/local/sbin/slow 2>/dev/null) && case " $* " in *"$pattern"*) : >/usr/local/sbin/started; sleep 1 ;; esac',
+    'exec /usr/sbin/ip "$@"',
+    "",
+  ].join("\n");
+  writeFileSync(file, script, { mode: 0o755 });
+  return file;
 }
 
 /** passwd, group, shadow, sudoers with the test users added, and root's home: [source, what it covers]. */
