@@ -1,18 +1,23 @@
 // A VM's NIC straight on the LAN (libvirt's <interface type='direct'>): a bridge-mode Macvtap on the
 // same parent as a service namespace's macvlan, so the guest and the service talk directly. The stack
 // exports what whatever starts the VM needs: the device node to open and the MAC the guest NIC must
-// use (frames to any other MAC never reach it).
+// use (frames to any other MAC never reach it). The hypervisor is this machine, or another over SSH.
 import * as pulumi from "@pulumi/pulumi";
-import { Macvtap, MacvlanLink, NetNamespace, VethPair } from "pulumi-iproute2";
+import { Macvtap, MacvlanLink, NetNamespace, VethPair, type ConnectionArgs } from "pulumi-iproute2";
 
 export async function vmMacvtapProgram() {
   const config = new pulumi.Config();
   const prefix = config.get("namePrefix") ?? "";
+  // Locally by default; on another machine over SSH when `sshHost` is set (the key as a secret).
+  const sshHost = config.get("sshHost");
+  const connection: ConnectionArgs | undefined = sshHost
+    ? { type: "ssh", host: sshHost, privateKey: config.getSecret("sshPrivateKey"), sshConfigFile: config.get("sshConfigFile") }
+    : undefined;
 
-  const lab = new NetNamespace("lab", { name: `${prefix}lab` });
-  const svc = new NetNamespace("svc", { name: `${prefix}svc` });
+  const lab = new NetNamespace("lab", { name: `${prefix}lab`, connection });
+  const svc = new NetNamespace("svc", { name: `${prefix}svc`, connection });
   // The parent: a veth pair standing in for the host's NIC.
-  const uplink = new VethPair("uplink", { name: "veth0", peerName: "veth1", netns: lab.name });
+  const uplink = new VethPair("uplink", { name: "veth0", peerName: "veth1", netns: lab.name, connection });
 
   new MacvlanLink("service", {
     parent: uplink.name,
@@ -20,6 +25,7 @@ export async function vmMacvtapProgram() {
     netns: svc.name,
     mode: "bridge",
     addresses: ["10.88.0.2/24"],
+    connection,
   });
   const vmNic = new Macvtap("vm-nic", {
     name: "vmtap0",
@@ -29,6 +35,7 @@ export async function vmMacvtapProgram() {
     // For an unprivileged QEMU: set tapOwner (and tapGroup) to its user.
     tapOwner: config.get("tapOwner"),
     tapDevicePath: config.get("tapDevicePath"),
+    connection,
   });
 
   return {

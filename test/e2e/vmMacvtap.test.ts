@@ -1,30 +1,50 @@
 // A real VM on a Macvtap made by this package: a QEMU guest (software emulation, a Debian kernel and a
 // busybox initramfs built from Debian packages) boots with a virtio-net NIC on the macvtap's file
 // descriptor and the macvtap's MAC, and pings a macvlan in a service namespace on the same parent.
+// The hypervisor is this machine, or a simulated host over SSH (test/support/sshHosts.ts): that host
+// shares this machine's kernel and /dev, so QEMU opens the node the stack made there from here.
 import { existsSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { repoRoot } from "../../examples/support/engine";
 import { bootGuest, buildGuest, type Guest } from "../../examples/vm-macvtap/qemu";
 import type { vmMacvtapProgram } from "../../examples/vm-macvtap/program";
+import { startSshHosts, type SshHosts } from "../support/sshHosts";
 import { exampleProgram, testStack, type TestStack } from "../support/stack";
 
 const quiet = { onOutput: () => undefined };
 
-describe("a VM on a Macvtap, end to end", () => {
-  const prefix = `${inject("runId")}-vm-`;
+describe.each(["locally", "over SSH"])("a VM on a Macvtap, end to end, %s", (where) => {
+  const label = where === "locally" ? "vm" : "vm-ssh";
+  const prefix = `${inject("runId")}-${label}-`;
   // Its own node path: /dev/tap<ifindex> can be another namespace's on a busy machine.
-  const tapDevicePath = `/dev/${inject("runId")}-vmtap`;
+  const tapDevicePath = `/dev/${inject("runId")}-${label}tap`;
   let s: TestStack;
   let guest: Guest;
+  let hosts: SshHosts | undefined;
   let outputs: { tapDevice: string; macAddress: string; guestAddress: string; serviceAddress: string };
 
   beforeAll(async () => {
     guest = await buildGuest();
     const { vmMacvtapProgram: program } = exampleProgram<{ vmMacvtapProgram: typeof vmMacvtapProgram }>("vm-macvtap");
-    s = await testStack("vm", program, { namePrefix: prefix, tapDevicePath });
+    if (where === "over SSH") hosts = await startSshHosts(1, path.join(repoRoot, ".work"));
+    const ssh = hosts && { sshHost: hosts.hosts[0]!.address, sshConfigFile: hosts.sshConfigFile };
+    s = await testStack(label, program, { namePrefix: prefix, tapDevicePath, ...ssh });
+    if (hosts) await s.stack.setConfig("sshPrivateKey", { value: hosts.clientKey, secret: true });
     const up = await s.stack.up(quiet);
     outputs = Object.fromEntries(Object.entries(up.outputs).map(([key, output]) => [key, output.value])) as typeof outputs;
   });
-  afterAll(async () => s?.dispose());
+  afterAll(async () => {
+    await s?.dispose();
+    await hosts?.stop();
+  });
+
+  it("makes its namespaces on the hypervisor it was given", async () => {
+    const here = (await execa("ip", ["netns", "list"])).stdout;
+    const there = (await hosts?.hosts[0]!.exec("ip", "netns", "list")) ?? "";
+    expect([here.includes(`${prefix}lab`), there.includes(`${prefix}lab`)]).toEqual(where === "locally" ? [true, false] : [false, true]);
+  });
 
   it("boots a guest whose NIC is the macvtap; it pings the service's macvlan", async () => {
     expect(outputs.tapDevice).toBe(tapDevicePath);

@@ -1,13 +1,16 @@
 // The same resources over SSH, against real sshd hosts (test/support/sshHosts.ts), checked from inside
 // each host the way an administrator would.
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { macvlanLinkHandlers } from "../../provider/resources/macvlanLink";
+import { macvtapHandlers } from "../../provider/resources/macvtap";
 import { netNamespaceHandlers } from "../../provider/resources/netNamespace";
 import { vethPairHandlers } from "../../provider/resources/vethPair";
 import { repoRoot } from "../../examples/support/engine";
 import { closeSshMasters } from "../../provider/exec/ssh";
 import { asTheEngine } from "../support/engineCalls";
+import { runId } from "../support/netns";
 import { startSshHosts, type SshHosts } from "../support/sshHosts";
 
 let lab: SshHosts;
@@ -53,6 +56,35 @@ describe("resources over SSH", () => {
     await vethPairHandlers.delete(pair.id, pair.outs);
     await netNamespaceHandlers.delete(ns.id, ns.outs);
     expect(await host.exec("ip", "netns", "list")).toBe("");
+  });
+
+  it("makes a Macvtap and its device node on the remote host, owned by a user only that host has", async () => {
+    const host = lab.hosts[0]!;
+    const netns = asTheEngine(netNamespaceHandlers);
+    const veth = asTheEngine(vethPairHandlers);
+    const ns = await netns.create({ name: "taplab", connection: ssh(0) });
+    const pair = await veth.create({ name: "veth0", peerName: "veth1", netns: "taplab", connection: ssh(0) });
+    const nodePath = `/dev/${runId}-${process.pid}-sshtap`;
+    try {
+      const tap = await asTheEngine(macvtapHandlers).create({
+        name: "tap0", parent: "veth0", parentNetns: "taplab", tapDevicePath: nodePath, tapOwner: "deploy", tapMode: "0660", connection: ssh(0),
+      });
+      const sysfs = (await host.exec("ip", "netns", "exec", "taplab", "cat", `/sys/class/net/tap0/macvtap/tap${String(tap.outs.ifindex)}/dev`)).trim();
+      // "deploy" exists in the host's passwd only (uid 1500): the name was resolved there.
+      expect(await host.exec("stat", "-c", "%U %u %a %F", nodePath)).toBe("deploy 1500 660 character special file");
+      expect(tap.outs).toMatchObject({ tapDevice: nodePath, tapDevNumbers: sysfs, tapOwner: "deploy", tapMode: "0660", tapNodeCreated: true });
+      expect((await macvtapHandlers.read(tap.id, tap.outs)).props).toEqual(tap.outs);
+
+      await host.exec("chmod", "0644", nodePath); // drift, as someone on the host might cause
+      expect((await macvtapHandlers.read(tap.id, tap.outs)).props).toMatchObject({ tapMode: "0644" });
+
+      await macvtapHandlers.delete(tap.id, tap.outs);
+      expect(await host.exec("sh", "-c", `test -e ${nodePath} && echo left || echo gone`)).toBe("gone");
+    } finally {
+      rmSync(nodePath, { force: true }); // /dev is shared with this machine: leave nothing there
+    }
+    await vethPairHandlers.delete(pair.id, pair.outs);
+    await netNamespaceHandlers.delete(ns.id, ns.outs);
   });
 
   it("keeps each host's namespaces its own: both can have a namespace named ns1", async () => {
