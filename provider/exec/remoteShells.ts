@@ -35,6 +35,7 @@ export class RemoteShell {
   private stderr = "";
   private current?: { groups: Command[][]; resolve: (results: CommandResult[][]) => void; reject: (error: unknown) => void };
   private exited = false;
+  private closing = false;
   private onOutput?: () => void;
 
   constructor(
@@ -70,13 +71,9 @@ export class RemoteShell {
     process.stdin?.write(shellPrelude);
   }
 
-  get busy(): boolean {
-    return this.current !== undefined;
-  }
-
   /** Runs one request; the shell must be open and idle. */
   run(groups: Command[][]): Promise<CommandResult[][]> {
-    if (this.exited) return Promise.reject(new ShellFailure("open", "the session has closed"));
+    if (this.exited || this.closing) return Promise.reject(new ShellFailure("open", "the session has closed"));
     return new Promise((resolve, reject) => {
       this.current = { groups, resolve, reject };
       this.process.stdin?.write(requestScript(groups));
@@ -85,6 +82,7 @@ export class RemoteShell {
 
   /** Ends the shell: it exits when its input does. */
   close(): void {
+    this.closing = true;
     this.process.stdin?.end();
   }
 
@@ -148,6 +146,9 @@ export class ShellPool {
 
   /** Closes every shell (their master stays, for ControlPersist). */
   close(): void {
+    for (const timer of this.idleTimers.values()) clearTimeout(timer);
+    this.idleTimers.clear();
+    this.idle.splice(0);
     for (const shell of this.shells) shell.close();
   }
 
@@ -176,7 +177,11 @@ export class ShellPool {
   private release(shell: RemoteShell): void {
     if (!this.shells.has(shell)) return;
     this.idle.push(shell);
-    const timer = setTimeout(() => shell.close(), this.idleMs);
+    const timer = setTimeout(() => {
+      // Out of the idle list first: a request written to a closing shell would never be answered.
+      this.idle.splice(this.idle.indexOf(shell), 1);
+      shell.close();
+    }, this.idleMs);
     timer.unref();
     this.idleTimers.set(shell, timer);
     this.dispatch();
@@ -200,10 +205,10 @@ export class ShellPool {
       },
       (error: ShellFailure) => {
         this.opening -= 1;
-        if (error.sessionLimit && this.shells.size > 0) {
-          // sshd allows fewer sessions than we thought: wait for the open ones (nothing ran).
-          this.limit = this.shells.size;
-          this.dispatch();
+        if (this.shells.size > 0) {
+          // The open ones will serve the waiting operations (nothing of theirs ran). A refusal means
+          // sshd allows fewer sessions than we thought: ask for no more than we have.
+          if (error.sessionLimit) this.limit = this.shells.size;
           return;
         }
         for (const w of this.waiting.splice(0)) w.reject(this.failed(error));
