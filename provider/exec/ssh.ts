@@ -14,7 +14,11 @@ import { ShellPool, type ShellFailure } from "./remoteShells";
 import type { Command, CommandResult, Runner } from "./runner";
 import { shellQuote } from "./sshScript";
 
-/** Sessions per master; below sshd's default MaxSessions of 10, leaving room for the master's own. */
+/**
+ * Sessions per master: below sshd's default MaxSessions of 10, leaving room for others sharing the
+ * master (the next command's provider, the user's own ssh). A lower MaxSessions is learnt when sshd
+ * refuses a session (remoteShells.ts).
+ */
 const sessionsPerMaster = 8;
 /** How long an idle master stays after the last session (ControlPersist). */
 const persistSeconds = 30;
