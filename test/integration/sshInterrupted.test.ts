@@ -81,6 +81,15 @@ const checked = async (handlers: { check(o: Props, n: Props): Promise<{ inputs: 
   ...((await handlers.check({}, { ...args, connection: connection() })).inputs as Props),
   __provider: providerText,
 });
+/** A namespace on the host holding a veth pair, the parent for a Macvtap; returns its removal. */
+async function parentIn(name: string) {
+  const ns = await asTheEngine(netNamespaceHandlers).create({ name, connection: connection() });
+  const pair = await asTheEngine(vethPairHandlers).create({ name: "veth0", peerName: "veth1", netns: name, connection: connection() });
+  return async () => {
+    await vethPairHandlers.delete(pair.id, pair.outs);
+    await netNamespaceHandlers.delete(ns.id, ns.outs);
+  };
+}
 const namespaces = async () => (await host.exec("ip", "netns", "list")).split("\n").map((line) => line.split(" ")[0]);
 
 describe("a create cut off by a broken connection", () => {
@@ -124,10 +133,7 @@ describe("a create cut off by a broken connection", () => {
   });
 
   it("Macvtap: cut while making its device node; the next up settles the node and destroy removes it", async () => {
-    const netns = asTheEngine(netNamespaceHandlers);
-    const veth = asTheEngine(vethPairHandlers);
-    const ns = await netns.create({ name: "tapcut", connection: connection() });
-    const pair = await veth.create({ name: "veth0", peerName: "veth1", netns: "tapcut", connection: connection() });
+    const removeParent = await parentIn("tapcut");
     const nodePath = `/dev/${runId}-${process.pid}-tapcut`;
     nodePaths.push(nodePath);
     const inputs = await checked(macvtapHandlers, { name: "tap0", parent: "veth0", parentNetns: "tapcut", tapDevicePath: nodePath, tapMode: "0660" });
@@ -144,15 +150,11 @@ describe("a create cut off by a broken connection", () => {
 
     await macvtapHandlers.delete("tapcut/tap0", outs);
     expect(await hasFile(nodePath)).toBe(false);
-    await vethPairHandlers.delete(pair.id, pair.outs);
-    await netNamespaceHandlers.delete(ns.id, ns.outs);
+    await removeParent();
   });
 
   it("Macvtap: cut while making the link, which the host finished; refresh and up take it from there", async () => {
-    const netns = asTheEngine(netNamespaceHandlers);
-    const veth = asTheEngine(vethPairHandlers);
-    const ns = await netns.create({ name: "tapcut2", connection: connection() });
-    const pair = await veth.create({ name: "veth0", peerName: "veth1", netns: "tapcut2", connection: connection() });
+    const removeParent = await parentIn("tapcut2");
     const inputs = await checked(macvtapHandlers, { name: "tap0", parent: "veth0", parentNetns: "tapcut2", mode: "private" });
     const error = await cutOff("-batch", "network", () => macvtapHandlers.create(inputs));
     const kept = expectKept(error, `Macvtap "tap0"`, "tapcut2/tap0");
@@ -170,7 +172,6 @@ describe("a create cut off by a broken connection", () => {
     expect(outs).toMatchObject({ ifindex: link?.ifindex, tapDevice: `/dev/tap${String(link?.ifindex)}` });
     await macvtapHandlers.delete("tapcut2/tap0", outs);
     expect(await linkOnHost()).toEqual([]);
-    await vethPairHandlers.delete(pair.id, pair.outs);
-    await netNamespaceHandlers.delete(ns.id, ns.outs);
+    await removeParent();
   });
 });
