@@ -13,9 +13,25 @@ export async function timed<T>(work: () => Promise<T>): Promise<number> {
   return performance.now() - start;
 }
 
-export interface Timings { up: number; refresh: number; destroy: number; previewHostCommands?: number }
+export interface Timings {
+  up: number;
+  refresh: number;
+  destroy: number;
+  /** Host commands an unchanged-stack preview ran, and (the counter's control) a refreshing preview. */
+  previewHostCommands?: { plain: number; refreshing: number };
+}
 
-export async function runStack(app: App, binDir: string, name: string, program: automation.PulumiFn, env: Record<string, string>, countLog?: string): Promise<Timings> {
+export interface RunOptions {
+  /**
+   * Count the host commands an unchanged-stack preview runs: a folder whose `ip` logs each call to
+   * `log`, put first on the provider's PATH for the preview only (so it costs the timed runs nothing).
+   */
+  countIp?: { dir: string; log: string };
+  /** Time `up` only; the stack is then removed without a destroy (the caller removes what it made). */
+  upOnly?: boolean;
+}
+
+export async function runStack(app: App, binDir: string, name: string, program: automation.PulumiFn, env: Record<string, string>, options: RunOptions = {}): Promise<Timings> {
   const auto = app.require("@pulumi/pulumi/automation") as typeof automation;
   const workDir = path.join(app.dir, "stacks", name);
   mkdirSync(workDir, { recursive: true });
@@ -24,19 +40,33 @@ export async function runStack(app: App, binDir: string, name: string, program: 
     { workDir, envVars: env, projectSettings: { ...appProjectSettings(app, "iproute2-bench"), main: workDir }, pulumiCommand: await auto.PulumiCommand.get({ root: path.dirname(binDir) }) },
   );
   const quiet = { onOutput: () => undefined };
+  let destroyed = false;
   try {
     const up = await timed(() => stack.up(quiet));
-    let previewHostCommands: number | undefined;
-    if (countLog) {
-      writeFileSync(countLog, "");
-      await stack.preview(quiet);
-      previewHostCommands = readFileSync(countLog, "utf8").split("\n").filter(Boolean).length;
+    if (options.upOnly) return { up, refresh: NaN, destroy: NaN };
+    let previewHostCommands: Timings["previewHostCommands"];
+    if (options.countIp) {
+      const { dir, log } = options.countIp;
+      const counted = async (preview: () => Promise<unknown>) => {
+        writeFileSync(log, "");
+        await preview();
+        return readFileSync(log, "utf8").split("\n").filter(Boolean).length;
+      };
+      const plainPath = env.PATH ?? "";
+      stack.workspace.envVars.PATH = `${dir}:${plainPath}`;
+      previewHostCommands = {
+        plain: await counted(() => stack.preview(quiet)),
+        // A preview that refreshes reads every link: it must count some, or the counter is not in place.
+        refreshing: await counted(() => stack.preview({ ...quiet, refresh: true })),
+      };
+      stack.workspace.envVars.PATH = plainPath;
     }
     const refresh = await timed(() => stack.refresh(quiet));
     const destroy = await timed(() => stack.destroy(quiet));
+    destroyed = true;
     return { up, refresh, destroy, previewHostCommands };
   } finally {
-    await stack.destroy(quiet).catch(() => undefined);
+    if (!destroyed && !options.upOnly) await stack.destroy(quiet).catch(() => undefined);
     await stack.workspace.removeStack(name, { force: true }).catch(() => undefined);
   }
 }

@@ -23,6 +23,13 @@ if [ ${#need[@]} -gt 0 ]; then
     exit 1
   fi
   echo "setup: installing ${need[*]}" >&2
+  # No service may start on this machine itself (openssh-server would start an sshd listening on its
+  # interfaces): Debian's policy-rc.d says no to every start while the packages install.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi

@@ -89,7 +89,7 @@ export async function prepareApp(dir: string): Promise<App> {
     stdout: "inherit",
     stderr: "inherit",
   });
-  return { dir, require: createRequire(path.join(dir, "package.json")) };
+  return appAt(dir);
 }
 
 export function appAt(dir: string): App {

@@ -30,10 +30,13 @@ const persistSeconds = 30;
 const keepalive = ["-o", "ServerAliveInterval=3", "-o", "ServerAliveCountMax=3"];
 
 /** A private folder for control sockets and key files; short, for the 108-byte socket path limit. */
+let privateDirPath: string | undefined;
 function privateDir(): string {
-  const dir = path.join(tmpdir(), `pi2ssh-${process.getuid?.() ?? 0}`);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
+  if (privateDirPath === undefined) {
+    privateDirPath = path.join(tmpdir(), `pi2ssh-${process.getuid?.() ?? 0}`);
+    mkdirSync(privateDirPath, { recursive: true, mode: 0o700 }); // once per process, not per operation
+  }
+  return privateDirPath;
 }
 
 /** A master connection and the shells on it. */

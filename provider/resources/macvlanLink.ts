@@ -50,9 +50,12 @@ function createHint(d: MacvlanLinkDesired, kind: MacvlanKind) {
   };
 }
 
-/** Handlers shared by MacvlanLink and Macvtap: the same arguments, modes and rules. */
-export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spec: ArgsSpec<D>; kind: MacvlanKind }) {
-  const { spec, kind } = options;
+/**
+ * Handlers shared by MacvlanLink and Macvtap: the same arguments, modes and rules. `unverifiedExtras`
+ * are the kind's own outputs in the state kept for a create cut off by a broken connection.
+ */
+export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spec: ArgsSpec<D>; kind: MacvlanKind; unverifiedExtras?: Props }) {
+  const { spec, kind, unverifiedExtras } = options;
   const label = spec.kind;
 
   async function adoptable(runner: Runner, d: D): Promise<MacvlanLinkState | undefined> {
@@ -90,7 +93,7 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
         readBack: linkRead(d.netns, d.name, { ipv6Routes: adopted !== undefined || d.routes.some((r) => routeFamily(r) === 6) }),
         hint: createHint(d, kind),
       }).catch((error: unknown) => {
-        throw createFailure(error, inputs, context(d, "create", label), linkId(d), () => unverifiedMacvlanState(d));
+        throw createFailure(error, inputs, context(d, "create", label), linkId(d), () => ({ ...unverifiedMacvlanState(d), ...unverifiedExtras }));
       });
       const observed = parseLinkRead(results, d.name);
       if (!observed) throw new Iproute2Error("not-found", context(d, "create", label), "the link vanished right after it was made");
@@ -176,7 +179,8 @@ export interface MacvlanLinkArgs {
 /** The outputs every macvlan-kind link has; they are what the kernel reports after each operation. */
 export const macvlanOutputNames = ["ifindex", "macAddress", "mtu", "txQueueLength", "bcQueueLength", "kernelChosen"] as const;
 
-export class MacvlanLink extends pulumi.dynamic.Resource {
+/** The outputs MacvlanLink and Macvtap share: every argument as the kernel has it, and ifindex. */
+export abstract class MacvlanKindResource extends pulumi.dynamic.Resource {
   declare readonly name: pulumi.Output<string>;
   declare readonly parent: pulumi.Output<string>;
   declare readonly parentNetns: pulumi.Output<string | undefined>;
@@ -194,7 +198,9 @@ export class MacvlanLink extends pulumi.dynamic.Resource {
   declare readonly ifindex: pulumi.Output<number>;
   /** Optional arguments left to the kernel (their outputs show what it chose). */
   declare readonly kernelChosen: pulumi.Output<string[]>;
+}
 
+export class MacvlanLink extends MacvlanKindResource {
   constructor(name: string, args: MacvlanLinkArgs, opts?: pulumi.CustomResourceOptions) {
     super(providerShim("MacvlanLink"), name, outputSlots(name, args, macvlanOutputNames), opts, "iproute2", "MacvlanLink");
   }

@@ -17,13 +17,18 @@ import { parseMacvlanState } from "../state/macvlanLink";
 import { definedOnly } from "../state/shape";
 import { devNumbersCommand, liveDeviceCommand, nodeStatCommand, parseDevNumbers, parseNodeStat } from "../state/tapNode";
 import { createFailure, diffWith, outputSlots } from "./common";
-import { macvlanKindHandlers, macvlanOutputNames, type MacvlanLinkArgs } from "./macvlanLink";
+import { macvlanKindHandlers, MacvlanKindResource, macvlanOutputNames, type MacvlanLinkArgs } from "./macvlanLink";
 import { providerShim } from "./shim";
 
 type Props = Record<string, unknown>;
 type TapOutputs = Pick<MacvtapState, "tapDevice" | "tapDevNumbers" | "tapNodeCreated" | "tapOwner" | "tapGroup" | "tapMode" | "kernelChosen">;
 
-const base = macvlanKindHandlers({ spec: macvtapArgs, kind: "macvtap" });
+// A create cut off while making the link is kept with no node yet.
+const base = macvlanKindHandlers({
+  spec: macvtapArgs,
+  kind: "macvtap",
+  unverifiedExtras: { tapDevice: "", tapDevNumbers: "", tapNodeCreated: false },
+});
 
 const context = (d: Pick<MacvtapDesired, "name" | "netns" | "connection">, verb: string) => ({
   verb,
@@ -124,12 +129,7 @@ export const macvtapHandlers = {
 
   async create(inputs: Props) {
     const d = parseArgs(macvtapArgs, inputs);
-    const { id, outs } = await base.create(inputs).catch((error: unknown) => {
-      // Cut off while making the link: kept as the link's unverified state, with no node yet.
-      const kept = error as { properties?: Props };
-      if (kept.properties) kept.properties = { ...kept.properties, tapDevice: "", tapDevNumbers: "", tapNodeCreated: false };
-      throw error;
-    });
+    const { id, outs } = await base.create(inputs);
     try {
       return { id, outs: { ...outs, ...(await settleNode(runnerFor(d.connection), d, outs)) } };
     } catch (error) {
@@ -189,14 +189,8 @@ export interface MacvtapArgs extends MacvlanLinkArgs {
   tapDevicePath?: pulumi.Input<string>;
 }
 
-export class Macvtap extends pulumi.dynamic.Resource {
-  declare readonly name: pulumi.Output<string>;
-  declare readonly netns: pulumi.Output<string | undefined>;
-  declare readonly mode: pulumi.Output<string>;
-  declare readonly macAddress: pulumi.Output<string>;
-  declare readonly mtu: pulumi.Output<number>;
-  declare readonly txQueueLength: pulumi.Output<number>;
-  declare readonly ifindex: pulumi.Output<number>;
+/** A MacvlanLink's outputs, and its device node's. */
+export class Macvtap extends MacvlanKindResource {
   /** The node QEMU opens, e.g. `-netdev tap,id=n0,fd=3 3<>/dev/tap12`. */
   declare readonly tapDevice: pulumi.Output<string>;
   /** "major:minor" of the character device, from /sys/class/net/<name>/macvtap/tap<ifindex>/dev. */
@@ -204,6 +198,8 @@ export class Macvtap extends pulumi.dynamic.Resource {
   declare readonly tapOwner: pulumi.Output<string>;
   declare readonly tapGroup: pulumi.Output<string>;
   declare readonly tapMode: pulumi.Output<string>;
+  /** Whether this package made the node (and so removes it on delete). */
+  declare readonly tapNodeCreated: pulumi.Output<boolean>;
 
   constructor(name: string, args: MacvtapArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = [...macvlanOutputNames, "tapDevice", "tapDevNumbers", "tapNodeCreated", "tapOwner", "tapGroup", "tapMode"];

@@ -75,7 +75,7 @@ export const vethPairHandlers = {
     if (isUnverifiedVeth(current)) {
       // A create that was cut off: start from what the host has (maybe nothing).
       const previous = vethInputsOf(current);
-      const results = await runOn(runner, [...readCommands(readBack(previous))], context(previous, "read"));
+      const results = await runOn(runner, readCommands(readBack(previous)), context(previous, "read"));
       current = observeBoth(results, previous);
     }
     const results = await applyPlan(runner, current ? planVethUpdate(current, d) : planVethCreate(d), {

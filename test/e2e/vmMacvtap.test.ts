@@ -3,7 +3,7 @@
 // descriptor and the macvtap's MAC, and pings a macvlan in a service namespace on the same parent.
 // The hypervisor is this machine, or a simulated host over SSH (test/support/sshHosts.ts): that host
 // shares this machine's kernel and /dev, so QEMU opens the node the stack made there from here.
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -38,6 +38,7 @@ describe.each(["locally", "over SSH"])("a VM on a Macvtap, end to end, %s", (whe
   afterAll(async () => {
     await s?.dispose();
     await hosts?.stop();
+    rmSync(tapDevicePath, { force: true }); // /dev is this machine's: nothing left there, even on failure
   });
 
   it("makes its namespaces on the hypervisor it was given", async () => {

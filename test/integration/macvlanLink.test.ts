@@ -160,9 +160,9 @@ describe("MacvlanLink on the real kernel", () => {
   it("undoes everything when a step fails half-way through a create, and says which step", async () => {
     const ns1 = await world.netns("ns1");
     // The route's gateway is on no subnet of the link, so the kernel refuses the last step.
-    const failing = handlers.create((await handlers.check({}, {
+    const failing = create({
       name: "half", parent: "veth0", parentNetns: lab, netns: ns1, addresses: ["10.55.0.1/24"], routes: [{ to: "10.98.0.0/16", via: "192.0.2.1" }],
-    })).inputs as Props);
+    });
     await expect(failing).rejects.toThrow(/create MacvlanLink "half" in netns ".*ns1" on localhost: step "ip -n .*ns1 route add 10.98.0.0\/16 via 192.0.2.1 .*" failed: .*; rolled back the 3 step\(s\) done before it/);
     expect(await link(ns1, "half")).toBeUndefined();
     expect(await link(lab, "half")).toBeUndefined();
@@ -172,8 +172,8 @@ describe("MacvlanLink on the real kernel", () => {
     const { outs, inputs } = await create({
       name: "r1", parent: "veth0", parentNetns: lab, addresses: ["10.58.0.1/24", "fd58::1/64"], routes: [{ to: "10.97.0.0/16", via: "10.58.0.254" }],
     });
-    const news = (await handlers.check({}, { ...inputs, name: "r2", routes: [{ to: "10.97.0.0/16", via: "10.58.0.254" }, { to: "10.96.0.0/16", via: "192.0.2.1" }] })).inputs as Props;
-    await expect(handlers.update("id", outs, news)).rejects.toThrow(/step "ip -n .* route add 10.96.0.0\/16 via 192.0.2.1 .*" failed: .*; rolled back the \d+ step\(s\) done before it$/);
+    const news = { ...inputs, name: "r2", routes: [{ to: "10.97.0.0/16", via: "10.58.0.254" }, { to: "10.96.0.0/16", via: "192.0.2.1" }] };
+    await expect(update(outs, news)).rejects.toThrow(/step "ip -n .* route add 10.96.0.0\/16 via 192.0.2.1 .*" failed: .*; rolled back the \d+ step\(s\) done before it$/);
     expect(await link(lab, "r2")).toBeUndefined();
     const restored = await link(lab, "r1");
     expect(restored?.flags).toContain("UP");
@@ -185,19 +185,19 @@ describe("MacvlanLink on the real kernel", () => {
   it("refuses a taken name unless adopt is set, then takes the link over and converges it", async () => {
     await create({ name: "taken", parent: "veth0", parentNetns: lab, mode: "private" });
     const args = { name: "taken", parent: "veth0", parentNetns: lab, mode: "bridge", addresses: ["10.56.0.1/24"] };
-    await expect(handlers.create((await handlers.check({}, args)).inputs as Props)).rejects.toThrow(/already exists in netns .*: choose another name, or set adopt: true/);
+    await expect(create(args)).rejects.toThrow(/already exists in netns .*: choose another name, or set adopt: true/);
     const { outs } = await create({ ...args, adopt: true });
     expect(outs).toMatchObject({ mode: "bridge", addresses: ["10.56.0.1/24"], up: true });
     expect((await link(lab, "taken"))?.linkinfo.info_data.mode).toBe("bridge");
 
     await world.vethParent(lab, "other0", "other1");
-    await expect(handlers.create((await handlers.check({}, { ...args, parent: "other0", adopt: true })).inputs as Props)).rejects.toThrow(/exists but is macvlan on veth0, not macvlan on "other0"/);
+    await expect(create({ ...args, parent: "other0", adopt: true })).rejects.toThrow(/exists but is macvlan on veth0, not macvlan on "other0"/);
   });
 
   it("says what is wrong: a missing parent, an MTU above the parent's", async () => {
-    const missing = handlers.create((await handlers.check({}, { name: "m", parent: "nope0", parentNetns: lab })).inputs as Props);
+    const missing = create({ name: "m", parent: "nope0", parentNetns: lab });
     await expect(missing).rejects.toThrow(/Cannot find device "nope0".*Check that parent "nope0" exists/);
-    const tooBig = handlers.create((await handlers.check({}, { name: "m", parent: "veth0", parentNetns: lab, mtu: 9000 })).inputs as Props);
+    const tooBig = create({ name: "m", parent: "veth0", parentNetns: lab, mtu: 9000 });
     await expect(tooBig).rejects.toThrow(/mtu 9000 may exceed the parent's MTU/);
     expect(await link(lab, "m")).toBeUndefined();
   });

@@ -81,7 +81,7 @@ describe("Macvtap on the real kernel", () => {
 
     const taken = customPath("taken");
     await execa("mknod", [taken, "c", "1", "3"]); // /dev/null's numbers: a live device
-    const clash = handlers.create((await handlers.check({}, { name: "tap1", parent: "veth0", parentNetns: lab, tapDevicePath: taken })).inputs as Props);
+    const clash = create({ name: "tap1", parent: "veth0", parentNetns: lab, tapDevicePath: taken });
     await expect(clash).rejects.toThrow(/is the node of another live device \(1:3.*Set tapDevicePath/);
     expect(node(taken)?.dev).toBe("1:3");
     expect(await ipJson("-n", lab, "link", "show", "dev", "tap1").catch(() => "gone")).toBe("gone"); // the link was taken back

@@ -1,9 +1,12 @@
 // NetNamespace's handlers against the real kernel.
 import { afterEach, describe, expect, it } from "vitest";
 import { netNamespaceHandlers as handlers } from "../../provider/resources/netNamespace";
+import { asTheEngine } from "../support/engineCalls";
 import { ip, ipJson, listNamespaces, pings, World } from "../support/netns";
 
 type Props = Record<string, unknown>;
+
+const engine = asTheEngine(handlers);
 
 describe("NetNamespace on the real kernel", () => {
   const world = new World();
@@ -11,8 +14,7 @@ describe("NetNamespace on the real kernel", () => {
 
   it("creates a namespace whose own address answers pings, reads, updates and deletes it", async () => {
     const name = world.plannedNetns("ns");
-    const inputs = (await handlers.check({}, { name })).inputs as Props;
-    const { id, outs } = await handlers.create(inputs);
+    const { id, outs, inputs } = await engine.create({ name });
     expect(id).toBe(name);
     expect(outs).toMatchObject({ name, path: `/run/netns/${name}`, loopbackUp: true });
     expect(await listNamespaces()).toContain(name);
@@ -41,15 +43,13 @@ describe("NetNamespace on the real kernel", () => {
 
   it("refuses a name that is taken, saying so, and leaves the existing namespace alone", async () => {
     const name = await world.netns("taken");
-    const inputs = (await handlers.check({}, { name })).inputs as Props;
-    await expect(handlers.create(inputs)).rejects.toThrow(/create NetNamespace ".*taken" on localhost: .*File exists.*already exists/);
+    await expect(engine.create({ name })).rejects.toThrow(/create NetNamespace ".*taken" on localhost: .*File exists.*already exists/);
     expect(await listNamespaces()).toContain(name);
   });
 
   it("reports out-of-band changes on refresh: lo down, namespace gone", async () => {
     const name = world.plannedNetns("drift");
-    const inputs = (await handlers.check({}, { name })).inputs as Props;
-    const { id, outs } = await handlers.create(inputs);
+    const { id, outs } = await engine.create({ name });
     await ip("-n", name, "link", "set", "lo", "down");
     expect((await handlers.read(id, outs)).props).toMatchObject({ loopbackUp: false });
     await ip("netns", "del", name);

@@ -24,6 +24,7 @@ afterAll(async () => {
   await lab?.stop();
 });
 
+const namespaces = asTheEngine(netNamespaceHandlers);
 const ssh = (index: number, extra: Record<string, unknown> = {}) => ({
   type: "ssh",
   host: lab.hosts[index]?.address,
@@ -35,10 +36,9 @@ const ssh = (index: number, extra: Record<string, unknown> = {}) => ({
 describe("resources over SSH", () => {
   it("lays out a namespace, a veth parent and a macvlan on a remote host, and removes them", async () => {
     const host = lab.hosts[0]!;
-    const netns = asTheEngine(netNamespaceHandlers);
     const veth = asTheEngine(vethPairHandlers);
     const macvlan = asTheEngine(macvlanLinkHandlers);
-    const ns = await netns.create({ name: "lab", connection: ssh(0) });
+    const ns = await namespaces.create({ name: "lab", connection: ssh(0) });
     const pair = await veth.create({ name: "veth0", peerName: "veth1", netns: "lab", connection: ssh(0) });
     const mac = await macvlan.create({ name: "mac1", parent: "veth0", parentNetns: "lab", mode: "private", addresses: ["10.70.0.1/24"], connection: ssh(0) });
 
@@ -60,9 +60,8 @@ describe("resources over SSH", () => {
 
   it("makes a Macvtap and its device node on the remote host, owned by a user only that host has", async () => {
     const host = lab.hosts[0]!;
-    const netns = asTheEngine(netNamespaceHandlers);
     const veth = asTheEngine(vethPairHandlers);
-    const ns = await netns.create({ name: "taplab", connection: ssh(0) });
+    const ns = await namespaces.create({ name: "taplab", connection: ssh(0) });
     const pair = await veth.create({ name: "veth0", peerName: "veth1", netns: "taplab", connection: ssh(0) });
     const nodePath = `/dev/${runId}-${process.pid}-sshtap`;
     try {
@@ -88,9 +87,8 @@ describe("resources over SSH", () => {
   });
 
   it("keeps each host's namespaces its own: both can have a namespace named ns1", async () => {
-    const netns = asTheEngine(netNamespaceHandlers);
-    const first = await netns.create({ name: "ns1", connection: ssh(0) });
-    const second = await netns.create({ name: "ns1", connection: ssh(1) });
+    const first = await namespaces.create({ name: "ns1", connection: ssh(0) });
+    const second = await namespaces.create({ name: "ns1", connection: ssh(1) });
     expect(await lab.hosts[0]!.exec("ip", "netns", "list")).toContain("ns1");
     expect(await lab.hosts[1]!.exec("ip", "netns", "list")).toContain("ns1");
     await netNamespaceHandlers.delete(first.id, first.outs);
@@ -99,64 +97,57 @@ describe("resources over SSH", () => {
 
   it("refuses a host whose key does not match the pinned one, saying how to pin it", async () => {
     const other = lab.hosts[1]!.hostKey;
-    const inputs = (await netNamespaceHandlers.check({}, { name: "x", connection: ssh(0, { hostKey: other }) })).inputs as Record<string, unknown>;
-    await expect(netNamespaceHandlers.create(inputs)).rejects.toThrow(/host key of 10\.90\.0\.2 could not be verified.*Pin it with connection.hostKey/s);
+    await expect(namespaces.create({ name: "x", connection: ssh(0, { hostKey: other }) })).rejects.toThrow(/host key of 10\.90\.0\.2 could not be verified.*Pin it with connection.hostKey/s);
   });
 
   it("runs as a non-root user through sudo -n, and says so when sudo wants a password or is not used", async () => {
-    const netns = asTheEngine(netNamespaceHandlers);
-    const made = await netns.create({ name: "bysudo", connection: ssh(0, { user: "deploy", sudo: true }) });
+    const made = await namespaces.create({ name: "bysudo", connection: ssh(0, { user: "deploy", sudo: true }) });
     expect(await lab.hosts[0]!.exec("ip", "netns", "list")).toContain("bysudo");
     await netNamespaceHandlers.delete(made.id, made.outs);
 
-    const check = async (connection: Record<string, unknown>) =>
-      (await netNamespaceHandlers.check({}, { name: "nope", connection })).inputs as Record<string, unknown>;
-    await expect(netNamespaceHandlers.create(await check(ssh(0, { user: "askpw", sudo: true })))).rejects.toThrow(
+    await expect(namespaces.create({ name: "nope", connection: ssh(0, { user: "askpw", sudo: true }) })).rejects.toThrow(
       /create NetNamespace "nope" on askpw@10\.90\.0\.2: .*a password is required.*NOPASSWD/,
     );
-    await expect(netNamespaceHandlers.create(await check(ssh(0, { user: "deploy" })))).rejects.toThrow(/Permission denied|Operation not permitted/);
+    await expect(namespaces.create({ name: "nope", connection: ssh(0, { user: "deploy" }) })).rejects.toThrow(/Permission denied|Operation not permitted/);
     expect(await lab.hosts[0]!.exec("ip", "netns", "list")).not.toContain("nope");
   });
 
   it("uses a key protected by a passphrase, and says so when the passphrase is wrong", async () => {
     const { key, passphrase } = lab.lockedKey;
-    const netns = asTheEngine(netNamespaceHandlers);
     await closeSshMasters(); // a new connection, which must authenticate with this key
-    const made = await netns.create({ name: "locked", connection: ssh(1, { privateKey: key, privateKeyPassphrase: passphrase, connectRetries: 0 }) });
+    const made = await namespaces.create({ name: "locked", connection: ssh(1, { privateKey: key, privateKeyPassphrase: passphrase, connectRetries: 0 }) });
     expect(await lab.hosts[1]!.exec("ip", "netns", "list")).toContain("locked");
     await netNamespaceHandlers.delete(made.id, made.outs);
 
     await closeSshMasters(); // so the next connection has to authenticate again
-    const inputs = (await netNamespaceHandlers.check({}, { name: "x", connection: ssh(1, { privateKey: key, privateKeyPassphrase: "wrong", connectRetries: 0 }) })).inputs as Record<string, unknown>;
-    await expect(netNamespaceHandlers.create(inputs)).rejects.toThrow(/ssh failed: .*Permission denied.*Check connection.user and the key/s);
+    await expect(namespaces.create({ name: "x", connection: ssh(1, { privateKey: key, privateKeyPassphrase: "wrong", connectRetries: 0 }) })).rejects.toThrow(/ssh failed: .*Permission denied.*Check connection.user and the key/s);
   });
 
   it("says a host is unreachable within the connect timeout, naming it", async () => {
-    const inputs = (await netNamespaceHandlers.check({}, { name: "x", connection: { type: "ssh", host: "10.90.9.9", sshConfigFile: lab.sshConfigFile, connectTimeoutSeconds: 2, connectRetries: 1 } })).inputs as Record<string, unknown>;
+    const unreachable = { type: "ssh", host: "10.90.9.9", sshConfigFile: lab.sshConfigFile, connectTimeoutSeconds: 2, connectRetries: 1 };
     const started = Date.now();
-    await expect(netNamespaceHandlers.create(inputs)).rejects.toThrow(/connect to the SSH connection on 10\.90\.9\.9: ssh failed after 2 attempts/);
+    await expect(namespaces.create({ name: "x", connection: unreachable })).rejects.toThrow(/connect to the SSH connection on 10\.90\.9\.9: ssh failed after 2 attempts/);
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it("shares one connection: 20 operations on one host open one TCP connection to it", async () => {
     const host = lab.hosts[1]!;
+    await closeSshMasters(); // so the operations below must open their own connection: exactly one
     const connectionsBefore = (host.log().match(/Connection from/g) ?? []).length;
-    const netns = asTheEngine(netNamespaceHandlers);
-    const made = await Promise.all(Array.from({ length: 20 }, (_, i) => netns.create({ name: `many${i}`, connection: ssh(1) })));
+    const made = await Promise.all(Array.from({ length: 20 }, (_, i) => namespaces.create({ name: `many${i}`, connection: ssh(1) })));
     await Promise.all(made.map((m) => netNamespaceHandlers.delete(m.id, m.outs)));
     const connectionsAfter = (host.log().match(/Connection from/g) ?? []).length;
-    expect(connectionsAfter - connectionsBefore).toBeLessThanOrEqual(1);
+    expect(connectionsAfter - connectionsBefore).toBe(1);
   });
 
   it("stays within the server's MaxSessions: more operations than it allows at once all succeed", async () => {
     const host = lab.hosts[2]!;
-    const netns = asTheEngine(netNamespaceHandlers);
     // Arriving one by one while earlier ones still run (each sleeps remotely in its namespace), as a
     // deployment's operations do, so the runner wants more sessions than sshd gives it.
     const made = await Promise.all(
       Array.from({ length: 24 }, async (_, i) => {
         await new Promise((resolve) => setTimeout(resolve, i * 15));
-        return netns.create({ name: `limited${i}`, connection: ssh(2) });
+        return namespaces.create({ name: `limited${i}`, connection: ssh(2) });
       }),
     );
     expect((await host.exec("ip", "netns", "list")).split("\n").filter((line) => line.startsWith("limited"))).toHaveLength(24);

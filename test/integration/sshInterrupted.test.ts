@@ -29,7 +29,7 @@ const nodePaths: string[] = [];
 afterAll(async () => {
   await closeSshMasters();
   await lab?.stop();
-  rmSync(nodePaths.pop() ?? "/nonexistent", { force: true }); // /dev is the machine's: leave nothing there
+  for (const nodePath of nodePaths) rmSync(nodePath, { force: true }); // /dev is the machine's: leave nothing there
 });
 
 const connection = () => ({ type: "ssh", host: host.address, privateKey: lab.clientKey, sshConfigFile: lab.sshConfigFile, connectRetries: 0 });

@@ -1,6 +1,7 @@
 // VethPair's handlers against the real kernel.
 import { afterEach, describe, expect, it } from "vitest";
 import { vethPairHandlers as handlers } from "../../provider/resources/vethPair";
+import { asTheEngine } from "../support/engineCalls";
 import { ipJson, pings, World } from "../support/netns";
 
 type Props = Record<string, unknown>;
@@ -17,8 +18,7 @@ describe("VethPair on the real kernel", () => {
   it("creates a pair across two namespaces that ping each other, updates and deletes it", async () => {
     const a = await world.netns("a");
     const b = await world.netns("b");
-    const inputs = (await handlers.check({}, { name: "va", peerName: "vb", netns: a, peerNetns: b, addresses: ["10.52.0.1/24"], peerAddresses: ["10.52.0.2/24"] })).inputs as Props;
-    const { id, outs } = await handlers.create(inputs);
+    const { id, outs, inputs } = await asTheEngine(handlers).create({ name: "va", peerName: "vb", netns: a, peerNetns: b, addresses: ["10.52.0.1/24"], peerAddresses: ["10.52.0.2/24"] });
     const [end] = (await links(a)).filter((l) => l.ifname === "va");
     const [peer] = (await links(b)).filter((l) => l.ifname === "vb");
     expect(outs).toMatchObject({ macAddress: end?.address, peerMacAddress: peer?.address, up: true, addresses: ["10.52.0.1/24"], peerAddresses: ["10.52.0.2/24"] });

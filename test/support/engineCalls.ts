@@ -22,7 +22,9 @@ export function asTheEngine(handlers: Handlers) {
     },
     /** diff, then update unless the diff says replace (then `outs` is undefined). */
     async update(olds: Props, news: Props) {
-      const checked = (await handlers.check({}, news)).inputs as Props;
+      const result = await handlers.check({}, news);
+      expect(result.failures ?? []).toEqual([]);
+      const checked = result.inputs as Props;
       const diff = await handlers.diff("id", olds, checked);
       const outs = diff.replaces.length === 0 ? ((await handlers.update("id", olds, checked)).outs as Props) : undefined;
       return { diff, outs };

@@ -29,7 +29,7 @@ export async function removeRunNamespaces(id: string): Promise<void> {
 }
 
 /** A unique namespace name for this run (the name alone; nothing is created). */
-export function uniqueName(label: string): string {
+function uniqueName(label: string): string {
   counter += 1;
   return `${runId}-${process.pid.toString(36)}-${counter}-${label}`;
 }

@@ -13,13 +13,11 @@ import { execa, type ResultPromise } from "execa";
 import { ip, runId } from "./netns";
 
 export interface SshHost {
-  index: number;
   /** The host's address, as connections name it. */
   address: string;
   netns: string;
   /** "ssh-ed25519 AAAA..." */
   hostKey: string;
-  sshdPid: number;
   /** What sshd logged so far (one "Connection from" line per TCP connection). */
   log(): string;
   /** Runs a command inside the host (its network and mount namespaces), as an outside check. */
@@ -64,6 +62,12 @@ export async function startSshHosts(count: number, workDir: string, options: Ssh
   const namespaces = [net];
 
   const stop = async () => {
+    // Everything running in the hosts and the switch: sshd and its sessions (the shells a client's
+    // master keeps open), the proxies' nc, the holders. Left running, they would keep the namespaces.
+    for (const name of namespaces) {
+      const pids = (await execa("ip", ["netns", "pids", name], { reject: false })).stdout.split("\n").filter(Boolean);
+      if (pids.length > 0) await execa("kill", ["-9", ...pids], { reject: false });
+    }
     for (const sshd of sshds) sshd.kill("SIGTERM");
     await Promise.allSettled(sshds);
     for (const name of namespaces.reverse()) await ip("netns", "del", name).catch(() => undefined);
@@ -149,11 +153,9 @@ export async function startSshHosts(count: number, workDir: string, options: Ssh
       };
       await start();
       hosts.push({
-        index,
         address,
         netns,
         hostKey,
-        sshdPid: holder.pid ?? 0,
         log: () => readFileSync(logFile, "utf8"),
         exec: async (...argv) => (await inHost(...argv)).stdout,
         // Every process of the host but the holder: sshd, its sessions, whatever they run.

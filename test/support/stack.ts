@@ -8,7 +8,7 @@ import type * as automation from "@pulumi/pulumi/automation";
 import type * as iproute2 from "../../provider/index";
 import { appAt, appProjectSettings, engineEnvironment, loadAppModule, repoRoot } from "../../examples/support/engine";
 
-export const projectName = "iproute2-e2e";
+const projectName = "iproute2-e2e";
 
 export function app() {
   const { dir, require } = appAt(inject("appDir"));
@@ -22,9 +22,6 @@ export function app() {
 
 export interface TestStack {
   stack: automation.Stack;
-  stackName: string;
-  workDir: string;
-  env: Record<string, string>;
   /** The plain CLI on this stack's project, e.g. cli("refresh", "--yes"). */
   cli(...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** The stack's exported deployment (state) as text. */
@@ -57,9 +54,6 @@ export async function testStack(label: string, program: automation.PulumiFn, con
   };
   return {
     stack,
-    stackName,
-    workDir,
-    env,
     cli,
     async exportText() {
       return JSON.stringify(await stack.exportStack());

@@ -23,7 +23,7 @@ const netnsFixtureSchema = z.strictObject({
   gone: z.strictObject({ netns: z.string(), result: commandResult }),
 });
 
-export const failureKinds = ["not-found", "exists", "permission", "unsupported-kind", "busy", "invalid", "unreachable", "failed"] as const;
+const failureKinds = ["not-found", "exists", "permission", "unsupported-kind", "busy", "invalid", "unreachable", "failed"] as const;
 
 const failuresFixtureSchema = z.strictObject({
   ...recorded,
@@ -35,7 +35,7 @@ function load<S extends z.ZodType>(file: string, schema: S): z.infer<S> {
   return schema.parse(JSON.parse(text));
 }
 
-export type LinkFixture = z.infer<typeof linkFixtureSchema>;
+type LinkFixture = z.infer<typeof linkFixtureSchema>;
 
 export const linkFixtureNames = [
   "macvlan-bridge",

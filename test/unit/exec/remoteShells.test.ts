@@ -1,7 +1,7 @@
 // The pool of long-lived shells, with local `sh -s` processes standing in for SSH sessions (the same
 // scripts, the same pipes; test/integration/ssh.test.ts runs it over real sshd).
 import { execa } from "execa";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { ShellFailure, ShellPool } from "../../../provider/exec/remoteShells";
 
 /** A pool whose sessions are local shells; `refuseAbove` plays sshd's MaxSessions. */
@@ -19,6 +19,7 @@ function localPool({ limit = 4, idleMs = 60_000, refuseAbove = Infinity } = {}) 
     return shell;
   };
   const pool = new ShellPool(spawn, limit, idleMs, (failure) => new Error(`${failure.stage}: ${failure.detail}`));
+  onTestFinished(() => pool.close()); // its shells end with the test, passed or failed
   return { pool, opened, live: () => live };
 }
 /** Operation i arrives 10 ms after the one before, while earlier ones still run, as in a deployment. */
@@ -34,14 +35,12 @@ describe("ShellPool", () => {
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => staggered(i, () => pool.run(sleepy(0.1, `op${i}`)))));
     expect(results.map((r) => r[0]?.stdout)).toEqual(Array.from({ length: 40 }, (_, i) => `op${i}\n`));
     expect(opened).toEqual([1, 2, 3]);
-    pool.close();
   });
 
   it("reuses an idle shell rather than opening another", async () => {
     const { pool, opened } = localPool();
     for (let i = 0; i < 5; i++) expect((await pool.run([{ argv: ["echo", String(i)] }]))[0]?.stdout).toBe(`${i}\n`);
     expect(opened).toEqual([1]);
-    pool.close();
   });
 
   it("closes a shell that has been idle for its time", async () => {
@@ -59,7 +58,6 @@ describe("ShellPool", () => {
     expect(results.every((r) => r[0]?.exitCode === 0)).toBe(true);
     // One refused session taught it the limit; it did not ask again.
     expect(opened.filter((n) => n > 2)).toHaveLength(1);
-    pool.close();
   });
 
   it("fails an operation whose shell dies under it as interrupted, and serves the next in a new shell", async () => {
@@ -68,7 +66,6 @@ describe("ShellPool", () => {
     await expect(dying).rejects.toThrow(/^request: /);
     expect((await pool.run([{ argv: ["echo", "again"] }]))[0]?.stdout).toBe("again\n");
     expect(opened).toHaveLength(2);
-    pool.close();
   });
 
   it("fails waiting operations as not run when no shell opens", async () => {

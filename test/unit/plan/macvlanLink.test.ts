@@ -78,7 +78,7 @@ const passthru = { mode: "passthru" } as const;
 const sourceMode = { mode: "source" } as const;
 
 const diffRows: DiffRow[] = [
-  row("the same inputs", {}, "no change"),
+  row("every value the kernel chose, given as it has them", { macAddress: "02:ab:cd:00:00:01", mtu: 1500, txQueueLength: 1000, bcQueueLength: 1000 }, "no change"),
   row("the MAC the kernel chose, left unset", {}, "no change"),
   row("the MAC the kernel chose, now given in capitals", { macAddress: "02:AB:CD:00:00:01" }, "no change"),
   row("the MTU the kernel chose, now given", { mtu: 1500 }, "no change"),

@@ -15,7 +15,7 @@ const source = { mode: "source" };
 const a = "02:aa:00:00:00:01";
 const b = "02:aa:00:00:00:02";
 
-export const macvlanBadRows: BadRow[] = [
+const macvlanBadRows: BadRow[] = [
   // interface names
   bad("empty name", { name: "" }, "name", "must not be empty"),
   bad("missing name", { name: undefined }, "name", "is required"),

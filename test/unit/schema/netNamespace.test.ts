@@ -8,7 +8,7 @@ function bad(label: string, raw: Record<string, unknown>, property: string, reas
   return { case: label, raw, property, reason };
 }
 
-export const netNamespaceBadRows: BadRow[] = [
+const netNamespaceBadRows: BadRow[] = [
   bad("no name", {}, "name", "is required"),
   bad("empty name", { name: "" }, "name", "must not be empty"),
   bad("name as a number", { name: 1 }, "name", "must be a string"),

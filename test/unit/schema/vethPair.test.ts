@@ -10,7 +10,7 @@ function bad(label: string, extra: Record<string, unknown>, property: string, re
   return { case: label, raw: { ...base, ...extra }, property, reason };
 }
 
-export const vethBadRows: BadRow[] = [
+const vethBadRows: BadRow[] = [
   bad("missing name", { name: undefined }, "name", "is required"),
   bad("missing peerName", { peerName: undefined }, "peerName", "is required"),
   bad("empty peerName", { peerName: "" }, "peerName", "must not be empty"),

@@ -231,7 +231,9 @@ describe("parseLinkRead on failures and odd output", () => {
   });
 
   it("reads no IPv6 routes when they were not listed", () => {
-    expect(parseLinkRead(withFirst({}).slice(0, 1), "mvbr")?.routes.every((r) => !r.to.includes(":"))).toBe(true);
+    const routes = parseLinkRead(withFirst({}).slice(0, 1), "mvbr")?.routes ?? [];
+    expect(routes.length).toBeGreaterThan(0); // the IPv4 ones, from the batch
+    expect(routes.map(routeFamily)).not.toContain(6);
   });
 
   it("throws on output that is not JSON", () => {
@@ -287,7 +289,7 @@ describe("observeLink", () => {
   });
 
   it("refuses macvlan data without a mode", () => {
-    expect(() => observeLink({ ...link, linkinfo: { info_kind: "macvlan", info_data: {} } }, [])).toThrow();
+    expect(() => observeLink({ ...link, linkinfo: { info_kind: "macvlan", info_data: {} } }, [])).toThrow(/mode/);
   });
 });
 
@@ -317,23 +319,23 @@ describe("routes and addresses as written, against what the kernel reports", () 
   // Spellings the kernel accepts but reports in another form: validation either rewrites them to the
   // kernel's form (0.0.0.0/0 -> "default"; "::/0" stays, and reads back so) or refuses them (host bits).
   it.each([
-    { case: '"0.0.0.0/0" (the kernel reports "default")', route: { to: "0.0.0.0/0", via: "10.72.0.1", metric: 7 } },
-    { case: '"::/0" (the kernel reports "default")', route: { to: "::/0", metric: 300 } },
-    { case: "an IPv6 network with host bits set (the kernel masks them)", route: { to: "fd00:73::1/64" } },
-  ])("$case is refused, or reads back as written", ({ route }) => {
+    { case: '"0.0.0.0/0" (the kernel reports "default")', route: { to: "0.0.0.0/0", via: "10.72.0.1", metric: 7 }, outcome: "reads back" },
+    { case: '"::/0" (the kernel reports "default")', route: { to: "::/0", metric: 300 }, outcome: "reads back" },
+    { case: "an IPv6 network with host bits set (the kernel masks them)", route: { to: "fd00:73::1/64" }, outcome: "is refused" },
+  ])("$case $outcome", ({ route, outcome }) => {
     const args = asValidated({ routes: [route] });
-    const accepted = args === "refused" ? "refused" : args.routes[0];
-    expect(["refused", ...(observed?.routes ?? [])]).toContainEqual(accepted);
+    if (outcome === "is refused") expect(args).toBe("refused");
+    else expect(observed?.routes).toContainEqual(args === "refused" ? "refused" : args.routes[0]);
   });
 
   it.each([
-    { case: "an IPv4 address", address: "10.72.0.2/24" },
-    { case: "an IPv6 address", address: "fd00:72::2/64" },
+    { case: "an IPv4 address", address: "10.72.0.2/24", outcome: "reads back" },
+    { case: "an IPv6 address", address: "fd00:72::2/64", outcome: "reads back" },
     // observeLink leaves out every inet6 address of scope link, so validation refuses one as input.
-    { case: "a link-local IPv6 address of our own (fe80::72/64)", address: "fe80::72/64" },
-  ])("$case is refused, or reads back as written", ({ address }) => {
+    { case: "a link-local IPv6 address of our own (fe80::72/64)", address: "fe80::72/64", outcome: "is refused" },
+  ])("$case $outcome", ({ address, outcome }) => {
     const args = asValidated({ addresses: [address] });
-    const accepted = args === "refused" ? "refused" : args.addresses[0];
-    expect(["refused", ...(observed?.addresses ?? [])]).toContainEqual(accepted);
+    if (outcome === "is refused") expect(args).toBe("refused");
+    else expect(observed?.addresses).toContainEqual(args === "refused" ? "refused" : args.addresses[0]);
   });
 });
