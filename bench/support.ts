@@ -1,8 +1,8 @@
 // What the benchmarks share: timing, medians, and one stack's up/refresh/destroy through the real CLI.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type * as automation from "@pulumi/pulumi/automation";
-import { appProjectSettings, type App } from "../examples/support/engine";
+import { openStack, type App } from "../examples/support/engine";
 
 export const seconds = (ms: number) => (ms / 1000).toFixed(2);
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
@@ -32,13 +32,13 @@ export interface RunOptions {
 }
 
 export async function runStack(app: App, binDir: string, name: string, program: automation.PulumiFn, env: Record<string, string>, options: RunOptions = {}): Promise<Timings> {
-  const auto = app.require("@pulumi/pulumi/automation") as typeof automation;
-  const workDir = path.join(app.dir, "stacks", name);
-  mkdirSync(workDir, { recursive: true });
-  const stack = await auto.LocalWorkspace.createOrSelectStack(
-    { stackName: name, projectName: "iproute2-bench", program },
-    { workDir, envVars: env, projectSettings: { ...appProjectSettings(app, "iproute2-bench"), main: workDir }, pulumiCommand: await auto.PulumiCommand.get({ root: path.dirname(binDir) }) },
-  );
+  const stack = await openStack(app, binDir, {
+    projectName: "iproute2-bench",
+    stackName: name,
+    program,
+    envVars: env,
+    workDir: path.join(app.dir, "stacks", name),
+  });
   const quiet = { onOutput: () => undefined };
   let destroyed = false;
   try {

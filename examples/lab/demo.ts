@@ -3,8 +3,7 @@
 // (prefixed "demo-"); no interface or address of the machine itself is touched.
 import path from "node:path";
 import { execa } from "execa";
-import type * as automation from "@pulumi/pulumi/automation";
-import { appProjectSettings, demoProjectName, engineEnvironment, ensureEngine, loadAppModule, prepareApp, repoRoot } from "../support/engine";
+import { appAt, demoProjectName, engineEnvironment, ensureEngine, loadAppModule, openStack, prepareApp, repoRoot } from "../support/engine";
 import type { labProgram } from "./program";
 
 const keep = process.argv.includes("--keep");
@@ -20,18 +19,9 @@ async function ping(netns: string, address: string, what: string): Promise<boole
 async function main() {
   const binDir = await ensureEngine();
   const app = await prepareApp(path.join(repoRoot, ".work", "demo"));
-  const auto = app.require("@pulumi/pulumi/automation") as typeof automation;
   const { labProgram: program } = loadAppModule<{ labProgram: typeof labProgram }>(app, path.join(repoRoot, "dist", "examples", "lab", "program.js"));
 
-  const stack = await auto.LocalWorkspace.createOrSelectStack(
-    { stackName: "demo", projectName: demoProjectName(), program },
-    {
-      workDir: app.dir,
-      projectSettings: appProjectSettings(app, demoProjectName()),
-      envVars: engineEnvironment(binDir),
-      pulumiCommand: await auto.PulumiCommand.get({ root: path.dirname(binDir) }),
-    },
-  );
+  const stack = await openStack(app, binDir, { projectName: demoProjectName(), stackName: "demo", program, envVars: engineEnvironment(binDir) });
   await stack.setConfig("namePrefix", { value: prefix });
   const print = (text: string) => process.stdout.write(text);
   let ok = false;
@@ -57,17 +47,15 @@ async function main() {
 
 async function destroyOnly() {
   const binDir = await ensureEngine();
-  const app = await prepareApp(path.join(repoRoot, ".work", "demo"));
-  const auto = app.require("@pulumi/pulumi/automation") as typeof automation;
-  const stack = await auto.LocalWorkspace.selectStack(
-    { stackName: "demo", projectName: demoProjectName(), program: async () => undefined },
-    {
-      workDir: app.dir,
-      projectSettings: appProjectSettings(app, demoProjectName()),
-      envVars: engineEnvironment(binDir),
-      pulumiCommand: await auto.PulumiCommand.get({ root: path.dirname(binDir) }),
-    },
-  );
+  // The app folder of the --keep run, as it is: nothing to install to destroy what it made.
+  const app = appAt(path.join(repoRoot, ".work", "demo"));
+  const stack = await openStack(app, binDir, {
+    projectName: demoProjectName(),
+    stackName: "demo",
+    program: async () => undefined,
+    envVars: engineEnvironment(binDir),
+    existing: true,
+  });
   await stack.destroy({ onOutput: (text) => process.stdout.write(text) });
   await stack.workspace.removeStack("demo");
 }

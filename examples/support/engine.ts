@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
+import type * as automation from "@pulumi/pulumi/automation";
 
 /** This repository's root, from the source (examples/support) or the build (dist/examples/support). */
 export const repoRoot = (() => {
@@ -106,13 +107,35 @@ export function loadAppModule<T>(app: App, compiledFile: string): T {
   return app.require(target) as T;
 }
 
+export interface StackOptions {
+  projectName: string;
+  stackName: string;
+  program: automation.PulumiFn;
+  /** What the CLI runs with (engineEnvironment). */
+  envVars: Record<string, string>;
+  /** The stack's folder, inside the app folder (node_modules is found from there); the app folder by default. */
+  workDir?: string;
+  /** Only select a stack that exists (e.g. to destroy it); by default it is made if need be. */
+  existing?: boolean;
+}
+
 /**
- * Project settings for an inline program run from an app folder. The folder is the program's folder
- * (`main`): the engine starts the dynamic-provider plugin there, where node_modules has the package.
- * Left unset, the Automation API would take the driving process's working directory.
+ * A stack of an inline program run from an app folder, with the CLI in `binDir`. The stack's folder is
+ * the program's folder (`main`): the engine starts the dynamic-provider plugin there, where node_modules
+ * has the package. Left unset, the Automation API would take the driving process's working directory.
  */
-export function appProjectSettings(app: App, name: string) {
-  return { name, runtime: "nodejs" as const, main: app.dir };
+export async function openStack(app: App, binDir: string, options: StackOptions): Promise<automation.Stack> {
+  const auto = app.require("@pulumi/pulumi/automation") as typeof automation;
+  const { projectName, stackName, program, envVars, workDir = app.dir } = options;
+  mkdirSync(workDir, { recursive: true });
+  const args = { projectName, stackName, program };
+  const workspace = {
+    workDir,
+    envVars,
+    projectSettings: { name: projectName, runtime: "nodejs" as const, main: workDir },
+    pulumiCommand: await auto.PulumiCommand.get({ root: path.dirname(binDir) }),
+  };
+  return options.existing ? auto.LocalWorkspace.selectStack(args, workspace) : auto.LocalWorkspace.createOrSelectStack(args, workspace);
 }
 
 /** The project name in this repository's Pulumi.yaml (the demo stack's project). */

@@ -1,12 +1,11 @@
 // End-to-end stacks: inline Automation API programs run by the real Pulumi CLI, with the package and
 // @pulumi/pulumi loaded from the app folder's node_modules, as a user's program loads them.
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { inject } from "vitest";
 import type * as automation from "@pulumi/pulumi/automation";
 import type * as iproute2 from "../../provider/index";
-import { appAt, appProjectSettings, engineEnvironment, loadAppModule, repoRoot } from "../../examples/support/engine";
+import { appAt, engineEnvironment, loadAppModule, openStack, repoRoot } from "../../examples/support/engine";
 
 const projectName = "iproute2-e2e";
 
@@ -31,17 +30,12 @@ export interface TestStack {
 }
 
 export async function testStack(label: string, program: automation.PulumiFn, config: Record<string, string> = {}): Promise<TestStack> {
-  const { auto, dir } = app();
+  const { dir } = app();
   const stackName = `${inject("runId")}-${label}`;
   const workDir = path.join(dir, "stacks", stackName);
-  mkdirSync(workDir, { recursive: true });
   const binDir = inject("binDir");
   const env = engineEnvironment(binDir);
-  const pulumiCommand = await auto.PulumiCommand.get({ root: path.dirname(binDir) });
-  const stack = await auto.LocalWorkspace.createOrSelectStack(
-    { stackName, projectName, program },
-    { workDir, envVars: env, pulumiCommand, projectSettings: { ...appProjectSettings(appAt(dir), projectName), main: workDir } },
-  );
+  const stack = await openStack(appAt(dir), binDir, { projectName, stackName, program, envVars: env, workDir });
   for (const [key, value] of Object.entries(config)) await stack.setConfig(key, { value });
   let disposed = false;
   const cli = async (...args: string[]) => {
