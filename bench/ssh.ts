@@ -10,7 +10,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import type * as iproute2 from "../provider/index";
-import { engineEnvironment, ensureEngine, prepareApp, repoRoot } from "../examples/support/engine";
+import { ensureEngine, prepareApp, repoRoot } from "../test/support/engine";
 import { startSshHosts, type SshHosts } from "../test/support/sshHosts";
 import { median, runStack, seconds, timed } from "./support";
 
@@ -22,14 +22,13 @@ async function main() {
     await execa("apt-get", ["update", "-qq"], { stdio: "inherit" });
     await execa("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "ansible-core"], { stdio: "inherit", env: { DEBIAN_FRONTEND: "noninteractive" } });
   }
-  const binDir = await ensureEngine();
+  const { binDir, env } = await ensureEngine();
   const app = await prepareApp(path.join(repoRoot, ".work", "bench"));
   const { Echo, MacvlanLink } = app.require("pulumi-iproute2") as typeof iproute2;
   const work = path.join(repoRoot, ".work", `bench-ssh-${process.pid}`);
   mkdirSync(work, { recursive: true });
   const hosts: SshHosts = await startSshHosts(1, work);
   const host = hosts.hosts[0]!;
-  const env = engineEnvironment(binDir);
   const keyFile = path.join(work, "key");
   writeFileSync(keyFile, hosts.clientKey, { mode: 0o600 });
   const sshArgs = ["-F", hosts.sshConfigFile, "-i", keyFile, "-o", "BatchMode=yes"];

@@ -1,8 +1,10 @@
-// What the benchmarks share: timing, medians, and one stack's up/refresh/destroy through the real CLI.
-import { readFileSync, writeFileSync } from "node:fs";
+// What the benchmarks share: timing, medians, one stack's up/refresh/destroy of an inline program
+// through the Automation API, and `pulumi up --yes` of a project with the plain CLI.
+import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { execa } from "execa";
 import type * as automation from "@pulumi/pulumi/automation";
-import { openStack, type App } from "../examples/support/engine";
+import { openStack, type App } from "../test/support/engine";
 
 export const seconds = (ms: number) => (ms / 1000).toFixed(2);
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
@@ -69,4 +71,35 @@ export async function runStack(app: App, binDir: string, name: string, program: 
     if (!destroyed && !options.upOnly) await stack.destroy(quiet).catch(() => undefined);
     await stack.workspace.removeStack(name, { force: true }).catch(() => undefined);
   }
+}
+
+/**
+ * `pulumi up --yes` timed the way a user runs it, in a project folder with a new stack and `config`;
+ * the stack is destroyed and removed afterwards (untimed).
+ */
+export async function timeCliUp(projectDir: string, stackName: string, config: Record<string, string>, env: Record<string, string>): Promise<number> {
+  const pulumi = (...args: string[]) =>
+    execa("pulumi", [...args, "--stack", stackName, "--non-interactive"], { cwd: projectDir, env: { ...process.env, ...env } });
+  await pulumi("stack", "init");
+  try {
+    for (const [key, value] of Object.entries(config)) await pulumi("config", "set", key, value);
+    return await timed(() => pulumi("up", "--yes"));
+  } finally {
+    await pulumi("destroy", "--yes", "--skip-preview").catch(() => undefined);
+    await pulumi("stack", "rm", "--yes", "--force").catch(() => undefined);
+  }
+}
+
+/**
+ * A copy of a TypeScript Pulumi project whose program is compiled ahead of time: `main: bin/index.js`
+ * in its Pulumi.yaml, compiled with the project's own tsc; node_modules is the original's.
+ */
+export async function precompiledCopy(projectDir: string, copyDir: string): Promise<string> {
+  rmSync(copyDir, { recursive: true, force: true });
+  mkdirSync(copyDir, { recursive: true });
+  for (const file of ["package.json", "tsconfig.json", "index.ts"]) copyFileSync(path.join(projectDir, file), path.join(copyDir, file));
+  writeFileSync(path.join(copyDir, "Pulumi.yaml"), `${readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8").trimEnd()}\nmain: bin/index.js\n`);
+  symlinkSync(path.join(projectDir, "node_modules"), path.join(copyDir, "node_modules"));
+  await execa(path.join(projectDir, "node_modules", ".bin", "tsc"), ["-p", copyDir]);
+  return copyDir;
 }

@@ -1,31 +1,33 @@
-// The known limit and its fix, as a user would check them: without a shim the host cannot ping its
-// own macvlan child; with the shim (the example's default) it can.
+// The known limit and its fix (examples/host-shim), as a user would check them with the plain CLI:
+// without a shim the host cannot ping its own macvlan child; with the shim (the default) it can.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { hostShimProgram } from "../../examples/host-shim/program";
-import { pings } from "../support/netns";
-import { exampleProgram, testStack, type TestStack } from "../support/stack";
-
-const quiet = { onOutput: () => undefined };
+import { CliStack } from "../support/cliStack";
+import { listNamespaces, pings } from "../support/netns";
 
 describe("a host reaching its own macvlan children", () => {
   const prefix = `${inject("runId")}-shim-`;
-  let s: TestStack;
+  let s: CliStack;
   beforeAll(async () => {
-    const { hostShimProgram: program } = exampleProgram<{ hostShimProgram: typeof hostShimProgram }>("host-shim");
-    s = await testStack("host-shim", program, { namePrefix: prefix, shim: "false" });
+    s = await CliStack.init("examples/host-shim", "host-shim", { namePrefix: prefix, shim: "false" });
   });
   afterAll(async () => s?.dispose());
 
   it("cannot without a shim: the host's address on the parent itself", async () => {
-    await s.stack.up(quiet);
+    expect(await s.changes("up", "--yes")).toEqual({ create: 5 });
+    const outputs = await s.outputs();
+    expect(outputs).toEqual({ hostNamespace: `${prefix}host`, childNamespace: `${prefix}svc`, childAddress: "10.89.0.2" });
     expect(await pings(`${prefix}host`, "10.89.0.2")).toBe(false);
   });
 
   it("can once a bridge-mode shim on the same parent holds the host's address", async () => {
-    await s.stack.setConfig("shim", { value: "true" });
-    const up = await s.stack.up(quiet);
-    expect(up.summary.resourceChanges).toMatchObject({ create: 1, update: 1 });
+    await s.ok("config", "set", "shim", "true");
+    expect(await s.changes("up", "--yes")).toMatchObject({ create: 1, update: 1 });
     expect(await pings(`${prefix}host`, "10.89.0.2")).toBe(true);
     expect(await pings(`${prefix}svc`, "10.89.0.1")).toBe(true);
+  });
+
+  it("goes away whole", async () => {
+    expect(await s.changes("destroy", "--yes")).toEqual({ delete: 6 });
+    expect((await listNamespaces()).filter((name) => name.startsWith(prefix))).toEqual([]);
   });
 });

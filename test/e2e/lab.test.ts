@@ -1,12 +1,9 @@
-// The tutorial's lab as a stack, run by the real Pulumi CLI on the real kernel, checked from outside
-// Pulumi the way a user would: ping, `ip -j` dumps, and what `preview --diff` says.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
-import type { labProgram } from "../../examples/lab/program";
+// The tutorial's lab (examples/lab) as a user runs it: the plain `pulumi` CLI in the example's folder,
+// on the real kernel, checked from outside Pulumi the way a user would: ping, `ip -j` dumps, the
+// stack's outputs, and what `preview --diff` says.
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CliStack, previewSummary } from "../support/cliStack";
 import { ip, ipJson, listNamespaces, pings } from "../support/netns";
-import { exampleProgram, testStack, type TestStack } from "../support/stack";
-
-const quiet = { onOutput: () => undefined };
 
 /** What must look the same before and after: the host's links and the namespaces that exist. */
 async function hostSnapshot() {
@@ -17,85 +14,119 @@ async function hostSnapshot() {
   };
 }
 
-async function mtuOf(netns: string, dev: string): Promise<number | undefined> {
-  const [link] = await ipJson<{ mtu: number }[]>("-n", netns, "link", "show", "dev", dev).catch(() => []);
-  return link?.mtu;
+interface DumpedLink {
+  address: string;
+  mtu: number;
+  linkinfo: { info_kind: string; info_data: { mode: string } };
 }
 
-describe("the macvlan lab, end to end with the Pulumi CLI", () => {
+async function linkIn(netns: string, dev: string): Promise<DumpedLink | undefined> {
+  const [link] = await ipJson<DumpedLink[]>("-d", "-n", netns, "link", "show", "dev", dev);
+  return link;
+}
+
+/** The lines of a `preview --diff` that show a property change (`~ mode: "bridge" => "private"`). */
+const changedLines = (stdout: string) => stdout.split("\n").filter((line) => line.includes("=>"));
+
+describe("the macvlan lab, with the plain Pulumi CLI", () => {
   const prefix = `${inject("runId")}-e2e-`;
   const ns1 = `${prefix}ns1`;
   const ns2 = `${prefix}ns2`;
-  let s: TestStack;
+  let s: CliStack;
   let before: Awaited<ReturnType<typeof hostSnapshot>>;
 
   beforeAll(async () => {
     before = await hostSnapshot();
-    const { labProgram: program } = exampleProgram<{ labProgram: typeof labProgram }>("lab");
-    s = await testStack("lab", program, { namePrefix: prefix });
+    s = await CliStack.init("examples/lab", "lab", { namePrefix: prefix });
   });
   afterAll(async () => s?.dispose());
 
   it("comes up in bridge mode: ns1 reaches ns2, the veth peer and its own address", async () => {
-    const up = await s.stack.up(quiet);
-    expect(up.summary.resourceChanges).toEqual({ create: 7 });
+    expect(await s.changes("up", "--yes")).toEqual({ create: 7 });
     expect(await pings(ns1, "10.77.0.2")).toBe(true);
     expect(await pings(ns1, "10.77.0.254")).toBe(true);
     expect(await pings(ns1, "10.77.0.1")).toBe(true);
-    const [mac1] = await ipJson<{ address: string; linkinfo: { info_data: { mode: string } } }[]>("-d", "-n", ns1, "link", "show", "dev", "mac1");
+    const mac1 = await linkIn(ns1, "mac1");
     expect(mac1?.linkinfo.info_data.mode).toBe("bridge");
-    expect(up.outputs.mac1?.value.macAddress).toBe(mac1?.address);
 
-    const again = await s.stack.up(quiet);
-    expect(again.summary.resourceChanges).toEqual({ same: 7 });
+    const outputs = await s.outputs();
+    expect(outputs.namespaces).toEqual({ lab: `${prefix}lab`, ns1, ns2 });
+    expect(outputs.children).toMatchObject({ mac1: { address: "10.77.0.1", macAddress: mac1?.address } });
+    expect(outputs.vethPeer).toBe("10.77.0.254");
+
+    const unchanged = await s.pulumi(["preview", "--expect-no-changes"]);
+    expect(unchanged.exitCode, unchanged.stdout + unchanged.stderr).toBe(0);
+    expect(await s.changes("up", "--yes")).toEqual({ same: 7 });
   });
 
-  it("previews a switch to private mode as an in-place update of mode only, and applies it", async () => {
-    await s.stack.setConfig("mode", { value: "private" });
-    const preview = await s.stack.preview({ diff: true });
-    expect(preview.changeSummary).toEqual({ update: 2, same: 5 });
-    const changedLines = preview.stdout.split("\n").filter((line) => line.includes("=>"));
-    expect(changedLines).toHaveLength(2);
-    for (const line of changedLines) expect(line).toMatch(/^\s*~\s*mode\s*:\s*"bridge" => "private"\s*$/);
-    expect(preview.stdout).not.toMatch(/replace/);
+  /** Runs `check` with `key` set to `value` in the stack's config, then puts the config back. */
+  async function withConfig(key: string, value: string, check: () => Promise<void>) {
+    await s.ok("config", "set", key, value);
+    try {
+      await check();
+    } finally {
+      await s.ok("config", "rm", key);
+    }
+  }
 
-    const up = await s.stack.up(quiet);
-    expect(up.summary.resourceChanges).toEqual({ update: 2, same: 5 });
-    expect(await pings(ns1, "10.77.0.2")).toBe(false);
-    expect(await pings(ns1, "10.77.0.254")).toBe(true);
+  it.each(["private", "vepa", "source"])("previews bridge -> %s as an in-place update of mode only", async (mode) => {
+    await withConfig("mode", mode, async () => {
+      const preview = await s.ok("preview", "--diff");
+      expect(previewSummary(preview.stdout)).toEqual({ update: 2, same: 5 });
+      expect(changedLines(preview.stdout)).toHaveLength(2);
+      for (const line of changedLines(preview.stdout)) expect(line).toMatch(new RegExp(`^\\s*~\\s*mode\\s*:\\s*"bridge" => "${mode}"\\s*$`));
+      expect(preview.stdout).not.toMatch(/replace/);
+    });
+  });
 
-    await s.stack.setConfig("mode", { value: "bridge" });
-    await s.stack.up(quiet);
+  it.each([
+    ["a move into passthru", "mode", "passthru", 2, /^\s*~\s*mode\s*:\s*"bridge" => "passthru"\s*$/],
+    // The pair is renamed, so its children get a new parent.
+    ["a new parent", "uplinkName", "uplink9", 3, /^\s*~\s*(name|parent)\s*:\s*"veth0" => "uplink9"\s*$/],
+  ])("previews %s as a replace", async (_what, key, value, replaced, line) => {
+    await withConfig(key, value, async () => {
+      const preview = await s.ok("preview", "--diff");
+      expect(previewSummary(preview.stdout)).toEqual({ replace: replaced, same: 7 - replaced });
+      expect(preview.stdout.match(/^\s*\+-\s*pulumi-nodejs:dynamic\/iproute2:MacvlanLink: \(replace\)$/gm)).toHaveLength(2);
+      expect(changedLines(preview.stdout)).toHaveLength(replaced);
+      for (const changed of changedLines(preview.stdout)) expect(changed).toMatch(line);
+    });
+  });
+
+  it("applies private mode: ns1 no longer reaches ns2, still reaches the veth peer", async () => {
+    await withConfig("mode", "private", async () => {
+      expect(await s.changes("up", "--yes")).toEqual({ update: 2, same: 5 });
+      expect((await linkIn(ns1, "mac1"))?.linkinfo.info_data.mode).toBe("private");
+      expect(await pings(ns1, "10.77.0.2")).toBe(false);
+      expect(await pings(ns1, "10.77.0.254")).toBe(true);
+    });
+    expect(await s.changes("up", "--yes")).toEqual({ update: 2, same: 5 });
     expect(await pings(ns1, "10.77.0.2")).toBe(true);
   });
 
   it("drops a link deleted out of band on refresh, and recreates it on the next up", async () => {
     await ip("-n", ns2, "link", "del", "dev", "mac2");
-    const refresh = await s.stack.refresh(quiet);
-    expect(refresh.summary.resourceChanges).toMatchObject({ delete: 1 });
-    expect(await s.exportText()).not.toContain("MacvlanLink::mac2");
+    expect(await s.changes("refresh", "--yes")).toMatchObject({ delete: 1 });
+    expect((await s.ok("stack", "export")).stdout).not.toContain("MacvlanLink::mac2");
 
-    const up = await s.stack.up(quiet);
-    expect(up.summary.resourceChanges).toMatchObject({ create: 1 });
+    expect(await s.changes("up", "--yes")).toMatchObject({ create: 1 });
     // The new mac2 has a new MAC (none was pinned). ns1's neighbour entry still names the old one until
     // it expires; the new link's own first packet (its ARP request) teaches ns1 the new MAC.
     expect(await pings(ns2, "10.77.0.1")).toBe(true);
     expect(await pings(ns1, "10.77.0.2")).toBe(true);
   });
 
-  it("shows an MTU changed out of band on refresh, and restores it on the next up", async () => {
+  it("shows an MTU changed out of band after refresh, and restores it on the next up", async () => {
     await ip("-n", ns1, "link", "set", "dev", "mac1", "mtu", "1400");
-    const refresh = await s.stack.refresh(quiet);
-    expect(refresh.summary.resourceChanges).toMatchObject({ update: 1 });
-    const preview = await s.stack.preview({ diff: true });
+    expect(await s.changes("refresh", "--yes")).toMatchObject({ update: 1 });
+    const preview = await s.ok("preview", "--diff");
     expect(preview.stdout).toMatch(/~\s*mtu\s*:\s*1400 => 1500/);
-    await s.stack.up(quiet);
-    expect(await mtuOf(ns1, "mac1")).toBe(1500);
+    await s.ok("up", "--yes");
+    expect((await linkIn(ns1, "mac1"))?.mtu).toBe(1500);
   });
 
   it("destroys everything: the host looks exactly as it did before", async () => {
-    const destroy = await s.stack.destroy(quiet);
-    expect(destroy.summary.resourceChanges).toEqual({ delete: 7 });
+    expect(await s.changes("destroy", "--yes")).toEqual({ delete: 7 });
     expect(await hostSnapshot()).toEqual(before);
   });
 });

@@ -1,39 +1,36 @@
-// A real VM on a Macvtap made by this package: a QEMU guest (software emulation, a Debian kernel and a
-// busybox initramfs built from Debian packages) boots with a virtio-net NIC on the macvtap's file
-// descriptor and the macvtap's MAC, and pings a macvlan in a service namespace on the same parent.
+// A real VM on a Macvtap made by the VM example (examples/vm-macvtap) with the plain CLI: a QEMU guest
+// (software emulation, a Debian kernel and a busybox initramfs built from Debian packages) boots with a
+// virtio-net NIC on the macvtap's file descriptor and the macvtap's MAC, taken from the stack's
+// outputs, and pings a macvlan in a service namespace on the same parent.
 // The hypervisor is this machine, or a simulated host over SSH (test/support/sshHosts.ts): that host
 // shares this machine's kernel and /dev, so QEMU opens the node the stack made there from here.
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { repoRoot } from "../../examples/support/engine";
-import { bootGuest, buildGuest, type Guest } from "../../examples/vm-macvtap/qemu";
-import type { vmMacvtapProgram } from "../../examples/vm-macvtap/program";
+import { CliStack } from "../support/cliStack";
+import { repoRoot } from "../support/engine";
 import { startSshHosts, type SshHosts } from "../support/sshHosts";
-import { exampleProgram, testStack, type TestStack } from "../support/stack";
-
-const quiet = { onOutput: () => undefined };
+import { bootGuest, buildGuest, type Guest } from "../support/vm/qemu";
 
 describe.each(["locally", "over SSH"])("a VM on a Macvtap, end to end, %s", (where) => {
   const label = where === "locally" ? "vm" : "vm-ssh";
   const prefix = `${inject("runId")}-${label}-`;
   // Its own node path: /dev/tap<ifindex> can be another namespace's on a busy machine.
   const tapDevicePath = `/dev/${inject("runId")}-${label}tap`;
-  let s: TestStack;
+  let s: CliStack;
   let guest: Guest;
   let hosts: SshHosts | undefined;
   let outputs: { tapDevice: string; macAddress: string; guestAddress: string; serviceAddress: string };
 
   beforeAll(async () => {
     guest = await buildGuest();
-    const { vmMacvtapProgram: program } = exampleProgram<{ vmMacvtapProgram: typeof vmMacvtapProgram }>("vm-macvtap");
     if (where === "over SSH") hosts = await startSshHosts(1, path.join(repoRoot, ".work"));
     const ssh = hosts && { sshHost: hosts.hosts[0]!.address, sshConfigFile: hosts.sshConfigFile };
-    s = await testStack(label, program, { namePrefix: prefix, tapDevicePath, ...ssh });
-    if (hosts) await s.stack.setConfig("sshPrivateKey", { value: hosts.clientKey, secret: true });
-    const up = await s.stack.up(quiet);
-    outputs = Object.fromEntries(Object.entries(up.outputs).map(([key, output]) => [key, output.value])) as typeof outputs;
+    s = await CliStack.init("examples/vm-macvtap", label, { namePrefix: prefix, tapDevicePath, ...ssh });
+    if (hosts) await s.setSecret("sshPrivateKey", hosts.clientKey);
+    await s.ok("up", "--yes");
+    outputs = (await s.outputs()) as typeof outputs;
   });
   afterAll(async () => {
     await s?.dispose();
@@ -73,7 +70,7 @@ describe.each(["locally", "over SSH"])("a VM on a Macvtap, end to end, %s", (whe
   });
 
   it("destroys the stack and the device node it made", async () => {
-    await s.stack.destroy(quiet);
+    expect(await s.changes("destroy", "--yes")).toEqual({ delete: 6 });
     expect(existsSync(tapDevicePath)).toBe(false);
   });
 });

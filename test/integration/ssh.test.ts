@@ -7,7 +7,7 @@ import { macvlanLinkHandlers } from "../../provider/resources/macvlanLink";
 import { macvtapHandlers } from "../../provider/resources/macvtap";
 import { netNamespaceHandlers } from "../../provider/resources/netNamespace";
 import { vethPairHandlers } from "../../provider/resources/vethPair";
-import { repoRoot } from "../../examples/support/engine";
+import { repoRoot } from "../support/engine";
 import { closeSshMasters } from "../../provider/exec/ssh";
 import { asTheEngine } from "../support/engineCalls";
 import { runId } from "../support/netns";

@@ -6,7 +6,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { repoRoot } from "../../examples/support/engine";
+import { repoRoot } from "../support/engine";
 import { Iproute2Error } from "../../provider/exec/errors";
 import { closeSshMasters } from "../../provider/exec/ssh";
 import { macvtapHandlers } from "../../provider/resources/macvtap";

@@ -7,7 +7,7 @@ import { closeSync, openSync } from "node:fs";
 import path from "node:path";
 import { spawn } from "node:child_process";
 import { execa } from "execa";
-import { repoRoot } from "../support/engine";
+import { repoRoot } from "../engine";
 
 export interface Guest {
   kernel: string;
@@ -16,7 +16,7 @@ export interface Guest {
 
 /** Builds (or finds in the cache) the test guest: a Debian kernel and a busybox initramfs. */
 export async function buildGuest(): Promise<Guest> {
-  const script = path.join(repoRoot, "examples", "vm-macvtap", "guest", "build-guest.sh");
+  const script = path.join(repoRoot, "test", "support", "vm", "guest", "build-guest.sh");
   const { stdout } = await execa("bash", [script], { stderr: "inherit" });
   const value = (key: string) => new RegExp(`^${key}=(.+)$`, "m").exec(stdout)?.[1] ?? "";
   return { kernel: value("PI2_GUEST_KERNEL"), initrd: value("PI2_GUEST_INITRD") };

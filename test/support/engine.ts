@@ -1,14 +1,13 @@
-// Running stacks from code with the Automation API, the way the demo, the tests and the benchmarks do:
-// with the Pulumi CLI this repository installs, offline defaults, and the package installed into the
-// stack's node_modules from a packed tarball, exactly as a user's project has it.
+// The Pulumi CLI for the tests and the benchmarks: installed by this repository's scripts, run in
+// project folders that have the package installed as a copy, exactly as a user's project has it; and,
+// for what is specific to the Automation API, stacks of inline programs run from an app folder.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { homedir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import type * as automation from "@pulumi/pulumi/automation";
 
-/** This repository's root, from the source (examples/support) or the build (dist/examples/support). */
+/** This repository's root, from the source (test/support) or the build (dist/test/support). */
 export const repoRoot = (() => {
   for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     const manifest = path.join(dir, "package.json");
@@ -19,48 +18,39 @@ export const repoRoot = (() => {
   throw new Error(`no pulumi-iproute2 package.json above ${__dirname}`);
 })();
 
-/** Runs scripts/install-pulumi.sh (a no-op after the first run) and returns the folder with the CLI. */
-export async function ensureEngine(): Promise<string> {
-  const { stdout } = await execa("bash", [path.join(repoRoot, "scripts", "install-pulumi.sh")], {
-    stderr: "inherit",
-    cwd: repoRoot,
-  });
-  const binDir = stdout.trim().split("\n").at(-1) ?? "";
-  if (!existsSync(path.join(binDir, "pulumi"))) {
-    throw new Error(`install-pulumi.sh did not name a folder with pulumi (got "${binDir}")`);
-  }
-  return binDir;
+/** The Pulumi CLI this repository installs and the environment it runs with (scripts/engine-env.sh). */
+export interface Engine {
+  /** The folder with `pulumi` and its plugins, first on `env.PATH`. */
+  binDir: string;
+  env: Record<string, string>;
 }
 
-function loggedIn(): boolean {
-  const credentials = path.join(process.env.PULUMI_HOME ?? path.join(homedir(), ".pulumi"), "credentials.json");
-  if (!existsSync(credentials)) return false;
-  try {
-    return Boolean((JSON.parse(readFileSync(credentials, "utf8")) as { current?: string }).current);
-  } catch {
-    return false;
+/** Installs the CLI and its plugins (a no-op after the first run) and returns how to run them. */
+export async function ensureEngine(): Promise<Engine> {
+  const { stdout } = await execa("bash", [path.join(repoRoot, "scripts", "engine-env.sh")], { stderr: "inherit", cwd: repoRoot });
+  const env: Record<string, string> = {};
+  for (const line of stdout.split("\n").filter(Boolean)) {
+    const at = line.indexOf("=");
+    env[line.slice(0, at)] = line.slice(at + 1);
   }
+  const binDir = env.PATH?.split(":")[0] ?? "";
+  if (!existsSync(path.join(binDir, "pulumi"))) throw new Error(`engine-env.sh put no folder with pulumi first on PATH (got "${binDir}")`);
+  return { binDir, env };
 }
 
 /**
- * The environment for the Pulumi CLI: our CLI first on PATH, update checks and plugin downloads off,
- * and, only where the user has configured nothing of their own, a file backend in `stateDir` and a
- * local passphrase for secrets.
+ * `npm install` in a Pulumi project folder of this repository (an example or a test project), as its
+ * README says. The package comes in as a copy of this folder (the project's .npmrc sets install-links),
+ * built by its `prepare`; the old copy is removed first, since npm calls a copy of the same version
+ * up to date.
  */
-export function engineEnvironment(binDir: string, stateDir = path.join(repoRoot, ".pulumi-state")): Record<string, string> {
-  const env: Record<string, string> = {
-    PATH: `${binDir}:${process.env.PATH ?? ""}`,
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-  };
-  if (!process.env.PULUMI_BACKEND_URL && !loggedIn()) {
-    mkdirSync(stateDir, { recursive: true });
-    env.PULUMI_BACKEND_URL = `file://${stateDir}`;
-  }
-  if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-    env.PULUMI_CONFIG_PASSPHRASE = "pulumi-iproute2-local-state";
-  }
-  return env;
+export async function installProject(dir: string): Promise<void> {
+  rmSync(path.join(dir, "node_modules", "pulumi-iproute2"), { recursive: true, force: true });
+  await execa("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
+    cwd: dir,
+    stdout: "inherit",
+    stderr: "inherit",
+  });
 }
 
 /** A folder holding a user-style project: node_modules with the packed package, not a link to it. */
@@ -111,7 +101,7 @@ export interface StackOptions {
   projectName: string;
   stackName: string;
   program: automation.PulumiFn;
-  /** What the CLI runs with (engineEnvironment). */
+  /** What the CLI runs with (Engine.env). */
   envVars: Record<string, string>;
   /** The stack's folder, inside the app folder (node_modules is found from there); the app folder by default. */
   workDir?: string;
@@ -136,11 +126,4 @@ export async function openStack(app: App, binDir: string, options: StackOptions)
     pulumiCommand: await auto.PulumiCommand.get({ root: path.dirname(binDir) }),
   };
   return options.existing ? auto.LocalWorkspace.selectStack(args, workspace) : auto.LocalWorkspace.createOrSelectStack(args, workspace);
-}
-
-/** The project name in this repository's Pulumi.yaml (the demo stack's project). */
-export function demoProjectName(): string {
-  const name = /^name:\s*(\S+)\s*$/m.exec(readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8"))?.[1];
-  if (!name) throw new Error("Pulumi.yaml has no name");
-  return name;
 }

@@ -1,0 +1,69 @@
+// Labs on demand, driven from code with the Automation API, as a platform team's own service would
+// drive pulumi-iproute2: one stack of the lab project (../lab) per lab, each with its own namespace
+// prefix, so several labs live side by side on one host.
+//
+//   node bin/index.js up NAME...     bring these labs up (or bring them back to the program), in parallel
+//   node bin/index.js show [NAME...] print the outputs of these labs (default: every lab)
+//   node bin/index.js down NAME...   tear these labs down and remove their stacks
+//
+// It uses your Pulumi setup as it is (backend login or PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE).
+import path from "node:path";
+import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+
+const labProject = path.resolve(__dirname, "..", "..", "lab");
+const stackPrefix = "lab-";
+// A lab's name prefixes its namespaces (`<name>-ns1`): short, and safe in a file name.
+const labName = /^[a-z][a-z0-9]{0,11}$/;
+
+function stackOf(name: string): Promise<Stack> {
+  return LocalWorkspace.createOrSelectStack({ stackName: `${stackPrefix}${name}`, workDir: labProject });
+}
+
+async function outputsOf(stack: Stack): Promise<Record<string, unknown>> {
+  const outputs = await stack.outputs();
+  return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.secret ? "[secret]" : output.value]));
+}
+
+async function up(name: string): Promise<void> {
+  const stack = await stackOf(name);
+  await stack.setConfig("namePrefix", { value: `${name}-` });
+  const result = await stack.up();
+  console.log(JSON.stringify({ lab: name, result: result.summary.result, changes: result.summary.resourceChanges, outputs: await outputsOf(stack) }));
+}
+
+async function show(names: string[]): Promise<void> {
+  const workspace = await LocalWorkspace.create({ workDir: labProject });
+  const labs = (await workspace.listStacks()).map((s) => s.name).filter((s) => s.startsWith(stackPrefix));
+  for (const stackName of labs) {
+    const name = stackName.slice(stackPrefix.length);
+    if (names.length > 0 && !names.includes(name)) continue;
+    const stack = await stackOf(name);
+    const last = await stack.info();
+    console.log(JSON.stringify({ lab: name, lastUpdate: last?.result, at: last?.endTime, outputs: await outputsOf(stack) }));
+  }
+}
+
+async function down(name: string): Promise<void> {
+  const stack = await stackOf(name);
+  const result = await stack.destroy();
+  await stack.workspace.removeStack(stack.name);
+  console.log(JSON.stringify({ lab: name, result: result.summary.result, changes: result.summary.resourceChanges }));
+}
+
+async function main(): Promise<void> {
+  const [command, ...names] = process.argv.slice(2);
+  const bad = names.filter((name) => !labName.test(name));
+  if (bad.length > 0) throw new Error(`lab names are 1-12 lowercase letters and digits, starting with a letter: ${bad.join(", ")}`);
+  if (command === "show") return show(names);
+  if ((command !== "up" && command !== "down") || names.length === 0) {
+    throw new Error("usage: node bin/index.js up NAME... | show [NAME...] | down NAME...");
+  }
+  const results = await Promise.allSettled(names.map((name) => (command === "up" ? up(name) : down(name))));
+  const failed = results.flatMap((r, i) => (r.status === "rejected" ? [`${names[i]}: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`] : []));
+  if (failed.length > 0) throw new Error(`${command} failed for ${failed.length} lab(s):\n${failed.join("\n")}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
