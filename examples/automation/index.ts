@@ -7,7 +7,7 @@
 //   node bin/index.js down NAME...   tear these labs down and remove their stacks
 //
 // It uses your Pulumi setup as it is (backend login or PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE).
-import path from "node:path";
+import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 
 const labProject = path.resolve(__dirname, "..", "..", "lab");

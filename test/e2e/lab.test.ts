@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CliStack, previewSummary } from "../support/cliStack";
 import { ip, ipJson, listNamespaces, pings } from "../support/netns";
+import { readmeBlock, withResourcesSorted } from "../support/readme";
 
 /** What must look the same before and after: the host's links and the namespaces that exist. */
 async function hostSnapshot() {
@@ -90,6 +91,18 @@ describe("the macvlan lab, with the plain Pulumi CLI", () => {
       expect(preview.stdout.match(/^\s*\+-\s*pulumi-nodejs:dynamic\/iproute2:MacvlanLink: \(replace\)$/gm)).toHaveLength(2);
       expect(changedLines(preview.stdout)).toHaveLength(replaced);
       for (const changed of changedLines(preview.stdout)) expect(changed).toMatch(line);
+    });
+  });
+
+  it.each([
+    ["update", "mode", "private"],
+    ["replace", "uplinkName", "veth9"],
+  ])("previews the %s exactly as the README's \"Previews in code review\" shows it", async (name, key, value) => {
+    await withConfig(key, value, async () => {
+      const preview = await s.ok("preview", "--diff");
+      // The README's stack is `dev`, with no namespace prefix.
+      const asInReadme = preview.stdout.replaceAll(prefix, "").replaceAll(s.name, "dev").replace(/[ \t]+$/gm, "");
+      expect(withResourcesSorted(asInReadme.trimEnd() + "\n")).toBe(withResourcesSorted(readmeBlock(name)));
     });
   });
 
