@@ -13,7 +13,7 @@ import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:
 import path from "node:path";
 import { execa } from "execa";
 import type * as iproute2 from "../provider/index";
-import { ensureEngine, installProject, prepareApp, repoRoot } from "../test/support/engine";
+import { claimProjects, ensureEngine, installProject, prepareApp, repoRoot } from "../test/support/engine";
 import { World } from "../test/support/netns";
 import { median, precompiledCopy, runStack, seconds, timeCliUp, timed, type Timings } from "./support";
 
@@ -37,6 +37,7 @@ async function kernelFloor(lab: string, n: number): Promise<{ up: number; destro
 }
 
 async function main() {
+  const release = claimProjects();
   const { binDir, env: base } = await ensureEngine();
   const app = await prepareApp(path.join(repoRoot, ".work", "bench"));
   const project = path.join(repoRoot, "test", "projects", "many");
@@ -97,6 +98,7 @@ async function main() {
   } finally {
     await world.cleanup();
     rmSync(countLog, { force: true });
+    release();
   }
 }
 

@@ -4,6 +4,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSy
 import path from "node:path";
 import { execa } from "execa";
 import type * as automation from "@pulumi/pulumi/automation";
+import { CliStack } from "../test/support/cliStack";
 import { openStack, type App } from "../test/support/engine";
 
 export const seconds = (ms: number) => (ms / 1000).toFixed(2);
@@ -78,15 +79,11 @@ export async function runStack(app: App, binDir: string, name: string, program: 
  * the stack is destroyed and removed afterwards (untimed).
  */
 export async function timeCliUp(projectDir: string, stackName: string, config: Record<string, string>, env: Record<string, string>): Promise<number> {
-  const pulumi = (...args: string[]) =>
-    execa("pulumi", [...args, "--stack", stackName, "--non-interactive"], { cwd: projectDir, env: { ...process.env, ...env } });
-  await pulumi("stack", "init");
+  const stack = await CliStack.init(projectDir, stackName, { ...process.env, ...env } as Record<string, string>, config);
   try {
-    for (const [key, value] of Object.entries(config)) await pulumi("config", "set", key, value);
-    return await timed(() => pulumi("up", "--yes"));
+    return await timed(() => stack.ok("up", "--yes"));
   } finally {
-    await pulumi("destroy", "--yes", "--skip-preview").catch(() => undefined);
-    await pulumi("stack", "rm", "--yes", "--force").catch(() => undefined);
+    await stack.dispose();
   }
 }
 

@@ -34,6 +34,8 @@ if [ "${1:-}" = --destroy ]; then
   exit 0
 fi
 
+# npm calls an installed copy of the same version up to date: drop it, so the demo runs this tree.
+run rm -rf node_modules/pulumi-iproute2
 run npm install --no-audit --no-fund --loglevel=error
 run pulumi stack select --create demo
 run pulumi config set namePrefix demo-

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Prints the environment in which this repository's demo, tests and benchmarks run the Pulumi CLI, as
-# NAME=value lines: the CLI and its plugins (scripts/install-pulumi.sh) first on PATH, update checks
-# and plugin downloads off, and, only where the user has configured nothing of their own, a file
-# backend in .pulumi-state/ (or $1) and a local passphrase for secrets. A user with a login, or with
-# PULUMI_BACKEND_URL / PULUMI_CONFIG_PASSPHRASE(_FILE) set, keeps them.
+# NAME=value lines: the CLI and its plugins (install-pulumi.sh) first on PATH, update checks and
+# plugin downloads off, and a backend:
+#   engine-env.sh             (the demo) your own backend and passphrase if you have them (a login,
+#                             PULUMI_BACKEND_URL); where you have none, a file backend in .pulumi-state/
+#                             with a local passphrase, used for those stacks only
+#   engine-env.sh --isolated  (tests, benchmarks) always that file backend and passphrase: their
+#                             stacks never land in your own backend
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-state_dir=${1:-$(cd "$here/.." && pwd)/.pulumi-state}
+state_dir=$(cd "$here/.." && pwd)/.pulumi-state
+isolated=false
+[ "${1:-}" = --isolated ] && isolated=true
 
-bin=$(bash "$here/install-pulumi.sh" | tail -n 1)
+bin=$(bash "$here/install-pulumi.sh")
 [ -x "$bin/pulumi" ] || { echo "engine-env: install-pulumi.sh did not name a folder with pulumi (got \"$bin\")" >&2; exit 1; }
 
 logged_in() {
@@ -21,10 +26,10 @@ logged_in() {
 echo "PATH=$bin:$PATH"
 echo "PULUMI_SKIP_UPDATE_CHECK=true"
 echo "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true"
-if [ -z "${PULUMI_BACKEND_URL:-}" ] && ! logged_in; then
+if $isolated || { [ -z "${PULUMI_BACKEND_URL:-}" ] && ! logged_in; }; then
   mkdir -p "$state_dir"
   echo "PULUMI_BACKEND_URL=file://$state_dir"
-fi
-if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+  # This backend's secrets are the demo's and the tests' own: a published passphrase is enough
+  # (it wins over a PULUMI_CONFIG_PASSPHRASE_FILE of yours, for these stacks only).
   echo "PULUMI_CONFIG_PASSPHRASE=pulumi-iproute2-local-state"
 fi

@@ -6,14 +6,23 @@
 # A user who already has a compatible `pulumi` on PATH keeps it, and a language host on PATH is used
 # as it is. What is missing is built from the Go module proxy (the release downloads are not reachable
 # from our machines) into a per-user cache keyed by version, so only the first run is slow. Nothing is
-# fetched from anywhere but the Go module proxy.
+# fetched from anywhere but the Go module proxy (and its checksum database).
+# Use: bin=$(bash scripts/install-pulumi.sh) && export PATH="$bin:$PATH"
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 log() { printf 'install-pulumi: %s\n' "$*" >&2; }
 
-sdk_version=${PULUMI_VERSION:-$(node -p "require(require.resolve('@pulumi/pulumi/package.json', {paths: ['$root']})).version")}
+# The engine matching the SDK: the installed @pulumi/pulumi, or (before `npm ci`) the version pinned in
+# package.json.
+sdk_version=${PULUMI_VERSION:-$(node -e '
+  const [root] = process.argv.slice(1);
+  let version;
+  try { version = require(require.resolve("@pulumi/pulumi/package.json", { paths: [root] })).version; }
+  catch { version = require(`${root}/package.json`).dependencies["@pulumi/pulumi"]; }
+  if (!/^\d+\.\d+\.\d+$/.test(version ?? "")) { console.error(`no exact @pulumi/pulumi version in ${root}/package.json`); process.exit(1); }
+  console.log(version);' "$root")}
 tag="v${sdk_version#v}"
 cache=${PULUMI_IPROUTE2_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-iproute2}
 bin="$cache/pulumi-$tag/bin"
@@ -26,6 +35,28 @@ langhost_package=github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-node
 
 work_dirs=()
 trap 'rm -rf "${work_dirs[@]}"' EXIT
+
+# We run what we build here, so no other user may be able to change it: the cache folder and every
+# folder above it must belong to us or root and be writable by no one else (a sticky folder like /tmp
+# may be above it, not be it).
+check_private_path() {
+  local dir=$1 uid
+  uid=$(id -u)
+  while [ -n "$dir" ] && [ "$dir" != / ]; do
+    if [ -e "$dir" ] || [ -L "$dir" ]; then
+      local owner mode
+      owner=$(stat -c %u "$dir") mode=$(stat -c %a "$dir")
+      if [ -L "$dir" ] || { [ "$owner" != "$uid" ] && [ "$owner" != 0 ]; } \
+         || { (( 8#$mode & 8#022 )) && { [ "$dir" = "$1" ] || ! (( 8#$mode & 8#1000 )); }; }; then
+        log "refusing the cache folder $1: $dir is a symlink, or another user's, or writable by others (set PULUMI_IPROUTE2_CACHE to a private folder)"
+        exit 1
+      fi
+    fi
+    dir=$(dirname "$dir")
+  done
+}
+check_private_path "$cache"
+mkdir -p -m 0700 "$cache"
 
 version_at_least() { # $1 >= $2, both "3.x.y"
   [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$2" ]
@@ -52,7 +83,7 @@ build_go() {
     echo
     grep -m1 '^go ' "$gomod"
     echo
-    grep -E '^replace .* => [^.]' "$gomod" | grep -v ' => \.' || true
+    grep -E '^replace .* => [^.]' "$gomod" || true
     echo
     echo "require ("
     local module
@@ -64,26 +95,27 @@ build_go() {
   (
     cd "$work"
     GOFLAGS=-mod=mod go mod tidy >&2
-    GOFLAGS=-mod=mod go build -trimpath -o "$out.partial" -ldflags "$ldflags" "$package" >&2
+    GOFLAGS=-mod=mod go build -trimpath -o "$work/out" -ldflags "$ldflags" "$package" >&2
   )
-  mv "$out.partial" "$out"
+  mv "$work/out" "$out.$$" && mv -f "$out.$$" "$out" # a whole binary or none, even with two runs at once
 }
 
-# 1. The CLI: a compatible one already on PATH (a real user's machine), else ours, built once.
+# 1. The CLI: a compatible one already on PATH (a real user's machine; found without our own folder,
+# which may hold a link to it), else ours, built once.
+path_without_bin=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$bin" | paste -sd: -) || path_without_bin=""
 cli_dir=""
-if [ -z "${PULUMI_IPROUTE2_FORCE_BUILD:-}" ] && existing=$(command -v pulumi 2>/dev/null) \
-   && [ "$(dirname "$existing")" != "$bin" ]; then
-  have=$(pulumi version 2>/dev/null | sed 's/^v//') || have=""
+if [ -z "${PULUMI_IPROUTE2_FORCE_BUILD:-}" ] && existing=$(PATH=$path_without_bin command -v pulumi 2>/dev/null); then
+  have=$("$existing" version 2>/dev/null | sed 's/^v//') || have=""
   if [ -n "$have" ] && [ "${have%%.*}" = 3 ] && version_at_least "${have%%-*}" "${tag#v}"; then
     log "using pulumi $have from $(dirname "$existing")"
     cli_dir=$(dirname "$existing")
   elif [ -n "$have" ]; then
-    log "pulumi $have on PATH is older than $tag; building $tag"
+    log "pulumi $have on PATH is not a 3.x at or above ${tag#v}; building $tag"
   fi
 fi
 if [ -z "$cli_dir" ]; then
   if ! { [ -x "$bin/pulumi" ] && [ ! -L "$bin/pulumi" ] && [ "$("$bin/pulumi" version 2>/dev/null)" = "$tag" ]; }; then
-    log "building pulumi $tag from the Go module proxy (first run only; a few minutes)"
+    log "building pulumi $tag from the Go module proxy (first run only; about 8 minutes)"
     start=$(date +%s)
     rm -f "$bin/pulumi"
     build_go "$bin/pulumi" "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$tag" \
@@ -96,7 +128,6 @@ fi
 # 2. The plugins the CLI starts by name: the user's, next to their CLI or on PATH; else ours, in $bin
 # (the shim is copied afresh each time, the language host is built once).
 missing=()
-path_without_bin=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$bin" | paste -sd: -) || path_without_bin=""
 have_plugin() {
   { [ "$cli_dir" != "$bin" ] && [ -x "$cli_dir/$1" ]; } || PATH=$path_without_bin command -v "$1" >/dev/null 2>&1
 }

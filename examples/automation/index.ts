@@ -15,8 +15,10 @@ const stackPrefix = "lab-";
 // A lab's name prefixes its namespaces (`<name>-ns1`): short, and safe in a file name.
 const labName = /^[a-z][a-z0-9]{0,11}$/;
 
-function stackOf(name: string): Promise<Stack> {
-  return LocalWorkspace.createOrSelectStack({ stackName: `${stackPrefix}${name}`, workDir: labProject });
+/** The lab's stack: made if need be for `up`; for anything else a lab that does not exist is an error. */
+function stackOf(name: string, create = false): Promise<Stack> {
+  const args = { stackName: `${stackPrefix}${name}`, workDir: labProject };
+  return create ? LocalWorkspace.createOrSelectStack(args) : LocalWorkspace.selectStack(args);
 }
 
 async function outputsOf(stack: Stack): Promise<Record<string, unknown>> {
@@ -25,7 +27,7 @@ async function outputsOf(stack: Stack): Promise<Record<string, unknown>> {
 }
 
 async function up(name: string): Promise<void> {
-  const stack = await stackOf(name);
+  const stack = await stackOf(name, true);
   await stack.setConfig("namePrefix", { value: `${name}-` });
   const result = await stack.up();
   console.log(JSON.stringify({ lab: name, result: result.summary.result, changes: result.summary.resourceChanges, outputs: await outputsOf(stack) }));
@@ -51,7 +53,8 @@ async function down(name: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const [command, ...names] = process.argv.slice(2);
+  const [command, ...args] = process.argv.slice(2);
+  const names = [...new Set(args)];
   const bad = names.filter((name) => !labName.test(name));
   if (bad.length > 0) throw new Error(`lab names are 1-12 lowercase letters and digits, starting with a letter: ${bad.join(", ")}`);
   if (command === "show") return show(names);

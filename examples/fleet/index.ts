@@ -3,7 +3,7 @@
 // one SSH connection; the hosts are worked on in parallel.
 //
 // Config: `hosts` (a JSON list of addresses or names), `linksPerHost` (default 5), `sshPrivateKey`
-// (secret; or leave it out and use your agent), `sshConfigFile` (optional).
+// (secret; or leave it out and use your agent), `sshUser`, `sudo`, `sshConfigFile` (optional).
 import * as pulumi from "@pulumi/pulumi";
 import { MacvlanLink, NetNamespace, VethPair, type ConnectionArgs } from "pulumi-iproute2";
 import { z } from "zod";
@@ -17,13 +17,17 @@ function checked<T>(key: string, schema: z.ZodType<T>, value: unknown): T {
   return result.data;
 }
 
-const hosts = checked("hosts", z.array(z.string().min(1)).min(1), config.requireObject("hosts"));
+// Up to 256 hosts: host h's children are addressed in 10.91.h.0/24.
+const hosts = checked("hosts", z.array(z.string().min(1)).min(1).max(256), config.requireObject("hosts"));
 const linksPerHost = checked("linksPerHost", z.number().int().min(1).max(250), config.getNumber("linksPerHost") ?? 5);
 const privateKey = config.getSecret("sshPrivateKey");
 const sshConfigFile = config.get("sshConfigFile");
+const user = config.get("sshUser");
+// A user other than root runs iproute2 through `sudo -n` (passwordless sudo on the hosts).
+const sudo = config.getBoolean("sudo") ?? false;
 
 export const fleet = hosts.map((host, h) => {
-  const connection: ConnectionArgs = { type: "ssh", host, privateKey, sshConfigFile };
+  const connection: ConnectionArgs = { type: "ssh", host, user, privateKey, sshConfigFile, sudo };
   const netns = new NetNamespace(`h${h}-fleet`, { name: "fleet", connection });
   const parent = new VethPair(`h${h}-uplink`, { name: "veth0", peerName: "veth1", netns: netns.name, connection });
   const links = Array.from(

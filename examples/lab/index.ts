@@ -2,12 +2,13 @@
 // parent, never a real NIC); `ns1` and `ns2` each get a macvlan child of it, addressed on one /24. In
 // bridge mode ns1 and ns2 ping each other and the veth peer; in private mode they cannot.
 import * as pulumi from "@pulumi/pulumi";
-import { MacvlanLink, macvlanModes, NetNamespace, VethPair, type ConnectionArgs } from "pulumi-iproute2";
+import { MacvlanLink, NetNamespace, VethPair, type ConnectionArgs, type MacvlanMode } from "pulumi-iproute2";
 
 const config = new pulumi.Config();
 // Prefixes every namespace name, so the lab cannot meet namespaces the host already has.
 const prefix = config.get("namePrefix") ?? "";
-const mode = config.get("mode", { allowedValues: [...macvlanModes] }) ?? "bridge";
+// The modes two children can share: passthru takes the whole parent for one child.
+const mode = config.get("mode", { allowedValues: ["bridge", "private", "vepa", "source"] satisfies MacvlanMode[] }) ?? "bridge";
 // The parent's name. Renaming it replaces the pair, and the children with it (a new parent).
 const uplinkName = config.get("uplinkName") ?? "veth0";
 // Locally by default; on another machine over SSH when `sshHost` is set (the key as a secret).
@@ -27,6 +28,7 @@ const uplink = new VethPair("uplink", {
   peerAddresses: ["10.77.0.254/24"],
   connection,
 });
+// The MTU is pinned (not left to the kernel) so that one changed by hand shows as drift and is restored.
 const mac1 = new MacvlanLink("mac1", {
   mtu: 1500,
   parent: uplink.name,

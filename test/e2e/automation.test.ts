@@ -47,8 +47,9 @@ describe("labs on demand with the Automation API", () => {
     }
   });
 
-  it("refuses a name that would not make a namespace name, before anything runs", async () => {
+  it("refuses a name that would not make a namespace name, and a lab that does not exist", async () => {
     await expect(labs("up", "Bad/Name")).rejects.toThrow(/lab names are/);
+    await expect(labs("down", `${inject("runId")}z`)).rejects.toThrow(/no stack named/);
   });
 
   it("tears them down, stacks and all", async () => {

@@ -3,7 +3,8 @@
 // single failure, checked on every host. Its config is checked before anything touches a host.
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CliStack } from "../support/cliStack";
+import type { CliStack } from "../support/cliStack";
+import { testStack } from "../support/testStack";
 import { repoRoot } from "../support/engine";
 import { startSshHosts, type SshHosts } from "../support/sshHosts";
 
@@ -15,7 +16,7 @@ describe("a fleet of 20 hosts", () => {
   let s: CliStack;
   beforeAll(async () => {
     hosts = await startSshHosts(hostCount, path.join(repoRoot, ".work"));
-    s = await CliStack.init("examples/fleet", "fleet", { linksPerHost: String(linksPerHost), sshConfigFile: hosts.sshConfigFile });
+    s = await testStack("examples/fleet", "fleet", { linksPerHost: String(linksPerHost), sshConfigFile: hosts.sshConfigFile });
     await s.setSecret("sshPrivateKey", hosts.clientKey);
   }, 120_000);
   afterAll(async () => {

@@ -1,14 +1,15 @@
 // The known limit and its fix (examples/host-shim), as a user would check them with the plain CLI:
 // without a shim the host cannot ping its own macvlan child; with the shim (the default) it can.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { CliStack } from "../support/cliStack";
+import type { CliStack } from "../support/cliStack";
+import { testStack } from "../support/testStack";
 import { listNamespaces, pings } from "../support/netns";
 
 describe("a host reaching its own macvlan children", () => {
   const prefix = `${inject("runId")}-shim-`;
   let s: CliStack;
   beforeAll(async () => {
-    s = await CliStack.init("examples/host-shim", "host-shim", { namePrefix: prefix, shim: "false" });
+    s = await testStack("examples/host-shim", "host-shim", { namePrefix: prefix, shim: "false" });
   });
   afterAll(async () => s?.dispose());
 

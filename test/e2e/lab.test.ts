@@ -2,7 +2,8 @@
 // on the real kernel, checked from outside Pulumi the way a user would: ping, `ip -j` dumps, the
 // stack's outputs, and what `preview --diff` says.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { CliStack, previewSummary } from "../support/cliStack";
+import { type CliStack, previewSummary } from "../support/cliStack";
+import { testStack } from "../support/testStack";
 import { ip, ipJson, listNamespaces, pings } from "../support/netns";
 import { readmeBlock, withResourcesSorted } from "../support/readme";
 
@@ -38,7 +39,7 @@ describe("the macvlan lab, with the plain Pulumi CLI", () => {
 
   beforeAll(async () => {
     before = await hostSnapshot();
-    s = await CliStack.init("examples/lab", "lab", { namePrefix: prefix });
+    s = await testStack("examples/lab", "lab", { namePrefix: prefix });
   });
   afterAll(async () => s?.dispose());
 
@@ -80,17 +81,13 @@ describe("the macvlan lab, with the plain Pulumi CLI", () => {
     });
   });
 
-  it.each([
-    ["a move into passthru", "mode", "passthru", 2, /^\s*~\s*mode\s*:\s*"bridge" => "passthru"\s*$/],
-    // The pair is renamed, so its children get a new parent.
-    ["a new parent", "uplinkName", "uplink9", 3, /^\s*~\s*(name|parent)\s*:\s*"veth0" => "uplink9"\s*$/],
-  ])("previews %s as a replace", async (_what, key, value, replaced, line) => {
-    await withConfig(key, value, async () => {
+  it("previews a new parent as a replace: the pair is renamed, so its children get a new parent", async () => {
+    await withConfig("uplinkName", "uplink9", async () => {
       const preview = await s.ok("preview", "--diff");
-      expect(previewSummary(preview.stdout)).toEqual({ replace: replaced, same: 7 - replaced });
+      expect(previewSummary(preview.stdout)).toEqual({ replace: 3, same: 4 });
       expect(preview.stdout.match(/^\s*\+-\s*pulumi-nodejs:dynamic\/iproute2:MacvlanLink: \(replace\)$/gm)).toHaveLength(2);
-      expect(changedLines(preview.stdout)).toHaveLength(replaced);
-      for (const changed of changedLines(preview.stdout)) expect(changed).toMatch(line);
+      expect(changedLines(preview.stdout)).toHaveLength(3);
+      for (const changed of changedLines(preview.stdout)) expect(changed).toMatch(/^\s*~\s*(name|parent)\s*:\s*"veth0" => "uplink9"\s*$/);
     });
   });
 

@@ -6,7 +6,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CliStack, previewSummary } from "../support/cliStack";
+import { type CliStack, previewSummary } from "../support/cliStack";
+import { testStack } from "../support/testStack";
 import { repoRoot } from "../support/engine";
 import { startSshHosts, type SshHost, type SshHosts } from "../support/sshHosts";
 
@@ -56,7 +57,7 @@ describe("the lab over SSH, with the key as a secret", () => {
     host = hosts.hosts[0]!;
     // A line from the middle of the key: what a leak would contain.
     keyBody = hosts.clientKey.split("\n")[2] ?? "";
-    s = await CliStack.init("examples/lab", "lab-ssh", { sshHost: host.address, sshConfigFile: hosts.sshConfigFile });
+    s = await testStack("examples/lab", "lab-ssh", { sshHost: host.address, sshConfigFile: hosts.sshConfigFile });
     await s.setSecret("sshPrivateKey", hosts.clientKey);
   });
   afterAll(async () => {

@@ -2,7 +2,8 @@
 // at most 2 TCP connections to the host, counted by the host's sshd ("Connection from" per connection).
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CliStack } from "../support/cliStack";
+import type { CliStack } from "../support/cliStack";
+import { testStack } from "../support/testStack";
 import { repoRoot } from "../support/engine";
 import { startSshHosts, type SshHosts } from "../support/sshHosts";
 
@@ -11,7 +12,7 @@ describe("one host, 100 links, over SSH", () => {
   let s: CliStack;
   beforeAll(async () => {
     hosts = await startSshHosts(1, path.join(repoRoot, ".work"));
-    s = await CliStack.init("test/projects/many", "ssh-100", {
+    s = await testStack("test/projects/many", "ssh-100", {
       count: "100",
       sshHost: hosts.hosts[0]!.address,
       sshConfigFile: hosts.sshConfigFile,

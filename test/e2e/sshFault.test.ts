@@ -2,7 +2,8 @@
 // back, `pulumi refresh` and `pulumi up` converge: every link is there, complete, and nothing else.
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CliStack } from "../support/cliStack";
+import type { CliStack } from "../support/cliStack";
+import { testStack } from "../support/testStack";
 import { repoRoot } from "../support/engine";
 import { startSshHosts, type SshHost, type SshHosts } from "../support/sshHosts";
 const count = 50;
@@ -19,7 +20,7 @@ describe("sshd killed during an up of 50 links", () => {
   beforeAll(async () => {
     hosts = await startSshHosts(1, path.join(repoRoot, ".work"));
     host = hosts.hosts[0]!;
-    s = await CliStack.init("test/projects/many", "ssh-fault", {
+    s = await testStack("test/projects/many", "ssh-fault", {
       count: String(count),
       withAddresses: "true",
       sshHost: host.address,

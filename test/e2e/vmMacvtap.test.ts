@@ -8,7 +8,8 @@ import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { CliStack } from "../support/cliStack";
+import type { CliStack } from "../support/cliStack";
+import { testStack } from "../support/testStack";
 import { repoRoot } from "../support/engine";
 import { startSshHosts, type SshHosts } from "../support/sshHosts";
 import { bootGuest, buildGuest, type Guest } from "../support/vm/qemu";
@@ -27,7 +28,7 @@ describe.each(["locally", "over SSH"])("a VM on a Macvtap, end to end, %s", (whe
     guest = await buildGuest();
     if (where === "over SSH") hosts = await startSshHosts(1, path.join(repoRoot, ".work"));
     const ssh = hosts && { sshHost: hosts.hosts[0]!.address, sshConfigFile: hosts.sshConfigFile };
-    s = await CliStack.init("examples/vm-macvtap", label, { namePrefix: prefix, tapDevicePath, ...ssh });
+    s = await testStack("examples/vm-macvtap", label, { namePrefix: prefix, tapDevicePath, ...ssh });
     if (hosts) await s.setSecret("sshPrivateKey", hosts.clientKey);
     await s.ok("up", "--yes");
     outputs = (await s.outputs()) as typeof outputs;

@@ -1,10 +1,7 @@
-// End-to-end stacks the way users run them: the plain `pulumi` CLI in a Pulumi project folder (an
-// example, or a test project) whose node_modules has the package installed as a copy. Each stack is
-// named for this run, so runs and tests never share one.
-import path from "node:path";
+// Stacks the way users run them: the plain `pulumi` CLI in a Pulumi project folder (an example, or a
+// test project) whose node_modules has the package installed as a copy. Used by the end-to-end tests
+// (through testStack.ts) and the benchmarks.
 import { execa } from "execa";
-import { inject } from "vitest";
-import { repoRoot } from "./engine";
 
 export interface CliResult {
   exitCode: number;
@@ -26,11 +23,13 @@ export class CliStack {
     /** The project folder (Pulumi.yaml, index.ts, package.json). */
     readonly dir: string,
     readonly name: string,
+    /** What the CLI runs with (Engine.env on top of this process's environment). */
+    private readonly env: Record<string, string>,
   ) {}
 
-  /** `pulumi stack init` of a new stack in `project` (a folder below the repository), with its config. */
-  static async init(project: string, label: string, config: Record<string, string> = {}): Promise<CliStack> {
-    const stack = new CliStack(path.join(repoRoot, project), `${inject("runId")}-${label}`);
+  /** `pulumi stack init NAME` in the project folder `dir`, then its config. */
+  static async init(dir: string, name: string, env: Record<string, string>, config: Record<string, string> = {}): Promise<CliStack> {
+    const stack = new CliStack(dir, name, env);
     await stack.ok("stack", "init"); // named by --stack
     for (const [key, value] of Object.entries(config)) await stack.ok("config", "set", key, value);
     return stack;
@@ -40,7 +39,7 @@ export class CliStack {
   async pulumi(args: string[], options: { input?: string } = {}): Promise<CliResult> {
     const result = await execa("pulumi", [...args, "--stack", this.name, "--non-interactive"], {
       cwd: this.dir,
-      env: inject("engineEnv"),
+      env: this.env,
       input: options.input ?? "",
       reject: false,
     });

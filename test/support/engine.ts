@@ -1,7 +1,7 @@
 // The Pulumi CLI for the tests and the benchmarks: installed by this repository's scripts, run in
 // project folders that have the package installed as a copy, exactly as a user's project has it; and,
-// for what is specific to the Automation API, stacks of inline programs run from an app folder.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// for the benchmarks' Automation API figures, stacks of inline programs run from an app folder.
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { execa } from "execa";
@@ -25,9 +25,13 @@ export interface Engine {
   env: Record<string, string>;
 }
 
-/** Installs the CLI and its plugins (a no-op after the first run) and returns how to run them. */
+/**
+ * Installs the CLI and its plugins (a no-op after the first run) and returns how to run them, with
+ * this repository's own file backend whatever the user has configured: test and benchmark stacks
+ * never land in a user's backend.
+ */
 export async function ensureEngine(): Promise<Engine> {
-  const { stdout } = await execa("bash", [path.join(repoRoot, "scripts", "engine-env.sh")], { stderr: "inherit", cwd: repoRoot });
+  const { stdout } = await execa("bash", [path.join(repoRoot, "scripts", "engine-env.sh"), "--isolated"], { stderr: "inherit", cwd: repoRoot });
   const env: Record<string, string> = {};
   for (const line of stdout.split("\n").filter(Boolean)) {
     const at = line.indexOf("=");
@@ -39,10 +43,10 @@ export async function ensureEngine(): Promise<Engine> {
 }
 
 /**
- * `npm install` in a Pulumi project folder of this repository (an example or a test project), as its
- * README says. The package comes in as a copy of this folder (the project's .npmrc sets install-links),
- * built by its `prepare`; the old copy is removed first, since npm calls a copy of the same version
- * up to date.
+ * `npm install` in a project folder of this repository (an example, a test project, a benchmark's
+ * app), as its README says. The package comes in as a copy: built by its `prepare` and copied (the
+ * examples' .npmrc sets install-links), or from a packed tarball. npm calls an installed copy of the
+ * same version up to date, so the old one is removed first.
  */
 export async function installProject(dir: string): Promise<void> {
   rmSync(path.join(dir, "node_modules", "pulumi-iproute2"), { recursive: true, force: true });
@@ -72,29 +76,9 @@ export async function prepareApp(dir: string): Promise<App> {
     path.join(dir, "package.json"),
     JSON.stringify({ name: "pulumi-iproute2-app", private: true, dependencies: { "pulumi-iproute2": `file:./${tarball}` } }, null, 2),
   );
-  // The tarball keeps its version between builds; without this npm would call the old copy up to date.
-  rmSync(path.join(dir, "node_modules", "pulumi-iproute2"), { recursive: true, force: true });
   rmSync(path.join(dir, "package-lock.json"), { force: true });
-  await execa("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
-    cwd: dir,
-    stdout: "inherit",
-    stderr: "inherit",
-  });
-  return appAt(dir);
-}
-
-export function appAt(dir: string): App {
+  await installProject(dir);
   return { dir, require: createRequire(path.join(dir, "package.json")) };
-}
-
-/**
- * Loads a compiled program of this repository as the app's own code: copied into the app folder, so
- * its `require("pulumi-iproute2")` finds the installed package, not this repository.
- */
-export function loadAppModule<T>(app: App, compiledFile: string): T {
-  const target = path.join(app.dir, `program-${path.basename(path.dirname(compiledFile))}-${path.basename(compiledFile)}`);
-  copyFileSync(compiledFile, target);
-  return app.require(target) as T;
 }
 
 export interface StackOptions {
@@ -126,4 +110,38 @@ export async function openStack(app: App, binDir: string, options: StackOptions)
     pulumiCommand: await auto.PulumiCommand.get({ root: path.dirname(binDir) }),
   };
   return options.existing ? auto.LocalWorkspace.selectStack(args, workspace) : auto.LocalWorkspace.createOrSelectStack(args, workspace);
+}
+
+/**
+ * Claims the project folders for this process (the end-to-end run or a benchmark): both reinstall
+ * their node_modules and make stacks there, so a second run at the same time would pull the package
+ * out from under the first. Returns the release; a claim left by a process that is gone is taken over.
+ */
+export function claimProjects(): () => void {
+  const lock = path.join(repoRoot, ".work", "projects.lock");
+  mkdirSync(path.dirname(lock), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(lock, "wx", 0o600);
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw error;
+      const holder = Number(readFileSync(lock, "utf8"));
+      if (holder > 0 && isAlive(holder)) {
+        throw new Error(`another end-to-end run or benchmark (pid ${holder}) is using the project folders; wait for it to finish`, { cause: error });
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

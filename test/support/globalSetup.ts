@@ -1,16 +1,13 @@
 // Once per run, for the end-to-end tests: the Pulumi CLI with its plugins (built on first use, then
-// cached per user), `npm install` in every project folder the tests run (as each README says), and an
-// app folder with the packed package for what is specific to the Automation API. Also sweeps
-// namespaces this run made.
-// A run of `vitest --project e2e` while another is running would reinstall the projects under it: don't.
+// cached per user) and `npm install` in every project folder the tests run (as each README says).
+// Also sweeps namespaces this run made. The project folders are claimed for the run (claimProjects).
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { ensureEngine, installProject, repoRoot } from "./engine";
+import { claimProjects, ensureEngine, installProject, repoRoot } from "./engine";
 import { removeRunNamespaces, runId } from "./netns";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    binDir: string;
     engineEnv: Record<string, string>;
     runId: string;
   }
@@ -20,12 +17,13 @@ declare module "vitest" {
 export const projects = ["examples/lab", "examples/vm-macvtap", "examples/host-shim", "examples/fleet", "examples/automation", "test/projects/many"];
 
 export default async function setup(project: TestProject) {
-  const { binDir, env } = await ensureEngine();
+  const release = claimProjects();
+  const { env } = await ensureEngine();
   for (const dir of projects) await installProject(path.join(repoRoot, dir));
-  project.provide("binDir", binDir);
   project.provide("engineEnv", { ...process.env, ...env } as Record<string, string>);
   project.provide("runId", runId);
   return async () => {
     await removeRunNamespaces(runId);
+    release();
   };
 }

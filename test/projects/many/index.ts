@@ -1,31 +1,32 @@
 // Many resources of one kind, for the end-to-end tests and the benchmarks:
-// - kind "macvlan" (default): `count` bridge-mode MacvlanLinks on one veth parent. The parent is
-//   `veth0` in the existing namespace `parentNetns` when that is set; otherwise a NetNamespace "lab"
-//   and a VethPair made by the stack. `withAddresses` gives child i 10.92.x.y/16 (i + 1).
+// - kind "macvlan" (default): `count` MacvlanLinks (`mode`, default bridge) on one veth parent: `veth0`
+//   in the existing namespace `parentNetns` when that is set; otherwise in a NetNamespace
+//   `<namePrefix>lab` and a VethPair made by the stack. `withAddresses` gives child i 10.92.x.y/16.
 // - kind "echo": `count` no-op Echo resources, the engine floor of the same shape.
 // Over SSH when `sshHost` is set (`sshPrivateKey` as a secret, `sshConfigFile`).
 import * as pulumi from "@pulumi/pulumi";
-import { Echo, MacvlanLink, NetNamespace, VethPair, type ConnectionArgs } from "pulumi-iproute2";
+import { Echo, MacvlanLink, macvlanModes, NetNamespace, VethPair, type ConnectionArgs } from "pulumi-iproute2";
 import { z } from "zod";
 
 const config = new pulumi.Config();
-const settings = z
-  .object({
-    kind: z.enum(["macvlan", "echo"]).default("macvlan"),
-    count: z.coerce.number().int().min(1).max(1000).default(10),
-    withAddresses: z.stringbool().default(false),
-    parentNetns: z.string().min(1).optional(),
-    sshHost: z.string().min(1).optional(),
-    sshConfigFile: z.string().min(1).optional(),
-  })
-  .parse({
-    kind: config.get("kind"),
-    count: config.get("count"),
-    withAddresses: config.get("withAddresses"),
-    parentNetns: config.get("parentNetns"),
-    sshHost: config.get("sshHost"),
-    sshConfigFile: config.get("sshConfigFile"),
-  });
+
+/** Config is text someone typed: checked, never cast, and an error names the key. */
+function checked<T>(key: string, schema: z.ZodType<T>): T {
+  const result = schema.safeParse(config.get(key));
+  if (!result.success) throw new pulumi.RunError(`config "${key}": ${z.prettifyError(result.error)}`);
+  return result.data;
+}
+
+const settings = {
+  kind: checked("kind", z.enum(["macvlan", "echo"]).default("macvlan")),
+  count: checked("count", z.coerce.number().int().min(1).max(1000).default(10)),
+  mode: checked("mode", z.enum(macvlanModes).default("bridge")),
+  withAddresses: checked("withAddresses", z.stringbool().default(false)),
+  parentNetns: checked("parentNetns", z.string().min(1).optional()),
+  namePrefix: checked("namePrefix", z.string().default("")),
+  sshHost: checked("sshHost", z.string().min(1).optional()),
+  sshConfigFile: checked("sshConfigFile", z.string().min(1).optional()),
+};
 
 const connection: ConnectionArgs | undefined = settings.sshHost
   ? { type: "ssh", host: settings.sshHost, privateKey: config.getSecret("sshPrivateKey"), sshConfigFile: settings.sshConfigFile }
@@ -39,7 +40,7 @@ if (settings.kind === "echo") {
   if (settings.parentNetns) {
     parentNetns = settings.parentNetns;
   } else {
-    const lab = new NetNamespace("lab", { connection });
+    const lab = new NetNamespace("lab", { name: `${settings.namePrefix}lab`, connection });
     parentNetns = lab.name;
     parent = new VethPair("parent", { name: "veth0", peerName: "veth1", netns: lab.name, connection }).name;
   }
@@ -48,6 +49,7 @@ if (settings.kind === "echo") {
       name: `mv${i}`,
       parent,
       parentNetns,
+      mode: settings.mode,
       addresses: settings.withAddresses ? [`10.92.${Math.floor((i + 1) / 256)}.${(i + 1) % 256}/16`] : [],
       connection,
     });
