@@ -31,8 +31,10 @@ const vmNic = new Macvtap("vm-nic", {
   parent: uplink.name,
   parentNetns: lab.name,
   mode: "bridge",
-  // For an unprivileged QEMU: set tapOwner (and tapGroup) to its user.
+  // For an unprivileged QEMU: set tapOwner (or tapGroup, with tapMode 0660) to its user.
   tapOwner: config.get("tapOwner"),
+  tapGroup: config.get("tapGroup"),
+  tapMode: config.get("tapMode"),
   tapDevicePath: config.get("tapDevicePath"),
   connection,
 });

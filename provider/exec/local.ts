@@ -1,13 +1,24 @@
 import { execa } from "execa";
 import type { LocalConnection } from "../model";
+import { Iproute2Error } from "./errors";
 import type { Command, CommandResult, Runner } from "./runner";
 import { childEnvironment } from "./runner";
+
+/**
+ * The longest one command may take before it is stopped and its operation fails as interrupted: far
+ * above what any of ours takes, so only a command that hangs (a wedged netlink, a sudo waiting for a
+ * terminal) hits it.
+ */
+const defaultCommandTimeoutMs = 120_000;
 
 /** Runs commands on this machine: execa with argv, no shell, a minimal environment. */
 export class LocalRunner implements Runner {
   readonly host = "localhost";
 
-  constructor(private readonly connection: LocalConnection) {}
+  constructor(
+    private readonly connection: LocalConnection,
+    private readonly commandTimeoutMs = defaultCommandTimeoutMs,
+  ) {}
 
   async run(commands: Command[]): Promise<CommandResult[]> {
     const results: CommandResult[] = [];
@@ -20,7 +31,17 @@ export class LocalRunner implements Runner {
         env: childEnvironment(),
         extendEnv: false,
         stripFinalNewline: false,
+        timeout: this.commandTimeoutMs,
       });
+      if (result.timedOut) {
+        throw new Iproute2Error(
+          "interrupted",
+          { verb: "run", object: `"${argv.join(" ")}"`, host: this.host },
+          `it did not finish within ${this.commandTimeoutMs / 1000} s and was stopped; it may have run in part`,
+          "Run `pulumi refresh` to see what the host has, then `pulumi up`",
+          { cause: result },
+        );
+      }
       if (result.failed && result.exitCode === undefined) {
         // Not started at all (no such program): that is not a command failing on its own terms.
         throw result;

@@ -11,6 +11,7 @@ export interface ShellProcess extends PromiseLike<{ exitCode?: number; signal?: 
   stdin: Writable | null;
   stdout: Readable | null;
   stderr: Readable | null;
+  kill(): boolean;
 }
 
 /** Why a shell could not serve a request: it never opened (nothing ran), or it broke during one. */
@@ -71,13 +72,24 @@ export class RemoteShell {
     process.stdin?.write(shellPrelude);
   }
 
-  /** Runs one request; the shell must be open and idle. */
-  run(groups: Command[][]): Promise<CommandResult[][]> {
+  /**
+   * Runs one request; the shell must be open and idle. With no answer within `timeoutMs` the request
+   * fails (it may have run) and the shell is ended: its ssh is killed, so nothing waits on it.
+   */
+  run(groups: Command[][], timeoutMs: number): Promise<CommandResult[][]> {
     if (this.exited || this.closing) return Promise.reject(new ShellFailure("open", "the session has closed"));
-    return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const answered = new Promise<CommandResult[][]>((resolve, reject) => {
       this.current = { groups, resolve, reject };
       this.process.stdin?.write(requestScript(groups));
+      timer = setTimeout(() => {
+        this.current = undefined;
+        reject(new ShellFailure("request", `no answer within ${timeoutMs / 1000} s`));
+        this.closing = true;
+        this.process.kill();
+      }, timeoutMs);
     });
+    return answered.finally(() => clearTimeout(timer));
   }
 
   /** Ends the shell: it exits when its input does. */
@@ -111,6 +123,24 @@ interface Waiting {
   reject: (error: unknown) => void;
 }
 
+export interface ShellPoolOptions {
+  /**
+   * Runs before a session opens while none is open: makes sure the master it opens on is up (its
+   * error goes to the waiting operations).
+   */
+  prepare: () => Promise<void>;
+  /** Starts `ssh ... sh -s` on the master. */
+  spawn: () => ShellProcess;
+  /** At most this many sessions at once; lowered if sshd refuses one (its MaxSessions is lower). */
+  limit: number;
+  /** A shell idle this long is closed. */
+  idleMs: number;
+  /** A request with no answer this long fails, and its shell is ended. */
+  requestTimeoutMs: number;
+  /** Makes the error a waiting operation gets when a shell fails (its kind says whether it ran). */
+  failed: (failure: ShellFailure) => Error;
+}
+
 /**
  * The shells of one master. Operations that arrive while every shell is busy wait together and go to
  * the next free shell as one request (each in its own subshell). A shell idle for `idleMs` is closed.
@@ -121,16 +151,13 @@ export class ShellPool {
   private readonly waiting: Waiting[] = [];
   private opening = 0;
   private readonly idleTimers = new Map<RemoteShell, NodeJS.Timeout>();
+  private limit: number;
+  /** Opens that failed in a row with no shell left: the first is tried again (the master may have just gone). */
+  private failedOpens = 0;
 
-  constructor(
-    /** Starts `ssh ... sh -s` on the master. */
-    private readonly spawn: () => ShellProcess,
-    /** At most this many sessions at once; lowered if sshd refuses one (its MaxSessions is lower). */
-    private limit: number,
-    private readonly idleMs: number,
-    /** Makes the error a waiting operation gets when a shell fails (its kind says whether it ran). */
-    private readonly failed: (failure: ShellFailure) => Error,
-  ) {}
+  constructor(private readonly options: ShellPoolOptions) {
+    this.limit = options.limit;
+  }
 
   /** Sessions open or opening now (for tests and benchmarks). */
   get size(): number {
@@ -165,12 +192,15 @@ export class ShellPool {
 
   private async serve(shell: RemoteShell, batch: Waiting[]): Promise<void> {
     try {
-      const results = await shell.run(batch.map((w) => w.commands));
+      const results = await shell.run(
+        batch.map((w) => w.commands),
+        this.options.requestTimeoutMs,
+      );
       batch.forEach((w, i) => w.resolve(results[i] ?? []));
       this.release(shell);
     } catch (error) {
       // Each operation gets an error of its own: callers add their resource's details to it.
-      for (const w of batch) w.reject(error instanceof ShellFailure ? this.failed(error) : error);
+      for (const w of batch) w.reject(error instanceof ShellFailure ? this.options.failed(error) : error);
     }
   }
 
@@ -181,7 +211,7 @@ export class ShellPool {
       // Out of the idle list first: a request written to a closing shell would never be answered.
       this.idle.splice(this.idle.indexOf(shell), 1);
       shell.close();
-    }, this.idleMs);
+    }, this.options.idleMs);
     timer.unref();
     this.idleTimers.set(shell, timer);
     this.dispatch();
@@ -189,7 +219,21 @@ export class ShellPool {
 
   private open(): void {
     this.opening += 1;
-    const shell = new RemoteShell(this.spawn(), (gone) => {
+    // A shell that is open proves its master is up (shells end with it): check only when none is.
+    const ready = this.shells.size > 0 ? Promise.resolve() : this.options.prepare();
+    ready.then(
+      () => this.openShell(),
+      (error: unknown) => {
+        // No master: nothing of the waiting operations ran. Shells still open serve them; with none,
+        // they fail with the master's error (unreachable, host key, refused).
+        this.opening -= 1;
+        if (this.shells.size === 0) for (const w of this.waiting.splice(0)) w.reject(error);
+      },
+    );
+  }
+
+  private openShell(): void {
+    const shell = new RemoteShell(this.options.spawn(), (gone) => {
       this.shells.delete(gone);
       clearTimeout(this.idleTimers.get(gone));
       this.idleTimers.delete(gone);
@@ -201,6 +245,7 @@ export class ShellPool {
     shell.opened.then(
       () => {
         this.opening -= 1;
+        this.failedOpens = 0;
         this.release(shell);
       },
       (error: ShellFailure) => {
@@ -211,7 +256,15 @@ export class ShellPool {
           if (error.sessionLimit) this.limit = this.shells.size;
           return;
         }
-        for (const w of this.waiting.splice(0)) w.reject(this.failed(error));
+        // With no shell left, the master may have gone just after it was checked: one more try, which
+        // checks (and starts) it again. Nothing ran: a session that cannot reach it connects nowhere.
+        this.failedOpens += 1;
+        if (this.failedOpens === 1 && this.waiting.length > 0) {
+          this.open();
+          return;
+        }
+        this.failedOpens = 0;
+        for (const w of this.waiting.splice(0)) w.reject(this.options.failed(error));
       },
     );
   }

@@ -4,15 +4,15 @@
 // provider process); operations run in long-lived shells on it (remoteShells.ts), as the scripts of
 // sshScript.ts, the only place where argv becomes text.
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import type { SshConnection } from "../model";
 import { Iproute2Error } from "./errors";
+import { startKeyAgent, type KeyAgent } from "./keyAgent";
 import { ShellPool, type ShellFailure } from "./remoteShells";
 import type { Command, CommandResult, Runner } from "./runner";
-import { shellQuote } from "./sshScript";
 
 /**
  * Sessions per master: below sshd's default MaxSessions of 10, leaving room for others sharing the
@@ -29,33 +29,87 @@ const persistSeconds = 30;
  */
 const keepalive = ["-o", "ServerAliveInterval=3", "-o", "ServerAliveCountMax=3"];
 
-/** A private folder for control sockets and key files; short, for the 108-byte socket path limit. */
+/** How long `ssh -O check` and `ssh -O exit` may take: they only talk to a local socket. */
+const controlTimeoutMs = 5_000;
+
+/**
+ * A private folder for control sockets and key files, short for the 108-byte socket path limit: in
+ * $XDG_RUNTIME_DIR (the user's own) when there is one, else the temp folder. Its name is predictable,
+ * so another local user may have made it first, to answer as our master on the socket we expect: it
+ * must be a real folder, ours, with mode 0700, or nothing runs.
+ */
 let privateDirPath: string | undefined;
-function privateDir(): string {
-  if (privateDirPath === undefined) {
-    privateDirPath = path.join(tmpdir(), `pi2ssh-${process.getuid?.() ?? 0}`);
-    mkdirSync(privateDirPath, { recursive: true, mode: 0o700 }); // once per process, not per operation
+export function privateDir(): string {
+  if (privateDirPath !== undefined) return privateDirPath;
+  const uid = process.getuid?.() ?? 0;
+  const runtime = process.env.XDG_RUNTIME_DIR;
+  const dir = path.join(runtime !== undefined && path.isAbsolute(runtime) ? runtime : tmpdir(), `pi2ssh-${uid}`);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+    chmodSync(dir, 0o700); // whatever the umask
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
-  return privateDirPath;
+  const found = lstatSync(dir);
+  if (!found.isDirectory() || found.uid !== uid || (found.mode & 0o777) !== 0o700) {
+    const what = found.isSymbolicLink() ? "a symlink" : !found.isDirectory() ? "not a folder" : found.uid !== uid ? `owned by uid ${found.uid}` : `mode ${(found.mode & 0o777).toString(8)}`;
+    throw new Iproute2Error(
+      "permission",
+      { verb: "use", object: `the private folder ${dir}`, host: "localhost" },
+      `it must be a folder of uid ${uid} with mode 0700, and it is ${what}: another user may have made it`,
+      "Remove it, or point XDG_RUNTIME_DIR (or TMPDIR) at a folder only you can write",
+    );
+  }
+  privateDirPath = dir;
+  sweepSetupLeftovers(dir);
+  return dir;
+}
+
+/**
+ * A master's setup folder (`k-<pid>-...`) holds nothing secret, but one whose process was killed mid-
+ * setup is left behind: the first use in a process removes those of processes that are gone.
+ */
+function sweepSetupLeftovers(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const pid = Number(/^k-(\d+)-/.exec(name)?.[1]);
+    if (pid > 0 && !processExists(pid)) rmSync(path.join(dir, name), { recursive: true, force: true });
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** A master connection and the shells on it. */
 interface Master {
-  ready: Promise<void>;
   shells: ShellPool;
+  /** The check (and, if need be, start) of the master under way: one at a time per master. */
+  ensuring?: Promise<void>;
 }
 
 const masters = new Map<string, Master>();
 
 /** How long a shell with nothing to do stays open (the master then stays ControlPersist longer). */
 const shellIdleMs = 10_000;
+/**
+ * The longest one request may take before its operation fails as interrupted (it may have run): far
+ * above what any of ours takes (seconds), so only a host or connection that stopped answering hits it.
+ */
+const requestTimeoutMs = 120_000;
 
 /** Asks every master this process started to exit (`ssh -O exit`), e.g. before the process ends. */
 export async function closeSshMasters(): Promise<void> {
   const paths = [...masters.keys()];
   for (const master of masters.values()) master.shells.close();
   masters.clear();
-  await Promise.all(paths.map((controlPath) => execa("ssh", ["-O", "exit", "-o", `ControlPath=${controlPath}`, "unused"], { reject: false })));
+  await Promise.all(
+    paths.map((controlPath) => execa("ssh", ["-O", "exit", "-o", `ControlPath=${controlPath}`, "unused"], { reject: false, timeout: controlTimeoutMs })),
+  );
 }
 
 export class SshRunner implements Runner {
@@ -75,14 +129,11 @@ export class SshRunner implements Runner {
     this.controlPath = path.join(privateDir(), `${id}.sock`);
   }
 
-  /**
-   * Options for every ssh of this connection: never an unverified host key, never a prompt (but for
-   * the key's passphrase, answered by our askpass program, and then only for public-key auth).
-   */
-  private options(askpass = false): string[] {
+  /** Options of the master: never an unverified host key, never a prompt. */
+  private options(): string[] {
     const c = this.connection;
     return [
-      ...(askpass ? ["-o", "BatchMode=no", "-o", "PreferredAuthentications=publickey"] : ["-o", "BatchMode=yes"]),
+      "-o", "BatchMode=yes",
       "-o", "StrictHostKeyChecking=yes",
       "-o", `ConnectTimeout=${c.connectTimeoutSeconds}`,
       "-o", `ControlPath=${this.controlPath}`,
@@ -92,6 +143,64 @@ export class SshRunner implements Runner {
       ...(c.sshConfigFile ? ["-F", c.sshConfigFile] : []),
       ...(c.knownHostsFile ? ["-o", `UserKnownHostsFile=${c.knownHostsFile}`] : []),
     ];
+  }
+
+  /**
+   * Options for an ssh that only talks to our master (a session, a control command): it reads no
+   * config, and if the master is not there it cannot connect by itself, which it would otherwise do
+   * quietly, without the stack's key, pinned host key or known_hosts. Its "own connection" is a
+   * ProxyCommand that fails at once, so nothing leaves this machine, and it has no key, agent or known
+   * host to use anyway.
+   */
+  private throughMasterOnly(): string[] {
+    return [
+      "-F", "/dev/null",
+      "-o", "ControlMaster=no",
+      "-o", `ControlPath=${this.controlPath}`,
+      "-o", "ProxyCommand=false",
+      "-o", "BatchMode=yes",
+      "-o", "StrictHostKeyChecking=yes",
+      "-o", "UserKnownHostsFile=/dev/null",
+      "-o", "GlobalKnownHostsFile=/dev/null",
+      "-o", "KnownHostsCommand=none",
+      "-o", "IdentityAgent=none",
+      "-o", "IdentitiesOnly=yes",
+      "-o", "ConnectTimeout=1",
+    ];
+  }
+
+  /** Whether our master answers on its control socket (bounded: a socket that never answers is dead). */
+  private async masterAnswers(): Promise<boolean> {
+    const check = await execa("ssh", [...this.throughMasterOnly(), "-O", "check", "--", this.connection.host], {
+      reject: false,
+      stdin: "ignore",
+      env: this.environment(),
+      extendEnv: false,
+      timeout: controlTimeoutMs,
+    });
+    return check.exitCode === 0;
+  }
+
+  /**
+   * Makes sure the master is up before a session is opened on it: a pause in a deployment (a VM
+   * booting, an approval) outlasts ControlPersist, and a master can be killed. One that is gone is
+   * started again, with the same verification; its socket, left behind by a master killed with -9,
+   * is removed first (ssh would otherwise start no master on it, only a plain connection).
+   */
+  private ensureMaster(master: Master): Promise<void> {
+    master.ensuring ??= (async () => {
+      try {
+        if (await this.masterAnswers()) return;
+        rmSync(this.controlPath, { force: true });
+        await this.startMaster();
+        if (!(await this.masterAnswers())) {
+          throw new Iproute2Error("unreachable", this.context("connect to"), "ssh connected, but no master answers on its control socket");
+        }
+      } finally {
+        master.ensuring = undefined;
+      }
+    })();
+    return master.ensuring;
   }
 
   /** The child environment: ours minimal, plus what ssh needs to find config and agent. */
@@ -115,40 +224,25 @@ export class SshRunner implements Runner {
    */
   private async startMaster(): Promise<void> {
     const c = this.connection;
-    // A master of an earlier operation (another provider process) may still be up: use it. Starting
-    // another would fail to bind the socket and leave a plain background connection behind.
-    const check = await execa("ssh", ["-O", "check", "-o", `ControlPath=${this.controlPath}`, c.host], {
-      reject: false,
-      stdin: "ignore",
-      env: this.environment(),
-      extendEnv: false,
-    });
-    if (check.exitCode === 0) return;
-    const secrets = mkdtempSync(path.join(privateDir(), "k-"));
+    // The master's own files: the agent's socket, the key's public half, a pinned host key. Nothing
+    // secret is written: the key lives in a private agent (keyAgent.ts) only while this runs.
+    const setup = mkdtempSync(path.join(privateDir(), `k-${process.pid}-`));
+    let agent: KeyAgent | undefined;
     try {
       const extra: string[] = [];
       const env = this.environment();
       if (c.privateKey !== undefined) {
-        const keyFile = path.join(secrets, "id");
-        writeFileSync(keyFile, c.privateKey.endsWith("\n") ? c.privateKey : `${c.privateKey}\n`, { mode: 0o600 });
-        extra.push("-i", keyFile, "-o", "IdentitiesOnly=yes");
-        if (c.privateKeyPassphrase !== undefined) {
-          // ssh reads a passphrase only from a terminal or an askpass program: ours prints a file.
-          const passFile = path.join(secrets, "pass");
-          const askpass = path.join(secrets, "askpass");
-          writeFileSync(passFile, c.privateKeyPassphrase, { mode: 0o600 });
-          writeFileSync(askpass, `#!/bin/sh\nexec cat ${shellQuote(passFile)}\n`, { mode: 0o700 });
-          Object.assign(env, { SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: "force", DISPLAY: "none" });
-        }
+        agent = await startKeyAgent({ dir: setup, privateKey: c.privateKey, passphrase: c.privateKeyPassphrase, env, context: this.context("connect to") });
+        extra.push("-o", `IdentityAgent=${agent.socket}`, "-i", agent.publicKeyFile, "-o", "IdentitiesOnly=yes");
       }
       if (c.hostKey !== undefined) {
-        const knownHosts = path.join(secrets, "known_hosts");
+        const knownHosts = path.join(setup, "known_hosts");
         const name = c.port === 22 ? c.host : `[${c.host}]:${c.port}`;
         writeFileSync(knownHosts, `${name} ${c.hostKey}\n`, { mode: 0o600 });
         extra.push("-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null");
       }
       // ssh takes the first value of an option: ours (a pinned host key) before the general ones.
-      const options = [...extra, ...this.options(c.privateKeyPassphrase !== undefined && c.privateKey !== undefined)];
+      const options = [...extra, ...this.options()];
       for (let attempt = 0; ; attempt++) {
         const result = await execa(
           "ssh",
@@ -179,34 +273,41 @@ export class SshRunner implements Runner {
         await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
       }
     } finally {
-      rmSync(secrets, { recursive: true, force: true });
+      agent?.stop();
+      rmSync(setup, { recursive: true, force: true });
     }
   }
 
-  /** The shared master of this target: started once, by the first operation to need it. */
+  /** The shared master of this target and its shells; the master is (re)started when a shell opens. */
   private master(): Master {
     let master = masters.get(this.controlPath);
     if (!master) {
       const spawn = () =>
-        execa("ssh", ["-o", "ControlMaster=no", ...this.options(), "--", this.connection.host, "sh -s"], {
+        execa("ssh", [...this.throughMasterOnly(), "--", this.connection.host, "sh -s"], {
           env: this.environment(),
           extendEnv: false,
           reject: false,
           buffer: false,
           stdin: "pipe",
         });
-      const shells = new ShellPool(spawn, sessionsPerMaster, shellIdleMs, (failure) => this.failure(failure));
-      master = { ready: this.startMaster(), shells };
+      const created: Master = {
+        shells: new ShellPool({
+          prepare: () => this.ensureMaster(created),
+          spawn,
+          limit: sessionsPerMaster,
+          idleMs: shellIdleMs,
+          requestTimeoutMs,
+          failed: (failure) => this.failure(failure),
+        }),
+      };
+      master = created;
       masters.set(this.controlPath, master);
-      master.ready.catch(() => masters.delete(this.controlPath));
     }
     return master;
   }
 
   /** The error an operation gets when its shell fails: whether anything ran decides its kind. */
   private failure(failure: ShellFailure): Iproute2Error {
-    // The master may have gone (sshd restarted, network gone): the next operation starts a new one.
-    masters.delete(this.controlPath);
     if (failure.stage === "open") {
       return new Iproute2Error("unreachable", this.context("open a session on"), `ssh could not open a session: ${failure.detail}`);
     }
@@ -222,7 +323,6 @@ export class SshRunner implements Runner {
   async run(commands: Command[]): Promise<CommandResult[]> {
     if (commands.length === 0) return [];
     const master = this.master();
-    await master.ready;
     // A master serves every connection to its machine, with or without sudo: that is per command.
     const sudo = (argv: string[]) => (this.connection.sudo ? ["sudo", "-n", "--", ...argv] : argv);
     const results = await master.shells.run(commands.map((command) => ({ ...command, argv: sudo(command.argv) })));

@@ -7,7 +7,7 @@ import type { IpStep } from "./steps";
 
 /**
  * Equivalent to:
- *   ip [-n NETNS] link add NAME [mtu N] type veth peer name PEER [netns PEERNS] [mtu N]
+ *   ip [-n NETNS] link add name NAME [mtu N] type veth peer name PEER [netns PEERNS] [mtu N]
  *   ip addr add ... / ip link set ... up, on each end in its namespace
  * Deleting either end deletes both, so undoing the first step removes everything.
  */
@@ -17,7 +17,8 @@ export function planVethCreate(d: VethPairDesired): IpStep[] {
     {
       netns: d.netns,
       args: [
-        "link", "add", d.name, ...mtu, "type", "veth", "peer", "name", d.peerName,
+        // "name" always: a bare NAME such as "up" or "mtu" would be read as a keyword.
+        "link", "add", "name", d.name, ...mtu, "type", "veth", "peer", "name", d.peerName,
         ...(d.peerNetns !== d.netns ? ["netns", netnsTarget(d.peerNetns)] : []), ...mtu,
       ],
       undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],

@@ -17,6 +17,7 @@ import { linkRead, parseLinkRead, readLink } from "../state/readLink";
 import { readLinkShared } from "../state/namespaceRead";
 import { providerShim } from "./shim";
 import type { ConnectionArgs } from "./connectionArgs";
+import { warnIfKeyInPlaintext } from "./warnings";
 
 type Props = Record<string, unknown>;
 
@@ -203,5 +204,6 @@ export abstract class MacvlanKindResource extends pulumi.dynamic.Resource {
 export class MacvlanLink extends MacvlanKindResource {
   constructor(name: string, args: MacvlanLinkArgs, opts?: pulumi.CustomResourceOptions) {
     super(providerShim("MacvlanLink"), name, outputSlots(name, args, macvlanOutputNames), opts, "iproute2", "MacvlanLink");
+    warnIfKeyInPlaintext(this, args.connection);
   }
 }

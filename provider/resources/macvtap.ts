@@ -19,6 +19,7 @@ import { devNumbersCommand, liveDeviceCommand, nodeStatCommand, parseDevNumbers,
 import { createFailure, diffWith, outputSlots } from "./common";
 import { macvlanKindHandlers, MacvlanKindResource, macvlanOutputNames, type MacvlanLinkArgs } from "./macvlanLink";
 import { providerShim } from "./shim";
+import { warnIfKeyInPlaintext, warnIfWorldAccessible } from "./warnings";
 
 type Props = Record<string, unknown>;
 type TapOutputs = Pick<MacvtapState, "tapDevice" | "tapDevNumbers" | "tapNodeCreated" | "tapOwner" | "tapGroup" | "tapMode" | "kernelChosen">;
@@ -204,5 +205,7 @@ export class Macvtap extends MacvlanKindResource {
   constructor(name: string, args: MacvtapArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = [...macvlanOutputNames, "tapDevice", "tapDevNumbers", "tapNodeCreated", "tapOwner", "tapGroup", "tapMode"];
     super(providerShim("Macvtap"), name, outputSlots(name, args, outputs), opts, "iproute2", "Macvtap");
+    warnIfKeyInPlaintext(this, args.connection);
+    warnIfWorldAccessible(this, args.tapMode);
   }
 }

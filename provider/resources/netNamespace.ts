@@ -14,6 +14,7 @@ import { checkWith, createFailure, diffWith, outputSlots } from "./common";
 import { netnsRead, netnsReadCommands, parseNetnsRead } from "../state/readNetns";
 import type { ConnectionArgs } from "./connectionArgs";
 import { providerShim } from "./shim";
+import { warnIfKeyInPlaintext } from "./warnings";
 
 type Props = Record<string, unknown>;
 
@@ -112,5 +113,6 @@ export class NetNamespace extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: NetNamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
     super(providerShim("NetNamespace"), name, outputSlots(name, args, ["path"]), opts, "iproute2", "NetNamespace");
+    warnIfKeyInPlaintext(this, args.connection);
   }
 }

@@ -15,6 +15,7 @@ import { isUnverifiedVeth, parseVethState, unverifiedVethState, vethInputsOf, ve
 import type { CommandResult } from "../exec/runner";
 import type { ConnectionArgs } from "./connectionArgs";
 import { providerShim } from "./shim";
+import { warnIfKeyInPlaintext } from "./warnings";
 
 type Props = Record<string, unknown>;
 
@@ -128,5 +129,6 @@ export class VethPair extends pulumi.dynamic.Resource {
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = ["macAddress", "peerMacAddress", "ifindex", "peerIfindex", "kernelChosen", "mtu"];
     super(providerShim("VethPair"), name, outputSlots(name, args, outputs), opts, "iproute2", "VethPair");
+    warnIfKeyInPlaintext(this, args.connection);
   }
 }

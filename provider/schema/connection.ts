@@ -18,6 +18,16 @@ const hostName = z
   .regex(/^[A-Za-z0-9_.:%-]+$/, "must be a host name or address (letters, digits, . - _ : %)")
   .refine((h) => !h.startsWith("-"), 'must not start with "-"');
 
+/**
+ * A file or socket path handed to ssh. OpenSSH pastes some into a local shell command (with proxyJump,
+ * `-F FILE` goes unquoted into the ProxyCommand it runs), splits known_hosts paths at spaces and
+ * expands % and ~ in them: only plain path characters are allowed, so a path is only ever a path.
+ */
+const localPath = z
+  .string({ error: "must be a string" })
+  .startsWith("/", "must be an absolute path")
+  .regex(/^[A-Za-z0-9._/+-]+$/, "must be a plain path (letters, digits and . _ / + - only)");
+
 export const sshConnection = z
   .strictObject(
     {
@@ -27,11 +37,11 @@ export const sshConnection = z
       user: z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*\$?$/, "must be a user name").optional(),
       privateKey: z.string().refine((k) => k.includes("PRIVATE KEY-----"), "must be a private key in PEM or OpenSSH form").optional(),
       privateKeyPassphrase: z.string().optional(),
-      agentSocket: z.string().startsWith("/", "must be an absolute path").optional(),
+      agentSocket: localPath.optional(),
       hostKey: z.string().regex(/^(ssh|ecdsa|sk)-[a-z0-9@.-]+ [A-Za-z0-9+/=]+( .*)?$/, 'must be a key in authorized_keys form, like "ssh-ed25519 AAAA..."').optional(),
-      knownHostsFile: z.string().startsWith("/", "must be an absolute path").optional(),
+      knownHostsFile: localPath.optional(),
       proxyJump: z.string().regex(/^[A-Za-z0-9_.@:,%[\]-]+$/, "must be [user@]host[:port][,...]").refine((j) => !j.startsWith("-"), 'must not start with "-"').optional(),
-      sshConfigFile: z.string().startsWith("/", "must be an absolute path").optional(),
+      sshConfigFile: localPath.optional(),
       sudo: z.boolean({ error: "must be true or false" }).default(false),
       connectTimeoutSeconds: z.number().int().min(1, "must be at least 1").max(600, "must be at most 600").default(10),
       connectRetries: z.number().int().min(0, "must not be negative").max(10, "must be at most 10").default(3),

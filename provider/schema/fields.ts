@@ -21,6 +21,13 @@ export const interfaceName = z
   .refine((s) => /^[\x21-\x7e]+$/.test(s), "must be printable ASCII")
   .refine((s) => !batchSpecial.test(s), "must not contain quotes, backslashes or #");
 
+/**
+ * What iproute2 reads as a process ID where it takes a namespace (`ip link add ... netns X`, `ip link
+ * set ... netns X`) once no /run/netns/X exists: its get_integer(), strtol with base 0 that must use
+ * the whole text. So decimal, octal ("010") and hex ("0x1"), signed or not ("+1"); "09" is not one.
+ */
+const readAsProcessId = /^[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/;
+
 export const netnsName = z
   .string({ error: "must be a string" })
   .min(1, "must not be empty")
@@ -31,7 +38,7 @@ export const netnsName = z
   .refine((s) => /^[\x21-\x7e]+$/.test(s), "must be printable ASCII")
   .refine((s) => !batchSpecial.test(s), "must not contain quotes, backslashes or #")
   .refine((s) => !s.startsWith("-"), 'must not start with "-"')
-  .refine((s) => !/^\d+$/.test(s), "must not be all digits (iproute2 would take it for a process ID)");
+  .refine((s) => !readAsProcessId.test(s), "must not be a number (iproute2 would take it for a process ID)");
 
 export const macAddress = z
   .string({ error: "must be a string" })

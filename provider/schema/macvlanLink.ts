@@ -15,7 +15,7 @@ import {
   routeDestination,
 } from "./fields";
 import { definedOnly } from "../state/shape";
-import { distinct, ipv6NeedsUp, type ArgsSpec } from "./validate";
+import { distinct, ipv6NeedsMtu, ipv6NeedsUp, type ArgsSpec } from "./validate";
 
 export const macvlanMode = z.enum(macvlanModes, {
   error: `must be one of ${macvlanModes.map((m) => `"${m}"`).join(", ")}`,
@@ -62,6 +62,7 @@ export const macvlanFields = {
 
 export const macvlanRules: ArgsSpec<MacvlanLinkDesired>["rules"] = [
   ipv6NeedsUp("addresses"),
+  ipv6NeedsMtu("addresses"),
   {
     reads: ["routes", "up"],
     check: (a) =>

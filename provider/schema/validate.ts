@@ -127,6 +127,23 @@ export function ipv6NeedsUp<T extends { up: boolean }>(field: keyof T & string):
   };
 }
 
+/** IPv6's minimum link MTU (RFC 8200): below it the kernel turns IPv6 off on the link. */
+const ipv6MinimumMtu = 1280;
+
+/**
+ * IPv6 addresses need an MTU of at least 1280: below it the kernel disables IPv6 on the link and
+ * refuses them, which would otherwise surface as a failed `ip addr add`, not as the MTU's fault.
+ */
+export function ipv6NeedsMtu<T extends { mtu?: number }>(field: keyof T & string): CrossFieldRule<T> {
+  return {
+    reads: [field, "mtu"],
+    check: (a) =>
+      a.mtu !== undefined && a.mtu < ipv6MinimumMtu && (a[field] as unknown as string[]).some((cidr) => cidr.includes(":"))
+        ? { property: "mtu", reason: `must be at least ${ipv6MinimumMtu} with IPv6 addresses in ${field} (IPv6's minimum link MTU)` }
+        : undefined,
+  };
+}
+
 /** A list whose items must not repeat (after canonicalisation: 10.0.0.1/24 twice, in any spelling). */
 export function distinct<S extends z.ZodType<unknown[]>>(list: S) {
   return list.refine((items) => new Set(items.map((i) => JSON.stringify(i))).size === items.length, {

@@ -3,7 +3,7 @@ import type { VethPairDesired } from "../model";
 import { connection } from "./connection";
 import { flag, interfaceAddress, interfaceName, mtu, netnsName } from "./fields";
 import { definedOnly } from "../state/shape";
-import { distinct, ipv6NeedsUp, type ArgsSpec } from "./validate";
+import { distinct, ipv6NeedsMtu, ipv6NeedsUp, type ArgsSpec } from "./validate";
 
 export const vethPairArgs: ArgsSpec<VethPairDesired> = {
   kind: "VethPair",
@@ -21,6 +21,8 @@ export const vethPairArgs: ArgsSpec<VethPairDesired> = {
   rules: [
     ipv6NeedsUp("addresses"),
     ipv6NeedsUp("peerAddresses"),
+    ipv6NeedsMtu("addresses"),
+    ipv6NeedsMtu("peerAddresses"),
     {
       reads: ["name", "peerName", "netns", "peerNetns"],
       check: (a) =>

@@ -42,4 +42,17 @@ describe("VethPair on the real kernel", () => {
     expect((await links(b)).map((l) => l.ifname)).toEqual(["lo"]);
     await handlers.delete(id, updated);
   });
+
+  // `ip link add up type veth ...` reads "up" as a keyword and makes a kernel-named veth0: names that
+  // are iproute2 keywords must still name the links, and nothing else may be left behind.
+  it.each([
+    ["up", "mtu"],
+    ["dev", "name"],
+  ])("makes a pair named %s / %s, keywords to iproute2, and removes exactly it", async (name, peerName) => {
+    const a = await world.netns("kw");
+    const { id, outs } = await asTheEngine(handlers).create({ name, peerName, netns: a });
+    expect((await links(a)).map((l) => l.ifname).sort()).toEqual(["lo", name, peerName].sort());
+    await handlers.delete(id, outs);
+    expect((await links(a)).map((l) => l.ifname)).toEqual(["lo"]);
+  });
 });

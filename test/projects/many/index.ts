@@ -3,7 +3,8 @@
 //   in the existing namespace `parentNetns` when that is set; otherwise in a NetNamespace
 //   `<namePrefix>lab` and a VethPair made by the stack. `withAddresses` gives child i 10.92.x.y/16.
 // - kind "echo": `count` no-op Echo resources, the engine floor of the same shape.
-// Over SSH when `sshHost` is set (`sshPrivateKey` as a secret, `sshConfigFile`).
+// Over SSH when `sshHost` is set (`sshPrivateKey` as a secret, `sshConfigFile`; `keyAsPlainText` passes
+// the key as a plain string, as a careless program would).
 import * as pulumi from "@pulumi/pulumi";
 import { Echo, MacvlanLink, macvlanModes, NetNamespace, VethPair, type ConnectionArgs } from "pulumi-iproute2";
 import { z } from "zod";
@@ -26,10 +27,17 @@ const settings = {
   namePrefix: checked("namePrefix", z.string().default("")),
   sshHost: checked("sshHost", z.string().min(1).optional()),
   sshConfigFile: checked("sshConfigFile", z.string().min(1).optional()),
+  // Tests only: the key handed over as the plain string a careless program would pass.
+  keyAsPlainText: checked("keyAsPlainText", z.stringbool().default(false)),
 };
 
 const connection: ConnectionArgs | undefined = settings.sshHost
-  ? { type: "ssh", host: settings.sshHost, privateKey: config.getSecret("sshPrivateKey"), sshConfigFile: settings.sshConfigFile }
+  ? {
+      type: "ssh",
+      host: settings.sshHost,
+      privateKey: settings.keyAsPlainText ? config.get("sshPrivateKey") : config.getSecret("sshPrivateKey"),
+      sshConfigFile: settings.sshConfigFile,
+    }
   : undefined;
 
 if (settings.kind === "echo") {

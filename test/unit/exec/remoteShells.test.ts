@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { ShellFailure, ShellPool } from "../../../provider/exec/remoteShells";
 
 /** A pool whose sessions are local shells; `refuseAbove` plays sshd's MaxSessions. */
-function localPool({ limit = 4, idleMs = 60_000, refuseAbove = Infinity } = {}) {
+function localPool({ limit = 4, idleMs = 60_000, refuseAbove = Infinity, requestTimeoutMs = 60_000 } = {}) {
   const opened: number[] = [];
   let live = 0;
   const spawn = () => {
@@ -18,9 +18,19 @@ function localPool({ limit = 4, idleMs = 60_000, refuseAbove = Infinity } = {}) 
     void shell.then(() => (live -= 1));
     return shell;
   };
-  const pool = new ShellPool(spawn, limit, idleMs, (failure) => new Error(`${failure.stage}: ${failure.detail}`));
+  let prepared = 0;
+  const pool = new ShellPool({
+    prepare: async () => {
+      prepared += 1;
+    },
+    spawn,
+    limit,
+    idleMs,
+    requestTimeoutMs,
+    failed: (failure) => new Error(`${failure.stage}: ${failure.detail}`),
+  });
   onTestFinished(() => pool.close()); // its shells end with the test, passed or failed
-  return { pool, opened, live: () => live };
+  return { pool, opened, live: () => live, prepared: () => prepared };
 }
 /** Operation i arrives 10 ms after the one before, while earlier ones still run, as in a deployment. */
 const staggered = async <T>(i: number, work: () => Promise<T>) => {
@@ -68,14 +78,56 @@ describe("ShellPool", () => {
     expect(opened).toHaveLength(2);
   });
 
-  it("fails waiting operations as not run when no shell opens", async () => {
-    const pool = new ShellPool(
-      () => execa("sh", ["-c", "echo 'Connection refused' >&2; exit 255"], { buffer: false, reject: false, stdin: "pipe" }),
-      4, 1000,
-      (failure) => failure,
-    );
+  it("fails waiting operations as not run when no shell opens, after checking the master once more", async () => {
+    let prepared = 0;
+    let spawned = 0;
+    const pool = new ShellPool({
+      prepare: async () => {
+        prepared += 1;
+      },
+      spawn: () => {
+        spawned += 1;
+        return execa("sh", ["-c", "echo 'Connection refused' >&2; exit 255"], { buffer: false, reject: false, stdin: "pipe" });
+      },
+      limit: 4,
+      idleMs: 1000,
+      requestTimeoutMs: 60_000,
+      failed: (failure) => failure,
+    });
     const failure = await pool.run([{ argv: ["true"] }]).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ShellFailure);
     expect(failure).toMatchObject({ stage: "open", detail: "Connection refused" });
+    expect([prepared, spawned]).toEqual([2, 2]);
+  });
+
+  it("fails waiting operations with the master's error when it cannot be brought up, opening no session", async () => {
+    let spawned = 0;
+    const pool = new ShellPool({
+      prepare: () => Promise.reject(new Error("host key could not be verified")),
+      spawn: () => {
+        spawned += 1;
+        return execa("sh", ["-s"], { buffer: false, reject: false, stdin: "pipe" });
+      },
+      limit: 4,
+      idleMs: 1000,
+      requestTimeoutMs: 60_000,
+      failed: (failure) => failure,
+    });
+    await expect(pool.run([{ argv: ["true"] }])).rejects.toThrow("host key could not be verified");
+    expect(spawned).toBe(0);
+  });
+
+  it("bounds a request: no answer in time fails it as maybe run, ends its shell, and the next gets a new one", async () => {
+    const { pool, opened } = localPool({ requestTimeoutMs: 300 });
+    await expect(pool.run([{ argv: ["sleep", "30"] }])).rejects.toThrow(/^request: no answer within 0.3 s/);
+    expect((await pool.run([{ argv: ["echo", "after"] }]))[0]?.stdout).toBe("after\n");
+    expect(opened).toHaveLength(2);
+  });
+
+  it("checks the master only when it opens a session while none is open", async () => {
+    const { pool, prepared } = localPool();
+    for (let i = 0; i < 3; i++) await pool.run([{ argv: ["true"] }]);
+    await Promise.all([pool.run(sleepy(0.3, "a")), pool.run(sleepy(0.3, "b"))]); // a second session, beside the first
+    expect(prepared()).toBe(1);
   });
 });

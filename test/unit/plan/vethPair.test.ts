@@ -75,7 +75,7 @@ describe("planVethCreate", () => {
       case: "in the host's namespace",
       raw: { name: "veth0", peerName: "veth1" },
       steps: [
-        step(undefined, "link add veth0 type veth peer name veth1", delVeth0(undefined)),
+        step(undefined, "link add name veth0 type veth peer name veth1", delVeth0(undefined)),
         step(undefined, "link set dev veth0 up"),
         step(undefined, "link set dev veth1 up"),
       ],
@@ -83,13 +83,13 @@ describe("planVethCreate", () => {
     {
       case: "both ends in one named netns",
       raw: { name: "veth0", peerName: "veth1", netns: "a", up: false },
-      steps: [step("a", "link add veth0 type veth peer name veth1", delVeth0("a"))],
+      steps: [step("a", "link add name veth0 type veth peer name veth1", delVeth0("a"))],
     },
     {
       case: "ends in two namespaces, an MTU on both, addresses on both",
       raw: { ...inputs, mtu: 9000 },
       steps: [
-        step("a", "link add veth0 mtu 9000 type veth peer name veth1 netns b mtu 9000", delVeth0("a")),
+        step("a", "link add name veth0 mtu 9000 type veth peer name veth1 netns b mtu 9000", delVeth0("a")),
         step("a", "addr add 10.0.0.1/24 dev veth0"),
         step("a", "addr add fd00::1/64 dev veth0"),
         step("b", "addr add 10.0.0.2/24 dev veth1"),
@@ -100,7 +100,7 @@ describe("planVethCreate", () => {
     {
       case: "only the peer in a named netns",
       raw: { name: "veth0", peerName: "veth1", peerNetns: "b", up: false },
-      steps: [step(undefined, "link add veth0 type veth peer name veth1 netns b", delVeth0(undefined))],
+      steps: [step(undefined, "link add name veth0 type veth peer name veth1 netns b", delVeth0(undefined))],
     },
   ])("$case", ({ raw, steps }) => {
     expect(normalized(planVethCreate(desired(raw)))).toStrictEqual(steps);

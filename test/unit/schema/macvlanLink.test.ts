@@ -50,6 +50,9 @@ const macvlanBadRows: BadRow[] = [
   bad('netns starting with "-"', { netns: "-n" }, "netns", 'must not start with "-"'),
   bad("netns with a space", { netns: "ns 1" }, "netns", "whitespace"),
   bad("netns with #", { netns: "ns#1" }, "netns", "quotes, backslashes or #"),
+  // The reproduced case: "0x1" put the link in the namespace of process 1, the host's own.
+  bad('netns "0x1", process 1 to iproute2', { netns: "0x1" }, "netns", "must not be a number"),
+  bad('parentNetns "+1"', { parentNetns: "+1" }, "parentNetns", "must not be a number"),
   bad("netns with a quote", { netns: "ns'1" }, "netns", "quotes, backslashes or #"),
   bad("non-ASCII parentNetns", { parentNetns: "nś1" }, "parentNetns", "printable ASCII"),
   bad("numeric parentNetns", { parentNetns: 7 }, "parentNetns", "must be a string"),
@@ -120,6 +123,8 @@ const macvlanBadRows: BadRow[] = [
   bad("routes on a link that is down", { up: false, routes: [{ to: "default", via: "10.0.0.1" }] }, "routes", "need up: true"),
   bad("an IPv6 address on a link that is down", { up: false, addresses: ["fd00::1/64"] }, "addresses", "IPv6 addresses need up: true"),
   bad("an IPv6 address beside an IPv4 one, down", { up: false, addresses: ["10.0.0.1/24", "fd00::1/64"] }, "addresses", "IPv6 addresses need up: true"),
+  // Below 1280 the kernel turns IPv6 off on the link and answers "Invalid argument" to the address.
+  bad("an IPv6 address with mtu 1279", { mtu: 1279, addresses: ["fd00::1/64"] }, "mtu", "must be at least 1280 with IPv6 addresses in addresses"),
   bad("the same route twice", { routes: [{ to: "10.1.0.0/24" }, { to: "10.1.0.0/24" }] }, "routes[1]", "repeats a destination and metric"),
   bad(
     "one destination and metric through two gateways",
@@ -173,6 +178,14 @@ const macvlanBadRows: BadRow[] = [
   bad("ssh private key that is not one", { connection: { type: "ssh", host: "h1", privateKey: "hunter2" } }, "connection.privateKey", "must be a private key"),
   bad("ssh connect timeout of 0", { connection: { type: "ssh", host: "h1", connectTimeoutSeconds: 0 } }, "connection.connectTimeoutSeconds", "at least 1"),
   bad("connection as a string", { connection: "local" }, "connection", 'must have type "local" or "ssh"'),
+  // With proxyJump, OpenSSH pastes the -F path unquoted into a local ProxyCommand: this one ran `id`.
+  bad("ssh config path with a command in it", { connection: { type: "ssh", host: "h1", sshConfigFile: "/tmp/cfg/$(id>/tmp/INJ)" } }, "connection.sshConfigFile", "must be a plain path"),
+  bad("ssh config path with a space", { connection: { type: "ssh", host: "h1", sshConfigFile: "/etc/ssh/my config" } }, "connection.sshConfigFile", "must be a plain path"),
+  bad("relative ssh config path", { connection: { type: "ssh", host: "h1", sshConfigFile: "ssh_config" } }, "connection.sshConfigFile", "must be an absolute path"),
+  // A space makes two known_hosts files; % and ~ are expanded by ssh.
+  bad("known_hosts path with a space", { connection: { type: "ssh", host: "h1", knownHostsFile: "/k/a /tmp/theirs" } }, "connection.knownHostsFile", "must be a plain path"),
+  bad("known_hosts path with a %-token", { connection: { type: "ssh", host: "h1", knownHostsFile: "/k/%u" } }, "connection.knownHostsFile", "must be a plain path"),
+  bad("agent socket with a backquote", { connection: { type: "ssh", host: "h1", agentSocket: "/run/`id`.sock" } }, "connection.agentSocket", "must be a plain path"),
   bad("connection as a list", { connection: [{ type: "local" }] }, "connection", "must be an object like"),
   bad("connection with a key of its own", { connection: { type: "local", host: "h1" } }, "connection", "must be an object like"),
   bad("connection.sudo as a string", { connection: { sudo: "yes" } }, "connection.sudo", "must be true or false"),

@@ -17,6 +17,10 @@ const netNamespaceBadRows: BadRow[] = [
   bad('name "."', { name: "." }, "name", 'must not be "." or ".."'),
   bad('name ".."', { name: ".." }, "name", 'must not be "." or ".."'),
   bad('name starting with "-"', { name: "-all" }, "name", 'must not start with "-"'),
+  // iproute2 reads each of these as a process ID where it takes a namespace (strtol, base 0).
+  ...["1", "123", "0", "010", "0x1", "0X1f", "+1", "+0x10"].map((name) =>
+    bad(`name ${JSON.stringify(name)}, a number to iproute2`, { name }, "name", "must not be a number (iproute2 would take it for a process ID)"),
+  ),
   bad("name with a space", { name: "ns 1" }, "name", "whitespace"),
   bad("name with a quote", { name: 'ns"1' }, "name", "quotes, backslashes or #"),
   bad("name with a backslash", { name: "ns\\1" }, "name", "quotes, backslashes or #"),
@@ -43,6 +47,12 @@ describe("NetNamespace defaults", () => {
       args: { name: "n".repeat(64), loopbackUp: false, connection: { type: "local", sudo: true } },
     },
     { case: "a name with a colon", raw: { name: "ns:1" }, args: { name: "ns:1", loopbackUp: true, connection: { type: "local", sudo: false } } },
+    // Not whole numbers to strtol with base 0: "09" stops at the 9, "0x" at the x.
+    ...["09", "0x", "1a", "ns1", "x1"].map((name) => ({
+      case: `the name ${JSON.stringify(name)}, not a number to iproute2`,
+      raw: { name },
+      args: { name, loopbackUp: true, connection: { type: "local", sudo: false } },
+    })),
   ])("$case", ({ raw, args }) => {
     expect(validArgs(netNamespaceArgs, raw)).toStrictEqual(args);
   });

@@ -1,0 +1,89 @@
+// The stack's private key for one master's setup, never in a file: a private ssh-agent holds it in
+// memory, loaded with `ssh-add -` from a pipe. Its passphrase reaches ssh-add's askpass program on an
+// inherited descriptor, and that program answers nothing but a key-passphrase question. The agent is
+// stopped once the master is up, and dies with this process even if it is killed (-9): it runs under a
+// shell that waits on our end of a pipe.
+import { existsSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { Iproute2Error, type ErrorContext } from "./errors";
+
+export interface KeyAgent {
+  /** The agent's socket, for `IdentityAgent`. */
+  socket: string;
+  /** The key's public half, for `-i` with `IdentitiesOnly=yes`: only this key is offered. */
+  publicKeyFile: string;
+  stop(): void;
+}
+
+/** How long the key stays in the agent at most: long enough to connect, with retries. */
+const keyLifetimeSeconds = 300;
+const startTimeoutMs = 5_000;
+
+// ssh-add asks "Enter passphrase for (stdin): "; a question for anything else (a password, a jump
+// host) gets no answer.
+const askpassScript = `#!/bin/sh
+case "$1" in
+  "Enter passphrase for"*) exec cat <&3 ;;
+esac
+exit 1
+`;
+
+export async function startKeyAgent(options: {
+  /** A private folder (mode 0700) for the socket, the public key and the askpass program. */
+  dir: string;
+  privateKey: string;
+  passphrase?: string;
+  env: Record<string, string>;
+  context: ErrorContext;
+}): Promise<KeyAgent> {
+  const { dir, privateKey, passphrase, env, context } = options;
+  const socket = path.join(dir, "agent");
+  const holder = execa("sh", ["-c", 'ssh-agent -D -a "$1" >/dev/null 2>&1 & agent=$!; read -r _; kill "$agent"', "sh", socket], {
+    stdin: "pipe",
+    stdout: "ignore",
+    stderr: "ignore",
+    env,
+    extendEnv: false,
+    reject: false,
+  });
+  const stop = () => {
+    holder.stdin?.end();
+  };
+  try {
+    for (let waited = 0; !existsSync(socket); waited += 20) {
+      if (waited >= startTimeoutMs) throw new Iproute2Error("failed", context, `ssh-agent did not start within ${startTimeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const askpass = path.join(dir, "askpass");
+    writeFileSync(askpass, askpassScript, { mode: 0o700 });
+    const agentEnv = { ...env, SSH_AUTH_SOCK: socket, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: "force", DISPLAY: "none" };
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    const added = await execa("ssh-add", ["-q", "-t", String(keyLifetimeSeconds), "-"], {
+      // The key on its standard input, the passphrase on descriptor 3: pipes, never files or argv.
+      stdio: [bytes(privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`), "pipe", "pipe", passphrase !== undefined ? bytes(passphrase) : "ignore"],
+      env: agentEnv,
+      extendEnv: false,
+      reject: false,
+      timeout: startTimeoutMs,
+    });
+    if (added.exitCode !== 0) {
+      const said = String(added.stderr).trim();
+      throw new Iproute2Error(
+        "permission",
+        context,
+        passphrase === undefined
+          ? `the private key could not be loaded (${said || "it may need a passphrase"})`
+          : `the private key could not be unlocked with privateKeyPassphrase (${said || `ssh-add exited ${added.exitCode}`})`,
+        "Check connection.privateKey and connection.privateKeyPassphrase",
+      );
+    }
+    const listed = await execa("ssh-add", ["-L"], { env: agentEnv, extendEnv: false, timeout: startTimeoutMs });
+    const publicKeyFile = path.join(dir, "id.pub");
+    writeFileSync(publicKeyFile, `${listed.stdout.trim()}\n`, { mode: 0o600 });
+    return { socket, publicKeyFile, stop };
+  } catch (error) {
+    stop();
+    throw error;
+  }
+}

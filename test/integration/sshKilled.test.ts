@@ -1,0 +1,68 @@
+// A provider killed (-9) while it connects: its key and passphrase must not be left on disk, and
+// nothing that holds them may outlive it. The provider runs as its own node process (the built
+// package), connecting to a host that never answers, so the kill lands during the connection setup.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../support/engine";
+import { startSshHosts, type SshHosts } from "../support/sshHosts";
+
+let lab: SshHosts;
+let runtimeDir: string;
+beforeAll(async () => {
+  lab = await startSshHosts(1, path.join(repoRoot, ".work"));
+  runtimeDir = mkdtempSync(path.join(tmpdir(), "pi2-killed-"));
+}, 60_000);
+afterAll(async () => {
+  await lab?.stop();
+  rmSync(runtimeDir, { recursive: true, force: true });
+});
+
+/** Every file below `dir`, with its text. */
+function filesBelow(dir: string): { file: string; text: string }[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .map((name) => path.join(dir, name))
+    .filter((file) => statSync(file, { throwIfNoEntry: false })?.isFile())
+    .map((file) => ({ file, text: readFileSync(file, "latin1") }));
+}
+
+describe("a provider killed while it connects", () => {
+  it("leaves neither the key nor the passphrase on disk, nor an agent holding them", async () => {
+    const { key, passphrase } = lab.lockedKey;
+    const keyBody = key.split("\n")[2] ?? "";
+    expect(keyBody.length).toBeGreaterThan(20);
+    // 10.90.9.9 is on the hosts' switch but nobody answers there: ssh waits out its connect timeout.
+    const connection = { type: "ssh", host: "10.90.9.9", privateKey: key, privateKeyPassphrase: passphrase, sshConfigFile: lab.sshConfigFile, connectTimeoutSeconds: 30 };
+    const script = `
+      const { netNamespaceHandlers: h } = require(${JSON.stringify(path.join(repoRoot, "dist", "provider", "resources", "netNamespace.js"))});
+      (async () => {
+        const { inputs } = await h.check({}, { name: "never", connection: JSON.parse(process.env.CONNECTION) });
+        await h.create(inputs);
+      })();`;
+    // The connection goes in through the environment of this test's child only (the provider itself
+    // passes no secret to its own children).
+    const provider = execa("node", ["-e", script], {
+      env: { XDG_RUNTIME_DIR: runtimeDir, TMPDIR: runtimeDir, CONNECTION: JSON.stringify(connection), PATH: process.env.PATH ?? "" },
+      extendEnv: false,
+      reject: false,
+    });
+    // Killed once its ssh is trying to connect (the key is loaded by then).
+    for (let waited = 0; waited < 15_000; waited += 100) {
+      const { stdout } = await execa("ps", ["-eo", "args="]);
+      if (stdout.split("\n").some((line) => line.startsWith("ssh -M") && line.includes("10.90.9.9"))) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    provider.kill("SIGKILL");
+    await provider;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+
+    const leaks = filesBelow(runtimeDir).filter(({ text }) => text.includes(keyBody) || text.includes(passphrase));
+    expect(leaks.map((l) => l.file)).toEqual([]);
+    const { stdout } = await execa("ps", ["-eo", "args="]);
+    expect(stdout.split("\n").filter((line) => line.includes("ssh-agent") && line.includes(runtimeDir))).toEqual([]);
+    // The ssh it left, still trying to connect, is its own business; end it.
+    await execa("pkill", ["-f", "10.90.9.9"], { reject: false });
+  }, 60_000);
+});
