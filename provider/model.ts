@@ -33,7 +33,7 @@ export type SshConnection = {
   host: string;
   port: number;
   user?: string;
-  /** A private key as text (a Pulumi secret in practice); it only ever goes to a 0600 file. */
+  /** A private key as text (a Pulumi secret in practice); it is only ever held in memory. */
   privateKey?: string;
   privateKeyPassphrase?: string;
   /** Default: SSH_AUTH_SOCK. */
@@ -42,7 +42,10 @@ export type SshConnection = {
   hostKey?: string;
   /** Default: the user's known_hosts. */
   knownHostsFile?: string;
+  /** One jump host, "[user@]host[:port]", verified like the target. */
   proxyJump?: string;
+  /** The jump host's pinned key, in authorized_keys form; default: known_hosts. */
+  proxyJumpHostKey?: string;
   /** An ssh_config file to use instead of ~/.ssh/config (OpenSSH reads ~ from the passwd entry, not HOME). */
   sshConfigFile?: string;
   /** Run iproute2 through `sudo -n`. */
@@ -191,3 +194,9 @@ export type MacvtapState = MacvlanLinkState & Pick<MacvtapDesired, "tapOwner" | 
   /** Whether this package made the node (it then removes it on delete); devtmpfs or udev make their own. */
   tapNodeCreated: boolean;
 };
+
+/**
+ * A jump host, "[user@]host[:port]" (groups: user, host, port); host a name, an IPv4 address or a
+ * bracketed IPv6 one. The runner pastes it into a local shell command, so nothing else is allowed.
+ */
+export const jumpHost = /^(?:([A-Za-z_][A-Za-z0-9_.-]*)@)?([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::(\d{1,5}))?$/;

@@ -4,14 +4,15 @@
 // provider process); operations run in long-lived shells on it (remoteShells.ts), as the scripts of
 // sshScript.ts, the only place where argv becomes text.
 import { createHash } from "node:crypto";
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import type { SshConnection } from "../model";
+import { jumpHost, type SshConnection } from "../model";
 import { Iproute2Error } from "./errors";
 import { startKeyAgent, type KeyAgent } from "./keyAgent";
 import { ShellPool, type ShellFailure } from "./remoteShells";
+import { shellQuote } from "./sshScript";
 import type { Command, CommandResult, Runner } from "./runner";
 
 /**
@@ -121,16 +122,45 @@ export class SshRunner implements Runner {
     this.host = `${user ? `${user}@` : ""}${host}${port !== 22 ? `:${port}` : ""}`;
     // Everything that decides which machine answers and how it is verified: a master is shared only
     // by connections that would reach the same one (and lives ControlPersist seconds past its use).
-    const { proxyJump, sshConfigFile, hostKey, knownHostsFile } = connection;
+    const { proxyJump, proxyJumpHostKey, sshConfigFile, hostKey, knownHostsFile } = connection;
     const id = createHash("sha256")
-      .update(JSON.stringify([user, host, port, proxyJump, sshConfigFile, hostKey, knownHostsFile]))
+      .update(JSON.stringify([user, host, port, proxyJump, proxyJumpHostKey, sshConfigFile, hostKey, knownHostsFile]))
       .digest("hex")
       .slice(0, 16);
     this.controlPath = path.join(privateDir(), `${id}.sock`);
   }
 
+  /**
+   * The hop through proxyJump, hardened like the target. ssh's own -J starts the jump's ssh with none
+   * of our options: the user's agent and keys, no StrictHostKeyChecking=yes, no BatchMode (and it
+   * inherits ssh's askpass). OpenSSH runs a ProxyCommand through the shell after expanding %-tokens:
+   * every word here is a checked host name, number or plain path (none has a %), single-quoted.
+   */
+  private jumpCommand(agent: KeyAgent | undefined, jumpKnownHosts: string | undefined, jumpLog: string): string {
+    const c = this.connection;
+    const [, user, host = "", port] = jumpHost.exec(c.proxyJump ?? "") ?? [];
+    const argv = [
+      "ssh",
+      ...(c.sshConfigFile ? ["-F", c.sshConfigFile] : []),
+      "-o", "BatchMode=yes",
+      "-o", "StrictHostKeyChecking=yes",
+      "-o", `ConnectTimeout=${c.connectTimeoutSeconds}`,
+      "-o", "ControlMaster=no",
+      "-o", "ControlPath=none",
+      ...(agent ? ["-o", `IdentityAgent=${agent.socket}`, "-i", agent.publicKeyFile, "-o", "IdentitiesOnly=yes"] : []),
+      ...(jumpKnownHosts ? ["-o", `UserKnownHostsFile=${jumpKnownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null"] : []),
+      ...(!jumpKnownHosts && c.knownHostsFile ? ["-o", `UserKnownHostsFile=${c.knownHostsFile}`] : []),
+      ...(user ? ["-l", user] : []),
+      ...(port ? ["-p", port] : []),
+      "-W", "[%h]:%p",
+      "--", host.replace(/^\[|\]$/g, ""),
+    ];
+    // With ControlPersist, ssh sends a ProxyCommand's stderr to /dev/null: keep it, to say why a hop failed.
+    return `${argv.map(shellQuote).join(" ")} 2>>${shellQuote(jumpLog)}`;
+  }
+
   /** Options of the master: never an unverified host key, never a prompt. */
-  private options(): string[] {
+  private options(jump?: string): string[] {
     const c = this.connection;
     return [
       "-o", "BatchMode=yes",
@@ -139,7 +169,7 @@ export class SshRunner implements Runner {
       "-o", `ControlPath=${this.controlPath}`,
       "-p", String(c.port),
       ...(c.user ? ["-l", c.user] : []),
-      ...(c.proxyJump ? ["-J", c.proxyJump] : []),
+      ...(jump ? ["-o", `ProxyCommand=${jump}`] : []),
       ...(c.sshConfigFile ? ["-F", c.sshConfigFile] : []),
       ...(c.knownHostsFile ? ["-o", `UserKnownHostsFile=${c.knownHostsFile}`] : []),
     ];
@@ -241,8 +271,16 @@ export class SshRunner implements Runner {
         writeFileSync(knownHosts, `${name} ${c.hostKey}\n`, { mode: 0o600 });
         extra.push("-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null");
       }
+      let jumpKnownHosts: string | undefined;
+      if (c.proxyJump !== undefined && c.proxyJumpHostKey !== undefined) {
+        jumpKnownHosts = path.join(setup, "jump_known_hosts");
+        const [, , host = "", port] = jumpHost.exec(c.proxyJump) ?? [];
+        writeFileSync(jumpKnownHosts, `${port && port !== "22" ? `[${host.replace(/^\[|\]$/g, "")}]:${port}` : host.replace(/^\[|\]$/g, "")} ${c.proxyJumpHostKey}\n`, { mode: 0o600 });
+      }
+      const jumpLog = path.join(setup, "jump.log");
+      const jump = c.proxyJump !== undefined ? this.jumpCommand(agent, jumpKnownHosts, jumpLog) : undefined;
       // ssh takes the first value of an option: ours (a pinned host key) before the general ones.
-      const options = [...extra, ...this.options()];
+      const options = [...extra, ...this.options(jump)];
       for (let attempt = 0; ; attempt++) {
         const result = await execa(
           "ssh",
@@ -250,13 +288,14 @@ export class SshRunner implements Runner {
           { env, extendEnv: false, reject: false, stdin: "ignore", timeout: (c.connectTimeoutSeconds + 5) * 1000 },
         );
         if (result.exitCode === 0) return;
-        const message = String(result.stderr).trim() || (result.message ?? `exit code ${result.exitCode}`);
+        const jumpSaid = jump !== undefined ? readFileSync(jumpLog, { encoding: "utf8", flag: "a+" }).trim() : "";
+        const message = [jumpSaid && `jump host ${c.proxyJump}: ${jumpSaid}`, String(result.stderr).trim()].filter(Boolean).join("; ") || (result.message ?? `exit code ${result.exitCode}`);
         const hostKeyProblem = /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(message);
         if (hostKeyProblem) {
           throw new Iproute2Error(
             "unreachable",
             this.context("connect to"),
-            `the host key of ${c.host} could not be verified: ${message}`,
+            `the host key of ${c.host}${c.proxyJump ? ` or of the jump host ${c.proxyJump}` : ""} could not be verified: ${message}`,
             `Pin it with connection.hostKey (the line from "ssh-keyscan -p ${c.port} ${c.host}", checked out of band), or add it to your known_hosts`,
           );
         }

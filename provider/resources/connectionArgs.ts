@@ -25,7 +25,10 @@ export interface SshConnectionArgs {
   hostKey?: pulumi.Input<string>;
   /** Default: your known_hosts. */
   knownHostsFile?: pulumi.Input<string>;
+  /** One jump host, "[user@]host[:port]", reached and verified like the target (chain more in sshConfigFile). */
   proxyJump?: pulumi.Input<string>;
+  /** Pin the jump host's key ("ssh-ed25519 AAAA..."); default: your known_hosts. */
+  proxyJumpHostKey?: pulumi.Input<string>;
   /** An ssh_config to use instead of ~/.ssh/config. */
   sshConfigFile?: pulumi.Input<string>;
   /** Run iproute2 through `sudo -n`. */

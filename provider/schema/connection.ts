@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Connection } from "../model";
+import { jumpHost, type Connection } from "../model";
 
 // `connection` of every resource: a union keyed by `type` ("local" when left out).
 export const localConnection = z
@@ -28,6 +28,9 @@ const localPath = z
   .startsWith("/", "must be an absolute path")
   .regex(/^[A-Za-z0-9._/+-]+$/, "must be a plain path (letters, digits and . _ / + - only)");
 
+const authorizedKey = /^(ssh|ecdsa|sk)-[a-z0-9@.-]+ [A-Za-z0-9+/=]+( .*)?$/;
+
+
 export const sshConnection = z
   .strictObject(
     {
@@ -38,9 +41,15 @@ export const sshConnection = z
       privateKey: z.string().refine((k) => k.includes("PRIVATE KEY-----"), "must be a private key in PEM or OpenSSH form").optional(),
       privateKeyPassphrase: z.string().optional(),
       agentSocket: localPath.optional(),
-      hostKey: z.string().regex(/^(ssh|ecdsa|sk)-[a-z0-9@.-]+ [A-Za-z0-9+/=]+( .*)?$/, 'must be a key in authorized_keys form, like "ssh-ed25519 AAAA..."').optional(),
+      hostKey: z.string().regex(authorizedKey, 'must be a key in authorized_keys form, like "ssh-ed25519 AAAA..."').optional(),
       knownHostsFile: localPath.optional(),
-      proxyJump: z.string().regex(/^[A-Za-z0-9_.@:,%[\]-]+$/, "must be [user@]host[:port][,...]").refine((j) => !j.startsWith("-"), 'must not start with "-"').optional(),
+      proxyJump: z
+        .string({ error: "must be a string" })
+        .refine((j) => !j.startsWith("-"), 'must not start with "-"')
+        .refine((j) => !j.includes(","), "must be one jump host (chain more hops in sshConfigFile)")
+        .regex(jumpHost, "must be [user@]host[:port]")
+        .optional(),
+      proxyJumpHostKey: z.string().regex(authorizedKey, 'must be a key in authorized_keys form, like "ssh-ed25519 AAAA..."').optional(),
       sshConfigFile: localPath.optional(),
       sudo: z.boolean({ error: "must be true or false" }).default(false),
       connectTimeoutSeconds: z.number().int().min(1, "must be at least 1").max(600, "must be at most 600").default(10),
