@@ -16,9 +16,7 @@ export interface KeyAgent {
   stop(): void;
 }
 
-/** How long the key stays in the agent at most: long enough to connect, with retries. */
-const keyLifetimeSeconds = 300;
-const startTimeoutMs = 5_000;
+const startTimeoutMs = 10_000;
 
 // ssh-add asks "Enter passphrase for (stdin): "; a question for anything else (a password, a jump
 // host) gets no answer.
@@ -36,8 +34,10 @@ export async function startKeyAgent(options: {
   passphrase?: string;
   env: Record<string, string>;
   context: ErrorContext;
+  /** How long the key may stay in the agent: the whole connection setup, retries included. */
+  lifetimeSeconds: number;
 }): Promise<KeyAgent> {
-  const { dir, privateKey, passphrase, env, context } = options;
+  const { dir, privateKey, passphrase, env, context, lifetimeSeconds } = options;
   const socket = path.join(dir, "agent");
   const holder = execa("sh", ["-c", 'ssh-agent -D -a "$1" >/dev/null 2>&1 & agent=$!; read -r _; kill "$agent"', "sh", socket], {
     stdin: "pipe",
@@ -56,10 +56,10 @@ export async function startKeyAgent(options: {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const askpass = path.join(dir, "askpass");
-    writeFileSync(askpass, askpassScript, { mode: 0o700 });
+    writeFileSync(askpass, askpassScript, { mode: 0o700, flag: "wx" });
     const agentEnv = { ...env, SSH_AUTH_SOCK: socket, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: "force", DISPLAY: "none" };
     const bytes = (text: string) => new TextEncoder().encode(text);
-    const added = await execa("ssh-add", ["-q", "-t", String(keyLifetimeSeconds), "-"], {
+    const added = await execa("ssh-add", ["-q", "-t", String(lifetimeSeconds), "-"], {
       // The key on its standard input, the passphrase on descriptor 3: pipes, never files or argv.
       stdio: [bytes(privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`), "pipe", "pipe", passphrase !== undefined ? bytes(passphrase) : "ignore"],
       env: agentEnv,
@@ -67,6 +67,9 @@ export async function startKeyAgent(options: {
       reject: false,
       timeout: startTimeoutMs,
     });
+    if (added.timedOut) {
+      throw new Iproute2Error("failed", context, `ssh-add did not load the private key within ${startTimeoutMs / 1000} s`);
+    }
     if (added.exitCode !== 0) {
       const said = String(added.stderr).trim();
       throw new Iproute2Error(
@@ -80,7 +83,7 @@ export async function startKeyAgent(options: {
     }
     const listed = await execa("ssh-add", ["-L"], { env: agentEnv, extendEnv: false, timeout: startTimeoutMs });
     const publicKeyFile = path.join(dir, "id.pub");
-    writeFileSync(publicKeyFile, `${listed.stdout.trim()}\n`, { mode: 0o600 });
+    writeFileSync(publicKeyFile, `${listed.stdout.trim()}\n`, { mode: 0o600, flag: "wx" });
     return { socket, publicKeyFile, stop };
   } catch (error) {
     stop();

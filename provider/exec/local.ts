@@ -25,23 +25,30 @@ export class LocalRunner implements Runner {
     for (const command of commands) {
       const argv = this.connection.sudo ? ["sudo", "-n", "--", ...command.argv] : command.argv;
       const [file = "", ...args] = argv;
-      const result = await execa(file, args, {
+      const child = execa(file, args, {
         input: command.stdin ?? "",
         reject: false,
         env: childEnvironment(),
         extendEnv: false,
         stripFinalNewline: false,
-        timeout: this.commandTimeoutMs,
       });
-      if (result.timedOut) {
-        throw new Iproute2Error(
-          "interrupted",
-          { verb: "run", object: `"${argv.join(" ")}"`, host: this.host },
-          `it did not finish within ${this.commandTimeoutMs / 1000} s and was stopped; it may have run in part`,
-          "Run `pulumi refresh` to see what the host has, then `pulumi up`",
-          { cause: result },
-        );
-      }
+      // Our own timer, not execa's `timeout`: that one kills the command, then still waits for it to
+      // exit, which an `ip` stuck in the kernel (D state) never does.
+      let timer: NodeJS.Timeout | undefined;
+      const stopped = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill("SIGKILL");
+          reject(
+            new Iproute2Error(
+              "interrupted",
+              { verb: "run", object: `"${argv.join(" ")}"`, host: this.host },
+              `it did not finish within ${this.commandTimeoutMs / 1000} s and was stopped; it may have run in part`,
+              "Run `pulumi refresh` to see what the host has, then `pulumi up`",
+            ),
+          );
+        }, this.commandTimeoutMs);
+      });
+      const result = await Promise.race([child, stopped]).finally(() => clearTimeout(timer));
       if (result.failed && result.exitCode === undefined) {
         // Not started at all (no such program): that is not a command failing on its own terms.
         throw result;

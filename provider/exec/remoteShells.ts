@@ -43,6 +43,8 @@ export class RemoteShell {
     private readonly process: ShellProcess,
     /** Called once, when the shell's ssh ends for whatever reason. */
     onExit: (shell: RemoteShell) => void,
+    /** A session not ready this long (a login that hangs on the host) is given up: nothing ran. */
+    openTimeoutMs: number,
   ) {
     process.stdout?.on("data", (chunk: Buffer) => {
       this.output.push(chunk);
@@ -69,6 +71,14 @@ export class RemoteShell {
       });
     });
     this.opened.catch(() => undefined); // its reason goes to whoever waits for it
+    const openTimer = setTimeout(() => {
+      this.stderr = `no session within ${openTimeoutMs / 1000} s`;
+      process.kill();
+    }, openTimeoutMs);
+    this.opened.then(
+      () => clearTimeout(openTimer),
+      () => clearTimeout(openTimer),
+    );
     process.stdin?.write(shellPrelude);
   }
 
@@ -137,6 +147,8 @@ export interface ShellPoolOptions {
   idleMs: number;
   /** A request with no answer this long fails, and its shell is ended. */
   requestTimeoutMs: number;
+  /** A session not ready this long is given up (nothing of the waiting operations ran). */
+  openTimeoutMs: number;
   /** Makes the error a waiting operation gets when a shell fails (its kind says whether it ran). */
   failed: (failure: ShellFailure) => Error;
 }
@@ -233,14 +245,18 @@ export class ShellPool {
   }
 
   private openShell(): void {
-    const shell = new RemoteShell(this.options.spawn(), (gone) => {
-      this.shells.delete(gone);
-      clearTimeout(this.idleTimers.get(gone));
-      this.idleTimers.delete(gone);
-      const at = this.idle.indexOf(gone);
-      if (at >= 0) this.idle.splice(at, 1);
-      this.dispatch(); // operations still waiting get another shell (or its error, if none opens)
-    });
+    const shell = new RemoteShell(
+      this.options.spawn(),
+      (gone) => {
+        this.shells.delete(gone);
+        clearTimeout(this.idleTimers.get(gone));
+        this.idleTimers.delete(gone);
+        const at = this.idle.indexOf(gone);
+        if (at >= 0) this.idle.splice(at, 1);
+        this.dispatch(); // operations still waiting get another shell (or its error, if none opens)
+      },
+      this.options.openTimeoutMs,
+    );
     this.shells.add(shell);
     shell.opened.then(
       () => {

@@ -34,17 +34,46 @@ const keepalive = ["-o", "ServerAliveInterval=3", "-o", "ServerAliveCountMax=3"]
 const controlTimeoutMs = 5_000;
 
 /**
- * A private folder for control sockets and key files, short for the 108-byte socket path limit: in
- * $XDG_RUNTIME_DIR (the user's own) when there is one, else the temp folder. Its name is predictable,
- * so another local user may have made it first, to answer as our master on the socket we expect: it
- * must be a real folder, ours, with mode 0700, or nothing runs.
+ * Where the private folder goes: $XDG_RUNTIME_DIR when it is really ours (a folder of our uid, 0700:
+ * `sudo -E` and `su` keep another user's), else the temp folder when no one else could rename things
+ * in it (ours or root's, and not writable by others unless sticky, like /tmp). Its path is pasted
+ * into ssh options, which expand % and split at spaces: plain path characters only.
+ */
+function privateBase(uid: number): string {
+  const runtime = process.env.XDG_RUNTIME_DIR;
+  const info = runtime !== undefined && path.isAbsolute(runtime) ? lstatSync(runtime, { throwIfNoEntry: false }) : undefined;
+  const base = info?.isDirectory() && info.uid === uid && (info.mode & 0o077) === 0 ? runtime! : tmpdir();
+  const found = lstatSync(base, { throwIfNoEntry: false });
+  const problem = !found?.isDirectory()
+    ? "is not a folder"
+    : found.uid !== uid && found.uid !== 0
+      ? `belongs to uid ${found.uid}`
+      : (found.mode & 0o022) !== 0 && (found.mode & 0o1000) === 0
+        ? "is writable by others and not sticky"
+        : !/^[A-Za-z0-9._/+-]+$/.test(base)
+          ? "has characters ssh would expand (only letters, digits and . _ / + -)"
+          : undefined;
+  if (problem) {
+    throw new Iproute2Error(
+      "permission",
+      { verb: "use", object: `the temporary folder ${base}`, host: "localhost" },
+      `it ${problem}, so the SSH control sockets cannot be kept private there`,
+      "Point TMPDIR (or XDG_RUNTIME_DIR) at a folder only you can write",
+    );
+  }
+  return base;
+}
+
+/**
+ * A private folder for control sockets and the masters' setup, short for the 108-byte socket path
+ * limit. Its name is predictable, so another local user may have made it first, to answer as our
+ * master on the socket we expect: it must be a real folder, ours, with mode 0700, or nothing runs.
  */
 let privateDirPath: string | undefined;
 export function privateDir(): string {
   if (privateDirPath !== undefined) return privateDirPath;
   const uid = process.getuid?.() ?? 0;
-  const runtime = process.env.XDG_RUNTIME_DIR;
-  const dir = path.join(runtime !== undefined && path.isAbsolute(runtime) ? runtime : tmpdir(), `pi2ssh-${uid}`);
+  const dir = path.join(privateBase(uid), `pi2ssh-${uid}`);
   try {
     mkdirSync(dir, { mode: 0o700 });
     chmodSync(dir, 0o700); // whatever the umask
@@ -109,7 +138,14 @@ export async function closeSshMasters(): Promise<void> {
   for (const master of masters.values()) master.shells.close();
   masters.clear();
   await Promise.all(
-    paths.map((controlPath) => execa("ssh", ["-O", "exit", "-o", `ControlPath=${controlPath}`, "unused"], { reject: false, timeout: controlTimeoutMs })),
+    paths.map((controlPath) =>
+      execa("ssh", ["-F", "/dev/null", "-O", "exit", "-o", `ControlPath=${controlPath}`, "unused"], {
+        reject: false,
+        timeout: controlTimeoutMs,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" },
+        extendEnv: false,
+      }),
+    ),
   );
 }
 
@@ -122,9 +158,10 @@ export class SshRunner implements Runner {
     this.host = `${user ? `${user}@` : ""}${host}${port !== 22 ? `:${port}` : ""}`;
     // Everything that decides which machine answers and how it is verified: a master is shared only
     // by connections that would reach the same one (and lives ControlPersist seconds past its use).
-    const { proxyJump, proxyJumpHostKey, sshConfigFile, hostKey, knownHostsFile } = connection;
+    // The credentials too: a master is authenticated, and another stack's key must not ride on it.
+    const { proxyJump, proxyJumpHostKey, sshConfigFile, hostKey, knownHostsFile, privateKey, agentSocket } = connection;
     const id = createHash("sha256")
-      .update(JSON.stringify([user, host, port, proxyJump, proxyJumpHostKey, sshConfigFile, hostKey, knownHostsFile]))
+      .update(JSON.stringify([user, host, port, proxyJump, proxyJumpHostKey, sshConfigFile, hostKey, knownHostsFile, privateKey, agentSocket]))
       .digest("hex")
       .slice(0, 16);
     this.controlPath = path.join(privateDir(), `${id}.sock`);
@@ -157,6 +194,11 @@ export class SshRunner implements Runner {
     ];
     // With ControlPersist, ssh sends a ProxyCommand's stderr to /dev/null: keep it, to say why a hop failed.
     return `${argv.map(shellQuote).join(" ")} 2>>${shellQuote(jumpLog)}`;
+  }
+
+  /** How long one attempt at the master may take: a handshake and a login, two with a jump host. */
+  private setupSeconds(): number {
+    return (this.connection.connectTimeoutSeconds + 5) * (this.connection.proxyJump ? 2 : 1);
   }
 
   /** Options of the master: never an unverified host key, never a prompt. */
@@ -192,7 +234,6 @@ export class SshRunner implements Runner {
       "-o", "StrictHostKeyChecking=yes",
       "-o", "UserKnownHostsFile=/dev/null",
       "-o", "GlobalKnownHostsFile=/dev/null",
-      "-o", "KnownHostsCommand=none",
       "-o", "IdentityAgent=none",
       "-o", "IdentitiesOnly=yes",
       "-o", "ConnectTimeout=1",
@@ -221,8 +262,16 @@ export class SshRunner implements Runner {
     master.ensuring ??= (async () => {
       try {
         if (await this.masterAnswers()) return;
-        rmSync(this.controlPath, { force: true });
-        await this.startMaster();
+        // Another provider process (a second stack, the next command) may be starting the same master:
+        // one at a time, or one would remove the other's socket, or start a master ssh cannot bind.
+        const release = await this.claimSocket();
+        try {
+          if (await this.masterAnswers()) return;
+          rmSync(this.controlPath, { force: true });
+          await this.startMaster();
+        } finally {
+          release();
+        }
         if (!(await this.masterAnswers())) {
           throw new Iproute2Error("unreachable", this.context("connect to"), "ssh connected, but no master answers on its control socket");
         }
@@ -231,6 +280,29 @@ export class SshRunner implements Runner {
       }
     })();
     return master.ensuring;
+  }
+
+  /** A lock file beside the socket (in the private folder), held while the master is (re)started. */
+  private async claimSocket(): Promise<() => void> {
+    const lock = `${this.controlPath}.lock`;
+    const deadline = Date.now() + (this.connection.connectTimeoutSeconds + 5) * (this.connection.connectRetries + 1) * 1000;
+    for (;;) {
+      try {
+        writeFileSync(lock, String(process.pid), { flag: "wx", mode: 0o600 });
+        return () => rmSync(lock, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        const holder = Number(readFileSync(lock, "utf8"));
+        if (!(holder > 0 && processExists(holder))) {
+          rmSync(lock, { force: true }); // left by a process that is gone
+          continue;
+        }
+        if (Date.now() > deadline) {
+          throw new Iproute2Error("unreachable", this.context("connect to"), `another process (pid ${holder}) has been starting this connection for too long`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   }
 
   /** The child environment: ours minimal, plus what ssh needs to find config and agent. */
@@ -262,20 +334,27 @@ export class SshRunner implements Runner {
       const extra: string[] = [];
       const env = this.environment();
       if (c.privateKey !== undefined) {
-        agent = await startKeyAgent({ dir: setup, privateKey: c.privateKey, passphrase: c.privateKeyPassphrase, env, context: this.context("connect to") });
+        agent = await startKeyAgent({
+          dir: setup,
+          privateKey: c.privateKey,
+          passphrase: c.privateKeyPassphrase,
+          env,
+          context: this.context("connect to"),
+          lifetimeSeconds: this.setupSeconds() * (c.connectRetries + 1) + 60,
+        });
         extra.push("-o", `IdentityAgent=${agent.socket}`, "-i", agent.publicKeyFile, "-o", "IdentitiesOnly=yes");
       }
       if (c.hostKey !== undefined) {
         const knownHosts = path.join(setup, "known_hosts");
         const name = c.port === 22 ? c.host : `[${c.host}]:${c.port}`;
-        writeFileSync(knownHosts, `${name} ${c.hostKey}\n`, { mode: 0o600 });
+        writeFileSync(knownHosts, `${name} ${c.hostKey}\n`, { mode: 0o600, flag: "wx" });
         extra.push("-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null");
       }
       let jumpKnownHosts: string | undefined;
       if (c.proxyJump !== undefined && c.proxyJumpHostKey !== undefined) {
         jumpKnownHosts = path.join(setup, "jump_known_hosts");
         const [, , host = "", port] = jumpHost.exec(c.proxyJump) ?? [];
-        writeFileSync(jumpKnownHosts, `${port && port !== "22" ? `[${host.replace(/^\[|\]$/g, "")}]:${port}` : host.replace(/^\[|\]$/g, "")} ${c.proxyJumpHostKey}\n`, { mode: 0o600 });
+        writeFileSync(jumpKnownHosts, `${port && port !== "22" ? `[${host.replace(/^\[|\]$/g, "")}]:${port}` : host.replace(/^\[|\]$/g, "")} ${c.proxyJumpHostKey}\n`, { mode: 0o600, flag: "wx" });
       }
       const jumpLog = path.join(setup, "jump.log");
       const jump = c.proxyJump !== undefined ? this.jumpCommand(agent, jumpKnownHosts, jumpLog) : undefined;
@@ -285,10 +364,11 @@ export class SshRunner implements Runner {
         const result = await execa(
           "ssh",
           ["-M", "-N", "-f", "-o", `ControlPersist=${persistSeconds}`, ...keepalive, ...options, "--", c.host],
-          { env, extendEnv: false, reject: false, stdin: "ignore", timeout: (c.connectTimeoutSeconds + 5) * 1000 },
+          { env, extendEnv: false, reject: false, stdin: "ignore", timeout: this.setupSeconds() * 1000 },
         );
         if (result.exitCode === 0) return;
         const jumpSaid = jump !== undefined ? readFileSync(jumpLog, { encoding: "utf8", flag: "a+" }).trim() : "";
+        if (jump !== undefined) writeFileSync(jumpLog, ""); // each attempt says its own
         const message = [jumpSaid && `jump host ${c.proxyJump}: ${jumpSaid}`, String(result.stderr).trim()].filter(Boolean).join("; ") || (result.message ?? `exit code ${result.exitCode}`);
         const hostKeyProblem = /Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known/i.test(message);
         if (hostKeyProblem) {
@@ -336,6 +416,8 @@ export class SshRunner implements Runner {
           limit: sessionsPerMaster,
           idleMs: shellIdleMs,
           requestTimeoutMs,
+          // A login that hangs on the host (a stuck home, a profile script) must not hang the deployment.
+          openTimeoutMs: (this.connection.connectTimeoutSeconds + 10) * 1000,
           failed: (failure) => this.failure(failure),
         }),
       };

@@ -4,7 +4,7 @@
 // only place where argv becomes text: single-quoted, for any sh.
 import type { Command, CommandResult } from "./runner";
 
-/** POSIX single quotes: the one quoting every sh (and csh, fish) reads the same way. */
+/** POSIX single quotes, for /bin/sh (what reads our requests and ssh's ProxyCommand): nothing inside is special. */
 export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -6,6 +6,8 @@ import type { CliStack } from "../support/cliStack";
 import { testStack } from "../support/testStack";
 
 const fakeKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+/** The CLI wraps long diagnostics to the terminal's width. */
+const asOneLine = (text: string) => text.replace(/\s+/g, " ");
 const keyWarning = /warning: connection\.privateKey is a plain string, so the stack's state holds it unencrypted/;
 
 describe("warnings in the preview", () => {
@@ -15,25 +17,25 @@ describe("warnings in the preview", () => {
   });
 
   it.each([
-    ["a plain string", "true", true],
-    ["a secret", "false", false],
-  ])("for a key given as %s: %s", async (_what, keyAsPlainText, warned) => {
+    ["warns about a key given as a plain string", "true", true],
+    ["says nothing of a key given as a secret", "false", false],
+  ])("%s", async (_title, keyAsPlainText, warned) => {
     const s = await testStack("test/projects/many", `warn-key-${keyAsPlainText}`, { count: "1", sshHost: "hv1.example.net", keyAsPlainText });
     stacks.push(s);
-    if (keyAsPlainText === "true") await s.ok("config", "set", "sshPrivateKey", fakeKey);
+    if (keyAsPlainText === "true") await s.setFromStdin("sshPrivateKey", fakeKey);
     else await s.setSecret("sshPrivateKey", fakeKey);
     const preview = await s.ok("preview");
-    expect(keyWarning.test(preview.stdout)).toBe(warned);
+    expect(keyWarning.test(asOneLine(preview.stdout))).toBe(warned);
     expect(preview.stdout).not.toContain("b3BlbnNzaC1rZXktdjEAAAAA");
   });
 
   it.each([
-    ["0666", true],
-    ["0660", false],
-  ])("for a tap node of mode %s: %s", async (tapMode, warned) => {
+    ["warns about a tap node every local user may open (0666)", "0666", true],
+    ["says nothing of a tap node open to its group (0660)", "0660", false],
+  ])("%s", async (_title, tapMode, warned) => {
     const s = await testStack("examples/vm-macvtap", `warn-tap-${tapMode}`, { namePrefix: "never-", tapMode });
     stacks.push(s);
     const preview = await s.ok("preview");
-    expect(/warning: tapMode \d+ lets every local user read or write the VM's frames/.test(preview.stdout)).toBe(warned);
+    expect(/warning: tapMode \d+ lets every local user read or write the VM's frames/.test(asOneLine(preview.stdout))).toBe(warned);
   });
 });

@@ -49,11 +49,13 @@ describe("a provider killed while it connects", () => {
       reject: false,
     });
     // Killed once its ssh is trying to connect (the key is loaded by then).
-    for (let waited = 0; waited < 15_000; waited += 100) {
+    let connecting = false;
+    for (let waited = 0; waited < 15_000 && !connecting; waited += 100) {
       const { stdout } = await execa("ps", ["-eo", "args="]);
-      if (stdout.split("\n").some((line) => line.startsWith("ssh -M") && line.includes("10.90.9.9"))) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      connecting = stdout.split("\n").some((line) => line.startsWith("ssh -M") && line.includes("10.90.9.9") && line.includes(runtimeDir));
+      if (!connecting) await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    expect(connecting).toBe(true);
     provider.kill("SIGKILL");
     await provider;
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -62,7 +64,7 @@ describe("a provider killed while it connects", () => {
     expect(leaks.map((l) => l.file)).toEqual([]);
     const { stdout } = await execa("ps", ["-eo", "args="]);
     expect(stdout.split("\n").filter((line) => line.includes("ssh-agent") && line.includes(runtimeDir))).toEqual([]);
-    // The ssh it left, still trying to connect, is its own business; end it.
-    await execa("pkill", ["-f", "10.90.9.9"], { reject: false });
+    // The ssh it left, still trying to connect (with no key to offer now), is ended here.
+    await execa("pkill", ["-f", runtimeDir], { reject: false });
   }, 60_000);
 });

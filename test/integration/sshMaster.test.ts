@@ -86,7 +86,7 @@ describe("the master connection", () => {
     expect(await sshProcessesOn(socket)).toEqual([]);
   });
 
-  it("does not hang on a control socket that accepts and never answers: it is replaced within seconds", async () => {
+  it("does not hang on a control socket that accepts and never answers: the check gives up, and it is replaced", async () => {
     await namespaces.create({ name: "s1", connection: pinned(2) });
     const { socket, pid } = await masterOf(2);
     await execa("kill", ["-9", String(pid)]);

@@ -2,7 +2,7 @@
 // real `nobody`) who makes it first could serve as our master on the socket we expect and read or
 // forge every request: such a folder is refused, with an error that says what is wrong with it, and
 // nothing is sent anywhere.
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -17,7 +17,7 @@ let lab: SshHosts;
 /** Shared like /tmp: anyone may make a folder in it (sticky). */
 let shared: string;
 const uid = process.getuid?.() ?? 0;
-const runtimeDirBefore = process.env.XDG_RUNTIME_DIR;
+const envBefore = { XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR, TMPDIR: process.env.TMPDIR };
 
 beforeAll(async () => {
   lab = await startSshHosts(1, path.join(repoRoot, ".work"));
@@ -28,12 +28,17 @@ afterAll(async () => {
   await closeSshMasters();
   await lab?.stop();
   rmSync(shared, { recursive: true, force: true });
-  if (runtimeDirBefore === undefined) delete process.env.XDG_RUNTIME_DIR;
-  else process.env.XDG_RUNTIME_DIR = runtimeDirBefore;
+  for (const [name, value] of Object.entries(envBefore)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
 });
 
-const createOver = (runtimeDir: string, name: string) => {
-  process.env.XDG_RUNTIME_DIR = runtimeDir; // read when the folder is first needed
+/** A create over SSH by a provider whose temp folder is `base` (read when the folder is first needed). */
+const createOver = (base: string, name: string, runtimeDir?: string) => {
+  process.env.TMPDIR = base;
+  if (runtimeDir === undefined) delete process.env.XDG_RUNTIME_DIR;
+  else process.env.XDG_RUNTIME_DIR = runtimeDir;
   return asTheEngine(netNamespaceHandlers).create({
     name,
     connection: { type: "ssh", host: lab.hosts[0]!.address, privateKey: lab.clientKey, sshConfigFile: lab.sshConfigFile },
@@ -63,12 +68,21 @@ describe("the private folder for control sockets", () => {
     expect(await lab.hosts[0]!.exec("ip", "netns", "list")).toBe(""); // nothing was sent
   });
 
-  it("is made 0700 and used when it is not there yet", async () => {
-    const fresh = mkdtempSync(path.join(shared, "d-"));
-    const made = await createOver(fresh, "made");
-    expect(await lab.hosts[0]!.exec("ip", "netns", "list")).toMatch(/made/);
-    const { stdout } = await execa("stat", ["-c", "%u %a", path.join(fresh, `pi2ssh-${uid}`)]);
-    expect(stdout).toBe(`${uid} 700`);
+  it("is not put in a temp folder others can write to without the sticky bit", async () => {
+    const open = mkdtempSync(path.join(shared, "e-"));
+    chmodSync(open, 0o777);
+    await expect(createOver(open, "never4")).rejects.toThrow(/use the temporary folder .* it is writable by others and not sticky/);
+  });
+
+  // The one create that goes through: the folder is then this process's for good, so it comes last.
+  it("is made 0700 in the temp folder, not in an XDG_RUNTIME_DIR that is not ours (sudo -E keeps the caller's)", async () => {
+    const theirs = mkdtempSync(path.join(shared, "f-"));
+    await execa("chown", ["nobody", theirs]);
+    const base = mkdtempSync(path.join(shared, "g-"));
+    const made = await createOver(base, "beside", theirs);
+    const { stdout } = await execa("stat", ["-c", "%u %a", path.join(base, `pi2ssh-${uid}`)]);
+    expect(stdout).toBe(`${uid} 700`); // the temp folder was used instead
+    expect(readdirSync(theirs)).toEqual([]);
     await netNamespaceHandlers.delete(made.id, made.outs);
   });
 });

@@ -57,8 +57,13 @@ export class CliStack {
 
   /** `pulumi config set --secret KEY` with the value on stdin, as the README says: never in argv. */
   async setSecret(key: string, value: string): Promise<void> {
-    const result = await this.pulumi(["config", "set", "--secret", key], { input: value });
-    if (result.exitCode !== 0) throw new Error(`pulumi config set --secret ${key} exited ${result.exitCode}: ${result.stderr}`);
+    await this.setFromStdin(key, value, ["--secret"]);
+  }
+
+  /** `pulumi config set [FLAGS] KEY` with the value on stdin (a key file's text starts with "-"). */
+  async setFromStdin(key: string, value: string, flags: string[] = []): Promise<void> {
+    const result = await this.pulumi(["config", "set", ...flags, key], { input: value });
+    if (result.exitCode !== 0) throw new Error(`pulumi config set ${[...flags, key].join(" ")} exited ${result.exitCode}: ${result.stderr}`);
   }
 
   /** The stack's outputs (`pulumi stack output --json`; secrets stay "[secret]"). */

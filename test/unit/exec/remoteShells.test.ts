@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { ShellFailure, ShellPool } from "../../../provider/exec/remoteShells";
 
 /** A pool whose sessions are local shells; `refuseAbove` plays sshd's MaxSessions. */
-function localPool({ limit = 4, idleMs = 60_000, refuseAbove = Infinity, requestTimeoutMs = 60_000 } = {}) {
+function localPool({ limit = 4, idleMs = 60_000, refuseAbove = Infinity, requestTimeoutMs = 60_000, openTimeoutMs = 60_000 } = {}) {
   const opened: number[] = [];
   let live = 0;
   const spawn = () => {
@@ -27,6 +27,7 @@ function localPool({ limit = 4, idleMs = 60_000, refuseAbove = Infinity, request
     limit,
     idleMs,
     requestTimeoutMs,
+    openTimeoutMs,
     failed: (failure) => new Error(`${failure.stage}: ${failure.detail}`),
   });
   onTestFinished(() => pool.close()); // its shells end with the test, passed or failed
@@ -92,6 +93,7 @@ describe("ShellPool", () => {
       limit: 4,
       idleMs: 1000,
       requestTimeoutMs: 60_000,
+      openTimeoutMs: 60_000,
       failed: (failure) => failure,
     });
     const failure = await pool.run([{ argv: ["true"] }]).catch((error: unknown) => error);
@@ -111,6 +113,7 @@ describe("ShellPool", () => {
       limit: 4,
       idleMs: 1000,
       requestTimeoutMs: 60_000,
+      openTimeoutMs: 60_000,
       failed: (failure) => failure,
     });
     await expect(pool.run([{ argv: ["true"] }])).rejects.toThrow("host key could not be verified");
@@ -122,6 +125,26 @@ describe("ShellPool", () => {
     await expect(pool.run([{ argv: ["sleep", "30"] }])).rejects.toThrow(/^request: no answer within 0.3 s/);
     expect((await pool.run([{ argv: ["echo", "after"] }]))[0]?.stdout).toBe("after\n");
     expect(opened).toHaveLength(2);
+  });
+
+  it("bounds the opening of a session: one that never gets ready fails as not run, and its ssh is ended", async () => {
+    let spawned = 0;
+    const pool = new ShellPool({
+      prepare: async () => undefined,
+      // A login that hangs: the session never says it is ready.
+      spawn: () => {
+        spawned += 1;
+        return execa("sleep", ["30"], { buffer: false, reject: false, stdin: "pipe" });
+      },
+      limit: 4,
+      idleMs: 1000,
+      requestTimeoutMs: 60_000,
+      openTimeoutMs: 300,
+      failed: (failure) => failure,
+    });
+    const failure = await pool.run([{ argv: ["true"] }]).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ stage: "open", detail: "no session within 0.3 s" });
+    expect(spawned).toBe(2); // and once more, in case the master had just gone
   });
 
   it("checks the master only when it opens a session while none is open", async () => {
