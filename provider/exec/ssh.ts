@@ -376,7 +376,7 @@ export class SshRunner implements Runner {
             "unreachable",
             this.context("connect to"),
             `the host key of ${c.host}${c.proxyJump ? ` or of the jump host ${c.proxyJump}` : ""} could not be verified: ${message}`,
-            `Pin it with connection.hostKey (the line from "ssh-keyscan -p ${c.port} ${c.host}", checked out of band), or add it to your known_hosts`,
+            `Pin it with connection.hostKey (the line from "ssh-keyscan -p ${c.port} ${c.host}", checked out of band)${c.proxyJump ? ", the jump host's with connection.proxyJumpHostKey," : ""} or add it to your known_hosts`,
           );
         }
         const refused = /Permission denied|a password is required/i.test(message);
