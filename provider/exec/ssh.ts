@@ -11,6 +11,7 @@ import { execa } from "execa";
 import { jumpHost, type SshConnection } from "../model";
 import { Iproute2Error } from "./errors";
 import { startKeyAgent, type KeyAgent } from "./keyAgent";
+import { processExists } from "./processes";
 import { ShellPool, type ShellFailure } from "./remoteShells";
 import { shellQuote } from "./sshScript";
 import type { Command, CommandResult, Runner } from "./runner";
@@ -106,14 +107,6 @@ function sweepSetupLeftovers(dir: string): void {
   }
 }
 
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** A master connection and the shells on it. */
 interface Master {

@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { execa } from "execa";
 import type * as automation from "@pulumi/pulumi/automation";
+import { processExists } from "../../provider/exec/processes";
 
 /** This repository's root, from the source (test/support) or the build (dist/test/support). */
 export const repoRoot = (() => {
@@ -129,7 +130,7 @@ export function claimProjects(): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt > 0) throw error;
       const holder = Number(readFileSync(lock, "utf8"));
-      if (holder > 0 && isAlive(holder)) {
+      if (holder > 0 && processExists(holder)) {
         throw new Error(`another end-to-end run or benchmark (pid ${holder}) is using the project folders; wait for it to finish`, { cause: error });
       }
       rmSync(lock, { force: true });
@@ -137,11 +138,3 @@ export function claimProjects(): () => void {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

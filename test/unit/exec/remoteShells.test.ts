@@ -33,6 +33,30 @@ function localPool({ limit = 4, idleMs = 60_000, refuseAbove = Infinity, request
   onTestFinished(() => pool.close()); // its shells end with the test, passed or failed
   return { pool, opened, live: () => live, prepared: () => prepared };
 }
+/**
+ * A pool whose every session is `argv` (a stand-in for an ssh that fails, hangs or works), counting
+ * the sessions it starts; errors come back as they are.
+ */
+function poolOfSessions(argv: string[], overrides: Partial<ConstructorParameters<typeof ShellPool>[0]> = {}) {
+  let spawned = 0;
+  const pool = new ShellPool({
+    prepare: async () => undefined,
+    spawn: () => {
+      spawned += 1;
+      const [file = "", ...args] = argv;
+      return execa(file, args, { buffer: false, reject: false, stdin: "pipe" });
+    },
+    limit: 4,
+    idleMs: 1000,
+    requestTimeoutMs: 60_000,
+    openTimeoutMs: 60_000,
+    failed: (failure) => failure,
+    ...overrides,
+  });
+  onTestFinished(() => pool.close());
+  return { pool, spawned: () => spawned };
+}
+
 /** Operation i arrives 10 ms after the one before, while earlier ones still run, as in a deployment. */
 const staggered = async <T>(i: number, work: () => Promise<T>) => {
   await new Promise((resolve) => setTimeout(resolve, i * 10));
@@ -81,43 +105,21 @@ describe("ShellPool", () => {
 
   it("fails waiting operations as not run when no shell opens, after checking the master once more", async () => {
     let prepared = 0;
-    let spawned = 0;
-    const pool = new ShellPool({
+    const { pool, spawned } = poolOfSessions(["sh", "-c", "echo 'Connection refused' >&2; exit 255"], {
       prepare: async () => {
         prepared += 1;
       },
-      spawn: () => {
-        spawned += 1;
-        return execa("sh", ["-c", "echo 'Connection refused' >&2; exit 255"], { buffer: false, reject: false, stdin: "pipe" });
-      },
-      limit: 4,
-      idleMs: 1000,
-      requestTimeoutMs: 60_000,
-      openTimeoutMs: 60_000,
-      failed: (failure) => failure,
     });
     const failure = await pool.run([{ argv: ["true"] }]).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ShellFailure);
     expect(failure).toMatchObject({ stage: "open", detail: "Connection refused" });
-    expect([prepared, spawned]).toEqual([2, 2]);
+    expect([prepared, spawned()]).toEqual([2, 2]);
   });
 
   it("fails waiting operations with the master's error when it cannot be brought up, opening no session", async () => {
-    let spawned = 0;
-    const pool = new ShellPool({
-      prepare: () => Promise.reject(new Error("host key could not be verified")),
-      spawn: () => {
-        spawned += 1;
-        return execa("sh", ["-s"], { buffer: false, reject: false, stdin: "pipe" });
-      },
-      limit: 4,
-      idleMs: 1000,
-      requestTimeoutMs: 60_000,
-      openTimeoutMs: 60_000,
-      failed: (failure) => failure,
-    });
+    const { pool, spawned } = poolOfSessions(["sh", "-s"], { prepare: () => Promise.reject(new Error("host key could not be verified")) });
     await expect(pool.run([{ argv: ["true"] }])).rejects.toThrow("host key could not be verified");
-    expect(spawned).toBe(0);
+    expect(spawned()).toBe(0);
   });
 
   it("bounds a request: no answer in time fails it as maybe run, ends its shell, and the next gets a new one", async () => {
@@ -128,23 +130,11 @@ describe("ShellPool", () => {
   });
 
   it("bounds the opening of a session: one that never gets ready fails as not run, and its ssh is ended", async () => {
-    let spawned = 0;
-    const pool = new ShellPool({
-      prepare: async () => undefined,
-      // A login that hangs: the session never says it is ready.
-      spawn: () => {
-        spawned += 1;
-        return execa("sleep", ["30"], { buffer: false, reject: false, stdin: "pipe" });
-      },
-      limit: 4,
-      idleMs: 1000,
-      requestTimeoutMs: 60_000,
-      openTimeoutMs: 300,
-      failed: (failure) => failure,
-    });
+    // A login that hangs: the session never says it is ready.
+    const { pool, spawned } = poolOfSessions(["sleep", "30"], { openTimeoutMs: 300 });
     const failure = await pool.run([{ argv: ["true"] }]).catch((error: unknown) => error);
     expect(failure).toMatchObject({ stage: "open", detail: "no session within 0.3 s" });
-    expect(spawned).toBe(2); // and once more, in case the master had just gone
+    expect(spawned()).toBe(2); // and once more, in case the master had just gone
   });
 
   it("checks the master only when it opens a session while none is open", async () => {
