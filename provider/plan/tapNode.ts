@@ -1,8 +1,9 @@
 // The character device node of a macvtap: make it where it is missing (no udev: containers, minimal
 // hosts), replace a stale one (numbers of a device that is gone), and give it the owner, group and mode
-// asked for, so an unprivileged QEMU can open it. Pure: commands as argv.
+// asked for, so an unprivileged QEMU can open it. Pure: commands as argv, run by tapNodeScript's program.
 import type { Command } from "../exec/runner";
-import type { MacvtapDesired, TapNodeObserved } from "../model";
+import { noNode, type MacvtapDesired, type TapNodeObserved } from "../model";
+import { chownSpec, makeNodeCommand, ownNodeCommand } from "./tapNodeScript";
 
 export function tapNodePath(d: Pick<MacvtapDesired, "tapDevicePath">, ifindex: number): string {
   return d.tapDevicePath ?? `/dev/tap${ifindex}`;
@@ -26,10 +27,12 @@ export interface TapNodePlan {
 }
 
 /**
- * Equivalent to:
- *   [rm -f PATH]                             a stale node (checked not to be a live device's first)
- *   mknod -m MODE PATH c MAJOR MINOR         when there is no node
- *   chown [OWNER][:GROUP] PATH; chmod MODE PATH   when they differ from what is asked
+ * Equivalent to (each as one `makeNodeCommand`/`ownNodeCommand`, which first checks the folders and
+ * that the node is still as `node` says):
+ *   [rm -f PATH;] mknod -m MODE PATH c MAJOR MINOR[; chown -h OWNER:GROUP PATH]
+ *                        no node, a stale one (checked not to be a live device's first), or another mode:
+ *                        made anew rather than chmod-ed, as chmod would follow a link put in its place
+ *   chown -h OWNER:GROUP PATH   only the owner or group differ
  */
 export function planTapNode(
   d: Pick<MacvtapDesired, "tapOwner" | "tapGroup" | "tapMode">,
@@ -38,31 +41,13 @@ export function planTapNode(
   node: TapNodeObserved | undefined,
   createdBefore: boolean,
 ): TapNodePlan {
-  const [major = "", minor = ""] = devNumbers.split(":");
-  const chown =
-    d.tapOwner !== undefined || d.tapGroup !== undefined
-      ? [{ argv: ["chown", `${d.tapOwner ?? ""}${d.tapGroup !== undefined ? `:${d.tapGroup}` : ""}`, path] }]
-      : [];
-  if (!node || node.devNumbers !== devNumbers) {
-    return {
-      commands: [
-        ...(node ? [{ argv: ["rm", "-f", path] }] : []),
-        { argv: ["mknod", "-m", d.tapMode, path, "c", major, minor] },
-        ...chown,
-      ],
-      created: true,
-    };
+  const seen = node?.statLine ?? noNode;
+  const owner = chownSpec(d.tapOwner, d.tapGroup);
+  if (!node || node.devNumbers !== devNumbers || node.mode !== d.tapMode) {
+    return { commands: [makeNodeCommand(path, seen, d.tapMode, devNumbers, owner)], created: true };
   }
   return {
-    commands: [
-      ...(ownedAs(node, d.tapOwner, d.tapGroup) ? [] : chown),
-      ...(node.mode === d.tapMode ? [] : [{ argv: ["chmod", d.tapMode, path] }]),
-    ],
+    commands: ownedAs(node, d.tapOwner, d.tapGroup) ? [] : [ownNodeCommand(path, seen, owner)],
     created: createdBefore,
   };
-}
-
-/** Equivalent to: `rm -f PATH`, for a node this package made, only while it still has our numbers. */
-export function planTapNodeRemoval(node: TapNodeObserved | undefined, devNumbers: string): Command[] {
-  return node && node.devNumbers === devNumbers ? [{ argv: ["rm", "-f", node.path] }] : [];
 }

@@ -9,7 +9,8 @@ import type { Runner } from "../exec/runner";
 import type { MacvlanLinkState, MacvtapDesired, MacvtapState, TapNodeObserved } from "../model";
 import { diffProperties } from "../plan/diff";
 import { macvlanPropertyRules } from "../plan/macvlanLink";
-import { accountAs, planTapNode, planTapNodeRemoval, tapNodePath } from "../plan/tapNode";
+import { accountAs, planTapNode, tapNodePath } from "../plan/tapNode";
+import { removeNodeCommand } from "../plan/tapNodeScript";
 import { hostLabel } from "../schema/connection";
 import { macvtapArgs } from "../schema/macvtap";
 import { parseArgs } from "../schema/validate";
@@ -79,18 +80,12 @@ async function settleNode(runner: Runner, d: MacvtapDesired, link: MacvlanLinkSt
   }
   const plan = planTapNode(d, path, devNumbers, node, previous?.tapDevice === path && previous.tapNodeCreated);
   const old = previous?.tapNodeCreated && previous.tapDevice !== path ? previous : undefined;
-  // The changes, then in the same round trip what they left: the node, and the old one if we made it.
+  // The changes, then in the same round trip what they left, and the old node gone if we made it.
   const statAfter = plan.commands.length > 0 ? [nodeStatCommand(path)] : [];
-  const statOld = old ? [nodeStatCommand(old.tapDevice)] : [];
-  const results = await runOn(runner, [...plan.commands, ...statAfter, ...statOld], ctx);
-  const failed = results.find((r, i) => r.exitCode !== 0 && i < plan.commands.length);
-  if (failed) {
-    throw new Iproute2Error(classify(failed.stderr), ctx, `"${failed.command.argv.join(" ")}" failed: ${failed.stderr.trim()}`);
-  }
-  if (old) {
-    const removal = planTapNodeRemoval(parseNodeStat(results.at(-1), old.tapDevice), old.tapDevNumbers);
-    if (removal.length > 0) await runOn(runner, removal, ctx);
-  }
+  const removeOld = old ? [removeNodeCommand(old.tapDevice, old.tapDevNumbers)] : [];
+  const results = await runOn(runner, [...plan.commands, ...statAfter, ...removeOld], ctx);
+  const failed = results.find((r) => r.exitCode !== 0);
+  if (failed) throw new Iproute2Error(classify(failed.stderr), ctx, failed.stderr.trim() || `exit code ${failed.exitCode}`);
   const settled = statAfter.length > 0 ? parseNodeStat(results[plan.commands.length], path) : node;
   return tapOutputs(d, link, devNumbers, settled, plan.created);
 }
@@ -173,9 +168,10 @@ export const macvtapHandlers = {
     if (!current.tapNodeCreated) return; // devtmpfs or udev made it, and remove it with the device
     const runner = runnerFor(current.connection);
     const ctx = context(current, "delete the device node of");
-    const [stat] = await runOn(runner, [nodeStatCommand(current.tapDevice)], ctx);
-    const removal = planTapNodeRemoval(parseNodeStat(stat, current.tapDevice), current.tapDevNumbers);
-    if (removal.length > 0) await runOn(runner, removal, ctx);
+    const [removal] = await runOn(runner, [removeNodeCommand(current.tapDevice, current.tapDevNumbers)], ctx);
+    if (removal && removal.exitCode !== 0) {
+      throw new Iproute2Error(classify(removal.stderr), ctx, removal.stderr.trim() || `exit code ${removal.exitCode}`);
+    }
   },
 };
 

@@ -1,6 +1,6 @@
 // Reading a macvtap's character device: its numbers from sysfs, and the node in /dev from stat.
 import type { Command, CommandResult } from "../exec/runner";
-import type { TapNodeObserved } from "../model";
+import { nodeStatFormat, type TapNodeObserved } from "../model";
 
 /**
  * Equivalent to: `[ip netns exec NS] cat /sys/class/net/NAME/macvtap/tapIFINDEX/dev`. A namespace's
@@ -19,9 +19,12 @@ export function parseDevNumbers(result: CommandResult | undefined): string {
   return text;
 }
 
-/** Equivalent to: `stat -c '%t:%T %u %g %U %G %a %F' PATH` (major:minor in hex, owner, mode, type). */
+/**
+ * Equivalent to: `stat -c '%t:%T %u %g %U %G %a %F' PATH` (major:minor in hex, owner, mode, type); a
+ * link at PATH is reported as a link, never followed.
+ */
 export function nodeStatCommand(path: string): Command {
-  return { argv: ["stat", "-c", "%t:%T %u %g %U %G %a %F", path] };
+  return { argv: ["stat", "-c", nodeStatFormat, "--", path] };
 }
 
 /** The node, or undefined when there is none at `path`. */
@@ -30,7 +33,8 @@ export function parseNodeStat(result: CommandResult | undefined, path: string): 
     if (result && /No such file or directory/.test(result.stderr)) return undefined;
     throw new Error(`cannot stat ${path}: ${result?.stderr.trim() ?? "no result"}`);
   }
-  const match = /^([0-9a-f]+):([0-9a-f]+) (\d+) (\d+) (\S+) (\S+) ([0-7]+) (.+)$/.exec(result.stdout.trim());
+  const statLine = result.stdout.trim();
+  const match = /^([0-9a-f]+):([0-9a-f]+) (\d+) (\d+) (\S+) (\S+) ([0-7]+) (.+)$/.exec(statLine);
   if (!match) throw new Error(`unexpected stat output for ${path}: ${result.stdout.trim()}`);
   const [, major = "", minor = "", uid = "", gid = "", user = "", group = "", mode = "", type = ""] = match;
   if (type !== "character special file") {
@@ -38,6 +42,7 @@ export function parseNodeStat(result: CommandResult | undefined, path: string): 
   }
   return {
     path,
+    statLine,
     devNumbers: `${parseInt(major, 16)}:${parseInt(minor, 16)}`,
     uid,
     gid,

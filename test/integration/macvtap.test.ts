@@ -1,6 +1,6 @@
 // Macvtap's handlers against the real kernel: the link, and the character device node QEMU opens.
-import { statSync } from "node:fs";
-import { execa } from "execa";
+import { mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { execa, type ResultPromise } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { macvtapHandlers as handlers } from "../../provider/resources/macvtap";
 import { asTheEngine } from "../support/engineCalls";
@@ -108,5 +108,89 @@ describe("Macvtap on the real kernel", () => {
     const repaired = await update(read.props as Props, inputs);
     expect(repaired).toMatchObject({ tapOwner: "nobody", tapMode: "0660" });
     expect(node(path)).toMatchObject({ uid: 65534, mode: "0660" });
+  });
+});
+
+// A user who can change a folder on the way to the node (here the QEMU user the node is made for, the
+// real `nobody`) could swap the node for a link between root's check and root's change, and root would
+// hand them the file the link points to. Such folders are refused; root's own links are followed once,
+// to check and act on where they point.
+describe("Macvtap's device node and the folders on its way", () => {
+  let world: World;
+  let lab: string;
+  let base: string;
+  const attackers: ResultPromise[] = [];
+  /** A folder under `base`, owned by `owner` with `mode`. */
+  const folder = async (name: string, owner: string, mode: number) => {
+    const path = `${base}/${name}`;
+    mkdirSync(path, { mode });
+    await execa("chown", [owner, path]);
+    await execa("chmod", [mode.toString(8), path]);
+    return path;
+  };
+  const noTap = async () => expect((await ipJson<unknown[]>("-n", lab, "link", "show")).map((l) => (l as { ifname: string }).ifname)).not.toContain("tap0");
+
+  beforeEach(async () => {
+    world = new World();
+    lab = await world.netns("lab");
+    await world.vethParent(lab);
+    base = `/run/${runId}-${process.pid}-nodes`; // /run: root's, 0755
+    mkdirSync(base, { mode: 0o755 });
+  });
+  afterEach(async () => {
+    for (const attacker of attackers.splice(0)) attacker.kill("SIGKILL");
+    await world.cleanup();
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it("refuses a folder the QEMU user owns while that user swaps the node for a link to a root-only file", async () => {
+    const qemuFolder = await folder("qemu", "nobody", 0o755);
+    const secret = `${base}/secret`;
+    writeFileSync(secret, "root only\n", { mode: 0o600 });
+    // As nobody: each time something appears at the node's path, put a link to the secret there.
+    const swap = `
+      const fs = require("node:fs"); const [node, target] = process.argv.slice(1);
+      const swap = () => { try { if (!fs.lstatSync(node).isSymbolicLink()) { fs.rmSync(node); fs.symlinkSync(target, node); } } catch {} };
+      fs.watch(require("node:path").dirname(node), swap); setInterval(swap, 1); process.stdout.write("watching\\n");`;
+    const attacker = execa("runuser", ["-u", "nobody", "--", process.execPath, "-e", swap, `${qemuFolder}/tap`, secret], { cwd: "/", reject: false });
+    attackers.push(attacker);
+    await new Promise((resolve) => attacker.stdout?.once("data", resolve));
+
+    const attempt = create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: `${qemuFolder}/tap`, tapOwner: "nobody", tapMode: "0660" });
+    await expect(attempt).rejects.toThrow(new RegExp(`tapDevicePath: ${qemuFolder} is owned by uid 65534, not root`));
+    expect(statSync(secret)).toMatchObject({ uid: 0, gid: 0, mode: 0o100600 });
+    await noTap(); // the link was taken back
+  });
+
+  it("refuses folders writable by group or others, the sticky /tmp too", async () => {
+    const shared = await folder("shared", "root", 0o775);
+    await expect(create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: `${shared}/tap` })).rejects.toThrow(
+      new RegExp(`tapDevicePath: ${shared} is writable by group or others \\(mode 775\\)`),
+    );
+    const inTmp = `/tmp/${runId}-${process.pid}-tap`;
+    await expect(create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: inTmp })).rejects.toThrow(
+      /tapDevicePath: \/tmp is writable by group or others \(mode 1777\)/,
+    );
+    expect(statSync(`${shared}/tap`, { throwIfNoEntry: false })).toBeUndefined();
+    expect(statSync(inTmp, { throwIfNoEntry: false })).toBeUndefined();
+    await noTap();
+  });
+
+  it("refuses a path through a link in another user's folder; follows root's own link to where it points", async () => {
+    const real = await folder("real", "root", 0o755);
+    const theirs = await folder("theirs", "nobody", 0o755);
+    symlinkSync(real, `${theirs}/to`);
+    await expect(create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: `${theirs}/to/tap` })).rejects.toThrow(
+      new RegExp(`tapDevicePath: ${theirs} is owned by uid 65534`),
+    );
+    await noTap();
+
+    const ours = await folder("ours", "root", 0o755);
+    symlinkSync(real, `${ours}/to`);
+    const { id, outs } = await create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: `${ours}/to/tap`, tapMode: "0660" });
+    expect(outs).toMatchObject({ tapDevice: `${ours}/to/tap`, tapNodeCreated: true, tapMode: "0660" });
+    expect(node(`${real}/tap`)).toMatchObject({ dev: outs.tapDevNumbers, char: true, mode: "0660" });
+    await handlers.delete(id, outs);
+    expect(node(`${real}/tap`)).toBeUndefined();
   });
 });
