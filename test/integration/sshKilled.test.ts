@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { repoRoot } from "../support/engine";
 import { startSshHosts, type SshHosts } from "../support/sshHosts";
 
@@ -13,10 +13,17 @@ let lab: SshHosts;
 let runtimeDir: string;
 beforeAll(async () => {
   lab = await startSshHosts(1, path.join(repoRoot, ".work"));
-  runtimeDir = mkdtempSync(path.join(tmpdir(), "pi2-killed-"));
 }, 60_000);
 afterAll(async () => {
   await lab?.stop();
+});
+beforeEach(() => {
+  runtimeDir = mkdtempSync(path.join(tmpdir(), "pi2-killed-"));
+});
+afterEach(async () => {
+  // What the killed provider left (its ssh still trying to connect, with no key to offer now; an
+  // agent, when the test fails) is ended here.
+  await execa("pkill", ["-f", runtimeDir], { reject: false });
   rmSync(runtimeDir, { recursive: true, force: true });
 });
 
@@ -28,8 +35,19 @@ function filesBelow(dir: string): { file: string; text: string }[] {
     .map((file) => ({ file, text: readFileSync(file, "latin1") }));
 }
 
+// A kill -9 of the provider alone; or a signal to its whole process group, as a terminal's Ctrl-\\ or
+// Ctrl-C sends, or a supervisor stopping it: background children of a shell ignore SIGINT and SIGQUIT
+// unless they say otherwise, so those must not leave the agent behind either.
+const kills = [
+  { signal: "SIGKILL", group: false },
+  { signal: "SIGQUIT", group: true },
+  { signal: "SIGINT", group: true },
+  { signal: "SIGTERM", group: true },
+  { signal: "SIGHUP", group: true },
+] as const;
+
 describe("a provider killed while it connects", () => {
-  it("leaves neither the key nor the passphrase on disk, nor an agent holding them", async () => {
+  it.each(kills)("$signal to the provider (its process group: $group) leaves neither the key nor the passphrase on disk, nor an agent holding them", async ({ signal, group }) => {
     const { key, passphrase } = lab.lockedKey;
     const keyBody = key.split("\n")[2] ?? "";
     expect(keyBody.length).toBeGreaterThan(20);
@@ -47,6 +65,7 @@ describe("a provider killed while it connects", () => {
       env: { XDG_RUNTIME_DIR: runtimeDir, TMPDIR: runtimeDir, CONNECTION: JSON.stringify(connection), PATH: process.env.PATH ?? "" },
       extendEnv: false,
       reject: false,
+      detached: group, // a process group of its own, to signal as a whole
     });
     // Killed once its ssh is trying to connect (the key is loaded by then).
     let connecting = false;
@@ -56,7 +75,8 @@ describe("a provider killed while it connects", () => {
       if (!connecting) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(connecting).toBe(true);
-    provider.kill("SIGKILL");
+    if (group) process.kill(-(provider.pid ?? 0), signal);
+    else provider.kill(signal);
     await provider;
     await new Promise((resolve) => setTimeout(resolve, 1000));
 
@@ -64,7 +84,5 @@ describe("a provider killed while it connects", () => {
     expect(leaks.map((l) => l.file)).toEqual([]);
     const { stdout } = await execa("ps", ["-eo", "args="]);
     expect(stdout.split("\n").filter((line) => line.includes("ssh-agent") && line.includes(runtimeDir))).toEqual([]);
-    // The ssh it left, still trying to connect (with no key to offer now), is ended here.
-    await execa("pkill", ["-f", runtimeDir], { reject: false });
   }, 60_000);
 });
