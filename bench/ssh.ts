@@ -5,17 +5,20 @@
 //   (b)       one SSH session running one `ip -batch` of the N links
 //   (c)       Ansible (Debian's ansible-core): a playbook making the same links on the same host
 //   (d)       one SSH connection per command (link add, link set up), no multiplexing
-// Each is the median of REPS runs. Usage: REPS=3 node dist/bench/ssh.js [N]   (default 100; root).
+//   (e)       with BASELINE=<git ref>: the same `pulumi up` with the package as it was at that ref
+// Each is the median of REPS runs. Usage: [BASELINE=ref] REPS=3 node dist/bench/ssh.js [N]   (default
+// 100; root).
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import type * as iproute2 from "../provider/index";
 import { ensureEngine, prepareApp, repoRoot } from "../test/support/engine";
 import { startSshHosts, type SshHosts } from "../test/support/sshHosts";
-import { median, runStack, seconds, timed } from "./support";
+import { median, prepareBaselineApp, runStack, seconds, timed } from "./support";
 
 const n = Number(process.argv[2] ?? 100);
 const reps = Math.max(1, Number(process.env.REPS ?? 3));
+const baselineRef = process.env.BASELINE;
 
 async function main() {
   if ((await execa("sh", ["-c", "command -v ansible-playbook"], { reject: false })).exitCode !== 0) {
@@ -25,6 +28,7 @@ async function main() {
   const { binDir, env } = await ensureEngine();
   const app = await prepareApp(path.join(repoRoot, ".work", "bench"));
   const { Echo, MacvlanLink } = app.require("pulumi-iproute2") as typeof iproute2;
+  const baseline = baselineRef !== undefined ? await prepareBaselineApp(baselineRef, path.join(repoRoot, ".work", "bench-baseline")) : undefined;
   const work = path.join(repoRoot, ".work", `bench-ssh-${process.pid}`);
   mkdirSync(work, { recursive: true });
   const hosts: SshHosts = await startSshHosts(1, work);
@@ -37,7 +41,7 @@ async function main() {
     host.exec("sh", "-c", "ip netns del bench 2>/dev/null; ip netns add bench && ip -n bench link add veth0 type veth peer name veth1 && ip -n bench link set veth0 up");
   const linkAdd = (i: number) => `link add link veth0 name b${i} type macvlan mode bridge`;
 
-  const times: Record<string, number[]> = { ours: [], engine: [], batch: [], ansible: [], perCommand: [] };
+  const times: Record<string, number[]> = { ours: [], engine: [], batch: [], ansible: [], perCommand: [], baseline: [] };
   try {
     for (let rep = 0; rep < reps; rep++) {
       await clean();
@@ -49,6 +53,13 @@ async function main() {
       times.engine!.push((await runStack(app, binDir, `ssh-echo-${process.pid}-${rep}`, async () => {
         for (let i = 0; i < n; i++) new Echo(`e${i}`, { value: `b${i}` });
       }, env, { upOnly: true })).up);
+      if (baseline) {
+        await clean();
+        const { MacvlanLink: BaselineLink } = baseline.require("pulumi-iproute2") as typeof iproute2;
+        times.baseline!.push((await runStack(baseline, binDir, `ssh-baseline-${process.pid}-${rep}`, async () => {
+          for (let i = 0; i < n; i++) new BaselineLink(`b${i}`, { name: `b${i}`, parent: "veth0", parentNetns: "bench", connection });
+        }, env, { upOnly: true })).up);
+      }
 
       await clean();
       const batch = Array.from({ length: n }, (_, i) => `${linkAdd(i)}\nlink set dev b${i} up`).join("\n");
@@ -91,6 +102,9 @@ async function main() {
     console.log(`| (b) one SSH session, one ip -batch | ${seconds(m.batch!)} | ${(m.ours! / m.batch!).toFixed(0)}x of it |`);
     console.log(`| (c) Ansible playbook (ansible-core), same links | ${seconds(m.ansible!)} | ${(m.ansible! / m.ours!).toFixed(1)}x faster |`);
     console.log(`| (d) one SSH connection per command | ${seconds(m.perCommand!)} | ${(m.perCommand! / m.ours!).toFixed(1)}x faster |`);
+    if (baseline) {
+      console.log(`| (e) the same up, package at ${baselineRef} | ${seconds(m.baseline!)} | ${(m.ours! / m.baseline!).toFixed(2)}x of it (it is ${(m.baseline! / m.engine!).toFixed(2)}x the engine floor) |`);
+    }
     // No provider can beat the engine it runs in: this bounds the Ansible ratio on this machine.
     console.log(`(the engine floor alone is ${(m.ansible! / m.engine!).toFixed(1)}x faster than Ansible)`);
   } finally {

@@ -66,12 +66,14 @@ export interface App {
 }
 
 /**
- * Packs this repository (already built) and installs the tarball into `dir`. A linked package would be
- * serialized by value into the state; an installed one is what users have.
+ * Packs this repository (already built), or another checkout of the package (`source`, built), and
+ * installs the tarball into `dir`. A linked package would be serialized by value into the state; an
+ * installed one is what users have.
  */
-export async function prepareApp(dir: string): Promise<App> {
+export async function prepareApp(dir: string, source = repoRoot): Promise<App> {
   mkdirSync(dir, { recursive: true });
-  const { stdout } = await execa("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: repoRoot });
+  const ignoreScripts = source === repoRoot ? [] : ["--ignore-scripts"]; // built already, maybe by a build of its day
+  const { stdout } = await execa("npm", ["pack", "--silent", ...ignoreScripts, "--pack-destination", dir], { cwd: source });
   const tarball = stdout.trim().split("\n").at(-1) ?? "";
   writeFileSync(
     path.join(dir, "package.json"),
