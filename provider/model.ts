@@ -173,13 +173,13 @@ export type MacvtapDesired = MacvlanLinkDesired & {
   tapDevicePath?: string;
 };
 
-/** A character device node as `stat` reports it. */
 /** `stat -c` format of a device node as read and, before a change, compared again on the host. */
 export const nodeStatFormat = "%t:%T %u %g %U %G %a %F";
 
 /** In place of `nodeStatFormat`'s line: there is no node. */
 export const noNode = "absent";
 
+/** A character device node as `stat` reports it. */
 export type TapNodeObserved = {
   path: string;
   /** The line `nodeStatFormat` printed: a change goes ahead only while the node still prints it. */

@@ -2,7 +2,7 @@
 // memory, loaded with `ssh-add -` from a pipe. Its passphrase reaches ssh-add's askpass program on an
 // inherited descriptor, and that program answers nothing but a key-passphrase question. The agent is
 // stopped once the master is up, and dies with this process even if it is killed (-9): it runs under a
-// shell that waits on our end of a pipe, and that stops it on a signal to the whole process group too.
+// shell that waits on our end of a pipe, even through a signal to the whole process group.
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
@@ -39,9 +39,11 @@ export async function startKeyAgent(options: {
 }): Promise<KeyAgent> {
   const { dir, privateKey, passphrase, env, context, lifetimeSeconds } = options;
   const socket = path.join(dir, "agent");
-  // The agent runs in the background of a shell, so it ignores SIGQUIT (and would ignore SIGINT but
-  // that it handles it): on a signal to the whole process group, the shell stops it.
-  const hold = 'ssh-agent -D -a "$1" >/dev/null 2>&1 & agent=$!; trap \'kill "$agent"; exit 1\' INT QUIT TERM HUP; read -r _; kill "$agent"';
+  // The agent runs in the background of a shell, so it ignores SIGQUIT (and would SIGINT, but that it
+  // handles it): a signal to the whole process group would end the shell and leave the agent. With
+  // the trap (set before the agent starts) the shell outlives the signal; it acts on it, like on the
+  // end of our pipe when this process dies, once its `read` returns, and stops the agent.
+  const hold = 'trap \'kill "$agent" 2>/dev/null; exit 1\' INT QUIT TERM HUP; ssh-agent -D -a "$1" >/dev/null 2>&1 & agent=$!; read -r _; kill "$agent"';
   const holder = execa("sh", ["-c", hold, "sh", socket], {
     stdin: "pipe",
     stdout: "ignore",

@@ -18,6 +18,7 @@ const readyLine = `${marker} ready`;
  * (and marks where login scripts' chatter ends).
  */
 export const shellPrelude = [
+  "export LC_ALL=C", // the host's messages in the words errors.ts reads, as local commands have them
   "trap '' HUP PIPE",
   'd=$(mktemp -d) || exit 97',
   'trap \'rm -rf "$d"\' EXIT',

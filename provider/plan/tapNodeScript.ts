@@ -1,6 +1,7 @@
 // The one program that changes a macvtap's device node on a host. Checking the node's folders and the
-// node, then changing it, happen in one process, so nothing observed can change between the check and
-// the change; and nothing it runs follows a symlink at the node (mknod -m, chown -h, rm; no chmod).
+// node, then changing it, happen in one shell program, so nothing observed can change between the check
+// and the change; and nothing it runs follows a symlink at the node (mknod -m, chown -h, mv, rm; no
+// chmod).
 // Why: whoever can write a folder on the way to the node (say the QEMU user it is made for) could swap
 // the node for a link to /etc/shadow between root's stat and chown, and root would hand them that file.
 // A folder not root-owned, or writable by group or others, is refused (naming tapDevicePath); with
@@ -9,15 +10,20 @@
 import type { Command } from "../exec/runner";
 import { noNode, nodeStatFormat } from "../model";
 
+const unsafe = "whoever can change a folder on the way to the device node can swap the node for a link to any file, and root would change that file. Put the node in a folder only root can change, such as /dev or a folder of /run made by root with mode 0755";
+
 const script = `
+export LC_ALL=C
 set -f
 die() { printf '%s\\n' "$*" >&2; exit 3; }
+op=$1 path=$2 written=\${2%/*}
+at="tapDevicePath $path"
 # A folder (or a link to one) on the way to the node: root's alone.
 check_folder() {
-  info=$(stat -c '%u %a' -- "$1" 2>&1) || die "tapDevicePath: cannot check $1: $info"
+  info=$(stat -c '%u %a' -- "$1" 2>&1) || die "$at: cannot check $1: $info"
   uid=\${info%% *} mode=\${info#* }
-  [ "$uid" = 0 ] || die "tapDevicePath: $1 is owned by uid $uid, not root; whoever owns a folder on the way to the device node can swap the node for a link to any file. Put the node in a folder only root can change, such as /dev or a folder of /run made by root with mode 0755"
-  [ -L "$1" ] || [ $((0$mode & 18)) = 0 ] || die "tapDevicePath: $1 is writable by group or others (mode $mode); anyone who can write a folder on the way to the device node can swap the node for a link to any file. Put the node in a folder only root can change, such as /dev or a folder of /run made by root with mode 0755"
+  [ "$uid" = 0 ] || die "$at: $1 is owned by uid $uid, not root; ${unsafe}"
+  [ -L "$1" ] || [ $((0$mode & 18)) = 0 ] || die "$at: $1 is writable by group or others (mode $mode); ${unsafe}"
 }
 # /, then each folder down to $1.
 check_folders() {
@@ -29,32 +35,50 @@ check_folders() {
     check_folder "$sofar"
   done
 }
-op=$1 path=$2 written=\${2%/*}
+# Another name for the node (a hard link, made by someone who could open it) keeps what a new owner or
+# mode takes away, and opens whichever device gets these numbers next.
+names_of_node() {
+  links=$(stat -c %h -- "$node") || exit
+  [ "$links" = 1 ] || other_names "$links" ""
+}
+other_names() {
+  die "$at: the node has $1 names (hard links)$2; whoever made the others keeps access to it, and to the next device with these numbers. Remove them (find / -xdev -samefile $node) and run the operation again"
+}
 # The folder without its links: what the change acts on, so no link is followed after the check.
 real=$(cd -P -- "\${written:-/}" 2>/dev/null && pwd -P) || {
   [ "$op" = remove ] && exit 0
-  die "tapDevicePath: there is no folder \${written:-/}"
+  die "$at: there is no folder \${written:-/}"
 }
 node=\${real%/}/\${path##*/}
-if [ "$op" = remove ]; then
-  # Only the node this package made: a character device still with its numbers.
-  info=$(stat -c '%t %T %F' -- "$node" 2>/dev/null) || exit 0
-  major=\${info%% *} rest=\${info#* }
-  minor=\${rest%% *} type=\${rest#* }
-  [ "$type" = "character special file" ] && [ "$((0x$major)):$((0x$minor))" = "$3" ] || exit 0
-  exec rm -f -- "$node"
-fi
 check_folders "$written"
 check_folders "$real"
+if [ "$op" = remove ]; then
+  # Only the node this package made: a character device (not a link) still with its numbers.
+  [ -c "$node" ] && [ ! -L "$node" ] || exit 0
+  numbers=$(stat -c '%t %T' -- "$node") || exit
+  [ "$((0x\${numbers% *})):$((0x\${numbers#* }))" = "$3" ] || exit 0
+  links=$(stat -c %h -- "$node") || exit
+  rm -f -- "$node" || exit
+  [ "$links" = 1 ] || other_names "$links" ": this one is removed, the others remain"
+  exit 0
+fi
 seen=$(stat -c '${nodeStatFormat}' -- "$node" 2>/dev/null) || seen=${noNode}
 [ "$seen" = "$3" ] || die "$path changed while it was being set up (it is now: $seen); run the update again"
+[ "$seen" = ${noNode} ] || names_of_node
 case $op in
 make)
-  if [ "$seen" != ${noNode} ]; then rm -f -- "$node" || exit; fi
-  mknod -m "$4" -- "$node" c "$5" "$6" || exit
-  if [ -n "$7" ]; then chown -h -- "$7" "$node" || { rm -f -- "$node"; exit 1; }; fi
+  # Made beside the node and renamed over it: the node never goes missing, and on a failure the old
+  # one stays as it was.
+  new=$node.pi2-new
+  rm -f -- "$new" || exit
+  mknod -m "$4" -- "$new" c "$5" "$6" || exit
+  if [ -n "$7" ] && ! said=$(chown -h -- "$7" "$new" 2>&1); then
+    rm -f -- "$new"
+    die "tapOwner/tapGroup \\"$7\\" of $path: $said"
+  fi
+  mv -f -- "$new" "$node" || { rm -f -- "$new"; exit 1; }
   ;;
-own) exec chown -h -- "$4" "$node" ;;
+own) said=$(chown -h -- "$4" "$node" 2>&1) || die "tapOwner/tapGroup \\"$4\\" of $path: $said" ;;
 *) die "unknown operation $op" ;;
 esac
 `;
@@ -67,8 +91,9 @@ export function chownSpec(owner: string | undefined, group: string | undefined):
 }
 
 /**
- * Equivalent to: `[rm -f PATH;] mknod -m MODE PATH c MAJOR MINOR[; chown -h OWNER:GROUP PATH]`, after
- * checking PATH's folders and that the node is still `seen`. A failed chown takes the new node back.
+ * Equivalent to: `mknod -m MODE NEW c MAJOR MINOR[; chown -h OWNER:GROUP NEW]; mv -f NEW PATH`, after
+ * checking PATH's folders and that the node is still `seen` (and has no other names). On a failure
+ * the new node goes and PATH stays as it was.
  */
 export function makeNodeCommand(path: string, seen: string, mode: string, devNumbers: string, owner: string): Command {
   const [major = "", minor = ""] = devNumbers.split(":");
@@ -80,7 +105,11 @@ export function ownNodeCommand(path: string, seen: string, owner: string): Comma
   return run(["own", path, seen, owner]);
 }
 
-/** Equivalent to: `rm -f PATH` when PATH is a character device numbered `devNumbers`; else nothing. */
+/**
+ * Equivalent to: `rm -f PATH` when PATH is a character device numbered `devNumbers`; else nothing.
+ * Refused in a folder others can change, like the changes; it fails too (after the removal) when the
+ * node had other names.
+ */
 export function removeNodeCommand(path: string, devNumbers: string): Command {
   return run(["remove", path, devNumbers]);
 }

@@ -151,13 +151,16 @@ describe("Macvtap's device node and the folders on its way", () => {
     const swap = `
       const fs = require("node:fs"); const [node, target] = process.argv.slice(1);
       const swap = () => { try { if (!fs.lstatSync(node).isSymbolicLink()) { fs.rmSync(node); fs.symlinkSync(target, node); } } catch {} };
-      fs.watch(require("node:path").dirname(node), swap); setInterval(swap, 1); process.stdout.write("watching\\n");`;
-    const attacker = execa("runuser", ["-u", "nobody", "--", process.execPath, "-e", swap, `${qemuFolder}/tap`, secret], { cwd: "/", reject: false });
+      fs.watch(require("node:path").dirname(node), swap); setInterval(swap, 1); setTimeout(() => process.exit(), 60000);
+      process.stdout.write("watching\\n");`;
+    // setpriv execs node itself (runuser would fork it), so the kill after the test reaches it.
+    const asNobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"];
+    const attacker = execa("setpriv", [...asNobody, process.execPath, "-e", swap, `${qemuFolder}/tap`, secret], { cwd: "/", reject: false });
     attackers.push(attacker);
     await new Promise((resolve) => attacker.stdout?.once("data", resolve));
 
     const attempt = create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: `${qemuFolder}/tap`, tapOwner: "nobody", tapMode: "0660" });
-    await expect(attempt).rejects.toThrow(new RegExp(`tapDevicePath: ${qemuFolder} is owned by uid 65534, not root`));
+    await expect(attempt).rejects.toThrow(new RegExp(`tapDevicePath ${qemuFolder}/tap: ${qemuFolder} is owned by uid 65534, not root`));
     expect(statSync(secret)).toMatchObject({ uid: 0, gid: 0, mode: 0o100600 });
     await noTap(); // the link was taken back
   });
@@ -165,11 +168,11 @@ describe("Macvtap's device node and the folders on its way", () => {
   it("refuses folders writable by group or others, the sticky /tmp too", async () => {
     const shared = await folder("shared", "root", 0o775);
     await expect(create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: `${shared}/tap` })).rejects.toThrow(
-      new RegExp(`tapDevicePath: ${shared} is writable by group or others \\(mode 775\\)`),
+      new RegExp(`tapDevicePath ${shared}/tap: ${shared} is writable by group or others \\(mode 775\\)`),
     );
     const inTmp = `/tmp/${runId}-${process.pid}-tap`;
     await expect(create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: inTmp })).rejects.toThrow(
-      /tapDevicePath: \/tmp is writable by group or others \(mode 1777\)/,
+      /tapDevicePath \/tmp\/\S+: \/tmp is writable by group or others \(mode 1777\)/,
     );
     expect(statSync(`${shared}/tap`, { throwIfNoEntry: false })).toBeUndefined();
     expect(statSync(inTmp, { throwIfNoEntry: false })).toBeUndefined();
@@ -181,7 +184,15 @@ describe("Macvtap's device node and the folders on its way", () => {
     const theirs = await folder("theirs", "nobody", 0o755);
     symlinkSync(real, `${theirs}/to`);
     await expect(create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: `${theirs}/to/tap` })).rejects.toThrow(
-      new RegExp(`tapDevicePath: ${theirs} is owned by uid 65534`),
+      new RegExp(`tapDevicePath ${theirs}/to/tap: ${theirs} is owned by uid 65534`),
+    );
+    await noTap();
+
+    // A link of root's, in root's folder, into theirs: refused too (where it points is checked).
+    const rootLinks = await folder("rootlinks", "root", 0o755);
+    symlinkSync(theirs, `${rootLinks}/to`);
+    await expect(create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: `${rootLinks}/to/tap` })).rejects.toThrow(
+      new RegExp(`tapDevicePath ${rootLinks}/to/tap: ${theirs} is owned by uid 65534`),
     );
     await noTap();
 

@@ -75,6 +75,7 @@ describe("a provider killed while it connects", () => {
       if (!connecting) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(connecting).toBe(true);
+    expect(provider.pid).toBeGreaterThan(1); // never -0 or -1: the test's own group, or every process
     if (group) process.kill(-(provider.pid ?? 0), signal);
     else provider.kill(signal);
     await provider;

@@ -1,7 +1,8 @@
 // The node program on a real file system, as root: it changes a node only while the node is still what
-// the provider saw, takes back a node it made when giving it away fails, and removes only this
-// package's node. (Which folders it refuses is shown with Macvtap itself, in macvtap.test.ts.)
-import { mkdirSync, rmSync, statSync } from "node:fs";
+// the provider saw and has no other names, follows no link, leaves the old node as it was when a change
+// fails, removes only this package's node, and reads the host in the same words whatever its language.
+// (Which folders it refuses is shown with Macvtap itself, in macvtap.test.ts.)
+import { linkSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Command } from "../../provider/exec/runner";
@@ -12,9 +13,10 @@ import { runId } from "../support/netns";
 const folder = `/run/${runId}-${process.pid}-nodeprogram`;
 const path = `${folder}/tap`;
 
+/** The program as a host whose language is German runs it (as a login over SSH may). */
 async function run({ argv }: Command) {
   const [file = "", ...args] = argv;
-  return execa(file, args, { reject: false, env: { LC_ALL: "C" } });
+  return execa(file, args, { reject: false, env: { PATH: process.env.PATH ?? "", LANG: "C.UTF-8", LANGUAGE: "de" }, extendEnv: false });
 }
 
 /** What the provider would have seen at `path` just now. */
@@ -45,13 +47,57 @@ describe("the device node program", () => {
     expect(await seen()).toMatchObject({ devNumbers: "250:7", mode: "0600", user: "nobody" });
   });
 
-  it("takes back the node it made when the owner cannot be given", async () => {
+  it("takes back the node it made when the owner cannot be given; a node it was to replace stays as it was", async () => {
     const result = await run(makeNodeCommand(path, "absent", "0600", "250:7", "no-such-user-pi2"));
-    expect(result).toMatchObject({ exitCode: 1, stderr: expect.stringContaining("invalid user") });
+    expect(result).toMatchObject({ exitCode: 3, stderr: expect.stringMatching(/^tapOwner\/tapGroup "no-such-user-pi2" of .*: chown: invalid user/) });
+    expect(readdirSync(folder)).toEqual([]);
+
+    await run(makeNodeCommand(path, "absent", "0600", "250:7", "nobody"));
+    const before = await seen();
+    const again = await run(makeNodeCommand(path, before?.statLine ?? "", "0660", "250:7", "no-such-user-pi2"));
+    expect(again.exitCode).toBe(3);
+    expect(await seen()).toEqual(before);
+    expect(readdirSync(folder)).toEqual(["tap"]);
+  });
+
+  it("makes a node anew by renaming a new one over it: the same path, another file", async () => {
+    await run(makeNodeCommand(path, "absent", "0600", "250:7", ""));
+    const before = lstatSync(path);
+    expect((await run(makeNodeCommand(path, (await seen())?.statLine ?? "", "0660", "250:7", "nobody"))).exitCode).toBe(0);
+    expect(await seen()).toMatchObject({ mode: "0660", user: "nobody" });
+    expect(lstatSync(path).ino).not.toBe(before.ino);
+    expect(readdirSync(folder)).toEqual(["tap"]);
+  });
+
+  it("follows no link at the node: the file it points to keeps its owner and mode", async () => {
+    const target = `${folder}/target`;
+    writeFileSync(target, "root only\n", { mode: 0o600 });
+    symlinkSync(target, path);
+    const { stdout: linkLine } = await execa("stat", ["-c", "%t:%T %u %g %U %G %a %F", path], { env: { LC_ALL: "C" } });
+    expect((await run(ownNodeCommand(path, linkLine, "nobody"))).exitCode).toBe(0);
+    expect(statSync(target)).toMatchObject({ uid: 0, mode: 0o100600 });
+    const { stdout: ownedLinkLine } = await execa("stat", ["-c", "%t:%T %u %g %U %G %a %F", path], { env: { LC_ALL: "C" } });
+    expect((await run(makeNodeCommand(path, ownedLinkLine, "0666", "250:7", "nobody"))).exitCode).toBe(0);
+    expect(statSync(target)).toMatchObject({ uid: 0, mode: 0o100600 });
+    expect(lstatSync(path).isCharacterDevice()).toBe(true);
+  });
+
+  it("refuses a node with other names: whoever made them would keep access", async () => {
+    await run(makeNodeCommand(path, "absent", "0600", "250:7", "nobody"));
+    const kept = `${folder}/kept`;
+    linkSync(path, kept);
+    const statLine = (await seen())?.statLine ?? "";
+    for (const command of [makeNodeCommand(path, statLine, "0600", "250:7", "root"), ownNodeCommand(path, statLine, "root")]) {
+      const result = await run(command);
+      expect(result).toMatchObject({ exitCode: 3, stderr: expect.stringContaining(`tapDevicePath ${path}: the node has 2 names (hard links)`) });
+    }
+    expect(await seen()).toMatchObject({ user: "nobody" });
+    const removal = await run(removeNodeCommand(path, "250:7"));
+    expect(removal.stderr).toContain("this one is removed, the others remain");
     expect(statSync(path, { throwIfNoEntry: false })).toBeUndefined();
   });
 
-  it("removes only a character device with this package's numbers; no node or no folder is nothing to do", async () => {
+  it("removes only a character device with this package's numbers, whatever the host's language; no node or no folder is nothing to do", async () => {
     await run(makeNodeCommand(path, "absent", "0600", "250:7", ""));
     expect((await run(removeNodeCommand(path, "250:8"))).exitCode).toBe(0);
     expect((await seen())?.devNumbers).toBe("250:7");
