@@ -2,29 +2,9 @@
 // an explicit undo stack (newest first) and reports the step that failed.
 import { classify, Iproute2Error, type ErrorContext, type FailureKind } from "./exec/errors";
 import type { Command, CommandResult, Runner } from "./exec/runner";
-import { batchCommand, describeStep, groupCommand, groupSteps, undoSteps, type IpStep } from "./plan/steps";
-
-/**
- * Reading back what a plan did: lines for an `ip -j -d` batch in `netns` (they print JSON; the plan's
- * lines print nothing), then `extra` commands. When the plan's last batch runs in the same namespace,
- * it carries the lines too: one process fewer per operation.
- */
-export interface ReadBack {
-  netns?: string;
-  lines: string[][];
-  extra: Command[];
-  /**
-   * Run every line even after one fails (`-force`); never merged into a plan's batch then. Such a batch
-   * exits non-zero when a line failed, and a run stops at that: its extra commands go first.
-   */
-  force?: boolean;
-}
-
-/** A read run on its own: the batch, then the extra commands (before it, when forced). */
-export function readCommands(read: ReadBack): Command[] {
-  const batch = batchCommand(read.netns, read.lines, ["-j", "-d", ...(read.force ? ["-force"] : [])]);
-  return read.force ? [...read.extra, batch] : [batch, ...read.extra];
-}
+import { batchCommand } from "./exec/ipBatch";
+import { describeStep, groupCommand, groupSteps, undoSteps, type IpStep } from "./plan/steps";
+import { readBackCommands, type ReadBack } from "./state/readBack";
 
 export interface ApplyOptions {
   context: ErrorContext;
@@ -98,7 +78,7 @@ export async function applyPlan(runner: Runner, steps: IpStep[], options: ApplyO
       ? batchCommand(group.netns, [...group.steps.map((s) => s.args), ...read.lines], ["-j", "-d"])
       : groupCommand(group),
   );
-  if (read) commands.push(...(merged ? read.extra : readCommands(read)));
+  if (read) commands.push(...(merged ? read.extra : readBackCommands(read)));
 
   const results = await runOn(runner, commands, options.context);
   const failedAt = results.findIndex((r) => r.exitCode !== 0);

@@ -126,6 +126,12 @@ export type NetNamespaceObserved = {
 };
 
 /** The address family of a route: its destination's, else its gateway's, else IPv4. */
+/** Routes we add carry this protocol, so ours are told apart from the kernel's and other tools'. */
+export const routeProtocol = "static";
+
+/** What makes two routes the same one: destination, gateway and metric. */
+export const routeKey = (r: Route) => `${r.to} ${r.via ?? ""} ${r.metric ?? 0}`;
+
 export function routeFamily(route: Route): 4 | 6 {
   const address = route.to !== "default" ? route.to : route.via;
   return address !== undefined && address.includes(":") ? 6 : 4;

@@ -1,6 +1,7 @@
 // Pure diffs: old outputs (what the last operation or refresh observed) against new checked inputs,
 // property by property, each property either updated in place or forcing a replacement.
 import { isDeepStrictEqual } from "node:util";
+import { targetOf } from "../schema/connection";
 import { containsUnknown } from "../schema/validate";
 
 export interface PropertyRule {
@@ -45,3 +46,8 @@ export function diffProperties(
   }
   return { changes: changed.length > 0, changed, replaces };
 }
+
+/** The diff rule of `connection`: another machine means a new resource; how we reach it does not. */
+export const connectionRule: PropertyRule = {
+  replace: (old: unknown, next: unknown) => targetOf(old) !== targetOf(next),
+};

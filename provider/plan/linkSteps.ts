@@ -1,7 +1,6 @@
 // Steps shared by every link kind: addresses, routes, MTU, up/down. Each documents its command, e.g.
 // addressSteps -> "ip -n ns1 addr add 10.0.0.1/24 dev mac1".
-import { routeFamily, type Route } from "../model";
-import { routeProtocol } from "../state/readLink";
+import { routeFamily, routeKey, routeProtocol, type Route } from "../model";
 import type { IpStep } from "./steps";
 
 export interface Changes {
@@ -32,7 +31,6 @@ export function addressChanges(netns: string | undefined, dev: string, current: 
   };
 }
 
-export const routeKey = (r: Route) => `${r.to} ${r.via ?? ""} ${r.metric ?? 0}`;
 
 export function routeStep(netns: string | undefined, dev: string, verb: "add" | "del", route: Route): IpStep {
   // A bare "default" with no gateway would be taken as IPv4; "::/0" says IPv6.

@@ -1,9 +1,8 @@
 // Plans for macvlan-kind links (macvlan and macvtap): create, update and delete as iproute2 steps, and
 // the diff that decides between updating in place and replacing.
 import type { MacvlanLinkDesired, MacvlanLinkState } from "../model";
-import { connectionRule } from "../schema/connection";
 import { addressChanges, addressStep, attributeChange, routeChanges, routeStep, upChange, upStep } from "./linkSteps";
-import { diffProperties, type PropertyDiff, type PropertyRule } from "./diff";
+import { connectionRule, diffProperties, type PropertyDiff, type PropertyRule } from "./diff";
 import type { IpStep } from "./steps";
 
 export type MacvlanKind = "macvlan" | "macvtap";

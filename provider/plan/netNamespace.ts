@@ -1,6 +1,5 @@
 import type { NetNamespaceDesired } from "../model";
-import { connectionRule } from "../schema/connection";
-import { diffProperties, type PropertyDiff } from "./diff";
+import { connectionRule, diffProperties, type PropertyDiff } from "./diff";
 import { upChange, upStep } from "./linkSteps";
 import type { IpStep } from "./steps";
 

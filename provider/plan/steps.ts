@@ -1,5 +1,6 @@
 // A plan is a list of steps; each is one iproute2 command, the namespace it runs in, and how to take it
 // back. Planning is pure: these functions build data and never touch a host.
+import { batchCommand } from "../exec/ipBatch";
 import type { Command } from "../exec/runner";
 
 export interface IpStep {
@@ -17,23 +18,6 @@ export interface IpStep {
 /** The command a step documents, as a person would type it. */
 export function describeStep(step: IpStep): string {
   return ["ip", ...(step.netns !== undefined ? ["-n", step.netns] : []), ...step.args].join(" ");
-}
-
-// iproute2's batch parser splits on white space and gives quotes, backslashes and # meaning; schema/
-// refuses those in names, and this checks that nothing else slipped through.
-function batchLine(args: string[]): string {
-  for (const arg of args) {
-    if (arg === "" || /[\s"'\\#]/.test(arg)) throw new Error(`cannot put ${JSON.stringify(arg)} in an ip batch line`);
-  }
-  return args.join(" ");
-}
-
-/** `ip [-n NETNS] [options] -batch -`, reading `lines` from standard input. */
-export function batchCommand(netns: string | undefined, lines: string[][], options: string[] = []): Command {
-  return {
-    argv: ["ip", ...options, ...(netns !== undefined ? ["-n", netns] : []), "-batch", "-"],
-    stdin: lines.map(batchLine).join("\n") + "\n",
-  };
 }
 
 /** Consecutive steps in the same namespace, which run as one `ip -batch`. */

@@ -1,6 +1,5 @@
 import type { VethPairDesired, VethPairState } from "../model";
-import { connectionRule } from "../schema/connection";
-import { diffProperties, type PropertyDiff } from "./diff";
+import { connectionRule, diffProperties, type PropertyDiff } from "./diff";
 import { addressChanges, addressStep, attributeChange, upChange, upStep } from "./linkSteps";
 import { netnsTarget } from "./macvlanLink";
 import type { IpStep } from "./steps";

@@ -13,8 +13,8 @@ import { macvlanLinkArgs } from "../schema/macvlanLink";
 import { parseArgs, type ArgsSpec } from "../schema/validate";
 import { checkWith, createFailure, diffWith, outputSlots } from "./common";
 import { isUnverified, macvlanInputsOf, macvlanStateOf, parseMacvlanState, unverifiedMacvlanState } from "../state/macvlanLink";
-import { linkRead, parseLinkRead, readLink } from "../state/readLink";
-import { readLinkShared } from "../state/namespaceRead";
+import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
+import { readLinkBatched } from "../state/namespaceLinks";
 import { providerShim } from "./shim";
 import type { ConnectionArgs } from "./connectionArgs";
 import { warnIfKeyInPlaintext } from "./warnings";
@@ -61,11 +61,11 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
 
   async function adoptable(runner: Runner, d: D): Promise<MacvlanLinkState | undefined> {
     const ctx = context(d, "adopt", label);
-    const existing = await readLink(runner, d.netns, d.name);
+    const existing = await readLinkAlone(runner, d.netns, d.name);
     if (!existing) return undefined;
     let parentMatches = existing.parentLink === d.parent;
     if (!parentMatches && existing.parentIndex !== undefined) {
-      const parent = await readLink(runner, d.parentNetns, d.parent);
+      const parent = await readLinkAlone(runner, d.parentNetns, d.parent);
       parentMatches = parent?.ifindex === existing.parentIndex;
     }
     if (existing.kind !== kind || !parentMatches) {
@@ -91,12 +91,12 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
       const results = await applyPlan(runner, steps, {
         context: context(d, adopted ? "adopt" : "create", label),
         // A new link has only the routes we give it: no need to list IPv6 routes when we give none.
-        readBack: linkRead(d.netns, d.name, { ipv6Routes: adopted !== undefined || d.routes.some((r) => routeFamily(r) === 6) }),
+        readBack: linkReadBack(d.netns, d.name, { ipv6Routes: adopted !== undefined || d.routes.some((r) => routeFamily(r) === 6) }),
         hint: createHint(d, kind),
       }).catch((error: unknown) => {
         throw createFailure(error, inputs, context(d, "create", label), linkId(d), () => ({ ...unverifiedMacvlanState(d), ...unverifiedExtras }));
       });
-      const observed = parseLinkRead(results, d.name);
+      const observed = linkFromResults(results, d.name);
       if (!observed) throw new Iproute2Error("not-found", context(d, "create", label), "the link vanished right after it was made");
       return { id: linkId(d), outs: macvlanStateOf(d, observed) };
     },
@@ -104,7 +104,7 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
     async read(id: string, props: Props) {
       const current = parseMacvlanState(spec, props);
       const d = macvlanInputsOf(current);
-      const observed = await readLinkShared(runnerFor(d.connection), current.netns, current.name);
+      const observed = await readLinkBatched(runnerFor(d.connection), current.netns, current.name);
       if (!observed || observed.kind !== kind) return { id: "", props: {} };
       const state = macvlanStateOf(d, observed);
       return { id, props: state, inputs: macvlanInputsOf(state) };
@@ -116,15 +116,15 @@ export function macvlanKindHandlers<D extends MacvlanLinkDesired>(options: { spe
       let current: MacvlanLinkState | undefined = parseMacvlanState(spec, olds);
       if (isUnverified(current)) {
         // A create that was cut off: start from what the host has (maybe nothing).
-        const observed = await readLink(runner, current.netns, current.name);
+        const observed = await readLinkAlone(runner, current.netns, current.name);
         current = observed?.kind === kind ? macvlanStateOf(macvlanInputsOf(current), observed) : undefined;
       }
       const results = await applyPlan(runner, current ? planMacvlanUpdate(current, d, kind) : planMacvlanCreate(d, kind), {
         context: context(d, "update", label),
-        readBack: linkRead(d.netns, d.name),
+        readBack: linkReadBack(d.netns, d.name),
         hint: (failure) => hintFor(failure, kind),
       });
-      const observed = parseLinkRead(results, d.name);
+      const observed = linkFromResults(results, d.name);
       if (!observed) throw new Iproute2Error("not-found", context(d, "update", label), "the link vanished during the update");
       return { outs: macvlanStateOf(d, observed) };
     },

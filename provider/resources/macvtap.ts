@@ -15,7 +15,7 @@ import { hostLabel } from "../schema/connection";
 import { macvtapArgs } from "../schema/macvtap";
 import { parseArgs } from "../schema/validate";
 import { parseMacvlanState } from "../state/macvlanLink";
-import { definedOnly } from "../state/shape";
+import { definedOnly } from "../shape";
 import { devNumbersCommand, liveDeviceCommand, nodeStatCommand, parseDevNumbers, parseNodeStat } from "../state/tapNode";
 import { createFailure, diffWith, outputSlots } from "./common";
 import { macvlanKindHandlers, MacvlanKindResource, macvlanOutputNames, type MacvlanLinkArgs } from "./macvlanLink";

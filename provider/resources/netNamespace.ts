@@ -11,7 +11,7 @@ import { hostLabel } from "../schema/connection";
 import { netNamespaceArgs } from "../schema/netNamespace";
 import { parseArgs } from "../schema/validate";
 import { checkWith, createFailure, diffWith, outputSlots } from "./common";
-import { netnsRead, netnsReadCommands, parseNetnsRead } from "../state/readNetns";
+import { netnsFromResults, netnsReadBack, netnsReadCommands } from "../state/netns";
 import type { ConnectionArgs } from "./connectionArgs";
 import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext } from "./warnings";
@@ -43,7 +43,7 @@ const unverifiedState = (d: NetNamespaceDesired): NetNamespaceState => ({ ...d, 
 /** What an update starts from: the state, or for an unverified one what the host has (maybe nothing). */
 async function startingPoint(runner: Runner, current: NetNamespaceState): Promise<NetNamespaceState | undefined> {
   if (current.path !== "") return current;
-  const observed = parseNetnsRead(await runOn(runner, netnsReadCommands(current.name), context(current, "read")), current.name);
+  const observed = netnsFromResults(await runOn(runner, netnsReadCommands(current.name), context(current, "read")), current.name);
   return observed ? stateOf(current, observed.loopbackUp) : undefined;
 }
 
@@ -55,7 +55,7 @@ export const netNamespaceHandlers = {
     const d = parseArgs(netNamespaceArgs, inputs);
     const results = await applyPlan(runnerFor(d.connection), planNetNamespaceCreate(d), {
       context: context(d, "create"),
-      readBack: netnsRead(d.name),
+      readBack: netnsReadBack(d.name),
       hint: (kind) =>
         kind === "exists"
           ? `A namespace named "${d.name}" already exists: choose another name, or remove it with "ip netns del ${d.name}"`
@@ -63,7 +63,7 @@ export const netNamespaceHandlers = {
     }).catch((error: unknown) => {
       throw createFailure(error, inputs, context(d, "create"), d.name, () => unverifiedState(d));
     });
-    const observed = parseNetnsRead(results, d.name);
+    const observed = netnsFromResults(results, d.name);
     if (!observed) throw new Iproute2Error("not-found", context(d, "create"), "the namespace vanished right after it was made");
     return { id: d.name, outs: stateOf(d, observed.loopbackUp) };
   },
@@ -71,7 +71,7 @@ export const netNamespaceHandlers = {
   async read(id: string, props: Props) {
     const d = parseState(props);
     const results = await runOn(runnerFor(d.connection), netnsReadCommands(d.name), context(d, "read"));
-    const observed = parseNetnsRead(results, d.name);
+    const observed = netnsFromResults(results, d.name);
     if (!observed) return { id: "", props: {} };
     const state = stateOf(d, observed.loopbackUp);
     return { id, props: state, inputs: inputsOf(state) };
@@ -83,10 +83,10 @@ export const netNamespaceHandlers = {
     const current = await startingPoint(runner, parseState(olds));
     const results = await applyPlan(runner, current ? planNetNamespaceUpdate(current, d) : planNetNamespaceCreate(d), {
       context: context(d, "update"),
-      readBack: netnsRead(d.name),
+      readBack: netnsReadBack(d.name),
       hint: (kind) => hintFor(kind),
     });
-    const observed = parseNetnsRead(results, d.name);
+    const observed = netnsFromResults(results, d.name);
     if (!observed) throw new Iproute2Error("not-found", context(d, "update"), "the namespace vanished during the update");
     return { outs: stateOf(d, observed.loopbackUp) };
   },

@@ -1,7 +1,8 @@
 // VethPair: two linked ends, for labs and containers (and as parents of macvlan links in tests).
 import * as pulumi from "@pulumi/pulumi";
-import { applyDelete, applyPlan, readCommands, runOn, type ReadBack } from "../apply";
-import { readLinkShared } from "../state/namespaceRead";
+import { applyDelete, applyPlan, runOn } from "../apply";
+import { readBackCommands, type ReadBack } from "../state/readBack";
+import { readLinkBatched } from "../state/namespaceLinks";
 import { runnerFor } from "../exec/connect";
 import { hintFor, Iproute2Error } from "../exec/errors";
 import type { VethPairDesired, VethPairState } from "../model";
@@ -10,7 +11,7 @@ import { hostLabel } from "../schema/connection";
 import { vethPairArgs } from "../schema/vethPair";
 import { parseArgs } from "../schema/validate";
 import { checkWith, createFailure, diffWith, outputSlots } from "./common";
-import { linkRead, parseLinkRead } from "../state/readLink";
+import { linkFromResults, linkReadBack } from "../state/oneLink";
 import { isUnverifiedVeth, parseVethState, unverifiedVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
 import type { CommandResult } from "../exec/runner";
 import type { ConnectionArgs } from "./connectionArgs";
@@ -28,15 +29,15 @@ const context = (d: Pick<VethPairDesired, "name" | "netns" | "connection">, verb
 
 /** Both ends, with their addresses (a VethPair manages no routes): the end's batch, then the peer's. */
 function readBack(d: VethPairDesired): ReadBack {
-  const end = linkRead(d.netns, d.name, { routes: false });
-  const peer = linkRead(d.peerNetns, d.peerName, { routes: false });
-  return { ...end, extra: readCommands(peer) };
+  const end = linkReadBack(d.netns, d.name, { routes: false });
+  const peer = linkReadBack(d.peerNetns, d.peerName, { routes: false });
+  return { ...end, extra: readBackCommands(peer) };
 }
 
 /** Both ends from readBack's results, or undefined when either is gone. */
 function observeBoth(results: CommandResult[], d: VethPairDesired) {
-  const end = parseLinkRead(results.slice(0, 1), d.name);
-  const peer = end && parseLinkRead(results.slice(1, 2), d.peerName); // not read when the end is gone
+  const end = linkFromResults(results.slice(0, 1), d.name);
+  const peer = end && linkFromResults(results.slice(1, 2), d.peerName); // not read when the end is gone
   return end && peer ? vethStateOf(d, end, peer) : undefined;
 }
 
@@ -63,7 +64,7 @@ export const vethPairHandlers = {
   async read(id: string, props: Props) {
     const d = vethInputsOf(parseVethState(props));
     const runner = runnerFor(d.connection);
-    const [end, peer] = await Promise.all([readLinkShared(runner, d.netns, d.name), readLinkShared(runner, d.peerNetns, d.peerName)]);
+    const [end, peer] = await Promise.all([readLinkBatched(runner, d.netns, d.name), readLinkBatched(runner, d.peerNetns, d.peerName)]);
     if (!end || !peer) return { id: "", props: {} };
     const state = vethStateOf(d, end, peer);
     return { id, props: state, inputs: vethInputsOf(state) };
@@ -76,7 +77,7 @@ export const vethPairHandlers = {
     if (isUnverifiedVeth(current)) {
       // A create that was cut off: start from what the host has (maybe nothing).
       const previous = vethInputsOf(current);
-      const results = await runOn(runner, readCommands(readBack(previous)), context(previous, "read"));
+      const results = await runOn(runner, readBackCommands(readBack(previous)), context(previous, "read"));
       current = observeBoth(results, previous);
     }
     const results = await applyPlan(runner, current ? planVethUpdate(current, d) : planVethCreate(d), {

@@ -86,7 +86,3 @@ export function targetOf(raw: unknown): string {
   return parsed.success ? connectionTarget(parsed.data) : JSON.stringify(raw);
 }
 
-/** The diff rule of `connection`: another machine means a new resource; how we reach it does not. */
-export const connectionRule = {
-  replace: (old: unknown, next: unknown) => targetOf(old) !== targetOf(next),
-};

@@ -14,7 +14,7 @@ import {
   queueLength,
   routeDestination,
 } from "./fields";
-import { definedOnly } from "../state/shape";
+import { definedOnly } from "../shape";
 import { distinct, ipv6NeedsMtu, ipv6NeedsUp, type ArgsSpec } from "./validate";
 
 export const macvlanMode = z.enum(macvlanModes, {

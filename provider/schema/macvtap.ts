@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { MacvtapDesired } from "../model";
-import { definedOnly } from "../state/shape";
+import { definedOnly } from "../shape";
 import { macvlanFields, macvlanRules } from "./macvlanLink";
 import type { ArgsSpec } from "./validate";
 

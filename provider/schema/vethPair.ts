@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { VethPairDesired } from "../model";
 import { connection } from "./connection";
 import { flag, interfaceAddress, interfaceName, mtu, netnsName } from "./fields";
-import { definedOnly } from "../state/shape";
+import { definedOnly } from "../shape";
 import { distinct, ipv6NeedsMtu, ipv6NeedsUp, type ArgsSpec } from "./validate";
 
 export const vethPairArgs: ArgsSpec<VethPairDesired> = {

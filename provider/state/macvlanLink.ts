@@ -1,9 +1,8 @@
 // A macvlan-kind link's state (its outputs) from what was asked and what the kernel reports, and back.
 import { z } from "zod";
-import type { KernelChosen, LinkObserved, MacvlanLinkDesired, MacvlanLinkState } from "../model";
-import { routeKey } from "../plan/linkSteps";
+import { routeKey, type KernelChosen, type LinkObserved, type MacvlanLinkDesired, type MacvlanLinkState } from "../model";
 import { parseArgs, type ArgsSpec } from "../schema/validate";
-import { definedOnly, inPreferredOrder } from "./shape";
+import { definedOnly, inPreferredOrder } from "../shape";
 
 export const kernelChosenKeys = ["macAddress", "mtu", "txQueueLength", "bcQueueLength"] as const satisfies KernelChosen[];
 

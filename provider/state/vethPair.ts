@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { LinkObserved, VethPairDesired, VethPairState } from "../model";
 import { vethPairArgs } from "../schema/vethPair";
 import { parseArgs } from "../schema/validate";
-import { definedOnly, inPreferredOrder } from "./shape";
+import { definedOnly, inPreferredOrder } from "../shape";
 
 /** Outputs from both ends as the kernel reports them. `up` is true only when both ends are. */
 export function vethStateOf(d: VethPairDesired, end: LinkObserved, peer: LinkObserved): VethPairState {

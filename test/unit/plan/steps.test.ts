@@ -1,7 +1,8 @@
 // Steps as commands: how they read, how they group into `ip -batch` runs, and how they are undone.
 import { describe, expect, it } from "vitest";
 import { planMacvlanCreate, planMacvlanUpdate } from "../../../provider/plan/macvlanLink";
-import { batchCommand, describeStep, groupCommand, groupSteps, undoSteps, type IpStep } from "../../../provider/plan/steps";
+import { batchCommand } from "../../../provider/exec/ipBatch";
+import { describeStep, groupCommand, groupSteps, undoSteps, type IpStep } from "../../../provider/plan/steps";
 import type { MacvlanLinkState } from "../../../provider/model";
 import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
 import { validArgs } from "../schema/expectations";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { diffMacvlan, planMacvlanUpdate } from "../../../provider/plan/macvlanLink";
 import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
 import { macvlanInputsOf, macvlanStateOf, parseMacvlanState } from "../../../provider/state/macvlanLink";
-import { parseLinkRead } from "../../../provider/state/readLink";
+import { linkFromResults } from "../../../provider/state/oneLink";
 import { validArgs } from "../schema/expectations";
 import { linkFixtureOf, type LinkFixtureName } from "../fixtures";
 
@@ -51,7 +51,7 @@ function rawOf(fixture: LinkFixtureName): Record<string, unknown> {
 
 function outputsOf(fixture: LinkFixtureName, raw: Record<string, unknown> = rawOf(fixture)) {
   const recorded = linkFixtureOf(fixture);
-  const observed = parseLinkRead(recorded.results, recorded.name);
+  const observed = linkFromResults(recorded.results, recorded.name);
   if (!observed) throw new Error(`fixture ${fixture} holds no link`);
   const inputs = validArgs(macvlanLinkArgs, raw);
   return { inputs, outputs: macvlanStateOf(inputs, observed) };
@@ -105,7 +105,7 @@ describe("outputs", () => {
 
   it("refuse a link of another kind", () => {
     const recorded = linkFixtureOf("veth-end");
-    const observed = parseLinkRead(recorded.results, recorded.name);
+    const observed = linkFromResults(recorded.results, recorded.name);
     expect(() => observed && macvlanStateOf(validArgs(macvlanLinkArgs, { name: "v1", parent: "v0" }), observed)).toThrow(
       'link "v1" is a veth link, not macvlan or macvtap',
     );

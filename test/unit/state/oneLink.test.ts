@@ -4,14 +4,15 @@ import type { CommandResult } from "../../../provider/exec/runner";
 import { routeFamily, type LinkObserved } from "../../../provider/model";
 import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
 import { validateArgs } from "../../../provider/schema/validate";
-import { linkReadCommands, observeLink, parseLinkRead } from "../../../provider/state/readLink";
+import { linkFromResults, linkReadCommands } from "../../../provider/state/oneLink";
+import { observeLink } from "../../../provider/state/observeLink";
 import { linkWithAddresses } from "../../../provider/state/ipJson";
 import { validArgs } from "../schema/expectations";
 import { asRunnerReturns, linkFixtureNames, linkFixtureOf, type LinkFixtureName } from "../fixtures";
 
 function read(name: LinkFixtureName): LinkObserved | undefined {
   const fixture = linkFixtureOf(name);
-  return parseLinkRead(asRunnerReturns(fixture.results), fixture.name);
+  return linkFromResults(asRunnerReturns(fixture.results), fixture.name);
 }
 
 describe("linkReadCommands", () => {
@@ -30,7 +31,7 @@ describe("linkReadCommands", () => {
 
 const noRoutes = { routes: [] };
 
-describe("parseLinkRead on real iproute2 output", () => {
+describe("linkFromResults on real iproute2 output", () => {
   it.each<{ fixture: LinkFixtureName; observed: LinkObserved }>([
     {
       fixture: "macvlan-bridge",
@@ -197,7 +198,7 @@ describe("parseLinkRead on real iproute2 output", () => {
   it.each<LinkFixtureName>(["missing-device", "missing-netns"])("%s is gone, with both commands' results", (name) => {
     const fixture = linkFixtureOf(name);
     expect(fixture.results.every((r) => r.exitCode !== 0)).toBe(true);
-    expect(parseLinkRead(fixture.results, fixture.name)).toBeUndefined();
+    expect(linkFromResults(fixture.results, fixture.name)).toBeUndefined();
   });
 
   it("reads every route of the IPv6 listing as IPv6", () => {
@@ -219,39 +220,39 @@ function withFirst(result: Partial<CommandResult>): CommandResult[] {
   return [{ ...first, ...result }, second];
 }
 
-describe("parseLinkRead on failures and odd output", () => {
+describe("linkFromResults on failures and odd output", () => {
   it("throws any other failure with the command's own words", () => {
-    expect(() => parseLinkRead(withFirst({ exitCode: 2, stdout: "", stderr: "RTNETLINK answers: Operation not permitted\n" }).slice(0, 1), "mvbr")).toThrow(
+    expect(() => linkFromResults(withFirst({ exitCode: 2, stdout: "", stderr: "RTNETLINK answers: Operation not permitted\n" }).slice(0, 1), "mvbr")).toThrow(
       'reading link "mvbr" failed: RTNETLINK answers: Operation not permitted',
     );
   });
 
   it("throws when the batch's result is missing", () => {
-    expect(() => parseLinkRead([], "mvbr")).toThrow('reading link "mvbr" returned no output');
+    expect(() => linkFromResults([], "mvbr")).toThrow('reading link "mvbr" returned no output');
   });
 
   it("reads no IPv6 routes when they were not listed", () => {
-    const routes = parseLinkRead(withFirst({}).slice(0, 1), "mvbr")?.routes ?? [];
+    const routes = linkFromResults(withFirst({}).slice(0, 1), "mvbr")?.routes ?? [];
     expect(routes.length).toBeGreaterThan(0); // the IPv4 ones, from the batch
     expect(routes.map(routeFamily)).not.toContain(6);
   });
 
   it("throws on output that is not JSON", () => {
-    expect(() => parseLinkRead(withFirst({ stdout: "mvbr: <BROADCAST,MULTICAST,UP> mtu 1500\n" }), "mvbr")).toThrow("something other than JSON");
+    expect(() => linkFromResults(withFirst({ stdout: "mvbr: <BROADCAST,MULTICAST,UP> mtu 1500\n" }), "mvbr")).toThrow("something other than JSON");
   });
 
   it("throws on JSON of another shape", () => {
-    expect(() => parseLinkRead(withFirst({ stdout: '[{"ifindex":"nine","ifname":"mvbr"}]\n[]\n' }), "mvbr")).toThrow("unexpected iproute2 JSON");
+    expect(() => linkFromResults(withFirst({ stdout: '[{"ifindex":"nine","ifname":"mvbr"}]\n[]\n' }), "mvbr")).toThrow("unexpected iproute2 JSON");
   });
 
   it("throws on a macvlan mode it does not know", () => {
     const [first] = withFirst({});
     const stdout = first?.stdout.replace('"mode":"bridge"', '"mode":"bridged"');
-    expect(() => parseLinkRead(withFirst({ stdout }), "mvbr")).toThrow('unknown macvlan mode "bridged" in iproute2 output');
+    expect(() => linkFromResults(withFirst({ stdout }), "mvbr")).toThrow('unknown macvlan mode "bridged" in iproute2 output');
   });
 
   it("is gone when iproute2 lists no link", () => {
-    expect(parseLinkRead(withFirst({ stdout: "[]\n[]\n" }), "mvbr")).toBeUndefined();
+    expect(linkFromResults(withFirst({ stdout: "[]\n[]\n" }), "mvbr")).toBeUndefined();
   });
 });
 

@@ -1,6 +1,6 @@
 // Reading a namespace back from what real iproute2 printed (test/fixtures/iproute2/netns-read.json).
 import { describe, expect, it } from "vitest";
-import { netnsReadCommands, parseNetnsRead } from "../../../provider/state/readNetns";
+import { netnsFromResults, netnsReadCommands } from "../../../provider/state/netns";
 import { netnsReadFixture } from "../fixtures";
 
 const fixture = netnsReadFixture();
@@ -11,29 +11,29 @@ describe("netnsReadCommands", () => {
   });
 });
 
-describe("parseNetnsRead", () => {
+describe("netnsFromResults", () => {
   it.each([
     { case: "lo up", recorded: fixture.lo_up, observed: { name: fixture.lo_up.netns, loopbackUp: true } },
     { case: "lo down (a namespace just made)", recorded: fixture.lo_down, observed: { name: fixture.lo_down.netns, loopbackUp: false } },
     { case: "a namespace that does not exist", recorded: fixture.gone, observed: undefined },
   ])("$case", ({ recorded, observed }) => {
-    expect(parseNetnsRead([recorded.result], recorded.netns)).toStrictEqual(observed);
+    expect(netnsFromResults([recorded.result], recorded.netns)).toStrictEqual(observed);
   });
 
   it("throws any other failure with the command's own words", () => {
     const result = { ...fixture.lo_up.result, exitCode: 255, stdout: "", stderr: 'setting the network namespace "ns1" failed: Operation not permitted\n' };
-    expect(() => parseNetnsRead([result], "ns1")).toThrow('reading namespace "ns1" failed: setting the network namespace "ns1" failed: Operation not permitted');
+    expect(() => netnsFromResults([result], "ns1")).toThrow('reading namespace "ns1" failed: setting the network namespace "ns1" failed: Operation not permitted');
   });
 
   it("throws when there is no result", () => {
-    expect(() => parseNetnsRead([], "ns1")).toThrow('reading namespace "ns1" returned nothing');
+    expect(() => netnsFromResults([], "ns1")).toThrow('reading namespace "ns1" returned nothing');
   });
 
   it("throws on output that is not JSON", () => {
-    expect(() => parseNetnsRead([{ ...fixture.lo_up.result, stdout: "1: lo: <LOOPBACK,UP> mtu 65536\n" }], "ns1")).toThrow("something other than JSON");
+    expect(() => netnsFromResults([{ ...fixture.lo_up.result, stdout: "1: lo: <LOOPBACK,UP> mtu 65536\n" }], "ns1")).toThrow("something other than JSON");
   });
 
   it("is gone when iproute2 lists no lo", () => {
-    expect(parseNetnsRead([{ ...fixture.lo_up.result, stdout: "[]\n" }], "ns1")).toBeUndefined();
+    expect(netnsFromResults([{ ...fixture.lo_up.result, stdout: "[]\n" }], "ns1")).toBeUndefined();
   });
 });

@@ -4,19 +4,19 @@
 // namespace; reads that arrive meanwhile go into the next one, so a refresh of N links makes a handful
 // of batches, not N, and each batch prints only the links asked for.
 import { z } from "zod";
-import { readCommands, type ReadBack } from "../apply";
 import { classify } from "../exec/errors";
 import type { CommandResult, Runner } from "../exec/runner";
-import type { LinkObserved } from "../model";
+import { routeProtocol, type LinkObserved } from "../model";
 import { linkWithAddresses, parseJsonLines, routeEntry } from "./ipJson";
-import { observeLink, routeProtocol, toRoute } from "./readLink";
+import { observeLink, toRoute } from "./observeLink";
+import { readBackCommands, type ReadBack } from "./readBack";
 
 /**
  * Equivalent to: `ip -j -d [-n NS] -force -batch -` with `addr show dev X` per name and `route show
  * proto static`, then `ip -j -6 [-n NS] route show proto static`. -force: a missing link must not stop
  * the others' reads (it prints nothing, and is then absent from the result).
  */
-export function linksRead(netns: string | undefined, names: string[]): ReadBack {
+export function namespaceLinksReadBack(netns: string | undefined, names: string[]): ReadBack {
   return {
     netns,
     lines: [...names.map((name) => ["addr", "show", "dev", name]), ["route", "show", "proto", routeProtocol]],
@@ -30,9 +30,9 @@ const routeDocument = z.array(routeEntry);
 
 /**
  * The links found, by name (a missing one is absent), or undefined when the namespace is gone, from the
- * results of linksRead's commands: the IPv6 route listing, then the batch.
+ * results of namespaceLinksReadBack's commands: the IPv6 route listing, then the batch.
  */
-export function parseLinksRead(results: CommandResult[], netns: string | undefined): Map<string, LinkObserved> | undefined {
+export function namespaceLinksFromResults(results: CommandResult[], netns: string | undefined): Map<string, LinkObserved> | undefined {
   const [v6, batch] = results;
   if (v6 && v6.exitCode !== 0) {
     if (classify(v6.stderr) === "not-found") return undefined;
@@ -70,7 +70,7 @@ async function drain(key: string): Promise<void> {
   const batch = queue.waiting.splice(0);
   try {
     const names = [...new Set(batch.map((w) => w.name))];
-    const links = parseLinksRead(await queue.runner.run(readCommands(linksRead(queue.netns, names))), queue.netns);
+    const links = namespaceLinksFromResults(await queue.runner.run(readBackCommands(namespaceLinksReadBack(queue.netns, names))), queue.netns);
     for (const waiting of batch) waiting.resolve(links?.get(waiting.name));
   } catch (error) {
     for (const waiting of batch) waiting.reject(error);
@@ -85,7 +85,7 @@ async function drain(key: string): Promise<void> {
  * Link `name` in `netns` on `runner`'s host, or undefined when it (or the namespace) is gone, read in a
  * batch with the other reads of that namespace waiting at the same time. Never from an older batch.
  */
-export function readLinkShared(runner: Runner, netns: string | undefined, name: string): Promise<LinkObserved | undefined> {
+export function readLinkBatched(runner: Runner, netns: string | undefined, name: string): Promise<LinkObserved | undefined> {
   const key = `${runner.host}\u0000${netns ?? ""}`;
   const queue = queues.get(key) ?? { runner, netns, waiting: [], busy: false };
   queues.set(key, queue);

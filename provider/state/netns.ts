@@ -1,12 +1,13 @@
+// Reading a namespace itself (not its links: namespaceLinks.ts): whether it exists, and its loopback.
 import { z } from "zod";
 import type { NetNamespaceObserved } from "../model";
 import { classify } from "../exec/errors";
 import type { Command, CommandResult } from "../exec/runner";
-import type { ReadBack } from "../apply";
+import type { ReadBack } from "./readBack";
 import { linkWithAddresses, parseJsonLines } from "./ipJson";
 
 /** Equivalent to: `ip -j -n NAME link show dev lo` (which fails when the namespace is gone). */
-export function netnsRead(name: string): ReadBack {
+export function netnsReadBack(name: string): ReadBack {
   return { netns: name, lines: [["link", "show", "dev", "lo"]], extra: [] };
 }
 
@@ -15,7 +16,7 @@ export function netnsReadCommands(name: string): Command[] {
   return [{ argv: ["ip", "-j", "-n", name, "link", "show", "dev", "lo"] }];
 }
 
-export function parseNetnsRead(results: CommandResult[], name: string): NetNamespaceObserved | undefined {
+export function netnsFromResults(results: CommandResult[], name: string): NetNamespaceObserved | undefined {
   const [result] = results;
   if (!result) throw new Error(`reading namespace "${name}" returned nothing`);
   if (result.exitCode !== 0) {

@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { LocalRunner } from "../../provider/exec/local";
 import type { Command, Runner } from "../../provider/exec/runner";
-import { readLinkShared } from "../../provider/state/namespaceRead";
-import { readLink } from "../../provider/state/readLink";
+import { readLinkBatched } from "../../provider/state/namespaceLinks";
+import { readLinkAlone } from "../../provider/state/oneLink";
 import { ip, World } from "../support/netns";
 
 /** The local runner, counting its round trips. */
@@ -34,11 +34,11 @@ describe("shared namespace reads", () => {
       await ip("-n", lab, "route", "add", `fd60:${i}::/64`, "via", `fd59:${i}::fe`, "dev", name, "proto", "static");
     }
     const runner = new CountingRunner();
-    const shared = await Promise.all([...names, "absent"].map((name) => readLinkShared(runner, lab, name)));
+    const shared = await Promise.all([...names, "absent"].map((name) => readLinkBatched(runner, lab, name)));
     expect(runner.roundTrips).toBe(1);
     expect(shared.at(-1)).toBeUndefined();
 
-    const single = await Promise.all(names.map((name) => readLink(new LocalRunner({ type: "local", sudo: false }), lab, name)));
+    const single = await Promise.all(names.map((name) => readLinkAlone(new LocalRunner({ type: "local", sudo: false }), lab, name)));
     expect(shared.slice(0, -1)).toEqual(single);
     expect(single[3]?.routes).toEqual([
       { to: "10.60.3.0/24", via: "10.59.3.254", metric: 0 },
@@ -47,12 +47,12 @@ describe("shared namespace reads", () => {
 
     // A read that starts after a listing was made gets a new one.
     await ip("-n", lab, "link", "set", "dev", "m0", "mtu", "1400");
-    expect((await readLinkShared(runner, lab, "m0"))?.mtu).toBe(1400);
+    expect((await readLinkBatched(runner, lab, "m0"))?.mtu).toBe(1400);
     expect(runner.roundTrips).toBe(2);
   });
 
   it("reports a link of a namespace that is gone as gone", async () => {
     const runner = new CountingRunner();
-    expect(await readLinkShared(runner, world.plannedNetns("never"), "m0")).toBeUndefined();
+    expect(await readLinkBatched(runner, world.plannedNetns("never"), "m0")).toBeUndefined();
   });
 });
