@@ -12,6 +12,7 @@
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
+import type * as echo from "../provider/echo";
 import type * as iproute2 from "../provider/index";
 import { claimProjects, ensureEngine, installProject, prepareApp, repoRoot } from "../test/support/engine";
 import { World } from "../test/support/netns";
@@ -43,7 +44,8 @@ async function main() {
   const project = path.join(repoRoot, "test", "projects", "many");
   await installProject(project);
   const cliProjects = { "ts-node": project, precompiled: await precompiledCopy(project, path.join(repoRoot, ".work", "bench-precompiled")) };
-  const { Echo, MacvlanLink } = app.require("pulumi-iproute2") as typeof iproute2;
+  const { MacvlanLink } = app.require("pulumi-iproute2") as typeof iproute2;
+  const { Echo } = app.require("pulumi-iproute2/echo") as typeof echo;
   const wrapperDir = path.join(repoRoot, ".work", "bench-bin");
   const countLog = path.join(repoRoot, ".work", "bench-ip-calls.log");
   countingIp(wrapperDir, countLog);

@@ -3,7 +3,7 @@
 import { classify, Iproute2Error, type ErrorContext, type FailureKind } from "./exec/errors";
 import type { Command, CommandResult, Runner } from "./exec/runner";
 import { batchCommand } from "./exec/ipBatch";
-import { describeStep, groupCommand, groupSteps, undoSteps, type IpStep } from "./plan/steps";
+import { describeStep, groupCommand, groupSteps, undoSteps, type CommandStep, type IpStep } from "./plan/steps";
 import { readBackCommands, type ReadBack } from "./state/readBack";
 
 export interface ApplyOptions {
@@ -114,4 +114,25 @@ export async function applyPlan(runner: Runner, steps: IpStep[], options: ApplyO
         ? `; rolled back the ${done.length} step(s) done before it`
         : `; rolling back failed too (${rollbackErrors.join("; ")}): check the host by hand`;
   throw new Iproute2Error(kind, options.context, what + rolledBack, options.hint?.(kind, failedStep));
+}
+
+/**
+ * Runs command steps then `readAfter` in one round trip and returns readAfter's results. On a failure
+ * the steps done are taken back (newest first) and the failure is reported in the command's own words,
+ * which for the device node program name the argument at fault.
+ */
+export async function applyCommandPlan(runner: Runner, steps: CommandStep[], options: { context: ErrorContext; readAfter?: Command[] }): Promise<CommandResult[]> {
+  const readAfter = options.readAfter ?? [];
+  const results = await runOn(runner, [...steps.map((s) => s.command), ...readAfter], options.context);
+  const failedAt = results.findIndex((r) => r.exitCode !== 0);
+  if (failedAt === -1 && results.length === steps.length + readAfter.length) return results.slice(steps.length);
+  const failure = results[failedAt] ?? results.at(-1);
+  const done = steps.slice(0, Math.min(failedAt === -1 ? results.length : failedAt, steps.length));
+  const undo = [...done].reverse().flatMap((s) => s.undo ?? []);
+  const rollbackErrors = undo.length > 0 ? (await runOn(runner, undo, options.context)).filter((r) => r.exitCode !== 0).map(commandMessage) : [];
+  const message = failure ? commandMessage(failure) : "no result";
+  const failedStep = steps[failedAt];
+  const rolledBack =
+    undo.length === 0 ? "" : rollbackErrors.length === 0 ? `; took back what was done before it` : `; taking it back failed too (${rollbackErrors.join("; ")}): check the host by hand`;
+  throw new Iproute2Error(failure ? classify(failure.stderr) : "failed", options.context, `${failedStep ? `${failedStep.describe}: ` : "reading back: "}${message}${rolledBack}`);
 }

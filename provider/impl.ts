@@ -5,9 +5,10 @@ import { macvlanLinkHandlers } from "./resources/macvlanLink";
 import { macvtapHandlers } from "./resources/macvtap";
 import { netNamespaceHandlers } from "./resources/netNamespace";
 import { vethPairHandlers } from "./resources/vethPair";
+import type * as pulumi from "@pulumi/pulumi";
 import type { ResourceKind } from "./resources/shim";
 
-export const handlers: Record<ResourceKind, object> = {
+export const handlers: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = {
   Echo: echoHandlers,
   NetNamespace: netNamespaceHandlers,
   VethPair: vethPairHandlers,

@@ -5,4 +5,3 @@ export { Macvtap, type MacvtapArgs } from "./resources/macvtap";
 export type { ConnectionArgs, LocalConnectionArgs, SshConnectionArgs } from "./resources/connectionArgs";
 export { Iproute2Error, type FailureKind } from "./exec/errors";
 export { macvlanModes, type MacvlanMode } from "./model";
-export { Echo } from "./resources/echo";

@@ -15,6 +15,15 @@ export interface IpStep {
   undo?: IpStep[];
 }
 
+/** A step that is a command of its own (not an `ip` batch line), e.g. the device node program's. */
+export interface CommandStep {
+  command: Command;
+  /** What it does, for messages: `make the device node /dev/tap7`. */
+  describe: string;
+  /** The commands that take it back, in order; none when there is nothing to take back. */
+  undo?: Command[];
+}
+
 /** The command a step documents, as a person would type it. */
 export function describeStep(step: IpStep): string {
   return ["ip", ...(step.netns !== undefined ? ["-n", step.netns] : []), ...step.args].join(" ");

@@ -1,9 +1,9 @@
 // The character device node of a macvtap: make it where it is missing (no udev: containers, minimal
 // hosts), replace a stale one (numbers of a device that is gone), and give it the owner, group and mode
 // asked for, so an unprivileged QEMU can open it. Pure: commands as argv, run by tapNodeScript's program.
-import type { Command } from "../exec/runner";
 import { noNode, type MacvtapDesired, type TapNodeObserved } from "../model";
-import { chownSpec, makeNodeCommand, ownNodeCommand } from "./tapNodeScript";
+import type { CommandStep } from "./steps";
+import { chownSpec, makeNodeCommand, ownNodeCommand, removeNodeCommand } from "./tapNodeScript";
 
 export function tapNodePath(d: Pick<MacvtapDesired, "tapDevicePath">, ifindex: number): string {
   return d.tapDevicePath ?? `/dev/tap${ifindex}`;
@@ -21,18 +21,21 @@ export function ownedAs(node: TapNodeObserved, owner: string | undefined, group:
 }
 
 export interface TapNodePlan {
-  commands: Command[];
+  steps: CommandStep[];
   /** Whether the node at the path is (now) one this package made. */
   created: boolean;
 }
 
 /**
- * Equivalent to (each as one `makeNodeCommand`/`ownNodeCommand`, which first checks the folders and
- * that the node is still as `node` says):
- *   [rm -f PATH;] mknod -m MODE PATH c MAJOR MINOR[; chown -h OWNER:GROUP PATH]
+ * The node right for the device `devNumbers`, given what is at `path` (`node`), and a node this package
+ * made at an earlier path (`old`) gone. Each change runs as the node program, which first checks the
+ * folders and that the node is still as `node` says:
+ *   mknod -m MODE NEW c MAJOR MINOR[; chown -h OWNER:GROUP NEW]; mv -f NEW PATH
  *                        no node, a stale one (checked not to be a live device's first), or another mode:
- *                        made anew rather than chmod-ed, as chmod would follow a link put in its place
+ *                        made anew rather than chmod-ed, as chmod would follow a link put in its place;
+ *                        a node made where there was none is removed again if a later step fails
  *   chown -h OWNER:GROUP PATH   only the owner or group differ
+ *   rm -f OLD            the old node, only while it has the old device's numbers
  */
 export function planTapNode(
   d: Pick<MacvtapDesired, "tapOwner" | "tapGroup" | "tapMode">,
@@ -40,14 +43,19 @@ export function planTapNode(
   devNumbers: string,
   node: TapNodeObserved | undefined,
   createdBefore: boolean,
+  old?: { path: string; devNumbers: string },
 ): TapNodePlan {
   const seen = node?.statLine ?? noNode;
   const owner = chownSpec(d.tapOwner, d.tapGroup);
+  const removeOld: CommandStep[] = old ? [{ command: removeNodeCommand(old.path, old.devNumbers), describe: `remove the old device node ${old.path}` }] : [];
   if (!node || node.devNumbers !== devNumbers || node.mode !== d.tapMode) {
-    return { commands: [makeNodeCommand(path, seen, d.tapMode, devNumbers, owner)], created: true };
+    const make: CommandStep = {
+      command: makeNodeCommand(path, seen, d.tapMode, devNumbers, owner),
+      describe: `make the device node ${path}`,
+      ...(!node && { undo: [removeNodeCommand(path, devNumbers)] }),
+    };
+    return { steps: [make, ...removeOld], created: true };
   }
-  return {
-    commands: ownedAs(node, d.tapOwner, d.tapGroup) ? [] : [ownNodeCommand(path, seen, owner)],
-    created: createdBefore,
-  };
+  const own: CommandStep[] = ownedAs(node, d.tapOwner, d.tapGroup) ? [] : [{ command: ownNodeCommand(path, seen, owner), describe: `give the device node ${path} to ${owner}` }];
+  return { steps: [...own, ...removeOld], created: createdBefore };
 }

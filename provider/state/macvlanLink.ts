@@ -7,7 +7,7 @@ import { definedOnly, inPreferredOrder } from "../shape";
 export const kernelChosenKeys = ["macAddress", "mtu", "txQueueLength", "bcQueueLength"] as const satisfies KernelChosen[];
 
 /** The outputs: every argument as the kernel now has it, the ones only we know as asked, plus ifindex. */
-export function macvlanStateOf(d: MacvlanLinkDesired, o: LinkObserved): MacvlanLinkState {
+export function macvlanStateOf<D extends MacvlanLinkDesired>(d: D, o: LinkObserved): D & MacvlanLinkState {
   if (!o.macvlan) throw new Error(`link "${o.name}" is a ${o.kind ?? "plain"} link, not macvlan or macvtap`);
   return definedOnly({
     ...d,

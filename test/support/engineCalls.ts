@@ -5,7 +5,7 @@ import { expect } from "vitest";
 type Props = Record<string, unknown>;
 
 interface Handlers {
-  check(olds: Props, news: Props): Promise<{ inputs: unknown; failures?: unknown[] }>;
+  check(olds: Props, news: Props): Promise<{ inputs?: unknown; failures?: unknown[] }>;
   diff(id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[] }>;
   create(inputs: Props): Promise<{ id: string; outs: object }>;
   update(id: string, olds: Props, news: Props): Promise<{ outs: object }>;

@@ -6,7 +6,8 @@
 // Over SSH when `sshHost` is set (`sshPrivateKey` as a secret, `sshConfigFile`; `keyAsPlainText` passes
 // the key as a plain string, as a careless program would).
 import * as pulumi from "@pulumi/pulumi";
-import { Echo, MacvlanLink, macvlanModes, NetNamespace, VethPair, type ConnectionArgs } from "pulumi-iproute2";
+import { MacvlanLink, macvlanModes, NetNamespace, VethPair, type ConnectionArgs } from "pulumi-iproute2";
+import { Echo } from "pulumi-iproute2/echo";
 import { z } from "zod";
 
 const config = new pulumi.Config();

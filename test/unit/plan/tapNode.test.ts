@@ -41,17 +41,35 @@ describe("planTapNode", () => {
     { case: "as asked: nothing", d: { ...asked, tapOwner: "root", tapGroup: "0" }, seen: node, created: false, ops: [] },
   ])("$case", ({ d, seen, created, ops }) => {
     const plan = planTapNode(d, path, "240:3", seen, false);
-    expect(operations(plan.commands)).toEqual(ops);
+    expect(operations(plan.steps.map((s) => s.command))).toEqual(ops);
     expect(plan.created).toBe(created);
   });
 
+  it("takes back a node it made where there was none, and only that: a replaced or re-owned node has no undo", () => {
+    const [made] = planTapNode(asked, path, "240:3", undefined, false).steps;
+    expect(operations(made?.undo ?? [])).toEqual([["remove", path, "240:3"]]);
+    expect(planTapNode({ ...asked, tapMode: "0660" }, path, "240:3", node, false).steps[0]?.undo).toBeUndefined();
+    expect(planTapNode({ ...asked, tapOwner: "65534" }, path, "240:3", node, false).steps[0]?.undo).toBeUndefined();
+  });
+
+  it("removes a node this package made at an earlier path last, after the new one is right", () => {
+    const plan = planTapNode(asked, path, "240:3", undefined, false, { path: "/dev/tap5", devNumbers: "240:1" });
+    expect(operations(plan.steps.map((s) => s.command))).toEqual([
+      ["make", path, "absent", "0600", "240", "3", ""],
+      ["remove", "/dev/tap5", "240:1"],
+    ]);
+    expect(operations(planTapNode(asked, path, "240:3", node, true, { path: "/dev/tap5", devNumbers: "240:1" }).steps.map((s) => s.command))).toEqual([
+      ["remove", "/dev/tap5", "240:1"],
+    ]);
+  });
+
   it("keeps what made an unchanged node: this package's stays removable", () => {
-    expect(planTapNode(asked, path, "240:3", node, true)).toEqual({ commands: [], created: true });
+    expect(planTapNode(asked, path, "240:3", node, true)).toEqual({ steps: [], created: true });
   });
 
   it("the node program follows no link: no chmod, chown only with -h, the values outside its text", () => {
-    const [command] = planTapNode({ tapOwner: "qemu", tapGroup: undefined, tapMode: "0660" }, path, "240:3", undefined, false).commands;
-    const text = command?.argv[2] ?? "";
+    const [step] = planTapNode({ tapOwner: "qemu", tapGroup: undefined, tapMode: "0660" }, path, "240:3", undefined, false).steps;
+    const text = step?.command.argv[2] ?? "";
     expect(text).not.toMatch(/\bchmod\b/);
     const chowns = text.match(/\bchown\b[^\n]*/g) ?? [];
     expect(chowns.length).toBeGreaterThan(0);

@@ -1,0 +1,170 @@
+// The recipe every resource follows, written once: check is the schema's, diff the planner's; create and
+// update parse, plan, apply with the read-back in the same round trip, and turn what the host reports
+// into the state; read observes; delete plans and applies. A resource gives its tables (a
+// `ResourceLifecycle`) and gets handlers the compiler checks against Pulumi's ResourceProvider.
+import type * as pulumi from "@pulumi/pulumi";
+import { applyDelete, applyPlan } from "../apply";
+import { runnerFor } from "../exec/connect";
+import { Iproute2Error, type ErrorContext, type FailureKind } from "../exec/errors";
+import type { CommandResult, Runner } from "../exec/runner";
+import type { Connection } from "../model";
+import type { PropertyDiff } from "../plan/diff";
+import type { IpStep } from "../plan/steps";
+import { hostLabel } from "../schema/connection";
+import { parseArgs, validateArgs, type ArgsSpec } from "../schema/validate";
+import type { ReadBack } from "../state/readBack";
+
+type Props = Record<string, unknown>;
+
+/** What every desired object and state has: a name, maybe a namespace, and how to reach its host. */
+export interface Located {
+  name: string;
+  netns?: string;
+  connection: Connection;
+}
+
+/** The one error context: the verb, the object (`MacvlanLink "mac1"`), its namespace and its host. */
+export function contextOf(label: string, d: Located, verb: string): ErrorContext {
+  return { verb, object: `${label} "${d.name}"`, netns: d.netns, host: hostLabel(d.connection) };
+}
+
+/** A resource's tables: what differs from one kind to the next. */
+export interface ResourceLifecycle<D extends Located, S extends Located, O> {
+  /** The type token's name, in messages: `NetNamespace`. */
+  label: string;
+  /** What the object is called when it vanishes: "the link". */
+  noun: string;
+  spec: ArgsSpec<D>;
+  diff(olds: Props, news: Props): PropertyDiff;
+  idOf(d: D): string;
+  parseState(props: Props): S;
+  /** The inputs a state stands for (what refresh gives back as inputs). */
+  inputsOf(state: S): D;
+  plan: { create(d: D): IpStep[]; update(current: S, d: D): IpStep[]; delete(current: S): IpStep[] };
+  /** What a create or update reads back in its round trip; `fromExisting` when it did not make the object. */
+  readBack(d: D, fromExisting: boolean): ReadBack;
+  /** The object in the read-back's results, or undefined when it is gone. */
+  observe(results: CommandResult[], d: D): O | undefined;
+  /** The object read from the host: for refresh (batched with others where it can be), or alone. */
+  read(runner: Runner, d: D, batched: boolean): Promise<O | undefined>;
+  stateOf(d: D, observed: O): S;
+  /** A create cut off by a broken connection keeps this state: what was asked, never observed. */
+  unverified: { stateOf(d: D): S; is(state: S): boolean };
+  /** `adopt: true`: the existing object's state when it may be taken over (throws when it may not). */
+  adopt?(runner: Runner, d: D): Promise<S | undefined>;
+  hint(d: D, failure: FailureKind, step: IpStep | undefined, verb: "create" | "adopt" | "update"): string | undefined;
+  /** A part beyond the ip steps (Macvtap's device node), settled after each write and read. */
+  extra?: ExtraPart<D, S>;
+}
+
+export interface ExtraPart<D, S> {
+  /** After create or update: the state with the part settled. A create whose part fails is taken back. */
+  write(runner: Runner, d: D, state: S, previous: S | undefined): Promise<S>;
+  /** After a create cut off while settling the part: the state to keep. */
+  unsettled(d: D, state: S): S;
+  /** After a refresh found the object: the state with the part as the host has it. */
+  read(runner: Runner, state: S, previous: S): Promise<S>;
+  /** After the object is deleted. */
+  delete(runner: Runner, previous: S): Promise<void>;
+}
+
+/**
+ * What a create throws when it fails. Cut off mid-operation (the connection broke), its object may
+ * exist: Pulumi keeps a resource whose create fails with an id and properties (an init error), so
+ * refresh reads what the host has and the next up starts from that.
+ */
+function createFailure(error: unknown, inputs: Props, context: ErrorContext, id: string, kept: () => object): unknown {
+  if (!(error instanceof Iproute2Error) || error.kind !== "interrupted") return error;
+  // A new error: the one given may be shared by every operation of the broken session. The properties
+  // go into the state as they are, so they carry the provider text too.
+  return Object.assign(new Iproute2Error(error.kind, context, error.detail, error.hint, { cause: error }), {
+    id,
+    properties: { ...kept(), __provider: inputs.__provider },
+    reasons: [error.message],
+  });
+}
+
+export function defineHandlers<D extends Located, S extends Located, O>(lc: ResourceLifecycle<D, S, O>) {
+  const context = (d: Located, verb: string) => contextOf(lc.label, d, verb);
+
+  /** Plans from `current` (or makes the object anew), applies, and reads back: the state, or an error. */
+  async function write(runner: Runner, d: D, current: S | undefined, verb: "create" | "adopt" | "update"): Promise<S> {
+    const steps = current ? lc.plan.update(current, d) : lc.plan.create(d);
+    const results = await applyPlan(runner, steps, {
+      context: context(d, verb),
+      readBack: lc.readBack(d, current !== undefined),
+      hint: (failure, step) => lc.hint(d, failure, step, verb),
+    });
+    const observed = lc.observe(results, d);
+    if (!observed) {
+      throw new Iproute2Error("not-found", context(d, verb), `${lc.noun} vanished ${verb === "update" ? "during the update" : "right after it was made"}`);
+    }
+    return lc.stateOf(d, observed);
+  }
+
+  const handlers = {
+    async check(_olds: Props, news: Props): Promise<{ inputs: Props; failures?: pulumi.dynamic.CheckFailure[] }> {
+      const result = validateArgs(lc.spec, news);
+      return result.ok ? { inputs: result.args as Props } : { inputs: news, failures: result.failures };
+    },
+
+    // A replacement deletes first, since the new object takes the same name.
+    async diff(_id: string, olds: Props, news: Props): Promise<{ changes: boolean; replaces: string[]; deleteBeforeReplace: boolean }> {
+      const { changes, replaces } = lc.diff(olds, news);
+      return { changes, replaces, deleteBeforeReplace: replaces.length > 0 };
+    },
+
+    async create(inputs: Props): Promise<{ id: string; outs: S }> {
+      const d = parseArgs(lc.spec, inputs);
+      const runner = runnerFor(d.connection);
+      const id = lc.idOf(d);
+      const existing = (d as { adopt?: boolean }).adopt && lc.adopt ? await lc.adopt(runner, d) : undefined;
+      const state = await write(runner, d, existing, existing ? "adopt" : "create").catch((error: unknown) => {
+        throw createFailure(error, inputs, context(d, "create"), id, () => lc.unverified.stateOf(d));
+      });
+      if (!lc.extra) return { id, outs: state };
+      try {
+        return { id, outs: await lc.extra.write(runner, d, state, undefined) };
+      } catch (error) {
+        const failure = createFailure(error, inputs, context(d, "create"), id, () => lc.extra!.unsettled(d, state));
+        if (failure === error) await applyDelete(runner, lc.plan.delete(state), context(d, "delete")); // no use without its part
+        throw failure;
+      }
+    },
+
+    async read(id: string, props: Props): Promise<{ id: string; props: S | Props; inputs?: D }> {
+      const current = lc.parseState(props);
+      const d = lc.inputsOf(current);
+      const runner = runnerFor(d.connection);
+      const observed = await lc.read(runner, d, true);
+      if (!observed) return { id: "", props: {} }; // gone
+      const linkState = lc.stateOf(d, observed);
+      const state = lc.extra ? await lc.extra.read(runner, linkState, current) : linkState;
+      return { id, props: state, inputs: lc.inputsOf(state) };
+    },
+
+    async update(_id: string, olds: Props, news: Props): Promise<{ outs: S }> {
+      const d = parseArgs(lc.spec, news);
+      const runner = runnerFor(d.connection);
+      const previous = lc.parseState(olds);
+      let current: S | undefined = previous;
+      if (lc.unverified.is(previous)) {
+        // A create that was cut off: start from what the host has (maybe nothing).
+        const before = lc.inputsOf(previous);
+        const observed = await lc.read(runner, before, false);
+        current = observed ? lc.stateOf(before, observed) : undefined;
+      }
+      const state = await write(runner, d, current, "update");
+      return { outs: lc.extra ? await lc.extra.write(runner, d, state, previous) : state };
+    },
+
+    async delete(_id: string, props: Props): Promise<void> {
+      const current = lc.parseState(props);
+      const runner = runnerFor(current.connection);
+      await applyDelete(runner, lc.plan.delete(current), context(current, "delete"));
+      await lc.extra?.delete(runner, current);
+    },
+  };
+  // Checked against Pulumi's interface here, by the compiler; callers keep the precise types.
+  return handlers satisfies Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>;
+}

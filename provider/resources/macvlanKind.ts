@@ -1,0 +1,144 @@
+// What MacvlanLink and Macvtap share: the same arguments, modes, rules and adopt, so the same lifecycle
+// tables (a Macvtap adds its device node to them), and the outputs of the class users construct.
+import * as pulumi from "@pulumi/pulumi";
+import { hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
+import type { Runner } from "../exec/runner";
+import { routeFamily, type MacvlanLinkDesired, type MacvlanLinkState, type MacvlanMode, type LinkObserved, type Route } from "../model";
+import { diffMacvlan, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
+import type { IpStep } from "../plan/steps";
+import type { ArgsSpec } from "../schema/validate";
+import { isUnverified, macvlanInputsOf, macvlanStateOf, parseMacvlanState, unverifiedMacvlanState } from "../state/macvlanLink";
+import { readLinkBatched } from "../state/namespaceLinks";
+import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
+import type { ConnectionArgs } from "./connectionArgs";
+import { contextOf, type ResourceLifecycle } from "./lifecycle";
+
+const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
+
+/** Hints for failures of a macvlan-kind plan, in the words of its arguments. */
+function createHint(d: MacvlanLinkDesired, kind: MacvlanKind, failure: FailureKind, step: IpStep | undefined): string | undefined {
+  const adding = step?.args[0] === "link" && step.args[1] === "add";
+  if (adding && failure === "exists") {
+    return `A link named "${d.name}" already exists in ${where(d.netns)}: choose another name, or set adopt: true to take it over`;
+  }
+  if (adding && failure === "not-found") {
+    return `Check that parent "${d.parent}" exists in ${where(d.parentNetns)}${d.netns !== d.parentNetns ? ` and that ${where(d.netns)} exists` : ""}`;
+  }
+  if (adding && failure === "invalid" && d.mtu !== undefined) {
+    return `The kernel refused the link; mtu ${d.mtu} may exceed the parent's MTU (a ${kind} link's MTU cannot)`;
+  }
+  if (adding && failure === "invalid" && d.mode === "passthru") {
+    return `A passthru link must be its parent's only ${kind} child`;
+  }
+  return hintFor(failure, kind);
+}
+
+/** The lifecycle tables of a macvlan-kind link (`kind`: what the kernel calls it) with arguments `spec`. */
+export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpec<D>, kind: MacvlanKind): ResourceLifecycle<D, D & MacvlanLinkState, LinkObserved> {
+  const label = spec.kind;
+
+  /** Takes over only a link of the same kind on the same parent. */
+  async function adopt(runner: Runner, d: D): Promise<(D & MacvlanLinkState) | undefined> {
+    const ctx = contextOf(label, d, "adopt");
+    const existing = await readLinkAlone(runner, d.netns, d.name);
+    if (!existing) return undefined;
+    let parentMatches = existing.parentLink === d.parent;
+    if (!parentMatches && existing.parentIndex !== undefined) {
+      const parent = await readLinkAlone(runner, d.parentNetns, d.parent);
+      parentMatches = parent?.ifindex === existing.parentIndex;
+    }
+    if (existing.kind !== kind || !parentMatches) {
+      throw new Iproute2Error(
+        "exists",
+        ctx,
+        `link "${d.name}" exists but is ${existing.kind ?? "a plain link"} on ${existing.parentLink ?? `ifindex ${existing.parentIndex}`}, not ${kind} on "${d.parent}"`,
+        "adopt takes over only a link of the same kind on the same parent; remove it or choose another name",
+      );
+    }
+    return macvlanStateOf(d, existing);
+  }
+
+  return {
+    label,
+    noun: "the link",
+    spec,
+    diff: diffMacvlan,
+    idOf: (d) => (d.netns !== undefined ? `${d.netns}/${d.name}` : d.name),
+    parseState: (props) => parseMacvlanState(spec, props),
+    inputsOf: macvlanInputsOf,
+    plan: { create: (d) => planMacvlanCreate(d, kind), update: (current, d) => planMacvlanUpdate(current, d, kind), delete: planMacvlanDelete },
+    // A new link has only the routes we give it: no need to list IPv6 routes when we give none.
+    readBack: (d, fromExisting) => linkReadBack(d.netns, d.name, { ipv6Routes: fromExisting || d.routes.some((r) => routeFamily(r) === 6) }),
+    observe: (results, d) => linkFromResults(results, d.name),
+    async read(runner, d, batched) {
+      const observed = batched ? await readLinkBatched(runner, d.netns, d.name) : await readLinkAlone(runner, d.netns, d.name);
+      return observed?.kind === kind ? observed : undefined; // another kind by that name: not ours
+    },
+    stateOf: macvlanStateOf,
+    unverified: { stateOf: unverifiedMacvlanState, is: isUnverified },
+    adopt,
+    hint: (d, failure, step, verb) => (verb === "update" ? hintFor(failure, kind) : createHint(d, kind, failure, step)),
+  };
+}
+
+export interface RouteArgs {
+  /** "default", a CIDR, or an address. */
+  to: pulumi.Input<string>;
+  via?: pulumi.Input<string>;
+  metric?: pulumi.Input<number>;
+}
+
+export interface MacvlanLinkArgs {
+  /** Interface name; defaults to the resource name. */
+  name?: pulumi.Input<string>;
+  /** The parent interface. Changing it replaces the link. */
+  parent: pulumi.Input<string>;
+  /** The namespace that holds the parent; the host's by default. Changing it replaces the link. */
+  parentNetns?: pulumi.Input<string>;
+  /** The namespace the link ends up in; `parentNetns` by default. */
+  netns?: pulumi.Input<string>;
+  /** Default "bridge", always sent to the kernel (whose own default is vepa). */
+  mode?: pulumi.Input<MacvlanMode>;
+  /** passthru only: leave the parent out of promiscuous mode. */
+  nopromisc?: pulumi.Input<boolean>;
+  /** source only: the source MACs whose frames this link receives. */
+  sourceMacs?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Default: chosen by the kernel, reported, and kept across updates. */
+  macAddress?: pulumi.Input<string>;
+  mtu?: pulumi.Input<number>;
+  txQueueLength?: pulumi.Input<number>;
+  bcQueueLength?: pulumi.Input<number>;
+  /** IPv4/IPv6 addresses with prefix, e.g. "10.0.0.2/24". */
+  addresses?: pulumi.Input<pulumi.Input<string>[]>;
+  routes?: pulumi.Input<pulumi.Input<RouteArgs>[]>;
+  /** Default true. */
+  up?: pulumi.Input<boolean>;
+  /** Take over an existing link of the same kind on the same parent instead of failing. */
+  adopt?: pulumi.Input<boolean>;
+  connection?: pulumi.Input<ConnectionArgs>;
+}
+
+/** The outputs every macvlan-kind link has; they are what the kernel reports after each operation. */
+export const macvlanOutputNames = ["ifindex", "macAddress", "mtu", "txQueueLength", "bcQueueLength", "kernelChosen"] as const;
+
+/** The outputs MacvlanLink and Macvtap share: every argument as the kernel has it, and ifindex. */
+export abstract class MacvlanKindResource extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly parent: pulumi.Output<string>;
+  declare readonly parentNetns: pulumi.Output<string | undefined>;
+  declare readonly netns: pulumi.Output<string | undefined>;
+  declare readonly mode: pulumi.Output<string>;
+  declare readonly nopromisc: pulumi.Output<boolean>;
+  declare readonly sourceMacs: pulumi.Output<string[]>;
+  declare readonly macAddress: pulumi.Output<string>;
+  declare readonly mtu: pulumi.Output<number>;
+  declare readonly txQueueLength: pulumi.Output<number>;
+  declare readonly bcQueueLength: pulumi.Output<number>;
+  declare readonly addresses: pulumi.Output<string[]>;
+  declare readonly routes: pulumi.Output<Route[]>;
+  declare readonly up: pulumi.Output<boolean>;
+  declare readonly ifindex: pulumi.Output<number>;
+  /** Optional arguments left to the kernel (their outputs show what it chose). */
+  declare readonly kernelChosen: pulumi.Output<string[]>;
+}
+

@@ -1,0 +1,82 @@
+// A Macvtap's device node, the part of its lifecycle beyond the link: read (the device's numbers from
+// sysfs, the node from stat), planned (plan/tapNode.ts) and applied with its undos like any step, then
+// read back. A node with other numbers is stale unless a live device has them (two namespaces can both
+// have a tap5): that is refused, pointing at tapDevicePath.
+import { applyCommandPlan, runOn } from "../apply";
+import { Iproute2Error } from "../exec/errors";
+import type { Runner } from "../exec/runner";
+import type { MacvlanLinkState, MacvtapDesired, MacvtapState, TapNodeObserved } from "../model";
+import { accountAs, planTapNode, tapNodePath } from "../plan/tapNode";
+import { removeNodeCommand } from "../plan/tapNodeScript";
+import { definedOnly } from "../shape";
+import { devNumbersCommand, liveDeviceCommand, nodeStatCommand, parseDevNumbers, parseNodeStat } from "../state/tapNode";
+import { contextOf, type ExtraPart } from "./lifecycle";
+
+const context = (d: MacvtapDesired | MacvtapState, verb: string) => contextOf("Macvtap", d, verb);
+
+/** The device's numbers (sysfs) and the node at `path` (stat), in one round trip. */
+async function readTap(runner: Runner, link: MacvlanLinkState, path: string) {
+  const results = await runOn(runner, [devNumbersCommand(link.netns, link.name, link.ifindex), nodeStatCommand(path)], context(link as MacvtapState, "read"));
+  return { devNumbers: parseDevNumbers(results[0]), node: parseNodeStat(results[1], path) };
+}
+
+/** The state with the node's outputs: owner and group as the user wrote them (id or name), unset ones by name. */
+function withNode(d: MacvtapDesired, link: MacvtapState, devNumbers: string, node: TapNodeObserved | undefined, created: boolean): MacvtapState {
+  return definedOnly({
+    ...link,
+    tapDevice: node?.path ?? tapNodePath(d, link.ifindex),
+    tapDevNumbers: devNumbers,
+    tapNodeCreated: created,
+    tapOwner: node ? accountAs(d.tapOwner, node.uid, node.user) : d.tapOwner,
+    tapGroup: node ? accountAs(d.tapGroup, node.gid, node.group) : d.tapGroup,
+    tapMode: node?.mode ?? d.tapMode,
+    kernelChosen: [...link.kernelChosen, ...(d.tapOwner === undefined ? ["tapOwner" as const] : []), ...(d.tapGroup === undefined ? ["tapGroup" as const] : [])],
+  });
+}
+
+export const tapNodePart: ExtraPart<MacvtapDesired, MacvtapState> = {
+  async write(runner, d, link, previous) {
+    const path = tapNodePath(d, link.ifindex);
+    const ctx = context(d, "set up the device node of");
+    const { devNumbers, node } = await readTap(runner, link, path);
+    if (node && node.devNumbers !== devNumbers) {
+      const [live] = await runOn(runner, [liveDeviceCommand(node.devNumbers)], ctx);
+      if (live?.exitCode === 0) {
+        throw new Iproute2Error(
+          "exists",
+          ctx,
+          `${path} is the node of another live device (${node.devNumbers}; ours is ${devNumbers}): ifindexes are per namespace, so two namespaces can both have tap${link.ifindex}`,
+          "Set tapDevicePath to a path of its own",
+        );
+      }
+    }
+    const old = previous?.tapNodeCreated && previous.tapDevice !== path ? { path: previous.tapDevice, devNumbers: previous.tapDevNumbers } : undefined;
+    const plan = planTapNode(d, path, devNumbers, node, previous?.tapDevice === path && previous.tapNodeCreated, old);
+    if (plan.steps.length === 0) return withNode(d, link, devNumbers, node, plan.created);
+    const [after] = await applyCommandPlan(runner, plan.steps, { context: ctx, readAfter: [nodeStatCommand(path)] });
+    return withNode(d, link, devNumbers, parseNodeStat(after, path), plan.created);
+  },
+
+  // Cut off while making the node: the link is there, the node maybe. Kept with the node claimed as
+  // possibly ours (removal always checks its numbers), so the next up settles it.
+  unsettled: (d, link) => ({ ...link, tapDevice: tapNodePath(d, link.ifindex), tapDevNumbers: "", tapNodeCreated: true }),
+
+  async read(runner, link, previous) {
+    const d: MacvtapDesired = {
+      ...link,
+      tapOwner: previous.kernelChosen.includes("tapOwner") ? undefined : previous.tapOwner,
+      tapGroup: previous.kernelChosen.includes("tapGroup") ? undefined : previous.tapGroup,
+    };
+    const path = previous.tapDevicePath ?? (link.ifindex === previous.ifindex ? previous.tapDevice : tapNodePath(d, link.ifindex));
+    const { devNumbers, node } = await readTap(runner, link, path);
+    return withNode(d, link, devNumbers, node, previous.tapNodeCreated && node?.path === previous.tapDevice);
+  },
+
+  // A node devtmpfs or udev made goes with the device; one this package made is removed here.
+  async delete(runner, previous) {
+    if (!previous.tapNodeCreated) return;
+    await applyCommandPlan(runner, [{ command: removeNodeCommand(previous.tapDevice, previous.tapDevNumbers), describe: `remove the device node ${previous.tapDevice}` }], {
+      context: context(previous, "delete the device node of"),
+    });
+  },
+};
