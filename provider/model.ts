@@ -132,9 +132,14 @@ export const routeProtocol = "static";
 /** What makes two routes the same one: destination, gateway and metric. */
 export const routeKey = (r: Route) => `${r.to} ${r.via ?? ""} ${r.metric ?? 0}`;
 
+/** Whether an address or CIDR ("10.0.0.1/24", "fd00::1/64") is IPv6: the one test, everywhere. */
+export function isIPv6Address(addressOrCidr: string): boolean {
+  return addressOrCidr.includes(":");
+}
+
 export function routeFamily(route: Route): 4 | 6 {
   const address = route.to !== "default" ? route.to : route.via;
-  return address !== undefined && address.includes(":") ? 6 : 4;
+  return address !== undefined && isIPv6Address(address) ? 6 : 4;
 }
 
 // ---- State (a resource's outputs: what Pulumi keeps) ----
@@ -144,7 +149,9 @@ export function routeFamily(route: Route): 4 | 6 {
  * always carry the observed value; `kernelChosen` lists the ones the user left to the kernel, so that
  * refresh can hand back the user's inputs without them and a diff does not try to manage them.
  */
-export type KernelChosen = "macAddress" | "mtu" | "txQueueLength" | "bcQueueLength" | "tapOwner" | "tapGroup";
+/** Every optional argument the kernel (or the system) may choose when it is left unset. */
+export const kernelChosenFields = ["macAddress", "mtu", "txQueueLength", "bcQueueLength", "tapOwner", "tapGroup"] as const;
+export type KernelChosen = (typeof kernelChosenFields)[number];
 
 export type MacvlanLinkState = MacvlanLinkDesired & {
   macAddress: string;

@@ -1,6 +1,6 @@
 // Plans for macvlan-kind links (macvlan and macvtap): create, update and delete as iproute2 steps, and
 // the diff that decides between updating in place and replacing.
-import type { MacvlanLinkDesired, MacvlanLinkState } from "../model";
+import { isIPv6Address, type MacvlanLinkDesired, type MacvlanLinkState } from "../model";
 import { addressChanges, addressStep, attributeChange, routeChanges, routeStep, upChange, upStep } from "./linkSteps";
 import { connectionRule, diffProperties, type PropertyDiff, type PropertyRule } from "./diff";
 import type { IpStep } from "./steps";
@@ -51,7 +51,6 @@ export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "ma
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
-const isIPv6 = (cidr: string) => cidr.includes(":");
 
 /**
  * The steps that put back what the kernel drops from a link when it goes down (its routes, and its IPv6
@@ -60,7 +59,7 @@ const isIPv6 = (cidr: string) => cidr.includes(":");
  */
 function restoreSteps(cur: MacvlanLinkState, dropped: "down" | "moved", addresses: string[]): IpStep[] {
   return [
-    ...(dropped === "moved" ? addresses : addresses.filter(isIPv6)).map((a) => addressStep(cur.netns, cur.name, "add", a)),
+    ...(dropped === "moved" ? addresses : addresses.filter(isIPv6Address)).map((a) => addressStep(cur.netns, cur.name, "add", a)),
     ...(cur.up ? [upStep(cur.netns, cur.name, true)] : []),
     ...cur.routes.map((r) => routeStep(cur.netns, cur.name, "add", r)),
   ];
@@ -86,7 +85,7 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
   }
   // What the link has once removals ran, and what is still there once it has been down or moved.
   const afterRemovals = cur.addresses.filter((a) => d.addresses.includes(a));
-  const keptAddresses = moved ? [] : goesDown ? afterRemovals.filter((a) => !isIPv6(a)) : cur.addresses;
+  const keptAddresses = moved ? [] : goesDown ? afterRemovals.filter((a) => !isIPv6Address(a)) : cur.addresses;
   const addresses = addressChanges(d.netns, d.name, keptAddresses, d.addresses);
   const routes = routeChanges(d.netns, d.name, goesDown ? [] : cur.routes, d.routes);
 

@@ -3,6 +3,7 @@
 // what we send, what iproute2 reports and what the user wrote compare equal.
 import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
+import { isIPv6Address } from "../model";
 
 const IFNAMSIZ = 16; // the kernel's limit, with the terminating NUL
 
@@ -84,7 +85,7 @@ export function networkOf(address: string, prefix: number): string {
 }
 
 export function familyOf(address: string): 4 | 6 {
-  return isIPv6(address.split("/")[0] ?? "") ? 6 : 4;
+  return isIPv6Address(address) ? 6 : 4;
 }
 
 /** An interface address with its prefix, e.g. 10.0.0.1/24 or fd00::1/64. */

@@ -1,6 +1,7 @@
 // Validation of a resource's inputs, field by field, so that values that are still unknown during a
 // preview pass through untouched while everything known is checked. Defaults are applied here, once.
 import type { z } from "zod";
+import { isIPv6Address } from "../model";
 
 /** How @pulumi/pulumi's dynamic provider host hands a dynamic provider a value not yet known. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -121,7 +122,7 @@ export function ipv6NeedsUp<T extends { up: boolean }>(field: keyof T & string):
   return {
     reads: [field, "up"],
     check: (a) =>
-      !a.up && (a[field] as unknown as string[]).some((cidr) => cidr.includes(":"))
+      !a.up && (a[field] as unknown as string[]).some(isIPv6Address)
         ? { property: field, reason: "IPv6 addresses need up: true (the kernel drops them while the link is down)" }
         : undefined,
   };
@@ -138,7 +139,7 @@ export function ipv6NeedsMtu<T extends { mtu?: number }>(field: keyof T & string
   return {
     reads: [field, "mtu"],
     check: (a) =>
-      a.mtu !== undefined && a.mtu < ipv6MinimumMtu && (a[field] as unknown as string[]).some((cidr) => cidr.includes(":"))
+      a.mtu !== undefined && a.mtu < ipv6MinimumMtu && (a[field] as unknown as string[]).some(isIPv6Address)
         ? { property: "mtu", reason: `must be at least ${ipv6MinimumMtu} with IPv6 addresses in ${field} (IPv6's minimum link MTU)` }
         : undefined,
   };

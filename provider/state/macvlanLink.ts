@@ -1,6 +1,6 @@
 // A macvlan-kind link's state (its outputs) from what was asked and what the kernel reports, and back.
 import { z } from "zod";
-import { routeKey, type KernelChosen, type LinkObserved, type MacvlanLinkDesired, type MacvlanLinkState } from "../model";
+import { kernelChosenFields, routeKey, type KernelChosen, type LinkObserved, type MacvlanLinkDesired, type MacvlanLinkState } from "../model";
 import { parseArgs, type ArgsSpec } from "../schema/validate";
 import { definedOnly, inPreferredOrder } from "../shape";
 
@@ -62,7 +62,7 @@ const stateExtras = z.object({
   txQueueLength: z.number().int(),
   bcQueueLength: z.number().int(),
   ifindex: z.number().int(),
-  kernelChosen: z.array(z.enum(["macAddress", "mtu", "txQueueLength", "bcQueueLength", "tapOwner", "tapGroup"])),
+  kernelChosen: z.array(z.enum(kernelChosenFields)),
 });
 
 const extrasOnlyWhenObserved = ["macAddress", "mtu", "txQueueLength", "bcQueueLength"];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { LinkObserved, VethPairDesired, VethPairState } from "../model";
+import { kernelChosenFields, type LinkObserved, type VethPairDesired, type VethPairState } from "../model";
 import { vethPairArgs } from "../schema/vethPair";
 import { parseArgs } from "../schema/validate";
 import { definedOnly, inPreferredOrder } from "../shape";
@@ -50,7 +50,7 @@ const extras = z.object({
   peerMacAddress: z.string(),
   ifindex: z.number().int(),
   peerIfindex: z.number().int(),
-  kernelChosen: z.array(z.enum(["macAddress", "mtu", "txQueueLength", "bcQueueLength", "tapOwner", "tapGroup"])),
+  kernelChosen: z.array(z.enum(kernelChosenFields)),
 });
 
 export function parseVethState(props: Record<string, unknown>): VethPairState {
