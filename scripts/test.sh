@@ -6,4 +6,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 npm run build
 npm run typecheck --silent
+npm run lint --silent
 npx vitest run "$@"

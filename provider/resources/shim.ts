@@ -9,6 +9,7 @@ export type ResourceKind = "Echo" | "NetNamespace" | "VethPair" | "MacvlanLink" 
  * but the kind's name, so the text stays small and a package upgrade takes effect without replacement.
  */
 export function providerShim(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded when called, from the installed package: an import would be serialized */
   return {
     check: (olds, news) => require("pulumi-iproute2/impl").handlers[kind].check(olds, news),
     diff: (id, olds, news) => require("pulumi-iproute2/impl").handlers[kind].diff(id, olds, news),
@@ -17,4 +18,5 @@ export function providerShim(kind: ResourceKind): pulumi.dynamic.ResourceProvide
     update: (id, olds, news) => require("pulumi-iproute2/impl").handlers[kind].update(id, olds, news),
     delete: (id, props) => require("pulumi-iproute2/impl").handlers[kind].delete(id, props),
   };
+  /* eslint-enable @typescript-eslint/no-require-imports */
 }

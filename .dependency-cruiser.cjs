@@ -1,0 +1,52 @@
+// The layers of provider/, lowest first; an import may only run down (run by `npm test`):
+//   model.ts, shape.ts   shapes, tables and pure helpers everything shares
+//   exec/                running commands (local, ssh) and their errors
+//   schema/              inputs -> defaulted arguments (zod)
+//   plan/   state/       pure steps from (desired, observed) | reading the host back; neither imports the other
+//   apply.ts             a plan run with its undo stack, and its read-back
+//   resources/           each resource's tables, the lifecycle, the classes users construct
+//   index.ts impl.ts echo.ts   the package's entry points
+const layer = {
+  leaf: "^provider/(model|shape)\\.ts$",
+  exec: "^provider/exec/",
+  schema: "^provider/schema/",
+  plan: "^provider/plan/",
+  state: "^provider/state/",
+  apply: "^provider/apply\\.ts$",
+  resources: "^provider/resources/",
+  entries: "^provider/(index|impl|echo)\\.ts$",
+};
+const above = {
+  leaf: ["exec", "schema", "plan", "state", "apply", "resources", "entries"],
+  exec: ["schema", "plan", "state", "apply", "resources", "entries"],
+  schema: ["plan", "state", "apply", "resources", "entries"],
+  plan: ["state", "apply", "resources", "entries"],
+  state: ["plan", "apply", "resources", "entries"],
+  apply: ["resources", "entries"],
+  resources: ["entries"],
+};
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      severity: "error",
+      comment: "A cycle means some import runs up the layers.",
+      from: { path: "^provider/" },
+      to: { circular: true },
+    },
+    ...Object.entries(above).map(([from, higher]) => ({
+      name: `${from}-imports-only-below`,
+      severity: "error",
+      comment: `provider/ ${from} may not import ${higher.join(", ")}: move what is shared down a layer.`,
+      from: { path: layer[from] },
+      to: { path: higher.map((name) => layer[name]).join("|") },
+    })),
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+  },
+};
