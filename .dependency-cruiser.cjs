@@ -1,4 +1,5 @@
-// The layers of provider/, lowest first; an import may only run down (run by `npm test`):
+// The layers of provider/, lowest first; an import may only run down (run by `npm run lint`, which
+// `npm test` and scripts/test.sh run). Every file of provider/ must be in a layer.
 //   model.ts, shape.ts   shapes, tables and pure helpers everything shares
 //   exec/                running commands (local, ssh) and their errors
 //   schema/              inputs -> defaulted arguments (zod)
@@ -29,6 +30,20 @@ const above = {
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    {
+      name: "every-file-in-a-layer",
+      severity: "error",
+      comment: "A provider/ file in no layer could be imported from anywhere: add it to a layer here.",
+      from: { path: "^provider/", pathNot: Object.values(layer).join("|") },
+      to: {},
+    },
+    {
+      name: "imports-a-file-in-no-layer",
+      severity: "error",
+      comment: "A provider/ file in no layer could be imported from anywhere: add it to a layer here.",
+      from: { path: "^provider/" },
+      to: { path: "^provider/", pathNot: Object.values(layer).join("|") },
+    },
     {
       name: "no-circular",
       severity: "error",

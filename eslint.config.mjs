@@ -1,4 +1,5 @@
-// eslint over the whole TypeScript tree at typescript-eslint's recommended rules (run by `npm test`).
+// eslint over the whole TypeScript tree at typescript-eslint's recommended rules (`npm run lint`, which
+// `npm test` and scripts/test.sh run).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 

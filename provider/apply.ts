@@ -107,19 +107,22 @@ export async function applyPlan(runner: Runner, steps: IpStep[], options: ApplyO
   const message = failure ? commandMessage(failure) : "no result";
   const kind = failure ? classify(failure.stderr) : "failed";
   const what = failedStep ? `step "${describeStep(failedStep)}" failed: ${message}` : `reading back failed: ${message}`;
-  const rolledBack =
-    undo.length === 0
-      ? ""
-      : rollbackErrors.length === 0
-        ? `; rolled back the ${done.length} step(s) done before it`
-        : `; rolling back failed too (${rollbackErrors.join("; ")}): check the host by hand`;
-  throw new Iproute2Error(kind, options.context, what + rolledBack, options.hint?.(kind, failedStep));
+  throw new Iproute2Error(kind, options.context, what + rollbackNote(done.length, undo.length, rollbackErrors), options.hint?.(kind, failedStep));
+}
+
+/** The end of a failure's message: what was taken back, or that taking it back failed too. */
+function rollbackNote(stepsDone: number, undos: number, rollbackErrors: string[]): string {
+  if (undos === 0) return "";
+  return rollbackErrors.length === 0
+    ? `; rolled back the ${stepsDone} step(s) done before it`
+    : `; rolling back failed too (${rollbackErrors.join("; ")}): check the host by hand`;
 }
 
 /**
  * Runs command steps then `readAfter` in one round trip and returns readAfter's results. On a failure
- * the steps done are taken back (newest first) and the failure is reported in the command's own words,
- * which for the device node program name the argument at fault.
+ * the steps done are taken back (newest first, each undo on its own so one failing does not stop the
+ * rest) and the failure is reported in the command's own words, which for the device node program
+ * name the argument at fault.
  */
 export async function applyCommandPlan(runner: Runner, steps: CommandStep[], options: { context: ErrorContext; readAfter?: Command[] }): Promise<CommandResult[]> {
   const readAfter = options.readAfter ?? [];
@@ -129,10 +132,13 @@ export async function applyCommandPlan(runner: Runner, steps: CommandStep[], opt
   const failure = results[failedAt] ?? results.at(-1);
   const done = steps.slice(0, Math.min(failedAt === -1 ? results.length : failedAt, steps.length));
   const undo = [...done].reverse().flatMap((s) => s.undo ?? []);
-  const rollbackErrors = undo.length > 0 ? (await runOn(runner, undo, options.context)).filter((r) => r.exitCode !== 0).map(commandMessage) : [];
+  const rollbackErrors: string[] = [];
+  for (const command of undo) {
+    const [result] = await runOn(runner, [command], options.context);
+    if (result && result.exitCode !== 0) rollbackErrors.push(commandMessage(result));
+  }
   const message = failure ? commandMessage(failure) : "no result";
   const failedStep = steps[failedAt];
-  const rolledBack =
-    undo.length === 0 ? "" : rollbackErrors.length === 0 ? `; took back what was done before it` : `; taking it back failed too (${rollbackErrors.join("; ")}): check the host by hand`;
-  throw new Iproute2Error(failure ? classify(failure.stderr) : "failed", options.context, `${failedStep ? `${failedStep.describe}: ` : "reading back: "}${message}${rolledBack}`);
+  const what = failedStep ? `step "${failedStep.describe}" failed: ${message}` : `reading back failed: ${message}`;
+  throw new Iproute2Error(failure ? classify(failure.stderr) : "failed", options.context, what + rollbackNote(done.length, undo.length, rollbackErrors));
 }

@@ -125,7 +125,6 @@ export type NetNamespaceObserved = {
   loopbackUp: boolean;
 };
 
-/** The address family of a route: its destination's, else its gateway's, else IPv4. */
 /** Routes we add carry this protocol, so ours are told apart from the kernel's and other tools'. */
 export const routeProtocol = "static";
 
@@ -137,6 +136,7 @@ export function isIPv6Address(addressOrCidr: string): boolean {
   return addressOrCidr.includes(":");
 }
 
+/** The address family of a route: its destination's, else its gateway's, else IPv4. */
 export function routeFamily(route: Route): 4 | 6 {
   const address = route.to !== "default" ? route.to : route.via;
   return address !== undefined && isIPv6Address(address) ? 6 : 4;
@@ -149,7 +149,6 @@ export function routeFamily(route: Route): 4 | 6 {
  * always carry the observed value; `kernelChosen` lists the ones the user left to the kernel, so that
  * refresh can hand back the user's inputs without them and a diff does not try to manage them.
  */
-/** Every optional argument the kernel (or the system) may choose when it is left unset. */
 export const kernelChosenFields = ["macAddress", "mtu", "txQueueLength", "bcQueueLength", "tapOwner", "tapGroup"] as const;
 export type KernelChosen = (typeof kernelChosenFields)[number];
 

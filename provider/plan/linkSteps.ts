@@ -31,7 +31,6 @@ export function addressChanges(netns: string | undefined, dev: string, current: 
   };
 }
 
-
 export function routeStep(netns: string | undefined, dev: string, verb: "add" | "del", route: Route): IpStep {
   // A bare "default" with no gateway would be taken as IPv4; "::/0" says IPv6.
   const to = route.to === "default" && route.via === undefined && routeFamily(route) === 6 ? "::/0" : route.to;

@@ -51,7 +51,6 @@ export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "ma
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
-
 /**
  * The steps that put back what the kernel drops from a link when it goes down (its routes, and its IPv6
  * addresses unless keep_addr_on_down is set) or leaves its namespace (everything): the undo of a down

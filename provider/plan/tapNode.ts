@@ -47,7 +47,7 @@ export function planTapNode(
 ): TapNodePlan {
   const seen = node?.statLine ?? noNode;
   const owner = chownSpec(d.tapOwner, d.tapGroup);
-  const removeOld: CommandStep[] = old ? [{ command: removeNodeCommand(old.path, old.devNumbers), describe: `remove the old device node ${old.path}` }] : [];
+  const removeOld = old ? planTapNodeRemoval(old.path, old.devNumbers) : [];
   if (!node || node.devNumbers !== devNumbers || node.mode !== d.tapMode) {
     const make: CommandStep = {
       command: makeNodeCommand(path, seen, d.tapMode, devNumbers, owner),
@@ -58,4 +58,9 @@ export function planTapNode(
   }
   const own: CommandStep[] = ownedAs(node, d.tapOwner, d.tapGroup) ? [] : [{ command: ownNodeCommand(path, seen, owner), describe: `give the device node ${path} to ${owner}` }];
   return { steps: [...own, ...removeOld], created: createdBefore };
+}
+
+/** Equivalent to: `rm -f PATH`, for a node this package made, only while it has the device's numbers. */
+export function planTapNodeRemoval(path: string, devNumbers: string): CommandStep[] {
+  return [{ command: removeNodeCommand(path, devNumbers), describe: `remove the device node ${path}` }];
 }

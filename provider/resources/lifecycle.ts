@@ -28,11 +28,12 @@ export function contextOf(label: string, d: Located, verb: string): ErrorContext
   return { verb, object: `${label} "${d.name}"`, netns: d.netns, host: hostLabel(d.connection) };
 }
 
+/** A link's id: `netns/name`, or the name alone in the connection's own namespace. */
+export const linkId = (d: Located) => (d.netns !== undefined ? `${d.netns}/${d.name}` : d.name);
+
 /** A resource's tables: what differs from one kind to the next. */
 export interface ResourceLifecycle<D extends Located, S extends Located, O> {
-  /** The type token's name, in messages: `NetNamespace`. */
-  label: string;
-  /** What the object is called when it vanishes: "the link". */
+  /** What the object is called when it vanishes: "the link". (Messages name it by `spec.kind`.) */
   noun: string;
   spec: ArgsSpec<D>;
   diff(olds: Props, news: Props): PropertyDiff;
@@ -46,18 +47,21 @@ export interface ResourceLifecycle<D extends Located, S extends Located, O> {
   /** The object in the read-back's results, or undefined when it is gone. */
   observe(results: CommandResult[], d: D): O | undefined;
   /** The object read from the host: for refresh (batched with others where it can be), or alone. */
-  read(runner: Runner, d: D, batched: boolean): Promise<O | undefined>;
+  read(runner: Runner, d: D, how: { batched: boolean; context: ErrorContext }): Promise<O | undefined>;
   stateOf(d: D, observed: O): S;
   /** A create cut off by a broken connection keeps this state: what was asked, never observed. */
   unverified: { stateOf(d: D): S; is(state: S): boolean };
-  /** `adopt: true`: the existing object's state when it may be taken over (throws when it may not). */
+  /**
+   * The existing object's state when `d` asks to take it over (`adopt: true`) and it may be (throws
+   * when it may not); undefined to make the object.
+   */
   adopt?(runner: Runner, d: D): Promise<S | undefined>;
   hint(d: D, failure: FailureKind, step: IpStep | undefined, verb: "create" | "adopt" | "update"): string | undefined;
-  /** A part beyond the ip steps (Macvtap's device node), settled after each write and read. */
-  extra?: ExtraPart<D, S>;
+  /** A part beyond the link's ip steps (Macvtap's device node), settled after each write and read. */
+  devicePart?: DevicePart<D, S>;
 }
 
-export interface ExtraPart<D, S> {
+export interface DevicePart<D, S> {
   /** After create or update: the state with the part settled. A create whose part fails is taken back. */
   write(runner: Runner, d: D, state: S, previous: S | undefined): Promise<S>;
   /** After a create cut off while settling the part: the state to keep. */
@@ -85,7 +89,7 @@ function createFailure(error: unknown, inputs: Props, context: ErrorContext, id:
 }
 
 export function defineHandlers<D extends Located, S extends Located, O>(lc: ResourceLifecycle<D, S, O>) {
-  const context = (d: Located, verb: string) => contextOf(lc.label, d, verb);
+  const context = (d: Located, verb: string) => contextOf(lc.spec.kind, d, verb);
 
   /** Plans from `current` (or makes the object anew), applies, and reads back: the state, or an error. */
   async function write(runner: Runner, d: D, current: S | undefined, verb: "create" | "adopt" | "update"): Promise<S> {
@@ -97,7 +101,8 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
     });
     const observed = lc.observe(results, d);
     if (!observed) {
-      throw new Iproute2Error("not-found", context(d, verb), `${lc.noun} vanished ${verb === "update" ? "during the update" : "right after it was made"}`);
+      const when = verb === "update" ? "during the update" : verb === "adopt" ? "right after it was taken over" : "right after it was made";
+      throw new Iproute2Error("not-found", context(d, verb), `${lc.noun} vanished ${when}`);
     }
     return lc.stateOf(d, observed);
   }
@@ -118,15 +123,16 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       const d = parseArgs(lc.spec, inputs);
       const runner = runnerFor(d.connection);
       const id = lc.idOf(d);
-      const existing = (d as { adopt?: boolean }).adopt && lc.adopt ? await lc.adopt(runner, d) : undefined;
+      const existing = await lc.adopt?.(runner, d);
       const state = await write(runner, d, existing, existing ? "adopt" : "create").catch((error: unknown) => {
         throw createFailure(error, inputs, context(d, "create"), id, () => lc.unverified.stateOf(d));
       });
-      if (!lc.extra) return { id, outs: state };
+      const part = lc.devicePart;
+      if (!part) return { id, outs: state };
       try {
-        return { id, outs: await lc.extra.write(runner, d, state, undefined) };
+        return { id, outs: await part.write(runner, d, state, undefined) };
       } catch (error) {
-        const failure = createFailure(error, inputs, context(d, "create"), id, () => lc.extra!.unsettled(d, state));
+        const failure = createFailure(error, inputs, context(d, "create"), id, () => part.unsettled(d, state));
         if (failure === error) await applyDelete(runner, lc.plan.delete(state), context(d, "delete")); // no use without its part
         throw failure;
       }
@@ -136,10 +142,10 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       const current = lc.parseState(props);
       const d = lc.inputsOf(current);
       const runner = runnerFor(d.connection);
-      const observed = await lc.read(runner, d, true);
+      const observed = await lc.read(runner, d, { batched: true, context: context(d, "read") });
       if (!observed) return { id: "", props: {} }; // gone
       const linkState = lc.stateOf(d, observed);
-      const state = lc.extra ? await lc.extra.read(runner, linkState, current) : linkState;
+      const state = lc.devicePart ? await lc.devicePart.read(runner, linkState, current) : linkState;
       return { id, props: state, inputs: lc.inputsOf(state) };
     },
 
@@ -151,18 +157,18 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       if (lc.unverified.is(previous)) {
         // A create that was cut off: start from what the host has (maybe nothing).
         const before = lc.inputsOf(previous);
-        const observed = await lc.read(runner, before, false);
+        const observed = await lc.read(runner, before, { batched: false, context: context(before, "read") });
         current = observed ? lc.stateOf(before, observed) : undefined;
       }
       const state = await write(runner, d, current, "update");
-      return { outs: lc.extra ? await lc.extra.write(runner, d, state, previous) : state };
+      return { outs: lc.devicePart ? await lc.devicePart.write(runner, d, state, previous) : state };
     },
 
     async delete(_id: string, props: Props): Promise<void> {
       const current = lc.parseState(props);
       const runner = runnerFor(current.connection);
       await applyDelete(runner, lc.plan.delete(current), context(current, "delete"));
-      await lc.extra?.delete(runner, current);
+      await lc.devicePart?.delete(runner, current);
     },
   };
   // Checked against Pulumi's interface here, by the compiler; callers keep the precise types.

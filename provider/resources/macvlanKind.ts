@@ -11,7 +11,7 @@ import { isUnverified, macvlanInputsOf, macvlanStateOf, parseMacvlanState, unver
 import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
 import type { ConnectionArgs } from "./connectionArgs";
-import { contextOf, type ResourceLifecycle } from "./lifecycle";
+import { contextOf, linkId, type ResourceLifecycle } from "./lifecycle";
 
 const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
 
@@ -37,8 +37,9 @@ function createHint(d: MacvlanLinkDesired, kind: MacvlanKind, failure: FailureKi
 export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpec<D>, kind: MacvlanKind): ResourceLifecycle<D, D & MacvlanLinkState, LinkObserved> {
   const label = spec.kind;
 
-  /** Takes over only a link of the same kind on the same parent. */
+  /** With `adopt: true`, takes over only a link of the same kind on the same parent. */
   async function adopt(runner: Runner, d: D): Promise<(D & MacvlanLinkState) | undefined> {
+    if (!d.adopt) return undefined;
     const ctx = contextOf(label, d, "adopt");
     const existing = await readLinkAlone(runner, d.netns, d.name);
     if (!existing) return undefined;
@@ -59,18 +60,17 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
   }
 
   return {
-    label,
     noun: "the link",
     spec,
     diff: diffMacvlan,
-    idOf: (d) => (d.netns !== undefined ? `${d.netns}/${d.name}` : d.name),
+    idOf: linkId,
     parseState: (props) => parseMacvlanState(spec, props),
     inputsOf: macvlanInputsOf,
     plan: { create: (d) => planMacvlanCreate(d, kind), update: (current, d) => planMacvlanUpdate(current, d, kind), delete: planMacvlanDelete },
     // A new link has only the routes we give it: no need to list IPv6 routes when we give none.
     readBack: (d, fromExisting) => linkReadBack(d.netns, d.name, { ipv6Routes: fromExisting || d.routes.some((r) => routeFamily(r) === 6) }),
     observe: (results, d) => linkFromResults(results, d.name),
-    async read(runner, d, batched) {
+    async read(runner, d, { batched }) {
       const observed = batched ? await readLinkBatched(runner, d.netns, d.name) : await readLinkAlone(runner, d.netns, d.name);
       return observed?.kind === kind ? observed : undefined; // another kind by that name: not ours
     },

@@ -2,7 +2,7 @@
 // to a character device a VM opens, plus that device's node: made where it is missing, repaired where
 // stale, owned and moded as asked, checked on refresh, and removed on delete if this package made it.
 import type * as pulumi from "@pulumi/pulumi";
-import type { MacvtapDesired, MacvtapState } from "../model";
+import type { LinkObserved, MacvtapDesired, MacvtapState } from "../model";
 import { diffProperties } from "../plan/diff";
 import { macvlanPropertyRules } from "../plan/macvlanLink";
 import { macvtapArgs } from "../schema/macvtap";
@@ -20,7 +20,7 @@ const link = macvlanKindLifecycle(macvtapArgs, "macvtap");
 /** The node's outputs before it is read: none yet. */
 const noNodeYet = { tapDevice: "", tapDevNumbers: "", tapNodeCreated: false };
 
-export const macvtapHandlers = defineHandlers<MacvtapDesired, MacvtapState, Parameters<typeof link.stateOf>[1]>({
+export const macvtapHandlers = defineHandlers<MacvtapDesired, MacvtapState, LinkObserved>({
   ...link,
   diff: (olds: Props, news: Props) =>
     diffProperties(
@@ -42,7 +42,7 @@ export const macvtapHandlers = defineHandlers<MacvtapDesired, MacvtapState, Para
     const adopted = await link.adopt?.(runner, d);
     return adopted && { ...adopted, ...noNodeYet };
   },
-  extra: tapNodePart,
+  devicePart: tapNodePart,
 });
 
 export interface MacvtapArgs extends MacvlanLinkArgs {

@@ -6,11 +6,10 @@ import { applyCommandPlan, runOn } from "../apply";
 import { Iproute2Error } from "../exec/errors";
 import type { Runner } from "../exec/runner";
 import type { MacvlanLinkState, MacvtapDesired, MacvtapState, TapNodeObserved } from "../model";
-import { accountAs, planTapNode, tapNodePath } from "../plan/tapNode";
-import { removeNodeCommand } from "../plan/tapNodeScript";
+import { accountAs, planTapNode, planTapNodeRemoval, tapNodePath } from "../plan/tapNode";
 import { definedOnly } from "../shape";
 import { devNumbersCommand, liveDeviceCommand, nodeStatCommand, parseDevNumbers, parseNodeStat } from "../state/tapNode";
-import { contextOf, type ExtraPart } from "./lifecycle";
+import { contextOf, type DevicePart } from "./lifecycle";
 
 const context = (d: MacvtapDesired | MacvtapState, verb: string) => contextOf("Macvtap", d, verb);
 
@@ -34,7 +33,7 @@ function withNode(d: MacvtapDesired, link: MacvtapState, devNumbers: string, nod
   });
 }
 
-export const tapNodePart: ExtraPart<MacvtapDesired, MacvtapState> = {
+export const tapNodePart: DevicePart<MacvtapDesired, MacvtapState> = {
   async write(runner, d, link, previous) {
     const path = tapNodePath(d, link.ifindex);
     const ctx = context(d, "set up the device node of");
@@ -75,8 +74,6 @@ export const tapNodePart: ExtraPart<MacvtapDesired, MacvtapState> = {
   // A node devtmpfs or udev made goes with the device; one this package made is removed here.
   async delete(runner, previous) {
     if (!previous.tapNodeCreated) return;
-    await applyCommandPlan(runner, [{ command: removeNodeCommand(previous.tapDevice, previous.tapDevNumbers), describe: `remove the device node ${previous.tapDevice}` }], {
-      context: context(previous, "delete the device node of"),
-    });
+    await applyCommandPlan(runner, planTapNodeRemoval(previous.tapDevice, previous.tapDevNumbers), { context: context(previous, "delete the device node of") });
   },
 };

@@ -9,7 +9,7 @@ import { netNamespaceArgs } from "../schema/netNamespace";
 import { parseArgs } from "../schema/validate";
 import { netnsFromResults, netnsReadBack, netnsReadCommands } from "../state/netns";
 import type { ConnectionArgs } from "./connectionArgs";
-import { contextOf, defineHandlers } from "./lifecycle";
+import { defineHandlers } from "./lifecycle";
 import { outputSlots } from "./outputs";
 import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext } from "./warnings";
@@ -21,7 +21,6 @@ const stateOf = (d: NetNamespaceDesired, observed: NetNamespaceObserved): NetNam
 });
 
 export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNamespaceState, NetNamespaceObserved>({
-  label: "NetNamespace",
   noun: "the namespace",
   spec: netNamespaceArgs,
   diff: diffNetNamespace,
@@ -34,7 +33,7 @@ export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNames
   plan: { create: planNetNamespaceCreate, update: planNetNamespaceUpdate, delete: planNetNamespaceDelete },
   readBack: (d) => netnsReadBack(d.name),
   observe: (results, d) => netnsFromResults(results, d.name),
-  read: async (runner, d) => netnsFromResults(await runOn(runner, netnsReadCommands(d.name), contextOf("NetNamespace", d, "read")), d.name),
+  read: async (runner, d, { context }) => netnsFromResults(await runOn(runner, netnsReadCommands(d.name), context), d.name),
   stateOf,
   // Cut off while being made: no path, as it was never observed.
   unverified: { stateOf: (d) => ({ ...d, path: "" }), is: (state) => state.path === "" },

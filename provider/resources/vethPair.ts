@@ -11,7 +11,7 @@ import { linkFromResults, linkReadBack } from "../state/oneLink";
 import { readBackCommands, type ReadBack } from "../state/readBack";
 import { isUnverifiedVeth, parseVethState, unverifiedVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
 import type { ConnectionArgs } from "./connectionArgs";
-import { contextOf, defineHandlers } from "./lifecycle";
+import { defineHandlers, linkId } from "./lifecycle";
 import { outputSlots } from "./outputs";
 import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext } from "./warnings";
@@ -23,9 +23,9 @@ function readBack(d: VethPairDesired): ReadBack {
   return { ...end, extra: readBackCommands(peer) };
 }
 
-/** Both ends from readBack's results, or undefined when either is gone. */
 type BothEnds = { end: LinkObserved; peer: LinkObserved };
 
+/** Both ends from readBack's results, or undefined when either is gone. */
 function observeBoth(results: CommandResult[], d: VethPairDesired): BothEnds | undefined {
   const end = linkFromResults(results.slice(0, 1), d.name);
   const peer = end && linkFromResults(results.slice(1, 2), d.peerName); // not read when the end is gone
@@ -33,18 +33,17 @@ function observeBoth(results: CommandResult[], d: VethPairDesired): BothEnds | u
 }
 
 export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, BothEnds>({
-  label: "VethPair",
   noun: "the pair",
   spec: vethPairArgs,
   diff: diffVeth,
-  idOf: (d) => (d.netns !== undefined ? `${d.netns}/${d.name}` : d.name),
+  idOf: linkId,
   parseState: parseVethState,
   inputsOf: vethInputsOf,
   plan: { create: planVethCreate, update: planVethUpdate, delete: planVethDelete },
   readBack,
   observe: observeBoth,
-  async read(runner, d, batched) {
-    if (!batched) return observeBoth(await runOn(runner, readBackCommands(readBack(d)), contextOf("VethPair", d, "read")), d);
+  async read(runner, d, { batched, context }) {
+    if (!batched) return observeBoth(await runOn(runner, readBackCommands(readBack(d)), context), d);
     const [end, peer] = await Promise.all([readLinkBatched(runner, d.netns, d.name), readLinkBatched(runner, d.peerNetns, d.peerName)]);
     return end && peer ? { end, peer } : undefined;
   },
