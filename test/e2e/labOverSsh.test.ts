@@ -15,15 +15,21 @@ import { startSshHosts, type SshHost, type SshHosts } from "../support/sshHosts"
 async function argvCarrying<T>(secret: string, work: () => Promise<T>): Promise<{ result: T; leaks: string[] }> {
   const leaks: string[] = [];
   let running = true;
+  let samples = 0;
   const sampler = (async () => {
     while (running) {
-      const { stdout } = await execa("ps", ["-eo", "args"], { reject: false });
+      const { stdout } = await execa("ps", ["-eo", "args"]); // a ps that fails must fail the test, not pass it
+      samples += 1;
       leaks.push(...stdout.split("\n").filter((line) => line.includes(secret)));
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   })();
   try {
-    return { result: await work(), leaks };
+    const result = await work();
+    running = false;
+    await sampler;
+    if (samples === 0) throw new Error("no process listing was taken while the work ran");
+    return { result, leaks };
   } finally {
     running = false;
     await sampler;

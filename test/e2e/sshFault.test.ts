@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliStack } from "../support/cliStack";
 import { testStack } from "../support/testStack";
 import { repoRoot } from "../support/engine";
+import { orIfGone } from "../support/netns";
 import { startSshHosts, type SshHost, type SshHosts } from "../support/sshHosts";
 const count = 50;
 
@@ -15,7 +16,7 @@ describe("sshd killed during an up of 50 links", () => {
   let host: SshHost;
   let s: CliStack;
   const links = async () =>
-    (JSON.parse((await host.exec("ip", "-j", "-n", "lab", "addr", "show", "type", "macvlan").catch(() => "[]")) || "[]") as HostLink[]);
+    (JSON.parse((await orIfGone(host.exec("ip", "-j", "-n", "lab", "addr", "show", "type", "macvlan"), "[]")) || "[]") as HostLink[]);
 
   beforeAll(async () => {
     hosts = await startSshHosts(1, path.join(repoRoot, ".work"));

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { macvlanLinkHandlers as handlers } from "../../provider/resources/macvlanLink";
 import { asTheEngine } from "../support/engineCalls";
-import { ip, ipJson, pings, World } from "../support/netns";
+import { ip, ipJson, orIfGone, pings, World } from "../support/netns";
 
 type Props = Record<string, unknown>;
 
@@ -17,7 +17,7 @@ interface IpLink {
 }
 
 async function link(netns: string, name: string): Promise<IpLink | undefined> {
-  const links = await ipJson<IpLink[]>("-d", "-n", netns, "addr", "show").catch(() => []);
+  const links = await orIfGone(ipJson<IpLink[]>("-d", "-n", netns, "addr", "show"), []);
   return links.find((l) => l.ifname === name);
 }
 

@@ -4,7 +4,7 @@ import { execa, type ResultPromise } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { macvtapHandlers as handlers } from "../../provider/resources/macvtap";
 import { asTheEngine } from "../support/engineCalls";
-import { ip, ipJson, runId, World } from "../support/netns";
+import { ip, ipJson, orIfGone, runId, World } from "../support/netns";
 
 type Props = Record<string, unknown>;
 
@@ -84,7 +84,7 @@ describe("Macvtap on the real kernel", () => {
     const clash = create({ name: "tap1", parent: "veth0", parentNetns: lab, tapDevicePath: taken });
     await expect(clash).rejects.toThrow(/is the node of another live device \(1:3.*Set tapDevicePath/);
     expect(node(taken)?.dev).toBe("1:3");
-    expect(await ipJson("-n", lab, "link", "show", "dev", "tap1").catch(() => "gone")).toBe("gone"); // the link was taken back
+    expect(await orIfGone(ipJson("-n", lab, "link", "show", "dev", "tap1"), "gone")).toBe("gone"); // the link was taken back
   });
 
   it("moves to another namespace in place; the ifindex and so tapDevice change", async () => {

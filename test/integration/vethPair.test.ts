@@ -2,13 +2,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { vethPairHandlers as handlers } from "../../provider/resources/vethPair";
 import { asTheEngine } from "../support/engineCalls";
-import { ipJson, pings, World } from "../support/netns";
+import { ipJson, orIfGone, pings, World } from "../support/netns";
 
 type Props = Record<string, unknown>;
 interface IpLink { ifname: string; address: string; mtu: number; flags: string[]; addr_info: { local: string; prefixlen: number; scope: string }[] }
 
 async function links(netns: string): Promise<IpLink[]> {
-  return ipJson<IpLink[]>("-n", netns, "addr", "show").catch(() => []);
+  return orIfGone(ipJson<IpLink[]>("-n", netns, "addr", "show"), []);
 }
 
 describe("VethPair on the real kernel", () => {

@@ -1,6 +1,7 @@
 // Test worlds: uniquely named namespaces with veth parents, removed after each test even when it fails.
 // Nothing here touches the host namespace's own interfaces or addresses.
 import { execa } from "execa";
+import { classify } from "../../provider/exec/errors";
 
 /** Identifies this test run's namespaces; the global teardown removes any that are left. */
 export const runId = process.env.PI2_RUN_ID ?? `pi2t${process.pid.toString(36)}`;
@@ -15,6 +16,21 @@ export async function ip(...args: string[]) {
 export async function ipJson<T = unknown>(...args: string[]): Promise<T> {
   const { stdout } = await ip("-j", ...args);
   return JSON.parse(stdout) as T;
+}
+
+/**
+ * What `command` gives, or `gone` when it failed because what it names does not exist (a device, a
+ * namespace: iproute2's "does not exist", "Cannot find device", "Cannot open network namespace"). Any
+ * other failure is thrown: a command that cannot run must not pass for a link that is not there.
+ */
+export async function orIfGone<T, G>(command: Promise<T>, gone: G): Promise<T | G> {
+  try {
+    return await command;
+  } catch (error) {
+    const stderr = (error as { stderr?: unknown }).stderr;
+    if (typeof stderr === "string" && classify(stderr) === "not-found") return gone;
+    throw error;
+  }
 }
 
 export async function listNamespaces(): Promise<string[]> {

@@ -167,8 +167,9 @@ export async function startSshHosts(count: number, workDir: string, options: Ssh
           const pids = (await execa("ip", ["netns", "pids", netns])).stdout.split("\n").filter((pid) => {
             try {
               return pid !== "" && readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("sshd");
-            } catch {
-              return false; // gone already
+            } catch (error) {
+              if (processGone(error)) return false;
+              throw error;
             }
           });
           if (pids.length > 0) await execa("kill", ["-9", ...pids], { reject: false });
@@ -238,13 +239,18 @@ function writeAccounts(dir: string): [string, string][] {
   return [...written, [rootHome, "/root"]];
 }
 
+const errorCode = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code;
+const fileMissing = (error: unknown) => errorCode(error) === "ENOENT";
+/** Reading /proc/PID of a process that has exited: gone before the open (ENOENT) or during the read (ESRCH). */
+const processGone = (error: unknown) => fileMissing(error) || errorCode(error) === "ESRCH";
+
 async function waitFor(ready: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
       if (ready()) return;
-    } catch {
-      // not there yet
+    } catch (error) {
+      if (!fileMissing(error)) throw error; // a file not there yet is waited for; other failures are not
     }
     if (Date.now() > deadline) throw new Error(`${what} did not start within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));

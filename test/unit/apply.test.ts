@@ -1,0 +1,447 @@
+// apply.ts against a scripted host: what it sends (argv and stdin, run by run), how it reads a failure,
+// what it undoes and in which order, and what it says. The failures are real iproute2 output
+// (test/fixtures/iproute2/failures.json, made by record.sh); nothing here touches the host.
+import { describe, expect, it, vi } from "vitest";
+import { applyDelete, applyPlan, runOn, type ApplyOptions } from "../../provider/apply";
+import { Iproute2Error, type ErrorContext } from "../../provider/exec/errors";
+import type { Command, CommandResult, Runner } from "../../provider/exec/runner";
+import type { IpStep } from "../../provider/plan/steps";
+import { failuresFixture, linkFixtureOf, netnsReadFixture } from "./fixtures";
+import { step } from "./steps";
+
+// Named through ApplyOptions: ReadBack is moving out of apply.ts, and this holds wherever it lives.
+type ReadBack = NonNullable<ApplyOptions["readBack"]>;
+
+/** What a host answers to one command. */
+type Reply = Omit<CommandResult, "command">;
+
+/** A Runner that answers from a script and keeps the commands of every run, for the test to check. */
+class ScriptedRunner implements Runner {
+  readonly host = "host1";
+  /** The commands of each run() call, in order. */
+  readonly runs: Command[][] = [];
+  private readonly replies: Reply[];
+
+  constructor(replies: Reply[]) {
+    this.replies = [...replies];
+  }
+
+  async run(commands: Command[]): Promise<CommandResult[]> {
+    this.runs.push(commands);
+    const results: CommandResult[] = [];
+    for (const command of commands) {
+      const reply = this.replies.shift();
+      if (!reply) throw new Error(`the script has no reply left for: ${command.argv.join(" ")}`);
+      results.push({ command, ...reply });
+      if (reply.exitCode !== 0) break; // Runner's contract: nothing runs after a command that fails
+    }
+    return results;
+  }
+
+  get unusedReplies(): number {
+    return this.replies.length;
+  }
+}
+
+/** A runner that cannot run anything: it throws what a spawn or a connection would. */
+class ThrowingRunner implements Runner {
+  readonly host = "host1";
+  calls = 0;
+  constructor(private readonly thrown: unknown) {}
+  async run(): Promise<CommandResult[]> {
+    this.calls += 1;
+    throw this.thrown;
+  }
+}
+
+function expectRuns(runner: ScriptedRunner, runs: Command[][]): void {
+  expect(runner.runs).toStrictEqual(runs);
+  expect(runner.unusedReplies).toBe(0);
+}
+
+/** `ip [options] [-n NETNS] -batch -` fed `lines`: the command apply sends for a group of steps. */
+function batch(netns: string | undefined, lines: string[], options: string[] = []): Command {
+  return { argv: ["ip", ...options, ...(netns !== undefined ? ["-n", netns] : []), "-batch", "-"], stdin: lines.map((l) => `${l}\n`).join("") };
+}
+
+const succeeded = (stdout = ""): Reply => ({ exitCode: 0, stdout, stderr: "" });
+
+const recorded = failuresFixture();
+
+/**
+ * A recorded failure, its names replaced by this test's: the record ran in namespaces like
+ * pi2fix-24538-lab on a device "nosuch", and the text is otherwise kept as iproute2 printed it.
+ */
+function recordedFailure(what: string, renames: Record<string, string> = {}): Reply {
+  const failure = recorded.failures.find((f) => f.what === what);
+  if (!failure) throw new Error(`failures.json has no record "${what}"`);
+  let stderr = failure.stderr;
+  for (const [from, to] of Object.entries(renames)) {
+    if (!stderr.includes(from)) throw new Error(`record "${what}" does not mention ${from}: ${stderr}`);
+    stderr = stderr.replaceAll(from, to);
+  }
+  return { exitCode: failure.exitCode, stdout: failure.stdout, stderr };
+}
+
+type FailedLine = [what: string, line: number, renames?: Record<string, string>];
+
+/**
+ * What `ip -batch` prints when lines fail as the recorded commands failed on their own: each one's
+ * words, then "Command failed -:N"; the batch exits 1 (the recorded batch shows both). Several lines
+ * only under -force, which runs on after a failure.
+ */
+function failedAt(...lines: FailedLine[]): Reply {
+  const stderr = lines.map(([what, line, renames]) => `${recordedFailure(what, renames).stderr}Command failed -:${line}\n`).join("");
+  return { exitCode: 1, stdout: "", stderr };
+}
+
+/** The rejection of `promise`; a test fails when it resolves. */
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a failure, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error,
+  );
+}
+
+const updateContext: ErrorContext = { verb: "update", object: 'MacvlanLink "mac0"', netns: "ns1", host: "host1" };
+const where = 'update MacvlanLink "mac0" in netns "ns1" on host1';
+
+describe("the replies built from records", () => {
+  it("reproduce what ip -batch printed when its second line failed", () => {
+    const batchRecord = recorded.failures.find((f) => f.what === "a batch whose second line fails");
+    expect(batchRecord).toBeDefined();
+    expect(failedAt(["link set of a missing device", 2])).toStrictEqual({
+      exitCode: batchRecord?.exitCode,
+      stdout: batchRecord?.stdout,
+      stderr: batchRecord?.stderr,
+    });
+  });
+});
+
+describe("applyPlan, when every step succeeds", () => {
+  it("carries the read-back lines in the last batch when it runs in the read's namespace", async () => {
+    // The real read of a macvlan: its batch prints the JSON, the plan's lines before it print nothing.
+    const fixture = linkFixtureOf("macvlan-bridge");
+    const [readBatch, ipv6Routes] = fixture.results;
+    if (!readBatch || !ipv6Routes) throw new Error("macvlan-bridge.json holds two results");
+    const lab = fixture.netns;
+    const steps = [
+      step(lab, "link add link v0 name mvbr type macvlan mode bridge", step(lab, "link del dev mvbr")),
+      step(lab, "addr add 10.61.0.2/24 dev mvbr"),
+      step(lab, "link set dev mvbr up"),
+    ];
+    const readBack: ReadBack = { netns: lab, lines: [["addr", "show", "dev", "mvbr"], ["route", "show", "dev", "mvbr", "proto", "static"]], extra: [ipv6Routes.command] };
+    const runner = new ScriptedRunner([succeeded(readBatch.stdout), succeeded(ipv6Routes.stdout)]);
+
+    const results = await applyPlan(runner, steps, { context: updateContext, readBack });
+
+    const merged: Command = {
+      argv: ["ip", "-j", "-d", "-n", lab, "-batch", "-"],
+      stdin: "link add link v0 name mvbr type macvlan mode bridge\naddr add 10.61.0.2/24 dev mvbr\nlink set dev mvbr up\naddr show dev mvbr\nroute show dev mvbr proto static\n",
+    };
+    expectRuns(runner, [[merged, ipv6Routes.command]]);
+    expect(results).toStrictEqual([
+      { command: merged, exitCode: 0, stdout: readBatch.stdout, stderr: "" },
+      ipv6Routes, // as recorded: the host's answer is handed on untouched
+    ]);
+  });
+
+  it("reads back in a batch of its own when the plan ends in another namespace, returning only the read's results", async () => {
+    const lo = netnsReadFixture().lo_down.result.stdout;
+    const steps = [step(undefined, "netns add ns1", step(undefined, "netns del ns1"))];
+    const readBack: ReadBack = { netns: "ns1", lines: [["link", "show", "dev", "lo"]], extra: [] };
+    const runner = new ScriptedRunner([succeeded(), succeeded(lo)]);
+
+    const results = await applyPlan(runner, steps, { context: updateContext, readBack });
+
+    const read = batch("ns1", ["link show dev lo"], ["-j", "-d"]);
+    expectRuns(runner, [[batch(undefined, ["netns add ns1"]), read]]);
+    expect(results).toStrictEqual([{ command: read, exitCode: 0, stdout: lo, stderr: "" }]);
+  });
+
+  it("reads back on its own after a plan that passes through the read's namespace but ends elsewhere", async () => {
+    const steps = [step("lab", "link set dev mac0 netns ns1", step("ns1", "link set dev mac0 netns lab")), step("ns1", "link set dev mac0 up")];
+    const readBack: ReadBack = { netns: "lab", lines: [["link", "show", "dev", "veth0"]], extra: [] };
+    const runner = new ScriptedRunner([succeeded(), succeeded(), succeeded("[]\n")]);
+
+    const results = await applyPlan(runner, steps, { context: updateContext, readBack });
+
+    const read = batch("lab", ["link show dev veth0"], ["-j", "-d"]);
+    expectRuns(runner, [[batch("lab", ["link set dev mac0 netns ns1"]), batch("ns1", ["link set dev mac0 up"]), read]]);
+    expect(results).toStrictEqual([{ command: read, exitCode: 0, stdout: "[]\n", stderr: "" }]);
+  });
+
+  it("never merges a forced read-back, and runs its extra commands before its batch", async () => {
+    const steps = [step("lab", "link set dev mac0 up", step("lab", "link set dev mac0 down"))];
+    const ipv6Routes: Command = { argv: ["ip", "-j", "-6", "-n", "lab", "route", "show", "proto", "static"] };
+    const readBack: ReadBack = { netns: "lab", lines: [["addr", "show", "dev", "mac0"], ["addr", "show", "dev", "mac1"]], extra: [ipv6Routes], force: true };
+    const runner = new ScriptedRunner([succeeded(), succeeded("[]\n"), succeeded("[]\n[]\n")]);
+
+    const results = await applyPlan(runner, steps, { context: updateContext, readBack });
+
+    const forced = batch("lab", ["addr show dev mac0", "addr show dev mac1"], ["-j", "-d", "-force"]);
+    expectRuns(runner, [[batch("lab", ["link set dev mac0 up"]), ipv6Routes, forced]]);
+    expect(results).toStrictEqual([
+      { command: ipv6Routes, exitCode: 0, stdout: "[]\n", stderr: "" },
+      { command: forced, exitCode: 0, stdout: "[]\n[]\n", stderr: "" },
+    ]);
+  });
+
+  it("returns nothing to parse without a read-back", async () => {
+    const runner = new ScriptedRunner([succeeded()]);
+    expect(await applyPlan(runner, [step("lab", "link set dev mac0 up")], { context: updateContext })).toStrictEqual([]);
+    expectRuns(runner, [[batch("lab", ["link set dev mac0 up"])]]);
+  });
+});
+
+// An update across two namespaces, two batches: every step has its own undo, the last one included,
+// so an undo run too many, too few or out of order changes what is sent.
+const updatePlan: IpStep[] = [
+  step("lab", "link set dev mac0 mtu 1400", step("lab", "link set dev mac0 mtu 1500")),
+  step("lab", "link set dev mac0 netns ns1", step("ns1", "link set dev mac0 netns lab")),
+  step("ns1", "addr add 10.0.0.2/24 dev mac0", step("ns1", "addr del 10.0.0.2/24 dev mac0")),
+  step("ns1", "link set dev mac0 up", step("ns1", "link set dev mac0 down")),
+  step("ns1", "route add 10.98.0.0/16 via 192.0.2.1 dev mac0 proto static metric 0", step("ns1", "route del 10.98.0.0/16 via 192.0.2.1 dev mac0 proto static metric 0")),
+];
+const updateBatches = [
+  batch("lab", ["link set dev mac0 mtu 1400", "link set dev mac0 netns ns1"]),
+  batch("ns1", ["addr add 10.0.0.2/24 dev mac0", "link set dev mac0 up", "route add 10.98.0.0/16 via 192.0.2.1 dev mac0 proto static metric 0"]),
+];
+const undoInLab = batch("lab", ["link set dev mac0 mtu 1500"], ["-force"]);
+
+describe("applyPlan, when step k of a plan over two namespaces fails", () => {
+  it.each([
+    {
+      k: 1,
+      replies: [failedAt(["macvlan mtu above the parent's", 1])],
+      undoRuns: [],
+      kind: "invalid",
+      detail: 'step "ip -n lab link set dev mac0 mtu 1400" failed: RTNETLINK answers: Invalid argument',
+    },
+    {
+      k: 2,
+      replies: [failedAt(["rename onto a name in use", 2]), succeeded()],
+      undoRuns: [[undoInLab]],
+      kind: "exists",
+      detail: 'step "ip -n lab link set dev mac0 netns ns1" failed: RTNETLINK answers: File exists; rolled back the 1 step(s) done before it',
+    },
+    {
+      k: 3,
+      replies: [succeeded(), failedAt(["addr add of an address already there", 1]), succeeded(), succeeded()],
+      undoRuns: [[batch("ns1", ["link set dev mac0 netns lab"], ["-force"])], [undoInLab]],
+      kind: "exists",
+      detail: 'step "ip -n ns1 addr add 10.0.0.2/24 dev mac0" failed: Error: ipv4: Address already assigned.; rolled back the 2 step(s) done before it',
+    },
+    {
+      k: 4,
+      replies: [succeeded(), failedAt(["a macvlan on a bridge port", 2]), succeeded(), succeeded()],
+      undoRuns: [[batch("ns1", ["addr del 10.0.0.2/24 dev mac0", "link set dev mac0 netns lab"], ["-force"])], [undoInLab]],
+      kind: "busy",
+      detail: 'step "ip -n ns1 link set dev mac0 up" failed: RTNETLINK answers: Device or resource busy; rolled back the 3 step(s) done before it',
+    },
+    {
+      k: 5,
+      replies: [succeeded(), failedAt(["route via a gateway that is not on-link", 3]), succeeded(), succeeded()],
+      undoRuns: [[batch("ns1", ["link set dev mac0 down", "addr del 10.0.0.2/24 dev mac0", "link set dev mac0 netns lab"], ["-force"])], [undoInLab]],
+      kind: "invalid",
+      detail:
+        'step "ip -n ns1 route add 10.98.0.0/16 via 192.0.2.1 dev mac0 proto static metric 0" failed: Error: Nexthop has invalid gateway.; rolled back the 4 step(s) done before it',
+    },
+  ])("k = $k: undoes steps k-1..1, newest first, one forced batch per namespace", async ({ replies, undoRuns, kind, detail }) => {
+    const runner = new ScriptedRunner(replies);
+
+    const error = await rejection(applyPlan(runner, updatePlan, { context: updateContext }));
+
+    expectRuns(runner, [updateBatches, ...undoRuns]);
+    expect(error).toBeInstanceOf(Iproute2Error);
+    expect(error).toMatchObject({ kind, detail, message: `${where}: ${detail}` });
+  });
+
+  it("asks the hint for the failed step itself and its kind, and adds what it says", async () => {
+    const hint = vi.fn((_kind: string, _step: IpStep | undefined) => "Choose another name");
+    const runner = new ScriptedRunner([failedAt(["rename onto a name in use", 2]), succeeded()]);
+
+    const error = await rejection(applyPlan(runner, updatePlan, { context: updateContext, hint }));
+
+    expect(hint).toHaveBeenCalledTimes(1);
+    expect(hint.mock.calls[0]?.[0]).toBe("exists");
+    expect(hint.mock.calls[0]?.[1]).toBe(updatePlan[1]);
+    expect(error).toMatchObject({ hint: "Choose another name", message: expect.stringMatching(/rolled back the 1 step\(s\) done before it\. Choose another name$/) });
+  });
+});
+
+describe("applyPlan, when reading back fails after every step was done", () => {
+  // The link vanished under the plan (its parent went, say): the read cannot find it, and the undo
+  // finds nothing left to undo, which is what it wanted.
+  const createPlan = [
+    step("lab", "link add link veth0 name mac0 type macvlan mode bridge", step("lab", "link del dev mac0")),
+    step("lab", "link set dev mac0 mtu 1400", step("lab", "link set dev mac0 mtu 1500")),
+    step("lab", "link set dev mac0 up", step("lab", "link set dev mac0 down")),
+  ];
+  const ipv6Routes: Command = { argv: ["ip", "-j", "-6", "-n", "lab", "route", "show", "dev", "mac0", "proto", "static"] };
+  const readBack: ReadBack = { netns: "lab", lines: [["addr", "show", "dev", "mac0"], ["route", "show", "dev", "mac0", "proto", "static"]], extra: [ipv6Routes] };
+  const merged = batch(
+    "lab",
+    ["link add link veth0 name mac0 type macvlan mode bridge", "link set dev mac0 mtu 1400", "link set dev mac0 up", "addr show dev mac0", "route show dev mac0 proto static"],
+    ["-j", "-d"],
+  );
+  const mac0 = { nosuch: "mac0" };
+  const undoAll = batch("lab", ["link set dev mac0 down", "link set dev mac0 mtu 1500", "link del dev mac0"], ["-force"]);
+  const nothingLeftToUndo = failedAt(["link set of a missing device", 1, mac0], ["link set of a missing device", 2, mac0], ["link del of a missing device", 3, mac0]);
+
+  it.each([
+    {
+      case: "a read-back line of the merged batch",
+      replies: [failedAt(["addr show of a missing device", 4, mac0]), nothingLeftToUndo],
+      detail: 'reading back failed: Device "mac0" does not exist.; rolled back the 3 step(s) done before it',
+    },
+    {
+      case: "the read-back's extra command after the merged batch",
+      replies: [succeeded(), recordedFailure("route show of a missing device", mac0), nothingLeftToUndo],
+      detail: 'reading back failed: Cannot find device "mac0"; rolled back the 3 step(s) done before it',
+    },
+  ])("$case: undoes all the steps, and counts undos that found nothing to undo as done", async ({ replies, detail }) => {
+    const hint = vi.fn((_kind: string, _step: IpStep | undefined) => undefined);
+    const runner = new ScriptedRunner(replies);
+
+    const error = await rejection(applyPlan(runner, createPlan, { context: updateContext, readBack, hint }));
+
+    expectRuns(runner, [[merged, ipv6Routes], [undoAll]]);
+    expect(error).toMatchObject({ kind: "not-found", detail });
+    expect(hint.mock.calls).toStrictEqual([["not-found", undefined]]);
+  });
+});
+
+describe("applyPlan, when rolling back fails too", () => {
+  const plan = [
+    step("lab", "link set dev mac0 mtu 1400", step("lab", "link set dev mac0 mtu 1500")),
+    step("lab", "addr del 10.0.0.9/24 dev mac0", step("lab", "addr add 10.0.0.9/24 dev mac0")),
+    step("lab", "route add 10.98.0.0/16 via 192.0.2.1 dev mac0 proto static metric 0"),
+  ];
+  const planBatch = batch("lab", ["link set dev mac0 mtu 1400", "addr del 10.0.0.9/24 dev mac0", "route add 10.98.0.0/16 via 192.0.2.1 dev mac0 proto static metric 0"]);
+  const undo = batch("lab", ["addr add 10.0.0.9/24 dev mac0", "link set dev mac0 mtu 1500"], ["-force"]);
+  const failed = 'step "ip -n lab route add 10.98.0.0/16 via 192.0.2.1 dev mac0 proto static metric 0" failed: Error: Nexthop has invalid gateway.';
+
+  it.each([
+    {
+      case: "an undo the kernel refuses is reported, one that found its address there already is not",
+      undoReply: failedAt(["addr add of an address already there", 1], ["macvlan mtu above the parent's", 2]),
+      detail: `${failed}; rolling back failed too (RTNETLINK answers: Invalid argument): check the host by hand`,
+    },
+    {
+      case: "an undo that found its address there already counts as done",
+      undoReply: failedAt(["addr add of an address already there", 1]),
+      detail: `${failed}; rolled back the 2 step(s) done before it`,
+    },
+  ])("$case", async ({ undoReply, detail }) => {
+    const runner = new ScriptedRunner([failedAt(["route via a gateway that is not on-link", 3]), undoReply]);
+
+    const error = await rejection(applyPlan(runner, plan, { context: updateContext }));
+
+    expectRuns(runner, [[planBatch], [undo]]);
+    // The kind is the step's failure, not the rollback's: it is what the user has to act on.
+    expect(error).toMatchObject({ kind: "invalid", detail });
+  });
+
+  it("goes on to the next namespace's undo batch after one fails, and names every failure in order", async () => {
+    const runner = new ScriptedRunner([
+      succeeded(),
+      failedAt(["route via a gateway that is not on-link", 3]),
+      failedAt(["a macvlan on a bridge port", 3]),
+      failedAt(["macvlan mtu above the parent's", 1]),
+    ]);
+
+    const error = await rejection(applyPlan(runner, updatePlan, { context: updateContext }));
+
+    expectRuns(runner, [updateBatches, [batch("ns1", ["link set dev mac0 down", "addr del 10.0.0.2/24 dev mac0", "link set dev mac0 netns lab"], ["-force"])], [undoInLab]]);
+    expect(error).toMatchObject({
+      kind: "invalid",
+      message: expect.stringMatching(
+        /failed: Error: Nexthop has invalid gateway\.; rolling back failed too \(RTNETLINK answers: Device or resource busy; RTNETLINK answers: Invalid argument\): check the host by hand$/,
+      ),
+    });
+  });
+});
+
+describe("applyDelete", () => {
+  const deleteContext: ErrorContext = { verb: "delete", object: 'MacvlanLink "mac0"', netns: "lab", host: "host1" };
+  const linkDel = [step("lab", "link del dev mac0")];
+  const linkDelBatch = batch("lab", ["link del dev mac0"], ["-force"]);
+
+  it.each([
+    { case: "a link deleted", steps: linkDel, sent: linkDelBatch, reply: succeeded() },
+    { case: "a link gone already", steps: linkDel, sent: linkDelBatch, reply: failedAt(["link del of a missing device", 1, { nosuch: "mac0" }]) },
+    // ip -n fails before it reads a line: no "Command failed" line, exit 255.
+    { case: "a link whose namespace is gone", steps: linkDel, sent: linkDelBatch, reply: recordedFailure("ip -n of a missing namespace", { "pi2fix-24538-gone": "lab" }) },
+    {
+      case: "a namespace gone already",
+      steps: [step(undefined, "netns del ns1")],
+      sent: batch(undefined, ["netns del ns1"], ["-force"]),
+      reply: failedAt(["netns del of a missing namespace", 1, { "pi2fix-24538-gone": "ns1" }]),
+    },
+  ])("succeeds for $case", async ({ steps, sent, reply }) => {
+    const runner = new ScriptedRunner([reply]);
+    await expect(applyDelete(runner, steps, deleteContext)).resolves.toBeUndefined();
+    expectRuns(runner, [[sent]]);
+  });
+
+  it.each([
+    { what: "link add without CAP_NET_ADMIN", kind: "permission", said: "RTNETLINK answers: Operation not permitted" },
+    { what: "a macvlan on a bridge port", kind: "busy", said: "RTNETLINK answers: Device or resource busy" },
+  ])("reports any other failure, $kind, with the step and what ip said", async ({ what, kind, said }) => {
+    const runner = new ScriptedRunner([failedAt([what, 1])]);
+
+    const error = await rejection(applyDelete(runner, linkDel, deleteContext));
+
+    expectRuns(runner, [[linkDelBatch]]);
+    expect(error).toBeInstanceOf(Iproute2Error);
+    expect(error).toMatchObject({ kind, message: `delete MacvlanLink "mac0" in netns "lab" on host1: ip -n lab link del dev mac0 failed: ${said}` });
+  });
+});
+
+describe("runOn", () => {
+  const readContext: ErrorContext = { verb: "read", object: 'MacvlanLink "mac0"', netns: "lab", host: "host1" };
+  const commands = [batch("lab", ["addr show dev mac0"], ["-j", "-d"])];
+
+  it("says the ip command was not found when spawning it fails with ENOENT", async () => {
+    // What execa throws for a program that is not on PATH.
+    const spawnFailure = Object.assign(new Error("Command failed with ENOENT: ip -j -d -n lab -batch -\nspawn ip ENOENT"), { code: "ENOENT" });
+
+    const error = await rejection(runOn(new ThrowingRunner(spawnFailure), commands, readContext));
+
+    expect(error).toBeInstanceOf(Iproute2Error);
+    expect(error).toMatchObject({
+      kind: "failed",
+      message: 'read MacvlanLink "mac0" in netns "lab" on host1: the ip command was not found. Install iproute2',
+      cause: spawnFailure,
+    });
+  });
+
+  it("makes anything else a runner throws an unreachable host, keeping it as the cause", async () => {
+    const sshFailure = new Error("ssh: connect to host 10.90.0.2 port 22: Connection refused");
+
+    const error = await rejection(runOn(new ThrowingRunner(sshFailure), commands, readContext));
+
+    expect(error).toBeInstanceOf(Iproute2Error);
+    expect(error).toMatchObject({
+      kind: "unreachable",
+      message: 'read MacvlanLink "mac0" in netns "lab" on host1: could not run commands: ssh: connect to host 10.90.0.2 port 22: Connection refused',
+      hint: undefined,
+      cause: sshFailure,
+    });
+  });
+
+  it("passes an Iproute2Error from the runner on unchanged", async () => {
+    const interrupted = new Iproute2Error("interrupted", readContext, "the connection broke");
+    expect(await rejection(runOn(new ThrowingRunner(interrupted), commands, readContext))).toBe(interrupted);
+  });
+
+  it("makes applyPlan fail without trying to undo when the host cannot be reached", async () => {
+    const runner = new ThrowingRunner(new Error("ssh: Could not resolve hostname nowhere"));
+    const error = await rejection(applyPlan(runner, updatePlan, { context: updateContext }));
+    expect(error).toMatchObject({ kind: "unreachable" });
+    expect(runner.calls).toBe(1);
+  });
+});
