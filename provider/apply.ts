@@ -55,12 +55,17 @@ export async function runOn(runner: Runner, commands: Command[], context: ErrorC
  * what delete wanted: success.
  */
 export async function applyDelete(runner: Runner, steps: IpStep[], context: ErrorContext): Promise<void> {
-  const commands = groupSteps(steps).map((group) => groupCommand(group, ["-force"]));
-  for (const result of await runOn(runner, commands, context)) {
-    const unsettled = result.exitCode === 0 ? [] : unsettledErrors(result);
-    if (unsettled.length > 0) {
-      throw new Iproute2Error(classify(unsettled[0] ?? ""), context, `${steps.map(describeStep).join("; ")} failed: ${unsettled.join("; ")}`);
+  let remaining = groupSteps(steps).map((group) => groupCommand(group, ["-force"]));
+  while (remaining.length > 0) {
+    const results = await runOn(runner, remaining, context);
+    for (const result of results) {
+      const unsettled = result.exitCode === 0 ? [] : unsettledErrors(result);
+      if (unsettled.length > 0) {
+        throw new Iproute2Error(classify(unsettled[0] ?? ""), context, `${steps.map(describeStep).join("; ")} failed: ${unsettled.join("; ")}`);
+      }
     }
+    // A runner stops after a command that fails; one that found its work done already is no reason to.
+    remaining = remaining.slice(Math.max(results.length, 1));
   }
 }
 
@@ -99,8 +104,12 @@ export async function applyPlan(runner: Runner, steps: IpStep[], options: ApplyO
   const undo = undoSteps(done);
   const rollbackErrors: string[] = [];
   for (const undoGroup of groupSteps(undo)) {
-    // -force: keep undoing after one undo step fails, so as much as possible is taken back.
-    const [result] = await runOn(runner, [groupCommand(undoGroup, ["-force"])], options.context);
+    // -force: keep undoing after one undo step fails, so as much as possible is taken back; a host
+    // lost meanwhile is reported with the failure that started the rollback, not instead of it.
+    const result = await runOn(runner, [groupCommand(undoGroup, ["-force"])], options.context).then(
+      ([r]) => r,
+      (error: unknown) => ({ exitCode: 1, stdout: "", stderr: (error as Error).message, command: groupCommand(undoGroup) }),
+    );
     if (result && result.exitCode !== 0) rollbackErrors.push(...unsettledErrors(result));
   }
 

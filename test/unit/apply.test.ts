@@ -387,6 +387,14 @@ describe("applyDelete", () => {
     expectRuns(runner, [[sent]]);
   });
 
+  it("goes on to the next namespace's deletes after one finds its link gone already", async () => {
+    const steps = [step("lab", "link del dev mac0"), step(undefined, "netns del lab")];
+    const netnsDel = batch(undefined, ["netns del lab"], ["-force"]);
+    const runner = new ScriptedRunner([failedAt(["link del of a missing device", 1, { nosuch: "mac0" }]), succeeded()]);
+    await expect(applyDelete(runner, steps, deleteContext)).resolves.toBeUndefined();
+    expectRuns(runner, [[linkDelBatch, netnsDel], [netnsDel]]);
+  });
+
   it.each([
     { what: "link add without CAP_NET_ADMIN", kind: "permission", said: "RTNETLINK answers: Operation not permitted" },
     { what: "a macvlan on a bridge port", kind: "busy", said: "RTNETLINK answers: Device or resource busy" },
