@@ -11,10 +11,12 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
+import type * as echo from "../provider/echo";
 import type * as iproute2 from "../provider/index";
 import { ensureEngine, prepareApp, repoRoot } from "../test/support/engine";
 import { startSshHosts, type SshHosts } from "../test/support/sshHosts";
-import { median, prepareBaselineApp, runStack, seconds, timed } from "./support";
+import { prepareBaselineApp } from "../test/support/baseline";
+import { median, runStack, seconds, timed } from "./support";
 
 const n = Number(process.argv[2] ?? 100);
 const reps = Math.max(1, Number(process.env.REPS ?? 3));
@@ -27,7 +29,8 @@ async function main() {
   }
   const { binDir, env } = await ensureEngine();
   const app = await prepareApp(path.join(repoRoot, ".work", "bench"));
-  const { Echo, MacvlanLink } = app.require("pulumi-iproute2") as typeof iproute2;
+  const { MacvlanLink } = app.require("pulumi-iproute2") as typeof iproute2;
+  const { Echo } = app.require("pulumi-iproute2/echo") as typeof echo;
   const baseline = baselineRef !== undefined ? await prepareBaselineApp(baselineRef, path.join(repoRoot, ".work", "bench-baseline")) : undefined;
   const work = path.join(repoRoot, ".work", `bench-ssh-${process.pid}`);
   mkdirSync(work, { recursive: true });

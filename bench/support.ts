@@ -1,11 +1,11 @@
 // What the benchmarks share: timing, medians, one stack's up/refresh/destroy of an inline program
 // through the Automation API, and `pulumi up --yes` of a project with the plain CLI.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import type * as automation from "@pulumi/pulumi/automation";
 import { CliStack } from "../test/support/cliStack";
-import { openStack, prepareApp, repoRoot, type App } from "../test/support/engine";
+import { openStack, type App } from "../test/support/engine";
 
 export const seconds = (ms: number) => (ms / 1000).toFixed(2);
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
@@ -14,23 +14,6 @@ export async function timed<T>(work: () => Promise<T>): Promise<number> {
   const start = performance.now();
   await work();
   return performance.now() - start;
-}
-
-/**
- * The package as it was at git `ref` (a baseline to compare with, run side by side): its files taken
- * out of git into `dir`/source, built there with this checkout's node_modules and tsc, then packed and
- * installed into the app folder `dir` like `prepareApp`'s.
- */
-export async function prepareBaselineApp(ref: string, dir: string): Promise<App> {
-  const source = path.join(dir, "source");
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(source, { recursive: true });
-  await execa("sh", ["-c", 'git -C "$1" archive "$2" | tar -x -C "$3"', "sh", repoRoot, ref, source]);
-  symlinkSync(path.join(repoRoot, "node_modules"), path.join(source, "node_modules"));
-  const tsconfig = existsSync(path.join(source, "tsconfig.build.json")) ? "tsconfig.build.json" : "tsconfig.json";
-  await execa(path.join(repoRoot, "node_modules", ".bin", "tsc"), ["-p", tsconfig], { cwd: source });
-  rmSync(path.join(source, "node_modules"));
-  return prepareApp(dir, source);
 }
 
 export interface Timings {

@@ -66,15 +66,28 @@ export interface App {
 }
 
 /**
- * Packs this repository (already built), or another checkout of the package (`source`, built), and
- * installs the tarball into `dir`. A linked package would be serialized by value into the state; an
- * installed one is what users have.
+ * `npm pack` of this repository (built by its `prepare`), or of another checkout of the package
+ * (`source`, built already, maybe by a build of its day: its scripts are not run), into `destination`.
+ * Returns the tarball's file name there.
+ */
+export async function packPackage(destination: string, source = repoRoot): Promise<string> {
+  mkdirSync(destination, { recursive: true });
+  const ignoreScripts = source === repoRoot ? [] : ["--ignore-scripts"];
+  const { stdout } = await execa("npm", ["pack", "--silent", ...ignoreScripts, "--pack-destination", destination], { cwd: source });
+  const tarball = stdout.trim().split("\n").at(-1) ?? "";
+  if (!tarball.endsWith(".tgz") || !existsSync(path.join(destination, tarball))) {
+    throw new Error(`npm pack in ${source} named no tarball in ${destination} (it printed "${stdout}")`);
+  }
+  return tarball;
+}
+
+/**
+ * Packs this repository, or another checkout of the package (`source`, built), and installs the
+ * tarball into `dir`. A linked package would be serialized by value into the state; an installed one
+ * is what users have.
  */
 export async function prepareApp(dir: string, source = repoRoot): Promise<App> {
-  mkdirSync(dir, { recursive: true });
-  const ignoreScripts = source === repoRoot ? [] : ["--ignore-scripts"]; // built already, maybe by a build of its day
-  const { stdout } = await execa("npm", ["pack", "--silent", ...ignoreScripts, "--pack-destination", dir], { cwd: source });
-  const tarball = stdout.trim().split("\n").at(-1) ?? "";
+  const tarball = await packPackage(dir, source);
   writeFileSync(
     path.join(dir, "package.json"),
     JSON.stringify({ name: "pulumi-iproute2-app", private: true, dependencies: { "pulumi-iproute2": `file:./${tarball}` } }, null, 2),

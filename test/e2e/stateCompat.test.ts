@@ -1,0 +1,212 @@
+// State compatibility across a package upgrade, as a user lives it: a stack made with the package as it
+// was before the provider's layering refactor (BEFORE_REFACTOR, packed from git) is then refreshed,
+// previewed and destroyed with this checkout's package installed in its place. Nothing may change: not
+// the state (type tokens, ids, inputs, outputs, the serialized `__provider` that loads
+// `pulumi-iproute2/impl`), not the kernel (same ifindexes, MACs, addresses, routes, namespaces, tap
+// node). Every resource kind is in the stack (test/projects/compat).
+// The project is a copy under .work/, not test/projects/compat itself: its package is swapped mid-test,
+// and the shared project folders are installed once for the whole run (globalSetup.ts).
+import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { packAtRef } from "../support/baseline";
+import { CliStack, previewSummary } from "../support/cliStack";
+import { installProject, packPackage, repoRoot } from "../support/engine";
+import { ip, ipJson, listNamespaces } from "../support/netns";
+
+/** main before the layering refactor of provider/: the package whose stacks must keep working. */
+const BEFORE_REFACTOR = "f11a272";
+
+/** What `pulumi stack history` counts: the Stack, 2 namespaces, the pair, 2 macvlans, the macvtap, the Echo. */
+const RESOURCES = 8;
+
+interface DumpedLink {
+  ifname: string;
+  ifindex: number;
+  address?: string;
+  mtu: number;
+  flags: string[];
+  link?: string;
+  link_index?: number;
+  linkinfo?: { info_kind?: string; info_data?: unknown };
+}
+interface DumpedAddresses {
+  ifname: string;
+  addr_info: { family: string; local: string; prefixlen: number; scope: string }[];
+}
+interface DumpedRoute {
+  dst: string;
+  gateway?: string;
+  dev: string;
+  protocol?: string;
+  metric?: number;
+}
+
+/** What a user would check on the host to see that nothing was remade or changed. */
+async function kernelFacts(namespaces: string[], tapPath: string) {
+  const perNamespace = [];
+  for (const netns of namespaces) {
+    const links = await ipJson<DumpedLink[]>("-d", "-n", netns, "link", "show");
+    const addresses = await ipJson<DumpedAddresses[]>("-n", netns, "addr", "show");
+    const routes = [...(await ipJson<DumpedRoute[]>("-n", netns, "-4", "route", "show")), ...(await ipJson<DumpedRoute[]>("-n", netns, "-6", "route", "show"))];
+    perNamespace.push({
+      netns,
+      // A namespace made anew under the same name is another nsfs inode.
+      inode: statSync(`/run/netns/${netns}`).ino,
+      links: links.map((l) => ({
+        ifname: l.ifname,
+        ifindex: l.ifindex,
+        address: l.address,
+        mtu: l.mtu,
+        up: l.flags.includes("UP"),
+        parentIndex: l.link_index,
+        kind: l.linkinfo?.info_kind,
+        data: l.linkinfo?.info_data,
+      })),
+      addresses: addresses.flatMap((a) => a.addr_info.filter((i) => i.scope === "global").map((i) => `${a.ifname} ${i.local}/${i.prefixlen}`)).sort(),
+      routes: routes.map((r) => `${r.dev} ${r.dst} via ${r.gateway ?? "-"} proto ${r.protocol ?? "-"} metric ${r.metric ?? "-"}`).sort(),
+    });
+  }
+  const node = lstatSync(tapPath);
+  return { namespaces: perNamespace, tapNode: { inode: node.ino, rdev: node.rdev, uid: node.uid, gid: node.gid, mode: node.mode } };
+}
+
+type Facts = Awaited<ReturnType<typeof kernelFacts>>;
+
+function linkNamed(facts: Facts, netns: string, ifname: string) {
+  const link = facts.namespaces.find((n) => n.netns === netns)?.links.find((l) => l.ifname === ifname);
+  if (!link) throw new Error(`no link ${ifname} in ${netns}: ${JSON.stringify(facts)}`);
+  return link;
+}
+
+/** The host's own links, which the stack must never touch. */
+async function hostLinks() {
+  return (await ipJson<DumpedLink[]>("link", "show")).map(({ ifname, ifindex, address, mtu }) => ({ ifname, ifindex, address, mtu }));
+}
+
+/**
+ * The state as `pulumi stack export` has it, without what the engine rewrites whichever package runs:
+ * the times of the last write, and the empty `propertyDependencies` lists that `up` records and a
+ * refresh leaves out.
+ */
+async function stateOf(s: CliStack) {
+  const exported = JSON.parse((await s.ok("stack", "export")).stdout) as {
+    deployment: { resources: ({ propertyDependencies?: Record<string, string[]> } & Record<string, unknown>)[] };
+  };
+  return exported.deployment.resources.map(({ created: _created, modified: _modified, propertyDependencies, ...resource }) => {
+    const dependencies = Object.entries(propertyDependencies ?? {}).filter(([, urns]) => urns.length > 0);
+    return dependencies.length > 0 ? { ...resource, propertyDependencies: Object.fromEntries(dependencies) } : resource;
+  });
+}
+
+/** Where `pulumi-iproute2` in the project's node_modules came from (npm's own record of it). */
+async function installedFrom(projectDir: string): Promise<string | undefined> {
+  const { stdout } = await execa("npm", ["ls", "pulumi-iproute2", "--json"], { cwd: projectDir });
+  return (JSON.parse(stdout) as { dependencies?: Record<string, { resolved?: string }> }).dependencies?.["pulumi-iproute2"]?.resolved;
+}
+
+/** Installs the package from `tarball` into the project as a user's `npm install` would: a copy. */
+async function installPackage(projectDir: string, tarball: string): Promise<void> {
+  const manifestPath = path.join(projectDir, "package.json");
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { dependencies: Record<string, string> };
+  manifest.dependencies["pulumi-iproute2"] = `file:${path.relative(projectDir, tarball)}`;
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  await installProject(projectDir);
+  expect(await installedFrom(projectDir)).toBe(`file:${tarball}`);
+  expect(lstatSync(path.join(projectDir, "node_modules", "pulumi-iproute2")).isSymbolicLink()).toBe(false);
+}
+
+describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this checkout's package`, () => {
+  const runId = inject("runId");
+  const prefix = `${runId}-compat-`;
+  const namespaces = [`${prefix}left`, `${prefix}right`];
+  const tapPath = `/dev/${prefix}tap`;
+  const work = path.join(repoRoot, ".work", `compat-${runId}`);
+  const projectDir = path.join(work, "project");
+  let baselineTarball: string;
+  let currentTarball: string;
+  let s: CliStack | undefined;
+  let hostBefore: Awaited<ReturnType<typeof hostLinks>>;
+  let factsAfterUp: Facts;
+  let stateAfterUp: Awaited<ReturnType<typeof stateOf>>;
+
+  beforeAll(async () => {
+    rmSync(work, { recursive: true, force: true });
+    baselineTarball = await packAtRef(BEFORE_REFACTOR, path.join(work, "baseline"));
+    currentTarball = path.join(work, "current", await packPackage(path.join(work, "current")));
+    mkdirSync(projectDir, { recursive: true });
+    for (const file of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", ".npmrc"]) {
+      cpSync(path.join(repoRoot, "test", "projects", "compat", file), path.join(projectDir, file));
+    }
+    await installPackage(projectDir, baselineTarball);
+    hostBefore = await hostLinks();
+    s = await CliStack.init(projectDir, `${runId}-compat`, inject("engineEnv"), { namePrefix: prefix });
+  });
+
+  afterAll(async () => {
+    try {
+      await s?.dispose();
+    } finally {
+      // Whatever destroy left (it failed, or never ran): this run's names only.
+      if (existsSync(tapPath) && lstatSync(tapPath).isCharacterDevice()) rmSync(tapPath);
+      for (const name of await listNamespaces()) if (name.startsWith(prefix)) await ip("netns", "del", name);
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it(`comes up with the package at ${BEFORE_REFACTOR}, its outputs what the kernel has`, async () => {
+    expect(await s!.changes("up", "--yes")).toEqual({ create: RESOURCES });
+    factsAfterUp = await kernelFacts(namespaces, tapPath);
+    stateAfterUp = await stateOf(s!);
+
+    const [left, right] = namespaces as [string, string];
+    const outputs = (await s!.outputs()) as Record<string, Record<string, unknown>> & { echoValue: string };
+    expect(outputs.namespaces).toEqual({ left, leftPath: `/run/netns/${left}`, right, rightLoopbackUp: false });
+    expect(outputs.veth).toMatchObject({
+      ifindex: linkNamed(factsAfterUp, left, "veth0").ifindex,
+      macAddress: linkNamed(factsAfterUp, left, "veth0").address,
+      peerIfindex: linkNamed(factsAfterUp, right, "veth1").ifindex,
+      peerMacAddress: linkNamed(factsAfterUp, right, "veth1").address,
+    });
+    expect(outputs.serviceLink).toMatchObject({
+      ifindex: linkNamed(factsAfterUp, right, "svc0").ifindex,
+      macAddress: linkNamed(factsAfterUp, right, "svc0").address,
+      netns: right,
+      mode: "private",
+      addresses: ["10.93.1.1/24", "fd93:0:0:1::1/64"],
+      routes: [{ to: "10.93.8.0/24", via: "10.93.1.254", metric: 0 }],
+    });
+    expect(outputs.snifferLink).toEqual({
+      ifindex: linkNamed(factsAfterUp, right, "src0").ifindex,
+      macAddress: "02:93:00:00:00:10",
+      sourceMacs: ["02:93:00:00:00:01", "02:93:00:00:00:02"],
+    });
+    const nobody = Number((await execa("id", ["-u", "nobody"])).stdout);
+    expect(outputs.tap).toMatchObject({ ifindex: linkNamed(factsAfterUp, left, "tap0").ifindex, macAddress: linkNamed(factsAfterUp, left, "tap0").address, tapDevice: tapPath, tapMode: "0660" });
+    expect({ uid: factsAfterUp.tapNode.uid, mode: factsAfterUp.tapNode.mode & 0o7777 }).toEqual({ uid: nobody, mode: 0o660 });
+    expect(outputs.echoValue).toBe(`${prefix}echo`);
+    expect(factsAfterUp.namespaces.flatMap((n) => n.routes).filter((r) => r.startsWith("svc0 10.93.8.0/24 via 10.93.1.254 proto static"))).toHaveLength(1);
+  });
+
+  it("refreshes with this checkout's package: no change to the state or the kernel", { timeout: 300_000 }, async () => {
+    await installPackage(projectDir, currentTarball);
+    expect(await s!.changes("refresh", "--yes", "--expect-no-changes")).toEqual({ same: RESOURCES });
+    expect(await stateOf(s!)).toEqual(stateAfterUp);
+    expect(await kernelFacts(namespaces, tapPath)).toEqual(factsAfterUp);
+  });
+
+  it("previews no change with this checkout's package", async () => {
+    const preview = await s!.pulumi(["preview", "--diff", "--expect-no-changes"]);
+    expect(preview.exitCode, preview.stdout + preview.stderr).toBe(0);
+    expect(previewSummary(preview.stdout)).toEqual({ same: RESOURCES });
+    expect(await kernelFacts(namespaces, tapPath)).toEqual(factsAfterUp);
+  });
+
+  it("destroys everything with this checkout's package: no namespace, no node, the host's links as they were", async () => {
+    expect(await s!.changes("destroy", "--yes")).toEqual({ delete: RESOURCES });
+    expect((await listNamespaces()).filter((name) => name.startsWith(prefix))).toEqual([]);
+    expect(existsSync(tapPath)).toBe(false);
+    expect(await hostLinks()).toEqual(hostBefore);
+  });
+});

@@ -1,0 +1,41 @@
+// The package as it was at an earlier git ref, for what runs it side by side with this checkout: the
+// state-compatibility test (a stack made by the old package, then refreshed by this one) and the
+// benchmarks' baseline. Built and packed the way this checkout is, so both are installed alike.
+import { existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import path from "node:path";
+import { execa } from "execa";
+import { packPackage, prepareApp, repoRoot, type App } from "./engine";
+
+/**
+ * The package's files at git `ref`, taken out of git into `dir`/source (nothing of this checkout's work
+ * tree comes along) and built there with this checkout's node_modules and tsc. Returns that folder.
+ */
+async function buildAtRef(ref: string, dir: string): Promise<string> {
+  const source = path.join(dir, "source");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(source, { recursive: true });
+  await execa("sh", ["-c", 'git -C "$1" archive "$2" | tar -x -C "$3"', "sh", repoRoot, ref, source]);
+  symlinkSync(path.join(repoRoot, "node_modules"), path.join(source, "node_modules"));
+  const tsconfig = existsSync(path.join(source, "tsconfig.build.json")) ? "tsconfig.build.json" : "tsconfig.json";
+  try {
+    await execa(path.join(repoRoot, "node_modules", ".bin", "tsc"), ["-p", tsconfig], { cwd: source });
+  } finally {
+    // The packed package must not point into this checkout.
+    rmSync(path.join(source, "node_modules"));
+  }
+  return source;
+}
+
+/** The package as it was at `ref`, packed into `dir` (emptied first). Returns the tarball's path. */
+export async function packAtRef(ref: string, dir: string): Promise<string> {
+  const source = await buildAtRef(ref, dir);
+  return path.join(dir, await packPackage(dir, source));
+}
+
+/**
+ * An app folder `dir` (emptied first) with the package as it was at `ref` installed from its tarball,
+ * like `prepareApp`'s: a baseline to run side by side with this checkout.
+ */
+export async function prepareBaselineApp(ref: string, dir: string): Promise<App> {
+  return prepareApp(dir, await buildAtRef(ref, dir));
+}
