@@ -3,7 +3,7 @@
 import { classify, Iproute2Error, type ErrorContext, type FailureKind } from "./exec/errors";
 import type { Command, CommandResult, Runner } from "./exec/runner";
 import { batchCommand } from "./exec/ipBatch";
-import { describeStep, groupCommand, groupSteps, undoSteps, type CommandStep, type IpStep } from "./plan/steps";
+import { describeStep, groupCommand, groupSteps, isCommandStep, stepsOf, undoSteps, type IpStep, type Step } from "./plan/steps";
 import { readBackCommands, type ReadBack } from "./state/readBack";
 
 export interface ApplyOptions {
@@ -54,7 +54,7 @@ export async function runOn(runner: Runner, commands: Command[], context: ErrorC
  * Runs a delete plan (one step per object). Something already gone, or in a namespace already gone, is
  * what delete wanted: success.
  */
-export async function applyDelete(runner: Runner, steps: IpStep[], context: ErrorContext): Promise<void> {
+export async function applyDelete(runner: Runner, steps: Step[], context: ErrorContext): Promise<void> {
   let remaining = groupSteps(steps).map((group) => groupCommand(group, ["-force"]));
   while (remaining.length > 0) {
     const results = await runOn(runner, remaining, context);
@@ -73,31 +73,32 @@ export async function applyDelete(runner: Runner, steps: IpStep[], context: Erro
  * Runs `steps` then the read-back; returns the read-back results: its batch's (which, when merged into
  * the plan's last batch, is that batch's), then its extra commands'.
  */
-export async function applyPlan(runner: Runner, steps: IpStep[], options: ApplyOptions): Promise<CommandResult[]> {
+export async function applyPlan(runner: Runner, steps: Step[], options: ApplyOptions): Promise<CommandResult[]> {
   const groups = groupSteps(steps);
   const read = options.readBack;
   const last = groups.at(-1);
-  const merged = read !== undefined && !read.force && last !== undefined && last.netns === read.netns;
+  const mergeable = last !== undefined && "steps" in last && read !== undefined && !read.force && read.lines.length > 0 && last.netns === read.netns;
   const commands = groups.map((group) =>
-    merged && group === last
+    mergeable && group === last && "steps" in group
       ? batchCommand(group.netns, [...group.steps.map((s) => s.args), ...read.lines], ["-j", "-d"])
       : groupCommand(group),
   );
-  if (read) commands.push(...(merged ? read.extra : readBackCommands(read)));
+  if (read) commands.push(...(mergeable ? read.extra : readBackCommands(read)));
 
   const results = await runOn(runner, commands, options.context);
   const failedAt = results.findIndex((r) => r.exitCode !== 0);
-  const readFrom = merged ? groups.length - 1 : groups.length;
+  const readFrom = mergeable ? groups.length - 1 : groups.length;
   if (failedAt === -1 && results.length === commands.length) return read ? results.slice(readFrom) : [];
 
   const failure = results[failedAt] ?? results.at(-1);
   let done = steps;
-  let failedStep: IpStep | undefined;
+  let failedStep: Step | undefined;
   const group = groups[failedAt];
   if (group && failure) {
-    const line = Number(batchFailure.exec(failure.stderr)?.[1] ?? 1);
-    // A line past the group's steps is a read-back line of a merged batch: every step was done.
-    failedStep = group.steps[line - 1];
+    // A command step is its group; in a batch, the line that failed. A line past the group's steps is
+    // a read-back line of a merged batch: every step was done.
+    const line = "command" in group ? 1 : Number(batchFailure.exec(failure.stderr)?.[1] ?? 1);
+    failedStep = stepsOf(group)[line - 1];
     done = failedStep ? steps.slice(0, group.first + line - 1) : steps;
   }
 
@@ -116,7 +117,8 @@ export async function applyPlan(runner: Runner, steps: IpStep[], options: ApplyO
   const message = failure ? commandMessage(failure) : "no result";
   const kind = failure ? classify(failure.stderr) : "failed";
   const what = failedStep ? `step "${describeStep(failedStep)}" failed: ${message}` : `reading back failed: ${message}`;
-  throw new Iproute2Error(kind, options.context, what + rollbackNote(done.length, undo.length, rollbackErrors), options.hint?.(kind, failedStep));
+  const hint = options.hint?.(kind, failedStep && !isCommandStep(failedStep) ? failedStep : undefined);
+  throw new Iproute2Error(kind, options.context, what + rollbackNote(done.length, undo.length, rollbackErrors), hint);
 }
 
 /** The end of a failure's message: what was taken back, or that taking it back failed too. */
@@ -125,29 +127,4 @@ function rollbackNote(stepsDone: number, undos: number, rollbackErrors: string[]
   return rollbackErrors.length === 0
     ? `; rolled back the ${stepsDone} step(s) done before it`
     : `; rolling back failed too (${rollbackErrors.join("; ")}): check the host by hand`;
-}
-
-/**
- * Runs command steps then `readAfter` in one round trip and returns readAfter's results. On a failure
- * the steps done are taken back (newest first, each undo on its own so one failing does not stop the
- * rest) and the failure is reported in the command's own words, which for the device node program
- * name the argument at fault.
- */
-export async function applyCommandPlan(runner: Runner, steps: CommandStep[], options: { context: ErrorContext; readAfter?: Command[] }): Promise<CommandResult[]> {
-  const readAfter = options.readAfter ?? [];
-  const results = await runOn(runner, [...steps.map((s) => s.command), ...readAfter], options.context);
-  const failedAt = results.findIndex((r) => r.exitCode !== 0);
-  if (failedAt === -1 && results.length === steps.length + readAfter.length) return results.slice(steps.length);
-  const failure = results[failedAt] ?? results.at(-1);
-  const done = steps.slice(0, Math.min(failedAt === -1 ? results.length : failedAt, steps.length));
-  const undo = [...done].reverse().flatMap((s) => s.undo ?? []);
-  const rollbackErrors: string[] = [];
-  for (const command of undo) {
-    const [result] = await runOn(runner, [command], options.context);
-    if (result && result.exitCode !== 0) rollbackErrors.push(commandMessage(result));
-  }
-  const message = failure ? commandMessage(failure) : "no result";
-  const failedStep = steps[failedAt];
-  const what = failedStep ? `step "${failedStep.describe}" failed: ${message}` : `reading back failed: ${message}`;
-  throw new Iproute2Error(failure ? classify(failure.stderr) : "failed", options.context, what + rollbackNote(done.length, undo.length, rollbackErrors));
 }

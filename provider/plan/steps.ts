@@ -1,5 +1,6 @@
 // A plan is a list of steps; each is one iproute2 command, the namespace it runs in, and how to take it
-// back. Planning is pure: these functions build data and never touch a host.
+// back (or, where ip cannot do it, a command of its own with its undo). Planning is pure: these
+// functions build data and never touch a host.
 import { batchCommand } from "../exec/ipBatch";
 import type { Command } from "../exec/runner";
 
@@ -20,34 +21,38 @@ export interface CommandStep {
   command: Command;
   /** What it does, for messages: `make the device node /dev/tap7`. */
   describe: string;
-  /** The commands that take it back, in order; none when there is nothing to take back. */
-  undo?: Command[];
+  /** The steps that take it back, in order; none when there is nothing to take back. */
+  undo?: Step[];
 }
 
-/** The command a step documents, as a person would type it. */
-export function describeStep(step: IpStep): string {
+/** One step of a plan: a line of an `ip -batch`, or a command of its own. */
+export type Step = IpStep | CommandStep;
+
+export const isCommandStep = (step: Step): step is CommandStep => "command" in step;
+
+/** The command a step documents, as a person would type it (or, for a command step, what it does). */
+export function describeStep(step: Step): string {
+  if (isCommandStep(step)) return step.describe;
   return ["ip", ...(step.netns !== undefined ? ["-n", step.netns] : []), ...step.args].join(" ");
 }
 
-/** Consecutive steps in the same namespace, which run as one `ip -batch`. */
-export interface StepGroup {
-  netns?: string;
-  /** Index in the plan of the group's first step. */
-  first: number;
-  steps: IpStep[];
-}
+/** Consecutive ip steps in the same namespace, which run as one `ip -batch`; or one command step. */
+export type StepGroup = { first: number } & ({ netns?: string; steps: IpStep[] } | { command: CommandStep });
 
-export function groupSteps(steps: IpStep[]): StepGroup[] {
+export function groupSteps(steps: Step[]): StepGroup[] {
   const groups: StepGroup[] = [];
   steps.forEach((step, index) => {
     const last = groups.at(-1);
-    if (last && last.netns === step.netns) last.steps.push(step);
+    if (isCommandStep(step)) groups.push({ first: index, command: step });
+    else if (last && "steps" in last && last.netns === step.netns) last.steps.push(step);
     else groups.push({ netns: step.netns, first: index, steps: [step] });
   });
   return groups;
 }
 
+/** The group's one process: its `ip -batch` (with `options`), or its command. */
 export function groupCommand(group: StepGroup, options: string[] = []): Command {
+  if ("command" in group) return group.command.command;
   return batchCommand(
     group.netns,
     group.steps.map((s) => s.args),
@@ -55,7 +60,12 @@ export function groupCommand(group: StepGroup, options: string[] = []): Command 
   );
 }
 
+/** The steps of a group, in order. */
+export const stepsOf = (group: StepGroup): Step[] => ("command" in group ? [group.command] : group.steps);
+
 /** The steps that take back `done` (the steps that succeeded), newest first. */
-export function undoSteps(done: IpStep[]): IpStep[] {
-  return [...done].reverse().flatMap((step) => step.undo ?? []);
+export function undoSteps(done: IpStep[]): IpStep[];
+export function undoSteps(done: Step[]): Step[];
+export function undoSteps(done: Step[]): Step[] {
+  return [...done].reverse().flatMap((step): Step[] => step.undo ?? []);
 }

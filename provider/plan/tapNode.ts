@@ -52,7 +52,7 @@ export function planTapNode(
     const make: CommandStep = {
       command: makeNodeCommand(path, seen, d.tapMode, devNumbers, owner),
       describe: `make the device node ${path}`,
-      ...(!node && { undo: [removeNodeCommand(path, devNumbers)] }),
+      ...(!node && { undo: planTapNodeRemoval(path, devNumbers) }),
     };
     return { steps: [make, ...removeOld], created: true };
   }

@@ -2,7 +2,7 @@
 // sysfs, the node from stat), planned (plan/tapNode.ts) and applied with its undos like any step, then
 // read back. A node with other numbers is stale unless a live device has them (two namespaces can both
 // have a tap5): that is refused, pointing at tapDevicePath.
-import { applyCommandPlan, runOn } from "../apply";
+import { applyDelete, applyPlan, runOn } from "../apply";
 import { Iproute2Error } from "../exec/errors";
 import type { Runner } from "../exec/runner";
 import type { MacvlanLinkState, MacvtapDesired, MacvtapState, TapNodeObserved } from "../model";
@@ -52,7 +52,7 @@ export const tapNodePart: DevicePart<MacvtapDesired, MacvtapState> = {
     const old = previous?.tapNodeCreated && previous.tapDevice !== path ? { path: previous.tapDevice, devNumbers: previous.tapDevNumbers } : undefined;
     const plan = planTapNode(d, path, devNumbers, node, previous?.tapDevice === path && previous.tapNodeCreated, old);
     if (plan.steps.length === 0) return withNode(d, link, devNumbers, node, plan.created);
-    const [after] = await applyCommandPlan(runner, plan.steps, { context: ctx, readAfter: [nodeStatCommand(path)] });
+    const [after] = await applyPlan(runner, plan.steps, { context: ctx, readBack: { lines: [], extra: [nodeStatCommand(path)] } });
     return withNode(d, link, devNumbers, parseNodeStat(after, path), plan.created);
   },
 
@@ -74,6 +74,6 @@ export const tapNodePart: DevicePart<MacvtapDesired, MacvtapState> = {
   // A node devtmpfs or udev made goes with the device; one this package made is removed here.
   async delete(runner, previous) {
     if (!previous.tapNodeCreated) return;
-    await applyCommandPlan(runner, planTapNodeRemoval(previous.tapDevice, previous.tapDevNumbers), { context: context(previous, "delete the device node of") });
+    await applyDelete(runner, planTapNodeRemoval(previous.tapDevice, previous.tapDevNumbers), context(previous, "delete the device node of"));
   },
 };

@@ -6,7 +6,7 @@ import type { Command } from "../exec/runner";
 /**
  * Reading back what a plan did: lines for an `ip -j -d` batch in `netns` (they print JSON; the plan's
  * lines print nothing), then `extra` commands. When the plan's last batch runs in the same namespace,
- * it carries the lines too: one process fewer per operation.
+ * it carries the lines too: one process fewer per operation. With no lines, only `extra` runs.
  */
 export interface ReadBack {
   netns?: string;
@@ -21,6 +21,7 @@ export interface ReadBack {
 
 /** A read run on its own: the batch, then the extra commands (before it, when forced). */
 export function readBackCommands(read: ReadBack): Command[] {
+  if (read.lines.length === 0) return read.extra;
   const batch = batchCommand(read.netns, read.lines, ["-j", "-d", ...(read.force ? ["-force"] : [])]);
   return read.force ? [...read.extra, batch] : [batch, ...read.extra];
 }

@@ -3,6 +3,7 @@
 // (test/fixtures/iproute2/failures.json, made by record.sh); nothing here touches the host.
 import { describe, expect, it, vi } from "vitest";
 import { applyDelete, applyPlan, runOn, type ApplyOptions } from "../../provider/apply";
+import type { CommandStep } from "../../provider/plan/steps";
 import { Iproute2Error, type ErrorContext } from "../../provider/exec/errors";
 import type { Command, CommandResult, Runner } from "../../provider/exec/runner";
 import type { IpStep } from "../../provider/plan/steps";
@@ -451,5 +452,37 @@ describe("runOn", () => {
     const error = await rejection(applyPlan(runner, updatePlan, { context: updateContext }));
     expect(error).toMatchObject({ kind: "unreachable" });
     expect(runner.calls).toBe(1);
+  });
+});
+
+describe("applyPlan with command steps (what ip cannot do: the device node program)", () => {
+  const linkAdd = step("ns1", "link add link veth0 name mac0 type macvtap", [step("ns1", "link del dev mac0")]);
+  const linkUp = step("ns1", "link set dev mac0 up", [step("ns1", "link set dev mac0 down")]);
+  const removeNode: CommandStep = { command: { argv: ["sh", "-c", "remove"] }, describe: "remove the device node /dev/tap9" };
+  const makeNode: CommandStep = { command: { argv: ["sh", "-c", "make"] }, describe: "make the device node /dev/tap9", undo: [removeNode] };
+  const stat: Command = { argv: ["stat", "/dev/tap9"] };
+
+  it("runs a command step as a process of its own between batches, and reads back only the extra commands when there are no lines", async () => {
+    const runner = new ScriptedRunner([succeeded(), succeeded(), succeeded(), succeeded("stat line")]);
+    const results = await applyPlan(runner, [linkAdd, makeNode, linkUp], { context: updateContext, readBack: { lines: [], extra: [stat] } });
+    expect(results.map((r) => r.stdout)).toEqual(["stat line"]);
+    expectRuns(runner, [[batch("ns1", [linkAdd.args.join(" ")]), makeNode.command, batch("ns1", [linkUp.args.join(" ")]), stat]]);
+  });
+
+  it("a failing command step: the ip steps before it are undone, and the message is its own", async () => {
+    const runner = new ScriptedRunner([succeeded(), { exitCode: 3, stdout: "", stderr: "tapDevicePath /dev/tap9: /dev is writable by group or others\n" }, succeeded()]);
+    const error = await rejection(applyPlan(runner, [linkAdd, makeNode, linkUp], { context: updateContext }));
+    // Sent in one round trip; the runner stops at the failing command, and the link add is undone.
+    expectRuns(runner, [[batch("ns1", [linkAdd.args.join(" ")]), makeNode.command, batch("ns1", [linkUp.args.join(" ")])], [batch("ns1", ["link del dev mac0"], ["-force"])]]);
+    expect(error).toMatchObject({
+      message: `${where}: step "make the device node /dev/tap9" failed: tapDevicePath /dev/tap9: /dev is writable by group or others; rolled back the 1 step(s) done before it`,
+    });
+  });
+
+  it("an ip step failing after a command step: the command step's undo runs, newest first", async () => {
+    const runner = new ScriptedRunner([succeeded(), succeeded(), failedAt(["link set of a missing device", 1, { nosuch: "mac0" }]), succeeded(), succeeded()]);
+    await rejection(applyPlan(runner, [linkAdd, makeNode, linkUp], { context: updateContext }));
+    expect(runner.runs.slice(1)).toStrictEqual([[removeNode.command], [batch("ns1", ["link del dev mac0"], ["-force"])]]);
+    expect(runner.unusedReplies).toBe(0);
   });
 });

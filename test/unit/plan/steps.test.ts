@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { planMacvlanCreate, planMacvlanUpdate } from "../../../provider/plan/macvlanLink";
 import { batchCommand } from "../../../provider/exec/ipBatch";
-import { describeStep, groupCommand, groupSteps, undoSteps, type IpStep } from "../../../provider/plan/steps";
+import { describeStep, groupCommand, groupSteps, stepsOf, undoSteps, type CommandStep, type IpStep } from "../../../provider/plan/steps";
 import type { MacvlanLinkState } from "../../../provider/model";
 import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
 import { validArgs } from "../schema/expectations";
@@ -22,13 +22,25 @@ describe("groupSteps", () => {
   it("groups consecutive steps of one namespace, remembering where each group starts", () => {
     const steps = [step("lab", "link add"), step("ns1", "addr add"), step("ns1", "link set"), step(undefined, "netns add"), step("ns1", "route add")];
     const groups = groupSteps(steps);
-    expect(groups.map((g) => ({ netns: g.netns, first: g.first, count: g.steps.length }))).toStrictEqual([
+    expect(groups.map((g) => ("steps" in g ? { netns: g.netns, first: g.first, count: g.steps.length } : g))).toStrictEqual([
       { netns: "lab", first: 0, count: 1 },
       { netns: "ns1", first: 1, count: 2 },
       { netns: undefined, first: 3, count: 1 },
       { netns: "ns1", first: 4, count: 1 },
     ]);
-    expect(groups.flatMap((g) => g.steps)).toStrictEqual(steps);
+    expect(groups.flatMap(stepsOf)).toStrictEqual(steps);
+  });
+
+  it("puts a command step in a group of its own, between the batches around it", () => {
+    const node: CommandStep = { command: { argv: ["sh", "-c", "true"] }, describe: "a command" };
+    const groups = groupSteps([step("ns1", "link add"), node, step("ns1", "link set")]);
+    expect(groups).toStrictEqual([
+      { netns: "ns1", first: 0, steps: [step("ns1", "link add")] },
+      { first: 1, command: node },
+      { netns: "ns1", first: 2, steps: [step("ns1", "link set")] },
+    ]);
+    expect(groupCommand(groups[1]!, ["-force"])).toBe(node.command);
+    expect(describeStep(node)).toBe("a command");
   });
 
   it("makes no group of no steps", () => {

@@ -47,7 +47,7 @@ describe("planTapNode", () => {
 
   it("takes back a node it made where there was none, and only that: a replaced or re-owned node has no undo", () => {
     const [made] = planTapNode(asked, path, "240:3", undefined, false).steps;
-    expect(operations(made?.undo ?? [])).toEqual([["remove", path, "240:3"]]);
+    expect(operations((made?.undo ?? []).map((u) => ("command" in u ? u.command : { argv: [] })))).toEqual([["remove", path, "240:3"]]);
     expect(planTapNode({ ...asked, tapMode: "0660" }, path, "240:3", node, false).steps[0]?.undo).toBeUndefined();
     expect(planTapNode({ ...asked, tapOwner: "65534" }, path, "240:3", node, false).steps[0]?.undo).toBeUndefined();
   });
