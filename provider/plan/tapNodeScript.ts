@@ -54,10 +54,11 @@ check_folders "$written"
 check_folders "$real"
 if [ "$op" = remove ]; then
   # Only the node this package made: a character device (not a link) still with its numbers.
-  [ -c "$node" ] && [ ! -L "$node" ] || exit 0
-  numbers=$(stat -c '%t %T' -- "$node") || exit
-  [ "$((0x\${numbers% *})):$((0x\${numbers#* }))" = "$3" ] || exit 0
-  links=$(stat -c %h -- "$node") || exit
+  info=$(stat -c '%t %T %h %F' -- "$node" 2>/dev/null) || exit 0
+  major=\${info%% *} rest=\${info#* }
+  minor=\${rest%% *} rest=\${rest#* }
+  links=\${rest%% *} type=\${rest#* }
+  [ "$type" = "character special file" ] && [ "$((0x$major)):$((0x$minor))" = "$3" ] || exit 0
   rm -f -- "$node" || exit
   [ "$links" = 1 ] || other_names "$links" ": this one is removed, the others remain"
   exit 0

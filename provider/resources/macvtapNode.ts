@@ -9,13 +9,13 @@ import type { MacvlanLinkState, MacvtapDesired, MacvtapState, TapNodeObserved } 
 import { accountAs, planTapNode, planTapNodeRemoval, tapNodePath } from "../plan/tapNode";
 import { definedOnly } from "../shape";
 import { devNumbersCommand, liveDeviceCommand, nodeStatCommand, parseDevNumbers, parseNodeStat } from "../state/tapNode";
-import { contextOf, type DevicePart } from "./lifecycle";
+import { contextOf, type DevicePart, type Located } from "./lifecycle";
 
-const context = (d: MacvtapDesired | MacvtapState, verb: string) => contextOf("Macvtap", d, verb);
+const context = (d: Located, verb: string) => contextOf("Macvtap", d, verb);
 
 /** The device's numbers (sysfs) and the node at `path` (stat), in one round trip. */
 async function readTap(runner: Runner, link: MacvlanLinkState, path: string) {
-  const results = await runOn(runner, [devNumbersCommand(link.netns, link.name, link.ifindex), nodeStatCommand(path)], context(link as MacvtapState, "read"));
+  const results = await runOn(runner, [devNumbersCommand(link.netns, link.name, link.ifindex), nodeStatCommand(path)], context(link, "read"));
   return { devNumbers: parseDevNumbers(results[0]), node: parseNodeStat(results[1], path) };
 }
 
