@@ -73,6 +73,10 @@ export type VethPairDesired = {
   peerAddresses: string[];
   mtu?: number;
   up: boolean;
+  /** Neighbours are told of the link's addresses when it comes up, changes MAC or moves (arp_notify, ndisc_notify). */
+  announce: boolean;
+  /** IPv6 addresses are added without duplicate address detection, so create and update do not wait for it. */
+  nodad: boolean;
   connection: Connection;
 };
 
@@ -91,6 +95,10 @@ export type MacvlanLinkDesired = {
   addresses: string[];
   routes: Route[];
   up: boolean;
+  /** Neighbours are told of the link's addresses when it comes up, changes MAC or moves (arp_notify, ndisc_notify). */
+  announce: boolean;
+  /** IPv6 addresses are added without duplicate address detection, so create and update do not wait for it. */
+  nodad: boolean;
   adopt: boolean;
   connection: Connection;
 };

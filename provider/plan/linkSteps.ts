@@ -1,6 +1,6 @@
 // Steps shared by every link kind: addresses, routes, MTU, up/down. Each documents its command, e.g.
 // addressSteps -> "ip -n ns1 addr add 10.0.0.1/24 dev mac1".
-import { routeFamily, routeKey, routeProtocol, type Route } from "../model";
+import { isIPv6Address, routeFamily, routeKey, routeProtocol, type Route } from "../model";
 import type { IpStep } from "./steps";
 
 export interface Changes {
@@ -18,16 +18,27 @@ function sameItems<T>(key: (item: T) => string, current: T[], desired: T[]) {
   };
 }
 
-export function addressStep(netns: string | undefined, dev: string, verb: "add" | "del", cidr: string): IpStep {
-  return { netns, args: ["addr", verb, cidr, "dev", dev] };
+/** `nodad`: an IPv6 address is added without duplicate address detection (usable at once). */
+export function addressStep(netns: string | undefined, dev: string, verb: "add" | "del", cidr: string, nodad = false): IpStep {
+  return { netns, args: ["addr", verb, cidr, "dev", dev, ...(verb === "add" && nodad && isIPv6Address(cidr) ? ["nodad"] : [])] };
 }
 
-/** Equivalent to: `ip addr del` of addresses no longer wanted, `ip addr add` of new ones. */
-export function addressChanges(netns: string | undefined, dev: string, current: string[], desired: string[]): Changes {
+/**
+ * Equivalent to: `ip addr del` of addresses no longer wanted, `ip addr add [nodad]` of new ones. `nodad`
+ * is how the link's addresses were added (for undoing a removal) and how new ones are.
+ */
+export function addressChanges(
+  netns: string | undefined,
+  dev: string,
+  current: string[],
+  desired: string[],
+  nodad: { current: boolean; desired: boolean } = { current: false, desired: false },
+): Changes & { added: string[] } {
   const { removed, added } = sameItems((a) => a, current, desired);
   return {
-    removals: removed.map((a) => ({ ...addressStep(netns, dev, "del", a), undo: [addressStep(netns, dev, "add", a)] })),
-    additions: added.map((a) => ({ ...addressStep(netns, dev, "add", a), undo: [addressStep(netns, dev, "del", a)] })),
+    removals: removed.map((a) => ({ ...addressStep(netns, dev, "del", a), undo: [addressStep(netns, dev, "add", a, nodad.current)] })),
+    additions: added.map((a) => ({ ...addressStep(netns, dev, "add", a, nodad.desired), undo: [addressStep(netns, dev, "del", a)] })),
+    added,
   };
 }
 

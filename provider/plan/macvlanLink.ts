@@ -1,9 +1,11 @@
 // Plans for macvlan-kind links (macvlan and macvtap): create, update and delete as iproute2 steps, and
 // the diff that decides between updating in place and replacing.
 import { isIPv6Address, type MacvlanLinkDesired, type MacvlanLinkState } from "../model";
-import { addressChanges, addressStep, attributeChange, routeChanges, routeStep, upChange, upStep } from "./linkSteps";
+import { announceAgainStep, announceStep } from "./announce";
 import { connectionRule, diffProperties, type PropertyDiff, type PropertyRule } from "./diff";
-import type { IpStep } from "./steps";
+import { ipv6ReadySteps } from "./ipv6Ready";
+import { addressChanges, addressStep, attributeChange, routeChanges, routeStep, upChange, upStep } from "./linkSteps";
+import type { IpStep, Step } from "./steps";
 
 export type MacvlanKind = "macvlan" | "macvtap";
 
@@ -25,10 +27,12 @@ function modeArgs(d: MacvlanLinkDesired): string[] {
  * Equivalent to:
  *   ip [-n PARENTNS] link add link PARENT name NAME [netns NETNS] [address MAC] [mtu N] [txqueuelen N]
  *      type macvlan mode MODE [flag nopromisc] [bcqueuelen N] [macaddr set MAC...]
- *   ip [-n NETNS] addr add CIDR dev NAME; ip link set dev NAME up; ip route add ... proto static
+ *   [ip netns exec NETNS sysctl net.ipv4.conf.NAME.arp_notify=1 net.ipv6.conf.NAME.ndisc_notify=1]
+ *   ip [-n NETNS] addr add CIDR dev NAME [nodad]; ip link set dev NAME up; ip route add ... proto static
+ *   [wait until its IPv6 addresses have left tentative]
  * The link is created straight into its namespace, so undoing the first step removes everything.
  */
-export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan"): IpStep[] {
+export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan"): Step[] {
   const add: IpStep = {
     netns: d.parentNetns,
     args: [
@@ -43,9 +47,11 @@ export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "ma
   };
   return [
     add,
-    ...d.addresses.map((a) => addressStep(d.netns, d.name, "add", a)),
+    ...(d.announce ? [announceStep(d.netns, d.name, true)] : []),
+    ...d.addresses.map((a) => addressStep(d.netns, d.name, "add", a, d.nodad)),
     ...(d.up ? [upStep(d.netns, d.name, true)] : []),
     ...d.routes.map((r) => routeStep(d.netns, d.name, "add", r)),
+    ...(d.up && !d.nodad ? ipv6ReadySteps(d.netns, d.name, d.addresses) : []),
   ];
 }
 
@@ -53,12 +59,14 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((
 
 /**
  * The steps that put back what the kernel drops from a link when it goes down (its routes, and its IPv6
- * addresses unless keep_addr_on_down is set) or leaves its namespace (everything): the undo of a down
- * or a move. `addresses` are the ones the link had at that point (removals may have run before).
+ * addresses unless keep_addr_on_down is set) or leaves its namespace (everything, its announce settings
+ * too): the undo of a down or a move. `addresses` are the ones the link had at that point (removals may
+ * have run before).
  */
-function restoreSteps(cur: MacvlanLinkState, dropped: "down" | "moved", addresses: string[]): IpStep[] {
+function restoreSteps(cur: MacvlanLinkState, dropped: "down" | "moved", addresses: string[]): Step[] {
   return [
-    ...(dropped === "moved" ? addresses : addresses.filter(isIPv6Address)).map((a) => addressStep(cur.netns, cur.name, "add", a)),
+    ...(dropped === "moved" && cur.announce ? [announceStep(cur.netns, cur.name, true)] : []),
+    ...(dropped === "moved" ? addresses : addresses.filter(isIPv6Address)).map((a) => addressStep(cur.netns, cur.name, "add", a, cur.nodad)),
     ...(cur.up ? [upStep(cur.netns, cur.name, true)] : []),
     ...cur.routes.map((r) => routeStep(cur.netns, cur.name, "add", r)),
   ];
@@ -68,24 +76,27 @@ function restoreSteps(cur: MacvlanLinkState, dropped: "down" | "moved", addresse
  * Steps from the current state to the desired one, in an order the kernel accepts: removals under the
  * old name and namespace; the move (`ip link set dev X netns NS`, which drops addresses and routes and
  * takes the link down, so they are all added again); the rename (with the link down, which drops its
- * routes and IPv6 addresses); type options; attributes; addresses; up; routes (a gateway needs its
- * address and an up link). Each step's undo also puts back what the kernel dropped because of it.
+ * routes and IPv6 addresses); announce settings (a move resets them); type options; attributes;
+ * addresses; up; routes (a gateway needs its address and an up link); the wait for new IPv6 addresses
+ * to pass duplicate address detection. Each step's undo also puts back what the kernel dropped because
+ * of it.
  */
-export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan"): IpStep[] {
+export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan"): Step[] {
   const moved = cur.netns !== d.netns;
   const renamed = cur.name !== d.name;
   const goesDown = moved || (cur.up && (renamed || !d.up));
-  const steps: IpStep[] = [];
+  const nodad = { current: cur.nodad, desired: d.nodad };
+  const steps: Step[] = [];
 
   // Removals run first, under the link's current name and namespace.
   if (!moved) {
-    steps.push(...addressChanges(cur.netns, cur.name, cur.addresses, d.addresses).removals);
+    steps.push(...addressChanges(cur.netns, cur.name, cur.addresses, d.addresses, nodad).removals);
     if (!goesDown) steps.push(...routeChanges(cur.netns, cur.name, cur.routes, d.routes).removals);
   }
   // What the link has once removals ran, and what is still there once it has been down or moved.
   const afterRemovals = cur.addresses.filter((a) => d.addresses.includes(a));
   const keptAddresses = moved ? [] : goesDown ? afterRemovals.filter((a) => !isIPv6Address(a)) : cur.addresses;
-  const addresses = addressChanges(d.netns, d.name, keptAddresses, d.addresses);
+  const addresses = addressChanges(d.netns, d.name, keptAddresses, d.addresses, nodad);
   const routes = routeChanges(d.netns, d.name, goesDown ? [] : cur.routes, d.routes);
 
   let up = cur.up;
@@ -112,6 +123,11 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
     });
   }
 
+  // After a move the namespace's defaults apply: set again, before the link comes up.
+  if (moved ? d.announce : cur.announce !== d.announce) {
+    steps.push(announceStep(d.netns, d.name, d.announce, moved ? undefined : cur.announce));
+  }
+
   const setType = (...args: string[]): IpStep => ({ netns: d.netns, args: ["link", "set", "dev", d.name, "type", kind, ...args] });
   const currentSources = cur.mode === "source" ? cur.sourceMacs : [];
   const setSources = (macs: string[]) => setType("macaddr", ...(macs.length > 0 ? ["set", ...macs] : ["flush"]));
@@ -129,16 +145,22 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
     steps.push({ ...setType("bcqueuelen", String(d.bcQueueLength)), undo: [setType("bcqueuelen", String(cur.bcQueueLength))] });
   }
 
+  const mac = d.macAddress ?? cur.macAddress;
   steps.push(
     ...attributeChange(d.netns, d.name, "address", cur.macAddress, d.macAddress),
     ...attributeChange(d.netns, d.name, "mtu", cur.mtu, d.mtu),
     ...attributeChange(d.netns, d.name, "txqueuelen", cur.txQueueLength, d.txQueueLength),
     ...addresses.additions,
+    // Coming up or a new MAC announces the addresses; an IPv4 address added to a link already up, this.
+    ...(up && d.up && d.announce && addresses.added.some((a) => !isIPv6Address(a)) && mac !== ""
+      ? [announceAgainStep(d.netns, d.name, mac)]
+      : []),
     // Going down drops the routes (and IPv6 addresses): undoing it puts them back too.
     ...(up && !d.up
       ? [{ ...upStep(d.netns, d.name, false), undo: restoreSteps(cur, "down", afterRemovals) }]
       : upChange(d.netns, d.name, up, d.up)),
     ...routes.additions,
+    ...(d.up && !d.nodad ? ipv6ReadySteps(d.netns, d.name, addresses.added) : []),
   );
   return steps;
 }
@@ -170,6 +192,8 @@ export const macvlanPropertyRules: Record<string, PropertyRule> = {
   addresses: { set: true },
   routes: { set: true },
   up: {},
+  announce: {},
+  nodad: {},
   adopt: {},
   connection: connectionRule,
 };

@@ -13,7 +13,7 @@ export interface IpStep {
    * The steps that take this one back, in order, when undoing earlier steps does not already do that.
    * More than one where the kernel drops state as a side effect (a move drops addresses and routes).
    */
-  undo?: IpStep[];
+  undo?: Step[];
 }
 
 /** A step that is a command of its own (not an `ip` batch line), e.g. the device node program's. */
@@ -64,8 +64,6 @@ export function groupCommand(group: StepGroup, options: string[] = []): Command 
 export const stepsOf = (group: StepGroup): Step[] => ("command" in group ? [group.command] : group.steps);
 
 /** The steps that take back `done` (the steps that succeeded), newest first. */
-export function undoSteps(done: IpStep[]): IpStep[];
-export function undoSteps(done: Step[]): Step[];
 export function undoSteps(done: Step[]): Step[] {
   return [...done].reverse().flatMap((step): Step[] => step.undo ?? []);
 }

@@ -1,16 +1,21 @@
 import type { VethPairDesired, VethPairState } from "../model";
+import { isIPv6Address } from "../model";
+import { announceAgainStep, announceStep } from "./announce";
 import { connectionRule, diffProperties, type PropertyDiff } from "./diff";
+import { ipv6ReadySteps } from "./ipv6Ready";
 import { addressChanges, addressStep, attributeChange, upChange, upStep } from "./linkSteps";
 import { netnsTarget } from "./macvlanLink";
-import type { IpStep } from "./steps";
+import type { IpStep, Step } from "./steps";
 
 /**
  * Equivalent to:
  *   ip [-n NETNS] link add name NAME [mtu N] type veth peer name PEER [netns PEERNS] [mtu N]
- *   ip addr add ... / ip link set ... up, on each end in its namespace
+ *   [ip netns exec NETNS sysctl net.ipv4.conf.NAME.arp_notify=1 net.ipv6.conf.NAME.ndisc_notify=1]
+ *   ip addr add ... [nodad] / ip link set ... up, on each end in its namespace
+ *   [wait until their IPv6 addresses have left tentative]
  * Deleting either end deletes both, so undoing the first step removes everything.
  */
-export function planVethCreate(d: VethPairDesired): IpStep[] {
+export function planVethCreate(d: VethPairDesired): Step[] {
   const mtu = d.mtu !== undefined ? ["mtu", String(d.mtu)] : [];
   return [
     {
@@ -22,25 +27,44 @@ export function planVethCreate(d: VethPairDesired): IpStep[] {
       ],
       undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],
     },
-    ...d.addresses.map((a) => addressStep(d.netns, d.name, "add", a)),
-    ...d.peerAddresses.map((a) => addressStep(d.peerNetns, d.peerName, "add", a)),
+    ...(d.announce ? [announceStep(d.netns, d.name, true), announceStep(d.peerNetns, d.peerName, true)] : []),
+    ...d.addresses.map((a) => addressStep(d.netns, d.name, "add", a, d.nodad)),
+    ...d.peerAddresses.map((a) => addressStep(d.peerNetns, d.peerName, "add", a, d.nodad)),
     ...(d.up ? [upStep(d.netns, d.name, true), upStep(d.peerNetns, d.peerName, true)] : []),
+    ...(d.up && !d.nodad
+      ? [...ipv6ReadySteps(d.netns, d.name, d.addresses), ...ipv6ReadySteps(d.peerNetns, d.peerName, d.peerAddresses)]
+      : []),
   ];
 }
 
-/** Addresses, MTU (both ends) and up state change in place. */
-export function planVethUpdate(cur: VethPairState, d: VethPairDesired): IpStep[] {
-  const ends = addressChanges(d.netns, d.name, cur.addresses, d.addresses);
-  const peers = addressChanges(d.peerNetns, d.peerName, cur.peerAddresses, d.peerAddresses);
+/**
+ * Addresses, MTU (both ends), announce and up state change in place. An IPv4 address added to an end
+ * that stays up is announced by setting its MAC to itself (see announce.ts).
+ */
+export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
+  const nodad = { current: cur.nodad, desired: d.nodad };
+  const ends = addressChanges(d.netns, d.name, cur.addresses, d.addresses, nodad);
+  const peers = addressChanges(d.peerNetns, d.peerName, cur.peerAddresses, d.peerAddresses, nodad);
+  const announceChange = (netns: string | undefined, name: string): Step[] =>
+    cur.announce !== d.announce ? [announceStep(netns, name, d.announce, cur.announce)] : [];
+  const announceAgain = (netns: string | undefined, name: string, added: string[], mac: string): IpStep[] =>
+    cur.up && d.up && d.announce && added.some((a) => !isIPv6Address(a)) && mac !== "" ? [announceAgainStep(netns, name, mac)] : [];
   return [
     ...ends.removals,
     ...peers.removals,
+    ...announceChange(d.netns, d.name),
+    ...announceChange(d.peerNetns, d.peerName),
     ...attributeChange(d.netns, d.name, "mtu", cur.mtu, d.mtu),
     ...attributeChange(d.peerNetns, d.peerName, "mtu", cur.mtu, d.mtu),
     ...ends.additions,
     ...peers.additions,
+    ...announceAgain(d.netns, d.name, ends.added, cur.macAddress),
+    ...announceAgain(d.peerNetns, d.peerName, peers.added, cur.peerMacAddress),
     ...upChange(d.netns, d.name, cur.up, d.up),
     ...upChange(d.peerNetns, d.peerName, cur.up, d.up),
+    ...(d.up && !d.nodad
+      ? [...ipv6ReadySteps(d.netns, d.name, ends.added), ...ipv6ReadySteps(d.peerNetns, d.peerName, peers.added)]
+      : []),
   ];
 }
 
@@ -59,6 +83,8 @@ export function diffVeth(olds: Record<string, unknown>, news: Record<string, unk
       peerAddresses: { set: true },
       mtu: { kernelChosenWhenUnset: true },
       up: {},
+      announce: {},
+      nodad: {},
       connection: connectionRule,
     },
     olds,

@@ -9,7 +9,7 @@ import { Iproute2Error, type ErrorContext, type FailureKind } from "../exec/erro
 import type { CommandResult, Runner } from "../exec/runner";
 import type { Connection } from "../model";
 import type { PropertyDiff } from "../plan/diff";
-import type { IpStep } from "../plan/steps";
+import type { IpStep, Step } from "../plan/steps";
 import { hostLabel } from "../schema/connection";
 import { parseArgs, validateArgs, type ArgsSpec } from "../schema/validate";
 import type { ReadBack } from "../state/readBack";
@@ -41,7 +41,7 @@ export interface ResourceLifecycle<D extends Located, S extends Located, O> {
   parseState(props: Props): S;
   /** The inputs a state stands for (what refresh gives back as inputs). */
   inputsOf(state: S): D;
-  plan: { create(d: D): IpStep[]; update(current: S, d: D): IpStep[]; delete(current: S): IpStep[] };
+  plan: { create(d: D): Step[]; update(current: S, d: D): Step[]; delete(current: S): Step[] };
   /** What a create or update reads back in its round trip; `fromExisting` when it did not make the object. */
   readBack(d: D, fromExisting: boolean): ReadBack;
   /** The object in the read-back's results, or undefined when it is gone. */

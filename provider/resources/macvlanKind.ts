@@ -7,6 +7,7 @@ import { routeFamily, type MacvlanLinkDesired, type MacvlanLinkState, type Macvl
 import { diffMacvlan, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
 import type { IpStep } from "../plan/steps";
 import type { ArgsSpec } from "../schema/validate";
+import { asWrittenByEarlierVersions } from "../state/earlierVersions";
 import { isUnverified, macvlanInputsOf, macvlanStateOf, parseMacvlanState, unverifiedMacvlanState } from "../state/macvlanLink";
 import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
@@ -62,7 +63,7 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
   return {
     noun: "the link",
     spec,
-    diff: diffMacvlan,
+    diff: (olds, news) => diffMacvlan(asWrittenByEarlierVersions(olds), news),
     idOf: linkId,
     parseState: (props) => parseMacvlanState(spec, props),
     inputsOf: macvlanInputsOf,
@@ -113,13 +114,31 @@ export interface MacvlanLinkArgs {
   routes?: pulumi.Input<pulumi.Input<RouteArgs>[]>;
   /** Default true. */
   up?: pulumi.Input<boolean>;
+  /**
+   * Default true: tell neighbours of this link's addresses when it comes up, changes MAC, moves
+   * namespace or gets a new address (the kernel's arp_notify and ndisc_notify, set in the link's
+   * namespace), so peers that knew an old MAC reach it at once. A change is in place.
+   */
+  announce?: pulumi.Input<boolean>;
+  /**
+   * Default false: IPv6 addresses go through duplicate address detection, and create and update wait
+   * (up to 10 s) until they are usable, failing if another host has one. true adds them with `nodad`:
+   * usable at once, unchecked. A change applies to addresses added from then on.
+   */
+  nodad?: pulumi.Input<boolean>;
   /** Take over an existing link of the same kind on the same parent instead of failing. */
   adopt?: pulumi.Input<boolean>;
   connection?: pulumi.Input<ConnectionArgs>;
 }
 
-/** The outputs every macvlan-kind link has; they are what the kernel reports after each operation. */
-export const macvlanOutputNames = ["ifindex", "macAddress", "mtu", "txQueueLength", "bcQueueLength", "kernelChosen"] as const;
+/**
+ * The outputs every macvlan-kind link has beyond the arguments given: what the kernel reports after each
+ * operation, and the arguments' defaults (without a slot, an argument left out has no output).
+ */
+export const macvlanOutputNames = [
+  "ifindex", "macAddress", "mtu", "txQueueLength", "bcQueueLength", "kernelChosen",
+  "mode", "nopromisc", "sourceMacs", "addresses", "routes", "up", "announce", "nodad",
+] as const;
 
 /** The outputs MacvlanLink and Macvtap share: every argument as the kernel has it, and ifindex. */
 export abstract class MacvlanKindResource extends pulumi.dynamic.Resource {
@@ -137,6 +156,8 @@ export abstract class MacvlanKindResource extends pulumi.dynamic.Resource {
   declare readonly addresses: pulumi.Output<string[]>;
   declare readonly routes: pulumi.Output<Route[]>;
   declare readonly up: pulumi.Output<boolean>;
+  declare readonly announce: pulumi.Output<boolean>;
+  declare readonly nodad: pulumi.Output<boolean>;
   declare readonly ifindex: pulumi.Output<number>;
   /** Optional arguments left to the kernel (their outputs show what it chose). */
   declare readonly kernelChosen: pulumi.Output<string[]>;

@@ -6,6 +6,7 @@ import type { LinkObserved, MacvtapDesired, MacvtapState } from "../model";
 import { diffProperties } from "../plan/diff";
 import { macvlanPropertyRules } from "../plan/macvlanLink";
 import { macvtapArgs } from "../schema/macvtap";
+import { asWrittenByEarlierVersions } from "../state/earlierVersions";
 import { macvlanInputsOf } from "../state/macvlanLink";
 import { defineHandlers } from "./lifecycle";
 import { macvlanKindLifecycle, MacvlanKindResource, macvlanOutputNames, type MacvlanLinkArgs } from "./macvlanKind";
@@ -25,7 +26,7 @@ export const macvtapHandlers = defineHandlers<MacvtapDesired, MacvtapState, Link
   diff: (olds: Props, news: Props) =>
     diffProperties(
       { ...macvlanPropertyRules, tapOwner: { kernelChosenWhenUnset: true }, tapGroup: { kernelChosenWhenUnset: true }, tapMode: {}, tapDevicePath: {} },
-      olds,
+      asWrittenByEarlierVersions(olds),
       news,
     ),
   parseState: (props) => ({

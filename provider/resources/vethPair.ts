@@ -6,6 +6,7 @@ import type { CommandResult } from "../exec/runner";
 import type { LinkObserved, VethPairDesired, VethPairState } from "../model";
 import { diffVeth, planVethCreate, planVethDelete, planVethUpdate } from "../plan/vethPair";
 import { vethPairArgs } from "../schema/vethPair";
+import { asWrittenByEarlierVersions } from "../state/earlierVersions";
 import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack } from "../state/oneLink";
 import { readBackCommands, type ReadBack } from "../state/readBack";
@@ -35,7 +36,7 @@ function observeBoth(results: CommandResult[], d: VethPairDesired): BothEnds | u
 export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, BothEnds>({
   noun: "the pair",
   spec: vethPairArgs,
-  diff: diffVeth,
+  diff: (olds, news) => diffVeth(asWrittenByEarlierVersions(olds), news),
   idOf: linkId,
   parseState: parseVethState,
   inputsOf: vethInputsOf,
@@ -69,6 +70,18 @@ export interface VethPairArgs {
   mtu?: pulumi.Input<number>;
   /** Both ends up; default true. */
   up?: pulumi.Input<boolean>;
+  /**
+   * Default true: tell neighbours of each end's addresses when it comes up or gets a new address (the
+   * kernel's arp_notify and ndisc_notify, set in the end's namespace), so peers that knew an old MAC
+   * reach it at once. A change is in place.
+   */
+  announce?: pulumi.Input<boolean>;
+  /**
+   * Default false: IPv6 addresses go through duplicate address detection, and create and update wait
+   * (up to 10 s) until they are usable, failing if another host has one. true adds them with `nodad`:
+   * usable at once, unchecked. A change applies to addresses added from then on.
+   */
+  nodad?: pulumi.Input<boolean>;
   connection?: pulumi.Input<ConnectionArgs>;
 }
 
@@ -81,13 +94,15 @@ export class VethPair extends pulumi.dynamic.Resource {
   declare readonly peerAddresses: pulumi.Output<string[]>;
   declare readonly mtu: pulumi.Output<number>;
   declare readonly up: pulumi.Output<boolean>;
+  declare readonly announce: pulumi.Output<boolean>;
+  declare readonly nodad: pulumi.Output<boolean>;
   declare readonly macAddress: pulumi.Output<string>;
   declare readonly peerMacAddress: pulumi.Output<string>;
   declare readonly ifindex: pulumi.Output<number>;
   declare readonly peerIfindex: pulumi.Output<number>;
 
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = ["macAddress", "peerMacAddress", "ifindex", "peerIfindex", "kernelChosen", "mtu"];
+    const outputs = ["macAddress", "peerMacAddress", "ifindex", "peerIfindex", "kernelChosen", "mtu", "addresses", "peerAddresses", "up", "announce", "nodad"];
     super(providerShim("VethPair"), name, outputSlots(name, args, outputs), opts, "iproute2", "VethPair");
     warnIfKeyInPlaintext(this, args.connection);
   }

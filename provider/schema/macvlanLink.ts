@@ -56,6 +56,8 @@ export const macvlanFields = {
   addresses: distinct(z.array(interfaceAddress, { error: "must be a list of CIDRs" })).default([]),
   routes: z.array(route, { error: "must be a list of routes" }).default([]),
   up: flag.default(true),
+  announce: flag.default(true),
+  nodad: flag.default(false),
   adopt: flag.default(false),
   connection,
 };

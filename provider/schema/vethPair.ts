@@ -16,6 +16,8 @@ export const vethPairArgs: ArgsSpec<VethPairDesired> = {
     peerAddresses: distinct(z.array(interfaceAddress, { error: "must be a list of CIDRs" })).default([]),
     mtu: mtu.optional(),
     up: flag.default(true),
+    announce: flag.default(true),
+    nodad: flag.default(false),
     connection,
   },
   rules: [

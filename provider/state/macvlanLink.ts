@@ -3,6 +3,7 @@ import { z } from "zod";
 import { kernelChosenFields, routeKey, type KernelChosen, type LinkObserved, type MacvlanLinkDesired, type MacvlanLinkState } from "../model";
 import { parseArgs, type ArgsSpec } from "../schema/validate";
 import { definedOnly, inPreferredOrder } from "../shape";
+import { asWrittenByEarlierVersions } from "./earlierVersions";
 
 export const kernelChosenKeys = ["macAddress", "mtu", "txQueueLength", "bcQueueLength"] as const satisfies KernelChosen[];
 
@@ -68,7 +69,8 @@ const stateExtras = z.object({
 const extrasOnlyWhenObserved = ["macAddress", "mtu", "txQueueLength", "bcQueueLength"];
 
 /** A state read from Pulumi's checkpoint, checked like new inputs are. */
-export function parseMacvlanState<D extends MacvlanLinkDesired>(spec: ArgsSpec<D>, props: Record<string, unknown>): D & MacvlanLinkState {
+export function parseMacvlanState<D extends MacvlanLinkDesired>(spec: ArgsSpec<D>, stored: Record<string, unknown>): D & MacvlanLinkState {
+  const props = asWrittenByEarlierVersions(stored);
   const extras = stateExtras.parse(props);
   // An unverified state (a create cut off) holds placeholders for what was never observed: not arguments.
   const unverified = props.ifindex === 0;

@@ -3,6 +3,7 @@ import { kernelChosenFields, type LinkObserved, type VethPairDesired, type VethP
 import { vethPairArgs } from "../schema/vethPair";
 import { parseArgs } from "../schema/validate";
 import { definedOnly, inPreferredOrder } from "../shape";
+import { asWrittenByEarlierVersions } from "./earlierVersions";
 
 /** Outputs from both ends as the kernel reports them. `up` is true only when both ends are. */
 export function vethStateOf(d: VethPairDesired, end: LinkObserved, peer: LinkObserved): VethPairState {
@@ -53,7 +54,8 @@ const extras = z.object({
   kernelChosen: z.array(z.enum(kernelChosenFields)),
 });
 
-export function parseVethState(props: Record<string, unknown>): VethPairState {
+export function parseVethState(stored: Record<string, unknown>): VethPairState {
+  const props = asWrittenByEarlierVersions(stored);
   // An unverified state's mtu 0 is a placeholder for what was never observed, not an argument.
   const placeholder = (key: string) => key === "mtu" && props.ifindex === 0 && props.mtu === 0;
   const args = Object.fromEntries(Object.keys(vethPairArgs.fields).filter((key) => !placeholder(key)).map((key) => [key, props[key]]));

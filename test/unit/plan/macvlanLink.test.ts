@@ -3,11 +3,11 @@
 import { describe, expect, it } from "vitest";
 import type { MacvlanLinkDesired, MacvlanLinkState } from "../../../provider/model";
 import { diffMacvlan, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate } from "../../../provider/plan/macvlanLink";
-import { describeStep, undoSteps, type IpStep } from "../../../provider/plan/steps";
+import { describeStep, undoSteps } from "../../../provider/plan/steps";
 import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
 import { UNKNOWN } from "../../../provider/schema/validate";
 import { validArgs } from "../schema/expectations";
-import { normalized, step, undone } from "../steps";
+import { announced, ipv6Ready, normalized, step, undone, type Expected } from "../steps";
 
 const a = "02:aa:00:00:00:01";
 const b = "02:aa:00:00:00:02";
@@ -33,6 +33,8 @@ function stateOf(overrides: Partial<MacvlanLinkState> = {}): MacvlanLinkState {
       { to: "fd00:1::/64", via: "fd00::1", metric: 1024 },
     ],
     up: true,
+    announce: true,
+    nodad: false,
     adopt: false,
     connection: { type: "local", sudo: false },
     ifindex: 7,
@@ -116,6 +118,8 @@ const diffRows: DiffRow[] = [
     addresses: ["10.0.0.2/24"],
   }),
   row("up", {}, "update", "up", { up: false }),
+  row("announce turned off", { announce: false }, "update", "announce"),
+  row("nodad turned on", { nodad: true }, "update", "nodad"),
   row("adopt", { adopt: true }, "update", "adopt"),
   row("connection.sudo: the same machine, reached another way", { connection: { sudo: true } }, "update", "connection"),
 
@@ -189,17 +193,20 @@ describe("planMacvlanCreate", () => {
     {
       case: "in the host's namespace, defaults",
       raw: {},
-      steps: [step(undefined, "link add link veth0 name mac0 type macvlan mode bridge", linkDel(undefined)), step(undefined, "link set dev mac0 up")],
+      steps: [step(undefined, "link add link veth0 name mac0 type macvlan mode bridge", linkDel(undefined)),
+        announced(undefined, "mac0"),
+        step(undefined, "link set dev mac0 up"),
+      ],
     },
     {
       case: "beside its parent in a named netns",
       raw: { parentNetns: "lab" },
-      steps: [step("lab", "link add link veth0 name mac0 type macvlan mode bridge", linkDel("lab")), step("lab", "link set dev mac0 up")],
+      steps: [step("lab", "link add link veth0 name mac0 type macvlan mode bridge", linkDel("lab")), announced("lab", "mac0"), step("lab", "link set dev mac0 up")],
     },
     {
       case: "from the host's namespace into a named one",
       raw: { netns: "ns1", up: false },
-      steps: [step(undefined, "link add link veth0 name mac0 netns ns1 type macvlan mode bridge", linkDel("ns1"))],
+      steps: [step(undefined, "link add link veth0 name mac0 netns ns1 type macvlan mode bridge", linkDel("ns1")), announced("ns1", "mac0")],
     },
     {
       case: "into another netns with addresses and routes",
@@ -211,12 +218,14 @@ describe("planMacvlanCreate", () => {
       },
       steps: [
         step("lab", "link add link veth0 name mac0 netns ns1 type macvlan mode bridge", linkDel("ns1")),
+        announced("ns1", "mac0"),
         step("ns1", "addr add 10.0.0.2/24 dev mac0"),
         step("ns1", "addr add fd00::2/64 dev mac0"),
         step("ns1", "link set dev mac0 up"),
         step("ns1", "route add default via 10.0.0.1 dev mac0 proto static metric 0"),
         step("ns1", "route add fd00:1::/64 via fd00::1 dev mac0 proto static metric 1024"),
         step("ns1", "route add 10.9.9.9/32 dev mac0 proto static metric 5"),
+        ipv6Ready("ns1", "mac0", "fd00::2/64"),
       ],
     },
     {
@@ -224,28 +233,49 @@ describe("planMacvlanCreate", () => {
       raw: { mode: "vepa", macAddress: "02:AB:CD:00:00:01", mtu: 1400, txQueueLength: 500, bcQueueLength: 2000 },
       steps: [
         step(undefined, "link add link veth0 name mac0 address 02:ab:cd:00:00:01 mtu 1400 txqueuelen 500 type macvlan mode vepa bcqueuelen 2000", linkDel(undefined)),
+        announced(undefined, "mac0"),
         step(undefined, "link set dev mac0 up"),
       ],
     },
     {
       case: "passthru with nopromisc",
       raw: { mode: "passthru", nopromisc: true, up: false },
-      steps: [step(undefined, "link add link veth0 name mac0 type macvlan mode passthru flag nopromisc", linkDel(undefined))],
+      steps: [step(undefined, "link add link veth0 name mac0 type macvlan mode passthru flag nopromisc", linkDel(undefined)), announced(undefined, "mac0")],
     },
     {
       case: "source with two MACs",
       raw: { mode: "source", sourceMacs: [a, b], up: false },
-      steps: [step(undefined, `link add link veth0 name mac0 type macvlan mode source macaddr set ${a} ${b}`, linkDel(undefined))],
+      steps: [step(undefined, `link add link veth0 name mac0 type macvlan mode source macaddr set ${a} ${b}`, linkDel(undefined)), announced(undefined, "mac0")],
     },
     {
       case: "source with no MACs yet",
       raw: { mode: "source", up: false },
-      steps: [step(undefined, "link add link veth0 name mac0 type macvlan mode source", linkDel(undefined))],
+      steps: [step(undefined, "link add link veth0 name mac0 type macvlan mode source", linkDel(undefined)), announced(undefined, "mac0")],
     },
     {
       case: "down, with an address",
       raw: { up: false, addresses: ["10.0.0.2/24"] },
-      steps: [step(undefined, "link add link veth0 name mac0 type macvlan mode bridge", linkDel(undefined)), step(undefined, "addr add 10.0.0.2/24 dev mac0")],
+      steps: [step(undefined, "link add link veth0 name mac0 type macvlan mode bridge", linkDel(undefined)), announced(undefined, "mac0"), step(undefined, "addr add 10.0.0.2/24 dev mac0")],
+    },
+    {
+      case: "announce off: no settings, nothing to set",
+      raw: { announce: false, addresses: ["10.0.0.2/24"] },
+      steps: [
+        step(undefined, "link add link veth0 name mac0 type macvlan mode bridge", linkDel(undefined)),
+        step(undefined, "addr add 10.0.0.2/24 dev mac0"),
+        step(undefined, "link set dev mac0 up"),
+      ],
+    },
+    {
+      case: "nodad: IPv6 addresses added without DAD, and no wait",
+      raw: { nodad: true, addresses: ["10.0.0.2/24", "fd00::2/64"] },
+      steps: [
+        step(undefined, "link add link veth0 name mac0 type macvlan mode bridge", linkDel(undefined)),
+        announced(undefined, "mac0"),
+        step(undefined, "addr add 10.0.0.2/24 dev mac0"),
+        step(undefined, "addr add fd00::2/64 dev mac0 nodad"),
+        step(undefined, "link set dev mac0 up"),
+      ],
     },
   ])("$case", ({ raw, steps }) => {
     expect(normalized(planMacvlanCreate(desired(raw)))).toStrictEqual(steps);
@@ -253,7 +283,7 @@ describe("planMacvlanCreate", () => {
 
   it("makes a macvtap with the same options", () => {
     const [add] = planMacvlanCreate(desired({ mode: "source", sourceMacs: [a] }), "macvtap");
-    expect(add?.args.join(" ")).toBe(`link add link veth0 name mac0 type macvtap mode source macaddr set ${a}`);
+    expect(add && describeStep(add)).toBe(`ip link add link veth0 name mac0 type macvtap mode source macaddr set ${a}`);
   });
 
   it("is undone by one link del in the target netns, whatever else it does", () => {
@@ -263,7 +293,7 @@ describe("planMacvlanCreate", () => {
 });
 
 describe("planMacvlanUpdate", () => {
-  it.each<{ case: string; cur: Partial<MacvlanLinkState>; raw: Record<string, unknown>; steps: IpStep[] }>([
+  it.each<{ case: string; cur: Partial<MacvlanLinkState>; raw: Record<string, unknown>; steps: Expected[] }>([
     { case: "nothing to change", cur: {}, raw: inputs, steps: [] },
     { case: "kernel-chosen values left unset", cur: { mtu: 9000, macAddress: "02:00:00:00:00:09" }, raw: inputs, steps: [] },
     {
@@ -274,11 +304,14 @@ describe("planMacvlanUpdate", () => {
         // Undone by moving back, then adding back in ns1 everything the move dropped.
         step("ns1", "link set dev mac0 netns ns2", [
           step("ns2", "link set dev mac0 netns ns1"),
+          announced("ns1", "mac0"),
           restoredInNs1.v4Address,
           restoredInNs1.v6Address,
           restoredInNs1.up,
           ...restoredInNs1.routes,
         ]),
+        // A move starts the link's announce settings afresh: set again, before it comes up.
+        announced("ns2", "mac0"),
         undone("ns2", "addr add 10.0.0.2/24 dev mac0", "ns2", "addr del 10.0.0.2/24 dev mac0"),
         undone("ns2", "addr add fd00::2/64 dev mac0", "ns2", "addr del fd00::2/64 dev mac0"),
         undone("ns2", "link set dev mac0 up", "ns2", "link set dev mac0 down"),
@@ -289,6 +322,7 @@ describe("planMacvlanUpdate", () => {
           "ns2",
           "route del fd00:1::/64 via fd00::1 dev mac0 proto static metric 1024",
         ),
+        ipv6Ready("ns2", "mac0", "fd00::2/64"),
       ],
     },
     {
@@ -296,7 +330,8 @@ describe("planMacvlanUpdate", () => {
       cur: { parentNetns: undefined, addresses: [], routes: [] },
       raw: { name: "mac0", parent: "veth0" },
       steps: [
-        step("ns1", "link set dev mac0 netns 1", [step(undefined, "link set dev mac0 netns ns1"), restoredInNs1.up]),
+        step("ns1", "link set dev mac0 netns 1", [step(undefined, "link set dev mac0 netns ns1"), announced("ns1", "mac0"), restoredInNs1.up]),
+        announced(undefined, "mac0"),
         undone(undefined, "link set dev mac0 up", undefined, "link set dev mac0 down"),
       ],
     },
@@ -308,7 +343,13 @@ describe("planMacvlanUpdate", () => {
       raw: { ...inputs, netns: "ns2", up: false, addresses: ["10.0.0.2/24"], routes: [] },
       steps: [
         // Undone with both current addresses, and neither up nor routes: it was down.
-        step("ns1", "link set dev mac0 netns ns2", [step("ns2", "link set dev mac0 netns ns1"), restoredInNs1.v4Address, restoredInNs1.v6Address]),
+        step("ns1", "link set dev mac0 netns ns2", [
+          step("ns2", "link set dev mac0 netns ns1"),
+          announced("ns1", "mac0"),
+          restoredInNs1.v4Address,
+          restoredInNs1.v6Address,
+        ]),
+        announced("ns2", "mac0"),
         undone("ns2", "addr add 10.0.0.2/24 dev mac0", "ns2", "addr del 10.0.0.2/24 dev mac0"),
       ],
     },
@@ -329,6 +370,7 @@ describe("planMacvlanUpdate", () => {
           "ns1",
           "route del fd00:1::/64 via fd00::1 dev mac1 proto static metric 1024",
         ),
+        ipv6Ready("ns1", "mac1", "fd00::2/64"),
       ],
     },
     {
@@ -342,8 +384,9 @@ describe("planMacvlanUpdate", () => {
       cur: { addresses: [], routes: [] },
       raw: { name: "mac1", parent: "veth0", parentNetns: "lab", netns: "ns2" },
       steps: [
-        step("ns1", "link set dev mac0 netns ns2", [step("ns2", "link set dev mac0 netns ns1"), restoredInNs1.up]),
+        step("ns1", "link set dev mac0 netns ns2", [step("ns2", "link set dev mac0 netns ns1"), announced("ns1", "mac0"), restoredInNs1.up]),
         undone("ns2", "link set dev mac0 name mac1", "ns2", "link set dev mac1 name mac0"),
+        announced("ns2", "mac1"),
         undone("ns2", "link set dev mac1 up", "ns2", "link set dev mac1 down"),
       ],
     },
@@ -411,6 +454,71 @@ describe("planMacvlanUpdate", () => {
         ),
         undone("ns1", "addr add fd00::3/64 dev mac0", "ns1", "addr del fd00::3/64 dev mac0"),
         undone("ns1", "route add fd00:1::/64 via fd00::1 dev mac0 proto static metric 10", "ns1", "route del fd00:1::/64 via fd00::1 dev mac0 proto static metric 10"),
+        // The new IPv6 address is usable only once duplicate address detection is done.
+        ipv6Ready("ns1", "mac0", "fd00::3/64"),
+      ],
+    },
+    {
+      // Nothing in the kernel announces an IPv4 address added to a link already up: setting its MAC
+      // to itself does.
+      case: "an IPv4 address added to a link that is up: announced by its MAC set to itself",
+      cur: {},
+      raw: { ...inputs, addresses: [...inputs.addresses, "10.0.0.3/24"] },
+      steps: [undone("ns1", "addr add 10.0.0.3/24 dev mac0", "ns1", "addr del 10.0.0.3/24 dev mac0"), step("ns1", "link set dev mac0 address 02:ab:cd:00:00:01")],
+    },
+    {
+      case: "an IPv4 address added with a new MAC: announced with the new MAC, after the address",
+      cur: {},
+      raw: { ...inputs, macAddress: "02:ab:cd:00:00:02", addresses: [...inputs.addresses, "10.0.0.3/24"] },
+      steps: [
+        undone("ns1", "link set dev mac0 address 02:ab:cd:00:00:02", "ns1", "link set dev mac0 address 02:ab:cd:00:00:01"),
+        undone("ns1", "addr add 10.0.0.3/24 dev mac0", "ns1", "addr del 10.0.0.3/24 dev mac0"),
+        step("ns1", "link set dev mac0 address 02:ab:cd:00:00:02"),
+      ],
+    },
+    {
+      case: "an IPv4 address added with announce off: not announced",
+      cur: { announce: false },
+      raw: { ...inputs, announce: false, addresses: [...inputs.addresses, "10.0.0.3/24"] },
+      steps: [undone("ns1", "addr add 10.0.0.3/24 dev mac0", "ns1", "addr del 10.0.0.3/24 dev mac0")],
+    },
+    {
+      case: "an IPv4 address added to a link coming up: its coming up announces it",
+      cur: { up: false, addresses: ["10.0.0.2/24"], routes: [] },
+      raw: { ...inputs, addresses: ["10.0.0.2/24", "10.0.0.3/24"], routes: [] },
+      steps: [undone("ns1", "addr add 10.0.0.3/24 dev mac0", "ns1", "addr del 10.0.0.3/24 dev mac0"), undone("ns1", "link set dev mac0 up", "ns1", "link set dev mac0 down")],
+    },
+    { case: "announce turned off, in place", cur: {}, raw: { ...inputs, announce: false }, steps: [announced("ns1", "mac0", false, true)] },
+    { case: "announce turned on, in place", cur: { announce: false }, raw: inputs, steps: [announced("ns1", "mac0", true, false)] },
+    {
+      case: "a move with announce off: the new namespace's defaults stand",
+      cur: { announce: false, addresses: [], routes: [] },
+      raw: { ...inputs, announce: false, netns: "ns2", addresses: [], routes: [] },
+      steps: [
+        step("ns1", "link set dev mac0 netns ns2", [step("ns2", "link set dev mac0 netns ns1"), restoredInNs1.up]),
+        undone("ns2", "link set dev mac0 up", "ns2", "link set dev mac0 down"),
+      ],
+    },
+    {
+      case: "nodad: a new IPv6 address is added without DAD, and not waited for",
+      cur: { nodad: true },
+      raw: { ...inputs, nodad: true, addresses: [...inputs.addresses, "fd00::3/64"] },
+      steps: [undone("ns1", "addr add fd00::3/64 dev mac0 nodad", "ns1", "addr del fd00::3/64 dev mac0")],
+    },
+    // The flag of an address already on the link stays as it was added.
+    { case: "nodad turned on: in place, nothing to run", cur: {}, raw: { ...inputs, nodad: true }, steps: [] },
+    {
+      case: "nodad turned on with an IPv6 address removed: undone the way it was added",
+      cur: {},
+      raw: { ...inputs, nodad: true, addresses: ["10.0.0.2/24"], routes: [inputs.routes[0]] },
+      steps: [
+        undone("ns1", "addr del fd00::2/64 dev mac0", "ns1", "addr add fd00::2/64 dev mac0"),
+        undone(
+          "ns1",
+          "route del fd00:1::/64 via fd00::1 dev mac0 proto static metric 1024",
+          "ns1",
+          "route add fd00:1::/64 via fd00::1 dev mac0 proto static metric 1024",
+        ),
       ],
     },
     {
@@ -472,7 +580,7 @@ describe("planMacvlanUpdate", () => {
   // then adds back, in the old namespace, the addresses, up state and routes it had.
   it("undoes a move with the addresses, up state and routes the move dropped", () => {
     const steps = planMacvlanUpdate(stateOf(), desired({ ...inputs, netns: "ns2", mtu: 9000 }));
-    const moveDone = steps.slice(0, steps.findIndex((s) => s.args.includes("netns")) + 1);
+    const moveDone = steps.slice(0, steps.findIndex((s) => describeStep(s).includes(" netns ")) + 1);
     const undo = undoSteps(moveDone).map(describeStep);
     expect(undo[0]).toBe("ip -n ns2 link set dev mac0 netns ns1");
     expect(undo).toEqual(
@@ -490,7 +598,7 @@ describe("planMacvlanUpdate", () => {
   // going down dropped, not only by setting the link up again.
   it("undoes a rename with the routes going down dropped", () => {
     const steps = planMacvlanUpdate(stateOf(), desired({ ...inputs, name: "mac1", mtu: 9000 }));
-    const renameDone = steps.slice(0, steps.findIndex((s) => s.args.includes("name")) + 1);
+    const renameDone = steps.slice(0, steps.findIndex((s) => describeStep(s).includes(" name ")) + 1);
     const undo = undoSteps(renameDone).map(describeStep);
     expect(undo).toEqual(
       expect.arrayContaining([

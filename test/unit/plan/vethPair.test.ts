@@ -6,7 +6,7 @@ import { undoSteps } from "../../../provider/plan/steps";
 import { vethPairArgs } from "../../../provider/schema/vethPair";
 import { UNKNOWN } from "../../../provider/schema/validate";
 import { validArgs } from "../schema/expectations";
-import { normalized, step, undone } from "../steps";
+import { announced, ipv6Ready, normalized, step, undone } from "../steps";
 
 function stateOf(overrides: Partial<VethPairState> = {}): VethPairState {
   return {
@@ -18,6 +18,8 @@ function stateOf(overrides: Partial<VethPairState> = {}): VethPairState {
     peerAddresses: ["10.0.0.2/24"],
     mtu: 1500,
     up: true,
+    announce: true,
+    nodad: false,
     connection: { type: "local", sudo: false },
     macAddress: "02:00:00:00:00:01",
     peerMacAddress: "02:00:00:00:00:02",
@@ -76,6 +78,8 @@ describe("planVethCreate", () => {
       raw: { name: "veth0", peerName: "veth1" },
       steps: [
         step(undefined, "link add name veth0 type veth peer name veth1", delVeth0(undefined)),
+        announced(undefined, "veth0"),
+        announced(undefined, "veth1"),
         step(undefined, "link set dev veth0 up"),
         step(undefined, "link set dev veth1 up"),
       ],
@@ -83,15 +87,30 @@ describe("planVethCreate", () => {
     {
       case: "both ends in one named netns",
       raw: { name: "veth0", peerName: "veth1", netns: "a", up: false },
-      steps: [step("a", "link add name veth0 type veth peer name veth1", delVeth0("a"))],
+      steps: [step("a", "link add name veth0 type veth peer name veth1", delVeth0("a")), announced("a", "veth0"), announced("a", "veth1")],
     },
     {
       case: "ends in two namespaces, an MTU on both, addresses on both",
       raw: { ...inputs, mtu: 9000 },
       steps: [
         step("a", "link add name veth0 mtu 9000 type veth peer name veth1 netns b mtu 9000", delVeth0("a")),
+        announced("a", "veth0"),
+        announced("b", "veth1"),
         step("a", "addr add 10.0.0.1/24 dev veth0"),
         step("a", "addr add fd00::1/64 dev veth0"),
+        step("b", "addr add 10.0.0.2/24 dev veth1"),
+        step("a", "link set dev veth0 up"),
+        step("b", "link set dev veth1 up"),
+        ipv6Ready("a", "veth0", "fd00::1/64"),
+      ],
+    },
+    {
+      case: "announce off and nodad: neither settings nor a wait",
+      raw: { ...inputs, announce: false, nodad: true },
+      steps: [
+        step("a", "link add name veth0 type veth peer name veth1 netns b", delVeth0("a")),
+        step("a", "addr add 10.0.0.1/24 dev veth0"),
+        step("a", "addr add fd00::1/64 dev veth0 nodad"),
         step("b", "addr add 10.0.0.2/24 dev veth1"),
         step("a", "link set dev veth0 up"),
         step("b", "link set dev veth1 up"),
@@ -100,7 +119,7 @@ describe("planVethCreate", () => {
     {
       case: "only the peer in a named netns",
       raw: { name: "veth0", peerName: "veth1", peerNetns: "b", up: false },
-      steps: [step(undefined, "link add name veth0 type veth peer name veth1 netns b", delVeth0(undefined))],
+      steps: [step(undefined, "link add name veth0 type veth peer name veth1 netns b", delVeth0(undefined)), announced(undefined, "veth0"), announced("b", "veth1")],
     },
   ])("$case", ({ raw, steps }) => {
     expect(normalized(planVethCreate(desired(raw)))).toStrictEqual(steps);
@@ -124,7 +143,16 @@ describe("planVethUpdate", () => {
         undone("b", "addr del 10.0.0.2/24 dev veth1", "b", "addr add 10.0.0.2/24 dev veth1"),
         undone("a", "addr add fd00::3/64 dev veth0", "a", "addr del fd00::3/64 dev veth0"),
         undone("b", "addr add 10.0.0.3/24 dev veth1", "b", "addr del 10.0.0.3/24 dev veth1"),
+        // The new IPv4 address of an end that stays up is announced by its MAC set to itself.
+        step("b", "link set dev veth1 address 02:00:00:00:00:02"),
+        ipv6Ready("a", "veth0", "fd00::3/64"),
       ],
+    },
+    {
+      case: "announce turned off, on both ends",
+      cur: {},
+      raw: { ...inputs, announce: false },
+      steps: [announced("a", "veth0", false, true), announced("b", "veth1", false, true)],
     },
     {
       case: "the MTU, on both ends",

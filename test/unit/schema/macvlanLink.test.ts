@@ -209,6 +209,8 @@ const defaults = {
   addresses: [],
   routes: [],
   up: true,
+  announce: true,
+  nodad: false,
   adopt: false,
   connection: { type: "local", sudo: false },
 };

@@ -1,0 +1,11 @@
+// What a state written by an earlier version of this package lacks, and what the host had then. The
+// defaults of new arguments describe what a new object gets; an old object did not get it.
+
+/**
+ * A link's state from before `announce` and `nodad`: the link was made without arp_notify and
+ * ndisc_notify (the first update after the upgrade sets them, and its preview says so), and its IPv6
+ * addresses with duplicate address detection.
+ */
+export function asWrittenByEarlierVersions(props: Record<string, unknown>): Record<string, unknown> {
+  return { ...props, announce: props.announce ?? false, nodad: props.nodad ?? false };
+}
