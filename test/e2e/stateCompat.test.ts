@@ -1,9 +1,12 @@
 // State compatibility across a package upgrade, as a user lives it: a stack made with the package as it
 // was before the provider's layering refactor (BEFORE_REFACTOR, packed from git) is then refreshed,
-// previewed and destroyed with this checkout's package installed in its place. Nothing may change: not
-// the state (type tokens, ids, inputs, outputs, the serialized `__provider` that loads
-// `pulumi-iproute2/impl`), not the kernel (same ifindexes, MACs, addresses, routes, namespaces, tap
-// node). Every resource kind is in the stack (test/projects/compat).
+// previewed, updated and destroyed with this checkout's package installed in its place. The kernel
+// must not change (same ifindexes, MACs, addresses, routes, namespaces, tap node), nor the state (type
+// tokens, ids, inputs, outputs, the serialized `__provider` that loads `pulumi-iproute2/impl`), with one
+// exception the upgrade brings on purpose: links made before `announce` existed were made without it.
+// Refresh records that (announce: false, and nodad: false as they were), preview shows exactly
+// `announce: false => true` on each link, and up sets it in place. Every resource kind is in the stack
+// (test/projects/compat).
 // The project is a copy under .work/, not test/projects/compat itself: its package is swapped mid-test,
 // and the shared project folders are installed once for the whole run (globalSetup.ts).
 import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -20,6 +23,25 @@ const BEFORE_REFACTOR = "f11a272";
 
 /** What `pulumi stack history` counts: the Stack, 2 namespaces, the pair, 2 macvlans, the macvtap, the Echo. */
 const RESOURCES = 8;
+/** The links among them: what `announce` is new to. */
+const LINKS = 4;
+const isLink = (resource: Record<string, unknown>) => /:(VethPair|MacvlanLink|Macvtap)::/.test(String(resource.urn));
+
+/** The state after a refresh by this package: each link's inputs and outputs say how it was made. */
+function withAnnounceRecorded(state: Record<string, unknown>[]) {
+  const made = { announce: false, nodad: false };
+  return state.map((resource) =>
+    isLink(resource)
+      ? { ...resource, inputs: { ...(resource.inputs as object), ...made }, outputs: { ...(resource.outputs as object), ...made } }
+      : resource,
+  );
+}
+
+/** arp_notify of each link the stack made, where each is. */
+async function arpNotify(left: string, right: string) {
+  const read = async (netns: string, dev: string) => (await execa("ip", ["netns", "exec", netns, "cat", `/proc/sys/net/ipv4/conf/${dev}/arp_notify`])).stdout;
+  return { veth0: await read(left, "veth0"), veth1: await read(right, "veth1"), svc0: await read(right, "svc0"), src0: await read(right, "src0"), tap0: await read(left, "tap0") };
+}
 
 interface DumpedLink {
   ifname: string;
@@ -79,6 +101,9 @@ function linkNamed(facts: Facts, netns: string, ifname: string) {
   if (!link) throw new Error(`no link ${ifname} in ${netns}: ${JSON.stringify(facts)}`);
   return link;
 }
+
+/** The lines of a `preview --diff` that show a property change (`~ announce: false => true`). */
+const changedLines = (stdout: string) => stdout.split("\n").filter((line) => line.includes("=>"));
 
 /** The host's own links, which the stack must never touch. */
 async function hostLinks() {
@@ -189,18 +214,28 @@ describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this chec
     expect(factsAfterUp.namespaces.flatMap((n) => n.routes).filter((r) => r.startsWith("svc0 10.93.8.0/24 via 10.93.1.254 proto static"))).toHaveLength(1);
   });
 
-  it("refreshes with this checkout's package: no change to the state or the kernel", { timeout: 300_000 }, async () => {
+  it("refreshes with this checkout's package: records only that the links were made without announce", { timeout: 300_000 }, async () => {
     await installPackage(projectDir, currentTarball);
-    expect(await s!.changes("refresh", "--yes", "--expect-no-changes")).toEqual({ same: RESOURCES });
-    expect(await stateOf(s!)).toEqual(stateAfterUp);
+    expect(await s!.changes("refresh", "--yes")).toEqual({ update: LINKS, same: RESOURCES - LINKS });
+    expect(await stateOf(s!)).toEqual(withAnnounceRecorded(stateAfterUp));
     expect(await kernelFacts(namespaces, tapPath)).toEqual(factsAfterUp);
   });
 
-  it("previews no change with this checkout's package", async () => {
-    const preview = await s!.pulumi(["preview", "--diff", "--expect-no-changes"]);
-    expect(preview.exitCode, preview.stdout + preview.stderr).toBe(0);
-    expect(previewSummary(preview.stdout)).toEqual({ same: RESOURCES });
+  it("previews turning announce on, in place, on each link and nothing else", async () => {
+    const preview = await s!.ok("preview", "--diff");
+    expect(previewSummary(preview.stdout)).toEqual({ update: LINKS, same: RESOURCES - LINKS });
+    expect(changedLines(preview.stdout).map((line) => line.trim().replace(/\s+/g, " ").replace(" :", ":"))).toEqual(Array(LINKS).fill("~ announce: false => true"));
     expect(await kernelFacts(namespaces, tapPath)).toEqual(factsAfterUp);
+  });
+
+  it("turns announce on in place: the links as they were, each now announcing", async () => {
+    const [left, right] = namespaces as [string, string];
+    expect(Object.values(await arpNotify(left, right))).toEqual(Array(5).fill("0"));
+    expect(await s!.changes("up", "--yes")).toEqual({ update: LINKS, same: RESOURCES - LINKS });
+    expect(await kernelFacts(namespaces, tapPath)).toEqual(factsAfterUp);
+    expect(Object.values(await arpNotify(left, right))).toEqual(Array(5).fill("1"));
+    const again = await s!.pulumi(["preview", "--expect-no-changes"]);
+    expect(again.exitCode, again.stdout + again.stderr).toBe(0);
   });
 
   it("destroys everything with this checkout's package: no namespace, no node, the host's links as they were", async () => {
