@@ -1,31 +1,62 @@
 // Telling neighbours where a link's addresses are now. A peer that talked to a link before it was made
 // anew (new MAC), got a new MAC or moved keeps a REACHABLE entry for the old MAC and sends to it for a
 // minute or more. The kernel announces a link's addresses itself (gratuitous ARP, unsolicited neighbour
-// advertisements) when it comes up or changes MAC, and an IPv6 address after its duplicate address
-// detection, once the device's arp_notify and ndisc_notify are 1: set before the link comes up, in the
-// link's namespace (they are per device and per namespace, and a move starts them afresh). An IPv4
-// address added to a link already up is announced by nothing: setting the link's MAC to itself does it.
+// advertisements) when it comes up or changes MAC, and an IPv6 address when its duplicate address
+// detection (DAD) ends, once the device's arp_notify and ndisc_notify are 1: set before the link comes
+// up, in the link's namespace (they are per device and per namespace, and a move starts them afresh).
+// Nothing in the kernel announces an IPv4 address added to a link already up, nor an IPv6 one added
+// with nodad (no DAD): setting the link's MAC to itself does (the kernel takes it as a MAC change).
 import type { Command } from "../exec/runner";
-import type { CommandStep, IpStep } from "./steps";
+import type { CommandStep } from "./steps";
 
-// Paths are written out whole: sysctl(8) would read a "." in an interface name as a separator.
+// One program, two operations, run in the link's namespace:
+//   set DEV VALUE   arp_notify and ndisc_notify of DEV to VALUE. The paths are written out whole:
+//                   sysctl(8) would read a "." in an interface name as a separator.
+//   again DEV       DEV's MAC (as the kernel has it now, not as a state last saw it) set to itself. The
+//                   kernel then flushes DEV's neighbour entries, static ones too: those are put back.
 const script = `
 export LC_ALL=C
-dev=$1 value=$2
-for knob in "/proc/sys/net/ipv4/conf/$dev/arp_notify" "/proc/sys/net/ipv6/conf/$dev/ndisc_notify"; do
-  # No IPv6 on this host (ipv6.disable=1): nothing to announce there.
-  [ -e "$knob" ] || case $knob in /proc/sys/net/ipv6/*) continue ;; esac
-  if ! said=$( { printf '%s\\n' "$value" > "$knob"; } 2>&1 ); then
-    printf 'cannot set %s to %s (%s); set announce: false where /proc/sys cannot be written\\n' "$knob" "$value" "$said" >&2
-    exit 3
-  fi
-done
+op=$1 dev=$2
+die() { printf '%s\\n' "$*" >&2; exit 3; }
+case $op in
+set)
+  value=$3
+  [ -e "/proc/sys/net/ipv4/conf/$dev" ] || die "cannot find $dev in /proc/sys/net/ipv4/conf of this namespace"
+  for knob in "/proc/sys/net/ipv4/conf/$dev/arp_notify" "/proc/sys/net/ipv6/conf/$dev/ndisc_notify"; do
+    # No IPv6 on this host (ipv6.disable=1): nothing to announce there.
+    [ -e "$knob" ] || continue
+    [ "$(cat -- "$knob")" = "$value" ] && continue
+    # The shell's words without its "NAME: LINE: " prefix: "cannot create KNOB: Read-only file system".
+    said=$( { printf '%s\\n' "$value" > "$knob"; } 2>&1 ) ||
+      die "cannot set $knob to $value (\${said#*: *: }); set announce: false where /proc/sys cannot be written"
+  done
+  ;;
+again)
+  link=$(ip -o link show dev "$dev") || exit
+  mac=\${link#* link/ether }
+  [ "$mac" != "$link" ] || exit 0 # no Ethernet address: nothing to announce with
+  mac=\${mac%% *}
+  static=$(ip neigh show dev "$dev" nud permanent) || exit
+  ip link set dev "$dev" address "$mac" || exit
+  printf '%s\\n' "$static" | while read -r dst rest; do
+    [ -n "$dst" ] || continue
+    lladdr=
+    case $rest in lladdr\\ *) lladdr=\${rest#lladdr } lladdr=\${lladdr%% *} ;; esac
+    router=
+    case " $rest " in *" router "*) router=router ;; esac
+    ip neigh replace "$dst" \${lladdr:+lladdr "$lladdr"} dev "$dev" $router nud permanent || exit
+  done
+  ;;
+*) die "unknown operation $op" ;;
+esac
 `;
 
 /** `sh -c SCRIPT`, inside `netns` when there is one (/proc/sys/net shows the namespace of its reader). */
-export function inNetns(netns: string | undefined, argv: string[]): Command {
-  return { argv: [...(netns !== undefined ? ["ip", "netns", "exec", netns] : []), ...argv] };
+function program(netns: string | undefined, args: string[]): Command {
+  return { argv: [...(netns !== undefined ? ["ip", "netns", "exec", netns] : []), "sh", "-c", script, "announce", ...args] };
 }
+
+const where = (netns: string | undefined) => (netns !== undefined ? ` in netns ${netns}` : "");
 
 /**
  * Equivalent to: `ip netns exec NETNS sysctl -w net.ipv4.conf.DEV.arp_notify=V net.ipv6.conf.DEV.ndisc_notify=V`
@@ -33,16 +64,16 @@ export function inNetns(netns: string | undefined, argv: string[]): Command {
  */
 export function announceStep(netns: string | undefined, dev: string, on: boolean, before?: boolean): CommandStep {
   const set = (value: boolean): CommandStep => ({
-    command: inNetns(netns, ["sh", "-c", script, "announce", dev, value ? "1" : "0"]),
-    describe: `set arp_notify and ndisc_notify of ${dev}${netns !== undefined ? ` in netns ${netns}` : ""} to ${value ? 1 : 0} (announce: ${value})`,
+    command: program(netns, ["set", dev, value ? "1" : "0"]),
+    describe: `set arp_notify and ndisc_notify of ${dev}${where(netns)} to ${value ? 1 : 0} (announce: ${value})`,
   });
   return { ...set(on), ...(before !== undefined && { undo: [set(before)] }) };
 }
 
 /**
- * Equivalent to: `ip link set dev DEV address MAC` with the MAC it has: the kernel takes it as a MAC
- * change and announces every address of the link (with arp_notify set), including IPv4 ones just added.
+ * Equivalent to: `ip link set dev DEV address MAC` with the MAC it has, then its static neighbour
+ * entries put back: every address of the link announced, including the ones just added.
  */
-export function announceAgainStep(netns: string | undefined, dev: string, macAddress: string): IpStep {
-  return { netns, args: ["link", "set", "dev", dev, "address", macAddress] };
+export function announceAgainStep(netns: string | undefined, dev: string): CommandStep {
+  return { command: program(netns, ["again", dev]), describe: `announce the addresses of ${dev}${where(netns)} (its MAC set to itself)` };
 }

@@ -76,10 +76,11 @@ function restoreSteps(cur: MacvlanLinkState, dropped: "down" | "moved", addresse
  * Steps from the current state to the desired one, in an order the kernel accepts: removals under the
  * old name and namespace; the move (`ip link set dev X netns NS`, which drops addresses and routes and
  * takes the link down, so they are all added again); the rename (with the link down, which drops its
- * routes and IPv6 addresses); announce settings (a move resets them); type options; attributes;
- * addresses; up; routes (a gateway needs its address and an up link); the wait for new IPv6 addresses
- * to pass duplicate address detection. Each step's undo also puts back what the kernel dropped because
- * of it.
+ * routes and IPv6 addresses); announce settings (a move resets them); type options; MTU and queue
+ * length; addresses; MAC (or, with none to change, an announcement of new addresses the kernel would
+ * not announce); up; routes (a gateway needs its address and an up link); the wait for IPv6 addresses to
+ * pass duplicate address detection. Each step's undo also puts back what the kernel dropped because of
+ * it.
  */
 export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan"): Step[] {
   const moved = cur.netns !== d.netns;
@@ -145,22 +146,24 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
     steps.push({ ...setType("bcqueuelen", String(d.bcQueueLength)), undo: [setType("bcqueuelen", String(cur.bcQueueLength))] });
   }
 
-  const mac = d.macAddress ?? cur.macAddress;
+  // The MAC after the addresses: a new MAC announces them all, and an up link's new addresses are
+  // announced by it. Without one, an address the kernel does not announce itself is announced anew.
+  const newMac = attributeChange(d.netns, d.name, "address", cur.macAddress, d.macAddress);
+  const unannounced = addresses.added.some((a) => !isIPv6Address(a) || d.nodad);
+  const comesUp = !up && d.up;
   steps.push(
-    ...attributeChange(d.netns, d.name, "address", cur.macAddress, d.macAddress),
     ...attributeChange(d.netns, d.name, "mtu", cur.mtu, d.mtu),
     ...attributeChange(d.netns, d.name, "txqueuelen", cur.txQueueLength, d.txQueueLength),
     ...addresses.additions,
-    // Coming up or a new MAC announces the addresses; an IPv4 address added to a link already up, this.
-    ...(up && d.up && d.announce && addresses.added.some((a) => !isIPv6Address(a)) && mac !== ""
-      ? [announceAgainStep(d.netns, d.name, mac)]
-      : []),
+    ...newMac,
+    ...(up && d.up && d.announce && unannounced && newMac.length === 0 ? [announceAgainStep(d.netns, d.name)] : []),
     // Going down drops the routes (and IPv6 addresses): undoing it puts them back too.
     ...(up && !d.up
       ? [{ ...upStep(d.netns, d.name, false), undo: restoreSteps(cur, "down", afterRemovals) }]
       : upChange(d.netns, d.name, up, d.up)),
     ...routes.additions,
-    ...(d.up && !d.nodad ? ipv6ReadySteps(d.netns, d.name, addresses.added) : []),
+    // Coming up, every IPv6 address goes through DAD again; else only the new ones do.
+    ...(d.up && !d.nodad ? ipv6ReadySteps(d.netns, d.name, comesUp ? d.addresses : addresses.added) : []),
   );
   return steps;
 }

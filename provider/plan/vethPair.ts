@@ -38,8 +38,7 @@ export function planVethCreate(d: VethPairDesired): Step[] {
 }
 
 /**
- * Addresses, MTU (both ends), announce and up state change in place. An IPv4 address added to an end
- * that stays up is announced by setting its MAC to itself (see announce.ts).
+ * Addresses, MTU (both ends), announce and up state change in place.
  */
 export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
   const nodad = { current: cur.nodad, desired: d.nodad };
@@ -47,8 +46,13 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
   const peers = addressChanges(d.peerNetns, d.peerName, cur.peerAddresses, d.peerAddresses, nodad);
   const announceChange = (netns: string | undefined, name: string): Step[] =>
     cur.announce !== d.announce ? [announceStep(netns, name, d.announce, cur.announce)] : [];
-  const announceAgain = (netns: string | undefined, name: string, added: string[], mac: string): IpStep[] =>
-    cur.up && d.up && d.announce && added.some((a) => !isIPv6Address(a)) && mac !== "" ? [announceAgainStep(netns, name, mac)] : [];
+  // What the kernel announces on its own: addresses present when an end comes up, and IPv6 ones whose
+  // DAD ends. Announced anew: an up end's new IPv4 addresses, and IPv6 ones added without DAD.
+  const announceAgain = (netns: string | undefined, name: string, added: string[]): Step[] =>
+    cur.up && d.up && d.announce && added.some((a) => !isIPv6Address(a) || d.nodad) ? [announceAgainStep(netns, name)] : [];
+  // Coming up, every IPv6 address goes through DAD again; else only the new ones do.
+  const ready = (netns: string | undefined, name: string, all: string[], added: string[]) =>
+    d.up && !d.nodad ? ipv6ReadySteps(netns, name, cur.up ? added : all) : [];
   return [
     ...ends.removals,
     ...peers.removals,
@@ -58,13 +62,12 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
     ...attributeChange(d.peerNetns, d.peerName, "mtu", cur.mtu, d.mtu),
     ...ends.additions,
     ...peers.additions,
-    ...announceAgain(d.netns, d.name, ends.added, cur.macAddress),
-    ...announceAgain(d.peerNetns, d.peerName, peers.added, cur.peerMacAddress),
+    ...announceAgain(d.netns, d.name, ends.added),
+    ...announceAgain(d.peerNetns, d.peerName, peers.added),
     ...upChange(d.netns, d.name, cur.up, d.up),
     ...upChange(d.peerNetns, d.peerName, cur.up, d.up),
-    ...(d.up && !d.nodad
-      ? [...ipv6ReadySteps(d.netns, d.name, ends.added), ...ipv6ReadySteps(d.peerNetns, d.peerName, peers.added)]
-      : []),
+    ...ready(d.netns, d.name, d.addresses, ends.added),
+    ...ready(d.peerNetns, d.peerName, d.peerAddresses, peers.added),
   ];
 }
 

@@ -57,7 +57,8 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
         "adopt takes over only a link of the same kind on the same parent; remove it or choose another name",
       );
     }
-    return macvlanStateOf(d, existing);
+    // Its announce settings are whatever they are: taken as unset, so the first write sets them.
+    return { ...macvlanStateOf(d, existing), announce: false };
   }
 
   return {

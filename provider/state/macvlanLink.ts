@@ -35,8 +35,10 @@ export function macvlanStateOf<D extends MacvlanLinkDesired>(d: D, o: LinkObserv
  */
 export function unverifiedMacvlanState<D extends MacvlanLinkDesired>(d: D): D & MacvlanLinkState {
   // Placeholders ("" and 0) for what was never observed; parseMacvlanState knows them by ifindex 0.
+  // announce: false, as the create may have stopped before setting it: the next write sets it.
   return definedOnly({
     ...d,
+    announce: false,
     macAddress: d.macAddress ?? "",
     mtu: d.mtu ?? 0,
     txQueueLength: d.txQueueLength ?? 0,

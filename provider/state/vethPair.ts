@@ -26,8 +26,10 @@ export function vethStateOf(d: VethPairDesired, end: LinkObserved, peer: LinkObs
  * (ifindex 0, placeholders for the rest). Pulumi keeps it; refresh and the next update read the host.
  */
 export function unverifiedVethState(d: VethPairDesired): VethPairState {
+  // announce: false, as the create may have stopped before setting it: the next write sets it.
   return definedOnly({
     ...d,
+    announce: false,
     mtu: d.mtu ?? 0,
     macAddress: "",
     peerMacAddress: "",

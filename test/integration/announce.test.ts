@@ -6,6 +6,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { closeSshMasters } from "../../provider/exec/ssh";
+import { announceStep } from "../../provider/plan/announce";
 import { macvlanLinkHandlers as handlers } from "../../provider/resources/macvlanLink";
 import { macvtapHandlers } from "../../provider/resources/macvtap";
 import { netNamespaceHandlers } from "../../provider/resources/netNamespace";
@@ -122,15 +123,47 @@ describe("announce: neighbours reach a link at once after it changes", () => {
     expect(await sysctl(ns2, "ipv4", name, "arp_notify")).toBe(announce ? "1" : "0");
   });
 
-  it.each([true, false])("an IPv4 address taken over from a link that went away (announce: %s)", async (announce) => {
+  // The kernel announces neither an IPv4 address added to a link already up nor an IPv6 one added
+  // without DAD: those are announced anew (the link's MAC set to itself).
+  it.each([
+    { family: "IPv4", address: "10.61.0.5", cidr: "10.61.0.5/24", nodad: false, announce: true },
+    { family: "IPv4", address: "10.61.0.5", cidr: "10.61.0.5/24", nodad: false, announce: false },
+    { family: "IPv6 without DAD", address: "fd61::5", cidr: "fd61::5/64", nodad: true, announce: true },
+    { family: "IPv6 without DAD", address: "fd61::5", cidr: "fd61::5/64", nodad: true, announce: false },
+  ])("an $family address taken over from a link that went away (announce: $announce)", async ({ address, cidr, nodad, announce }) => {
     const ns2 = await world.netns("ns2");
-    const link = await macvlan.create(args(announce));
-    const other = await macvlan.create({ name: "mac2", parent: "veth0", parentNetns: lab, netns: ns2, addresses: ["10.61.0.5/24"] });
-    await peerKnows(peer, "10.61.0.5", other.outs.macAddress);
+    const link = await macvlan.create(args(announce, { nodad }));
+    const other = await macvlan.create({ name: "mac2", parent: "veth0", parentNetns: lab, netns: ns2, addresses: [cidr] });
+    await peerKnows(peer, address, other.outs.macAddress);
     await handlers.delete(other.id, other.outs);
+    // A static neighbour entry of the link's own, which announcing anew must not lose.
+    await ip("-n", ns1, "neigh", "add", "10.61.0.50", "lladdr", "02:61:00:00:00:50", "dev", name, "nud", "permanent");
 
-    await macvlan.update(link.outs, args(announce, { addresses: [`${v4}/24`, `${v6}/64`, "10.61.0.5/24"] }));
-    expect(await pings(peer, "10.61.0.5", 1)).toBe(announce);
+    const { outs } = await macvlan.update(link.outs, args(announce, { nodad, addresses: [`${v4}/24`, `${v6}/64`, cidr] }));
+    expect(await pings(peer, address, 1)).toBe(announce);
+    expect(outs).toMatchObject({ macAddress: link.outs.macAddress });
+    expect(await ipJson("-n", ns1, "neigh", "show", "dev", name, "nud", "permanent")).toEqual([
+      { dst: "10.61.0.50", lladdr: "02:61:00:00:00:50", state: ["PERMANENT"] },
+    ]);
+  });
+
+  it("takes an adopted link's settings as unset: sets them, and waits for its IPv6 addresses as it comes up", async () => {
+    await ip("-n", lab, "link", "add", "link", "veth0", "name", name, "netns", ns1, "type", "macvlan", "mode", "bridge");
+    await ip("-n", ns1, "addr", "add", "fd61::7/64", "dev", name);
+    expect(await sysctl(ns1, "ipv4", name, "arp_notify")).toBe("0");
+    await macvlan.create({ name, parent: "veth0", parentNetns: lab, netns: ns1, addresses: ["fd61::7/64"], adopt: true });
+    expect(await sysctl(ns1, "ipv4", name, "arp_notify")).toBe("1");
+    expect(await bindIn(ns1, "fd61::7")).toBe("bound");
+  });
+
+  it("a move that fails is rolled back with the link's settings set again where it was", async () => {
+    const ns2 = await world.netns("ns2");
+    const link = await macvlan.create(args(true));
+    // No route to the gateway in ns2: the move's last step fails, and everything is undone.
+    await expect(macvlan.update(link.outs, args(true, { netns: ns2, routes: [{ to: "10.99.0.0/16", via: "10.62.0.1" }] }))).rejects.toThrow(/rolled back/);
+    expect(await orIfGone(ipJson("-n", ns2, "link", "show", "dev", name), "gone")).toBe("gone");
+    expect(await sysctl(ns1, "ipv4", name, "arp_notify")).toBe("1");
+    expect(await sysctl(ns1, "ipv6", name, "ndisc_notify")).toBe("1");
   });
 
   it("turns announce off and on in place", async () => {
@@ -141,6 +174,19 @@ describe("announce: neighbours reach a link at once after it changes", () => {
     const on = await macvlan.update(off.outs!, args(true));
     expect(await sysctl(ns1, "ipv6", name, "ndisc_notify")).toBe("1");
     expect(on.outs).toMatchObject({ announce: true, ifindex: link.outs.ifindex });
+  });
+
+  it("where /proc/sys is read-only (as in many containers), fails naming the setting and announce: false", async () => {
+    await macvlan.create(args(false));
+    // The program a create with announce runs, in a mount namespace where /proc/sys is read-only.
+    const { argv } = announceStep(ns1, name, true).command;
+    const readOnly = 'mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && exec "$@"';
+    const result = await execa("unshare", ["-m", "--propagation", "private", "sh", "-c", readOnly, "sh", ...argv], { reject: false });
+    expect(result.exitCode).toBe(3);
+    expect(result.stderr).toBe(
+      `cannot set /proc/sys/net/ipv4/conf/${name}/arp_notify to 1 (cannot create /proc/sys/net/ipv4/conf/${name}/arp_notify: Read-only file system); set announce: false where /proc/sys cannot be written`,
+    );
+    expect(await sysctl(ns1, "ipv4", name, "arp_notify")).toBe("0");
   });
 
   it("sets a Macvtap's settings too", async () => {
@@ -228,31 +274,37 @@ describe("announce over SSH", () => {
     await hosts?.stop();
   });
 
-  it("a link made anew on a remote host is reached by the peer's first ping", async () => {
+  // The control too: without announce, the same remote peer's first ping after the recreate fails.
+  it.each([true, false])("a link made anew on a remote host is reached by the peer's first ping (announce: %s)", async (announce) => {
     const host = hosts.hosts[0]!;
     const connection = { type: "ssh", host: host.address, privateKey: hosts.clientKey, sshConfigFile: hosts.sshConfigFile };
     const namespaces = asTheEngine(netNamespaceHandlers);
-    const made = [];
-    for (const ns of ["lab", "peer", "ns1"]) made.push(await namespaces.create({ name: ns, connection }));
-    await host.exec("ip", "-n", "lab", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", "peer");
-    await host.exec("ip", "-n", "lab", "link", "set", "veth0", "up");
-    await host.exec("ip", "-n", "peer", "addr", "add", "10.61.0.100/24", "dev", "veth1");
-    await host.exec("ip", "-n", "peer", "link", "set", "veth1", "up");
-    const remotePing = (address: string) =>
-      host.exec("ip", "netns", "exec", "peer", "ping", "-c1", "-W1", address).then(() => true, () => false);
+    const made: { id: string; outs: Record<string, unknown> }[] = [];
+    try {
+      for (const ns of ["lab", "peer", "ns1"]) made.push(await namespaces.create({ name: ns, connection }));
+      await host.exec("ip", "-n", "lab", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1", "netns", "peer");
+      await host.exec("ip", "-n", "lab", "link", "set", "veth0", "up");
+      await host.exec("ip", "-n", "peer", "addr", "add", "10.61.0.100/24", "dev", "veth1");
+      await host.exec("ip", "-n", "peer", "link", "set", "veth1", "up");
+      const remotePing = (address: string) => host.exec("ip", "netns", "exec", "peer", "ping", "-c1", "-W1", address).then(() => true, () => false);
+      const neighbours = async () => JSON.parse(await host.exec("ip", "-j", "-n", "peer", "neigh", "show", "dev", "veth1")) as Neighbour[];
 
-    const args = { name, parent: "veth0", parentNetns: "lab", netns: "ns1", addresses: [`${v4}/24`, `${v6}/64`], connection };
-    const first = await macvlan.create(args);
-    expect(await remotePing(v4)).toBe(true);
-    await host.exec("ip", "-n", "ns1", "link", "del", name);
-    const again = await macvlan.create(args);
-    expect(again.outs.macAddress).not.toBe(first.outs.macAddress);
-    expect(await remotePing(v4)).toBe(true);
-    expect((await host.exec("ip", "netns", "exec", "ns1", "cat", `/proc/sys/net/ipv6/conf/${name}/ndisc_notify`)).trim()).toBe("1");
-    // Its IPv6 address had left tentative when create returned.
-    expect(await host.exec("ip", "-n", "ns1", "-6", "addr", "show", "dev", name, "tentative")).toBe("");
-
-    await handlers.delete(again.id, again.outs);
-    for (const ns of made.reverse()) await netNamespaceHandlers.delete(ns.id, ns.outs);
+      const args = { name, parent: "veth0", parentNetns: "lab", netns: "ns1", addresses: [`${v4}/24`, `${v6}/64`], announce, connection };
+      const first = await macvlan.create(args);
+      expect(await remotePing(v4)).toBe(true);
+      expect((await neighbours()).find((n) => n.dst === v4)).toMatchObject({ lladdr: first.outs.macAddress, state: ["REACHABLE"] });
+      await host.exec("ip", "-n", "ns1", "link", "del", name);
+      const again = await macvlan.create(args);
+      expect(again.outs.macAddress).not.toBe(first.outs.macAddress);
+      expect(await remotePing(v4)).toBe(announce);
+      expect((await host.exec("ip", "netns", "exec", "ns1", "cat", `/proc/sys/net/ipv6/conf/${name}/ndisc_notify`)).trim()).toBe(announce ? "1" : "0");
+      // Its IPv6 address is there, and had left tentative when create returned.
+      const [link] = JSON.parse(await host.exec("ip", "-j", "-n", "ns1", "-6", "addr", "show", "dev", name)) as { addr_info: { local: string; tentative?: boolean }[] }[];
+      expect(link?.addr_info.find((a) => a.local === v6)).toEqual(expect.not.objectContaining({ tentative: true }));
+      expect(link?.addr_info.map((a) => a.local)).toContain(v6);
+      await handlers.delete(again.id, again.outs);
+    } finally {
+      for (const ns of made.reverse()) await netNamespaceHandlers.delete(ns.id, ns.outs);
+    }
   });
 });

@@ -159,11 +159,12 @@ describe("MacvlanLink on the real kernel", () => {
 
   it("undoes everything when a step fails half-way through a create, and says which step", async () => {
     const ns1 = await world.netns("ns1");
-    // The route's gateway is on no subnet of the link, so the kernel refuses the last step.
+    // The route's gateway is on no subnet of the link, so the kernel refuses the last step; the 4 done
+    // before it (link add, announce settings, address, up) are undone.
     const failing = create({
       name: "half", parent: "veth0", parentNetns: lab, netns: ns1, addresses: ["10.55.0.1/24"], routes: [{ to: "10.98.0.0/16", via: "192.0.2.1" }],
     });
-    await expect(failing).rejects.toThrow(/create MacvlanLink "half" in netns ".*ns1" on localhost: step "ip -n .*ns1 route add 10.98.0.0\/16 via 192.0.2.1 .*" failed: .*; rolled back the 3 step\(s\) done before it/);
+    await expect(failing).rejects.toThrow(/create MacvlanLink "half" in netns ".*ns1" on localhost: step "ip -n .*ns1 route add 10.98.0.0\/16 via 192.0.2.1 .*" failed: .*; rolled back the 4 step\(s\) done before it/);
     expect(await link(ns1, "half")).toBeUndefined();
     expect(await link(lab, "half")).toBeUndefined();
   });

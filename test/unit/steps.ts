@@ -25,8 +25,13 @@ const inNetns = (netns: string | undefined) => (netns !== undefined ? ["ip", "ne
 
 /** The step setting DEV's arp_notify and ndisc_notify (to 1, or `on`), undone by `before` when given. */
 export function announced(netns: string | undefined, dev: string, on = true, before?: boolean): Expected {
-  const set = (value: boolean) => ({ argv: [...inNetns(netns), "sh", "-c", script, "announce", dev, value ? "1" : "0"] });
+  const set = (value: boolean) => ({ argv: [...inNetns(netns), "sh", "-c", script, "announce", "set", dev, value ? "1" : "0"] });
   return { ...set(on), ...(before !== undefined && { undo: [set(before)] }) };
+}
+
+/** The step announcing DEV's addresses anew (its MAC set to itself). */
+export function announcedAgain(netns: string | undefined, dev: string): Expected {
+  return { argv: [...inNetns(netns), "sh", "-c", script, "announce", "again", dev] };
 }
 
 /** The step waiting for `addresses` on DEV to pass duplicate address detection. */

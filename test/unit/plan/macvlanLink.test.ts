@@ -7,7 +7,7 @@ import { describeStep, undoSteps } from "../../../provider/plan/steps";
 import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
 import { UNKNOWN } from "../../../provider/schema/validate";
 import { validArgs } from "../schema/expectations";
-import { announced, ipv6Ready, normalized, step, undone, type Expected } from "../steps";
+import { announced, announcedAgain, ipv6Ready, normalized, step, undone, type Expected } from "../steps";
 
 const a = "02:aa:00:00:00:01";
 const b = "02:aa:00:00:00:02";
@@ -435,9 +435,9 @@ describe("planMacvlanUpdate", () => {
       cur: {},
       raw: { ...inputs, macAddress: "02:AB:CD:00:00:02", mtu: 1400, txQueueLength: 500 },
       steps: [
-        undone("ns1", "link set dev mac0 address 02:ab:cd:00:00:02", "ns1", "link set dev mac0 address 02:ab:cd:00:00:01"),
         undone("ns1", "link set dev mac0 mtu 1400", "ns1", "link set dev mac0 mtu 1500"),
         undone("ns1", "link set dev mac0 txqueuelen 500", "ns1", "link set dev mac0 txqueuelen 1000"),
+        undone("ns1", "link set dev mac0 address 02:ab:cd:00:00:02", "ns1", "link set dev mac0 address 02:ab:cd:00:00:01"),
       ],
     },
     {
@@ -464,16 +464,15 @@ describe("planMacvlanUpdate", () => {
       case: "an IPv4 address added to a link that is up: announced by its MAC set to itself",
       cur: {},
       raw: { ...inputs, addresses: [...inputs.addresses, "10.0.0.3/24"] },
-      steps: [undone("ns1", "addr add 10.0.0.3/24 dev mac0", "ns1", "addr del 10.0.0.3/24 dev mac0"), step("ns1", "link set dev mac0 address 02:ab:cd:00:00:01")],
+      steps: [undone("ns1", "addr add 10.0.0.3/24 dev mac0", "ns1", "addr del 10.0.0.3/24 dev mac0"), announcedAgain("ns1", "mac0")],
     },
     {
-      case: "an IPv4 address added with a new MAC: announced with the new MAC, after the address",
+      case: "an IPv4 address added with a new MAC: the MAC change, after the address, announces it",
       cur: {},
       raw: { ...inputs, macAddress: "02:ab:cd:00:00:02", addresses: [...inputs.addresses, "10.0.0.3/24"] },
       steps: [
-        undone("ns1", "link set dev mac0 address 02:ab:cd:00:00:02", "ns1", "link set dev mac0 address 02:ab:cd:00:00:01"),
         undone("ns1", "addr add 10.0.0.3/24 dev mac0", "ns1", "addr del 10.0.0.3/24 dev mac0"),
-        step("ns1", "link set dev mac0 address 02:ab:cd:00:00:02"),
+        undone("ns1", "link set dev mac0 address 02:ab:cd:00:00:02", "ns1", "link set dev mac0 address 02:ab:cd:00:00:01"),
       ],
     },
     {
@@ -500,11 +499,13 @@ describe("planMacvlanUpdate", () => {
       ],
     },
     {
-      case: "nodad: a new IPv6 address is added without DAD, and not waited for",
+      // Without DAD the kernel does not announce it: announced anew.
+      case: "nodad: a new IPv6 address is added without DAD, not waited for, and announced",
       cur: { nodad: true },
       raw: { ...inputs, nodad: true, addresses: [...inputs.addresses, "fd00::3/64"] },
-      steps: [undone("ns1", "addr add fd00::3/64 dev mac0 nodad", "ns1", "addr del fd00::3/64 dev mac0")],
+      steps: [undone("ns1", "addr add fd00::3/64 dev mac0 nodad", "ns1", "addr del fd00::3/64 dev mac0"), announcedAgain("ns1", "mac0")],
     },
+
     // The flag of an address already on the link stays as it was added.
     { case: "nodad turned on: in place, nothing to run", cur: {}, raw: { ...inputs, nodad: true }, steps: [] },
     {
@@ -547,6 +548,8 @@ describe("planMacvlanUpdate", () => {
           "ns1",
           "route del fd00:1::/64 via fd00::1 dev mac0 proto static metric 1024",
         ),
+        // Coming up, every IPv6 address goes through DAD again, not only new ones.
+        ipv6Ready("ns1", "mac0", "fd00::2/64"),
       ],
     },
   ])("$case", ({ cur, raw, steps }) => {

@@ -140,7 +140,7 @@ describe("whole plans as commands", () => {
     expect(groupSteps(steps).map((g) => groupCommand(g))).toStrictEqual([
       { argv: ["ip", "-n", "lab", "-batch", "-"], stdin: "link add link veth0 name mac0 netns ns1 type macvlan mode bridge\n" },
       // Its announce settings, in its namespace, before it comes up: a command of its own.
-      { argv: ["ip", "netns", "exec", "ns1", "sh", "-c", expect.any(String), "announce", "mac0", "1"] },
+      { argv: ["ip", "netns", "exec", "ns1", "sh", "-c", expect.any(String), "announce", "set", "mac0", "1"] },
       {
         argv: ["ip", "-n", "ns1", "-batch", "-"],
         stdin: "addr add 10.0.0.2/24 dev mac0\nlink set dev mac0 up\nroute add default via 10.0.0.1 dev mac0 proto static metric 0\n",
@@ -167,7 +167,7 @@ describe("whole plans as commands", () => {
     );
     expect(groupSteps(steps).map((g) => groupCommand(g))).toStrictEqual([
       { argv: ["ip", "-n", "ns1", "-batch", "-"], stdin: "link set dev mac0 netns ns2\n" },
-      { argv: ["ip", "netns", "exec", "ns2", "sh", "-c", expect.any(String), "announce", "mac0", "1"] },
+      { argv: ["ip", "netns", "exec", "ns2", "sh", "-c", expect.any(String), "announce", "set", "mac0", "1"] },
       {
         argv: ["ip", "-n", "ns2", "-batch", "-"],
         stdin: "addr add 10.0.0.2/24 dev mac0\nlink set dev mac0 up\nroute add default via 10.0.0.1 dev mac0 proto static metric 0\n",

@@ -6,7 +6,7 @@ import { undoSteps } from "../../../provider/plan/steps";
 import { vethPairArgs } from "../../../provider/schema/vethPair";
 import { UNKNOWN } from "../../../provider/schema/validate";
 import { validArgs } from "../schema/expectations";
-import { announced, ipv6Ready, normalized, step, undone } from "../steps";
+import { announced, announcedAgain, ipv6Ready, normalized, step, undone } from "../steps";
 
 function stateOf(overrides: Partial<VethPairState> = {}): VethPairState {
   return {
@@ -144,7 +144,7 @@ describe("planVethUpdate", () => {
         undone("a", "addr add fd00::3/64 dev veth0", "a", "addr del fd00::3/64 dev veth0"),
         undone("b", "addr add 10.0.0.3/24 dev veth1", "b", "addr del 10.0.0.3/24 dev veth1"),
         // The new IPv4 address of an end that stays up is announced by its MAC set to itself.
-        step("b", "link set dev veth1 address 02:00:00:00:00:02"),
+        announcedAgain("b", "veth1"),
         ipv6Ready("a", "veth0", "fd00::3/64"),
       ],
     },
