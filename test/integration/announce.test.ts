@@ -32,7 +32,21 @@ async function segment(world: World, lab: string): Promise<string> {
   await ip("-n", peer, "addr", "add", "10.61.0.100/24", "dev", "veth1");
   await ip("-n", peer, "addr", "add", "fd61::100/64", "dev", "veth1", "nodad");
   await ip("-n", peer, "link", "set", "veth1", "up");
+  await peerReady(peer);
   return peer;
+}
+
+/**
+ * Until the peer's IPv6 is running on veth1 (its link-local address out of DAD): before that it does not
+ * answer another host's duplicate address detection for its own address yet.
+ */
+async function peerReady(peer: string): Promise<void> {
+  for (let looks = 0; looks < 100; looks++) {
+    const [end] = await ipJson<{ addr_info: { scope: string; tentative?: boolean }[] }[]>("-n", peer, "-6", "addr", "show", "dev", "veth1");
+    if (end?.addr_info.some((a) => a.scope === "link" && !a.tentative)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the peer's veth1 in ${peer} has no usable link-local address after 10 s`);
 }
 
 async function neighbour(peer: string, address: string): Promise<Neighbour | undefined> {
