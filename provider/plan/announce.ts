@@ -9,15 +9,16 @@
 import type { Command } from "../exec/runner";
 import type { CommandStep } from "./steps";
 
-// One program, two operations, run in the link's namespace:
-//   set DEV VALUE   arp_notify and ndisc_notify of DEV to VALUE. The paths are written out whole:
-//                   sysctl(8) would read a "." in an interface name as a separator.
-//   again DEV       DEV's MAC (as the kernel has it now, not as a state last saw it) set to itself. The
-//                   kernel then flushes DEV's neighbour entries, static ones too: those are put back.
+// One program, two operations:
+//   set DEV VALUE   (in the link's namespace) arp_notify and ndisc_notify of DEV to VALUE. The paths
+//                   are written out whole: sysctl(8) would read a "." in an interface name as a separator.
+//   again DEV NETNS DEV's MAC (as the kernel has it now, not as a state last saw it) set to itself, with
+//                   `ip -n NETNS`. The kernel then flushes DEV's neighbour entries, static ones too: the
+//                   `nud permanent` ones are put back (not `nud noarp` ones, nor their other attributes).
 const script = `
 export LC_ALL=C
 op=$1 dev=$2
-die() { printf '%s\\n' "$*" >&2; exit 3; }
+die() { printf '%s\n' "$*" >&2; exit 3; }
 case $op in
 set)
   value=$3
@@ -27,24 +28,29 @@ set)
     [ -e "$knob" ] || continue
     [ "$(cat -- "$knob")" = "$value" ] && continue
     # The shell's words without its "NAME: LINE: " prefix: "cannot create KNOB: Read-only file system".
-    said=$( { printf '%s\\n' "$value" > "$knob"; } 2>&1 ) ||
+    said=$( { printf '%s\n' "$value" > "$knob"; } 2>&1 ) ||
       die "cannot set $knob to $value (\${said#*: *: }); set announce: false where /proc/sys cannot be written"
   done
   ;;
 again)
-  link=$(ip -o link show dev "$dev") || exit
+  netns=$3
+  ipn() { if [ -n "$netns" ]; then ip -n "$netns" "$@"; else ip "$@"; fi; }
+  failed() { die "announcing the addresses of $dev anew (its MAC set to itself) failed: $1; set announce: false to skip it"; }
+  link=$(ipn -o link show dev "$dev" 2>&1) || failed "$link"
   mac=\${link#* link/ether }
   [ "$mac" != "$link" ] || exit 0 # no Ethernet address: nothing to announce with
   mac=\${mac%% *}
-  static=$(ip neigh show dev "$dev" nud permanent) || exit
-  ip link set dev "$dev" address "$mac" || exit
-  printf '%s\\n' "$static" | while read -r dst rest; do
+  static=$(ipn neigh show dev "$dev" nud permanent 2>&1) || failed "$static"
+  said=$(ipn link set dev "$dev" address "$mac" 2>&1) || failed "$said"
+  printf '%s\n' "$static" | while read -r dst rest; do
     [ -n "$dst" ] || continue
     lladdr=
-    case $rest in lladdr\\ *) lladdr=\${rest#lladdr } lladdr=\${lladdr%% *} ;; esac
+    case $rest in lladdr\ *) lladdr=\${rest#lladdr } lladdr=\${lladdr%% *} ;; esac
     router=
     case " $rest " in *" router "*) router=router ;; esac
-    ip neigh replace "$dst" \${lladdr:+lladdr "$lladdr"} dev "$dev" $router nud permanent || exit
+    # Unquoted on purpose: each expands to its words ("lladdr" and the address, "router"), or to none.
+    said=$(ipn neigh replace "$dst" \${lladdr:+lladdr "$lladdr"} dev "$dev" $router nud permanent 2>&1) ||
+      failed "putting back the static neighbour entry $dst: $said"
   done
   ;;
 *) die "unknown operation $op" ;;
@@ -52,7 +58,7 @@ esac
 `;
 
 /** `sh -c SCRIPT`, inside `netns` when there is one (/proc/sys/net shows the namespace of its reader). */
-function program(netns: string | undefined, args: string[]): Command {
+function inNetns(netns: string | undefined, args: string[]): Command {
   return { argv: [...(netns !== undefined ? ["ip", "netns", "exec", netns] : []), "sh", "-c", script, "announce", ...args] };
 }
 
@@ -64,7 +70,7 @@ const where = (netns: string | undefined) => (netns !== undefined ? ` in netns $
  */
 export function announceStep(netns: string | undefined, dev: string, on: boolean, before?: boolean): CommandStep {
   const set = (value: boolean): CommandStep => ({
-    command: program(netns, ["set", dev, value ? "1" : "0"]),
+    command: inNetns(netns, ["set", dev, value ? "1" : "0"]),
     describe: `set arp_notify and ndisc_notify of ${dev}${where(netns)} to ${value ? 1 : 0} (announce: ${value})`,
   });
   return { ...set(on), ...(before !== undefined && { undo: [set(before)] }) };
@@ -75,5 +81,8 @@ export function announceStep(netns: string | undefined, dev: string, on: boolean
  * entries put back: every address of the link announced, including the ones just added.
  */
 export function announceAgainStep(netns: string | undefined, dev: string): CommandStep {
-  return { command: program(netns, ["again", dev]), describe: `announce the addresses of ${dev}${where(netns)} (its MAC set to itself)` };
+  return {
+    command: { argv: ["sh", "-c", script, "announce", "again", dev, netns ?? ""] },
+    describe: `announce the addresses of ${dev}${where(netns)} (its MAC set to itself)`,
+  };
 }

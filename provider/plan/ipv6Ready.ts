@@ -8,14 +8,14 @@ import type { Command } from "../exec/runner";
 import { isIPv6Address } from "../model";
 import type { CommandStep } from "./steps";
 
-/** How long the wait lasts at most: well past DAD's usual 1–2 s, short of hiding a real problem. */
+/** About how long the wait lasts at most (looks take time too): well past DAD's usual 1–2 s. */
 export const dadWaitSeconds = 10;
 
-// Each look asks ip for the link's flags, then for each address whether it is dadfailed or tentative.
-// `to ADDRESS/128` lets ip compare addresses by value: the kernel may print one in another form (an
-// IPv4-mapped ::ffff:10.0.0.1) than the one given. Without carrier (a parent down) DAD does not run
-// until there is one: nothing to wait for now. A sleep that takes no fraction (some busybox builds)
-// sleeps a whole second, and counts as ten looks.
+// Each look asks ip for the link's flags, then for each address its line (`to ADDRESS/128` lets ip
+// compare by value: the kernel may print an address in another form, an IPv4-mapped ::ffff:10.0.0.1,
+// than the one given), whose flags say tentative or dadfailed. Without carrier (a parent down) DAD does
+// not run until there is one: nothing to wait for now. A sleep that takes no fraction (some busybox
+// builds) sleeps a whole second, and counts as ten looks.
 const script = `
 export LC_ALL=C
 set -f
@@ -30,17 +30,19 @@ while :; do
   case $flags in *[\\<,]LOWER_UP[,\\>]*) ;; *) exit 0 ;; esac
   pending=
   for address; do
-    failed=$(ipn -6 -o addr show dev "$dev" to "\${address%/*}/128" dadfailed) || exit
-    if [ -n "$failed" ]; then
+    # "IDX: NAME    inet6 ADDRESS/LEN scope global [FLAGS] \\  valid_lft ...", or nothing when gone.
+    line=$(ipn -6 -o addr show dev "$dev" to "\${address%/*}/128") || exit
+    # The flags after the address: the interface's name (before it) could be "tentative".
+    case \${line#*" inet6 "} in
+    *" dadfailed "*)
       printf '%s failed duplicate address detection (dadfailed): another host on the link of %s already has it; choose another address\\n' "$address" "$dev" >&2
-      exit 3
-    fi
-    tentative=$(ipn -6 -o addr show dev "$dev" to "\${address%/*}/128" tentative) || exit
-    [ -z "$tentative" ] || pending="$pending $address"
+      exit 3 ;;
+    *" tentative "*) pending="$pending $address" ;;
+    esac
   done
   [ -z "$pending" ] && exit 0
   if [ "$looks_left" -le 0 ]; then
-    printf 'IPv6 address(es)%s of %s still tentative (duplicate address detection) after ${dadWaitSeconds} s; set nodad: true to skip the wait\\n' "$pending" "$dev" >&2
+    printf 'IPv6 address(es)%s of %s still tentative (duplicate address detection) after about ${dadWaitSeconds} s; set nodad: true to skip the wait\\n' "$pending" "$dev" >&2
     exit 3
   fi
   if sleep 0.1 2>/dev/null; then looks_left=$((looks_left - 1)); else sleep 1; looks_left=$((looks_left - 10)); fi
@@ -52,9 +54,9 @@ function waitCommand(netns: string | undefined, dev: string, addresses: string[]
 }
 
 /**
- * Waits (up to dadWaitSeconds) until the IPv6 ones among `addresses` on DEV have left tentative; fails
- * if one is dadfailed. Roughly, for each: `while ip -n NETNS -6 addr show dev DEV to ADDRESS/128 tentative
- * | grep -q .; do sleep 0.1; done`.
+ * Waits (for about dadWaitSeconds at most) until the IPv6 ones among `addresses` on DEV have left tentative; fails
+ * if one is dadfailed. Roughly, for each: `while ip -n NETNS -6 addr show dev DEV to ADDRESS/128 |
+ * grep -q tentative; do sleep 0.1; done`.
  * None when no address is IPv6.
  */
 export function ipv6ReadySteps(netns: string | undefined, dev: string, addresses: string[]): CommandStep[] {

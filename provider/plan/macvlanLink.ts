@@ -151,6 +151,9 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
   const newMac = attributeChange(d.netns, d.name, "address", cur.macAddress, d.macAddress);
   const unannounced = addresses.added.some((a) => !isIPv6Address(a) || d.nodad);
   const comesUp = !up && d.up;
+  // The IPv6 addresses that run DAD now: new ones unless added with nodad; coming up, the others too,
+  // unless they were added with nodad.
+  const runsDad = (a: string) => (addresses.added.includes(a) ? !d.nodad : comesUp && !cur.nodad);
   steps.push(
     ...attributeChange(d.netns, d.name, "mtu", cur.mtu, d.mtu),
     ...attributeChange(d.netns, d.name, "txqueuelen", cur.txQueueLength, d.txQueueLength),
@@ -162,8 +165,7 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
       ? [{ ...upStep(d.netns, d.name, false), undo: restoreSteps(cur, "down", afterRemovals) }]
       : upChange(d.netns, d.name, up, d.up)),
     ...routes.additions,
-    // Coming up, every IPv6 address goes through DAD again; else only the new ones do.
-    ...(d.up && !d.nodad ? ipv6ReadySteps(d.netns, d.name, comesUp ? d.addresses : addresses.added) : []),
+    ...(d.up ? ipv6ReadySteps(d.netns, d.name, d.addresses.filter(runsDad)) : []),
   );
   return steps;
 }

@@ -46,13 +46,17 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
   const peers = addressChanges(d.peerNetns, d.peerName, cur.peerAddresses, d.peerAddresses, nodad);
   const announceChange = (netns: string | undefined, name: string): Step[] =>
     cur.announce !== d.announce ? [announceStep(netns, name, d.announce, cur.announce)] : [];
-  // What the kernel announces on its own: addresses present when an end comes up, and IPv6 ones whose
-  // DAD ends. Announced anew: an up end's new IPv4 addresses, and IPv6 ones added without DAD.
+  // What the kernel announces on its own: addresses present when an end comes up with carrier, and IPv6
+  // ones whose DAD ends. Announced anew: an up end's new IPv4 addresses, and IPv6 ones added without
+  // DAD; and the first end's, when both come up: it came up while its peer was down, without carrier.
+  const unannounced = (list: string[]) => list.some((a) => !isIPv6Address(a) || d.nodad);
   const announceAgain = (netns: string | undefined, name: string, added: string[]): Step[] =>
-    cur.up && d.up && d.announce && added.some((a) => !isIPv6Address(a) || d.nodad) ? [announceAgainStep(netns, name)] : [];
-  // Coming up, every IPv6 address goes through DAD again; else only the new ones do.
+    cur.up && d.up && d.announce && unannounced(added) ? [announceAgainStep(netns, name)] : [];
+  const comesUp = !cur.up && d.up;
+  // The IPv6 addresses that run DAD now: new ones unless added with nodad; coming up, the others too,
+  // unless they were added with nodad.
   const ready = (netns: string | undefined, name: string, all: string[], added: string[]) =>
-    d.up && !d.nodad ? ipv6ReadySteps(netns, name, cur.up ? added : all) : [];
+    d.up ? ipv6ReadySteps(netns, name, all.filter((a) => (added.includes(a) ? !d.nodad : comesUp && !cur.nodad))) : [];
   return [
     ...ends.removals,
     ...peers.removals,
@@ -66,6 +70,7 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
     ...announceAgain(d.peerNetns, d.peerName, peers.added),
     ...upChange(d.netns, d.name, cur.up, d.up),
     ...upChange(d.peerNetns, d.peerName, cur.up, d.up),
+    ...(comesUp && d.announce && unannounced(d.addresses) ? [announceAgainStep(d.netns, d.name)] : []),
     ...ready(d.netns, d.name, d.addresses, ends.added),
     ...ready(d.peerNetns, d.peerName, d.peerAddresses, peers.added),
   ];

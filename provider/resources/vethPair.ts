@@ -78,7 +78,7 @@ export interface VethPairArgs {
   announce?: pulumi.Input<boolean>;
   /**
    * Default false: IPv6 addresses go through duplicate address detection, and create and update wait
-   * (up to 10 s) until they are usable, failing if another host has one. true adds them with `nodad`:
+   * (about 10 s at most) until they are usable, failing if another host has one. true adds them with `nodad`:
    * usable at once, unchecked. A change applies to addresses added from then on.
    */
   nodad?: pulumi.Input<boolean>;

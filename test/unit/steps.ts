@@ -31,7 +31,7 @@ export function announced(netns: string | undefined, dev: string, on = true, bef
 
 /** The step announcing DEV's addresses anew (its MAC set to itself). */
 export function announcedAgain(netns: string | undefined, dev: string): Expected {
-  return { argv: [...inNetns(netns), "sh", "-c", script, "announce", "again", dev] };
+  return { argv: ["sh", "-c", script, "announce", "again", dev, netns ?? ""] };
 }
 
 /** The step waiting for `addresses` on DEV to pass duplicate address detection. */

@@ -374,6 +374,24 @@ describe("planMacvlanUpdate", () => {
       ],
     },
     {
+      // The rename's down and up run DAD again for every IPv6 address, the kept ones with nodad excepted.
+      case: "a rename with nodad turned on: the address re-added without DAD, none waited for",
+      cur: { routes: [] },
+      raw: { ...inputs, name: "mac1", nodad: true, routes: [] },
+      steps: [
+        step("ns1", "link set dev mac0 down", [restoredInNs1.v6Address, restoredInNs1.up]),
+        undone("ns1", "link set dev mac0 name mac1", "ns1", "link set dev mac1 name mac0"),
+        undone("ns1", "addr add fd00::2/64 dev mac1 nodad", "ns1", "addr del fd00::2/64 dev mac1"),
+        undone("ns1", "link set dev mac1 up", "ns1", "link set dev mac1 down"),
+      ],
+    },
+    {
+      case: "up again with nodad turned on: the address added with DAD is still waited for",
+      cur: { up: false, routes: [] },
+      raw: { ...inputs, nodad: true, routes: [] },
+      steps: [undone("ns1", "link set dev mac0 up", "ns1", "link set dev mac0 down"), ipv6Ready("ns1", "mac0", "fd00::2/64")],
+    },
+    {
       case: "a rename of a link that is down",
       cur: { up: false, addresses: ["10.0.0.2/24"], routes: [] },
       raw: { ...inputs, name: "mac1", up: false, addresses: ["10.0.0.2/24"], routes: [] },

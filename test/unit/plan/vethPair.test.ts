@@ -179,7 +179,28 @@ describe("planVethUpdate", () => {
         undone("b", "link set dev veth1 mtu 1400", "b", "link set dev veth1 mtu 1500"),
         undone("a", "link set dev veth0 up", "a", "link set dev veth0 down"),
         undone("b", "link set dev veth1 up", "b", "link set dev veth1 down"),
+        // veth0 came up while veth1 was down, without carrier: its announcement went nowhere.
+        announcedAgain("a", "veth0"),
       ],
+    },
+    {
+      case: "up again with IPv6 addresses: waited for, each end's",
+      cur: { up: false, peerAddresses: ["fd00::2/64"] },
+      raw: { ...inputs, announce: false, peerAddresses: ["fd00::2/64"] },
+      steps: [
+        announced("a", "veth0", false, true),
+        announced("b", "veth1", false, true),
+        undone("a", "link set dev veth0 up", "a", "link set dev veth0 down"),
+        undone("b", "link set dev veth1 up", "b", "link set dev veth1 down"),
+        ipv6Ready("a", "veth0", "fd00::1/64"),
+        ipv6Ready("b", "veth1", "fd00::2/64"),
+      ],
+    },
+    {
+      case: "an IPv6 address added with nodad to an end that is up: announced anew, not waited for",
+      cur: { nodad: true },
+      raw: { ...inputs, nodad: true, peerAddresses: ["10.0.0.2/24", "fd00::2/64"] },
+      steps: [undone("b", "addr add fd00::2/64 dev veth1 nodad", "b", "addr del fd00::2/64 dev veth1"), announcedAgain("b", "veth1")],
     },
   ])("$case", ({ cur, raw, steps }) => {
     expect(normalized(planVethUpdate(stateOf(cur), desired(raw)))).toStrictEqual(steps);
