@@ -45,7 +45,7 @@ again)
   printf '%s\n' "$static" | while read -r dst rest; do
     [ -n "$dst" ] || continue
     lladdr=
-    case $rest in lladdr\ *) lladdr=\${rest#lladdr } lladdr=\${lladdr%% *} ;; esac
+    case $rest in "lladdr "*) lladdr=\${rest#lladdr } lladdr=\${lladdr%% *} ;; esac
     router=
     case " $rest " in *" router "*) router=router ;; esac
     # Unquoted on purpose: each expands to its words ("lladdr" and the address, "router"), or to none.
