@@ -47,13 +47,19 @@ export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "ma
   };
   return [
     add,
-    ...(d.announce ? [announceStep(d.netns, d.name, true)] : []),
+    ...(announces(d) ? [announceStep(d.netns, d.name, true)] : []),
     ...d.addresses.map((a) => addressStep(d.netns, d.name, "add", a, d.nodad)),
     ...(d.up ? [upStep(d.netns, d.name, true)] : []),
     ...d.routes.map((r) => routeStep(d.netns, d.name, "add", r)),
     ...(d.up && !d.nodad ? ipv6ReadySteps(d.netns, d.name, d.addresses) : []),
   ];
 }
+
+/**
+ * Whether the link's announce settings are (to be) written: with announce, once it has addresses to
+ * announce. A link without (a Macvtap whose guest has the addresses) is spared the extra command.
+ */
+export const announces = (link: Pick<MacvlanLinkDesired, "announce" | "addresses">) => link.announce && link.addresses.length > 0;
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
@@ -65,7 +71,7 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((
  */
 function restoreSteps(cur: MacvlanLinkState, dropped: "down" | "moved", addresses: string[]): Step[] {
   return [
-    ...(dropped === "moved" && cur.announce ? [announceStep(cur.netns, cur.name, true)] : []),
+    ...(dropped === "moved" && announces(cur) ? [announceStep(cur.netns, cur.name, true)] : []),
     ...(dropped === "moved" ? addresses : addresses.filter(isIPv6Address)).map((a) => addressStep(cur.netns, cur.name, "add", a, cur.nodad)),
     ...(cur.up ? [upStep(cur.netns, cur.name, true)] : []),
     ...cur.routes.map((r) => routeStep(cur.netns, cur.name, "add", r)),
@@ -124,10 +130,9 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
     });
   }
 
-  // After a move the namespace's defaults apply: set again, before the link comes up.
-  if (moved ? d.announce : cur.announce !== d.announce) {
-    steps.push(announceStep(d.netns, d.name, d.announce, moved ? undefined : cur.announce));
-  }
+  // Before the link comes up or gets addresses. After a move the namespace's defaults apply: set again.
+  const written = !moved && announces(cur);
+  if (announces(d) !== written) steps.push(announceStep(d.netns, d.name, announces(d), moved ? undefined : written));
 
   const setType = (...args: string[]): IpStep => ({ netns: d.netns, args: ["link", "set", "dev", d.name, "type", kind, ...args] });
   const currentSources = cur.mode === "source" ? cur.sourceMacs : [];

@@ -27,7 +27,9 @@ export function planVethCreate(d: VethPairDesired): Step[] {
       ],
       undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],
     },
-    ...(d.announce ? [announceStep(d.netns, d.name, true), announceStep(d.peerNetns, d.peerName, true)] : []),
+    // Each end's settings, where it has addresses to announce (see announces in macvlanLink.ts).
+    ...(d.announce && d.addresses.length > 0 ? [announceStep(d.netns, d.name, true)] : []),
+    ...(d.announce && d.peerAddresses.length > 0 ? [announceStep(d.peerNetns, d.peerName, true)] : []),
     ...d.addresses.map((a) => addressStep(d.netns, d.name, "add", a, d.nodad)),
     ...d.peerAddresses.map((a) => addressStep(d.peerNetns, d.peerName, "add", a, d.nodad)),
     ...(d.up ? [upStep(d.netns, d.name, true), upStep(d.peerNetns, d.peerName, true)] : []),
@@ -44,8 +46,11 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
   const nodad = { current: cur.nodad, desired: d.nodad };
   const ends = addressChanges(d.netns, d.name, cur.addresses, d.addresses, nodad);
   const peers = addressChanges(d.peerNetns, d.peerName, cur.peerAddresses, d.peerAddresses, nodad);
-  const announceChange = (netns: string | undefined, name: string): Step[] =>
-    cur.announce !== d.announce ? [announceStep(netns, name, d.announce, cur.announce)] : [];
+  // An end's settings are written while it has addresses to announce, as at create.
+  const announceChange = (netns: string | undefined, name: string, current: string[], desired: string[]): Step[] => {
+    const [written, wanted] = [cur.announce && current.length > 0, d.announce && desired.length > 0];
+    return written !== wanted ? [announceStep(netns, name, wanted, written)] : [];
+  };
   // What the kernel announces on its own: addresses present when an end comes up with carrier, and IPv6
   // ones whose DAD ends. Announced anew: an up end's new IPv4 addresses, and IPv6 ones added without
   // DAD; and the first end's, when both come up: it came up while its peer was down, without carrier.
@@ -60,8 +65,8 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
   return [
     ...ends.removals,
     ...peers.removals,
-    ...announceChange(d.netns, d.name),
-    ...announceChange(d.peerNetns, d.peerName),
+    ...announceChange(d.netns, d.name, cur.addresses, d.addresses),
+    ...announceChange(d.peerNetns, d.peerName, cur.peerAddresses, d.peerAddresses),
     ...attributeChange(d.netns, d.name, "mtu", cur.mtu, d.mtu),
     ...attributeChange(d.peerNetns, d.peerName, "mtu", cur.mtu, d.mtu),
     ...ends.additions,

@@ -203,13 +203,19 @@ describe("announce: neighbours reach a link at once after it changes", () => {
     expect(await sysctl(ns1, "ipv4", name, "arp_notify")).toBe("0");
   });
 
-  it("sets a Macvtap's settings too", async () => {
-    const tap = await asTheEngine(macvtapHandlers).create({ name: "tap.1", parent: "veth0", parentNetns: lab, netns: ns1, tapDevicePath: undefined });
+  it("sets a Macvtap's settings where it has addresses, and writes none where it has none", async () => {
+    const taps = asTheEngine(macvtapHandlers);
+    const addressed = await taps.create({ name: "tap.1", parent: "veth0", parentNetns: lab, netns: ns1, addresses: ["10.61.0.9/24"] });
+    // A VM's NIC: the guest has the addresses, the host's link none; nothing to announce from here.
+    const bare = await taps.create({ name: "tap.2", parent: "veth0", parentNetns: lab, netns: ns1 });
     try {
       expect(await sysctl(ns1, "ipv4", "tap.1", "arp_notify")).toBe("1");
       expect(await sysctl(ns1, "ipv6", "tap.1", "ndisc_notify")).toBe("1");
+      expect(await sysctl(ns1, "ipv4", "tap.2", "arp_notify")).toBe("0");
+      expect(bare.outs).toMatchObject({ announce: true });
     } finally {
-      await macvtapHandlers.delete(tap.id, tap.outs);
+      await macvtapHandlers.delete(addressed.id, addressed.outs);
+      await macvtapHandlers.delete(bare.id, bare.outs);
     }
   });
 });

@@ -194,19 +194,18 @@ describe("planMacvlanCreate", () => {
       case: "in the host's namespace, defaults",
       raw: {},
       steps: [step(undefined, "link add link veth0 name mac0 type macvlan mode bridge", linkDel(undefined)),
-        announced(undefined, "mac0"),
         step(undefined, "link set dev mac0 up"),
       ],
     },
     {
       case: "beside its parent in a named netns",
       raw: { parentNetns: "lab" },
-      steps: [step("lab", "link add link veth0 name mac0 type macvlan mode bridge", linkDel("lab")), announced("lab", "mac0"), step("lab", "link set dev mac0 up")],
+      steps: [step("lab", "link add link veth0 name mac0 type macvlan mode bridge", linkDel("lab")), step("lab", "link set dev mac0 up")],
     },
     {
       case: "from the host's namespace into a named one",
       raw: { netns: "ns1", up: false },
-      steps: [step(undefined, "link add link veth0 name mac0 netns ns1 type macvlan mode bridge", linkDel("ns1")), announced("ns1", "mac0")],
+      steps: [step(undefined, "link add link veth0 name mac0 netns ns1 type macvlan mode bridge", linkDel("ns1"))],
     },
     {
       case: "into another netns with addresses and routes",
@@ -233,24 +232,23 @@ describe("planMacvlanCreate", () => {
       raw: { mode: "vepa", macAddress: "02:AB:CD:00:00:01", mtu: 1400, txQueueLength: 500, bcQueueLength: 2000 },
       steps: [
         step(undefined, "link add link veth0 name mac0 address 02:ab:cd:00:00:01 mtu 1400 txqueuelen 500 type macvlan mode vepa bcqueuelen 2000", linkDel(undefined)),
-        announced(undefined, "mac0"),
         step(undefined, "link set dev mac0 up"),
       ],
     },
     {
       case: "passthru with nopromisc",
       raw: { mode: "passthru", nopromisc: true, up: false },
-      steps: [step(undefined, "link add link veth0 name mac0 type macvlan mode passthru flag nopromisc", linkDel(undefined)), announced(undefined, "mac0")],
+      steps: [step(undefined, "link add link veth0 name mac0 type macvlan mode passthru flag nopromisc", linkDel(undefined))],
     },
     {
       case: "source with two MACs",
       raw: { mode: "source", sourceMacs: [a, b], up: false },
-      steps: [step(undefined, `link add link veth0 name mac0 type macvlan mode source macaddr set ${a} ${b}`, linkDel(undefined)), announced(undefined, "mac0")],
+      steps: [step(undefined, `link add link veth0 name mac0 type macvlan mode source macaddr set ${a} ${b}`, linkDel(undefined))],
     },
     {
       case: "source with no MACs yet",
       raw: { mode: "source", up: false },
-      steps: [step(undefined, "link add link veth0 name mac0 type macvlan mode source", linkDel(undefined)), announced(undefined, "mac0")],
+      steps: [step(undefined, "link add link veth0 name mac0 type macvlan mode source", linkDel(undefined))],
     },
     {
       case: "down, with an address",
@@ -330,8 +328,8 @@ describe("planMacvlanUpdate", () => {
       cur: { parentNetns: undefined, addresses: [], routes: [] },
       raw: { name: "mac0", parent: "veth0" },
       steps: [
-        step("ns1", "link set dev mac0 netns 1", [step(undefined, "link set dev mac0 netns ns1"), announced("ns1", "mac0"), restoredInNs1.up]),
-        announced(undefined, "mac0"),
+        // No addresses to announce: no settings written, here or back in ns1.
+        step("ns1", "link set dev mac0 netns 1", [step(undefined, "link set dev mac0 netns ns1"), restoredInNs1.up]),
         undone(undefined, "link set dev mac0 up", undefined, "link set dev mac0 down"),
       ],
     },
@@ -402,9 +400,8 @@ describe("planMacvlanUpdate", () => {
       cur: { addresses: [], routes: [] },
       raw: { name: "mac1", parent: "veth0", parentNetns: "lab", netns: "ns2" },
       steps: [
-        step("ns1", "link set dev mac0 netns ns2", [step("ns2", "link set dev mac0 netns ns1"), announced("ns1", "mac0"), restoredInNs1.up]),
+        step("ns1", "link set dev mac0 netns ns2", [step("ns2", "link set dev mac0 netns ns1"), restoredInNs1.up]),
         undone("ns2", "link set dev mac0 name mac1", "ns2", "link set dev mac1 name mac0"),
-        announced("ns2", "mac1"),
         undone("ns2", "link set dev mac1 up", "ns2", "link set dev mac1 down"),
       ],
     },
@@ -506,6 +503,17 @@ describe("planMacvlanUpdate", () => {
       steps: [undone("ns1", "addr add 10.0.0.3/24 dev mac0", "ns1", "addr del 10.0.0.3/24 dev mac0"), undone("ns1", "link set dev mac0 up", "ns1", "link set dev mac0 down")],
     },
     { case: "announce turned off, in place", cur: {}, raw: { ...inputs, announce: false }, steps: [announced("ns1", "mac0", false, true)] },
+    {
+      // Settings are written once a link has addresses to announce: its first one, on a link that is up.
+      case: "the first address of a link that had none: settings, the address, then announced anew",
+      cur: { addresses: [], routes: [] },
+      raw: { ...inputs, addresses: ["10.0.0.2/24"], routes: [] },
+      steps: [
+        announced("ns1", "mac0", true, false),
+        undone("ns1", "addr add 10.0.0.2/24 dev mac0", "ns1", "addr del 10.0.0.2/24 dev mac0"),
+        announcedAgain("ns1", "mac0"),
+      ],
+    },
     { case: "announce turned on, in place", cur: { announce: false }, raw: inputs, steps: [announced("ns1", "mac0", true, false)] },
     {
       case: "a move with announce off: the new namespace's defaults stand",

@@ -78,8 +78,6 @@ describe("planVethCreate", () => {
       raw: { name: "veth0", peerName: "veth1" },
       steps: [
         step(undefined, "link add name veth0 type veth peer name veth1", delVeth0(undefined)),
-        announced(undefined, "veth0"),
-        announced(undefined, "veth1"),
         step(undefined, "link set dev veth0 up"),
         step(undefined, "link set dev veth1 up"),
       ],
@@ -87,7 +85,7 @@ describe("planVethCreate", () => {
     {
       case: "both ends in one named netns",
       raw: { name: "veth0", peerName: "veth1", netns: "a", up: false },
-      steps: [step("a", "link add name veth0 type veth peer name veth1", delVeth0("a")), announced("a", "veth0"), announced("a", "veth1")],
+      steps: [step("a", "link add name veth0 type veth peer name veth1", delVeth0("a"))],
     },
     {
       case: "ends in two namespaces, an MTU on both, addresses on both",
@@ -119,7 +117,7 @@ describe("planVethCreate", () => {
     {
       case: "only the peer in a named netns",
       raw: { name: "veth0", peerName: "veth1", peerNetns: "b", up: false },
-      steps: [step(undefined, "link add name veth0 type veth peer name veth1 netns b", delVeth0(undefined)), announced(undefined, "veth0"), announced("b", "veth1")],
+      steps: [step(undefined, "link add name veth0 type veth peer name veth1 netns b", delVeth0(undefined))],
     },
   ])("$case", ({ raw, steps }) => {
     expect(normalized(planVethCreate(desired(raw)))).toStrictEqual(steps);
