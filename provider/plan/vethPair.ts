@@ -1,5 +1,4 @@
-import type { VethPairDesired, VethPairState } from "../model";
-import { isIPv6Address } from "../model";
+import { isIPv6Address, type VethPairDesired, type VethPairState } from "../model";
 import { announceAgainStep, announceStep } from "./announce";
 import { connectionRule, diffProperties, type PropertyDiff } from "./diff";
 import { ipv6ReadySteps } from "./ipv6Ready";
@@ -39,9 +38,7 @@ export function planVethCreate(d: VethPairDesired): Step[] {
   ];
 }
 
-/**
- * Addresses, MTU (both ends), announce and up state change in place.
- */
+/** Addresses, MTU (both ends), announce and up state change in place. */
 export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
   const nodad = { current: cur.nodad, desired: d.nodad };
   const ends = addressChanges(d.netns, d.name, cur.addresses, d.addresses, nodad);

@@ -118,13 +118,13 @@ export interface MacvlanLinkArgs {
   /**
    * Default true: tell neighbours of this link's addresses when it comes up, changes MAC, moves
    * namespace or gets a new address (the kernel's arp_notify and ndisc_notify, set in the link's
-   * namespace), so peers that knew an old MAC reach it at once. A change is in place.
+   * namespace once it has addresses), so peers that knew an old MAC reach it at once. In place.
    */
   announce?: pulumi.Input<boolean>;
   /**
-   * Default false: IPv6 addresses go through duplicate address detection, and create and update wait
-   * (about 10 s at most) until they are usable, failing if another host has one. true adds them with `nodad`:
-   * usable at once, unchecked. A change applies to addresses added from then on.
+   * Default false: IPv6 addresses go through duplicate address detection, and create and update
+   * wait (about 10 s at most) until they are usable, failing if another host has one. true adds them
+   * with `nodad`: usable at once, unchecked. A change applies to addresses added from then on.
    */
   nodad?: pulumi.Input<boolean>;
   /** Take over an existing link of the same kind on the same parent instead of failing. */

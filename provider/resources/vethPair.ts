@@ -72,14 +72,14 @@ export interface VethPairArgs {
   up?: pulumi.Input<boolean>;
   /**
    * Default true: tell neighbours of each end's addresses when it comes up or gets a new address (the
-   * kernel's arp_notify and ndisc_notify, set in the end's namespace), so peers that knew an old MAC
-   * reach it at once. A change is in place.
+   * kernel's arp_notify and ndisc_notify, set in the end's namespace once it has addresses), so peers
+   * that knew an old MAC reach it at once. A change is in place.
    */
   announce?: pulumi.Input<boolean>;
   /**
-   * Default false: IPv6 addresses go through duplicate address detection, and create and update wait
-   * (about 10 s at most) until they are usable, failing if another host has one. true adds them with `nodad`:
-   * usable at once, unchecked. A change applies to addresses added from then on.
+   * Default false: IPv6 addresses go through duplicate address detection, and create and update
+   * wait (about 10 s at most) until they are usable, failing if another host has one. true adds them
+   * with `nodad`: usable at once, unchecked. A change applies to addresses added from then on.
    */
   nodad?: pulumi.Input<boolean>;
   connection?: pulumi.Input<ConnectionArgs>;
