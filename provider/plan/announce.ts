@@ -7,7 +7,17 @@
 // Nothing in the kernel announces an IPv4 address added to a link already up, nor an IPv6 one added
 // with nodad (no DAD): setting the link's MAC to itself does (the kernel takes it as a MAC change).
 import type { Command } from "../exec/runner";
+import { isIPv6Address } from "../model";
 import type { CommandStep } from "./steps";
+
+/**
+ * Whether a link's (or a veth end's) announce settings are (to be) written: with announce, once it has
+ * addresses to announce. A link without (a Macvtap whose guest has the addresses) is spared the command.
+ */
+export const announces = (link: { announce: boolean; addresses: string[] }) => link.announce && link.addresses.length > 0;
+
+/** Whether `added` holds an address the kernel does not announce itself: IPv4, or IPv6 without DAD. */
+export const needsAnnouncingAnew = (added: string[], nodad: boolean) => added.some((a) => !isIPv6Address(a) || nodad);
 
 // One program, two operations:
 //   set DEV VALUE   (in the link's namespace) arp_notify and ndisc_notify of DEV to VALUE. The paths

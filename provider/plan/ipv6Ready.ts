@@ -49,6 +49,14 @@ while :; do
 done
 `;
 
+/**
+ * The IPv6 addresses among `all` that run DAD now: the ones just `added`, unless added with nodad; when
+ * the link `comesUp`, the others too, unless they were added with nodad before.
+ */
+export function runningDad(all: string[], added: string[], comesUp: boolean, nodad: { current: boolean; desired: boolean }): string[] {
+  return all.filter((a) => (added.includes(a) ? !nodad.desired : comesUp && !nodad.current));
+}
+
 function waitCommand(netns: string | undefined, dev: string, addresses: string[]): Command {
   return { argv: ["sh", "-c", script, "ipv6-ready", netns ?? "", dev, String(dadWaitSeconds * 10), ...addresses] };
 }

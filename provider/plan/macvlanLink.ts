@@ -1,9 +1,9 @@
 // Plans for macvlan-kind links (macvlan and macvtap): create, update and delete as iproute2 steps, and
 // the diff that decides between updating in place and replacing.
 import { isIPv6Address, type MacvlanLinkDesired, type MacvlanLinkState } from "../model";
-import { announceAgainStep, announceStep } from "./announce";
+import { announceAgainStep, announces, announceStep, needsAnnouncingAnew } from "./announce";
 import { connectionRule, diffProperties, type PropertyDiff, type PropertyRule } from "./diff";
-import { ipv6ReadySteps } from "./ipv6Ready";
+import { ipv6ReadySteps, runningDad } from "./ipv6Ready";
 import { addressChanges, addressStep, attributeChange, routeChanges, routeStep, upChange, upStep } from "./linkSteps";
 import type { IpStep, Step } from "./steps";
 
@@ -54,12 +54,6 @@ export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "ma
     ...(d.up && !d.nodad ? ipv6ReadySteps(d.netns, d.name, d.addresses) : []),
   ];
 }
-
-/**
- * Whether the link's announce settings are (to be) written: with announce, once it has addresses to
- * announce. A link without (a Macvtap whose guest has the addresses) is spared the extra command.
- */
-export const announces = (link: Pick<MacvlanLinkDesired, "announce" | "addresses">) => link.announce && link.addresses.length > 0;
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
@@ -154,11 +148,7 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
   // The MAC after the addresses: a new MAC announces them all, and an up link's new addresses are
   // announced by it. Without one, an address the kernel does not announce itself is announced anew.
   const newMac = attributeChange(d.netns, d.name, "address", cur.macAddress, d.macAddress);
-  const unannounced = addresses.added.some((a) => !isIPv6Address(a) || d.nodad);
-  const comesUp = !up && d.up;
-  // The IPv6 addresses that run DAD now: new ones unless added with nodad; coming up, the others too,
-  // unless they were added with nodad.
-  const runsDad = (a: string) => (addresses.added.includes(a) ? !d.nodad : comesUp && !cur.nodad);
+  const unannounced = needsAnnouncingAnew(addresses.added, d.nodad);
   steps.push(
     ...attributeChange(d.netns, d.name, "mtu", cur.mtu, d.mtu),
     ...attributeChange(d.netns, d.name, "txqueuelen", cur.txQueueLength, d.txQueueLength),
@@ -170,7 +160,7 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
       ? [{ ...upStep(d.netns, d.name, false), undo: restoreSteps(cur, "down", afterRemovals) }]
       : upChange(d.netns, d.name, up, d.up)),
     ...routes.additions,
-    ...(d.up ? ipv6ReadySteps(d.netns, d.name, d.addresses.filter(runsDad)) : []),
+    ...(d.up ? ipv6ReadySteps(d.netns, d.name, runningDad(d.addresses, addresses.added, !up && d.up, nodad)) : []),
   );
   return steps;
 }

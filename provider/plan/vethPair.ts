@@ -1,7 +1,7 @@
-import { isIPv6Address, type VethPairDesired, type VethPairState } from "../model";
-import { announceAgainStep, announceStep } from "./announce";
+import type { VethPairDesired, VethPairState } from "../model";
+import { announceAgainStep, announces, announceStep, needsAnnouncingAnew } from "./announce";
 import { connectionRule, diffProperties, type PropertyDiff } from "./diff";
-import { ipv6ReadySteps } from "./ipv6Ready";
+import { ipv6ReadySteps, runningDad } from "./ipv6Ready";
 import { addressChanges, addressStep, attributeChange, upChange, upStep } from "./linkSteps";
 import { netnsTarget } from "./macvlanLink";
 import type { IpStep, Step } from "./steps";
@@ -26,9 +26,9 @@ export function planVethCreate(d: VethPairDesired): Step[] {
       ],
       undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],
     },
-    // Each end's settings, where it has addresses to announce (see announces in macvlanLink.ts).
-    ...(d.announce && d.addresses.length > 0 ? [announceStep(d.netns, d.name, true)] : []),
-    ...(d.announce && d.peerAddresses.length > 0 ? [announceStep(d.peerNetns, d.peerName, true)] : []),
+    // Each end's settings, where it has addresses to announce.
+    ...(announces(d) ? [announceStep(d.netns, d.name, true)] : []),
+    ...(announces({ announce: d.announce, addresses: d.peerAddresses }) ? [announceStep(d.peerNetns, d.peerName, true)] : []),
     ...d.addresses.map((a) => addressStep(d.netns, d.name, "add", a, d.nodad)),
     ...d.peerAddresses.map((a) => addressStep(d.peerNetns, d.peerName, "add", a, d.nodad)),
     ...(d.up ? [upStep(d.netns, d.name, true), upStep(d.peerNetns, d.peerName, true)] : []),
@@ -45,20 +45,17 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
   const peers = addressChanges(d.peerNetns, d.peerName, cur.peerAddresses, d.peerAddresses, nodad);
   // An end's settings are written while it has addresses to announce, as at create.
   const announceChange = (netns: string | undefined, name: string, current: string[], desired: string[]): Step[] => {
-    const [written, wanted] = [cur.announce && current.length > 0, d.announce && desired.length > 0];
+    const [written, wanted] = [announces({ announce: cur.announce, addresses: current }), announces({ announce: d.announce, addresses: desired })];
     return written !== wanted ? [announceStep(netns, name, wanted, written)] : [];
   };
   // What the kernel announces on its own: addresses present when an end comes up with carrier, and IPv6
   // ones whose DAD ends. Announced anew: an up end's new IPv4 addresses, and IPv6 ones added without
   // DAD; and the first end's, when both come up: it came up while its peer was down, without carrier.
-  const unannounced = (list: string[]) => list.some((a) => !isIPv6Address(a) || d.nodad);
   const announceAgain = (netns: string | undefined, name: string, added: string[]): Step[] =>
-    cur.up && d.up && d.announce && unannounced(added) ? [announceAgainStep(netns, name)] : [];
+    cur.up && d.up && d.announce && needsAnnouncingAnew(added, d.nodad) ? [announceAgainStep(netns, name)] : [];
   const comesUp = !cur.up && d.up;
-  // The IPv6 addresses that run DAD now: new ones unless added with nodad; coming up, the others too,
-  // unless they were added with nodad.
   const ready = (netns: string | undefined, name: string, all: string[], added: string[]) =>
-    d.up ? ipv6ReadySteps(netns, name, all.filter((a) => (added.includes(a) ? !d.nodad : comesUp && !cur.nodad))) : [];
+    d.up ? ipv6ReadySteps(netns, name, runningDad(all, added, comesUp, nodad)) : [];
   return [
     ...ends.removals,
     ...peers.removals,
@@ -72,7 +69,7 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
     ...announceAgain(d.peerNetns, d.peerName, peers.added),
     ...upChange(d.netns, d.name, cur.up, d.up),
     ...upChange(d.peerNetns, d.peerName, cur.up, d.up),
-    ...(comesUp && d.announce && unannounced(d.addresses) ? [announceAgainStep(d.netns, d.name)] : []),
+    ...(comesUp && d.announce && needsAnnouncingAnew(d.addresses, d.nodad) ? [announceAgainStep(d.netns, d.name)] : []),
     ...ready(d.netns, d.name, d.addresses, ends.added),
     ...ready(d.peerNetns, d.peerName, d.peerAddresses, peers.added),
   ];

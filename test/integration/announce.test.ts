@@ -76,17 +76,20 @@ const name = "mac.1";
 const v4 = "10.61.0.1";
 const v6 = "fd61::1";
 
+// Each test: the parent's segment with its peer, and a namespace ns1 for the link.
+let world: World;
+let lab: string;
+let peer: string;
+let ns1: string;
+async function onASegment() {
+  world = new World();
+  lab = await world.netns("lab");
+  peer = await segment(world, lab);
+  ns1 = await world.netns("ns1");
+}
+
 describe("announce: neighbours reach a link at once after it changes", () => {
-  let world: World;
-  let lab: string;
-  let peer: string;
-  let ns1: string;
-  beforeEach(async () => {
-    world = new World();
-    lab = await world.netns("lab");
-    peer = await segment(world, lab);
-    ns1 = await world.netns("ns1");
-  });
+  beforeEach(onASegment);
   afterEach(async () => world.cleanup());
 
   const args = (announce: boolean, extra: Record<string, unknown> = {}) => ({
@@ -221,15 +224,7 @@ describe("announce: neighbours reach a link at once after it changes", () => {
 });
 
 describe("IPv6 addresses: usable when create returns, duplicates refused", () => {
-  let world: World;
-  let lab: string;
-  let ns1: string;
-  beforeEach(async () => {
-    world = new World();
-    lab = await world.netns("lab");
-    await segment(world, lab);
-    ns1 = await world.netns("ns1");
-  });
+  beforeEach(onASegment);
   afterEach(async () => world.cleanup());
 
   it("an address is bound the moment create returns, where one added by hand is not yet", async () => {
