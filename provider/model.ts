@@ -61,6 +61,8 @@ export type Connection = LocalConnection | SshConnection;
 export type NetNamespaceDesired = {
   name: string;
   loopbackUp: boolean;
+  /** Take over a namespace of that name that exists already, instead of failing. */
+  adopt: boolean;
   connection: Connection;
 };
 
@@ -77,6 +79,8 @@ export type VethPairDesired = {
   announce: boolean;
   /** IPv6 addresses are added without duplicate address detection, so create and update do not wait for it. */
   nodad: boolean;
+  /** Take over a pair of those names that exists already, instead of failing. */
+  adopt: boolean;
   connection: Connection;
 };
 

@@ -92,6 +92,7 @@ export function diffVeth(olds: Record<string, unknown>, news: Record<string, unk
       up: {},
       announce: {},
       nodad: {},
+      adopt: {},
       connection: connectionRule,
     },
     olds,

@@ -7,9 +7,10 @@ import type { NetNamespaceDesired, NetNamespaceObserved, NetNamespaceState } fro
 import { diffNetNamespace, planNetNamespaceCreate, planNetNamespaceDelete, planNetNamespaceUpdate } from "../plan/netNamespace";
 import { netNamespaceArgs } from "../schema/netNamespace";
 import { parseArgs } from "../schema/validate";
+import { namespaceAsWrittenByEarlierVersions } from "../state/earlierVersions";
 import { netnsFromResults, netnsReadBack, netnsReadCommands } from "../state/netns";
 import type { ConnectionArgs } from "./connectionArgs";
-import { defineHandlers } from "./lifecycle";
+import { contextOf, defineHandlers } from "./lifecycle";
 import { outputSlots } from "./outputs";
 import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext } from "./warnings";
@@ -23,10 +24,10 @@ const stateOf = (d: NetNamespaceDesired, observed: NetNamespaceObserved): NetNam
 export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNamespaceState, NetNamespaceObserved>({
   noun: "the namespace",
   spec: netNamespaceArgs,
-  diff: diffNetNamespace,
+  diff: (olds, news) => diffNetNamespace(namespaceAsWrittenByEarlierVersions(olds), news),
   idOf: (d) => d.name,
   parseState: (props) => ({
-    ...parseArgs(netNamespaceArgs, { name: props.name, loopbackUp: props.loopbackUp, connection: props.connection }),
+    ...parseArgs(netNamespaceArgs, { name: props.name, loopbackUp: props.loopbackUp, adopt: props.adopt, connection: props.connection }),
     path: String(props.path ?? ""),
   }),
   inputsOf: ({ path: _path, ...inputs }) => inputs,
@@ -35,11 +36,17 @@ export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNames
   observe: (results, d) => netnsFromResults(results, d.name),
   read: async (runner, d, { context }) => netnsFromResults(await runOn(runner, netnsReadCommands(d.name), context), d.name),
   stateOf,
+  // With `adopt: true`, a namespace of that name is taken over as it is, then converged (its `lo`).
+  async adopt(runner, d) {
+    if (!d.adopt) return undefined;
+    const observed = netnsFromResults(await runOn(runner, netnsReadCommands(d.name), contextOf("NetNamespace", d, "adopt")), d.name);
+    return observed && stateOf(d, observed);
+  },
   // Cut off while being made: no path, as it was never observed.
   unverified: { stateOf: (d) => ({ ...d, path: "" }), is: (state) => state.path === "" },
   hint: (d, failure, _step, verb) =>
     failure === "exists" && verb === "create"
-      ? `A namespace named "${d.name}" already exists: choose another name, or remove it with "ip netns del ${d.name}"`
+      ? `A namespace named "${d.name}" already exists: choose another name, set adopt: true to take it over, or remove it with "ip netns del ${d.name}"`
       : hintFor(failure),
 });
 
@@ -48,6 +55,11 @@ export interface NetNamespaceArgs {
   name?: pulumi.Input<string>;
   /** Bring the namespace's `lo` up; default true. */
   loopbackUp?: pulumi.Input<boolean>;
+  /**
+   * Take over a namespace of that name that exists already (made by hand or by a script) instead of
+   * failing, then bring its `lo` to `loopbackUp`. Destroy removes it, as it would one this made.
+   */
+  adopt?: pulumi.Input<boolean>;
   connection?: pulumi.Input<ConnectionArgs>;
 }
 

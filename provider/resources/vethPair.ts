@@ -1,7 +1,7 @@
 // VethPair: two linked ends, for labs and containers (and as parents of macvlan links in tests).
 import * as pulumi from "@pulumi/pulumi";
 import { runOn } from "../apply";
-import { hintFor } from "../exec/errors";
+import { hintFor, Iproute2Error } from "../exec/errors";
 import type { CommandResult } from "../exec/runner";
 import type { LinkObserved, VethPairDesired, VethPairState } from "../model";
 import { diffVeth, planVethCreate, planVethDelete, planVethUpdate } from "../plan/vethPair";
@@ -12,7 +12,7 @@ import { linkFromResults, linkReadBack } from "../state/oneLink";
 import { readBackCommands, type ReadBack } from "../state/readBack";
 import { isUnverifiedVeth, parseVethState, unverifiedVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
 import type { ConnectionArgs } from "./connectionArgs";
-import { defineHandlers, linkId } from "./lifecycle";
+import { contextOf, defineHandlers, linkId } from "./lifecycle";
 import { outputSlots } from "./outputs";
 import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext } from "./warnings";
@@ -50,9 +50,28 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
   },
   stateOf: (d, { end, peer }) => vethStateOf(d, end, peer),
   unverified: { stateOf: unverifiedVethState, is: isUnverifiedVeth },
+  // With `adopt: true`, takes over only a veth pair of those two ends, each in its namespace.
+  async adopt(runner, d) {
+    if (!d.adopt) return undefined;
+    const results = await runOn(runner, readBackCommands(readBack(d)), contextOf("VethPair", d, "adopt"));
+    const end = linkFromResults(results.slice(0, 1), d.name);
+    if (!end) return undefined; // nothing to take over: made
+    const peer = linkFromResults(results.slice(1, 2), d.peerName);
+    // Each end names the other by ifindex (in the other's namespace).
+    if (end.kind !== "veth" || !peer || peer.kind !== "veth" || end.parentIndex !== peer.ifindex || peer.parentIndex !== end.ifindex) {
+      throw new Iproute2Error(
+        "exists",
+        contextOf("VethPair", d, "adopt"),
+        `link "${d.name}" exists but is not a veth whose peer is "${d.peerName}" in ${d.peerNetns !== undefined ? `netns "${d.peerNetns}"` : "the host's namespace"}`,
+        "adopt takes over only a veth pair of those two ends; remove it or choose other names",
+      );
+    }
+    // Its announce settings are whatever they are: taken as unset, so the first write sets them.
+    return { ...vethStateOf(d, end, peer), announce: false };
+  },
   hint: (d, failure, _step, verb) =>
     failure === "exists" && verb === "create"
-      ? `"${d.name}" or "${d.peerName}" is already taken in its namespace: choose other names`
+      ? `"${d.name}" or "${d.peerName}" is already taken in its namespace: choose other names, or set adopt: true to take the pair over`
       : hintFor(failure, "veth"),
 });
 

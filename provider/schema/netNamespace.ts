@@ -8,6 +8,7 @@ export const netNamespaceArgs: ArgsSpec<NetNamespaceDesired> = {
   fields: {
     name: netnsName,
     loopbackUp: flag.default(true),
+    adopt: flag.default(false),
     connection,
   },
   rules: [],

@@ -18,6 +18,7 @@ export const vethPairArgs: ArgsSpec<VethPairDesired> = {
     up: flag.default(true),
     announce: flag.default(true),
     nodad: flag.default(false),
+    adopt: flag.default(false),
     connection,
   },
   rules: [

@@ -12,6 +12,29 @@ describe("NetNamespace on the real kernel", () => {
   const world = new World();
   afterEach(async () => world.cleanup());
 
+  it("refuses a name that exists unless adopt is set, then takes the namespace over as it is", async () => {
+    const name = await world.netns("made-by-hand");
+    // What a script left there: a link, an address; lo still down, as `ip netns add` leaves it.
+    await ip("-n", name, "link", "add", "v0", "type", "veth", "peer", "name", "v1");
+    await ip("-n", name, "addr", "add", "10.52.0.1/24", "dev", "v0");
+    const before = await ipJson<{ ifname: string; ifindex: number }[]>("-n", name, "link", "show");
+
+    await expect(engine.create({ name })).rejects.toThrow(/already exists: choose another name, set adopt: true to take it over/);
+    const { id, outs } = await engine.create({ name, adopt: true });
+    expect(outs).toMatchObject({ name, adopt: true, loopbackUp: true, path: `/run/netns/${name}` });
+    // Taken over, not made anew: the same links, now with lo up as asked.
+    const after = await ipJson<{ ifname: string; ifindex: number; flags: string[] }[]>("-n", name, "link", "show");
+    expect(after.map(({ ifname, ifindex }) => ({ ifname, ifindex }))).toEqual(before.map(({ ifname, ifindex }) => ({ ifname, ifindex })));
+    expect(after.find((l) => l.ifname === "lo")?.flags).toContain("UP");
+    // Nothing there: adopt makes it.
+    const fresh = world.plannedNetns("adopt-fresh");
+    await engine.create({ name: fresh, adopt: true });
+    expect(await listNamespaces()).toContain(fresh);
+
+    await handlers.delete(id, outs);
+    expect(await listNamespaces()).not.toContain(name);
+  });
+
   it("creates a namespace whose own address answers pings, reads, updates and deletes it", async () => {
     const name = world.plannedNetns("ns");
     const { id, outs, inputs } = await engine.create({ name });

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { vethPairHandlers as handlers } from "../../provider/resources/vethPair";
 import { asTheEngine } from "../support/engineCalls";
-import { ipJson, orIfGone, pings, World } from "../support/netns";
+import { ip, ipJson, orIfGone, pings, World } from "../support/netns";
 
 type Props = Record<string, unknown>;
 interface IpLink { ifname: string; address: string; mtu: number; flags: string[]; addr_info: { local: string; prefixlen: number; scope: string }[] }
@@ -14,6 +14,28 @@ async function links(netns: string): Promise<IpLink[]> {
 describe("VethPair on the real kernel", () => {
   const world = new World();
   afterEach(async () => world.cleanup());
+
+  it("takes over only a pair of those two ends with adopt, keeping it as it is, and converges it", async () => {
+    const a = await world.netns("a");
+    const b = await world.netns("b");
+    // Made by hand: a pair across the two namespaces, the first end addressed, both down.
+    await ip("-n", a, "link", "add", "va", "type", "veth", "peer", "name", "vb", "netns", b);
+    await ip("-n", a, "addr", "add", "10.53.0.1/24", "dev", "va");
+    const [before] = (await links(a)).filter((l) => l.ifname === "va");
+    const args = { name: "va", peerName: "vb", netns: a, peerNetns: b, addresses: ["10.53.0.1/24"], peerAddresses: ["10.53.0.2/24"] };
+
+    await expect(asTheEngine(handlers).create(args)).rejects.toThrow(/set adopt: true to take the pair over/);
+    // Another peer name: not that pair, refused whatever else matches.
+    await expect(asTheEngine(handlers).create({ ...args, peerName: "vc", adopt: true })).rejects.toThrow(/exists but is not a veth whose peer is "vc"/);
+
+    const { id, outs } = await asTheEngine(handlers).create({ ...args, adopt: true });
+    const [end] = (await links(a)).filter((l) => l.ifname === "va");
+    expect(end?.address).toBe(before?.address); // the same pair, converged: up, the peer addressed
+    expect(outs).toMatchObject({ macAddress: before?.address, up: true, adopt: true, peerAddresses: ["10.53.0.2/24"] });
+    expect(await pings(a, "10.53.0.2")).toBe(true);
+    await handlers.delete(id, outs);
+    expect((await links(a)).map((l) => l.ifname)).not.toContain("va");
+  });
 
   it("creates a pair across two namespaces that ping each other, updates and deletes it", async () => {
     const a = await world.netns("a");

@@ -12,7 +12,7 @@ import { UNKNOWN } from "../../../provider/schema/validate";
 import { validArgs } from "../schema/expectations";
 import { normalized, step, undone } from "../steps";
 
-const olds: NetNamespaceState = { name: "ns1", loopbackUp: true, connection: { type: "local", sudo: false }, path: "/run/netns/ns1" };
+const olds: NetNamespaceState = { name: "ns1", loopbackUp: true, adopt: false, connection: { type: "local", sudo: false }, path: "/run/netns/ns1" };
 
 describe("diffNetNamespace", () => {
   it.each([

@@ -20,6 +20,7 @@ function stateOf(overrides: Partial<VethPairState> = {}): VethPairState {
     up: true,
     announce: true,
     nodad: false,
+    adopt: false,
     connection: { type: "local", sudo: false },
     macAddress: "02:00:00:00:00:01",
     peerMacAddress: "02:00:00:00:00:02",

@@ -49,6 +49,7 @@ describe("parseArgs", () => {
     expect(parseArgs(netNamespaceArgs, { name: "ns1", loopbackUp: false })).toStrictEqual({
       name: "ns1",
       loopbackUp: false,
+      adopt: false,
       connection: { type: "local", sudo: false },
     });
   });
