@@ -20,7 +20,15 @@ export type Route = {
   to: string;
   via?: string;
   metric?: number;
+  /**
+   * Only on a route found with another protocol (`proto boot`: added by hand) on a link being adopted:
+   * the plan takes it over in place (`ip route replace ... proto static`) instead of adding it anew.
+   */
+  protocol?: string;
 };
+
+/** Protocols of the routes the kernel makes and owns itself (prefix routes, router advertisements). */
+export const kernelRouteProtocols: readonly string[] = ["kernel", "ra", "redirect"];
 
 /** Where commands run: this machine, or another over OpenSSH. */
 export type LocalConnection = {

@@ -42,7 +42,7 @@ export function addressChanges(
   };
 }
 
-export function routeStep(netns: string | undefined, dev: string, verb: "add" | "del", route: Route): IpStep {
+export function routeStep(netns: string | undefined, dev: string, verb: "add" | "del" | "replace", route: Route, protocol = routeProtocol): IpStep {
   // A bare "default" with no gateway would be taken as IPv4; "::/0" says IPv6.
   const to = route.to === "default" && route.via === undefined && routeFamily(route) === 6 ? "::/0" : route.to;
   return {
@@ -50,17 +50,26 @@ export function routeStep(netns: string | undefined, dev: string, verb: "add" | 
     args: [
       "route", verb, to,
       ...(route.via !== undefined ? ["via", route.via] : []),
-      "dev", dev, "proto", routeProtocol, "metric", String(route.metric ?? 0),
+      "dev", dev, "proto", protocol, "metric", String(route.metric ?? 0),
     ],
   };
 }
 
-/** Equivalent to: `ip route del` / `ip route add ... proto static` for the routes that differ. */
+/**
+ * Equivalent to: `ip route del` / `ip route add ... proto static` for the routes that differ, and `ip
+ * route replace ... proto static` for a wanted route found with another protocol (an adopted link's route
+ * added by hand): the route stays in place, marked as ours, so refresh sees it; undone by its old protocol.
+ */
 export function routeChanges(netns: string | undefined, dev: string, current: Route[], desired: Route[]): Changes {
   const { removed, added } = sameItems(routeKey, current, desired);
+  const wanted = new Set(desired.map(routeKey));
+  const takenOver = current.filter((r) => r.protocol !== undefined && wanted.has(routeKey(r)));
   return {
-    removals: removed.map((r) => ({ ...routeStep(netns, dev, "del", r), undo: [routeStep(netns, dev, "add", r)] })),
-    additions: added.map((r) => ({ ...routeStep(netns, dev, "add", r), undo: [routeStep(netns, dev, "del", r)] })),
+    removals: removed.map((r) => ({ ...routeStep(netns, dev, "del", r, r.protocol), undo: [routeStep(netns, dev, "add", r, r.protocol)] })),
+    additions: [
+      ...takenOver.map((r) => ({ ...routeStep(netns, dev, "replace", r), undo: [routeStep(netns, dev, "replace", r, r.protocol)] })),
+      ...added.map((r) => ({ ...routeStep(netns, dev, "add", r), undo: [routeStep(netns, dev, "del", r)] })),
+    ],
   };
 }
 

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
 import type { Runner } from "../exec/runner";
-import { routeFamily, type MacvlanLinkDesired, type MacvlanLinkState, type MacvlanMode, type LinkObserved, type Route } from "../model";
+import { routeFamily, routeKey, type MacvlanLinkDesired, type MacvlanLinkState, type MacvlanMode, type LinkObserved, type Route } from "../model";
 import { diffMacvlan, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
 import type { IpStep } from "../plan/steps";
 import type { ArgsSpec } from "../schema/validate";
@@ -42,7 +42,7 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
   async function adopt(runner: Runner, d: D): Promise<(D & MacvlanLinkState) | undefined> {
     if (!d.adopt) return undefined;
     const ctx = contextOf(label, d, "adopt");
-    const existing = await readLinkAlone(runner, d.netns, d.name);
+    const existing = await readLinkAlone(runner, d.netns, d.name, true);
     if (!existing) return undefined;
     let parentMatches = existing.parentLink === d.parent;
     if (!parentMatches && existing.parentIndex !== undefined) {
@@ -57,8 +57,12 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
         "adopt takes over only a link of the same kind on the same parent; remove it or choose another name",
       );
     }
-    // Its announce settings are whatever they are: taken as unset, so the first write sets them.
-    return { ...macvlanStateOf(d, existing), announce: false };
+    // Routes of other protocols (added by hand, or by a daemon) are not ours: only those the program
+    // asks for are taken over. Its announce settings are whatever they are: taken as unset, so the first
+    // write sets them.
+    const wanted = new Set(d.routes.map(routeKey));
+    const routes = existing.routes.filter((r) => r.protocol === undefined || wanted.has(routeKey(r)));
+    return { ...macvlanStateOf(d, { ...existing, routes }), announce: false };
   }
 
   return {

@@ -2,7 +2,7 @@
 // calls an observed link: the attributes, addresses and routes this package manages.
 import type { z } from "zod";
 import { canonicalIp } from "../schema/fields";
-import { parseMacvlanMode, type LinkObserved, type Route } from "../model";
+import { parseMacvlanMode, routeProtocol, type LinkObserved, type Route } from "../model";
 import { macvlanInfoData, type LinkWithAddresses, type routeEntry } from "./ipJson";
 
 function withPrefix(dst: string, family: 4 | 6, gateway: string | undefined): string {
@@ -20,6 +20,7 @@ export function toRoute(entry: z.infer<typeof routeEntry>, family: 4 | 6): Route
     to: withPrefix(entry.dst, family, entry.gateway),
     ...(entry.gateway !== undefined && { via: canonicalIp(entry.gateway) }),
     metric: entry.metric ?? 0,
+    ...(entry.protocol !== undefined && entry.protocol !== routeProtocol && { protocol: entry.protocol }),
   };
 }
 

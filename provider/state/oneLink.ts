@@ -2,7 +2,7 @@
 // trip (what a plan reads back, and what update and adopt look at first). Refresh reads many links of a
 // namespace together instead: namespaceLinks.ts.
 import { z } from "zod";
-import { routeProtocol, type LinkObserved } from "../model";
+import { kernelRouteProtocols, routeProtocol, type LinkObserved } from "../model";
 import { classify } from "../exec/errors";
 import type { Command, CommandResult, Runner } from "../exec/runner";
 import { linkWithAddresses, parseJsonLines, routeEntry } from "./ipJson";
@@ -18,21 +18,23 @@ import { readBackCommands, type ReadBack } from "./readBack";
 export function linkReadBack(
   netns: string | undefined,
   name: string,
-  options: { routes?: boolean; ipv6Routes?: boolean } = {},
+  options: { routes?: boolean; ipv6Routes?: boolean; anyProtocol?: boolean } = {},
 ): ReadBack {
-  const { routes = true, ipv6Routes = routes } = options;
+  const { routes = true, ipv6Routes = routes, anyProtocol = false } = options;
+  const routeShow = ["route", "show", "dev", name, ...(anyProtocol ? [] : ["proto", routeProtocol])];
   return {
     netns,
-    lines: [["addr", "show", "dev", name], ...(routes ? [["route", "show", "dev", name, "proto", routeProtocol]] : [])],
-    extra: ipv6Routes
-      ? [{ argv: ["ip", "-j", "-6", ...(netns !== undefined ? ["-n", netns] : []), "route", "show", "dev", name, "proto", routeProtocol] }]
-      : [],
+    lines: [["addr", "show", "dev", name], ...(routes ? [routeShow] : [])],
+    extra: ipv6Routes ? [{ argv: ["ip", "-j", "-6", ...(netns !== undefined ? ["-n", netns] : []), ...routeShow] }] : [],
   };
 }
 
-/** The commands that read link `name` in `netns`, with all its routes. */
-export function linkReadCommands(netns: string | undefined, name: string): Command[] {
-  return readBackCommands(linkReadBack(netns, name));
+/**
+ * The commands that read link `name` in `netns`, with all its routes: ours, or with `anyProtocol` every
+ * route but the kernel's own (what adopt looks at: routes added by hand are taken over).
+ */
+export function linkReadCommands(netns: string | undefined, name: string, anyProtocol = false): Command[] {
+  return readBackCommands(linkReadBack(netns, name, { anyProtocol }));
 }
 
 /**
@@ -52,11 +54,15 @@ export function linkFromResults(results: CommandResult[], name: string): LinkObs
   if (!link) return undefined;
   const v4Routes = parseJsonLines(v4Doc ?? "[]", z.array(routeEntry), `routes of "${name}"`)[0] ?? [];
   const v6Routes = parseJsonLines(v6?.stdout ?? "[]", z.array(routeEntry), `IPv6 routes of "${name}"`)[0] ?? [];
-  return observeLink(link, [...v4Routes.map((r) => toRoute(r, 4)), ...v6Routes.map((r) => toRoute(r, 6))]);
+  const routes = [...v4Routes.map((r) => toRoute(r, 4)), ...v6Routes.map((r) => toRoute(r, 6))];
+  return observeLink(link, routes.filter((r) => !kernelRouteProtocols.includes(r.protocol ?? routeProtocol)));
 }
 
-/** Link `name` in `netns`, read on its own (one round trip), or undefined when it or its namespace is gone. */
-export async function readLinkAlone(runner: Runner, netns: string | undefined, name: string): Promise<LinkObserved | undefined> {
-  return linkFromResults(await runner.run(linkReadCommands(netns, name)), name);
+/**
+ * Link `name` in `netns`, read on its own (one round trip), or undefined when it or its namespace is
+ * gone; with `anyProtocol`, with the routes of other protocols too (each carries its `protocol`).
+ */
+export async function readLinkAlone(runner: Runner, netns: string | undefined, name: string, anyProtocol = false): Promise<LinkObserved | undefined> {
+  return linkFromResults(await runner.run(linkReadCommands(netns, name, anyProtocol)), name);
 }
 

@@ -195,6 +195,25 @@ describe("MacvlanLink on the real kernel", () => {
     await expect(create({ ...args, parent: "other0", adopt: true })).rejects.toThrow(/exists but is macvlan on veth0, not macvlan on "other0"/);
   });
 
+  it("adopting a link takes over the routes it asks for that were added by hand, in place, and leaves the others", async () => {
+    await ip("-n", lab, "link", "add", "link", "veth0", "name", "hand", "type", "macvlan", "mode", "bridge");
+    await ip("-n", lab, "addr", "add", "10.59.0.1/24", "dev", "hand");
+    await ip("-n", lab, "link", "set", "dev", "hand", "up");
+    await ip("-n", lab, "route", "add", "10.98.0.0/16", "via", "10.59.0.254", "dev", "hand"); // proto boot
+    await ip("-n", lab, "route", "add", "10.99.0.0/16", "via", "10.59.0.254", "dev", "hand", "proto", "dhcp");
+    const before = await link(lab, "hand");
+    const args = { name: "hand", parent: "veth0", parentNetns: lab, addresses: ["10.59.0.1/24"], routes: [{ to: "10.98.0.0/16", via: "10.59.0.254" }], adopt: true };
+    const { id, outs, inputs } = await create(args);
+    expect(outs.routes).toEqual([{ to: "10.98.0.0/16", via: "10.59.0.254", metric: 0 }]);
+    const routes = await ipJson<{ dst: string; protocol: string }[]>("-n", lab, "route", "show", "dev", "hand");
+    expect(routes.map((r) => `${r.dst} ${r.protocol}`).sort()).toEqual(["10.59.0.0/24 kernel", "10.98.0.0/16 static", "10.99.0.0/16 dhcp"]);
+    expect((await link(lab, "hand"))?.address).toBe(before?.address);
+    // Refresh sees the route as ours, and the next plan is empty.
+    const read = await handlers.read(id, outs);
+    expect(read.props).toEqual(outs);
+    expect((await handlers.diff(id, outs, inputs)).changes).toBe(false);
+  });
+
   it("says what is wrong: a missing parent, an MTU above the parent's", async () => {
     const missing = create({ name: "m", parent: "nope0", parentNetns: lab });
     await expect(missing).rejects.toThrow(/Cannot find device "nope0".*Check that parent "nope0" exists/);
