@@ -6,7 +6,8 @@
 //   plan/   state/       pure steps from (desired, observed) | reading the host back; neither imports the other
 //   apply.ts             a plan run with its undo stack, and its read-back
 //   resources/           each resource's tables, the lifecycle, the classes users construct
-//   index.ts impl.ts echo.ts   the package's entry points
+//   scan/                reading a whole host, and the program and flowchart drawn from it (reads only)
+//   index.ts impl.ts echo.ts cli.ts   the package's entry points (cli.ts: the `pulumi-iproute2` command)
 const layer = {
   leaf: "^provider/(model|shape)\\.ts$",
   exec: "^provider/exec/",
@@ -15,16 +16,18 @@ const layer = {
   state: "^provider/state/",
   apply: "^provider/apply\\.ts$",
   resources: "^provider/resources/",
-  entries: "^provider/(index|impl|echo)\\.ts$",
+  scan: "^provider/scan/",
+  entries: "^provider/(index|impl|echo|cli)\\.ts$",
 };
 const above = {
-  leaf: ["exec", "schema", "plan", "state", "apply", "resources", "entries"],
-  exec: ["schema", "plan", "state", "apply", "resources", "entries"],
-  schema: ["plan", "state", "apply", "resources", "entries"],
-  plan: ["state", "apply", "resources", "entries"],
-  state: ["plan", "apply", "resources", "entries"],
-  apply: ["resources", "entries"],
-  resources: ["entries"],
+  leaf: ["exec", "schema", "plan", "state", "apply", "resources", "scan", "entries"],
+  exec: ["schema", "plan", "state", "apply", "resources", "scan", "entries"],
+  schema: ["plan", "state", "apply", "resources", "scan", "entries"],
+  plan: ["state", "apply", "resources", "scan", "entries"],
+  state: ["plan", "apply", "resources", "scan", "entries"],
+  apply: ["resources", "scan", "entries"],
+  resources: ["scan", "entries"],
+  scan: ["apply", "resources", "entries"],
 };
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -1,0 +1,50 @@
+// The scan as a Mermaid flowchart, which GitHub draws in Markdown: a subgraph per namespace, a node per
+// link (name, kind, mode, addresses), an edge from each macvlan or macvtap child to its parent, and one
+// between the two ends of each veth pair. Pure text; the same layout as the program's.
+import { refKey, type Layout, type LinkRef } from "./layout";
+
+interface Node extends LinkRef {
+  lines: string[];
+}
+
+/** Text inside a quoted Mermaid label: quotes and markup characters as entities. */
+const label = (text: string) => text.replace(/&/g, "#amp;").replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
+
+/** The flowchart for `layout`. */
+export function mermaidOf(layout: Layout): string {
+  const nodes: Node[] = [];
+  for (const { end, peer } of layout.veths) {
+    nodes.push({ ...end, lines: [end.name, "veth", ...end.addresses] }, { ...peer, lines: [peer.name, "veth", ...peer.addresses] });
+  }
+  for (const m of layout.macvlans) nodes.push({ ...m, lines: [m.name, `${m.kind} ${m.mode}`, ...m.addresses] });
+  for (const o of layout.others) nodes.push({ ...o, lines: [o.name, o.kind, ...o.addresses] });
+
+  // Namespaces in the layout's order, then those only referred to; links by name within each.
+  const order = [...layout.scanned];
+  for (const node of nodes) if (!order.includes(node.netns)) order.push(node.netns);
+  const ids = new Map<string, string>();
+  const out = ["flowchart LR"];
+  order.forEach((netns, i) => {
+    const inside = nodes.filter((n) => n.netns === netns).sort((a, b) => a.name.localeCompare(b.name));
+    if (inside.length === 0) return;
+    const title = `${netns === undefined ? "host" : `netns ${netns}`}${layout.scanned.includes(netns) ? "" : " (not scanned)"}`;
+    out.push(`  subgraph ns${i}["${label(title)}"]`);
+    for (const node of inside) {
+      const id = `l${ids.size + 1}`;
+      ids.set(refKey(node), id);
+      out.push(`    ${id}["${node.lines.map(label).join("<br/>")}"]`);
+    }
+    out.push("  end");
+  });
+  const id = (ref: LinkRef) => ids.get(refKey(ref));
+  for (const { end, peer } of layout.veths) out.push(`  ${id(end)} <--> ${id(peer)}`);
+  for (const m of layout.macvlans) {
+    const parent = id(m.parent);
+    if (parent !== undefined) out.push(`  ${id(m)} --> ${parent}`);
+  }
+  for (const o of layout.others) {
+    const parent = o.parent && id(o.parent);
+    if (parent !== undefined) out.push(`  ${id(o)} --> ${parent}`);
+  }
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,141 @@
+// Reading a host the way a scan sees it: the named namespaces, and everything in one namespace at once
+// (every link with its addresses, every route of the main table whatever its protocol, and the ids it
+// gives other namespaces, which is how a link names a peer or parent there). Read only: nothing here
+// changes the host.
+import { z } from "zod";
+import { classify } from "../exec/errors";
+import type { Command, CommandResult } from "../exec/runner";
+import { kernelRouteProtocols, routeProtocol, type LinkObserved, type Route } from "../model";
+import { linkWithAddresses, parseJsonLines, routeEntry, type LinkWithAddresses } from "./ipJson";
+import { observeLink, toRoute } from "./observeLink";
+
+/** Equivalent to: `ip -j netns list`. */
+export const namespaceListCommand: Command = { argv: ["ip", "-j", "netns", "list"] };
+
+const namespaceList = z.array(z.looseObject({ name: z.string() }));
+
+/** The named namespaces (the files in /run/netns), sorted. `ip -j netns list` prints nothing when there are none. */
+export function parseNamespaceList(result: CommandResult): string[] {
+  if (result.exitCode !== 0) throw new Error(`listing the named namespaces failed: ${result.stderr.trim()}`);
+  if (result.stdout.trim() === "") return [];
+  return (parseJsonLines(result.stdout, namespaceList, "the namespace list")[0] ?? []).map((n) => n.name).sort();
+}
+
+const ipIn = (netns: string | undefined) => ["ip", "-j", ...(netns !== undefined ? ["-n", netns] : [])];
+
+/**
+ * Equivalent to: `ip -j -d [-n NS] addr show`, `ip -j [-n NS] route show`, `ip -j -6 [-n NS] route
+ * show`, `ip -j [-n NS] netns list-id`: one round trip.
+ */
+export function namespaceReadCommands(netns: string | undefined): Command[] {
+  return [
+    { argv: [...ipIn(netns), "-d", "addr", "show"] },
+    { argv: [...ipIn(netns), "route", "show"] },
+    { argv: [...ipIn(netns), "-6", "route", "show"] },
+    { argv: [...ipIn(netns), "netns", "list-id"] },
+  ];
+}
+
+/** A route entry as a scan reads it: the attributes a Route can carry, and whatever else it has. */
+const scannedRouteEntry = routeEntry.extend({
+  type: z.string().optional(),
+  flags: z.array(z.string()).optional(),
+  scope: z.string().optional(),
+  pref: z.string().optional(),
+});
+
+/** The attributes of a route a `Route` says, or reads back as the kernel's own choice. */
+const routeAttributesWeCarry = new Set(["dst", "gateway", "dev", "protocol", "metric", "scope", "flags", "pref"]);
+
+/** A route on one link as the host has it: what a Route can say, or why it cannot. */
+export interface ScannedRoute {
+  dev: string;
+  route: Route;
+  /** iproute2's protocol name: "static" for ours, "boot" for one added by hand. */
+  protocol: string;
+  /** Why a `Route` cannot say this route (another table's type, a source address, a multipath...). */
+  notExpressible?: string;
+  /** The route as `ip route show` would print it, for messages. */
+  text: string;
+}
+
+function describeRoute(entry: Record<string, unknown>, family: 4 | 6): string {
+  const parts = [family === 6 ? "-6" : "", String(entry.type ?? ""), String(entry.dst)];
+  if (entry.gateway !== undefined) parts.push("via", String(entry.gateway));
+  if (entry.dev !== undefined) parts.push("dev", String(entry.dev));
+  parts.push("proto", String(entry.protocol ?? "boot"));
+  if (entry.metric !== undefined) parts.push("metric", String(entry.metric));
+  return parts.filter((p) => p !== "").join(" ");
+}
+
+function scannedRoutes(stdout: string, family: 4 | 6): ScannedRoute[] {
+  const entries = parseJsonLines(stdout.trim() === "" ? "[]" : stdout, z.array(scannedRouteEntry), `IPv${family} routes`)[0] ?? [];
+  return entries
+    .filter((entry) => !kernelRouteProtocols.includes(entry.protocol ?? ""))
+    .map((entry) => {
+      const extra = Object.keys(entry).filter((key) => !routeAttributesWeCarry.has(key) && !(key === "type" && entry.type === "unicast"));
+      const flags = (entry.flags ?? []).filter((flag) => flag !== "linkdown"); // linkdown is the link's state
+      const notExpressible =
+        entry.dev === undefined
+          ? "it is on no single link"
+          : extra.length > 0 || flags.length > 0
+            ? `it has ${[...extra, ...flags].join(", ")}, which a route of this package cannot carry`
+            : undefined;
+      return {
+        dev: entry.dev ?? "",
+        route: { ...toRoute(entry, family), protocol: undefined },
+        protocol: entry.protocol ?? "boot",
+        ...(notExpressible !== undefined && { notExpressible }),
+        text: describeRoute(entry, family),
+      };
+    });
+}
+
+/** One link of a scanned namespace: what the model observes, with where its peer or parent lives. */
+export interface ScannedLink {
+  observed: LinkObserved;
+  /** The namespace id (in this link's namespace) of its peer's or parent's namespace, when that is another. */
+  linkNetnsid?: number;
+}
+
+/** Everything a scan read in one namespace. */
+export interface NamespaceRead {
+  /** undefined: the host's own namespace. */
+  netns: string | undefined;
+  links: ScannedLink[];
+  routes: ScannedRoute[];
+  /** The ids this namespace gives others: the name of each, or undefined for a namespace with no name. */
+  nsids: Map<number, string | undefined>;
+}
+
+const nsidList = z.array(z.looseObject({ nsid: z.number().int(), name: z.string().optional() }));
+
+/**
+ * The namespace's read from the results of namespaceReadCommands, or undefined when the namespace does
+ * not exist. Any other failure (no permission above all) is thrown with the command's words.
+ */
+export function parseNamespaceRead(netns: string | undefined, results: CommandResult[]): NamespaceRead | undefined {
+  const failed = results.find((r) => r.exitCode !== 0);
+  if (failed) {
+    if (classify(failed.stderr) === "not-found" && /network namespace/i.test(failed.stderr)) return undefined;
+    throw Object.assign(new Error(failed.stderr.trim() || `${failed.command.argv.join(" ")} exited with ${failed.exitCode}`), {
+      kind: classify(failed.stderr),
+    });
+  }
+  const [links, v4, v6, ids] = results.map((r) => r.stdout);
+  const raw: LinkWithAddresses[] = parseJsonLines(links ?? "[]", z.array(linkWithAddresses), "links")[0] ?? [];
+  const nsids = new Map<number, string | undefined>();
+  for (const entry of parseJsonLines(ids?.trim() ? ids : "[]", nsidList, "namespace ids")[0] ?? []) nsids.set(entry.nsid, entry.name);
+  return {
+    netns,
+    links: raw.map((link) => ({
+      observed: observeLink(link, []),
+      ...(link.link_netnsid !== undefined && { linkNetnsid: link.link_netnsid }),
+    })),
+    routes: [...scannedRoutes(v4 ?? "", 4), ...scannedRoutes(v6 ?? "", 6)],
+    nsids,
+  };
+}
+
+/** Whether a route is ours already (`proto static`). */
+export const isOurs = (route: ScannedRoute) => route.protocol === routeProtocol;
