@@ -57,8 +57,9 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
     const end = linkFromResults(results.slice(0, 1), d.name);
     if (!end) return undefined; // nothing to take over: made
     const peer = linkFromResults(results.slice(1, 2), d.peerName);
-    // Each end names the other by ifindex (in the other's namespace).
-    if (end.kind !== "veth" || !peer || peer.kind !== "veth" || end.parentIndex !== peer.ifindex || peer.parentIndex !== end.ifindex) {
+    // Each end names the other: by name in the same namespace, else by ifindex (in the other's namespace).
+    const names = (a: LinkObserved, b: LinkObserved) => (d.netns === d.peerNetns && a.parentLink !== undefined ? a.parentLink === b.name : a.parentIndex === b.ifindex);
+    if (end.kind !== "veth" || !peer || peer.kind !== "veth" || !names(end, peer) || !names(peer, end)) {
       throw new Iproute2Error(
         "exists",
         contextOf("VethPair", d, "adopt"),
@@ -101,6 +102,12 @@ export interface VethPairArgs {
    * with `nodad`: usable at once, unchecked. A change applies to addresses added from then on.
    */
   nodad?: pulumi.Input<boolean>;
+  /**
+   * Take over a pair of these two ends that exists already (each end in its namespace, each naming the
+   * other as its peer) instead of failing, then converge the rest. A link by either name that is not
+   * that pair is refused. Destroy removes it, as it would one this made.
+   */
+  adopt?: pulumi.Input<boolean>;
   connection?: pulumi.Input<ConnectionArgs>;
 }
 

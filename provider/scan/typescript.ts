@@ -208,7 +208,7 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
   }
 
   if (layout.skipped.length > 0) {
-    out.push("// Not managed by this program, and left as they are:");
+    out.push("// Not managed by this program: up leaves them as they are (destroying a namespace deletes the links in it).");
     for (const line of layout.skipped) out.push(...comment(`- ${line}`).map((l, i) => (i === 0 ? l : l.replace("// ", "//   "))));
   } else {
     out.push("// Nothing on the scanned namespaces was left out.");

@@ -6,6 +6,7 @@ import { type CliStack, previewSummary } from "../support/cliStack";
 import { testStack } from "../support/testStack";
 import { ip, ipJson, listNamespaces, pings } from "../support/netns";
 import { readmeBlock, withResourcesSorted } from "../support/readme";
+import { scanCli } from "../support/scanned";
 
 /** What must look the same before and after: the host's links and the namespaces that exist. */
 async function hostSnapshot() {
@@ -59,6 +60,13 @@ describe("the macvlan lab, with the plain Pulumi CLI", () => {
     const unchanged = await s.pulumi(["preview", "--expect-no-changes"]);
     expect(unchanged.exitCode, unchanged.stdout + unchanged.stderr).toBe(0);
     expect(await s.changes("up", "--yes")).toEqual({ same: 7 });
+  });
+
+  it("draws the README's diagram of the lab: pulumi-iproute2 scan --format mermaid", async () => {
+    const scan = await scanCli(["scan", "--netns", `${prefix}lab`, "--netns", ns1, "--netns", ns2, "--format", "mermaid"]);
+    expect(scan.exitCode, scan.stderr).toBe(0);
+    // The README shows the demo's lab, whose namespaces are named demo-lab, demo-ns1 and demo-ns2.
+    expect(scan.stdout.replaceAll(prefix, "demo-")).toBe(readmeBlock("lab", { marker: "scan", language: "mermaid" }));
   });
 
   /** Runs `check` with `key` set to `value` in the stack's config, then puts the config back. */

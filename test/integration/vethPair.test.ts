@@ -37,6 +37,17 @@ describe("VethPair on the real kernel", () => {
     expect((await links(a)).map((l) => l.ifname)).not.toContain("va");
   });
 
+  it("takes over a pair whose ends share a namespace (iproute2 names the peer there instead of giving its ifindex)", async () => {
+    const a = await world.netns("a");
+    await ip("-n", a, "link", "add", "va", "type", "veth", "peer", "name", "vb");
+    await ip("-n", a, "link", "add", "vc", "type", "veth", "peer", "name", "vd");
+    const args = { name: "va", peerName: "vb", netns: a, adopt: true };
+    await expect(asTheEngine(handlers).create({ ...args, peerName: "vc" })).rejects.toThrow(/exists but is not a veth whose peer is "vc"/);
+    const [before] = (await links(a)).filter((l) => l.ifname === "va");
+    const { outs } = await asTheEngine(handlers).create(args);
+    expect(outs).toMatchObject({ macAddress: before?.address, up: true, adopt: true });
+  });
+
   it("creates a pair across two namespaces that ping each other, updates and deletes it", async () => {
     const a = await world.netns("a");
     const b = await world.netns("b");

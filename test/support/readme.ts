@@ -1,14 +1,15 @@
-// The README's CLI transcripts: each is a ```text block right after a `<!-- preview: NAME -->` marker,
-// which an end-to-end test compares with what the CLI prints.
+// The README's CLI transcripts: each is a ```text block right after a `<!-- preview: NAME -->` marker
+// (or a ```mermaid block after `<!-- scan: NAME -->`), which an end-to-end test compares with what the
+// CLI prints.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "./engine";
 
-export function readmeBlock(name: string): string {
+export function readmeBlock(name: string, kind: { marker: string; language: string } = { marker: "preview", language: "text" }): string {
   const readme = readFileSync(path.join(repoRoot, "README.md"), "utf8");
-  const marker = `<!-- preview: ${name} -->\n${"```"}text\n`;
+  const marker = `<!-- ${kind.marker}: ${name} -->\n${"```"}${kind.language}\n`;
   const start = readme.indexOf(marker);
-  if (start < 0) throw new Error(`README.md has no "<!-- preview: ${name} -->" block`);
+  if (start < 0) throw new Error(`README.md has no "<!-- ${kind.marker}: ${name} -->" block`);
   const body = readme.slice(start + marker.length);
   return body.slice(0, body.indexOf("```"));
 }

@@ -1,0 +1,245 @@
+// `pulumi-iproute2 scan` as a user runs it: a host laid out by hand with `ip` (in namespaces of this
+// run), scanned with `npx pulumi-iproute2 scan`, and the program it wrote run with the plain CLI: the
+// first `pulumi up` adopts everything and changes nothing, the next preview expects no changes, and
+// destroy removes exactly what was scanned. Then the same over SSH, and the errors a user can meet.
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { CliStack } from "../support/cliStack";
+import { repoRoot } from "../support/engine";
+import { ip, ipJson, listNamespaces, World } from "../support/netns";
+import { layoutSnapshot, projectWith, scanCli } from "../support/scanned";
+import { startSshHosts, type SshHost, type SshHosts } from "../support/sshHosts";
+
+/** The `new X(...)` statement of the resource whose `name` is `name`. */
+function resourceBlock(program: string, name: string): string {
+  const block = program.split("\n\n").find((b) => b.includes(`\n  name: "${name}",\n`));
+  if (!block) throw new Error(`the program has no resource named ${name}`);
+  return block;
+}
+
+const stdoutOf = async (...args: string[]) => (await ip(...args)).stdout;
+
+/** The stack of a scanned program in its own copy of the test project. */
+async function scannedStack(program: string, label: string) {
+  const project = projectWith(program);
+  const stack = await CliStack.init(project.dir, `${inject("runId")}-${label}`, inject("engineEnv"));
+  return {
+    stack,
+    async dispose() {
+      await stack.dispose();
+      project.remove();
+    },
+  };
+}
+
+/**
+ * The layout the issue lists, made by hand: a veth pair in `lab` (the parent; one end addressed), macvlan
+ * children in bridge, private, vepa and source mode, a macvtap whose node belongs to nobody, IPv4 and
+ * IPv6 addresses, a route added by hand and one a DHCP client owns, children whose parent is in another
+ * namespace, a veth pair across two namespaces, and a bridge (a kind this package does not manage).
+ */
+async function layOut(run: (...args: string[]) => Promise<unknown>, lab: string, ns1: string, ns2: string) {
+  await run("-n", lab, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
+  await run("-n", lab, "addr", "add", "10.83.0.254/24", "dev", "veth1");
+  await run("-n", lab, "link", "set", "veth0", "up");
+  await run("-n", lab, "link", "set", "veth1", "up");
+  await run("-n", lab, "link", "add", "link", "veth0", "name", "mac1", "netns", ns1, "type", "macvlan", "mode", "bridge");
+  await run("-n", ns1, "addr", "add", "10.83.0.1/24", "dev", "mac1");
+  await run("-n", ns1, "addr", "add", "fd83::1/64", "dev", "mac1", "nodad");
+  await run("-n", ns1, "link", "set", "mac1", "up");
+  await run("-n", ns1, "route", "add", "10.84.0.0/16", "via", "10.83.0.254", "dev", "mac1");
+  await run("-n", ns1, "route", "add", "10.85.0.0/16", "via", "10.83.0.254", "dev", "mac1", "proto", "dhcp");
+  await run("-n", lab, "link", "add", "link", "veth0", "name", "mac2", "netns", ns2, "mtu", "1400", "type", "macvlan", "mode", "private");
+  await run("-n", ns2, "addr", "add", "10.83.0.2/24", "dev", "mac2");
+  await run("-n", ns2, "link", "set", "mac2", "up");
+  await run("-n", lab, "link", "add", "link", "veth0", "name", "vep0", "type", "macvlan", "mode", "vepa");
+  await run("-n", lab, "link", "add", "link", "veth0", "name", "src0", "type", "macvlan", "mode", "source", "macaddr", "add", "02:83:00:00:00:01");
+  await run("-n", lab, "link", "set", "src0", "up");
+  await run("-n", lab, "link", "add", "link", "veth0", "name", "tap0", "type", "macvtap", "mode", "bridge");
+  await run("-n", lab, "link", "set", "tap0", "up");
+  await run("-n", ns1, "link", "add", "x1", "type", "veth", "peer", "name", "x2", "netns", ns2);
+  await run("-n", ns1, "addr", "add", "10.86.0.1/30", "dev", "x1");
+  await run("-n", ns2, "addr", "add", "10.86.0.2/30", "dev", "x2");
+  await run("-n", ns1, "link", "set", "x1", "up");
+  await run("-n", ns2, "link", "set", "x2", "up");
+  await run("-n", lab, "link", "add", "br0", "type", "bridge");
+}
+
+describe("scan, then the scanned program with the plain Pulumi CLI", () => {
+  const world = new World();
+  let lab: string, ns1: string, ns2: string;
+  let program: string;
+  let tapNode: string;
+  let before: Awaited<ReturnType<typeof layoutSnapshot>>;
+  let scanned: Awaited<ReturnType<typeof scannedStack>> | undefined;
+
+  beforeAll(async () => {
+    lab = await world.netns("lab");
+    ns1 = await world.netns("ns1");
+    ns2 = await world.netns("ns2");
+    await layOut(ip, lab, ns1, ns2);
+    const [tap] = await ipJson<{ ifindex: number }[]>("-n", lab, "link", "show", "tap0");
+    tapNode = `/dev/tap${tap?.ifindex}`;
+    // The node of a VM's macvtap, given to the VM's user.
+    await stdoutOf("-n", lab, "link", "show", "tap0");
+    const { execa } = await import("execa");
+    await execa("chown", ["nobody:nogroup", tapNode]);
+    await execa("chmod", ["0660", tapNode]);
+    // mac1 announces (as a host set up by hand may), the others do not.
+    await execa("ip", ["netns", "exec", ns1, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/conf/mac1/arp_notify; echo 1 > /proc/sys/net/ipv6/conf/mac1/ndisc_notify"]);
+    before = await layoutSnapshot(stdoutOf, [lab, ns1, ns2]);
+  });
+  afterAll(async () => {
+    await scanned?.dispose();
+    await world.cleanup();
+  });
+
+  it("writes a program that adopts each namespace, pair and child, refers to what each depends on, and lists what it leaves", async () => {
+    const scan = await scanCli(["scan", "--netns", lab, "--netns", ns1, "--netns", ns2]);
+    expect(scan.stderr).toContain(`scanned netns "${ns1}": 3 link(s)`);
+    expect(scan.stderr.split("\n").filter((l) => l.startsWith("scanned "))).toHaveLength(3);
+    expect(scan.exitCode, scan.stderr).toBe(0);
+    program = scan.stdout;
+    // 3 namespaces, 2 pairs, 4 macvlans and a macvtap.
+    expect(program.match(/new NetNamespace\(/g)).toHaveLength(3);
+    expect(program.match(/new VethPair\(/g)).toHaveLength(2);
+    expect(program.match(/new MacvlanLink\(/g)).toHaveLength(4);
+    expect(program.match(/new Macvtap\(/g)).toHaveLength(1);
+    expect(program.match(/^ {2}adopt: true,$/gm)).toHaveLength(10);
+    // References, not literals, where one resource depends on another.
+    const mac1 = resourceBlock(program, "mac1");
+    expect(mac1).toMatch(/parent: \w+\.(name|peerName),\n\s+parentNetns: \w+\.name,\n\s+netns: \w+\.name,/);
+    expect(mac1).toContain('routes: [{ to: "10.84.0.0/16", via: "10.83.0.254" }]');
+    expect(mac1).toContain('addresses: ["10.83.0.1/24", "fd83::1/64"]');
+    expect(mac1).not.toContain("announce: false");
+    // Comments read as one line each, however they are wrapped.
+    const comments = program.replace(/\n\/\/ {1,3}/g, " ");
+    expect(comments).toContain("route 10.84.0.0/16 via 10.83.0.254 dev mac1 proto boot was added by hand: adopting replaces it in place as proto static");
+    expect(program).toContain('mode: "source",\n  sourceMacs: ["02:83:00:00:00:01"]');
+    expect(program).toContain('tapOwner: "nobody",\n  tapGroup: "nogroup",\n  tapMode: "0660"');
+    expect(program).toContain('mtu: 1400');
+    // What it leaves, and why.
+    expect(comments).toContain(`- bridge br0 in netns "${lab}": not a kind this package manages`);
+    expect(comments).toContain(`- route 10.85.0.0/16 via 10.83.0.254 dev mac1 proto dhcp in netns "${ns1}": made by dhcp, which keeps it (not taken over)`);
+  });
+
+  it("adopts with the plain CLI and changes nothing; the next preview expects no changes; destroy removes exactly what was scanned", async () => {
+    scanned = await scannedStack(program, "scanned");
+    const { stack } = scanned;
+    const up = await stack.pulumi(["up", "--yes"]);
+    expect(up.exitCode, up.stdout + up.stderr).toBe(0);
+    expect((await stack.lastUpdate()).resourceChanges).toEqual({ create: 11 }); // with the stack itself
+    const after = await layoutSnapshot(stdoutOf, [lab, ns1, ns2]);
+    // The one difference, which the program says: the route added by hand is now marked as ours.
+    const taken = (routes: string[]) => routes.map((r) => r.replace("10.84.0.0/16 via 10.83.0.254 dev mac1 proto boot", "10.84.0.0/16 via 10.83.0.254 dev mac1 proto static"));
+    expect(after).toEqual({ ...before, [ns1]: { ...before[ns1], routes: taken(before[ns1]!.routes) } });
+    expect(after[ns1]!.routes).toContain("10.84.0.0/16 via 10.83.0.254 dev mac1 proto static metric 0");
+    expect(after[ns1]!.routes).toContain("10.85.0.0/16 via 10.83.0.254 dev mac1 proto dhcp metric 0");
+    const { execa } = await import("execa");
+    expect((await execa("stat", ["-c", "%U:%G %a", tapNode])).stdout).toBe("nobody:nogroup 660");
+
+    const unchanged = await stack.pulumi(["preview", "--expect-no-changes"]);
+    expect(unchanged.exitCode, unchanged.stdout + unchanged.stderr).toBe(0);
+    const refreshed = await stack.pulumi(["refresh", "--yes", "--expect-no-changes"]);
+    expect(refreshed.exitCode, refreshed.stdout + refreshed.stderr).toBe(0);
+
+    const destroyed = await stack.pulumi(["destroy", "--yes"]);
+    expect(destroyed.exitCode, destroyed.stdout + destroyed.stderr).toBe(0);
+    expect((await listNamespaces()).filter((n) => [lab, ns1, ns2].includes(n))).toEqual([]);
+  });
+});
+
+describe("scan errors: a clear message and a non-zero exit code", () => {
+  it("names a namespace that does not exist, and the ones that do", async () => {
+    const run = await scanCli(["scan", "--netns", `${inject("runId")}-nosuch`]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`no such namespace on localhost: ${inject("runId")}-nosuch \\(`));
+    expect(run.stdout).toBe("");
+  });
+
+  it("says a namespace needs root when run as another user", async () => {
+    const world = new World();
+    try {
+      const ns = await world.netns("perm");
+      const cli = path.join(repoRoot, "test/projects/scanned/node_modules/pulumi-iproute2/dist/provider/cli.js");
+      const { execa } = await import("execa");
+      const run = await execa("runuser", ["-u", "nobody", "--", process.execPath, cli, "scan", "--netns", ns], { reject: false, cwd: "/" });
+      expect(run.exitCode, String(run.stderr)).toBe(1);
+      expect(run.stderr).toMatch(new RegExp(`no permission to read netns "${ns}" on localhost .*entering a namespace needs root; run as root, or with --sudo`));
+    } finally {
+      await world.cleanup();
+    }
+  });
+
+  it("says a host cannot be reached", async () => {
+    const run = await scanCli(["scan", "--ssh", "root@127.0.0.1:1", "--known-hosts", "/dev/null"]);
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toMatch(/cannot reach root@127\.0\.0\.1:1: .*Connection refused/);
+  });
+
+  it("refuses bad usage before reading anything, naming the flag (exit code 2)", async () => {
+    for (const [args, message] of [
+      [["scan", "--format", "yaml"], '--format: must be ts or mermaid, not "yaml"'],
+      [["scan", "--ssh", "-oProxyCommand=x"], "--ssh"],
+      [["scan", "--ssh=-oProxyCommand=x"], "--ssh: must be [user@]host[:port]"],
+      [["scan", "--identity", "/nonexistent"], "--identity needs --ssh"],
+      [["scan", "--ssh", "h", "--host-key", "nope"], '--host-key: must be a key in authorized_keys form'],
+      [["scan", "--bogus"], "Unknown option '--bogus'"],
+      [["frobnicate"], 'unknown command "frobnicate"'],
+    ] as const) {
+      const run = await scanCli([...args]);
+      expect(run.exitCode, `${args.join(" ")}: ${run.stderr}`).toBe(2);
+      expect(run.stderr).toContain(message);
+    }
+  });
+});
+
+describe("scan over SSH, then the program over SSH", () => {
+  let hosts: SshHosts;
+  let host: SshHost;
+  let keyDir: string;
+  let scanned: Awaited<ReturnType<typeof scannedStack>> | undefined;
+  const inside = (...args: string[]) => host.exec("ip", ...args);
+
+  beforeAll(async () => {
+    hosts = await startSshHosts(1, path.join(repoRoot, ".work"));
+    host = hosts.hosts[0]!;
+    for (const ns of ["lab", "ns1", "ns2"]) await inside("netns", "add", ns);
+    await layOut(inside, "lab", "ns1", "ns2");
+    keyDir = mkdtempSync(path.join(os.tmpdir(), "pi2-key-"));
+    writeFileSync(path.join(keyDir, "id"), hosts.clientKey, { mode: 0o600 });
+    chmodSync(path.join(keyDir, "id"), 0o600);
+  });
+  afterAll(async () => {
+    await scanned?.dispose();
+    rmSync(keyDir, { recursive: true, force: true });
+    await hosts?.stop();
+  });
+
+  it("scans the simulated host through the same transport, and its program adopts it there, changing nothing", async () => {
+    const scan = await scanCli(["scan", "--ssh", `root@${host.address}`, "--identity", path.join(keyDir, "id"), "--ssh-config", hosts.sshConfigFile]);
+    expect(scan.exitCode, scan.stderr).toBe(0);
+    expect(scan.stderr).toContain('scanned netns "ns1"');
+    const program = scan.stdout;
+    expect(program).toContain(`host: "${host.address}",\n  user: "root",\n  privateKey: config.requireSecret("sshPrivateKey"),\n  sshConfigFile: "${hosts.sshConfigFile}",`);
+    expect(program).not.toContain(hosts.clientKey.split("\n")[2]);
+    expect(program.match(/^  connection,$/gm)).toHaveLength(10);
+
+    const before = await layoutSnapshot(inside, ["lab", "ns1", "ns2"]);
+    scanned = await scannedStack(program, "scanned-ssh");
+    await scanned.stack.setSecret("sshPrivateKey", hosts.clientKey);
+    const up = await scanned.stack.pulumi(["up", "--yes"]);
+    expect(up.exitCode, up.stdout + up.stderr).toBe(0);
+    const after = await layoutSnapshot(inside, ["lab", "ns1", "ns2"]);
+    expect(after.lab).toEqual(before.lab);
+    expect(after.ns2).toEqual(before.ns2);
+    expect(after.ns1?.links).toEqual(before.ns1?.links);
+    const unchanged = await scanned.stack.pulumi(["preview", "--expect-no-changes"]);
+    expect(unchanged.exitCode, unchanged.stdout + unchanged.stderr).toBe(0);
+    const destroyed = await scanned.stack.pulumi(["destroy", "--yes"]);
+    expect(destroyed.exitCode, destroyed.stdout + destroyed.stderr).toBe(0);
+    expect(await host.exec("ip", "netns", "list")).toBe("");
+  });
+});
