@@ -10,7 +10,7 @@ import { closeSshMasters } from "./exec/ssh";
 import { jumpHost, type Connection } from "./model";
 import { layoutOf } from "./scan/layout";
 import { mermaidOf } from "./scan/mermaid";
-import { readHost, ScanError } from "./scan/readHost";
+import { readHost } from "./scan/readHost";
 import { programOf, type ProgramConnection } from "./scan/typescript";
 import { connection as connectionSchema, hostLabel } from "./schema/connection";
 

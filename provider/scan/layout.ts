@@ -146,6 +146,17 @@ export function layoutOf(read: HostRead): Layout {
     layout.others.push(other);
   };
 
+  // The links that are some child's parent: a pair is named for its end that is one (`veth0`, the
+  // tutorial's parent), as a person would write it.
+  const parents = new Set<string>();
+  for (const ns of read.namespaces.values()) {
+    for (const link of ns.links) {
+      if (link.observed.kind !== "macvlan" && link.observed.kind !== "macvtap") continue;
+      const found = referenced(read, ns, link);
+      if ("ref" in found) parents.add(refKey(found.ref));
+    }
+  }
+
   for (const netns of scanned) {
     const ns = read.namespaces.get(netnsKey(netns));
     if (!ns) continue;
@@ -174,8 +185,9 @@ export function layoutOf(read: HostRead): Layout {
           continue;
         }
         managed.add(key).add(refKey(peerRef));
-        const end = common(netns, link);
-        const other = common(peerRef.netns, peer);
+        const swap = parents.has(refKey(peerRef)) && !parents.has(key);
+        const end = swap ? common(peerRef.netns, peer) : common(netns, link);
+        const other = swap ? common(netns, link) : common(peerRef.netns, peer);
         const notes: string[] = [];
         if (end.up !== other.up) {
           notes.push(`${end.up ? other.name : end.name} is down and ${end.up ? end.name : other.name} up: a VethPair brings both ends up together, so adopting it brings ${end.up ? other.name : end.name} up`);
@@ -184,8 +196,8 @@ export function layoutOf(read: HostRead): Layout {
         const announce = [end, other].every((e) => e.addresses.length === 0 || read.announcing.get(refKey(e)) === true);
         layout.veths.push({ end, peer: other, ...(end.mtu === other.mtu && { mtu: end.mtu }), announce, notes });
         for (const e of [end, other]) {
-          for (const route of ns.routes.filter((r) => r.dev === e.name && e.netns === netns)) {
-            layout.skipped.push(`route ${route.text} in ${where(netns)}: a VethPair does not manage routes`);
+          for (const route of read.namespaces.get(netnsKey(e.netns))?.routes.filter((r) => r.dev === e.name) ?? []) {
+            layout.skipped.push(`route ${route.text} in ${where(e.netns)}: a VethPair does not manage routes`);
           }
         }
         continue;
