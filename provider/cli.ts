@@ -2,7 +2,7 @@
 // `pulumi-iproute2 scan`: reads a host's namespaces, veth pairs and macvlan/macvtap children (locally,
 // or over SSH with the same transport and host-key rules as the resources) and prints a Pulumi program
 // that adopts them, or a Mermaid flowchart of them. Reads only; never changes the host.
-import { readFileSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { runnerFor } from "./exec/connect";
@@ -117,6 +117,28 @@ function connectionOf(flags: Flags): { connection: Connection; program?: Program
   };
 }
 
+/**
+ * Writes `text` to `file`, never through a symlink (another user may have planted one where the
+ * program goes, say in /tmp) and never into a file another user owns.
+ */
+function writeOut(file: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`--out: cannot write ${file}${code === "ELOOP" ? ": it is a symbolic link" : `: ${(error as Error).message}`}`);
+  }
+  try {
+    const owner = fstatSync(fd).uid;
+    if (owner !== process.getuid?.()) throw new UsageError(`--out: ${file} belongs to another user (uid ${owner}): not written`);
+    ftruncateSync(fd, 0);
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 const netnsName = z.string().min(1).max(255).refine((n) => !n.includes("/") && n !== "." && n !== "..", "must be a file name in /run/netns");
 
 async function scan(args: string[]): Promise<number> {
@@ -147,7 +169,7 @@ async function scan(args: string[]): Promise<number> {
     });
     const layout = layoutOf(read);
     const text = format === "mermaid" ? mermaidOf(layout) : programOf(layout, { hostLabel: hostLabel(connection), ...(program && { connection: program }), localSudo: connection.type === "local" && connection.sudo });
-    if (flags.out !== undefined) writeFileSync(flags.out, text, { mode: 0o644 });
+    if (flags.out !== undefined) writeOut(flags.out, text);
     else process.stdout.write(text);
     return 0;
   } finally {

@@ -170,6 +170,9 @@ export function layoutOf(read: HostRead): Layout {
       const key = refKey(ref);
       const kind = kindOf(link);
       if (managed.has(key) || kind === "loopback") continue;
+      for (const address of link.handedOut) {
+        layout.skipped.push(`address ${address} on ${link.observed.name} in ${where(netns)}: handed out with a lifetime (SLAAC or DHCP), which renews it`);
+      }
       const found = referenced(read, ns, link);
       if (kind === "veth") {
         if ("why" in found) {
@@ -185,6 +188,9 @@ export function layoutOf(read: HostRead): Layout {
           continue;
         }
         managed.add(key).add(refKey(peerRef));
+        for (const address of peer.handedOut) {
+          layout.skipped.push(`address ${address} on ${peerRef.name} in ${where(peerRef.netns)}: handed out with a lifetime (SLAAC or DHCP), which renews it`);
+        }
         const swap = parents.has(refKey(peerRef)) && !parents.has(key);
         const end = swap ? common(peerRef.netns, peer) : common(netns, link);
         const other = swap ? common(netns, link) : common(peerRef.netns, peer);

@@ -8,7 +8,13 @@ interface Node extends LinkRef {
 }
 
 /** Text inside a quoted Mermaid label: quotes and markup characters as entities. */
-const label = (text: string) => text.replace(/&/g, "#amp;").replace(/"/g, "#quot;").replace(/</g, "#lt;").replace(/>/g, "#gt;");
+const label = (text: string) =>
+  text
+    .replace(/&/g, "#amp;")
+    .replace(/"/g, "#quot;")
+    .replace(/</g, "#lt;")
+    .replace(/>/g, "#gt;")
+    .replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `#${c.charCodeAt(0)};`);
 
 /** The flowchart for `layout`. */
 export function mermaidOf(layout: Layout): string {

@@ -61,7 +61,8 @@ class Names {
   }
 }
 
-const str = (value: string) => JSON.stringify(value);
+/** A string literal; JSON leaves U+2028 and U+2029 as they are, which editors take for line breaks. */
+const str = (value: string) => JSON.stringify(value).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 const list = (values: string[]) => `[${values.map(str).join(", ")}]`;
 
 function routeLiteral(route: Route): string {
@@ -71,11 +72,17 @@ function routeLiteral(route: Route): string {
   return `{ ${parts.join(", ")} }`;
 }
 
+/**
+ * Text made safe for a `//` comment: names come from the host (a namespace's name is any file name), so a
+ * line break in one, or anything JavaScript takes for one, must not end the comment.
+ */
+const inComment = (text: string) => text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
 /** `// ...` lines, wrapped at about 110 columns. */
 function comment(text: string, indent = ""): string[] {
   const lines: string[] = [];
   let line = "";
-  for (const word of text.split(" ")) {
+  for (const word of inComment(text).split(" ")) {
     if (line !== "" && indent.length + 3 + line.length + 1 + word.length > 110) {
       lines.push(`${indent}// ${line}`);
       line = word;
@@ -177,7 +184,7 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
     const managed = linkExpr.get(refKey(ref));
     if (managed !== undefined) return `parent: ${managed},`;
     const other = others.get(refKey(ref));
-    return `parent: ${str(ref.name)}, // ${other?.kind ?? "a link"}, not managed by this program`;
+    return `parent: ${str(ref.name)}, // ${inComment(other?.kind ?? "a link")}, not managed by this program`;
   };
 
   for (const m of layout.macvlans) {

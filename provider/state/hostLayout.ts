@@ -96,6 +96,8 @@ export interface ScannedLink {
   observed: LinkObserved;
   /** The namespace id (in this link's namespace) of its peer's or parent's namespace, when that is another. */
   linkNetnsid?: number;
+  /** Addresses with a lifetime (`dynamic`: from SLAAC or DHCP), left out of `observed`. */
+  handedOut: string[];
 }
 
 /** Everything a scan read in one namespace. */
@@ -128,10 +130,15 @@ export function parseNamespaceRead(netns: string | undefined, results: CommandRe
   for (const entry of parseJsonLines(ids?.trim() ? ids : "[]", nsidList, "namespace ids")[0] ?? []) nsids.set(entry.nsid, entry.name);
   return {
     netns,
-    links: raw.map((link) => ({
-      observed: observeLink(link, []),
-      ...(link.link_netnsid !== undefined && { linkNetnsid: link.link_netnsid }),
-    })),
+    links: raw.map((link) => {
+      // An address with a lifetime was handed out (SLAAC, DHCP) and will change: not one to write down.
+      const handedOut = (link.addr_info ?? []).filter((a) => a.dynamic === true && a.local !== undefined);
+      return {
+        observed: observeLink({ ...link, addr_info: (link.addr_info ?? []).filter((a) => !handedOut.includes(a)) }, []),
+        ...(link.link_netnsid !== undefined && { linkNetnsid: link.link_netnsid }),
+        handedOut: handedOut.map((a) => `${a.local}/${a.prefixlen}`),
+      };
+    }),
     routes: [...scannedRoutes(v4 ?? "", 4), ...scannedRoutes(v6 ?? "", 6)],
     nsids,
   };

@@ -7,6 +7,8 @@ export const addrInfo = z.looseObject({
   local: z.string().optional(),
   prefixlen: z.number().int(),
   scope: z.string().optional(),
+  /** Set on an address with a lifetime (SLAAC, DHCP). */
+  dynamic: z.boolean().optional(),
 });
 
 export const macvlanInfoData = z.looseObject({

@@ -2,7 +2,7 @@
 // run), scanned with `npx pulumi-iproute2 scan`, and the program it wrote run with the plain CLI: the
 // first `pulumi up` adopts everything and changes nothing, the next preview expects no changes, and
 // destroy removes exactly what was scanned. Then the same over SSH, and the errors a user can meet.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -123,6 +123,32 @@ describe("scan, then the scanned program with the plain Pulumi CLI", () => {
     // What it leaves, and why.
     expect(comments).toContain(`- bridge br0 in netns "${lab}": not a kind this package manages`);
     expect(comments).toContain(`- route 10.85.0.0/16 via 10.83.0.254 dev mac1 proto dhcp in netns "${ns1}": made by dhcp, which keeps it (not taken over)`);
+  });
+
+  it("with --host, reads the host's own namespace too, and manages nothing of the machine's own", async () => {
+    const scan = await scanCli(["scan", "--host", "--netns", lab]);
+    expect(scan.exitCode, scan.stderr).toBe(0);
+    expect(scan.stderr.split("\n")[0]).toMatch(/^scanned the host's namespace: \d+ link\(s\)/);
+    expect(scan.stdout).not.toContain('name: "eth0"');
+    expect(scan.stdout.replace(/\n\/\/ {1,3}/g, " ")).toMatch(/- \S+ eth0 in the host's namespace[^\n]*: (not a kind this package manages|its peer cannot be found)/);
+    expect(scan.stdout.match(/new NetNamespace\(/g)).toHaveLength(1);
+  });
+
+  it("writes --out, but never through a symbolic link", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "pi2-out-"));
+    try {
+      const target = path.join(dir, "index.ts");
+      const written = await scanCli(["scan", "--netns", lab, "--format", "mermaid", "--out", target]);
+      expect(written.exitCode, written.stderr).toBe(0);
+      expect(readFileSync(target, "utf8")).toMatch(/^flowchart LR\n/);
+      symlinkSync("/etc/hostname", path.join(dir, "planted.ts"));
+      const refused = await scanCli(["scan", "--netns", lab, "--out", path.join(dir, "planted.ts")]);
+      expect(refused.exitCode).toBe(2);
+      expect(refused.stderr).toContain("it is a symbolic link");
+      expect(readFileSync("/etc/hostname", "utf8")).not.toContain("pulumi");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("adopts with the plain CLI and changes nothing; the next preview expects no changes; destroy removes exactly what was scanned", async () => {

@@ -27,15 +27,21 @@ const RESOURCES = 8;
 /** The links among them: what `announce` is new to. */
 const LINKS = 4;
 const isLink = (resource: Record<string, unknown>) => /:(VethPair|MacvlanLink|Macvtap)::/.test(String(resource.urn));
+/** The namespaces: what `adopt` is new to (it was new to the pair too). */
+const NAMESPACES = 2;
+const tookNoAdopt = (resource: Record<string, unknown>) => /:(NetNamespace|VethPair)::/.test(String(resource.urn));
 
-/** The state after a refresh by this package: each link's inputs and outputs say how it was made. */
+/**
+ * The state after a refresh by this package: each link's inputs and outputs say how it was made
+ * (without announce, with DAD), and the namespaces' and the pair's that they were made, not adopted.
+ */
 function withAnnounceRecorded(state: Record<string, unknown>[]) {
-  const made = { announce: false, nodad: false };
-  return state.map((resource) =>
-    isLink(resource)
-      ? { ...resource, inputs: { ...(resource.inputs as object), ...made }, outputs: { ...(resource.outputs as object), ...made } }
-      : resource,
-  );
+  return state.map((resource) => {
+    const made = { ...(isLink(resource) && { announce: false, nodad: false }), ...(tookNoAdopt(resource) && { adopt: false }) };
+    return Object.keys(made).length > 0
+      ? { ...resource, inputs: { ...made, ...(resource.inputs as object) }, outputs: { ...made, ...(resource.outputs as object) } }
+      : resource;
+  });
 }
 
 /** arp_notify of each link the stack made, where each is. */
@@ -215,9 +221,9 @@ describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this chec
     expect(factsAfterUp.namespaces.flatMap((n) => n.routes).filter((r) => r.startsWith("svc0 10.93.8.0/24 via 10.93.1.254 proto static"))).toHaveLength(1);
   });
 
-  it("refreshes with this checkout's package: records only that the links were made without announce", { timeout: 300_000 }, async () => {
+  it("refreshes with this checkout's package: records only that the links were made without announce, and nothing adopted", { timeout: 300_000 }, async () => {
     await installPackage(projectDir, currentTarball);
-    expect(await s!.changes("refresh", "--yes")).toEqual({ update: LINKS, same: RESOURCES - LINKS });
+    expect(await s!.changes("refresh", "--yes")).toEqual({ update: LINKS + NAMESPACES, same: RESOURCES - LINKS - NAMESPACES });
     expect(await stateOf(s!)).toEqual(withAnnounceRecorded(stateAfterUp));
     expect(await kernelFacts(namespaces, tapPath)).toEqual(factsAfterUp);
   });

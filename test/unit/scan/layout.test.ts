@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import ts from "typescript";
 import { z } from "zod";
 import type { CommandResult } from "../../../provider/exec/runner";
 import { layoutOf, type HostRead } from "../../../provider/scan/layout";
@@ -20,6 +21,12 @@ const commandResult = z.strictObject({
 const demoLab = z
   .record(z.string(), z.array(commandResult))
   .parse(JSON.parse(readFileSync(path.join(__dirname, "../../fixtures/scan/demo-lab.json"), "utf8")));
+
+/** What TypeScript's parser finds wrong in a program (syntax only). */
+function syntaxErrors(program: string): string[] {
+  const { diagnostics = [] } = ts.transpileModule(program, { reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.CommonJS } });
+  return diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+}
 
 function hostRead(namespaces: NamespaceRead[], scanned: (string | undefined)[], announcing: [string, boolean][] = []): HostRead {
   return {
@@ -65,6 +72,7 @@ describe("the demo's lab, as recorded", () => {
 
   it("writes a program with references where one resource depends on another", () => {
     const program = programOf(layoutOf(demo()), { hostLabel: "localhost" });
+    expect(syntaxErrors(program)).toEqual([]);
     expect(program).toContain('import { MacvlanLink, NetNamespace, VethPair } from "pulumi-iproute2";');
     expect(program).toContain('const demoLabVeth0 = new VethPair("demo-lab-veth0", {\n  name: "veth0",\n  netns: demoLab.name,\n  peerName: "veth1",');
     expect(program).toContain('  parent: demoLabVeth0.name,\n  parentNetns: demoLab.name,\n  netns: demoNs1.name,\n  mode: "bridge",');
@@ -108,6 +116,18 @@ describe("what a scan leaves out, and why", () => {
     expect(program).toContain('  parent: "eth0", // device, not managed by this program\n');
     expect(program).not.toContain("parentNetns");
     expect(mermaidOf(layout)).toContain('["eth0<br/>device<br/>192.0.2.5/24"]');
+  });
+
+  it("leaves out addresses handed out with a lifetime (SLAAC, DHCP), saying so", () => {
+    const addresses = [
+      { family: "inet", local: "10.0.0.9", prefixlen: 24, scope: "global" },
+      { family: "inet6", local: "2001:db8::5054:ff:fe00:1", prefixlen: 64, scope: "global", dynamic: true },
+      { family: "inet6", local: "fe80::1", prefixlen: 64, scope: "link" },
+    ];
+    const ns = namespace("a", [lo, link(2, "v0", { link: "v1", linkinfo: { info_kind: "veth" } }), link(3, "v1", { link: "v0", linkinfo: { info_kind: "veth" } }), link(4, "m0", { link: "v0", addr_info: addresses, ...macvlan("bridge") })]);
+    const layout = layoutOf(hostRead([ns], ["a"]));
+    expect(layout.macvlans[0]?.addresses).toEqual(["10.0.0.9/24"]);
+    expect(layout.skipped).toEqual(['address 2001:db8::5054:ff:fe00:1/64 on m0 in netns "a": handed out with a lifetime (SLAAC or DHCP), which renews it']);
   });
 
   it("keeps routes added by hand (taken over) and ours, and lists the ones a route cannot carry or another daemon owns", () => {
@@ -157,6 +177,18 @@ describe("what a scan leaves out, and why", () => {
     ]);
     const a = namespace("a", [lo, link(2, "v0", { link: "v1", linkinfo: { info_kind: "veth" } }), link(3, "v1", { link: "v9", linkinfo: { info_kind: "veth" } }), link(4, "v9")]);
     expect(layoutOf(hostRead([a], ["a"])).skipped[0]).toBe('veth v0 in netns "a": v1 in netns "a" does not name it back as its peer');
+  });
+
+  it("keeps names from the host inside their strings and comments: a namespace name with a line break injects nothing", () => {
+    const evil = "x\nprocess.exit(7); //\u2028process.exit(8)";
+    const ns = namespace(evil, [lo, link(2, "v0", { link: "v1", linkinfo: { info_kind: "veth" } }), link(3, "v1", { link: "v9", linkinfo: { info_kind: "veth" } }), link(4, "b\"r<0>", { linkinfo: { info_kind: "bridge" } })]);
+    const layout = layoutOf(hostRead([ns], [evil]));
+    const program = programOf(layout, { hostLabel: "localhost" });
+    expect(syntaxErrors(program)).toEqual([]);
+    expect(program).not.toMatch(/^process\.exit/m);
+    expect(program.split(/\n|\u2028/).filter((line) => line.includes("process.exit") && !line.trimStart().startsWith("//") && !/"x\\nprocess/.test(line))).toEqual([]);
+    expect(mermaidOf(layout)).toContain('subgraph ns0["netns x#10;process.exit(7); //#8232;process.exit(8)"]');
+    expect(mermaidOf(layout)).toContain('["b#quot;r#lt;0#gt;<br/>bridge"]');
   });
 
   it("makes readable, unique variable names, and says when the ends of a pair disagree", () => {
