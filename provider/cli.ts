@@ -55,6 +55,43 @@ const options = {
 
 type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>["values"];
 
+/**
+ * The key in `file`, read the way `ssh -i` would take it: a regular file of this user's that nobody
+ * else can read (or change), never through a symbolic link; one with a passphrase belongs in the agent.
+ */
+function readIdentity(file: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`--identity: cannot read ${file}${code === "ELOOP" ? ": it is a symbolic link" : `: ${(error as Error).message}`}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new UsageError(`--identity: ${file} is not a regular file`);
+    if (stat.uid !== process.getuid?.()) throw new UsageError(`--identity: ${file} belongs to another user (uid ${stat.uid})`);
+    if ((stat.mode & 0o077) !== 0) throw new UsageError(`--identity: ${file} is open to other users (mode ${(stat.mode & 0o777).toString(8)}): chmod 600 it, as ssh asks`);
+    const key = readFileSync(fd, "utf8");
+    if (hasPassphrase(key)) throw new UsageError(`--identity: ${file} has a passphrase: load it into your agent (ssh-add) and leave out --identity`);
+    return key;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether a private key is encrypted: PEM says so in a header; OpenSSH's format names its cipher. */
+function hasPassphrase(key: string): boolean {
+  if (/Proc-Type: 4,ENCRYPTED|BEGIN ENCRYPTED PRIVATE KEY/.test(key)) return true;
+  const body = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(key)?.[1];
+  if (body === undefined) return false;
+  const bytes = Buffer.from(body.replace(/\s/g, ""), "base64");
+  const magic = "openssh-key-v1\0";
+  if (bytes.subarray(0, magic.length).toString("latin1") !== magic || bytes.length < magic.length + 4) return false;
+  const length = bytes.readUInt32BE(magic.length);
+  return bytes.subarray(magic.length + 4, magic.length + 4 + length).toString("latin1") !== "none";
+}
+
 /** The connection the flags describe, checked by the same schema as a resource's `connection`. */
 function connectionOf(flags: Flags): { connection: Connection; program?: ProgramConnection } {
   if (flags.ssh === undefined) {
@@ -66,14 +103,7 @@ function connectionOf(flags: Flags): { connection: Connection; program?: Program
   const match = jumpHost.exec(flags.ssh);
   if (!match || flags.ssh.startsWith("-")) throw new UsageError(`--ssh: must be [user@]host[:port], not "${flags.ssh}"`);
   const [, user, host = "", port] = match;
-  let privateKey: string | undefined;
-  if (flags.identity !== undefined) {
-    try {
-      privateKey = readFileSync(flags.identity, "utf8");
-    } catch (error) {
-      throw new UsageError(`--identity: cannot read ${flags.identity}: ${(error as Error).message}`);
-    }
-  }
+  const privateKey = flags.identity !== undefined ? readIdentity(flags.identity) : undefined;
   const raw = {
     type: "ssh",
     host: host.replace(/^\[|\]$/g, ""),
@@ -124,14 +154,16 @@ function connectionOf(flags: Flags): { connection: Connection; program?: Program
 function writeOut(file: string, text: string): void {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+    // O_NONBLOCK: a FIFO planted there must not hang the command (it is refused below).
+    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(`--out: cannot write ${file}${code === "ELOOP" ? ": it is a symbolic link" : `: ${(error as Error).message}`}`);
   }
   try {
-    const owner = fstatSync(fd).uid;
-    if (owner !== process.getuid?.()) throw new UsageError(`--out: ${file} belongs to another user (uid ${owner}): not written`);
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new UsageError(`--out: ${file} is not a regular file: not written`);
+    if (stat.uid !== process.getuid?.()) throw new UsageError(`--out: ${file} belongs to another user (uid ${stat.uid}): not written`);
     ftruncateSync(fd, 0);
     writeSync(fd, text);
   } finally {

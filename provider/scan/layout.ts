@@ -1,8 +1,15 @@
 // What a scan found, as resources: from the namespaces read on a host (state/hostLayout.ts), which
-// links become which resource, which link each refers to (a child's parent, a veth end's peer, in
-// whichever namespace), and everything left out, with why. Pure: both outputs (the TypeScript program
-// and the Mermaid flowchart) are drawn from this one layout.
-import { isIPv6Address, type MacvlanMode, type Route } from "../model";
+// links become which resource with which arguments, which link each refers to (a child's parent, a
+// veth end's peer, in whichever namespace), and everything left out, with why. Each resource's
+// arguments are checked by the resource's own schema here, so the program never holds one its preview
+// would refuse. Pure: both outputs (the TypeScript program and the Mermaid flowchart) are drawn from
+// this one layout.
+import type { MacvlanMode, Route } from "../model";
+import { macvlanLinkArgs } from "../schema/macvlanLink";
+import { macvtapArgs } from "../schema/macvtap";
+import { netNamespaceArgs } from "../schema/netNamespace";
+import { validateArgs, type ArgsSpec } from "../schema/validate";
+import { vethPairArgs } from "../schema/vethPair";
 import { isOurs, type NamespaceRead, type ScannedLink, type ScannedRoute } from "../state/hostLayout";
 
 /** A link on the host: its namespace (undefined: the host's own) and its name. */
@@ -19,7 +26,7 @@ export interface ScannedTapNode {
   mode: string;
 }
 
-/** What a scan read on one host, beyond the namespaces: for each link, what only another read tells. */
+/** What a scan read on one host. */
 export interface HostRead {
   /** Every namespace read, keyed by name ("" for the host's own). */
   namespaces: Map<string, NamespaceRead>;
@@ -31,55 +38,51 @@ export interface HostRead {
   announcing: Map<string, boolean>;
 }
 
+/**
+ * Characters that may not go into the outputs as they are: control characters, and the two JavaScript
+ * takes for line breaks. Names come from the host (a namespace's name is any file name).
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const unsafeCharacters = /[\u0000-\u001f\u007f\u2028\u2029]/g;
+
 export const refKey = (ref: LinkRef) => `${ref.netns ?? ""}\u0000${ref.name}`;
 export const netnsKey = (netns: string | undefined) => netns ?? "";
+/** A namespace in a message; the name quoted as JSON, so nothing in it can pass for something else. */
+export const where = (netns: string | undefined) => (netns !== undefined ? `netns ${JSON.stringify(netns)}` : "the host's namespace");
 
-interface LinkCommon extends LinkRef {
-  ifindex: number;
-  macAddress: string;
-  mtu: number;
-  up: boolean;
+/** A resource's arguments as the program writes them, in its order; references are LinkRefs and names. */
+export type Args = Record<string, string | number | boolean | string[] | Route[]>;
+
+interface LinkEnd extends LinkRef {
+  kind: string;
+  mode?: MacvlanMode;
   addresses: string[];
 }
 
 export interface LayoutNamespace {
   name: string;
-  loopbackUp: boolean;
+  args: Args;
 }
 
 export interface LayoutVeth {
-  end: LinkCommon;
-  peer: LinkCommon;
-  /** Both ends' MTU, when they agree (a VethPair sets one MTU for both). */
-  mtu?: number;
-  announce: boolean;
-  /** What the program must say about this pair (ends that disagree). */
+  end: LinkEnd;
+  peer: LinkEnd;
+  args: Args;
+  /** What the program must say about this pair (ends that disagree, a peer elsewhere). */
   notes: string[];
 }
 
-export interface LayoutMacvlan extends LinkCommon {
+export interface LayoutMacvlan extends LinkEnd {
   kind: "macvlan" | "macvtap";
-  parent: LinkRef;
   mode: MacvlanMode;
-  nopromisc: boolean;
-  sourceMacs: string[];
-  txQueueLength: number;
-  bcQueueLength?: number;
-  routes: Route[];
-  /** Routes added by hand (another protocol than ours): adopt marks them as ours, in place. */
-  routesTakenOver: ScannedRoute[];
-  announce: boolean;
-  tap?: ScannedTapNode;
+  parent: LinkRef;
+  args: Args;
   notes: string[];
 }
 
 /** A link this package does not manage: a NIC, a bridge, a vxlan...; drawn, and named literally. */
-export interface LayoutOther extends LinkRef {
-  kind: string;
-  addresses: string[];
-  up: boolean;
-  /** Whether it is in a namespace that was scanned (else it is drawn only because a scanned link refers to it). */
-  scanned: boolean;
+export interface LayoutOther extends LinkEnd {
+  /** The link it hangs off (a vlan's or a macvlan's lower device), when known. */
   parent?: LinkRef;
 }
 
@@ -94,57 +97,82 @@ export interface Layout {
   skipped: string[];
 }
 
-export const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
 const kindOf = (link: ScannedLink) => link.observed.kind ?? (link.observed.name === "lo" ? "loopback" : "device");
+const handedOutNote = (address: string, ref: LinkRef) => `address ${address} on ${ref.name} in ${where(ref.netns)}: handed out with a lifetime (SLAAC or DHCP), which renews it`;
 
-/** The link another link refers to (its peer or parent), or why it cannot be found. */
-function referenced(read: HostRead, from: NamespaceRead, link: ScannedLink): { ref: LinkRef; target: ScannedLink } | { why: string } {
+type Found = { ref: LinkRef; target: ScannedLink; unnamed: boolean } | { why: string };
+
+/**
+ * The link another link refers to (its peer or parent), or why it cannot be found. A namespace id
+ * with no name is taken for the host's own namespace (`unnamed`), the only one without a name a scan
+ * can read; callers check what they can of that.
+ */
+function referenced(read: HostRead, from: NamespaceRead, link: ScannedLink): Found {
   const { parentIndex: index, parentLink } = link.observed;
   if (parentLink !== undefined && link.linkNetnsid === undefined) {
     // In the same namespace, iproute2 names it instead of giving its ifindex.
     const target = from.links.find((l) => l.observed.name === parentLink);
-    return target ? { ref: { netns: from.netns, name: parentLink }, target } : { why: `there is no ${parentLink} in ${where(from.netns)}` };
+    return target ? { ref: { netns: from.netns, name: parentLink }, target, unnamed: false } : { why: `there is no ${parentLink} in ${where(from.netns)}` };
   }
   if (index === undefined) return { why: "it names no peer or parent" };
   let netns = from.netns;
+  let unnamed = false;
   if (link.linkNetnsid !== undefined) {
     if (!from.nsids.has(link.linkNetnsid)) return { why: `its namespace id ${link.linkNetnsid} is not listed in ${where(from.netns)}` };
     const name = from.nsids.get(link.linkNetnsid);
-    // A namespace with no name can only be the host's own, if it is any this package can reach.
-    if (name === undefined && from.netns === undefined) return { why: `it refers to a namespace with no name (id ${link.linkNetnsid}), which no name in /run/netns reaches` };
+    if (name === undefined && from.netns === undefined) {
+      return { why: `it is in a namespace with no name (id ${link.linkNetnsid}, a container's, say), which no name in /run/netns reaches` };
+    }
     netns = name;
+    unnamed = name === undefined;
   }
   const there = read.namespaces.get(netnsKey(netns));
   if (!there) return { why: `${where(netns)} was not read` };
   const target = there.links.find((l) => l.observed.ifindex === index);
   if (!target) return { why: `there is no ifindex ${index} in ${where(netns)}` };
-  return { ref: { netns, name: target.observed.name }, target };
+  return { ref: { netns, name: target.observed.name }, target, unnamed };
 }
 
-const common = (netns: string | undefined, link: ScannedLink): LinkCommon => ({
-  netns,
-  name: link.observed.name,
-  ifindex: link.observed.ifindex,
-  macAddress: link.observed.macAddress,
-  mtu: link.observed.mtu,
-  up: link.observed.up,
-  addresses: link.observed.addresses,
-});
+/** Whether `peer` (in `peerNs`) names `link` (in `netns`) back as its peer. */
+function namesBack(read: HostRead, peer: ScannedLink, peerNs: string | undefined, link: ScannedLink, netns: string | undefined): boolean {
+  const there = read.namespaces.get(netnsKey(peerNs));
+  if (!there) return false;
+  const found = referenced(read, there, peer);
+  if (!("ref" in found) || refKey(found.ref) !== refKey({ netns, name: link.observed.name })) return false;
+  // Ifindexes are per namespace: a peer in the host's namespace must name this one by its name there.
+  return !(peerNs === undefined && netns !== undefined && peer.linkNetnsid !== undefined && there.nsids.get(peer.linkNetnsid) !== netns);
+}
+
+/** The schema's complaints about `args`, in one line, or undefined when the resource would accept them. */
+function refused<T>(spec: ArgsSpec<T>, args: Args): string | undefined {
+  const result = validateArgs(spec, { ...args, adopt: true });
+  return result.ok ? undefined : result.failures.map((f) => `${f.property} ${f.reason}`).join("; ");
+}
+
+const withoutUndefined = (args: Record<string, Args[string] | undefined>): Args =>
+  Object.fromEntries(Object.entries(args).filter((entry): entry is [string, Args[string]] => entry[1] !== undefined));
 
 /** The scan's layout of `read`: resources for the links of the namespaces asked for, the rest listed. */
 export function layoutOf(read: HostRead): Layout {
-  const scanned = [...read.scanned].sort((a, b) => (a === undefined ? -1 : b === undefined ? 1 : a.localeCompare(b)));
-  const isScanned = (netns: string | undefined) => scanned.includes(netns);
+  // Array.sort puts undefined last whatever the comparison says: the host's own goes first by hand.
+  const named = read.scanned.filter((n): n is string => n !== undefined).sort((a, b) => a.localeCompare(b));
+  const scanned = [...(read.scanned.includes(undefined) ? [undefined] : []), ...named];
   const layout: Layout = { scanned, namespaces: [], veths: [], macvlans: [], others: [], skipped: [] };
   const managed = new Set<string>(); // refKeys of links a resource manages
-  const drawnOthers = new Map<string, LayoutOther>();
+  const drawn = new Set<string>();
   const addOther = (ref: LinkRef, link: ScannedLink, parent?: LinkRef) => {
-    const key = refKey(ref);
-    if (drawnOthers.has(key)) return;
-    const other: LayoutOther = { ...ref, kind: kindOf(link), addresses: link.observed.addresses, up: link.observed.up, scanned: isScanned(ref.netns), ...(parent && { parent }) };
-    drawnOthers.set(key, other);
-    layout.others.push(other);
+    if (drawn.has(refKey(ref))) return;
+    drawn.add(refKey(ref));
+    layout.others.push({ ...ref, kind: kindOf(link), addresses: link.observed.addresses, ...(parent && { parent }) });
   };
+
+  // Namespaces whose name the resources would refuse: nothing in them can be written.
+  const badNamespaces = new Map<string, string>();
+  for (const netns of named) {
+    const problem = refused(netNamespaceArgs, { name: netns });
+    if (problem !== undefined) badNamespaces.set(netns, problem);
+  }
+  const unwritable = (...namespaces: (string | undefined)[]) => namespaces.find((n) => n !== undefined && badNamespaces.has(n));
 
   // The links that are some child's parent: a pair is named for its end that is one (`veth0`, the
   // tutorial's parent), as a person would write it.
@@ -160,9 +188,13 @@ export function layoutOf(read: HostRead): Layout {
   for (const netns of scanned) {
     const ns = read.namespaces.get(netnsKey(netns));
     if (!ns) continue;
+    if (netns !== undefined && badNamespaces.has(netns)) {
+      layout.skipped.push(`${where(netns)} and everything in it: a NetNamespace cannot have that name (${badNamespaces.get(netns)})`);
+      continue;
+    }
     if (netns !== undefined) {
       const lo = ns.links.find((l) => l.observed.name === "lo");
-      layout.namespaces.push({ name: netns, loopbackUp: lo?.observed.up ?? false });
+      layout.namespaces.push({ name: netns, args: withoutUndefined({ name: netns, loopbackUp: lo?.observed.up === true ? undefined : false }) });
     }
     const links = [...ns.links].sort((a, b) => a.observed.ifindex - b.observed.ifindex);
     for (const link of links) {
@@ -170,103 +202,160 @@ export function layoutOf(read: HostRead): Layout {
       const key = refKey(ref);
       const kind = kindOf(link);
       if (managed.has(key) || kind === "loopback") continue;
-      for (const address of link.handedOut) {
-        layout.skipped.push(`address ${address} on ${link.observed.name} in ${where(netns)}: handed out with a lifetime (SLAAC or DHCP), which renews it`);
-      }
+      for (const address of link.handedOut) layout.skipped.push(handedOutNote(address, ref));
       const found = referenced(read, ns, link);
+      const routes = ns.routes.filter((r) => r.dev === link.observed.name);
+
       if (kind === "veth") {
-        if ("why" in found) {
-          layout.skipped.push(`veth ${link.observed.name} in ${where(netns)}: its peer cannot be found (${found.why})`);
+        const skip = (why: string) => {
+          layout.skipped.push(`veth ${link.observed.name} in ${where(netns)}: ${why}`);
           addOther(ref, link);
+        };
+        if ("why" in found) {
+          skip(`its peer cannot be found (${found.why})`);
           continue;
         }
         const { ref: peerRef, target: peer } = found;
-        const namesBack = peer.observed.parentLink !== undefined && peer.linkNetnsid === undefined ? peer.observed.parentLink === link.observed.name : peer.observed.parentIndex === link.observed.ifindex;
-        if (!namesBack) {
-          layout.skipped.push(`veth ${link.observed.name} in ${where(netns)}: ${peerRef.name} in ${where(peerRef.netns)} does not name it back as its peer`);
-          addOther(ref, link);
+        if (!namesBack(read, peer, peerRef.netns, link, netns)) {
+          skip(`${peerRef.name} in ${where(peerRef.netns)} does not name it back as its peer`);
+          continue;
+        }
+        const bad = unwritable(peerRef.netns);
+        if (bad !== undefined) {
+          skip(`its peer is in ${where(bad)}, a name a VethPair cannot take`);
+          continue;
+        }
+        // The end in the host's namespace is `name`: `peerNetns` left out means `netns`, not the host's.
+        const swap = peerRef.netns === undefined && netns !== undefined ? true : netns === undefined && peerRef.netns !== undefined ? false : parents.has(refKey(peerRef)) && !parents.has(key);
+        const [end, endNs, other, otherNs] = swap ? [peer, peerRef.netns, link, netns] : [link, netns, peer, peerRef.netns];
+        const a = end.observed;
+        const b = other.observed;
+        const notes: string[] = [];
+        if (a.up !== b.up) {
+          const [down, up] = a.up ? [b.name, a.name] : [a.name, b.name];
+          notes.push(`${down} is down and ${up} up: a VethPair brings both ends up together, so adopting it brings ${down} up`);
+        }
+        if (a.mtu !== b.mtu) notes.push(`the ends' MTUs differ (${a.mtu}, ${b.mtu}): mtu is left out, so each keeps its own`);
+        for (const [n, l] of [[endNs, a], [otherNs, b]] as const) {
+          if (!scanned.includes(n)) notes.push(`${l.name} is in ${where(n)}, which was not scanned: the pair manages that end too`);
+        }
+        const announce = [[endNs, a] as const, [otherNs, b] as const].every(([n, l]) => l.addresses.length === 0 || read.announcing.get(refKey({ netns: n, name: l.name })) === true);
+        const args = withoutUndefined({
+          name: a.name,
+          netns: endNs,
+          peerName: b.name,
+          peerNetns: otherNs,
+          addresses: a.addresses.length > 0 ? a.addresses : undefined,
+          peerAddresses: b.addresses.length > 0 ? b.addresses : undefined,
+          mtu: a.mtu === b.mtu ? a.mtu : undefined,
+          up: a.up || b.up,
+          announce: announce ? undefined : false,
+        });
+        const problem = refused(vethPairArgs, args);
+        if (problem !== undefined) {
+          skip(`a VethPair of ${a.name} and ${b.name} as they are would be refused: ${problem}`);
           continue;
         }
         managed.add(key).add(refKey(peerRef));
-        for (const address of peer.handedOut) {
-          layout.skipped.push(`address ${address} on ${peerRef.name} in ${where(peerRef.netns)}: handed out with a lifetime (SLAAC or DHCP), which renews it`);
-        }
-        const swap = parents.has(refKey(peerRef)) && !parents.has(key);
-        const end = swap ? common(peerRef.netns, peer) : common(netns, link);
-        const other = swap ? common(netns, link) : common(peerRef.netns, peer);
-        const notes: string[] = [];
-        if (end.up !== other.up) {
-          notes.push(`${end.up ? other.name : end.name} is down and ${end.up ? end.name : other.name} up: a VethPair brings both ends up together, so adopting it brings ${end.up ? other.name : end.name} up`);
-        }
-        if (end.mtu !== other.mtu) notes.push(`the ends' MTUs differ (${end.mtu}, ${other.mtu}): mtu is left out, so each keeps its own`);
-        const announce = [end, other].every((e) => e.addresses.length === 0 || read.announcing.get(refKey(e)) === true);
-        layout.veths.push({ end, peer: other, ...(end.mtu === other.mtu && { mtu: end.mtu }), announce, notes });
-        for (const e of [end, other]) {
-          for (const route of read.namespaces.get(netnsKey(e.netns))?.routes.filter((r) => r.dev === e.name) ?? []) {
-            layout.skipped.push(`route ${route.text} in ${where(e.netns)}: a VethPair does not manage routes`);
+        for (const address of peer.handedOut) layout.skipped.push(handedOutNote(address, peerRef));
+        layout.veths.push({
+          end: { netns: endNs, name: a.name, kind, addresses: a.addresses },
+          peer: { netns: otherNs, name: b.name, kind, addresses: b.addresses },
+          args,
+          notes,
+        });
+        for (const [n, l] of [[endNs, a], [otherNs, b]] as const) {
+          for (const route of read.namespaces.get(netnsKey(n))?.routes.filter((r) => r.dev === l.name) ?? []) {
+            layout.skipped.push(`route ${route.text} in ${where(n)}: a VethPair does not manage routes`);
           }
         }
         continue;
       }
+
       if (kind === "macvlan" || kind === "macvtap") {
         const macvlan = link.observed.macvlan;
+        const skip = (why: string) => {
+          layout.skipped.push(`${kind} ${link.observed.name} in ${where(netns)}: ${why}`);
+          addOther(ref, link, "ref" in found ? found.ref : undefined);
+          for (const route of routes) layout.skipped.push(`route ${route.text} in ${where(netns)}: on ${link.observed.name}, which is not managed`);
+        };
         if ("why" in found || !macvlan) {
-          layout.skipped.push(`${kind} ${link.observed.name} in ${where(netns)}: its parent cannot be found (${"why" in found ? found.why : "no macvlan data"})`);
-          addOther(ref, link);
+          skip(`its parent cannot be found (${"why" in found ? found.why : "no macvlan data"})`);
+          continue;
+        }
+        if (netns === undefined && found.ref.netns !== undefined) {
+          skip(`its parent is in ${where(found.ref.netns)}: a ${kind === "macvtap" ? "Macvtap" : "MacvlanLink"} left without netns is put in its parent's`);
+          continue;
+        }
+        const bad = unwritable(found.ref.netns);
+        if (bad !== undefined) {
+          skip(`its parent is in ${where(bad)}, a name it cannot refer to`);
+          continue;
+        }
+        const notes: string[] = [];
+        if (found.unnamed) {
+          notes.push(`its parent is taken to be ${found.ref.name} in the host's namespace: ${where(netns)} knows that namespace by an id with no name, as it would a container's; check it`);
+        }
+        const kept: ScannedRoute[] = [];
+        const leftOut: string[] = [];
+        for (const route of routes) {
+          if (route.notExpressible !== undefined) leftOut.push(`route ${route.text} in ${where(netns)}: ${route.notExpressible}`);
+          else if (isOurs(route) || route.protocol === "boot") kept.push(route);
+          else leftOut.push(`route ${route.text} in ${where(netns)}: made by ${route.protocol}, which keeps it (not taken over)`);
+        }
+        for (const route of kept.filter((r) => !isOurs(r))) {
+          notes.push(
+            `route ${route.text} was added by hand: adopting replaces it in place as proto static (\`ip route replace\`), the protocol this package's routes carry, so that refresh sees it; the route itself does not change`,
+          );
+        }
+        const tap = kind === "macvtap" ? read.tapNodes.get(key) : undefined;
+        if (kind === "macvtap" && !tap) notes.push(`no node at /dev/tap${link.observed.ifindex} has this macvtap's numbers: adopting it makes one`);
+        const o = link.observed;
+        const args = withoutUndefined({
+          name: o.name,
+          parent: found.ref.name,
+          parentNetns: found.ref.netns,
+          netns,
+          mode: macvlan.mode,
+          nopromisc: macvlan.nopromisc ? true : undefined,
+          sourceMacs: macvlan.sourceMacs.length > 0 ? macvlan.sourceMacs : undefined,
+          macAddress: o.macAddress,
+          mtu: o.mtu,
+          txQueueLength: o.txQueueLength,
+          bcQueueLength: macvlan.bcQueueLength,
+          addresses: o.addresses.length > 0 ? o.addresses : undefined,
+          routes: kept.length > 0 ? kept.map((r) => r.route) : undefined,
+          up: o.up,
+          announce: o.addresses.length === 0 || read.announcing.get(key) === true ? undefined : false,
+          tapOwner: tap?.owner,
+          tapGroup: tap?.group,
+          tapMode: tap?.mode,
+        });
+        const problem = kind === "macvtap" ? refused(macvtapArgs, args) : refused(macvlanLinkArgs, args);
+        if (problem !== undefined) {
+          skip(`as it is, it would be refused: ${problem}`);
           continue;
         }
         managed.add(key);
-        const routes = ns.routes.filter((r) => r.dev === link.observed.name);
-        const notes: string[] = [];
-        const kept: ScannedRoute[] = [];
-        for (const route of routes) {
-          if (route.notExpressible !== undefined) layout.skipped.push(`route ${route.text} in ${where(netns)}: ${route.notExpressible}`);
-          else if (isOurs(route) || route.protocol === "boot") kept.push(route);
-          else layout.skipped.push(`route ${route.text} in ${where(netns)}: made by ${route.protocol}, which keeps it (not taken over)`);
-        }
-        const tap = kind === "macvtap" ? read.tapNodes.get(key) : undefined;
-        if (kind === "macvtap" && !tap) {
-          notes.push(`no node at /dev/tap${link.observed.ifindex} has this macvtap's numbers: adopting it makes one`);
-        }
-        layout.macvlans.push({
-          ...common(netns, link),
-          kind,
-          parent: found.ref,
-          mode: macvlan.mode,
-          nopromisc: macvlan.nopromisc,
-          sourceMacs: macvlan.sourceMacs,
-          txQueueLength: link.observed.txQueueLength,
-          ...(macvlan.bcQueueLength !== undefined && { bcQueueLength: macvlan.bcQueueLength }),
-          routes: kept.map((r) => r.route),
-          routesTakenOver: kept.filter((r) => !isOurs(r)),
-          announce: link.observed.addresses.length === 0 || read.announcing.get(key) === true,
-          ...(tap && { tap }),
-          notes,
-        });
+        layout.skipped.push(...leftOut);
+        layout.macvlans.push({ netns, name: o.name, kind, mode: macvlan.mode, addresses: o.addresses, parent: found.ref, args, notes });
         continue;
       }
+
       // A kind this package does not manage: listed, and drawn.
-      const parent = "ref" in found ? found.ref : undefined;
-      addOther(ref, link, parent);
+      addOther(ref, link, "ref" in found ? found.ref : undefined);
       const addresses = link.observed.addresses.length > 0 ? ` (${link.observed.addresses.join(", ")})` : "";
       layout.skipped.push(`${kind} ${link.observed.name} in ${where(netns)}${addresses}: not a kind this package manages`);
-      for (const route of ns.routes.filter((r) => r.dev === link.observed.name)) {
-        layout.skipped.push(`route ${route.text} in ${where(netns)}: on ${link.observed.name}, which is not managed`);
-      }
+      for (const route of routes) layout.skipped.push(`route ${route.text} in ${where(netns)}: on ${link.observed.name}, which is not managed`);
     }
-    for (const route of ns.routes.filter((r) => r.dev === "" )) layout.skipped.push(`route ${route.text} in ${where(netns)}: ${route.notExpressible}`);
+    for (const route of ns.routes.filter((r) => r.dev === "")) layout.skipped.push(`route ${route.text} in ${where(netns)}: ${route.notExpressible}`);
   }
 
   // Links outside the scanned namespaces that a managed one refers to: drawn, and named literally.
   for (const child of layout.macvlans) {
-    const key = refKey(child.parent);
-    if (managed.has(key) || drawnOthers.has(key)) continue;
-    const there = read.namespaces.get(netnsKey(child.parent.netns));
-    const link = there?.links.find((l) => l.observed.name === child.parent.name);
+    if (managed.has(refKey(child.parent)) || drawn.has(refKey(child.parent))) continue;
+    const link = read.namespaces.get(netnsKey(child.parent.netns))?.links.find((l) => l.observed.name === child.parent.name);
     if (link) addOther(child.parent, link);
   }
   return layout;
 }
-
-/** Whether a CIDR is IPv6, for sorting addresses IPv4 first as `ip` prints them. */
-export const ipv6Last = (a: string, b: string) => Number(isIPv6Address(a)) - Number(isIPv6Address(b));

@@ -1,7 +1,7 @@
 // The scan as a Mermaid flowchart, which GitHub draws in Markdown: a subgraph per namespace, a node per
 // link (name, kind, mode, addresses), an edge from each macvlan or macvtap child to its parent, and one
 // between the two ends of each veth pair. Pure text; the same layout as the program's.
-import { refKey, type Layout, type LinkRef } from "./layout";
+import { refKey, unsafeCharacters, type Layout, type LinkRef } from "./layout";
 
 interface Node extends LinkRef {
   lines: string[];
@@ -14,7 +14,7 @@ const label = (text: string) =>
     .replace(/"/g, "#quot;")
     .replace(/</g, "#lt;")
     .replace(/>/g, "#gt;")
-    .replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `#${c.charCodeAt(0)};`);
+    .replace(unsafeCharacters, (c) => `#${c.charCodeAt(0)};`);
 
 /** The flowchart for `layout`. */
 export function mermaidOf(layout: Layout): string {

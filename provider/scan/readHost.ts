@@ -3,6 +3,7 @@
 // their links refer to, then the macvtaps' device nodes and each namespace's announce settings. Read
 // only: nothing here changes the host.
 import type { Command, CommandResult, Runner } from "../exec/runner";
+import type { TapNodeObserved } from "../model";
 import { namespaceListCommand, namespaceReadCommands, parseNamespaceList, parseNamespaceRead, type NamespaceRead } from "../state/hostLayout";
 import { devNumbersCommand, nodeStatCommand, parseDevNumbers, parseNodeStat } from "../state/tapNode";
 import { netnsKey, refKey, where, type HostRead, type ScannedTapNode } from "./layout";
@@ -132,9 +133,17 @@ export async function readHost(runner: Runner, options: ScanOptions): Promise<Ho
     macvtaps.forEach((l, i) => {
       const path = `/dev/tap${l.observed.ifindex}`;
       const devNumbers = parseDevNumbers(results[1 + 2 * i]);
-      const node = parseNodeStat(results[2 + 2 * i], path);
+      let node: TapNodeObserved | undefined;
+      try {
+        node = parseNodeStat(results[2 + 2 * i], path);
+      } catch {
+        node = undefined; // not a character device: no node of ours, which the program says
+      }
       if (node && node.devNumbers === devNumbers) {
-        tapNodes.set(refKey({ netns, name: l.observed.name }), { path, owner: node.user, group: node.group, mode: node.mode });
+        // stat prints UNKNOWN for an id with no name: the program then gives the id.
+        const owner = node.user === "UNKNOWN" ? node.uid : node.user;
+        const group = node.group === "UNKNOWN" ? node.gid : node.group;
+        tapNodes.set(refKey({ netns, name: l.observed.name }), { path, owner, group, mode: node.mode });
       }
     });
   }

@@ -3,7 +3,7 @@
 // the resources it depends on (`netns: lab.name`, `parent: uplink.name`) so the engine orders them.
 // What it does not manage is named literally, or listed in a comment with why. Pure text.
 import type { Route } from "../model";
-import { refKey, where, type Layout, type LayoutMacvlan, type LinkRef } from "./layout";
+import { refKey, unsafeCharacters, type Args, type Layout, type LinkRef } from "./layout";
 
 /** How the program reaches the host, when it is another machine: the scan's own SSH settings. */
 export interface ProgramConnection {
@@ -31,7 +31,7 @@ export interface ProgramOptions {
 const reserved = new Set(
   ("break case catch class const continue debugger default delete do else enum export extends false finally for function if import in " +
     "instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package " +
-    "private protected public await pulumi config connection").split(" "),
+    "private protected public await eval arguments pulumi config connection").split(" "),
 );
 
 /** Readable, unique identifiers and resource names, derived from namespace and link names. */
@@ -76,7 +76,7 @@ function routeLiteral(route: Route): string {
  * Text made safe for a `//` comment: names come from the host (a namespace's name is any file name), so a
  * line break in one, or anything JavaScript takes for one, must not end the comment.
  */
-const inComment = (text: string) => text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const inComment = (text: string) => text.replace(unsafeCharacters, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 /** `// ...` lines, wrapped at about 110 columns. */
 function comment(text: string, indent = ""): string[] {
@@ -140,78 +140,46 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
   }
 
   /** The namespace as an expression: the NetNamespace's name when the program manages it. */
-  const netnsExpr = (netns: string | undefined) => (netns === undefined ? undefined : (namespaceVar.get(netns) ?? str(netns)));
-  const resource = (cls: string, variable: string, name: string, fields: (string | undefined)[], notes: string[] = []) => {
+  const netnsExpr = (netns: string) => namespaceVar.get(netns) ?? str(netns);
+  const others = new Map(layout.others.map((o) => [refKey(o), o]));
+  /** One argument as a line: references where the program manages what it names, literals otherwise. */
+  const field = (key: string, value: Args[string], args: Args): string => {
+    if (key === "netns" || key === "parentNetns" || key === "peerNetns") return `${key}: ${netnsExpr(String(value))},`;
+    if (key === "parent") {
+      const ref = { netns: args.parentNetns as string | undefined, name: String(value) };
+      const managed = linkExpr.get(refKey(ref));
+      if (managed !== undefined) return `parent: ${managed},`;
+      return `parent: ${str(ref.name)}, // ${inComment(others.get(refKey(ref))?.kind ?? "a link")}, not managed by this program`;
+    }
+    if (key === "routes") return `routes: [${(value as Route[]).map(routeLiteral).join(", ")}],`;
+    if (key === "announce") return "announce: false, // as the host has it (arp_notify/ndisc_notify 0); true tells neighbours of new addresses at once";
+    if (Array.isArray(value)) return `${key}: ${list(value as string[])},`;
+    return `${key}: ${typeof value === "string" ? str(value) : String(value)},`;
+  };
+  const resource = (cls: string, variable: string, name: string, args: Args, notes: string[] = []) => {
     for (const note of notes) out.push(...comment(note));
     out.push(`const ${variable} = new ${cls}(${str(name)}, {`);
-    for (const field of [...fields, connectionLine, "adopt: true,"]) if (field !== undefined) out.push(`  ${field}`);
+    for (const [key, value] of Object.entries(args)) out.push(`  ${field(key, value, args)}`);
+    for (const line of [connectionLine, "adopt: true,"]) if (line !== undefined) out.push(`  ${line}`);
     out.push("});", "");
   };
+  const label = (ref: LinkRef) => (ref.netns !== undefined ? `${ref.netns}-${ref.name}` : ref.name);
 
   for (const ns of layout.namespaces) {
     const variable = names.variable(ns.name);
     namespaceVar.set(ns.name, `${variable}.name`);
-    resource("NetNamespace", variable, names.resource(ns.name), [`name: ${str(ns.name)},`, ns.loopbackUp ? undefined : "loopbackUp: false,"]);
+    resource("NetNamespace", variable, names.resource(ns.name), ns.args);
   }
-
   for (const veth of layout.veths) {
-    const label = veth.end.netns !== undefined ? `${veth.end.netns}-${veth.end.name}` : veth.end.name;
-    const variable = names.variable(label);
+    const variable = names.variable(label(veth.end));
     linkExpr.set(refKey(veth.end), `${variable}.name`);
     linkExpr.set(refKey(veth.peer), `${variable}.peerName`);
-    const netns = netnsExpr(veth.end.netns);
-    const peerNetns = netnsExpr(veth.peer.netns);
-    const notes = [...veth.notes];
-    if (!layout.scanned.includes(veth.peer.netns)) {
-      notes.push(`${veth.peer.name} is in ${where(veth.peer.netns)}, which was not scanned${veth.peer.netns !== undefined ? " (named literally)" : ""}: the pair manages that end too`);
-    }
-    resource("VethPair", variable, names.resource(label), [
-      `name: ${str(veth.end.name)},`,
-      netns !== undefined ? `netns: ${netns},` : undefined,
-      `peerName: ${str(veth.peer.name)},`,
-      peerNetns !== undefined ? `peerNetns: ${peerNetns},` : undefined,
-      veth.end.addresses.length > 0 ? `addresses: ${list(veth.end.addresses)},` : undefined,
-      veth.peer.addresses.length > 0 ? `peerAddresses: ${list(veth.peer.addresses)},` : undefined,
-      veth.mtu !== undefined ? `mtu: ${veth.mtu},` : undefined,
-      `up: ${veth.end.up || veth.peer.up},`,
-      veth.announce ? undefined : "announce: false, // as the host has it (arp_notify/ndisc_notify 0); true tells neighbours of new addresses at once",
-    ], notes);
+    resource("VethPair", variable, names.resource(label(veth.end)), veth.args, veth.notes);
   }
-
-  const others = new Map(layout.others.map((o) => [refKey(o), o]));
-  /** The parent as a field: a reference to the resource that manages it, or its name with why not. */
-  const parentField = (ref: LinkRef) => {
-    const managed = linkExpr.get(refKey(ref));
-    if (managed !== undefined) return `parent: ${managed},`;
-    const other = others.get(refKey(ref));
-    return `parent: ${str(ref.name)}, // ${inComment(other?.kind ?? "a link")}, not managed by this program`;
-  };
-
   for (const m of layout.macvlans) {
-    const label = m.netns !== undefined ? `${m.netns}-${m.name}` : m.name;
-    const variable = names.variable(label);
+    const variable = names.variable(label(m));
     linkExpr.set(refKey(m), `${variable}.name`);
-    const netns = netnsExpr(m.netns);
-    const parentNetns = netnsExpr(m.parent.netns);
-    const notes = [...m.notes, ...takenOverNotes(m)];
-    resource(m.kind === "macvtap" ? "Macvtap" : "MacvlanLink", variable, names.resource(label), [
-      `name: ${str(m.name)},`,
-      parentField(m.parent),
-      parentNetns !== undefined ? `parentNetns: ${parentNetns},` : undefined,
-      netns !== undefined ? `netns: ${netns},` : undefined,
-      `mode: ${str(m.mode)},`,
-      m.nopromisc ? "nopromisc: true," : undefined,
-      m.sourceMacs.length > 0 ? `sourceMacs: ${list(m.sourceMacs)},` : undefined,
-      `macAddress: ${str(m.macAddress)},`,
-      `mtu: ${m.mtu},`,
-      `txQueueLength: ${m.txQueueLength},`,
-      m.bcQueueLength !== undefined ? `bcQueueLength: ${m.bcQueueLength},` : undefined,
-      m.addresses.length > 0 ? `addresses: ${list(m.addresses)},` : undefined,
-      m.routes.length > 0 ? `routes: [${m.routes.map(routeLiteral).join(", ")}],` : undefined,
-      `up: ${m.up},`,
-      m.announce ? undefined : "announce: false, // as the host has it (arp_notify/ndisc_notify 0); true tells neighbours of new addresses at once",
-      ...(m.tap ? [`tapOwner: ${str(m.tap.owner)},`, `tapGroup: ${str(m.tap.group)},`, `tapMode: ${str(m.tap.mode)},`] : []),
-    ], notes);
+    resource(m.kind === "macvtap" ? "Macvtap" : "MacvlanLink", variable, names.resource(label(m)), m.args, m.notes);
   }
 
   if (layout.skipped.length > 0) {
@@ -221,11 +189,4 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
     out.push("// Nothing on the scanned namespaces was left out.");
   }
   return `${out.join("\n")}\n`;
-}
-
-function takenOverNotes(m: LayoutMacvlan): string[] {
-  return m.routesTakenOver.map(
-    (r) =>
-      `route ${r.text} was added by hand: adopting replaces it in place as proto static (\`ip route replace\`), the protocol this package's routes carry, so that refresh sees it; the route itself does not change`,
-  );
 }

@@ -75,6 +75,10 @@ function scannedRoutes(stdout: string, family: 4 | 6): ScannedRoute[] {
     .map((entry) => {
       const extra = Object.keys(entry).filter((key) => !routeAttributesWeCarry.has(key) && !(key === "type" && entry.type === "unicast"));
       const flags = (entry.flags ?? []).filter((flag) => flag !== "linkdown"); // linkdown is the link's state
+      // A scope or preference other than the kernel's choice for such a route is an attribute a route
+      // added as `ip route add TO [via GW] dev DEV` would not have.
+      if (entry.scope !== undefined && entry.scope !== (entry.gateway !== undefined ? "global" : "link")) flags.push(`scope ${entry.scope}`);
+      if (entry.pref !== undefined && entry.pref !== "medium") flags.push(`pref ${entry.pref}`);
       const notExpressible =
         entry.dev === undefined
           ? "it is on no single link"
@@ -83,7 +87,7 @@ function scannedRoutes(stdout: string, family: 4 | 6): ScannedRoute[] {
             : undefined;
       return {
         dev: entry.dev ?? "",
-        route: { ...toRoute(entry, family), protocol: undefined },
+        route: toRoute({ ...entry, protocol: undefined }, family), // the protocol is kept beside it
         protocol: entry.protocol ?? "boot",
         ...(notExpressible !== undefined && { notExpressible }),
         text: describeRoute(entry, family),

@@ -37,8 +37,9 @@ export function observeLink(link: LinkWithAddresses, routes: Route[]): LinkObser
     txQueueLength: link.txqlen ?? 0,
     up: link.flags.includes("UP"),
     addresses: (link.addr_info ?? [])
-      // IPv6 link-local addresses are the kernel's own, made for every link: not ours to manage.
-      .filter((a) => a.local !== undefined && !(a.family === "inet6" && a.scope === "link"))
+      // IPv6 link-local addresses are the kernel's own, made for every link, and addresses with a
+      // lifetime (`dynamic`) were handed out by SLAAC or DHCP, which renew them: not ours to manage.
+      .filter((a) => a.local !== undefined && !(a.family === "inet6" && a.scope === "link") && a.dynamic !== true)
       .map((a) => `${canonicalIp(a.local ?? "")}/${a.prefixlen}`),
     routes,
   };

@@ -126,7 +126,7 @@ describe("what a scan leaves out, and why", () => {
     ];
     const ns = namespace("a", [lo, link(2, "v0", { link: "v1", linkinfo: { info_kind: "veth" } }), link(3, "v1", { link: "v0", linkinfo: { info_kind: "veth" } }), link(4, "m0", { link: "v0", addr_info: addresses, ...macvlan("bridge") })]);
     const layout = layoutOf(hostRead([ns], ["a"]));
-    expect(layout.macvlans[0]?.addresses).toEqual(["10.0.0.9/24"]);
+    expect(layout.macvlans[0]?.args.addresses).toEqual(["10.0.0.9/24"]);
     expect(layout.skipped).toEqual(['address 2001:db8::5054:ff:fe00:1/64 on m0 in netns "a": handed out with a lifetime (SLAAC or DHCP), which renews it']);
   });
 
@@ -145,8 +145,10 @@ describe("what a scan leaves out, and why", () => {
     });
     const layout = layoutOf(hostRead([ns], ["a"]));
     const [m0] = layout.macvlans;
-    expect(m0?.routes).toEqual([{ to: "10.1.0.0/16", via: "10.0.0.1", metric: 0 }, { to: "10.2.0.0/16", via: "10.0.0.1", metric: 5 }]);
-    expect(m0?.routesTakenOver.map((r) => r.text)).toEqual(["10.1.0.0/16 via 10.0.0.1 dev m0 proto boot"]);
+    expect(m0?.args.routes).toEqual([{ to: "10.1.0.0/16", via: "10.0.0.1", metric: 0 }, { to: "10.2.0.0/16", via: "10.0.0.1", metric: 5 }]);
+    expect(m0?.notes).toEqual([
+      "route 10.1.0.0/16 via 10.0.0.1 dev m0 proto boot was added by hand: adopting replaces it in place as proto static (`ip route replace`), the protocol this package's routes carry, so that refresh sees it; the route itself does not change",
+    ]);
     expect(layout.skipped).toEqual([
       'route 10.5.0.0/16 via 10.0.0.1 dev v1 proto boot in netns "a": a VethPair does not manage routes',
       'route 10.3.0.0/16 via 10.0.0.1 dev m0 proto bird in netns "a": made by bird, which keeps it (not taken over)',
@@ -163,7 +165,8 @@ describe("what a scan leaves out, and why", () => {
     const host = namespace(undefined, [lo, link(9, "x1", { link_index: 3, link_netnsid: 0, linkinfo: { info_kind: "veth" } })], { ids: [{ nsid: 0, name: "a" }] });
     const layout = layoutOf(hostRead([a, b, host], ["a"]));
     expect(layout.macvlans[0]?.parent).toEqual({ netns: "b", name: "eth1" });
-    expect(layout.veths.map((v) => [v.end, v.peer].map((e) => `${e.netns ?? "host"}/${e.name}`))).toEqual([["a/x0", "host/x1"]]);
+    // The host's end is the pair's `name`: a `peerNetns` left out means `netns`, so it cannot be the peer.
+    expect(layout.veths.map((v) => [v.end, v.peer].map((e) => `${e.netns ?? "host"}/${e.name}`))).toEqual([["host/x1", "a/x0"]]);
     const program = programOf(layout, { hostLabel: "localhost" });
     expect(program).toContain('  parent: "eth1", // device, not managed by this program\n  parentNetns: "b",\n');
     expect(program).toContain("// x1 is in the host's namespace, which was not scanned: the pair manages that end too");
@@ -173,22 +176,24 @@ describe("what a scan leaves out, and why", () => {
   it("lists a veth whose peer is in a namespace with no name, and one whose peer does not name it back", () => {
     const host = namespace(undefined, [lo, link(2, "vethabc", { link_index: 2, link_netnsid: 0, linkinfo: { info_kind: "veth" } })], { ids: [{ nsid: 0 }] });
     expect(layoutOf(hostRead([host], [undefined])).skipped).toEqual([
-      "veth vethabc in the host's namespace: its peer cannot be found (it refers to a namespace with no name (id 0), which no name in /run/netns reaches)",
+      "veth vethabc in the host's namespace: its peer cannot be found (it is in a namespace with no name (id 0, a container's, say), which no name in /run/netns reaches)",
     ]);
     const a = namespace("a", [lo, link(2, "v0", { link: "v1", linkinfo: { info_kind: "veth" } }), link(3, "v1", { link: "v9", linkinfo: { info_kind: "veth" } }), link(4, "v9")]);
     expect(layoutOf(hostRead([a], ["a"])).skipped[0]).toBe('veth v0 in netns "a": v1 in netns "a" does not name it back as its peer');
   });
 
-  it("keeps names from the host inside their strings and comments: a namespace name with a line break injects nothing", () => {
+  it("leaves out a namespace whose name a NetNamespace refuses, and keeps every name inside its string or comment", () => {
     const evil = "x\nprocess.exit(7); //\u2028process.exit(8)";
-    const ns = namespace(evil, [lo, link(2, "v0", { link: "v1", linkinfo: { info_kind: "veth" } }), link(3, "v1", { link: "v9", linkinfo: { info_kind: "veth" } }), link(4, "b\"r<0>", { linkinfo: { info_kind: "bridge" } })]);
-    const layout = layoutOf(hostRead([ns], [evil]));
+    const bad = namespace(evil, [lo, link(2, "v0", { link: "v1", linkinfo: { info_kind: "veth" } }), link(3, "v1", { link: "v0", linkinfo: { info_kind: "veth" } })]);
+    const odd = namespace("a", [lo, link(2, "b\"r<0>\u2028x", { linkinfo: { info_kind: "bridge" } })]);
+    const layout = layoutOf(hostRead([bad, odd], [evil, "a"]));
+    expect(layout.namespaces.map((n) => n.name)).toEqual(["a"]);
+    expect(layout.skipped).toContain('netns "x\\nprocess.exit(7); //\u2028process.exit(8)" and everything in it: a NetNamespace cannot have that name (name must not contain "/"; name must not contain whitespace; name must be printable ASCII)');
     const program = programOf(layout, { hostLabel: "localhost" });
     expect(syntaxErrors(program)).toEqual([]);
-    expect(program).not.toMatch(/^process\.exit/m);
-    expect(program.split(/\n|\u2028/).filter((line) => line.includes("process.exit") && !line.trimStart().startsWith("//") && !/"x\\nprocess/.test(line))).toEqual([]);
-    expect(mermaidOf(layout)).toContain('subgraph ns0["netns x#10;process.exit(7); //#8232;process.exit(8)"]');
-    expect(mermaidOf(layout)).toContain('["b#quot;r#lt;0#gt;<br/>bridge"]');
+    // Nothing from a name starts a line of code: every line with it is a comment.
+    expect(program.split(/\n|\u2028/).filter((line) => /process\.exit|r<0>/.test(line) && !line.startsWith("//"))).toEqual([]);
+    expect(mermaidOf(layout)).toContain('["b#quot;r#lt;0#gt;#8232;x<br/>bridge"]');
   });
 
   it("makes readable, unique variable names, and says when the ends of a pair disagree", () => {
