@@ -22,10 +22,11 @@ that adopts them (--format ts) or a Mermaid flowchart of them (--format mermaid)
   --netns NAME          scan this named namespace (repeatable; default: every named namespace)
   --host                scan the host's own namespace too
   --format ts|mermaid   what to print (default: ts)
-  --out FILE            write it to FILE (default: standard output)
+  --out FILE            write it to FILE, never through a symbolic link (default: standard output)
   --sudo                run ip through sudo -n
   --ssh [USER@]HOST[:PORT]   scan another machine over SSH (your agent, ~/.ssh/config and known_hosts apply)
-    --identity FILE     a private key file (not passphrase-protected: load such a key into your agent)
+    --identity FILE     your private key file, mode 600, without a passphrase (load one with a
+                        passphrase into your agent instead); the program reads it from pulumi config
     --host-key KEY      pin the host's key ("ssh-ed25519 AAAA...") instead of known_hosts
     --known-hosts FILE  a known_hosts file instead of yours
     --ssh-config FILE   an ssh_config instead of ~/.ssh/config

@@ -86,8 +86,10 @@ export async function readHost(runner: Runner, options: ScanOptions): Promise<Ho
   }
   const missing = options.netns.filter((name) => !named.includes(name));
   if (missing.length > 0) {
-    const there = named.length > 0 ? `the named namespaces there are: ${named.join(", ")}` : "there are no named namespaces there";
-    throw new ScanError(`no such namespace on ${runner.host}: ${missing.join(", ")} (${there})`);
+    // Names quoted as JSON: a name is any file name, and must not drive the terminal.
+    const quoted = (names: string[]) => names.map((n) => JSON.stringify(n)).join(", ");
+    const there = named.length > 0 ? `the named namespaces there are: ${quoted(named)}` : "there are no named namespaces there";
+    throw new ScanError(`no such namespace on ${runner.host}: ${quoted(missing)} (${there})`);
   }
   const scanned: (string | undefined)[] = [...(options.host ? [undefined] : []), ...(options.netns.length > 0 ? [...new Set(options.netns)] : named)];
   if (scanned.length === 0) throw new ScanError(`nothing to scan on ${runner.host}: there are no named namespaces; add --host to scan the host's own`);

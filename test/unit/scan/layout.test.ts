@@ -196,6 +196,20 @@ describe("what a scan leaves out, and why", () => {
     expect(mermaidOf(layout)).toContain('["b#quot;r#lt;0#gt;#8232;x<br/>bridge"]');
   });
 
+  it("leaves out what its resource would refuse as it is, and a host child whose parent is in a namespace", () => {
+    const v6 = [{ family: "inet6", local: "fd00::1", prefixlen: 64, scope: "global" }];
+    const a = namespace("a", [lo, link(2, "v0", { link: "v1", linkinfo: { info_kind: "veth" } }), link(3, "v1", { link: "v0", linkinfo: { info_kind: "veth" } }), link(4, "m0", { link: "v0", flags: ["BROADCAST"], addr_info: v6, ...macvlan("bridge") })], {
+      ids: [{ nsid: 0 }],
+    });
+    const host = namespace(undefined, [lo, link(5, "mh", { link_index: 2, link_netnsid: 0, ...macvlan("bridge") })], { ids: [{ nsid: 0, name: "a" }] });
+    const layout = layoutOf(hostRead([a, host], [undefined, "a"]));
+    expect(layout.macvlans).toEqual([]);
+    expect(layout.skipped).toEqual([
+      'macvlan mh in the host\'s namespace: its parent is in netns "a": a MacvlanLink left without netns is put in its parent\'s',
+      'macvlan m0 in netns "a": as it is, it would be refused: addresses IPv6 addresses need up: true (the kernel drops them while the link is down)',
+    ]);
+  });
+
   it("makes readable, unique variable names, and says when the ends of a pair disagree", () => {
     const a = namespace("1-web.a", [lo, link(2, "v-0", { link: "v-1", linkinfo: { info_kind: "veth" } }), link(3, "v-1", { link: "v-0", mtu: 9000, flags: [], linkinfo: { info_kind: "veth" } })]);
     const b = namespace("class", []);
