@@ -295,6 +295,21 @@ describe("planMacvlanUpdate", () => {
     { case: "nothing to change", cur: {}, raw: inputs, steps: [] },
     { case: "kernel-chosen values left unset", cur: { mtu: 9000, macAddress: "02:00:00:00:00:09" }, raw: inputs, steps: [] },
     {
+      // What adopt reads: a wanted route that was added by hand is taken over in place, and undone by
+      // its old protocol; nothing else about it changes.
+      case: "an adopted link's route added by hand (proto boot) is taken over in place",
+      cur: { routes: [{ to: "default", via: "10.0.0.1", metric: 0, protocol: "boot" }, { to: "fd00:1::/64", via: "fd00::1", metric: 1024 }] },
+      raw: inputs,
+      steps: [
+        undone(
+          "ns1",
+          "route replace default via 10.0.0.1 dev mac0 proto static metric 0",
+          "ns1",
+          "route replace default via 10.0.0.1 dev mac0 proto boot metric 0",
+        ),
+      ],
+    },
+    {
       case: "a move to another netns re-adds addresses, up and routes there",
       cur: {},
       raw: { ...inputs, netns: "ns2" },

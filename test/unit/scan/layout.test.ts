@@ -1,56 +1,10 @@
-// The scan's pure parts: from what iproute2 printed in a namespace (recorded in the demo's lab, or
-// written here in its JSON for cases a lab does not have) to the layout, the program and the flowchart.
-import { readFileSync } from "node:fs";
-import path from "node:path";
+// The scan's layout: which links become which resource with which arguments, what each refers to,
+// and what is left out, with why; from `ip` output recorded in the demo's lab or written here.
 import { describe, expect, it } from "vitest";
-import ts from "typescript";
-import { z } from "zod";
-import type { CommandResult } from "../../../provider/exec/runner";
-import { layoutOf, type HostRead } from "../../../provider/scan/layout";
+import { layoutOf } from "../../../provider/scan/layout";
 import { mermaidOf } from "../../../provider/scan/mermaid";
 import { programOf } from "../../../provider/scan/typescript";
-import { namespaceReadCommands, parseNamespaceRead, type NamespaceRead } from "../../../provider/state/hostLayout";
-
-const commandResult = z.strictObject({
-  command: z.strictObject({ argv: z.array(z.string()) }),
-  exitCode: z.number().int(),
-  stdout: z.string(),
-  stderr: z.string(),
-});
-/** `ip`'s output in demo-lab, demo-ns1 and demo-ns2 while `bash scripts/demo.sh --keep` had the lab up. */
-const demoLab = z
-  .record(z.string(), z.array(commandResult))
-  .parse(JSON.parse(readFileSync(path.join(__dirname, "../../fixtures/scan/demo-lab.json"), "utf8")));
-
-/** What TypeScript's parser finds wrong in a program (syntax only). */
-function syntaxErrors(program: string): string[] {
-  const { diagnostics = [] } = ts.transpileModule(program, { reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.CommonJS } });
-  return diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
-}
-
-function hostRead(namespaces: NamespaceRead[], scanned: (string | undefined)[], announcing: [string, boolean][] = []): HostRead {
-  return {
-    namespaces: new Map(namespaces.map((ns) => [ns.netns ?? "", ns])),
-    scanned,
-    tapNodes: new Map(),
-    announcing: new Map(announcing),
-  };
-}
-
-function demo(): HostRead {
-  const names = ["demo-lab", "demo-ns1", "demo-ns2"];
-  return hostRead(names.map((name) => parseNamespaceRead(name, demoLab[name] as CommandResult[])!), names);
-}
-
-/** A namespace's results as `ip` would print them: links, IPv4 routes, IPv6 routes, namespace ids. */
-function namespace(netns: string | undefined, links: object[], routes: { v4?: object[]; v6?: object[]; ids?: object[] } = {}): NamespaceRead {
-  const outputs = [links, routes.v4 ?? [], routes.v6 ?? [], routes.ids ?? []];
-  const results = namespaceReadCommands(netns).map((command, i) => ({ command, exitCode: 0, stdout: JSON.stringify(outputs[i]), stderr: "" }));
-  return parseNamespaceRead(netns, results)!;
-}
-const lo = { ifindex: 1, ifname: "lo", flags: ["LOOPBACK", "UP"], mtu: 65536, address: "00:00:00:00:00:00" };
-const link = (ifindex: number, ifname: string, more: object = {}) => ({ ifindex, ifname, flags: ["BROADCAST", "UP"], mtu: 1500, txqlen: 1000, address: `02:00:00:00:00:0${ifindex}`, ...more });
-const macvlan = (mode: string) => ({ linkinfo: { info_kind: "macvlan", info_data: { mode, bcqueuelen: 1000 } } });
+import { demo, hostRead, link, lo, macvlan, namespace } from "./reads";
 
 describe("the demo's lab, as recorded", () => {
   it("is a pair named for the children's parent, two children referring to it, and nothing left out", () => {
@@ -62,43 +16,6 @@ describe("the demo's lab, as recorded", () => {
       ["demo-ns2", "mac2", "bridge", { netns: "demo-lab", name: "veth0" }, ["10.77.0.2/24"]],
     ]);
     expect(layout.skipped).toEqual([]);
-  });
-
-  it("draws the flowchart the README shows", () => {
-    const readme = readFileSync(path.join(__dirname, "../../../README.md"), "utf8");
-    const block = /<!-- scan: lab -->\n```mermaid\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(mermaidOf(layoutOf(demo()))).toBe(block);
-  });
-
-  it("writes a program with references where one resource depends on another", () => {
-    const program = programOf(layoutOf(demo()), { hostLabel: "localhost" });
-    expect(syntaxErrors(program)).toEqual([]);
-    expect(program).toContain('import { MacvlanLink, NetNamespace, VethPair } from "pulumi-iproute2";');
-    expect(program).toContain('const demoLabVeth0 = new VethPair("demo-lab-veth0", {\n  name: "veth0",\n  netns: demoLab.name,\n  peerName: "veth1",');
-    expect(program).toContain('  parent: demoLabVeth0.name,\n  parentNetns: demoLab.name,\n  netns: demoNs1.name,\n  mode: "bridge",');
-    // Announce was off for every link with addresses (nothing says otherwise): written as the host has it.
-    expect(program.match(/announce: false/g)).toHaveLength(3);
-    expect(program.match(/^ {2}adopt: true,$/gm)).toHaveLength(6);
-    expect(program).toContain("// Nothing on the scanned namespaces was left out.");
-  });
-
-  it("writes announce only where the host does not announce", () => {
-    const read = demo();
-    for (const [netns, name] of [["demo-lab", "veth0"], ["demo-lab", "veth1"], ["demo-ns1", "mac1"]]) read.announcing.set(`${netns}\u0000${name}`, true);
-    const program = programOf(layoutOf(read), { hostLabel: "localhost" });
-    expect(program.match(/announce: false/g)).toHaveLength(1); // mac2's
-  });
-
-  it("carries an SSH connection with the key from the stack's config, never in the program", () => {
-    const program = programOf(layoutOf(demo()), {
-      hostLabel: "root@hv1",
-      connection: { host: "hv1", port: 2222, user: "root", privateKeyFromConfig: true, knownHostsFile: "/etc/ssh/known", sudo: false },
-    });
-    expect(program).toContain('import * as pulumi from "@pulumi/pulumi";');
-    expect(program).toContain(
-      'const connection: ConnectionArgs = {\n  type: "ssh",\n  host: "hv1",\n  port: 2222,\n  user: "root",\n  privateKey: config.requireSecret("sshPrivateKey"),\n  knownHostsFile: "/etc/ssh/known",\n};',
-    );
-    expect(program.match(/^ {2}connection,$/gm)).toHaveLength(6);
   });
 });
 
@@ -182,20 +99,6 @@ describe("what a scan leaves out, and why", () => {
     expect(layoutOf(hostRead([a], ["a"])).skipped[0]).toBe('veth v0 in netns "a": v1 in netns "a" does not name it back as its peer');
   });
 
-  it("leaves out a namespace whose name a NetNamespace refuses, and keeps every name inside its string or comment", () => {
-    const evil = "x\nprocess.exit(7); //\u2028process.exit(8)";
-    const bad = namespace(evil, [lo, link(2, "v0", { link: "v1", linkinfo: { info_kind: "veth" } }), link(3, "v1", { link: "v0", linkinfo: { info_kind: "veth" } })]);
-    const odd = namespace("a", [lo, link(2, "b\"r<0>\u2028x", { linkinfo: { info_kind: "bridge" } })]);
-    const layout = layoutOf(hostRead([bad, odd], [evil, "a"]));
-    expect(layout.namespaces.map((n) => n.name)).toEqual(["a"]);
-    expect(layout.skipped).toContain('netns "x\\nprocess.exit(7); //\u2028process.exit(8)" and everything in it: a NetNamespace cannot have that name (name must not contain "/"; name must not contain whitespace; name must be printable ASCII)');
-    const program = programOf(layout, { hostLabel: "localhost" });
-    expect(syntaxErrors(program)).toEqual([]);
-    // Nothing from a name starts a line of code: every line with it is a comment.
-    expect(program.split(/\n|\u2028/).filter((line) => /process\.exit|r<0>/.test(line) && !line.startsWith("//"))).toEqual([]);
-    expect(mermaidOf(layout)).toContain('["b#quot;r#lt;0#gt;#8232;x<br/>bridge"]');
-  });
-
   it("leaves out what its resource would refuse as it is, and a host child whose parent is in a namespace", () => {
     const v6 = [{ family: "inet6", local: "fd00::1", prefixlen: 64, scope: "global" }];
     const a = namespace("a", [lo, link(2, "v0", { link: "v1", linkinfo: { info_kind: "veth" } }), link(3, "v1", { link: "v0", linkinfo: { info_kind: "veth" } }), link(4, "m0", { link: "v0", flags: ["BROADCAST"], addr_info: v6, ...macvlan("bridge") })], {
@@ -208,17 +111,5 @@ describe("what a scan leaves out, and why", () => {
       'macvlan mh in the host\'s namespace: its parent is in netns "a": a MacvlanLink left without netns is put in its parent\'s',
       'macvlan m0 in netns "a": as it is, it would be refused: addresses IPv6 addresses need up: true (the kernel drops them while the link is down)',
     ]);
-  });
-
-  it("makes readable, unique variable names, and says when the ends of a pair disagree", () => {
-    const a = namespace("1-web.a", [lo, link(2, "v-0", { link: "v-1", linkinfo: { info_kind: "veth" } }), link(3, "v-1", { link: "v-0", mtu: 9000, flags: [], linkinfo: { info_kind: "veth" } })]);
-    const b = namespace("class", []);
-    const program = programOf(layoutOf(hostRead([a, b], ["1-web.a", "class"])), { hostLabel: "localhost" });
-    expect(program).toContain('const _1WebA = new NetNamespace("1-web.a", {');
-    expect(program).toContain('const class_ = new NetNamespace("class", {');
-    expect(program).toContain('const _1WebAV0 = new VethPair("1-web.a-v-0", {');
-    expect(program).toContain("// v-1 is down and v-0 up: a VethPair brings both ends up together, so adopting it brings v-1 up");
-    expect(program).toContain("// the ends' MTUs differ (1500, 9000): mtu is left out, so each keeps its own");
-    expect(program).not.toMatch(/^ {2}mtu:/m);
   });
 });

@@ -1,0 +1,52 @@
+// Host reads for the scan's unit tests: `ip`'s output recorded in the demo's lab
+// (test/fixtures/scan/demo-lab.json, read while `bash scripts/demo.sh --keep` had the lab up), or
+// written here in iproute2's JSON for cases a lab does not have, parsed as a scan parses them.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import ts from "typescript";
+import { z } from "zod";
+import type { CommandResult } from "../../../provider/exec/runner";
+import type { HostRead } from "../../../provider/scan/layout";
+import { namespaceReadCommands, parseNamespaceRead, type NamespaceRead } from "../../../provider/state/hostLayout";
+
+const commandResult = z.strictObject({
+  command: z.strictObject({ argv: z.array(z.string()) }),
+  exitCode: z.number().int(),
+  stdout: z.string(),
+  stderr: z.string(),
+});
+const demoLab = z
+  .record(z.string(), z.array(commandResult))
+  .parse(JSON.parse(readFileSync(path.join(__dirname, "../../fixtures/scan/demo-lab.json"), "utf8")));
+
+/** What TypeScript's parser finds wrong in a program (syntax only). */
+export function syntaxErrors(program: string): string[] {
+  const { diagnostics = [] } = ts.transpileModule(program, { reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.CommonJS } });
+  return diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+}
+
+export function hostRead(namespaces: NamespaceRead[], scanned: (string | undefined)[], announcing: [string, boolean][] = []): HostRead {
+  return {
+    namespaces: new Map(namespaces.map((ns) => [ns.netns ?? "", ns])),
+    scanned,
+    tapNodes: new Map(),
+    announcing: new Map(announcing),
+  };
+}
+
+/** The demo's lab: demo-lab (veth0, veth1 with 10.77.0.254/24), demo-ns1 (mac1) and demo-ns2 (mac2). */
+export function demo(): HostRead {
+  const names = ["demo-lab", "demo-ns1", "demo-ns2"];
+  return hostRead(names.map((name) => parseNamespaceRead(name, demoLab[name] as CommandResult[])!), names);
+}
+
+/** A namespace's results as `ip` would print them: links, IPv4 routes, IPv6 routes, namespace ids. */
+export function namespace(netns: string | undefined, links: object[], routes: { v4?: object[]; v6?: object[]; ids?: object[] } = {}): NamespaceRead {
+  const outputs = [links, routes.v4 ?? [], routes.v6 ?? [], routes.ids ?? []];
+  const results = namespaceReadCommands(netns).map((command, i) => ({ command, exitCode: 0, stdout: JSON.stringify(outputs[i]), stderr: "" }));
+  return parseNamespaceRead(netns, results)!;
+}
+export const lo = { ifindex: 1, ifname: "lo", flags: ["LOOPBACK", "UP"], mtu: 65536, address: "00:00:00:00:00:00" };
+export const link = (ifindex: number, ifname: string, more: object = {}) => ({ ifindex, ifname, flags: ["BROADCAST", "UP"], mtu: 1500, txqlen: 1000, address: `02:00:00:00:00:0${ifindex}`, ...more });
+export const macvlan = (mode: string) => ({ linkinfo: { info_kind: "macvlan", info_data: { mode, bcqueuelen: 1000 } } });
+export const veth = { linkinfo: { info_kind: "veth" } };

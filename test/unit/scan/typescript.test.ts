@@ -1,0 +1,66 @@
+// The scan as a Pulumi program: references, arguments as the host has them, the connection, names,
+// and names from the host kept inside their strings and comments (the program is parsed by TypeScript).
+import { describe, expect, it } from "vitest";
+import { layoutOf } from "../../../provider/scan/layout";
+import { mermaidOf } from "../../../provider/scan/mermaid";
+import { programOf } from "../../../provider/scan/typescript";
+import { demo, hostRead, link, lo, namespace, syntaxErrors } from "./reads";
+
+describe("programOf", () => {
+  it("writes a program with references where one resource depends on another", () => {
+    const program = programOf(layoutOf(demo()), { hostLabel: "localhost" });
+    expect(syntaxErrors(program)).toEqual([]);
+    expect(program).toContain('import { MacvlanLink, NetNamespace, VethPair } from "pulumi-iproute2";');
+    expect(program).toContain('const demoLabVeth0 = new VethPair("demo-lab-veth0", {\n  name: "veth0",\n  netns: demoLab.name,\n  peerName: "veth1",');
+    expect(program).toContain('  parent: demoLabVeth0.name,\n  parentNetns: demoLab.name,\n  netns: demoNs1.name,\n  mode: "bridge",');
+    // Announce was off for every link with addresses (nothing says otherwise): written as the host has it.
+    expect(program.match(/announce: false/g)).toHaveLength(3);
+    expect(program.match(/^ {2}adopt: true,$/gm)).toHaveLength(6);
+    expect(program).toContain("// Nothing on the scanned namespaces was left out.");
+  });
+
+  it("writes announce only where the host does not announce", () => {
+    const read = demo();
+    for (const [netns, name] of [["demo-lab", "veth0"], ["demo-lab", "veth1"], ["demo-ns1", "mac1"]]) read.announcing.set(`${netns}\u0000${name}`, true);
+    const program = programOf(layoutOf(read), { hostLabel: "localhost" });
+    expect(program.match(/announce: false/g)).toHaveLength(1); // mac2's
+  });
+
+  it("carries an SSH connection with the key from the stack's config, never in the program", () => {
+    const program = programOf(layoutOf(demo()), {
+      hostLabel: "root@hv1",
+      connection: { host: "hv1", port: 2222, user: "root", privateKeyFromConfig: true, knownHostsFile: "/etc/ssh/known", sudo: false },
+    });
+    expect(program).toContain('import * as pulumi from "@pulumi/pulumi";');
+    expect(program).toContain(
+      'const connection: ConnectionArgs = {\n  type: "ssh",\n  host: "hv1",\n  port: 2222,\n  user: "root",\n  privateKey: config.requireSecret("sshPrivateKey"),\n  knownHostsFile: "/etc/ssh/known",\n};',
+    );
+    expect(program.match(/^ {2}connection,$/gm)).toHaveLength(6);
+  });
+
+  it("leaves out a namespace whose name a NetNamespace refuses, and keeps every name inside its string or comment", () => {
+    const evil = "x\nprocess.exit(7); //\u2028process.exit(8)";
+    const bad = namespace(evil, [lo, link(2, "v0", { link: "v1", linkinfo: { info_kind: "veth" } }), link(3, "v1", { link: "v0", linkinfo: { info_kind: "veth" } })]);
+    const odd = namespace("a", [lo, link(2, "b\"r<0>\u2028x", { linkinfo: { info_kind: "bridge" } })]);
+    const layout = layoutOf(hostRead([bad, odd], [evil, "a"]));
+    expect(layout.namespaces.map((n) => n.name)).toEqual(["a"]);
+    expect(layout.skipped).toContain('netns "x\\nprocess.exit(7); //\u2028process.exit(8)" and everything in it: a NetNamespace cannot have that name (name must not contain "/"; name must not contain whitespace; name must be printable ASCII)');
+    const program = programOf(layout, { hostLabel: "localhost" });
+    expect(syntaxErrors(program)).toEqual([]);
+    // Nothing from a name starts a line of code: every line with it is a comment.
+    expect(program.split(/\n|\u2028/).filter((line) => /process\.exit|r<0>/.test(line) && !line.startsWith("//"))).toEqual([]);
+    expect(mermaidOf(layout)).toContain('["b#quot;r#lt;0#gt;#8232;x<br/>bridge"]');
+  });
+
+  it("makes readable, unique variable names, and says when the ends of a pair disagree", () => {
+    const a = namespace("1-web.a", [lo, link(2, "v-0", { link: "v-1", linkinfo: { info_kind: "veth" } }), link(3, "v-1", { link: "v-0", mtu: 9000, flags: [], linkinfo: { info_kind: "veth" } })]);
+    const b = namespace("class", []);
+    const program = programOf(layoutOf(hostRead([a, b], ["1-web.a", "class"])), { hostLabel: "localhost" });
+    expect(program).toContain('const _1WebA = new NetNamespace("1-web.a", {');
+    expect(program).toContain('const class_ = new NetNamespace("class", {');
+    expect(program).toContain('const _1WebAV0 = new VethPair("1-web.a-v-0", {');
+    expect(program).toContain("// v-1 is down and v-0 up: a VethPair brings both ends up together, so adopting it brings v-1 up");
+    expect(program).toContain("// the ends' MTUs differ (1500, 9000): mtu is left out, so each keeps its own");
+    expect(program).not.toMatch(/^ {2}mtu:/m);
+  });
+});
