@@ -34,8 +34,6 @@ export interface HostRead {
   scanned: (string | undefined)[];
   /** Macvtap nodes, keyed by `refKey`; absent when there is no node at /dev/tapN with the device's numbers. */
   tapNodes: Map<string, ScannedTapNode>;
-  /** Whether a link tells neighbours of its addresses (arp_notify and ndisc_notify both 1), keyed by `refKey`. */
-  announcing: Map<string, boolean>;
 }
 
 /**
@@ -239,7 +237,7 @@ export function layoutOf(read: HostRead): Layout {
         for (const [n, l] of [[endNs, a], [otherNs, b]] as const) {
           if (!scanned.includes(n)) notes.push(`${l.name} is in ${where(n)}, which was not scanned: the pair manages that end too`);
         }
-        const announce = [[endNs, a] as const, [otherNs, b] as const].every(([n, l]) => l.addresses.length === 0 || read.announcing.get(refKey({ netns: n, name: l.name })) === true);
+        const announce = [[endNs, a] as const, [otherNs, b] as const].every(([n, l]) => l.addresses.length === 0 || read.namespaces.get(netnsKey(n))?.announcing.has(l.name) === true);
         const args = withoutUndefined({
           name: a.name,
           netns: endNs,
@@ -326,7 +324,7 @@ export function layoutOf(read: HostRead): Layout {
           addresses: o.addresses.length > 0 ? o.addresses : undefined,
           routes: kept.length > 0 ? kept.map((r) => r.route) : undefined,
           up: o.up,
-          announce: o.addresses.length === 0 || read.announcing.get(key) === true ? undefined : false,
+          announce: o.addresses.length === 0 || ns.announcing.has(o.name) ? undefined : false,
           tapOwner: tap?.owner,
           tapGroup: tap?.group,
           tapMode: tap?.mode,

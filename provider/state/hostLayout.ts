@@ -1,9 +1,10 @@
 // Reading a host the way a scan sees it: the named namespaces, and everything in one namespace at once
-// (every link with its addresses, every route of the main table whatever its protocol, and the ids it
-// gives other namespaces, which is how a link names a peer or parent there). Read only: nothing here
-// changes the host.
+// (every link with its addresses, every route of the main table whatever its protocol, the ids it
+// gives other namespaces, which is how a link names a peer or parent there, and the announce
+// settings). Read only: nothing here changes the host.
 import { z } from "zod";
 import { classify } from "../exec/errors";
+import { batchCommand } from "../exec/ipBatch";
 import type { Command, CommandResult } from "../exec/runner";
 import { kernelRouteProtocols, routeProtocol, type LinkObserved, type Route } from "../model";
 import { linkWithAddresses, parseJsonLines, routeEntry, type LinkWithAddresses } from "./ipJson";
@@ -21,19 +22,38 @@ export function parseNamespaceList(result: CommandResult): string[] {
   return (parseJsonLines(result.stdout, namespaceList, "the namespace list")[0] ?? []).map((n) => n.name).sort();
 }
 
-const ipIn = (netns: string | undefined) => ["ip", "-j", ...(netns !== undefined ? ["-n", netns] : [])];
+/**
+ * The sysctls announce sets, for every link of a namespace at once: lines "DEV/arp_notify:V" and
+ * "DEV/ndisc_notify:V" from `grep -H .` over each link's file, run in the namespace with `ip netns
+ * exec` (/proc/sys/net is the namespace's own there). A link's name holds no "/" or ":".
+ */
+const announceSettingsProgram =
+  "cd /proc/sys/net/ipv4/conf && grep -H . */arp_notify; cd /proc/sys/net/ipv6/conf 2>/dev/null && grep -H . */ndisc_notify; exit 0";
 
 /**
- * Equivalent to: `ip -j -d [-n NS] addr show`, `ip -j [-n NS] route show`, `ip -j -6 [-n NS] route
- * show`, `ip -j [-n NS] netns list-id`: one round trip.
+ * Equivalent to: `ip -j -d [-n NS] -batch -` with `addr show`, `route show` and `netns list-id`; `ip -j
+ * -6 [-n NS] route show` (a batch line cannot switch the family); and the announce settings. One round
+ * trip, three processes.
  */
 export function namespaceReadCommands(netns: string | undefined): Command[] {
+  const sh = ["sh", "-c", announceSettingsProgram];
   return [
-    { argv: [...ipIn(netns), "-d", "addr", "show"] },
-    { argv: [...ipIn(netns), "route", "show"] },
-    { argv: [...ipIn(netns), "-6", "route", "show"] },
-    { argv: [...ipIn(netns), "netns", "list-id"] },
+    batchCommand(netns, [["addr", "show"], ["route", "show"], ["netns", "list-id"]], ["-j", "-d"]),
+    { argv: ["ip", "-j", "-6", ...(netns !== undefined ? ["-n", netns] : []), "route", "show"] },
+    { argv: netns !== undefined ? ["ip", "netns", "exec", netns, ...sh] : sh },
   ];
+}
+
+/** The links that announce, from the settings' lines: both 1 (arp_notify alone where IPv6 is off). */
+function announcingLinks(stdout: string): Set<string> {
+  const values = new Map<string, Map<string, string>>();
+  for (const line of stdout.split("\n")) {
+    const match = /^([^/]+)\/(arp_notify|ndisc_notify):(\d+)$/.exec(line.trim());
+    if (!match) continue;
+    const [, dev = "", setting = "", value = ""] = match;
+    values.set(dev, (values.get(dev) ?? new Map<string, string>()).set(setting, value));
+  }
+  return new Set([...values].filter(([, v]) => v.get("arp_notify") === "1" && (v.get("ndisc_notify") ?? "1") === "1").map(([dev]) => dev));
 }
 
 /** A route entry as a scan reads it: the attributes a Route can carry, and whatever else it has. */
@@ -112,6 +132,8 @@ export interface NamespaceRead {
   routes: ScannedRoute[];
   /** The ids this namespace gives others: the name of each, or undefined for a namespace with no name. */
   nsids: Map<number, string | undefined>;
+  /** The links that tell neighbours of their addresses (arp_notify and ndisc_notify 1), by name. */
+  announcing: Set<string>;
 }
 
 const nsidList = z.array(z.looseObject({ nsid: z.number().int(), name: z.string().optional() }));
@@ -128,7 +150,8 @@ export function parseNamespaceRead(netns: string | undefined, results: CommandRe
       kind: classify(failed.stderr),
     });
   }
-  const [links, v4, v6, ids] = results.map((r) => r.stdout);
+  const [batch, v6, settings] = results.map((r) => r.stdout);
+  const [links, v4, ids] = (batch ?? "").split("\n").filter((line) => line.trim() !== "");
   const raw: LinkWithAddresses[] = parseJsonLines(links ?? "[]", z.array(linkWithAddresses), "links")[0] ?? [];
   const nsids = new Map<number, string | undefined>();
   for (const entry of parseJsonLines(ids?.trim() ? ids : "[]", nsidList, "namespace ids")[0] ?? []) nsids.set(entry.nsid, entry.name);
@@ -145,6 +168,7 @@ export function parseNamespaceRead(netns: string | undefined, results: CommandRe
     }),
     routes: [...scannedRoutes(v4 ?? "", 4), ...scannedRoutes(v6 ?? "", 6)],
     nsids,
+    announcing: announcingLinks(settings ?? ""),
   };
 }
 

@@ -4,9 +4,14 @@ import { describe, expect, it } from "vitest";
 import { layoutOf } from "../../../provider/scan/layout";
 import { mermaidOf } from "../../../provider/scan/mermaid";
 import { programOf } from "../../../provider/scan/typescript";
-import { demo, hostRead, link, lo, macvlan, namespace } from "./reads";
+import { namespaceReadCommands } from "../../../provider/state/hostLayout";
+import { demo, demoResults, hostRead, link, lo, macvlan, namespace } from "./reads";
 
 describe("the demo's lab, as recorded", () => {
+  it.each(["demo-lab", "demo-ns1", "demo-ns2"])("was recorded with the commands a scan runs (%s)", (netns) => {
+    expect(demoResults(netns).map((r) => r.command)).toStrictEqual(namespaceReadCommands(netns));
+  });
+
   it("is a pair named for the children's parent, two children referring to it, and nothing left out", () => {
     const layout = layoutOf(demo());
     expect(layout.namespaces.map((n) => n.name)).toEqual(["demo-lab", "demo-ns1", "demo-ns2"]);

@@ -10,7 +10,7 @@ import type { HostRead } from "../../../provider/scan/layout";
 import { namespaceReadCommands, parseNamespaceRead, type NamespaceRead } from "../../../provider/state/hostLayout";
 
 const commandResult = z.strictObject({
-  command: z.strictObject({ argv: z.array(z.string()) }),
+  command: z.strictObject({ argv: z.array(z.string()), stdin: z.string().optional() }),
   exitCode: z.number().int(),
   stdout: z.string(),
   stderr: z.string(),
@@ -25,25 +25,38 @@ export function syntaxErrors(program: string): string[] {
   return diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
 }
 
-export function hostRead(namespaces: NamespaceRead[], scanned: (string | undefined)[], announcing: [string, boolean][] = []): HostRead {
-  return {
-    namespaces: new Map(namespaces.map((ns) => [ns.netns ?? "", ns])),
-    scanned,
-    tapNodes: new Map(),
-    announcing: new Map(announcing),
-  };
+export function hostRead(namespaces: NamespaceRead[], scanned: (string | undefined)[]): HostRead {
+  return { namespaces: new Map(namespaces.map((ns) => [ns.netns ?? "", ns])), scanned, tapNodes: new Map() };
 }
+
+/** The recorded results, by namespace. */
+export const demoResults = (netns: string) => demoLab[netns] as CommandResult[];
 
 /** The demo's lab: demo-lab (veth0, veth1 with 10.77.0.254/24), demo-ns1 (mac1) and demo-ns2 (mac2). */
 export function demo(): HostRead {
   const names = ["demo-lab", "demo-ns1", "demo-ns2"];
-  return hostRead(names.map((name) => parseNamespaceRead(name, demoLab[name] as CommandResult[])!), names);
+  return hostRead(names.map((name) => parseNamespaceRead(name, demoResults(name))!), names);
 }
 
-/** A namespace's results as `ip` would print them: links, IPv4 routes, IPv6 routes, namespace ids. */
-export function namespace(netns: string | undefined, links: object[], routes: { v4?: object[]; v6?: object[]; ids?: object[] } = {}): NamespaceRead {
-  const outputs = [links, routes.v4 ?? [], routes.v6 ?? [], routes.ids ?? []];
-  const results = namespaceReadCommands(netns).map((command, i) => ({ command, exitCode: 0, stdout: JSON.stringify(outputs[i]), stderr: "" }));
+/**
+ * A namespace's results as `ip` would print them: the batch (links, IPv4 routes, namespace ids), the
+ * IPv6 routes, and the announce settings (`announcing`: links with both set to 1; others have 0).
+ */
+export function namespace(
+  netns: string | undefined,
+  links: { ifname: string }[],
+  more: { v4?: object[]; v6?: object[]; ids?: object[]; announcing?: string[] } = {},
+): NamespaceRead {
+  const settings = links.flatMap((l) => {
+    const value = more.announcing?.includes(l.ifname) ? 1 : 0;
+    return [`${l.ifname}/arp_notify:${value}`, `${l.ifname}/ndisc_notify:${value}`];
+  });
+  const outputs = [
+    [links, more.v4 ?? [], more.ids ?? []].map((doc) => JSON.stringify(doc)).join("\n"),
+    JSON.stringify(more.v6 ?? []),
+    settings.join("\n"),
+  ];
+  const results = namespaceReadCommands(netns).map((command, i) => ({ command, exitCode: 0, stdout: `${outputs[i]}\n`, stderr: "" }));
   return parseNamespaceRead(netns, results)!;
 }
 export const lo = { ifindex: 1, ifname: "lo", flags: ["LOOPBACK", "UP"], mtu: 65536, address: "00:00:00:00:00:00" };

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { layoutOf } from "../../../provider/scan/layout";
 import { mermaidOf } from "../../../provider/scan/mermaid";
 import { programOf } from "../../../provider/scan/typescript";
-import { demo, hostRead, link, lo, namespace, syntaxErrors } from "./reads";
+import { demo, hostRead, link, lo, macvlan, namespace, syntaxErrors, veth } from "./reads";
 
 describe("programOf", () => {
   it("writes a program with references where one resource depends on another", () => {
@@ -13,17 +13,21 @@ describe("programOf", () => {
     expect(program).toContain('import { MacvlanLink, NetNamespace, VethPair } from "pulumi-iproute2";');
     expect(program).toContain('const demoLabVeth0 = new VethPair("demo-lab-veth0", {\n  name: "veth0",\n  netns: demoLab.name,\n  peerName: "veth1",');
     expect(program).toContain('  parent: demoLabVeth0.name,\n  parentNetns: demoLab.name,\n  netns: demoNs1.name,\n  mode: "bridge",');
-    // Announce was off for every link with addresses (nothing says otherwise): written as the host has it.
-    expect(program.match(/announce: false/g)).toHaveLength(3);
+    // The demo's links announce (the lab is made with announce on): no announce: false.
+    expect(program).not.toContain("announce:");
     expect(program.match(/^ {2}adopt: true,$/gm)).toHaveLength(6);
     expect(program).toContain("// Nothing on the scanned namespaces was left out.");
   });
 
-  it("writes announce only where the host does not announce", () => {
-    const read = demo();
-    for (const [netns, name] of [["demo-lab", "veth0"], ["demo-lab", "veth1"], ["demo-ns1", "mac1"]]) read.announcing.set(`${netns}\u0000${name}`, true);
-    const program = programOf(layoutOf(read), { hostLabel: "localhost" });
-    expect(program.match(/announce: false/g)).toHaveLength(1); // mac2's
+  it("writes announce: false only where the host does not announce", () => {
+    const v4 = (local: string) => ({ addr_info: [{ family: "inet", local, prefixlen: 24, scope: "global" }] });
+    const a = namespace("a", [lo, link(2, "v0", { link: "v1", ...veth, ...v4("10.0.0.1") }), link(3, "v1", { link: "v0", ...veth }), link(4, "m0", { link: "v0", ...macvlan("bridge"), ...v4("10.0.0.2") }), link(5, "m1", { link: "v0", ...macvlan("bridge"), ...v4("10.0.0.3") }), link(6, "m2", { link: "v0", ...macvlan("bridge") })], {
+      announcing: ["v0", "m0"],
+    });
+    const program = programOf(layoutOf(hostRead([a], ["a"])), { hostLabel: "localhost" });
+    // v0 announces (v1 has no addresses to announce), m0 announces, m1 does not, m2 has no addresses.
+    expect(program.match(/announce: false/g)).toHaveLength(1);
+    expect(program).toMatch(/name: "m1",[^}]*announce: false, \/\/ as the host has it/);
   });
 
   it("carries an SSH connection with the key from the stack's config, never in the program", () => {
