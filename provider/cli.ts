@@ -172,7 +172,8 @@ function writeOut(file: string, text: string): void {
   }
 }
 
-const netnsName = z.string().min(1).max(255).refine((n) => !n.includes("/") && n !== "." && n !== "..", "must be a file name in /run/netns");
+/** A --netns value: a name that can be a file in /run/netns (whether it is one, the scan says). */
+const namespaceFlag = z.string().min(1).max(255).refine((n) => !n.includes("/") && n !== "." && n !== "..", "must be a file name in /run/netns");
 
 async function scan(args: string[]): Promise<number> {
   let flags: Flags;
@@ -190,7 +191,7 @@ async function scan(args: string[]): Promise<number> {
   const format = flags.format ?? "ts";
   if (format !== "ts" && format !== "mermaid") throw new UsageError(`--format: must be ts or mermaid, not "${format}"`);
   for (const name of flags.netns ?? []) {
-    if (!netnsName.safeParse(name).success) throw new UsageError(`--netns: "${name}" is not a namespace name`);
+    if (!namespaceFlag.safeParse(name).success) throw new UsageError(`--netns: "${name}" is not a namespace name`);
   }
   const { connection, program } = connectionOf(flags);
   const runner = runnerFor(connection);

@@ -21,10 +21,13 @@ export type Route = {
   via?: string;
   metric?: number;
   /**
-   * Only on a route found with another protocol (`proto boot`: added by hand) on a link being adopted:
-   * the plan takes it over in place (`ip route replace ... proto static`) instead of adding it anew.
+   * Only on a route found with another protocol on a link being adopted. Adopt takes over only one
+   * added by hand (`proto boot`) with nothing `beyond`: the plan then replaces it in place (`ip route
+   * replace ... proto static`) instead of adding it anew.
    */
   protocol?: string;
+  /** Only with `protocol`: what the route has beyond these fields (a source address, a scope...). */
+  beyond?: string;
 };
 
 /** Protocols of the routes the kernel makes and owns itself (prefix routes, router advertisements). */

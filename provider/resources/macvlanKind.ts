@@ -62,6 +62,19 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
     // write sets them.
     const wanted = new Set(d.routes.map(routeKey));
     const routes = existing.routes.filter((r) => r.protocol === undefined || wanted.has(routeKey(r)));
+    // Only a route added by hand is taken over, and only one `ip route replace` would keep as it is.
+    const untakable = routes.find((r) => r.protocol !== undefined && (r.protocol !== "boot" || r.beyond !== undefined));
+    if (untakable) {
+      const route = `${untakable.to}${untakable.via !== undefined ? ` via ${untakable.via}` : ""} metric ${untakable.metric ?? 0}`;
+      throw new Iproute2Error(
+        "exists",
+        ctx,
+        `route ${route} exists with proto ${untakable.protocol}${untakable.beyond !== undefined ? ` and ${untakable.beyond}` : ""}`,
+        untakable.protocol !== "boot"
+          ? `adopt takes over only routes added by hand (proto boot): leave this one to ${untakable.protocol}, out of routes`
+          : "adopt takes over only a route that `ip route replace ... proto static` keeps as it is: leave it out of routes, or remove it",
+      );
+    }
     return { ...macvlanStateOf(d, { ...existing, routes }), announce: false };
   }
 

@@ -1,4 +1,4 @@
-// What a scan found, as resources: from the namespaces read on a host (state/hostLayout.ts), which
+// What a scan found, as resources: from the namespaces read on a host (state/namespaceScan.ts), which
 // links become which resource with which arguments, which link each refers to (a child's parent, a
 // veth end's peer, in whichever namespace), and everything left out, with why. Each resource's
 // arguments are checked by the resource's own schema here, so the program never holds one its preview
@@ -10,7 +10,7 @@ import { macvtapArgs } from "../schema/macvtap";
 import { netNamespaceArgs } from "../schema/netNamespace";
 import { validateArgs, type ArgsSpec } from "../schema/validate";
 import { vethPairArgs } from "../schema/vethPair";
-import { isOurs, type NamespaceRead, type ScannedLink, type ScannedRoute } from "../state/hostLayout";
+import { isOurs, type NamespaceRead, type ScannedLink, type ScannedRoute } from "../state/namespaceScan";
 
 /** A link on the host: its namespace (undefined: the host's own) and its name. */
 export interface LinkRef {
@@ -127,7 +127,10 @@ function referenced(read: HostRead, from: NamespaceRead, link: ScannedLink): Fou
   const there = read.namespaces.get(netnsKey(netns));
   if (!there) return { why: `${where(netns)} was not read` };
   const target = there.links.find((l) => l.observed.ifindex === index);
-  if (!target) return { why: `there is no ifindex ${index} in ${where(netns)}` };
+  if (!target) {
+    const guess = unnamed ? ` (it is in a namespace with no name, id ${link.linkNetnsid}: not the host's, a container's, say)` : "";
+    return { why: `there is no ifindex ${index} in ${where(netns)}${guess}` };
+  }
   return { ref: { netns, name: target.observed.name }, target, unnamed };
 }
 
@@ -136,9 +139,7 @@ function namesBack(read: HostRead, peer: ScannedLink, peerNs: string | undefined
   const there = read.namespaces.get(netnsKey(peerNs));
   if (!there) return false;
   const found = referenced(read, there, peer);
-  if (!("ref" in found) || refKey(found.ref) !== refKey({ netns, name: link.observed.name })) return false;
-  // Ifindexes are per namespace: a peer in the host's namespace must name this one by its name there.
-  return !(peerNs === undefined && netns !== undefined && peer.linkNetnsid !== undefined && there.nsids.get(peer.linkNetnsid) !== netns);
+  return "ref" in found && refKey(found.ref) === refKey({ netns, name: link.observed.name });
 }
 
 /** The schema's complaints about `args`, in one line, or undefined when the resource would accept them. */
@@ -215,7 +216,11 @@ export function layoutOf(read: HostRead): Layout {
         }
         const { ref: peerRef, target: peer } = found;
         if (!namesBack(read, peer, peerRef.netns, link, netns)) {
-          skip(`${peerRef.name} in ${where(peerRef.netns)} does not name it back as its peer`);
+          skip(
+            found.unnamed
+              ? `its peer is in a namespace with no name (id ${link.linkNetnsid}): not the host's, where ${peerRef.name} does not name it back; a container's, say`
+              : `${peerRef.name} in ${where(peerRef.netns)} does not name it back as its peer`,
+          );
           continue;
         }
         const bad = unwritable(peerRef.netns);

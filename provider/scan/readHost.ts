@@ -4,7 +4,7 @@
 // the host.
 import type { Command, CommandResult, Runner } from "../exec/runner";
 import type { TapNodeObserved } from "../model";
-import { namespaceListCommand, namespaceReadCommands, parseNamespaceList, parseNamespaceRead, type NamespaceRead } from "../state/hostLayout";
+import { NamespaceReadError, namespaceListCommand, namespaceReadCommands, parseNamespaceList, parseNamespaceRead, type NamespaceRead } from "../state/namespaceScan";
 import { devNumbersCommand, nodeStatCommand, parseDevNumbers, parseNodeStat } from "../state/tapNode";
 import { netnsKey, refKey, where, type HostRead, type ScannedTapNode } from "./layout";
 
@@ -25,11 +25,14 @@ export interface ScanOptions {
   progress: (line: string) => void;
 }
 
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The commands' results; a runner that cannot run them (a host it cannot reach) fails the scan. */
 async function run(runner: Runner, commands: Command[]): Promise<CommandResult[]> {
   try {
     return await runner.run(commands);
   } catch (error) {
-    throw new ScanError(`cannot reach ${runner.host}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new ScanError(`${runner.host === "localhost" ? "cannot run ip on localhost" : `cannot reach ${runner.host}`}: ${messageOf(error)}`, { cause: error });
   }
 }
 
@@ -38,9 +41,8 @@ async function readNamespace(runner: Runner, netns: string | undefined): Promise
   try {
     return parseNamespaceRead(netns, results);
   } catch (error) {
-    const kind = (error as { kind?: string }).kind;
-    const said = error instanceof Error ? error.message : String(error);
-    if (kind === "permission") {
+    const said = messageOf(error);
+    if (error instanceof NamespaceReadError && error.kind === "permission") {
       throw new ScanError(`no permission to read ${where(netns)} on ${runner.host} (${said}): entering a namespace needs root; run as root, or with --sudo`, { cause: error });
     }
     throw new ScanError(`reading ${where(netns)} on ${runner.host} failed: ${said}`, { cause: error });
@@ -58,7 +60,7 @@ export async function readHost(runner: Runner, options: ScanOptions): Promise<Ho
   try {
     named = parseNamespaceList(listed);
   } catch (error) {
-    throw new ScanError(`${error instanceof Error ? error.message : String(error)} (on ${runner.host})`, { cause: error });
+    throw new ScanError(`${messageOf(error)} (on ${runner.host})`, { cause: error });
   }
   const missing = options.netns.filter((name) => !named.includes(name));
   if (missing.length > 0) {
@@ -77,35 +79,32 @@ export async function readHost(runner: Runner, options: ScanOptions): Promise<Ho
     options.progress(`scanned ${where(netns)}${why}: ${read.links.length} link(s), ${read.routes.length} route(s)`);
   };
   const readInto = async (netns: string | undefined, why: string) => record(netns, await readNamespace(runner, netns), why);
-  // Read a few at a time; reported in the order asked for.
+  // Read a few at a time; reported in the order asked for. The first failure in that order is the
+  // scan's; reads started after it are left to finish, their failures handled (never unhandled).
   const pending: Promise<NamespaceRead | undefined>[] = [];
-  let next = 0;
-  const startNext = () => {
-    const netns = scanned[next];
-    next += 1;
-    if (next <= scanned.length) pending.push(readNamespace(runner, netns));
+  const start = (index: number) => {
+    if (index >= scanned.length) return;
+    const read = readNamespace(runner, scanned[index]);
+    read.catch(() => undefined);
+    pending.push(read);
   };
-  for (let i = 0; i < readsAtOnce; i++) startNext();
+  for (let i = 0; i < readsAtOnce; i++) start(i);
   for (const [i, netns] of scanned.entries()) {
     const read = await pending[i];
-    startNext();
+    start(i + readsAtOnce);
     record(netns, read, "");
   }
 
   // Namespaces that scanned links refer to (a parent, a peer), read so their links can be named. An id
-  // with no name is taken to be the host's own namespace (the only other one a scan can reach).
-  for (let again = true; again; ) {
-    again = false;
-    for (const read of [...namespaces.values()]) {
-      if (!scanned.includes(read.netns)) continue;
-      for (const link of read.links) {
-        if (link.linkNetnsid === undefined || !read.nsids.has(link.linkNetnsid)) continue;
-        const target = read.nsids.get(link.linkNetnsid);
-        if (target === undefined && read.netns === undefined) continue;
-        if (namespaces.has(netnsKey(target))) continue;
-        await readInto(target, ` (a link in ${where(read.netns)} refers to it)`);
-        again = true;
-      }
+  // with no name from a named namespace is taken to be the host's own (the only other one a scan can
+  // reach); layout.ts checks what it can of that.
+  for (const netns of scanned) {
+    const read = namespaces.get(netnsKey(netns));
+    for (const link of read?.links ?? []) {
+      if (!read || link.linkNetnsid === undefined || !read.nsids.has(link.linkNetnsid)) continue;
+      const target = read.nsids.get(link.linkNetnsid);
+      if ((target === undefined && read.netns === undefined) || namespaces.has(netnsKey(target))) continue;
+      await readInto(target, ` (a link in ${where(read.netns)} refers to it)`);
     }
   }
 
@@ -118,7 +117,12 @@ export async function readHost(runner: Runner, options: ScanOptions): Promise<Ho
     const results = await Promise.all(commands.map(async (command) => (await run(runner, [command]))[0]));
     macvtaps.forEach((l, i) => {
       const path = `/dev/tap${l.observed.ifindex}`;
-      const devNumbers = parseDevNumbers(results[2 * i]);
+      let devNumbers: string;
+      try {
+        devNumbers = parseDevNumbers(results[2 * i]);
+      } catch (error) {
+        throw new ScanError(`macvtap ${l.observed.name} in ${where(netns)} on ${runner.host} changed during the scan (${messageOf(error)}): scan again`, { cause: error });
+      }
       let node: TapNodeObserved | undefined;
       try {
         node = parseNodeStat(results[2 * i + 1], path);

@@ -31,7 +31,7 @@ export interface ProgramOptions {
 const reserved = new Set(
   ("break case catch class const continue debugger default delete do else enum export extends false finally for function if import in " +
     "instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package " +
-    "private protected public await eval arguments pulumi config connection").split(" "),
+    "private protected public await eval arguments require exports module undefined globalThis NaN Infinity pulumi config connection").split(" "),
 );
 
 /** Readable, unique identifiers and resource names, derived from namespace and link names. */

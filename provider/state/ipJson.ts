@@ -45,6 +45,10 @@ export const routeEntry = z.looseObject({
   gateway: z.string().optional(),
   metric: z.number().int().optional(),
   protocol: z.string().optional(),
+  type: z.string().optional(),
+  flags: z.array(z.string()).optional(),
+  scope: z.string().optional(),
+  pref: z.string().optional(),
 });
 
 /**

@@ -15,12 +15,38 @@ function withPrefix(dst: string, family: 4 | 6, gateway: string | undefined): st
   return `${canonicalIp(dst)}/${family === 6 ? 128 : 32}`;
 }
 
+/** The attributes of a route entry a `Route` says, or that iproute2 prints for any route. */
+const attributesOfEveryRoute = new Set(["dst", "gateway", "dev", "protocol", "metric", "scope", "flags", "pref", "type"]);
+
+/**
+ * What a route has beyond what a `Route` says (`ip route add TO [via GW] dev DEV proto static metric
+ * M`), e.g. "prefsrc, onlink", or undefined when nothing: such a route cannot be written down, nor
+ * taken over (`ip route replace` would drop the rest).
+ */
+export function beyondRoute(entry: z.infer<typeof routeEntry>, family: 4 | 6): string | undefined {
+  if (entry.dev === undefined) return "no single link (a multipath, a blackhole)";
+  const extra = Object.keys(entry).filter((key) => !attributesOfEveryRoute.has(key));
+  if (entry.type !== undefined && entry.type !== "unicast") extra.push(`type ${entry.type}`);
+  extra.push(...(entry.flags ?? []).filter((flag) => flag !== "linkdown")); // linkdown is the link's state
+  // A scope or preference other than the kernel's own choice for such a route (every IPv6 route's is global).
+  const usualScope = family === 6 || entry.gateway !== undefined ? "global" : "link";
+  if (entry.scope !== undefined && entry.scope !== usualScope) extra.push(`scope ${entry.scope}`);
+  if (entry.pref !== undefined && entry.pref !== "medium") extra.push(`pref ${entry.pref}`);
+  return extra.length > 0 ? extra.join(", ") : undefined;
+}
+
+/** A route entry as a Route; one of another protocol than ours carries it, and what it has beyond. */
 export function toRoute(entry: z.infer<typeof routeEntry>, family: 4 | 6): Route {
+  // A listing filtered by protocol (ours) prints none; `boot` is printed only with details (-d), so a
+  // read of every protocol asks for them.
+  const foreign = entry.protocol !== undefined && entry.protocol !== routeProtocol;
+  const beyond = foreign ? beyondRoute(entry, family) : undefined;
   return {
     to: withPrefix(entry.dst, family, entry.gateway),
     ...(entry.gateway !== undefined && { via: canonicalIp(entry.gateway) }),
     metric: entry.metric ?? 0,
-    ...(entry.protocol !== undefined && entry.protocol !== routeProtocol && { protocol: entry.protocol }),
+    ...(foreign && { protocol: entry.protocol }),
+    ...(beyond !== undefined && { beyond }),
   };
 }
 

@@ -25,7 +25,8 @@ export function linkReadBack(
   return {
     netns,
     lines: [["addr", "show", "dev", name], ...(routes ? [routeShow] : [])],
-    extra: ipv6Routes ? [{ argv: ["ip", "-j", "-6", ...(netns !== undefined ? ["-n", netns] : []), ...routeShow] }] : [],
+    // Every protocol: with details (-d), so that `boot` is printed (the batch has -d already).
+    extra: ipv6Routes ? [{ argv: ["ip", "-j", ...(anyProtocol ? ["-d"] : []), "-6", ...(netns !== undefined ? ["-n", netns] : []), ...routeShow] }] : [],
   };
 }
 
@@ -54,7 +55,9 @@ export function linkFromResults(results: CommandResult[], name: string): LinkObs
   if (!link) return undefined;
   const v4Routes = parseJsonLines(v4Doc ?? "[]", z.array(routeEntry), `routes of "${name}"`)[0] ?? [];
   const v6Routes = parseJsonLines(v6?.stdout ?? "[]", z.array(routeEntry), `IPv6 routes of "${name}"`)[0] ?? [];
-  const routes = [...v4Routes.map((r) => toRoute(r, 4)), ...v6Routes.map((r) => toRoute(r, 6))];
+  // `route show dev X` leaves out the dev it was asked for: put back, so a route is seen on one link.
+  const onLink = (r: (typeof v4Routes)[number]) => ({ ...r, dev: r.dev ?? name });
+  const routes = [...v4Routes.map((r) => toRoute(onLink(r), 4)), ...v6Routes.map((r) => toRoute(onLink(r), 6))];
   return observeLink(link, routes.filter((r) => !kernelRouteProtocols.includes(r.protocol ?? routeProtocol)));
 }
 

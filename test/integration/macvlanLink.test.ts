@@ -205,13 +205,28 @@ describe("MacvlanLink on the real kernel", () => {
     const args = { name: "hand", parent: "veth0", parentNetns: lab, addresses: ["10.59.0.1/24"], routes: [{ to: "10.98.0.0/16", via: "10.59.0.254" }], adopt: true };
     const { id, outs, inputs } = await create(args);
     expect(outs.routes).toEqual([{ to: "10.98.0.0/16", via: "10.59.0.254", metric: 0 }]);
-    const routes = await ipJson<{ dst: string; protocol: string }[]>("-n", lab, "route", "show", "dev", "hand");
+    const routes = await ipJson<{ dst: string; protocol: string }[]>("-d", "-n", lab, "route", "show", "dev", "hand");
     expect(routes.map((r) => `${r.dst} ${r.protocol}`).sort()).toEqual(["10.59.0.0/24 kernel", "10.98.0.0/16 static", "10.99.0.0/16 dhcp"]);
     expect((await link(lab, "hand"))?.address).toBe(before?.address);
     // Refresh sees the route as ours, and the next plan is empty.
     const read = await handlers.read(id, outs);
     expect(read.props).toEqual(outs);
     expect((await handlers.diff(id, outs, inputs)).changes).toBe(false);
+  });
+
+  it("adopt refuses to take over a route a daemon owns, or one `ip route replace` would change, naming it", async () => {
+    await ip("-n", lab, "link", "add", "link", "veth0", "name", "hand", "type", "macvlan", "mode", "bridge");
+    await ip("-n", lab, "addr", "add", "10.59.0.1/24", "dev", "hand");
+    await ip("-n", lab, "link", "set", "dev", "hand", "up");
+    await ip("-n", lab, "route", "add", "10.99.0.0/16", "via", "10.59.0.254", "dev", "hand", "proto", "dhcp");
+    await ip("-n", lab, "route", "add", "10.98.0.0/16", "via", "10.59.0.254", "dev", "hand", "src", "10.59.0.1");
+    const args = { name: "hand", parent: "veth0", parentNetns: lab, addresses: ["10.59.0.1/24"], adopt: true };
+    await expect(create({ ...args, routes: [{ to: "10.99.0.0/16", via: "10.59.0.254" }] })).rejects.toThrow(
+      /route 10\.99\.0\.0\/16 via 10\.59\.0\.254 metric 0 exists with proto dhcp\. adopt takes over only routes added by hand \(proto boot\): leave this one to dhcp/,
+    );
+    await expect(create({ ...args, routes: [{ to: "10.98.0.0/16", via: "10.59.0.254" }] })).rejects.toThrow(/exists with proto boot and prefsrc\. adopt takes over only a route that/);
+    const routes = await ipJson<{ dst: string; protocol: string; prefsrc?: string }[]>("-d", "-n", lab, "route", "show", "dev", "hand");
+    expect(routes.map((r) => `${r.dst} ${r.protocol} ${r.prefsrc ?? ""}`).sort()).toEqual(["10.59.0.0/24 kernel 10.59.0.1", "10.98.0.0/16 boot 10.59.0.1", "10.99.0.0/16 dhcp "]);
   });
 
   it("says what is wrong: a missing parent, an MTU above the parent's", async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { layoutOf } from "../../../provider/scan/layout";
 import { mermaidOf } from "../../../provider/scan/mermaid";
 import { programOf } from "../../../provider/scan/typescript";
-import { namespaceReadCommands } from "../../../provider/state/hostLayout";
+import { namespaceReadCommands } from "../../../provider/state/namespaceScan";
 import { demo, demoResults, hostRead, link, lo, macvlan, namespace } from "./reads";
 
 describe("the demo's lab, as recorded", () => {

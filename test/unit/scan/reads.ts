@@ -7,7 +7,7 @@ import ts from "typescript";
 import { z } from "zod";
 import type { CommandResult } from "../../../provider/exec/runner";
 import type { HostRead } from "../../../provider/scan/layout";
-import { namespaceReadCommands, parseNamespaceRead, type NamespaceRead } from "../../../provider/state/hostLayout";
+import { namespaceReadCommands, parseNamespaceRead, type NamespaceRead } from "../../../provider/state/namespaceScan";
 
 const commandResult = z.strictObject({
   command: z.strictObject({ argv: z.array(z.string()), stdin: z.string().optional() }),

@@ -1,14 +1,14 @@
 // Reading a host the way a scan sees it: the named namespaces, and everything in one namespace at once
-// (every link with its addresses, every route of the main table whatever its protocol, the ids it
-// gives other namespaces, which is how a link names a peer or parent there, and the announce
-// settings). Read only: nothing here changes the host.
+// (every link with its addresses, every route of the main table but the kernel's own, the ids it gives
+// other namespaces, which is how a link names a peer or parent there, and the announce settings).
+// Other routing tables are not read. Read only: nothing here changes the host.
 import { z } from "zod";
-import { classify } from "../exec/errors";
+import { classify, type FailureKind } from "../exec/errors";
 import { batchCommand } from "../exec/ipBatch";
 import type { Command, CommandResult } from "../exec/runner";
 import { kernelRouteProtocols, routeProtocol, type LinkObserved, type Route } from "../model";
 import { linkWithAddresses, parseJsonLines, routeEntry, type LinkWithAddresses } from "./ipJson";
-import { observeLink, toRoute } from "./observeLink";
+import { beyondRoute, observeLink, toRoute } from "./observeLink";
 
 /** Equivalent to: `ip -j netns list`. */
 export const namespaceListCommand: Command = { argv: ["ip", "-j", "netns", "list"] };
@@ -24,22 +24,23 @@ export function parseNamespaceList(result: CommandResult): string[] {
 
 /**
  * The sysctls announce sets, for every link of a namespace at once: lines "DEV/arp_notify:V" and
- * "DEV/ndisc_notify:V" from `grep -H .` over each link's file, run in the namespace with `ip netns
- * exec` (/proc/sys/net is the namespace's own there). A link's name holds no "/" or ":".
+ * "DEV/ndisc_notify:V" from `grep -H -e . --` over each link's file (`--`: a link named "-e" is a
+ * file, not an option), run in the namespace with `ip netns exec` (/proc/sys/net is the namespace's
+ * own there). A link's name holds no "/" or ":".
  */
 const announceSettingsProgram =
-  "cd /proc/sys/net/ipv4/conf && grep -H . */arp_notify; cd /proc/sys/net/ipv6/conf 2>/dev/null && grep -H . */ndisc_notify; exit 0";
+  "cd /proc/sys/net/ipv4/conf && grep -H -e . -- */arp_notify; cd /proc/sys/net/ipv6/conf 2>/dev/null && grep -H -e . -- */ndisc_notify; exit 0";
 
 /**
  * Equivalent to: `ip -j -d [-n NS] -batch -` with `addr show`, `route show` and `netns list-id`; `ip -j
- * -6 [-n NS] route show` (a batch line cannot switch the family); and the announce settings. One round
- * trip, three processes.
+ * -d -6 [-n NS] route show` (a batch line cannot switch the family); and the announce settings. One
+ * round trip, three processes. Details (-d) make iproute2 print every route's protocol, `boot` too.
  */
 export function namespaceReadCommands(netns: string | undefined): Command[] {
   const sh = ["sh", "-c", announceSettingsProgram];
   return [
     batchCommand(netns, [["addr", "show"], ["route", "show"], ["netns", "list-id"]], ["-j", "-d"]),
-    { argv: ["ip", "-j", "-6", ...(netns !== undefined ? ["-n", netns] : []), "route", "show"] },
+    { argv: ["ip", "-j", "-d", "-6", ...(netns !== undefined ? ["-n", netns] : []), "route", "show"] },
     { argv: netns !== undefined ? ["ip", "netns", "exec", netns, ...sh] : sh },
   ];
 }
@@ -56,17 +57,6 @@ function announcingLinks(stdout: string): Set<string> {
   return new Set([...values].filter(([, v]) => v.get("arp_notify") === "1" && (v.get("ndisc_notify") ?? "1") === "1").map(([dev]) => dev));
 }
 
-/** A route entry as a scan reads it: the attributes a Route can carry, and whatever else it has. */
-const scannedRouteEntry = routeEntry.extend({
-  type: z.string().optional(),
-  flags: z.array(z.string()).optional(),
-  scope: z.string().optional(),
-  pref: z.string().optional(),
-});
-
-/** The attributes of a route a `Route` says, or reads back as the kernel's own choice. */
-const routeAttributesWeCarry = new Set(["dst", "gateway", "dev", "protocol", "metric", "scope", "flags", "pref"]);
-
 /** A route on one link as the host has it: what a Route can say, or why it cannot. */
 export interface ScannedRoute {
   dev: string;
@@ -80,7 +70,7 @@ export interface ScannedRoute {
 }
 
 function describeRoute(entry: Record<string, unknown>, family: 4 | 6): string {
-  const parts = [family === 6 ? "-6" : "", String(entry.type ?? ""), String(entry.dst)];
+  const parts = [family === 6 ? "-6" : "", entry.type !== undefined && entry.type !== "unicast" ? String(entry.type) : "", String(entry.dst)];
   if (entry.gateway !== undefined) parts.push("via", String(entry.gateway));
   if (entry.dev !== undefined) parts.push("dev", String(entry.dev));
   parts.push("proto", String(entry.protocol ?? "boot"));
@@ -89,25 +79,15 @@ function describeRoute(entry: Record<string, unknown>, family: 4 | 6): string {
 }
 
 function scannedRoutes(stdout: string, family: 4 | 6): ScannedRoute[] {
-  const entries = parseJsonLines(stdout.trim() === "" ? "[]" : stdout, z.array(scannedRouteEntry), `IPv${family} routes`)[0] ?? [];
+  const entries = parseJsonLines(stdout.trim() === "" ? "[]" : stdout, z.array(routeEntry), `IPv${family} routes`)[0] ?? [];
   return entries
     .filter((entry) => !kernelRouteProtocols.includes(entry.protocol ?? ""))
     .map((entry) => {
-      const extra = Object.keys(entry).filter((key) => !routeAttributesWeCarry.has(key) && !(key === "type" && entry.type === "unicast"));
-      const flags = (entry.flags ?? []).filter((flag) => flag !== "linkdown"); // linkdown is the link's state
-      // A scope or preference other than the kernel's choice for such a route is an attribute a route
-      // added as `ip route add TO [via GW] dev DEV` would not have.
-      if (entry.scope !== undefined && entry.scope !== (entry.gateway !== undefined ? "global" : "link")) flags.push(`scope ${entry.scope}`);
-      if (entry.pref !== undefined && entry.pref !== "medium") flags.push(`pref ${entry.pref}`);
-      const notExpressible =
-        entry.dev === undefined
-          ? "it is on no single link"
-          : extra.length > 0 || flags.length > 0
-            ? `it has ${[...extra, ...flags].join(", ")}, which a route of this package cannot carry`
-            : undefined;
+      const beyond = beyondRoute(entry, family);
+      const notExpressible = beyond === undefined ? undefined : entry.dev === undefined ? "it is on no single link" : `it has ${beyond}, which a route of this package cannot carry`;
       return {
         dev: entry.dev ?? "",
-        route: toRoute({ ...entry, protocol: undefined }, family), // the protocol is kept beside it
+        route: toRoute({ ...entry, protocol: routeProtocol }, family), // its protocol is kept beside it
         protocol: entry.protocol ?? "boot",
         ...(notExpressible !== undefined && { notExpressible }),
         text: describeRoute(entry, family),
@@ -136,6 +116,17 @@ export interface NamespaceRead {
   announcing: Set<string>;
 }
 
+/** A namespace's read that failed: what the command said, and what kind of failure that is. */
+export class NamespaceReadError extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = "NamespaceReadError";
+  }
+}
+
 const nsidList = z.array(z.looseObject({ nsid: z.number().int(), name: z.string().optional() }));
 
 /**
@@ -146,9 +137,7 @@ export function parseNamespaceRead(netns: string | undefined, results: CommandRe
   const failed = results.find((r) => r.exitCode !== 0);
   if (failed) {
     if (classify(failed.stderr) === "not-found" && /network namespace/i.test(failed.stderr)) return undefined;
-    throw Object.assign(new Error(failed.stderr.trim() || `${failed.command.argv.join(" ")} exited with ${failed.exitCode}`), {
-      kind: classify(failed.stderr),
-    });
+    throw new NamespaceReadError(classify(failed.stderr), failed.stderr.trim() || `${failed.command.argv.join(" ")} exited with ${failed.exitCode}`);
   }
   const [batch, v6, settings] = results.map((r) => r.stdout);
   const [links, v4, ids] = (batch ?? "").split("\n").filter((line) => line.trim() !== "");
