@@ -5,6 +5,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CliStack } from "../support/cliStack";
 import { repoRoot } from "../support/engine";
@@ -83,8 +84,6 @@ describe("scan, then the scanned program with the plain Pulumi CLI", () => {
     const [tap] = await ipJson<{ ifindex: number }[]>("-n", lab, "link", "show", "tap0");
     tapNode = `/dev/tap${tap?.ifindex}`;
     // The node of a VM's macvtap, given to the VM's user.
-    await stdoutOf("-n", lab, "link", "show", "tap0");
-    const { execa } = await import("execa");
     await execa("chown", ["nobody:nogroup", tapNode]);
     await execa("chmod", ["0660", tapNode]);
     // mac1 announces (as a host set up by hand may), the others do not.
@@ -163,7 +162,6 @@ describe("scan, then the scanned program with the plain Pulumi CLI", () => {
     expect(after).toEqual({ ...before, [ns1]: { ...before[ns1], routes: taken(before[ns1]!.routes) } });
     expect(after[ns1]!.routes).toContain("10.84.0.0/16 via 10.83.0.254 dev mac1 proto static metric 0");
     expect(after[ns1]!.routes).toContain("10.85.0.0/16 via 10.83.0.254 dev mac1 proto dhcp metric 0");
-    const { execa } = await import("execa");
     expect((await execa("stat", ["-c", "%U:%G %a", tapNode])).stdout).toBe("nobody:nogroup 660");
 
     const unchanged = await stack.pulumi(["preview", "--expect-no-changes"]);
@@ -193,8 +191,7 @@ describe("scan errors: a clear message and a non-zero exit code", () => {
       const ns = await world.netns("perm");
       const other = await world.netns("perm2");
       const cli = path.join(repoRoot, "test/projects/scanned/node_modules/pulumi-iproute2/dist/provider/cli.js");
-      const { execa } = await import("execa");
-      const run = await execa("runuser", ["-u", "nobody", "--", process.execPath, cli, "scan", "--netns", ns, "--netns", other], { reject: false, cwd: "/" });
+        const run = await execa("runuser", ["-u", "nobody", "--", process.execPath, cli, "scan", "--netns", ns, "--netns", other], { reject: false, cwd: "/" });
       expect(run.exitCode, String(run.stderr)).toBe(1);
       expect(run.stderr).toMatch(new RegExp(`^pulumi-iproute2: no permission to read netns "${ns}" on localhost .*entering a namespace needs root; run as root, or with --sudo\n?$`));
     } finally {
