@@ -57,22 +57,37 @@ const options = {
 type Flags = ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>["values"];
 
 /**
+ * `file` opened for `flag` (--identity, --out), only if it is a regular file of this user's: never
+ * through a symbolic link (another user may plant one where the file goes, say in /tmp), and never a
+ * FIFO planted there, which O_NONBLOCK keeps from hanging the command until it is refused.
+ */
+function openOwnFile(flag: string, file: string, how: { write: boolean; refused: string }): number {
+  let fd: number;
+  try {
+    const access = how.write ? constants.O_WRONLY | constants.O_CREAT : constants.O_RDONLY;
+    fd = openSync(file, access | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(`${flag}: cannot ${how.write ? "write" : "read"} ${file}${code === "ELOOP" ? ": it is a symbolic link" : `: ${(error as Error).message}`}`);
+  }
+  const stat = fstatSync(fd);
+  const problem = !stat.isFile() ? "is not a regular file" : stat.uid !== process.getuid?.() ? `belongs to another user (uid ${stat.uid})` : undefined;
+  if (problem !== undefined) {
+    closeSync(fd);
+    throw new UsageError(`${flag}: ${file} ${problem}${how.refused}`);
+  }
+  return fd;
+}
+
+/**
  * The key in `file`, read the way `ssh -i` would take it: a regular file of this user's that nobody
  * else can read (or change), never through a symbolic link; one with a passphrase belongs in the agent.
  */
 function readIdentity(file: string): string {
-  let fd: number;
+  const fd = openOwnFile("--identity", file, { write: false, refused: "" });
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`--identity: cannot read ${file}${code === "ELOOP" ? ": it is a symbolic link" : `: ${(error as Error).message}`}`);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new UsageError(`--identity: ${file} is not a regular file`);
-    if (stat.uid !== process.getuid?.()) throw new UsageError(`--identity: ${file} belongs to another user (uid ${stat.uid})`);
-    if ((stat.mode & 0o077) !== 0) throw new UsageError(`--identity: ${file} is open to other users (mode ${(stat.mode & 0o777).toString(8)}): chmod 600 it, as ssh asks`);
+    const mode = fstatSync(fd).mode;
+    if ((mode & 0o077) !== 0) throw new UsageError(`--identity: ${file} is open to other users (mode ${(mode & 0o777).toString(8)}): chmod 600 it, as ssh asks`);
     const key = readFileSync(fd, "utf8");
     if (hasPassphrase(key)) throw new UsageError(`--identity: ${file} has a passphrase: load it into your agent (ssh-add) and leave out --identity`);
     return key;
@@ -148,23 +163,10 @@ function connectionOf(flags: Flags): { connection: Connection; program?: Program
   };
 }
 
-/**
- * Writes `text` to `file`, never through a symlink (another user may have planted one where the
- * program goes, say in /tmp) and never into a file another user owns.
- */
+/** Writes `text` to `file`: only a regular file of this user's, never through a symbolic link. */
 function writeOut(file: string, text: string): void {
-  let fd: number;
+  const fd = openOwnFile("--out", file, { write: true, refused: ": not written" });
   try {
-    // O_NONBLOCK: a FIFO planted there must not hang the command (it is refused below).
-    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`--out: cannot write ${file}${code === "ELOOP" ? ": it is a symbolic link" : `: ${(error as Error).message}`}`);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new UsageError(`--out: ${file} is not a regular file: not written`);
-    if (stat.uid !== process.getuid?.()) throw new UsageError(`--out: ${file} belongs to another user (uid ${stat.uid}): not written`);
     ftruncateSync(fd, 0);
     writeSync(fd, text);
   } finally {

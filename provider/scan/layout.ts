@@ -228,8 +228,10 @@ export function layoutOf(read: HostRead): Layout {
           skip(`its peer is in ${where(bad)}, a name a VethPair cannot take`);
           continue;
         }
-        // The end in the host's namespace is `name`: `peerNetns` left out means `netns`, not the host's.
-        const swap = peerRef.netns === undefined && netns !== undefined ? true : netns === undefined && peerRef.netns !== undefined ? false : parents.has(refKey(peerRef)) && !parents.has(key);
+        // The end in the host's namespace is `name` (`peerNetns` left out means `netns`, not the host's);
+        // else the end that is a child's parent.
+        const oneInHost = (netns === undefined) !== (peerRef.netns === undefined);
+        const swap = oneInHost ? peerRef.netns === undefined : parents.has(refKey(peerRef)) && !parents.has(key);
         const [end, endNs, other, otherNs] = swap ? [peer, peerRef.netns, link, netns] : [link, netns, peer, peerRef.netns];
         const a = end.observed;
         const b = other.observed;

@@ -150,7 +150,7 @@ export function parseNamespaceRead(netns: string | undefined, results: CommandRe
       // An address with a lifetime was handed out (SLAAC, DHCP) and will change: not one to write down.
       const handedOut = (link.addr_info ?? []).filter((a) => a.dynamic === true && a.local !== undefined);
       return {
-        observed: observeLink({ ...link, addr_info: (link.addr_info ?? []).filter((a) => !handedOut.includes(a)) }, []),
+        observed: observeLink(link, []), // which leaves those out
         ...(link.link_netnsid !== undefined && { linkNetnsid: link.link_netnsid }),
         handedOut: handedOut.map((a) => `${a.local}/${a.prefixlen}`),
       };

@@ -18,9 +18,8 @@ export interface ScanRun {
 }
 
 /** `npx pulumi-iproute2 ARGS` in the test project, as a user runs it; never throws. */
-export async function scanCli(args: string[], options: { env?: Record<string, string>; user?: string } = {}): Promise<ScanRun> {
-  const command = options.user ? ["runuser", "-u", options.user, "--", "npx", "--no", "pulumi-iproute2", ...args] : ["npx", "--no", "pulumi-iproute2", ...args];
-  const result = await execa(command[0]!, command.slice(1), { cwd: scannedTemplate, reject: false, env: options.env ?? {}, timeout: 120_000, stripFinalNewline: false });
+export async function scanCli(args: string[]): Promise<ScanRun> {
+  const result = await execa("npx", ["--no", "pulumi-iproute2", ...args], { cwd: scannedTemplate, reject: false, timeout: 120_000, stripFinalNewline: false });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
