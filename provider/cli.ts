@@ -114,7 +114,7 @@ function connectionOf(flags: Flags): { connection: Connection; program?: Program
     for (const flag of ["identity", "host-key", "known-hosts", "ssh-config", "jump", "jump-host-key"] as const) {
       if (flags[flag] !== undefined) throw new UsageError(`--${flag} needs --ssh`);
     }
-    return { connection: { type: "local", sudo: flags.sudo ?? false } };
+    return { connection: { type: "local", sudo: flags.sudo ?? false, persist: true } };
   }
   const match = jumpHost.exec(flags.ssh);
   if (!match || flags.ssh.startsWith("-")) throw new UsageError(`--ssh: must be [user@]host[:port], not "${flags.ssh}"`);

@@ -37,6 +37,8 @@ export const kernelRouteProtocols: readonly string[] = ["kernel", "ra", "redirec
 export type LocalConnection = {
   type: "local";
   sudo: boolean;
+  /** The default of its resources' `persist`: whether the host replays them at boot. */
+  persist: boolean;
 };
 
 export type SshConnection = {
@@ -61,11 +63,27 @@ export type SshConnection = {
   sshConfigFile?: string;
   /** Run iproute2 through `sudo -n`. */
   sudo: boolean;
+  /** The default of its resources' `persist`: whether the host replays them at boot. */
+  persist: boolean;
   connectTimeoutSeconds: number;
   connectRetries: number;
 };
 
 export type Connection = LocalConnection | SshConnection;
+
+/**
+ * Where a host keeps what replays its resources at boot (plan/bootFiles.ts): a part per resource in
+ * parts/, named by `bootPartFile`.
+ */
+export const bootFolder = "/etc/pulumi-iproute2";
+
+/**
+ * A resource's part: `netns:NAME.part`, or `link:NETNS:NAME.part` ("-" for the host's namespace, which
+ * no namespace name can be). A link name has no ":", so the last one ends the namespace's name.
+ */
+export function bootPartFile(object: { kind: "netns"; name: string } | { kind: "link"; netns?: string; name: string }): string {
+  return object.kind === "netns" ? `netns:${object.name}.part` : `link:${object.netns ?? "-"}:${object.name}.part`;
+}
 
 // ---- Desired (validated, defaulted) ----
 
@@ -74,6 +92,8 @@ export type NetNamespaceDesired = {
   loopbackUp: boolean;
   /** Take over a namespace of that name that exists already, instead of failing. */
   adopt: boolean;
+  /** The host replays it at boot, from its part of the boot description (plan/bootPart.ts). */
+  persist: boolean;
   connection: Connection;
 };
 
@@ -92,6 +112,8 @@ export type VethPairDesired = {
   nodad: boolean;
   /** Take over a pair of those names that exists already, instead of failing. */
   adopt: boolean;
+  /** The host replays it at boot, from its part of the boot description (plan/bootPart.ts). */
+  persist: boolean;
   connection: Connection;
 };
 
@@ -115,6 +137,8 @@ export type MacvlanLinkDesired = {
   /** IPv6 addresses are added without duplicate address detection, so create and update do not wait for it. */
   nodad: boolean;
   adopt: boolean;
+  /** The host replays it at boot, from its part of the boot description (plan/bootPart.ts). */
+  persist: boolean;
   connection: Connection;
 };
 

@@ -83,7 +83,7 @@ export function announceStep(netns: string | undefined, dev: string, on: boolean
     command: inNetns(netns, ["set", dev, value ? "1" : "0"]),
     describe: `set arp_notify and ndisc_notify of ${dev}${where(netns)} to ${value ? 1 : 0} (announce: ${value})`,
   });
-  return { ...set(on), ...(before !== undefined && { undo: [set(before)] }) };
+  return { ...set(on), ...(before !== undefined && { undo: [set(before)] }), ...(on && { replay: ["announce", netns ?? "-", dev] }) };
 }
 
 /**

@@ -195,6 +195,7 @@ export const macvlanPropertyRules: Record<string, PropertyRule> = {
   announce: {},
   nodad: {},
   adopt: {},
+  persist: {},
   connection: connectionRule,
 };
 

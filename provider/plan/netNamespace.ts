@@ -22,5 +22,5 @@ export function planNetNamespaceDelete(current: Pick<NetNamespaceDesired, "name"
 }
 
 export function diffNetNamespace(olds: Record<string, unknown>, news: Record<string, unknown>): PropertyDiff {
-  return diffProperties({ name: { replace: true }, loopbackUp: {}, adopt: {}, connection: connectionRule }, olds, news);
+  return diffProperties({ name: { replace: true }, loopbackUp: {}, adopt: {}, persist: {}, connection: connectionRule }, olds, news);
 }

@@ -23,6 +23,11 @@ export interface CommandStep {
   describe: string;
   /** The steps that take it back, in order; none when there is nothing to take back. */
   undo?: Step[];
+  /**
+   * Its line in a boot description (plan/bootPart.ts), when a create's step is replayed at boot:
+   * `announce NETNS DEV`. Without one the step is not replayed (a wait for duplicate address detection).
+   */
+  replay?: string[];
 }
 
 /** One step of a plan: a line of an `ip -batch`, or a command of its own. */

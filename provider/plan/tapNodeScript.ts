@@ -12,7 +12,8 @@ import { noNode, nodeStatFormat } from "../model";
 
 const unsafe = "whoever can change a folder on the way to the device node can swap the node for a link to any file, and root would change that file. Put the node in a folder only root can change, such as /dev or a folder of /run made by root with mode 0755";
 
-const script = `
+/** The program, also installed beside the boot description's restore program (plan/bootFiles.ts). */
+export const tapNodeProgram = `
 export LC_ALL=C
 set -f
 die() { printf '%s\\n' "$*" >&2; exit 3; }
@@ -84,7 +85,7 @@ own) said=$(chown -h -- "$4" "$node" 2>&1) || die "tapOwner/tapGroup \\"$4\\" of
 esac
 `;
 
-const run = (args: string[]): Command => ({ argv: ["sh", "-c", script, "tap-node", ...args] });
+const run = (args: string[]): Command => ({ argv: ["sh", "-c", tapNodeProgram, "tap-node", ...args] });
 
 /** "OWNER[:GROUP]" or ":GROUP" as chown takes them, or "" for neither. */
 export function chownSpec(owner: string | undefined, group: string | undefined): string {

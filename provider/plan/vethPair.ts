@@ -93,6 +93,7 @@ export function diffVeth(olds: Record<string, unknown>, news: Record<string, unk
       announce: {},
       nodad: {},
       adopt: {},
+      persist: {},
       connection: connectionRule,
     },
     olds,

@@ -5,6 +5,11 @@ export interface LocalConnectionArgs {
   type?: pulumi.Input<"local">;
   /** Run iproute2 through `sudo -n`. */
   sudo?: pulumi.Input<boolean>;
+  /**
+   * Default true: the resources on this host are replayed at boot (docs/reboots.md); false opts the
+   * whole host out. A resource's own `persist` wins.
+   */
+  persist?: pulumi.Input<boolean>;
 }
 
 /**
@@ -33,6 +38,11 @@ export interface SshConnectionArgs {
   sshConfigFile?: pulumi.Input<string>;
   /** Run iproute2 through `sudo -n`. */
   sudo?: pulumi.Input<boolean>;
+  /**
+   * Default true: the resources on this host are replayed at boot (docs/reboots.md); false opts the
+   * whole host out. A resource's own `persist` wins.
+   */
+  persist?: pulumi.Input<boolean>;
   /** Default 10. */
   connectTimeoutSeconds?: pulumi.Input<number>;
   /** Retries of the connection setup only; default 3. */

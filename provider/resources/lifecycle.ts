@@ -3,23 +3,27 @@
 // into the state; read observes; delete plans and applies. A resource gives its tables (a
 // `ResourceLifecycle`) and gets handlers the compiler checks against Pulumi's ResourceProvider.
 import type * as pulumi from "@pulumi/pulumi";
-import { applyDelete, applyPlan } from "../apply";
+import { applyDelete, applyPlan, runOn } from "../apply";
 import { runnerFor } from "../exec/connect";
 import { Iproute2Error, type ErrorContext, type FailureKind } from "../exec/errors";
 import type { CommandResult, Runner } from "../exec/runner";
 import type { Connection } from "../model";
+import { filledPart, planBootPart, removePartStep, type BootPart, type PinnedLink, type WrittenPart } from "../plan/bootPart";
 import type { PropertyDiff } from "../plan/diff";
-import type { IpStep, Step } from "../plan/steps";
+import type { CommandStep, IpStep, Step } from "../plan/steps";
 import { hostLabel } from "../schema/connection";
 import { parseArgs, validateArgs, type ArgsSpec } from "../schema/validate";
+import { partsFromResult, readPartsCommand } from "../state/bootPart";
 import type { ReadBack } from "../state/readBack";
+import { noticeHostWithoutSystemd } from "./bootNotice";
 
 type Props = Record<string, unknown>;
 
-/** What every desired object and state has: a name, maybe a namespace, and how to reach its host. */
+/** What every desired object and state has: a name, maybe a namespace, how to reach its host, and whether it is replayed at boot. */
 export interface Located {
   name: string;
   netns?: string;
+  persist: boolean;
   connection: Connection;
 }
 
@@ -59,6 +63,11 @@ export interface ResourceLifecycle<D extends Located, S extends Located, O> {
   hint(d: D, failure: FailureKind, step: IpStep | undefined, verb: "create" | "adopt" | "update"): string | undefined;
   /** A part beyond the link's ip steps (Macvtap's device node), settled after each write and read. */
   devicePart?: DevicePart<D, S>;
+  /**
+   * Its part of the host's boot description (plan/bootPart.ts), from what is asked; and, from a state,
+   * what the kernel gave the links it makes (the values its markers stand for).
+   */
+  boot: { part(d: D): BootPart; pinned(state: S): PinnedLink[] };
 }
 
 export interface DevicePart<D, S> {
@@ -91,9 +100,32 @@ function createFailure(error: unknown, inputs: Props, context: ErrorContext, id:
 export function defineHandlers<D extends Located, S extends Located, O>(lc: ResourceLifecycle<D, S, O>) {
   const context = (d: Located, verb: string) => contextOf(lc.spec.kind, d, verb);
 
+  /** The part the host has for `state`, as the state says: none unless it was written. */
+  function writtenPart(state: S): WrittenPart | undefined {
+    if (!state.persist) return undefined;
+    const part = lc.boot.part(lc.inputsOf(state));
+    return { file: part.file, text: filledPart(part, lc.boot.pinned(state)) };
+  }
+
+  /** After the ip steps from `current` (undefined: none) to `d`: the part written, moved or removed. */
+  function bootSteps(d: D, current: S | undefined): CommandStep[] {
+    const written = current && writtenPart(current);
+    const wanted = d.persist ? lc.boot.part(d) : undefined;
+    // Unchanged when it would say the same with the values the kernel gave: they stay unless the plan
+    // moves the link (then its namespace changes the text anyway) or sets its MAC (the text has it).
+    const unchanged = current !== undefined && written !== undefined && wanted?.file === written.file && filledPart(wanted, lc.boot.pinned(current)) === written.text;
+    return planBootPart(written, wanted, unchanged);
+  }
+
+  /** The object's delete plan, and its part removed (whatever the state says: an edited one too). */
+  const deleteSteps = (state: S): Step[] => [...lc.plan.delete(state), removePartStep(lc.boot.part(lc.inputsOf(state)).file)];
+
+  /** A state as kept after a create cut off: its part may or may not have been written. */
+  const unverifiedState = (d: D): S => ({ ...lc.unverified.stateOf(d), persist: false });
+
   /** Plans from `current` (or makes the object anew), applies, and reads back: the state, or an error. */
   async function write(runner: Runner, d: D, current: S | undefined, verb: "create" | "adopt" | "update"): Promise<S> {
-    const steps = current ? lc.plan.update(current, d) : lc.plan.create(d);
+    const steps = [...(current ? lc.plan.update(current, d) : lc.plan.create(d)), ...bootSteps(d, current)];
     const results = await applyPlan(runner, steps, {
       context: context(d, verb),
       readBack: lc.readBack(d, current !== undefined),
@@ -110,7 +142,9 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
   const handlers = {
     async check(_olds: Props, news: Props): Promise<{ inputs: Props; failures?: pulumi.dynamic.CheckFailure[] }> {
       const result = validateArgs(lc.spec, news);
-      return result.ok ? { inputs: result.args as Props } : { inputs: news, failures: result.failures };
+      if (!result.ok) return { inputs: news, failures: result.failures };
+      await noticeHostWithoutSystemd(result.args);
+      return { inputs: result.args as Props };
     },
 
     // A replacement deletes first, since the new object takes the same name.
@@ -123,9 +157,11 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       const d = parseArgs(lc.spec, inputs);
       const runner = runnerFor(d.connection);
       const id = lc.idOf(d);
-      const existing = await lc.adopt?.(runner, d);
+      // Taken over, it has no part of ours yet (something else made it).
+      const adopted = await lc.adopt?.(runner, d);
+      const existing = adopted && { ...adopted, persist: false };
       const state = await write(runner, d, existing, existing ? "adopt" : "create").catch((error: unknown) => {
-        throw createFailure(error, inputs, context(d, "create"), id, () => lc.unverified.stateOf(d));
+        throw createFailure(error, inputs, context(d, "create"), id, () => unverifiedState(d));
       });
       const part = lc.devicePart;
       if (!part) return { id, outs: state };
@@ -133,7 +169,7 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
         return { id, outs: await part.write(runner, d, state, undefined) };
       } catch (error) {
         const failure = createFailure(error, inputs, context(d, "create"), id, () => part.unsettled(d, state));
-        if (failure === error) await applyDelete(runner, lc.plan.delete(state), context(d, "delete")); // no use without its part
+        if (failure === error) await applyDelete(runner, deleteSteps(state), context(d, "delete")); // no use without its part
         throw failure;
       }
     },
@@ -143,9 +179,22 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       const d = lc.inputsOf(current);
       const runner = runnerFor(d.connection);
       const observed = await lc.read(runner, d, { batched: true, context: context(d, "read") });
-      if (!observed) return { id: "", props: {} }; // gone
+      if (!observed) {
+        // Gone: so is its part, lest the next boot bring back what the stack no longer has.
+        await applyDelete(runner, [removePartStep(lc.boot.part(d).file)], context(d, "read"));
+        return { id: "", props: {} };
+      }
       const linkState = lc.stateOf(d, observed);
-      const state = lc.devicePart ? await lc.devicePart.read(runner, linkState, current) : linkState;
+      const withDevice = lc.devicePart ? await lc.devicePart.read(runner, linkState, current) : linkState;
+      // Replayed at boot only while its part says what was written, and something replays the parts.
+      const written = writtenPart(current);
+      let persist = false;
+      if (written) {
+        const [result] = await runOn(runner, [readPartsCommand([written.file])], context(d, "read"));
+        const onHost = result && partsFromResult(result);
+        persist = onHost !== undefined && onHost.replayed && onHost.parts.get(written.file) === written.text;
+      }
+      const state = { ...withDevice, persist };
       return { id, props: state, inputs: lc.inputsOf(state) };
     },
 
@@ -167,7 +216,7 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
     async delete(_id: string, props: Props): Promise<void> {
       const current = lc.parseState(props);
       const runner = runnerFor(current.connection);
-      await applyDelete(runner, lc.plan.delete(current), context(current, "delete"));
+      await applyDelete(runner, deleteSteps(current), context(current, "delete"));
       await lc.devicePart?.delete(runner, current);
     },
   };

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
 import type { Runner } from "../exec/runner";
 import { routeFamily, routeKey, type MacvlanLinkDesired, type MacvlanLinkState, type MacvlanMode, type LinkObserved, type Route } from "../model";
+import { macvlanPart } from "../plan/bootPart";
 import { diffMacvlan, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
 import type { IpStep } from "../plan/steps";
 import type { ArgsSpec } from "../schema/validate";
@@ -97,6 +98,7 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
     unverified: { stateOf: unverifiedMacvlanState, is: isUnverified },
     adopt,
     hint: (d, failure, step, verb) => (verb === "update" ? hintFor(failure, kind) : createHint(d, kind, failure, step)),
+    boot: { part: (d) => macvlanPart(d, kind), pinned: (state) => [{ ifindex: state.ifindex, macAddress: state.macAddress }] },
   };
 }
 
@@ -146,6 +148,12 @@ export interface MacvlanLinkArgs {
   nodad?: pulumi.Input<boolean>;
   /** Take over an existing link of the same kind on the same parent instead of failing. */
   adopt?: pulumi.Input<boolean>;
+  /**
+   * Default: the connection's `persist`, itself true. The host replays it at boot, before network.target
+   * and the daemons that start VMs and containers: its part of /etc/pulumi-iproute2, run by the
+   * pulumi-iproute2 systemd unit (docs/reboots.md). In place.
+   */
+  persist?: pulumi.Input<boolean>;
   connection?: pulumi.Input<ConnectionArgs>;
 }
 
@@ -155,7 +163,7 @@ export interface MacvlanLinkArgs {
  */
 export const macvlanOutputNames = [
   "ifindex", "macAddress", "mtu", "txQueueLength", "bcQueueLength", "kernelChosen",
-  "mode", "nopromisc", "sourceMacs", "addresses", "routes", "up", "announce", "nodad",
+  "mode", "nopromisc", "sourceMacs", "addresses", "routes", "up", "announce", "nodad", "persist",
 ] as const;
 
 /** The outputs MacvlanLink and Macvtap share: every argument as the kernel has it, and ifindex. */
@@ -176,6 +184,8 @@ export abstract class MacvlanKindResource extends pulumi.dynamic.Resource {
   declare readonly up: pulumi.Output<boolean>;
   declare readonly announce: pulumi.Output<boolean>;
   declare readonly nodad: pulumi.Output<boolean>;
+  /** Whether the host replays it at boot (refresh: whether its part is there as written). */
+  declare readonly persist: pulumi.Output<boolean>;
   declare readonly ifindex: pulumi.Output<number>;
   /** Optional arguments left to the kernel (their outputs show what it chose). */
   declare readonly kernelChosen: pulumi.Output<string[]>;

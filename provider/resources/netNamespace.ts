@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runOn } from "../apply";
 import { hintFor } from "../exec/errors";
 import type { NetNamespaceDesired, NetNamespaceObserved, NetNamespaceState } from "../model";
+import { netNamespacePart } from "../plan/bootPart";
 import { diffNetNamespace, planNetNamespaceCreate, planNetNamespaceDelete, planNetNamespaceUpdate } from "../plan/netNamespace";
 import { netNamespaceArgs } from "../schema/netNamespace";
 import { parseArgs } from "../schema/validate";
@@ -26,10 +27,11 @@ export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNames
   spec: netNamespaceArgs,
   diff: (olds, news) => diffNetNamespace(namespaceAsWrittenByEarlierVersions(olds), news),
   idOf: (d) => d.name,
-  parseState: (props) => ({
-    ...parseArgs(netNamespaceArgs, { name: props.name, loopbackUp: props.loopbackUp, adopt: props.adopt, connection: props.connection }),
-    path: String(props.path ?? ""),
-  }),
+  parseState: (stored) => {
+    const props = namespaceAsWrittenByEarlierVersions(stored);
+    const { name, loopbackUp, adopt, persist, connection } = props;
+    return { ...parseArgs(netNamespaceArgs, { name, loopbackUp, adopt, persist, connection }), path: String(props.path ?? "") };
+  },
   inputsOf: ({ path: _path, ...inputs }) => inputs,
   plan: { create: planNetNamespaceCreate, update: planNetNamespaceUpdate, delete: planNetNamespaceDelete },
   readBack: (d) => netnsReadBack(d.name),
@@ -48,6 +50,7 @@ export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNames
     failure === "exists" && verb === "create"
       ? `A namespace named "${d.name}" already exists: choose another name, set adopt: true to take it over, or remove it with "ip netns del ${d.name}"`
       : hintFor(failure),
+  boot: { part: netNamespacePart, pinned: () => [] },
 });
 
 export interface NetNamespaceArgs {
@@ -60,6 +63,12 @@ export interface NetNamespaceArgs {
    * failing, then bring its `lo` to `loopbackUp`. Destroy removes it, as it would one this made.
    */
   adopt?: pulumi.Input<boolean>;
+  /**
+   * Default: the connection's `persist`, itself true. The host replays it at boot, before network.target
+   * and the daemons that start VMs and containers: its part of /etc/pulumi-iproute2, run by the
+   * pulumi-iproute2 systemd unit (docs/reboots.md). In place.
+   */
+  persist?: pulumi.Input<boolean>;
   connection?: pulumi.Input<ConnectionArgs>;
 }
 
@@ -68,9 +77,11 @@ export class NetNamespace extends pulumi.dynamic.Resource {
   /** `/run/netns/<name>`, for tools that take a namespace by path. */
   declare readonly path: pulumi.Output<string>;
   declare readonly loopbackUp: pulumi.Output<boolean>;
+  /** Whether the host replays it at boot (refresh: whether its part is there as written). */
+  declare readonly persist: pulumi.Output<boolean>;
 
   constructor(name: string, args: NetNamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("NetNamespace"), name, outputSlots(name, args, ["path"]), opts, "iproute2", "NetNamespace");
+    super(providerShim("NetNamespace"), name, outputSlots(name, args, ["path", "persist"]), opts, "iproute2", "NetNamespace");
     warnIfKeyInPlaintext(this, args.connection);
   }
 }

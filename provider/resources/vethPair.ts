@@ -4,6 +4,7 @@ import { runOn } from "../apply";
 import { hintFor, Iproute2Error } from "../exec/errors";
 import type { CommandResult } from "../exec/runner";
 import type { LinkObserved, VethPairDesired, VethPairState } from "../model";
+import { vethPairPart } from "../plan/bootPart";
 import { diffVeth, planVethCreate, planVethDelete, planVethUpdate } from "../plan/vethPair";
 import { vethPairArgs } from "../schema/vethPair";
 import { asWrittenByEarlierVersions } from "../state/earlierVersions";
@@ -74,6 +75,13 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
     failure === "exists" && verb === "create"
       ? `"${d.name}" or "${d.peerName}" is already taken in its namespace: choose other names, or set adopt: true to take the pair over`
       : hintFor(failure, "veth"),
+  boot: {
+    part: vethPairPart,
+    pinned: (state) => [
+      { ifindex: state.ifindex, macAddress: state.macAddress },
+      { ifindex: state.peerIfindex, macAddress: state.peerMacAddress },
+    ],
+  },
 });
 
 export interface VethPairArgs {
@@ -108,6 +116,12 @@ export interface VethPairArgs {
    * that pair is refused. Destroy removes it, as it would one this made.
    */
   adopt?: pulumi.Input<boolean>;
+  /**
+   * Default: the connection's `persist`, itself true. The host replays it at boot, before network.target
+   * and the daemons that start VMs and containers: its part of /etc/pulumi-iproute2, run by the
+   * pulumi-iproute2 systemd unit (docs/reboots.md). In place.
+   */
+  persist?: pulumi.Input<boolean>;
   connection?: pulumi.Input<ConnectionArgs>;
 }
 
@@ -122,13 +136,15 @@ export class VethPair extends pulumi.dynamic.Resource {
   declare readonly up: pulumi.Output<boolean>;
   declare readonly announce: pulumi.Output<boolean>;
   declare readonly nodad: pulumi.Output<boolean>;
+  /** Whether the host replays it at boot (refresh: whether its part is there as written). */
+  declare readonly persist: pulumi.Output<boolean>;
   declare readonly macAddress: pulumi.Output<string>;
   declare readonly peerMacAddress: pulumi.Output<string>;
   declare readonly ifindex: pulumi.Output<number>;
   declare readonly peerIfindex: pulumi.Output<number>;
 
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = ["macAddress", "peerMacAddress", "ifindex", "peerIfindex", "kernelChosen", "mtu", "addresses", "peerAddresses", "up", "announce", "nodad"];
+    const outputs = ["macAddress", "peerMacAddress", "ifindex", "peerIfindex", "kernelChosen", "mtu", "addresses", "peerAddresses", "up", "announce", "nodad", "persist"];
     super(providerShim("VethPair"), name, outputSlots(name, args, outputs), opts, "iproute2", "VethPair");
     warnIfKeyInPlaintext(this, args.connection);
   }

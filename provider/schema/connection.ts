@@ -7,10 +7,11 @@ export const localConnection = z
     {
       type: z.literal("local"),
       sudo: z.boolean({ error: "must be true or false" }).default(false),
+      persist: z.boolean({ error: "must be true or false" }).default(true),
     },
     { error: 'must be an object like { type: "local" }' },
   )
-  .transform((c): Connection => ({ type: "local", sudo: c.sudo }));
+  .transform((c): Connection => ({ type: "local", sudo: c.sudo, persist: c.persist }));
 
 const hostName = z
   .string({ error: "must be a string" })
@@ -52,6 +53,7 @@ export const sshConnection = z
       proxyJumpHostKey: z.string().regex(authorizedKey, 'must be a key in authorized_keys form, like "ssh-ed25519 AAAA..."').optional(),
       sshConfigFile: localPath.optional(),
       sudo: z.boolean({ error: "must be true or false" }).default(false),
+      persist: z.boolean({ error: "must be true or false" }).default(true),
       connectTimeoutSeconds: z.number().int().min(1, "must be at least 1").max(600, "must be at most 600").default(10),
       connectRetries: z.number().int().min(0, "must not be negative").max(10, "must be at most 10").default(3),
     },
@@ -65,7 +67,7 @@ export const connection = z
     (value) => (value !== null && typeof value === "object" && !("type" in value) ? { ...value, type: "local" } : value),
     z.discriminatedUnion("type", [sshConnection, localConnection], { error: 'must have type "local" or "ssh"' }),
   )
-  .default({ type: "local", sudo: false });
+  .default({ type: "local", sudo: false, persist: true });
 
 /**
  * What a connection points at. Resources are replaced when it changes: it is another machine.

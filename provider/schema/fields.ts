@@ -158,3 +158,9 @@ export const queueLength = z
 export const metric = queueLength;
 
 export const flag = z.boolean({ error: "must be true or false" });
+
+/**
+ * `persist` as given: unset takes the connection's `persist` (a whole host can opt out), which each
+ * spec's `complete` fills in with `persistOf`. Typed as the boolean it is once complete.
+ */
+export const persistFlag = flag.optional() as unknown as z.ZodType<boolean>;

@@ -11,9 +11,11 @@ import {
   metric,
   mtu,
   netnsName,
+  persistFlag,
   queueLength,
   routeDestination,
 } from "./fields";
+import { withPersist } from "./persist";
 import { definedOnly } from "../shape";
 import { distinct, ipv6NeedsMtu, ipv6NeedsUp, type ArgsSpec } from "./validate";
 
@@ -59,6 +61,7 @@ export const macvlanFields = {
   announce: flag.default(true),
   nodad: flag.default(false),
   adopt: flag.default(false),
+  persist: persistFlag,
   connection,
 };
 
@@ -107,5 +110,5 @@ export const macvlanLinkArgs: ArgsSpec<MacvlanLinkDesired> = {
   kind: "MacvlanLink",
   fields: macvlanFields,
   rules: macvlanRules,
-  complete: (a) => definedOnly({ ...a, netns: a.netns ?? a.parentNetns }),
+  complete: (a) => withPersist(definedOnly({ ...a, netns: a.netns ?? a.parentNetns })),
 };

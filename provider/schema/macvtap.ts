@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { MacvtapDesired } from "../model";
 import { definedOnly } from "../shape";
 import { macvlanFields, macvlanRules } from "./macvlanLink";
+import { withPersist } from "./persist";
 import type { ArgsSpec } from "./validate";
 
 /** A uid/gid (a whole number) or a user/group name, as chown takes it. */
@@ -32,5 +33,5 @@ export const macvtapArgs: ArgsSpec<MacvtapDesired> = {
     tapDevicePath: devicePath.optional(),
   },
   rules: macvlanRules,
-  complete: (a) => definedOnly({ ...a, netns: a.netns ?? a.parentNetns }),
+  complete: (a) => withPersist(definedOnly({ ...a, netns: a.netns ?? a.parentNetns })),
 };

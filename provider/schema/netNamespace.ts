@@ -1,7 +1,8 @@
 import type { NetNamespaceDesired } from "../model";
 import { connection } from "./connection";
 import type { ArgsSpec } from "./validate";
-import { flag, netnsName } from "./fields";
+import { flag, netnsName, persistFlag } from "./fields";
+import { withPersist } from "./persist";
 
 export const netNamespaceArgs: ArgsSpec<NetNamespaceDesired> = {
   kind: "NetNamespace",
@@ -9,7 +10,9 @@ export const netNamespaceArgs: ArgsSpec<NetNamespaceDesired> = {
     name: netnsName,
     loopbackUp: flag.default(true),
     adopt: flag.default(false),
+    persist: persistFlag,
     connection,
   },
   rules: [],
+  complete: withPersist,
 };

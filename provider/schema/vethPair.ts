@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { VethPairDesired } from "../model";
 import { connection } from "./connection";
-import { flag, interfaceAddress, interfaceName, mtu, netnsName } from "./fields";
+import { flag, interfaceAddress, interfaceName, mtu, netnsName, persistFlag } from "./fields";
+import { withPersist } from "./persist";
 import { definedOnly } from "../shape";
 import { distinct, ipv6NeedsMtu, ipv6NeedsUp, type ArgsSpec } from "./validate";
 
@@ -19,6 +20,7 @@ export const vethPairArgs: ArgsSpec<VethPairDesired> = {
     announce: flag.default(true),
     nodad: flag.default(false),
     adopt: flag.default(false),
+    persist: persistFlag,
     connection,
   },
   rules: [
@@ -34,5 +36,5 @@ export const vethPairArgs: ArgsSpec<VethPairDesired> = {
           : undefined,
     },
   ],
-  complete: (a) => definedOnly({ ...a, peerNetns: a.peerNetns ?? a.netns }),
+  complete: (a) => withPersist(definedOnly({ ...a, peerNetns: a.peerNetns ?? a.netns })),
 };

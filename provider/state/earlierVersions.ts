@@ -5,12 +5,13 @@
  * A link's state from before `announce` and `nodad`: the link was made without arp_notify and
  * ndisc_notify (the first update after the upgrade sets them, and its preview says so), and its IPv6
  * addresses with duplicate address detection. A VethPair's from before `adopt`: made, not taken over.
+ * Any state from before `persist`: no boot description holds it (the first update writes its part).
  */
 export function asWrittenByEarlierVersions(props: Record<string, unknown>): Record<string, unknown> {
-  return { ...props, announce: props.announce ?? false, nodad: props.nodad ?? false, adopt: props.adopt ?? false };
+  return { ...props, announce: props.announce ?? false, nodad: props.nodad ?? false, adopt: props.adopt ?? false, persist: props.persist ?? false };
 }
 
-/** A namespace's state from before `adopt`: it was made by this package, not taken over. */
+/** A namespace's state from before `adopt` and `persist`: made by this package, not taken over, not replayed at boot. */
 export function namespaceAsWrittenByEarlierVersions(props: Record<string, unknown>): Record<string, unknown> {
-  return { ...props, adopt: props.adopt ?? false };
+  return { ...props, adopt: props.adopt ?? false, persist: props.persist ?? false };
 }

@@ -10,7 +10,7 @@ import { ip, World } from "../support/netns";
 class CountingRunner implements Runner {
   readonly host = "localhost";
   roundTrips = 0;
-  private readonly local = new LocalRunner({ type: "local", sudo: false });
+  private readonly local = new LocalRunner({ type: "local", sudo: false, persist: true });
   run(commands: Command[]) {
     this.roundTrips += 1;
     return this.local.run(commands);
@@ -38,7 +38,7 @@ describe("shared namespace reads", () => {
     expect(runner.roundTrips).toBe(1);
     expect(shared.at(-1)).toBeUndefined();
 
-    const single = await Promise.all(names.map((name) => readLinkAlone(new LocalRunner({ type: "local", sudo: false }), lab, name)));
+    const single = await Promise.all(names.map((name) => readLinkAlone(new LocalRunner({ type: "local", sudo: false, persist: true }), lab, name)));
     expect(shared.slice(0, -1)).toEqual(single);
     expect(single[3]?.routes).toEqual([
       { to: "10.60.3.0/24", via: "10.59.3.254", metric: 0 },

@@ -6,7 +6,7 @@ import { LocalRunner } from "../../../provider/exec/local";
 
 describe("LocalRunner", () => {
   it("stops a command that does not finish in time, and says so", async () => {
-    const runner = new LocalRunner({ type: "local", sudo: false }, 300);
+    const runner = new LocalRunner({ type: "local", sudo: false, persist: true }, 300);
     const failure = await runner.run([{ argv: ["sleep", "30"] }]).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(Iproute2Error);
     expect(failure).toMatchObject({ kind: "interrupted" });
@@ -14,7 +14,7 @@ describe("LocalRunner", () => {
   });
 
   it("runs commands in order and stops at the first that fails", async () => {
-    const runner = new LocalRunner({ type: "local", sudo: false });
+    const runner = new LocalRunner({ type: "local", sudo: false, persist: true });
     const results = await runner.run([{ argv: ["true"] }, { argv: ["false"] }, { argv: ["echo", "never"] }]);
     expect(results.map((r) => r.exitCode)).toEqual([0, 1]);
   });

@@ -12,7 +12,7 @@ import { UNKNOWN } from "../../../provider/schema/validate";
 import { validArgs } from "../schema/expectations";
 import { normalized, step, undone } from "../steps";
 
-const olds: NetNamespaceState = { name: "ns1", loopbackUp: true, adopt: false, connection: { type: "local", sudo: false }, path: "/run/netns/ns1" };
+const olds: NetNamespaceState = { name: "ns1", loopbackUp: true, adopt: false, persist: true, connection: { type: "local", sudo: false, persist: true }, path: "/run/netns/ns1" };
 
 describe("diffNetNamespace", () => {
   it.each([
@@ -21,7 +21,9 @@ describe("diffNetNamespace", () => {
     { case: "connection.sudo", news: { name: "ns1", connection: { sudo: true } }, outcome: "update", property: "connection" },
     { case: "name", news: { name: "ns2" }, outcome: "replace", property: "name" },
     { case: "name unknown", news: { name: UNKNOWN }, outcome: "replace", property: "name" },
-    { case: "connection unknown", news: { name: "ns1", connection: UNKNOWN }, outcome: "replace", property: "connection" },
+    // persist given: unset, it would be the unknown connection's, and unknown too
+    { case: "connection unknown", news: { name: "ns1", persist: true, connection: UNKNOWN }, outcome: "replace", property: "connection" },
+    { case: "persist", news: { name: "ns1", persist: false }, outcome: "update", property: "persist" },
     { case: "loopbackUp unknown", news: { name: "ns1", loopbackUp: UNKNOWN }, outcome: "update", property: "loopbackUp" },
   ])("$case: $outcome", ({ news, outcome, property }) => {
     const diff = diffNetNamespace(olds as unknown as Record<string, unknown>, validArgs(netNamespaceArgs, news) as unknown as Record<string, unknown>);

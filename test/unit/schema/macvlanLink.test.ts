@@ -212,7 +212,8 @@ const defaults = {
   announce: true,
   nodad: false,
   adopt: false,
-  connection: { type: "local", sudo: false },
+  persist: true,
+  connection: { type: "local", sudo: false, persist: true },
 };
 
 describe("MacvlanLink defaults and canonical forms", () => {
@@ -301,7 +302,7 @@ describe("MacvlanLink defaults and canonical forms", () => {
         bcQueueLength: 4294967295,
         up: false,
         adopt: true,
-        connection: { type: "local", sudo: true },
+        connection: { type: "local", sudo: true, persist: true },
       },
     },
   ])("$case", ({ raw, args }) => {

@@ -40,18 +40,18 @@ describe("NetNamespace arguments that are refused", () => {
 
 describe("NetNamespace defaults", () => {
   it.each([
-    { case: "loopbackUp defaults to true", raw: { name: "ns1" }, args: { name: "ns1", loopbackUp: true, adopt: false, connection: { type: "local", sudo: false } } },
+    { case: "loopbackUp defaults to true", raw: { name: "ns1" }, args: { name: "ns1", loopbackUp: true, adopt: false, persist: true, connection: { type: "local", sudo: false, persist: true } } },
     {
       case: "a 64-character name, lo left down, sudo",
       raw: { name: "n".repeat(64), loopbackUp: false, connection: { sudo: true } },
-      args: { name: "n".repeat(64), loopbackUp: false, adopt: false, connection: { type: "local", sudo: true } },
+      args: { name: "n".repeat(64), loopbackUp: false, adopt: false, persist: true, connection: { type: "local", sudo: true, persist: true } },
     },
-    { case: "a name with a colon", raw: { name: "ns:1" }, args: { name: "ns:1", loopbackUp: true, adopt: false, connection: { type: "local", sudo: false } } },
+    { case: "a name with a colon", raw: { name: "ns:1" }, args: { name: "ns:1", loopbackUp: true, adopt: false, persist: true, connection: { type: "local", sudo: false, persist: true } } },
     // Not whole numbers to strtol with base 0: "09" stops at the 9, "0x" at the x.
     ...["09", "0x", "1a", "ns1", "x1"].map((name) => ({
       case: `the name ${JSON.stringify(name)}, not a number to iproute2`,
       raw: { name },
-      args: { name, loopbackUp: true, adopt: false, connection: { type: "local", sudo: false } },
+      args: { name, loopbackUp: true, adopt: false, persist: true, connection: { type: "local", sudo: false, persist: true } },
     })),
   ])("$case", ({ raw, args }) => {
     expect(validArgs(netNamespaceArgs, raw)).toStrictEqual(args);
@@ -61,7 +61,7 @@ describe("NetNamespace defaults", () => {
     const result = validateArgs(netNamespaceArgs, { name: UNKNOWN });
     expect(result).toStrictEqual({
       ok: true,
-      args: { name: UNKNOWN, loopbackUp: true, adopt: false, connection: { type: "local", sudo: false } },
+      args: { name: UNKNOWN, loopbackUp: true, adopt: false, persist: true, connection: { type: "local", sudo: false, persist: true } },
       unknownFields: new Set(["name"]),
     });
   });

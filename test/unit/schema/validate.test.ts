@@ -50,7 +50,8 @@ describe("parseArgs", () => {
       name: "ns1",
       loopbackUp: false,
       adopt: false,
-      connection: { type: "local", sudo: false },
+      persist: true,
+      connection: { type: "local", sudo: false, persist: true },
     });
   });
 

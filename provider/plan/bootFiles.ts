@@ -1,0 +1,461 @@
+// The files a host keeps to replay its resources at boot, and the one program that writes them. Under
+// /etc/pulumi-iproute2: parts/ (one per resource, plan/bootPart.ts), `restore` (replays them) and
+// `tap-node` (the device node program, plan/tapNodeScript.ts); and the unit that runs `restore` at boot,
+// /etc/systemd/system/pulumi-iproute2.service, enabled in multi-user.target, wherever systemd is
+// installed (where it is not PID 1, as in a container, the unit is inert).
+//
+// Why one program, run as root under a lock: every write rewrites the unit from all parts (its
+// ordering after the NICs the links need), and the programs, so operations on one host take turns; it
+// checks that every folder it writes in is root's alone (whoever can change one could have root run
+// anything at boot), writes each file beside its place and renames it there, and with the last part
+// gone removes everything it made. Nothing is ever written outside those folders.
+import type { Command } from "../exec/runner";
+import { bootFolder } from "../model";
+import { tapNodeProgram } from "./tapNodeScript";
+
+export const restoreProgramPath = `${bootFolder}/restore`;
+export const unitPath = "/etc/systemd/system/pulumi-iproute2.service";
+
+/** Replays the parts at boot; the unit's ExecStart. Reads them as data, never as code. */
+export const restoreProgram = `#!/bin/sh
+# pulumi-iproute2's restore program: replays at boot the host networking that Pulumi stacks manage on
+# this host, from the parts in /etc/pulumi-iproute2/parts (one per resource, each written and removed by
+# its resource). pulumi-iproute2.service runs it; running it again is harmless, as whatever exists
+# already is left as it is.
+#
+# A part is data, never code. Each line is a keyword and words without spaces. What runs: ip, reading
+# a line's words with its own batch parser, for the lines \`link add\`, \`link set\`, \`addr add\`,
+# \`route add\` and \`netns add\` only; the announce settings, written to /proc/sys; and the tap node
+# program beside this one. A part with any other line fails, and what it made is removed.
+export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin
+set -f
+umask 022
+here=/etc/pulumi-iproute2
+parts=$here/parts
+statfmt='%t:%T %u %g %U %G %a %F'
+
+say() { printf '%s\\n' "$*"; }
+# At the journal's err level: systemd reads a "<3>" prefix on a service's output.
+complain() { printf '<3>%s\\n' "$*"; }
+
+# Root runs what the parts say, so only what root alone can change is read.
+root_only() {
+  [ -L "$1" ] && { complain "$1 is a symbolic link: not read"; return 1; }
+  info=$(stat -c '%u %a %F' -- "$1" 2>&1) || { complain "cannot check $1: $info"; return 1; }
+  uid=\${info%% *} rest=\${info#* }
+  mode=\${rest%% *} type=\${rest#* }
+  [ "$uid" = 0 ] || { complain "$1 is owned by uid $uid, not root: not read"; return 1; }
+  [ $((0$mode & 18)) = 0 ] || { complain "$1 is writable by group or others (mode $mode): not read"; return 1; }
+  case $2 in
+  folder) [ "$type" = directory ] || { complain "$1 is not a folder: not read"; return 1; } ;;
+  file) [ "$type" = "regular file" ] || [ "$type" = "regular empty file" ] || { complain "$1 is not a regular file: not read"; return 1; } ;;
+  esac
+}
+for folder in / /etc "$here" "$parts"; do
+  root_only "$folder" folder || exit 1
+done
+
+where() { if [ "$1" = - ]; then say "the host's namespace"; else say "netns $1"; fi; }
+ipn() {
+  ns=$1
+  shift
+  if [ "$ns" = - ]; then ip "$@"; else ip -n "$ns" "$@"; fi
+}
+in_netns() {
+  ns=$1
+  shift
+  if [ "$ns" = - ]; then "$@"; else ip netns exec "$ns" "$@"; fi
+}
+netns_exists() { [ -e "/run/netns/$1" ]; }
+link_exists() { ipn "$1" link show dev "$2" >/dev/null 2>&1; }
+
+# What a part is about, for messages: "MacvlanLink mac1 in netns ns1".
+describe() {
+  resource= what=
+  while IFS= read -r line; do
+    set -- $line
+    case \${1-} in
+    resource) resource=$2 ;;
+    object)
+      case $2 in
+      netns) what=$3 ;;
+      link) what="$4 in $(where "$3")" ;;
+      esac
+      break
+      ;;
+    esac
+  done <"$1"
+  say "\${resource:-part} $what"
+}
+
+# Whether a part's object is there already (0), can be made now (1), or waits for something that is
+# not there yet, named in $waiting (2).
+readiness() {
+  waiting=
+  while IFS= read -r line; do
+    set -- $line
+    case \${1-} in
+    object)
+      case $2 in
+      netns) netns_exists "$3" && return 0 ;;
+      link) link_exists "$3" "$4" && return 0 ;;
+      esac
+      ;;
+    needs)
+      case $2 in
+      netns) netns_exists "$3" || waiting="netns $3" ;;
+      link) link_exists "$3" "$4" || waiting="link $4 in $(where "$3")" ;;
+      esac
+      ;;
+    esac
+  done <"$1"
+  [ -n "$waiting" ] && return 2
+  return 1
+}
+
+allowed() {
+  case "$1 $2" in
+  "link add" | "link set" | "addr add" | "route add" | "netns add") return 0 ;;
+  esac
+  return 1
+}
+
+# The ip lines queued for one namespace, run as one \`ip -batch\`.
+batch= batch_ns=
+flush() {
+  [ -n "$batch" ] || return 0
+  said=$(printf '%s' "$batch" | ipn "$batch_ns" -batch - 2>&1) || { error="ip -batch in $(where "$batch_ns"): $said"; batch=; return 1; }
+  batch=
+}
+queue() {
+  line_ns=$1
+  shift
+  allowed "$@" || { error="refused line: ip $*"; return 1; }
+  if [ -n "$batch" ] && [ "$line_ns" != "$batch_ns" ]; then flush || return 1; fi
+  batch_ns=$line_ns
+  batch="$batch$*
+"
+}
+
+# arp_notify and ndisc_notify of a link to 1, before it comes up: the kernel then tells its neighbours
+# where its addresses are. The paths are written whole (sysctl would split a name with a dot).
+announce() {
+  said=$(in_netns "$1" sh -c '
+    for knob in "/proc/sys/net/ipv4/conf/$1/arp_notify" "/proc/sys/net/ipv6/conf/$1/ndisc_notify"; do
+      [ -e "$knob" ] || continue
+      printf "1\\n" >"$knob" || exit 1
+    done' announce "$2" 2>&1) || { error="setting arp_notify and ndisc_notify of $2: $said"; return 1; }
+}
+
+# A macvtap's device node, from its numbers in sysfs (they change every boot), with its owner and mode.
+tap_node() {
+  tap_ns=$1 dev=$2 path=$3 mode=$4 owner=$5
+  index=$(in_netns "$tap_ns" cat "/sys/class/net/$dev/ifindex" 2>&1) || { error="reading the ifindex of $dev: $index"; return 1; }
+  numbers=$(in_netns "$tap_ns" cat "/sys/class/net/$dev/macvtap/tap$index/dev" 2>&1) || { error="reading the device numbers of $dev: $numbers"; return 1; }
+  [ "$path" = - ] && path=/dev/tap$index
+  [ "$owner" = - ] && owner=
+  folder=\${path%/*}
+  [ -d "\${folder:-/}" ] || mkdir -p -m 0755 -- "$folder" || { error="cannot make the folder $folder of $path"; return 1; }
+  seen=$(stat -c "$statfmt" -- "$path" 2>/dev/null) || seen=absent
+  said=$(sh "$here/tap-node" make "$path" "$seen" "$mode" "\${numbers%%:*}" "\${numbers#*:}" "$owner" 2>&1) || { error=$said; return 1; }
+}
+
+# Makes a part's object and sets it up; on a failure, removes what it made (the object: deleting it
+# takes the rest with it). \`add\` makes the object with the ifindex it had; when that ifindex is taken
+# (something else got it first), \`anew\` makes it with another.
+replay() {
+  file=$1 error= made= retry= kind= object_ns= name= batch=
+  exec 3<"$file"
+  while IFS= read -r line <&3; do
+    set -- $line
+    case \${1-} in
+    '' | '#'*) continue ;;
+    format)
+      [ "$2" = 1 ] || { error="it is in format $2, newer than this program's (1)"; break; }
+      ;;
+    resource | needs | link) ;;
+    object)
+      kind=$2
+      if [ "$kind" = netns ]; then name=$3; else object_ns=$3 name=$4; fi
+      ;;
+    add | anew)
+      [ "$1" = anew ] && [ -z "$retry" ] && continue
+      verb=$1 line_ns=$2
+      shift 2
+      allowed "$@" || { error="refused line: ip $*"; break; }
+      if said=$(printf '%s\\n' "$*" | ipn "$line_ns" -batch - 2>&1); then
+        made=1 retry=
+        [ "$verb" = anew ] && say "$(describe "$file"): its ifindex was taken; made with another"
+      else
+        case $verb:$said in
+        add:*"File exists"*) retry=1 ;;
+        *) error=$said; break ;;
+        esac
+      fi
+      ;;
+    ip)
+      [ -n "$made" ] || { error="nothing was made before: ip $*"; break; }
+      line_ns=$2
+      shift 2
+      queue "$line_ns" "$@" || break
+      ;;
+    announce)
+      { flush && announce "$2" "$3"; } || break
+      ;;
+    tap)
+      { flush && tap_node "$2" "$3" "$4" "$5" "$6"; } || break
+      ;;
+    *)
+      error="unknown line: $1"
+      break
+      ;;
+    esac
+  done
+  exec 3<&-
+  [ -z "$error" ] && flush
+  [ -z "$error" ] && [ -n "$retry" ] && error="its ifindex is taken, and the part says no other way to make it"
+  [ -z "$error" ] && [ -z "$made" ] && error="the part makes nothing"
+  [ -z "$error" ] && return 0
+  if [ -n "$made" ]; then
+    case $kind in
+    netns) ip netns del "$name" 2>/dev/null ;;
+    link) ipn "$object_ns" link del dev "$name" 2>/dev/null ;;
+    esac
+  fi
+  return 1
+}
+
+restored=0 present=0 failed=0 pending=
+set +f
+for part in "$parts"/*.part; do
+  [ -e "$part" ] || [ -L "$part" ] || continue
+  if root_only "$part" file; then pending="$pending $part"; else failed=$((failed + 1)); fi
+done
+set -f
+
+# Passes until nothing more can be made: a part waits while what it needs (a namespace, a parent) is
+# not there, so namespaces come first, then veth pairs, then children of any parent, in any nesting.
+while [ -n "$pending" ]; do
+  waiting_parts= progress=
+  for part in $pending; do
+    readiness "$part"
+    case $? in
+    0)
+      present=$((present + 1)) progress=1
+      say "$(describe "$part"): there already, left as it is"
+      ;;
+    1)
+      progress=1
+      if replay "$part"; then
+        restored=$((restored + 1))
+        say "$(describe "$part"): restored"
+      else
+        failed=$((failed + 1))
+        complain "$(describe "$part"): not restored: $error"
+      fi
+      ;;
+    *) waiting_parts="$waiting_parts $part" ;;
+    esac
+  done
+  pending=$waiting_parts
+  [ -n "$progress" ] || break
+done
+for part in $pending; do
+  readiness "$part"
+  failed=$((failed + 1))
+  complain "$(describe "$part"): not restored: $waiting is missing"
+done
+say "pulumi-iproute2: $restored restored, $present there already, $failed failed"
+[ "$failed" = 0 ]
+`;
+
+/** The unit, less the lines the writer adds for each NIC a part's link needs. */
+export const unitHead = `# Written by pulumi-iproute2 from /etc/pulumi-iproute2/parts: replays at boot the host networking that
+# Pulumi stacks manage on this host. Rewritten with each part, removed with the last: edits are lost.
+[Unit]
+Description=Host networking managed by Pulumi (pulumi-iproute2)
+Documentation=file:/etc/pulumi-iproute2/restore
+# Where network managers start: after udev has named the NICs and anything that must run before the
+# network (network-pre.target), before network.target and the daemons that start VMs and containers
+# on these links (libvirt autostarts guests from its daemons, not only from libvirt-guests).
+After=systemd-udevd.service network-pre.target systemd-sysctl.service systemd-modules-load.service
+Before=network.target libvirtd.service virtqemud.service libvirt-guests.service docker.service
+Wants=network.target
+# Each NIC the links need as their parent, once udev has it (a missing one stops nothing: Wants).`;
+export const unitTail = `
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/etc/pulumi-iproute2/restore
+TimeoutStartSec=300
+
+[Install]
+WantedBy=multi-user.target`;
+
+const writer = `export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin
+set -f
+umask 022
+die() { printf '%s\\n' "$*" >&2; exit 3; }
+op=$1 part=$2
+here=/etc/pulumi-iproute2
+parts=$here/parts
+units=/etc/systemd/system
+unit=$units/pulumi-iproute2.service
+wants=$units/multi-user.target.wants
+case $part in '' | .* | */*) die "not a part's name: $part" ;; esac
+unsafe="whoever can change it could have root run any command at boot. Make it root's with mode 0755, or set persist: false"
+
+# A folder only root can change: root's, not writable by group or others, not a symbolic link.
+check_folder() {
+  [ -L "$1" ] && die "$1 is a symbolic link; $unsafe"
+  [ -d "$1" ] || die "$1 is not a folder; $unsafe"
+  info=$(stat -c '%u %a' -- "$1") || die "cannot check $1"
+  [ "\${info%% *}" = 0 ] || die "$1 is owned by uid \${info%% *}, not root; $unsafe"
+  [ $((0\${info#* } & 18)) = 0 ] || die "$1 is writable by group or others (mode \${info#* }); $unsafe"
+}
+# Made when missing, in a folder only root can change (so nobody else can make it first).
+make_folder() {
+  [ -e "$1" ] || [ -L "$1" ] || mkdir -m 0755 -- "$1" 2>/dev/null || [ -d "$1" ] || die "cannot make $1"
+  check_folder "$1"
+}
+# \`file\` from standard input, renamed into place (a reader sees the old file or the new, never half of
+# one) unless it is the same already; says whether it changed.
+install_file() {
+  new=$(mktemp "$1.new.XXXXXX") || die "cannot write beside $1"
+  { cat >"$new" && chmod "$2" "$new"; } || { rm -f -- "$new"; die "cannot write $1"; }
+  if cmp -s -- "$new" "$1"; then
+    rm -f -- "$new"
+    return 1
+  fi
+  mv -f -- "$new" "$1" || { rm -f -- "$new"; die "cannot write $1"; }
+}
+ipn() {
+  ns=$1
+  shift
+  if [ "$ns" = - ]; then ip "$@"; else ip -n "$ns" "$@"; fi
+}
+systemd=
+command -v systemctl >/dev/null 2>&1 && systemd=1
+reload() { [ -n "$systemd" ] && [ -d /run/systemd/system ] && systemctl daemon-reload; return 0; }
+
+# One operation at a time per host: each rewrites the unit from every part. The lock is on the folder
+# itself; the last part's removal takes the folder away, so a waiter that finds it gone locks it anew.
+lock() {
+  for _ in 1 2 3; do
+    [ "$op" = remove ] && [ ! -e "$here" ] && [ ! -L "$here" ] && exit 0
+    make_folder "$here"
+    exec 9<"$here" || die "cannot open $here"
+    flock -w 60 9 || die "another operation held $here for 60 s"
+    [ "$(stat -c %d:%i -- "$here" 2>/dev/null)" = "$(stat -L -c %d:%i "/proc/$$/fd/9")" ] && return 0
+    exec 9<&-
+  done
+  die "cannot lock $here"
+}
+
+# The unit, with a Wants= and After= on the .device unit of each parent in the host's namespace that no
+# part makes: a NIC that udev names, not a veth end the unit itself makes.
+unit_text() {
+  set +f
+  files=$(printf '%s ' "$parts"/*.part)
+  set -f
+  made=$(cat -- $files | sed -n 's/^link - //p')
+  needed=$(cat -- $files | sed -n 's/^needs link - //p' | sort -u)
+  cat <<'UNIT_HEAD'
+#UNIT_HEAD#
+UNIT_HEAD
+  for name in $needed; do
+    printf '%s\\n' "$made" | grep -qxF -- "$name" && continue
+    device=$(systemd-escape --path --suffix=device "/sys/subsystem/net/devices/$name") || die "cannot name the device unit of $name"
+    printf 'Wants=%s\\nAfter=%s\\n' "$device" "$device"
+  done
+  cat <<'UNIT_TAIL'
+#UNIT_TAIL#
+UNIT_TAIL
+}
+write_unit() {
+  [ -n "$systemd" ] || return 0
+  for folder in /etc/systemd "$units"; do check_folder "$folder"; done
+  make_folder "$wants"
+  changed=
+  unit_text | install_file "$unit" 0644 && changed=1
+  if [ "$(readlink -- "$wants/pulumi-iproute2.service")" != "$unit" ]; then
+    ln -sfn -- "$unit" "$wants/pulumi-iproute2.service" || die "cannot enable $unit"
+    changed=1
+  fi
+  [ -z "$changed" ] || reload
+}
+# With the last part gone: the unit, its link, the programs, the folders.
+teardown() {
+  rm -f -- "$wants/pulumi-iproute2.service" "$unit" "$here/restore" "$here/tap-node"
+  rmdir -- "$parts" 2>/dev/null
+  rmdir -- "$here" 2>/dev/null
+  reload
+}
+
+for folder in / /etc; do check_folder "$folder"; done
+lock
+case $op in
+write)
+  make_folder "$parts"
+  content=$(cat)
+  # The kernel's values the part pins, for each link it makes, in order: #index1#, #mac1#, #index2#...
+  # (only where the text has them: a part written back by an undo has its values already).
+  pins=-e\\ s/^// count=0
+  while IFS=' ' read -r keyword ns name rest; do
+    [ "$keyword" = link ] || continue
+    count=$((count + 1))
+    case $content in *"#index$count#"* | *"#mac$count#"*) ;; *) continue ;; esac
+    shown=$(ipn "$ns" -o link show dev "$name" 2>&1) || die "cannot read $name: $shown"
+    index=\${shown%%:*} mac=\${shown#* link/ether }
+    mac=\${mac%% *}
+    case $index in '' | *[!0-9]*) die "cannot read the ifindex of $name: $shown" ;; esac
+    case $mac in '' | *[!0-9a-f:]*) die "cannot read the MAC of $name: $shown" ;; esac
+    pins="$pins -e s/#index$count#/$index/g -e s/#mac$count#/$mac/g"
+  done <<PINS
+$content
+PINS
+  filled=$(printf '%s\\n' "$content" | sed $pins) || die "cannot fill in $part"
+  case $filled in *"#index"[0-9]*"#"* | *"#mac"[0-9]*"#"*) die "$part pins values of links it does not make" ;; esac
+  printf '%s\\n' "$filled" | install_file "$parts/$part" 0644
+  install_file "$here/restore" 0755 <<'PI2_RESTORE'
+#RESTORE#
+PI2_RESTORE
+  install_file "$here/tap-node" 0644 <<'PI2_TAP_NODE'
+#TAP_NODE#
+PI2_TAP_NODE
+  write_unit
+  ;;
+remove)
+  rm -f -- "$parts/$part"
+  set +f
+  for other in "$parts"/*.part; do
+    [ -e "$other" ] && { set -f; write_unit; exit 0; }
+  done
+  set -f
+  teardown
+  ;;
+*) die "unknown operation $op" ;;
+esac
+exit 0
+`
+  // Functions, not strings, as replacements: a string's "$$" would lose a "$".
+  .replace("#UNIT_HEAD#", () => unitHead)
+  .replace("#UNIT_TAIL#", () => unitTail)
+  .replace("#RESTORE#\n", () => restoreProgram)
+  .replace("#TAP_NODE#\n", () => tapNodeProgram.replace(/^\n/, "#!/bin/sh\n# pulumi-iproute2's device node program, run by restore for each Macvtap.\n"));
+
+const run = (args: string[], stdin?: string): Command => ({ argv: ["sh", "-c", writer, "pulumi-iproute2-boot", ...args], ...(stdin !== undefined && { stdin }) });
+
+/**
+ * Equivalent to: writing `text` to /etc/pulumi-iproute2/parts/FILE, with each link's `#indexN#` and
+ * `#macN#` replaced by what the kernel has now, then the restore program and the unit as this package
+ * has them.
+ */
+export function writePartCommand(file: string, text: string): Command {
+  return run(["write", file], text);
+}
+
+/** Equivalent to: `rm -f /etc/pulumi-iproute2/parts/FILE`, and the unit and programs with the last part. */
+export function removePartCommand(file: string): Command {
+  return run(["remove", file]);
+}
