@@ -269,7 +269,7 @@ say "pulumi-iproute2: $restored restored, $present there already, $failed failed
 [ "$failed" = 0 ]
 `;
 
-/** The unit, less the lines the writer adds for each NIC a part's link needs. */
+/** The unit, less the lines for each NIC a part's link needs. */
 export const unitHead = `# Written by pulumi-iproute2 from /etc/pulumi-iproute2/parts: replays at boot the host networking that
 # Pulumi stacks manage on this host. Rewritten with each part, removed with the last: edits are lost.
 [Unit]
@@ -291,6 +291,33 @@ TimeoutStartSec=300
 
 [Install]
 WantedBy=multi-user.target`;
+
+/**
+ * Prints the unit from every part (read on its standard input): the head, a Wants= and After= on the
+ * .device unit of each NIC the parts' links need, and the tail. The writer runs it; tests run it alone.
+ */
+export const unitProgram = `export LC_ALL=C
+set -f
+parts=$(cat)
+# A Wants= and After= on the .device unit of each NIC a part's link needs as its parent in the host's
+# namespace, and that no part makes (a veth end the unit itself makes has no .device to wait for).
+made=$(printf '%s\\n' "$parts" | sed -n 's/^link - //p')
+needed=$(printf '%s\\n' "$parts" | sed -n 's/^needs link - //p' | sort -u)
+cat <<'UNIT_HEAD'
+#UNIT_HEAD#
+UNIT_HEAD
+for name in $needed; do
+  printf '%s\\n' "$made" | grep -qxF -- "$name" && continue
+  device=$(systemd-escape --path --suffix=device "/sys/subsystem/net/devices/$name") || exit
+  printf 'Wants=%s\\nAfter=%s\\n' "$device" "$device"
+done
+cat <<'UNIT_TAIL'
+#UNIT_TAIL#
+UNIT_TAIL
+`
+  // Functions, not strings, as replacements: a string's "$$" would lose a "$".
+  .replace("#UNIT_HEAD#", () => unitHead)
+  .replace("#UNIT_TAIL#", () => unitTail);
 
 const writer = `export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin
 set -f
@@ -352,32 +379,22 @@ lock() {
   die "cannot lock $here"
 }
 
-# The unit, with a Wants= and After= on the .device unit of each parent in the host's namespace that no
-# part makes: a NIC that udev names, not a veth end the unit itself makes.
+# The unit, from every part (the unit program reads them on its standard input).
 unit_text() {
   set +f
-  files=$(printf '%s ' "$parts"/*.part)
+  cat -- "$parts"/*.part | sh -c "$(cat <<'PI2_UNIT'
+#UNIT_PROGRAM#
+PI2_UNIT
+)" pulumi-iproute2-unit
   set -f
-  made=$(cat -- $files | sed -n 's/^link - //p')
-  needed=$(cat -- $files | sed -n 's/^needs link - //p' | sort -u)
-  cat <<'UNIT_HEAD'
-#UNIT_HEAD#
-UNIT_HEAD
-  for name in $needed; do
-    printf '%s\\n' "$made" | grep -qxF -- "$name" && continue
-    device=$(systemd-escape --path --suffix=device "/sys/subsystem/net/devices/$name") || die "cannot name the device unit of $name"
-    printf 'Wants=%s\\nAfter=%s\\n' "$device" "$device"
-  done
-  cat <<'UNIT_TAIL'
-#UNIT_TAIL#
-UNIT_TAIL
 }
 write_unit() {
   [ -n "$systemd" ] || return 0
   for folder in /etc/systemd "$units"; do check_folder "$folder"; done
   make_folder "$wants"
   changed=
-  unit_text | install_file "$unit" 0644 && changed=1
+  text=$(unit_text) || die "cannot make the unit from $parts"
+  printf '%s\\n' "$text" | install_file "$unit" 0644 && changed=1
   if [ "$(readlink -- "$wants/pulumi-iproute2.service")" != "$unit" ]; then
     ln -sfn -- "$unit" "$wants/pulumi-iproute2.service" || die "cannot enable $unit"
     changed=1
@@ -438,9 +455,7 @@ remove)
 esac
 exit 0
 `
-  // Functions, not strings, as replacements: a string's "$$" would lose a "$".
-  .replace("#UNIT_HEAD#", () => unitHead)
-  .replace("#UNIT_TAIL#", () => unitTail)
+  .replace("#UNIT_PROGRAM#", () => unitProgram)
   .replace("#RESTORE#\n", () => restoreProgram)
   .replace("#TAP_NODE#\n", () => tapNodeProgram.replace(/^\n/, "#!/bin/sh\n# pulumi-iproute2's device node program, run by restore for each Macvtap.\n"));
 

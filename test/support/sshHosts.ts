@@ -4,8 +4,8 @@
 // way users reach hosts behind a gateway: an ssh_config that says `ProxyCommand ip netns exec <switch>
 // nc %h %p`, with a known_hosts file holding their keys.
 //
-// Every host also has two users of its own (bind-mounted passwd, group, shadow and sudoers, inside its
-// mount namespace only): `deploy`, with passwordless sudo, and `askpw`, whose sudo wants a password.
+// Every host has its own /etc (an overlay on this machine's) and two users of its own (bind-mounted
+// passwd, group, shadow and sudoers, inside its mount namespace only): `deploy`, with passwordless sudo, and `askpw`, whose sudo wants a password.
 // Nothing here touches the host namespace's interfaces or addresses. stop() removes all of it.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -133,7 +133,13 @@ export async function startSshHosts(count: number, workDir: string, options: Ssh
       const binds = accounts.map(([file, target]) => `mount --bind ${file} ${target}`).join(" && ");
       // root's PATH on the host has /usr/local/sbin before /usr/sbin: a slowable ip goes there.
       const slowable = options.slowableIp?.(index) ? ` && mount -t tmpfs tmpfs /usr/local/sbin && cp ${slowIpScript(dir)} /usr/local/sbin/ip` : "";
-      const holder = execa("ip", ["netns", "exec", netns, "sh", "-c", `mount -t tmpfs tmpfs /run/netns && ${binds}${slowable} && exec sleep infinity`], {
+      // Its own /etc too, over this machine's (an overlay): what a resource writes there (its part of
+      // the boot description, the unit) stays the host's, as on a machine of its own.
+      const etc = path.join(hostDir, "etc");
+      mkdirSync(path.join(etc, "upper"), { recursive: true, mode: 0o755 });
+      mkdirSync(path.join(etc, "work"), { recursive: true, mode: 0o700 });
+      const ownEtc = `mount -t overlay overlay -o lowerdir=/etc,upperdir=${etc}/upper,workdir=${etc}/work /etc`;
+      const holder = execa("ip", ["netns", "exec", netns, "sh", "-c", `mount -t tmpfs tmpfs /run/netns && ${ownEtc} && ${binds}${slowable} && exec sleep infinity`], {
         reject: false,
         stdin: "ignore",
       });
