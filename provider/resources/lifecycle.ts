@@ -140,10 +140,11 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
   }
 
   const handlers = {
-    async check(_olds: Props, news: Props): Promise<{ inputs: Props; failures?: pulumi.dynamic.CheckFailure[] }> {
+    async check(olds: Props, news: Props): Promise<{ inputs: Props; failures?: pulumi.dynamic.CheckFailure[] }> {
       const result = validateArgs(lc.spec, news);
       if (!result.ok) return { inputs: news, failures: result.failures };
-      await noticeHostWithoutSystemd(result.args);
+      // Only when it would start to be replayed at boot: a preview of an unchanged stack asks no host.
+      if (olds.persist !== true) await noticeHostWithoutSystemd(result.args);
       return { inputs: result.args as Props };
     },
 

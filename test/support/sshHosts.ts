@@ -22,6 +22,8 @@ export interface SshHost {
   log(): string;
   /** Runs a command inside the host (its network and mount namespaces), as an outside check. */
   exec(...argv: string[]): Promise<string>;
+  /** The same, for a command that may fail: its exit code and output, never an error. */
+  run(...argv: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** Kills sshd and everything it runs (as a crash would); `start` brings sshd back, same keys. */
   kill(): Promise<void>;
   /** Kills sshd only: connections drop, but what their sessions run goes on (as a network cut would). */
@@ -164,6 +166,10 @@ export async function startSshHosts(count: number, workDir: string, options: Ssh
         hostKey,
         log: () => readFileSync(logFile, "utf8"),
         exec: async (...argv) => (await inHost(...argv)).stdout,
+        run: async (...argv) => {
+          const r = await execa("nsenter", ["-t", String(holder.pid), "-m", "-n", "--", ...argv], { reject: false, stdin: "ignore" });
+          return { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr };
+        },
         // Every process of the host but the holder: sshd, its sessions, whatever they run.
         kill: async () => {
           const pids = (await execa("ip", ["netns", "pids", netns])).stdout.split("\n").filter((pid) => pid && Number(pid) !== holder.pid);

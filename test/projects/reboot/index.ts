@@ -1,0 +1,69 @@
+// Every composition a host's boot description must bring back (docs/reboots.md): namespaces, a veth pair
+// as a parent, a pair across two namespaces, macvlan children moved into namespaces (one with its MAC,
+// IPv6 and a route), one in source mode left in its parent's namespace, a macvtap whose node belongs to
+// an unprivileged user, and, where the host has a NIC to spare (`nic`), a child of that NIC.
+import * as pulumi from "@pulumi/pulumi";
+import { Macvtap, MacvlanLink, NetNamespace, VethPair, type ConnectionArgs } from "pulumi-iproute2";
+
+const config = new pulumi.Config();
+const prefix = config.get("namePrefix") ?? "";
+const sshHost = config.get("sshHost");
+const connection: ConnectionArgs | undefined = sshHost
+  ? {
+      type: "ssh",
+      host: sshHost,
+      port: config.getNumber("sshPort"),
+      privateKey: config.getSecret("sshPrivateKey"),
+      hostKey: config.get("sshHostKey"),
+      sshConfigFile: config.get("sshConfigFile"),
+    }
+  : undefined;
+// A NIC of the host's own namespace to hang a child on: only on a host of the test's own (never this
+// machine's interfaces).
+const nic = config.get("nic");
+
+const lab = new NetNamespace("lab", { name: `${prefix}lab`, connection });
+const ns1 = new NetNamespace("ns1", { name: `${prefix}ns1`, connection });
+const ns2 = new NetNamespace("ns2", { name: `${prefix}ns2`, connection });
+
+const uplink = new VethPair("uplink", { name: "veth0", peerName: "veth1", netns: lab.name, peerAddresses: ["10.78.0.254/24"], connection });
+const cross = new VethPair("cross", {
+  name: "x0",
+  peerName: "x1",
+  netns: ns1.name,
+  peerNetns: ns2.name,
+  mtu: 1400,
+  addresses: ["10.79.0.1/24"],
+  peerAddresses: ["10.79.0.2/24"],
+  connection,
+});
+const mac1 = new MacvlanLink("mac1", {
+  parent: uplink.name,
+  parentNetns: lab.name,
+  netns: ns1.name,
+  macAddress: "02:78:00:00:00:01",
+  addresses: ["10.78.0.1/24", "fd00:78::1/64"],
+  routes: [{ to: "10.99.0.0/24", via: "10.78.0.254" }],
+  connection,
+});
+const mac2 = new MacvlanLink("mac2", { parent: uplink.name, parentNetns: lab.name, netns: ns2.name, addresses: ["10.78.0.2/24"], connection });
+const source = new MacvlanLink("source", {
+  name: "src0",
+  parent: uplink.name,
+  parentNetns: lab.name,
+  mode: "source",
+  sourceMacs: ["02:78:00:00:00:aa"],
+  connection,
+});
+const tap = new Macvtap("tap", { name: "vmtap0", parent: uplink.name, parentNetns: lab.name, netns: ns2.name, tapOwner: "nobody", tapMode: "0660", connection });
+const nicChild = nic !== undefined ? new MacvlanLink("nic-child", { name: "nicm0", parent: nic, netns: ns1.name, addresses: ["10.80.0.1/24"], connection }) : undefined;
+
+export const namespaces = [lab.name, ns1.name, ns2.name];
+export const links = {
+  mac1: { ifindex: mac1.ifindex, macAddress: mac1.macAddress },
+  mac2: { ifindex: mac2.ifindex, macAddress: mac2.macAddress },
+  src0: { ifindex: source.ifindex, macAddress: source.macAddress },
+  x0: { ifindex: cross.ifindex, peerIfindex: cross.peerIfindex },
+  vmtap0: { ifindex: tap.ifindex, tapDevice: tap.tapDevice, tapDevNumbers: tap.tapDevNumbers },
+  nicm0: nicChild?.ifindex,
+};
