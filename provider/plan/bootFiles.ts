@@ -332,29 +332,33 @@ wants=$units/multi-user.target.wants
 case $part in '' | .* | */*) die "not a part's name: $part" ;; esac
 unsafe="whoever can change it could have root run any command at boot. Make it root's with mode 0755, or set persist: false"
 
-# A folder only root can change: root's, not writable by group or others, not a symbolic link.
-check_folder() {
-  [ -L "$1" ] && die "$1 is a symbolic link; $unsafe"
-  [ -d "$1" ] || die "$1 is not a folder; $unsafe"
-  info=$(stat -c '%u %a' -- "$1") || die "cannot check $1"
-  [ "\${info%% *}" = 0 ] || die "$1 is owned by uid \${info%% *}, not root; $unsafe"
-  [ $((0\${info#* } & 18)) = 0 ] || die "$1 is writable by group or others (mode \${info#* }); $unsafe"
+# Folders only root can change: root's, not writable by group or others, not symbolic links. One stat
+# for all of them (a write runs on every resource's create and update: its processes add up).
+check_folders() {
+  for folder; do
+    [ -L "$folder" ] && die "$folder is a symbolic link; $unsafe"
+  done
+  said=$(stat -c '%u %a %F %n' -- "$@" 2>&1) || die "cannot check $*: $said"
+  printf '%s\\n' "$said" | while read -r uid mode type name; do
+    [ "$type" = directory ] || die "$name is not a folder; $unsafe"
+    [ "$uid" = 0 ] || die "$name is owned by uid $uid, not root; $unsafe"
+    [ $((0$mode & 18)) = 0 ] || die "$name is writable by group or others (mode $mode); $unsafe"
+  done || exit 3
 }
 # Made when missing, in a folder only root can change (so nobody else can make it first).
 make_folder() {
   [ -e "$1" ] || [ -L "$1" ] || mkdir -m 0755 -- "$1" 2>/dev/null || [ -d "$1" ] || die "cannot make $1"
-  check_folder "$1"
 }
-# \`file\` from standard input, renamed into place (a reader sees the old file or the new, never half of
-# one) unless it is the same already; says whether it changed.
+# $2 into file $1 (mode $3, default 0644), unless it says that already; written beside it and renamed
+# over it, so a reader (or a power cut) sees the old file or the new, never half of one. The folders
+# are root's alone and locked: the name beside it is ours.
 install_file() {
-  new=$(mktemp "$1.new.XXXXXX") || die "cannot write beside $1"
-  { cat >"$new" && chmod "$2" "$new"; } || { rm -f -- "$new"; die "cannot write $1"; }
-  if cmp -s -- "$new" "$1"; then
+  [ -f "$1" ] && [ ! -L "$1" ] && [ "$(cat -- "$1")" = "$2" ] && return 1
+  new="$1.pi2-new"
+  { printf '%s\\n' "$2" >"$new" && { [ -z "\${3-}" ] || chmod "$3" "$new"; } && mv -f -- "$new" "$1"; } || {
     rm -f -- "$new"
-    return 1
-  fi
-  mv -f -- "$new" "$1" || { rm -f -- "$new"; die "cannot write $1"; }
+    die "cannot write $1"
+  }
 }
 ipn() {
   ns=$1
@@ -371,9 +375,13 @@ lock() {
   for _ in 1 2 3; do
     [ "$op" = remove ] && [ ! -e "$here" ] && [ ! -L "$here" ] && exit 0
     make_folder "$here"
+    check_folders / /etc "$here"
     exec 9<"$here" || die "cannot open $here"
     flock -w 60 9 || die "another operation held $here for 60 s"
-    [ "$(stat -c %d:%i -- "$here" 2>/dev/null)" = "$(stat -L -c %d:%i "/proc/$$/fd/9")" ] && return 0
+    same=$(stat -L -c %d:%i -- "$here" "/proc/$$/fd/9" 2>/dev/null)
+    [ "\${same%
+*}" = "\${same#*
+}" ] && return 0
     exec 9<&-
   done
   die "cannot lock $here"
@@ -390,11 +398,11 @@ PI2_UNIT
 }
 write_unit() {
   [ -n "$systemd" ] || return 0
-  for folder in /etc/systemd "$units"; do check_folder "$folder"; done
   make_folder "$wants"
+  check_folders /etc/systemd "$units" "$wants"
   changed=
   text=$(unit_text) || die "cannot make the unit from $parts"
-  printf '%s\\n' "$text" | install_file "$unit" 0644 && changed=1
+  install_file "$unit" "$text" && changed=1
   if [ "$(readlink -- "$wants/pulumi-iproute2.service")" != "$unit" ]; then
     ln -sfn -- "$unit" "$wants/pulumi-iproute2.service" || die "cannot enable $unit"
     changed=1
@@ -409,15 +417,15 @@ teardown() {
   reload
 }
 
-for folder in / /etc; do check_folder "$folder"; done
 lock
 case $op in
 write)
   make_folder "$parts"
+  check_folders "$parts"
   content=$(cat)
   # The kernel's values the part pins, for each link it makes, in order: #index1#, #mac1#, #index2#...
   # (only where the text has them: a part written back by an undo has its values already).
-  pins=-e\\ s/^// count=0
+  count=0 filled=$content
   while IFS=' ' read -r keyword ns name rest; do
     [ "$keyword" = link ] || continue
     count=$((count + 1))
@@ -427,19 +435,26 @@ write)
     mac=\${mac%% *}
     case $index in '' | *[!0-9]*) die "cannot read the ifindex of $name: $shown" ;; esac
     case $mac in '' | *[!0-9a-f:]*) die "cannot read the MAC of $name: $shown" ;; esac
-    pins="$pins -e s/#index$count#/$index/g -e s/#mac$count#/$mac/g"
+    # Each marker replaced in the shell: no value ever becomes a program's text.
+    for marker in "#index$count#:$index" "#mac$count#:$mac"; do
+      value=\${marker#*#:} marker=\${marker%%:*}
+      while :; do
+        case $filled in *"$marker"*) filled=\${filled%%"$marker"*}$value\${filled#*"$marker"} ;; *) break ;; esac
+      done
+    done
   done <<PINS
 $content
 PINS
-  filled=$(printf '%s\\n' "$content" | sed $pins) || die "cannot fill in $part"
   case $filled in *"#index"[0-9]*"#"* | *"#mac"[0-9]*"#"*) die "$part pins values of links it does not make" ;; esac
-  printf '%s\\n' "$filled" | install_file "$parts/$part" 0644
-  install_file "$here/restore" 0755 <<'PI2_RESTORE'
+  install_file "$parts/$part" "$filled"
+  install_file "$here/restore" "$(cat <<'PI2_RESTORE'
 #RESTORE#
 PI2_RESTORE
-  install_file "$here/tap-node" 0644 <<'PI2_TAP_NODE'
+)" 0755
+  install_file "$here/tap-node" "$(cat <<'PI2_TAP_NODE'
 #TAP_NODE#
 PI2_TAP_NODE
+)"
   write_unit
   ;;
 remove)

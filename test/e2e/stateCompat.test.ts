@@ -3,14 +3,15 @@
 // previewed, updated and destroyed with this checkout's package installed in its place. The kernel
 // must not change (same ifindexes, MACs, addresses, routes, namespaces, tap node), nor the state (type
 // tokens, ids, inputs, outputs, the serialized `__provider` that loads `pulumi-iproute2/impl`), with one
-// exception the upgrade brings on purpose: links made before `announce` existed were made without it.
-// Refresh records that (announce: false, and nodad: false as they were), preview shows exactly
-// `announce: false => true` on each link, and up sets it in place (writing the settings of the links
-// that have addresses). Every resource kind is in the stack
-// (test/projects/compat).
+// exception the upgrade brings on purpose: links made before `announce` existed were made without it,
+// and nothing made before `persist` existed is replayed at boot. Refresh records that (announce: false,
+// and nodad: false as they were; persist: false), preview shows exactly `announce: false => true` on each
+// link and `persist: false => true` on each resource of this package, and up sets them in place (writing
+// the settings of the links that have addresses, and each resource's part of the boot description).
+// Every resource kind is in the stack (test/projects/compat).
 // The project is a copy under .work/, not test/projects/compat itself: its package is swapped mid-test,
 // and the shared project folders are installed once for the whole run (globalSetup.ts).
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -31,15 +32,24 @@ const isLink = (resource: Record<string, unknown>) => /:(VethPair|MacvlanLink|Ma
 const NAMESPACES = 2;
 const tookNoAdopt = (resource: Record<string, unknown>) => /:(NetNamespace|VethPair)::/.test(String(resource.urn));
 
+/** The resources of this package (not the Stack, not the Echo): what `persist` is new to. */
+const ofThisPackage = (resource: Record<string, unknown>) => isLink(resource) || /:NetNamespace::/.test(String(resource.urn));
+
 /**
  * The state after a refresh by this package: each link's inputs and outputs say how it was made
- * (without announce, with DAD), and the namespaces' and the pair's that they were made, not adopted.
+ * (without announce, with DAD), the namespaces' and the pair's that they were made, not adopted, and
+ * every resource's that nothing replays it at boot (its connection says the host's default, on).
  */
 function withAnnounceRecorded(state: Record<string, unknown>[]) {
   return state.map((resource) => {
-    const made = { ...(isLink(resource) && { announce: false, nodad: false }), ...(tookNoAdopt(resource) && { adopt: false }) };
+    const made = { ...(isLink(resource) && { announce: false, nodad: false }), ...(tookNoAdopt(resource) && { adopt: false }), ...(ofThisPackage(resource) && { persist: false }) };
+    const connection = (props: object) => ("connection" in props ? { connection: { ...(props.connection as object), persist: true } } : {});
     return Object.keys(made).length > 0
-      ? { ...resource, inputs: { ...made, ...(resource.inputs as object) }, outputs: { ...made, ...(resource.outputs as object) } }
+      ? {
+          ...resource,
+          inputs: { ...made, ...(resource.inputs as object), ...connection(resource.inputs as object) },
+          outputs: { ...made, ...(resource.outputs as object), ...connection(resource.outputs as object) },
+        }
       : resource;
   });
 }
@@ -228,18 +238,22 @@ describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this chec
     expect(await kernelFacts(namespaces, tapPath)).toEqual(factsAfterUp);
   });
 
-  it("previews turning announce on, in place, on each link and nothing else", async () => {
+  it("previews turning announce on for each link and persist for each resource, in place, and nothing else", async () => {
     const preview = await s!.ok("preview", "--diff");
-    expect(previewSummary(preview.stdout)).toEqual({ update: LINKS, same: RESOURCES - LINKS });
-    expect(changedLines(preview.stdout).map((line) => line.trim().replace(/\s+/g, " ").replace(" :", ":"))).toEqual(Array(LINKS).fill("~ announce: false => true"));
+    expect(previewSummary(preview.stdout)).toEqual({ update: LINKS + NAMESPACES, same: RESOURCES - LINKS - NAMESPACES });
+    expect(changedLines(preview.stdout).map((line) => line.trim().replace(/\s+/g, " ").replace(" :", ":")).sort()).toEqual(
+      [...Array(LINKS).fill("~ announce: false => true"), ...Array(LINKS + NAMESPACES).fill("~ persist: false => true")].sort(),
+    );
     expect(await kernelFacts(namespaces, tapPath)).toEqual(factsAfterUp);
   });
 
-  it("turns announce on in place: the links as they were, each now announcing", async () => {
+  it("turns announce and persist on in place: the links as they were, each now announcing, each resource with its part", async () => {
     const [left, right] = namespaces as [string, string];
     expect(Object.values(await arpNotify(left, right))).toEqual(Array(5).fill("0"));
-    expect(await s!.changes("up", "--yes")).toEqual({ update: LINKS, same: RESOURCES - LINKS });
+    expect(await s!.changes("up", "--yes")).toEqual({ update: LINKS + NAMESPACES, same: RESOURCES - LINKS - NAMESPACES });
     expect(await kernelFacts(namespaces, tapPath)).toEqual(factsAfterUp);
+    const parts = readdirSync("/etc/pulumi-iproute2/parts").filter((file) => file.includes(prefix));
+    expect(parts.sort()).toEqual([`link:${left}:tap0.part`, `link:${left}:veth0.part`, `link:${right}:src0.part`, `link:${right}:svc0.part`, `netns:${left}.part`, `netns:${right}.part`]);
     // Written where a link has addresses to announce: not on the sniffer's src0 nor the VM's tap0.
     expect(await arpNotify(left, right)).toEqual({ veth0: "1", veth1: "1", svc0: "1", src0: "0", tap0: "0" });
     const again = await s!.pulumi(["preview", "--expect-no-changes"]);
@@ -251,5 +265,6 @@ describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this chec
     expect((await listNamespaces()).filter((name) => name.startsWith(prefix))).toEqual([]);
     expect(existsSync(tapPath)).toBe(false);
     expect(await hostLinks()).toEqual(hostBefore);
+    expect(existsSync("/etc/pulumi-iproute2/parts") ? readdirSync("/etc/pulumi-iproute2/parts").filter((file) => file.includes(prefix)) : []).toEqual([]);
   });
 });

@@ -1,7 +1,10 @@
 // Test worlds: uniquely named namespaces with veth parents, removed after each test even when it fails.
 // Nothing here touches the host namespace's own interfaces or addresses.
+import { existsSync, readdirSync } from "node:fs";
 import { execa } from "execa";
 import { classify } from "../../provider/exec/errors";
+import { bootFolder } from "../../provider/model";
+import { removePartCommand } from "../../provider/plan/bootFiles";
 
 /** Identifies this test run's namespaces; the global teardown removes any that are left. */
 export const runId = process.env.PI2_RUN_ID ?? `pi2t${process.pid.toString(36)}`;
@@ -38,9 +41,18 @@ export async function listNamespaces(): Promise<string[]> {
   return stdout.trim() === "" ? [] : (JSON.parse(stdout) as { name: string }[]).map((n) => n.name);
 }
 
+/**
+ * Removes this run's namespaces, and the parts of the boot description that name them (a test killed
+ * before its destroy leaves them), the way the resources remove theirs: with the last part, the unit.
+ */
 export async function removeRunNamespaces(id: string): Promise<void> {
   for (const name of await listNamespaces()) {
     if (name.startsWith(id)) await ip("netns", "del", name).catch(() => undefined);
+  }
+  const parts = existsSync(`${bootFolder}/parts`) ? readdirSync(`${bootFolder}/parts`).filter((file) => file.includes(`:${id}`)) : [];
+  for (const file of parts) {
+    const { argv, stdin } = removePartCommand(file);
+    await execa(argv[0] ?? "sh", argv.slice(1), { input: stdin ?? "" });
   }
 }
 
