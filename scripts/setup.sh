@@ -17,6 +17,9 @@ command -v ssh >/dev/null || need+=(openssh-client)
 command -v nc >/dev/null || need+=(netcat-openbsd)
 command -v nsenter >/dev/null || need+=(util-linux)
 command -v sudo >/dev/null || need+=(sudo)
+# The boot description's unit: systemd-escape names a NIC's .device unit, systemd-analyze checks the unit.
+command -v systemd-escape >/dev/null || need+=(systemd)
+command -v flock >/dev/null || need+=(util-linux)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: please install ${need[*]} (Debian packages); this needs root" >&2

@@ -9,6 +9,7 @@
 // checks that every folder it writes in is root's alone (whoever can change one could have root run
 // anything at boot), writes each file beside its place and renames it there, and with the last part
 // gone removes everything it made. Nothing is ever written outside those folders.
+import { createHash } from "node:crypto";
 import type { Command } from "../exec/runner";
 import { bootFolder } from "../model";
 import { tapNodeProgram } from "./tapNodeScript";
@@ -319,6 +320,18 @@ UNIT_TAIL
   .replace("#UNIT_HEAD#", () => unitHead)
   .replace("#UNIT_TAIL#", () => unitTail);
 
+/**
+ * A program as installed: its second line says its version (a hash of the rest), so the writer, which
+ * runs on every create and update, rewrites it only when it changed, reading one line to know.
+ */
+function installed(program: string): { text: string; version: string } {
+  const body = program.replace(/^#!\/bin\/sh\n/, "");
+  const version = `# pulumi-iproute2 ${createHash("sha256").update(body).digest("hex").slice(0, 16)}`;
+  return { text: `#!/bin/sh\n${version}\n${body}`, version };
+}
+const restoreFile = installed(restoreProgram);
+const tapNodeFile = installed(`# pulumi-iproute2's device node program, run by restore for each Macvtap.${tapNodeProgram}`);
+
 const writer = `export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin
 set -f
 umask 022
@@ -417,6 +430,21 @@ teardown() {
   reload
 }
 
+# Whether $1 (a part's text) names a link of the host's own namespace: what the unit is made from.
+names_host_links() {
+  case "
+$1" in *"
+needs link - "* | *"
+link - "*) return 0 ;; esac
+  return 1
+}
+# Whether program $1 is not the version $2 (its second line says its version: read with no process).
+outdated() {
+  version=
+  [ -f "$1" ] && [ ! -L "$1" ] && { read -r _ && read -r version; } <"$1"
+  [ "$version" != "$2" ]
+}
+
 lock
 case $op in
 write)
@@ -446,22 +474,35 @@ write)
 $content
 PINS
   case $filled in *"#index"[0-9]*"#"* | *"#mac"[0-9]*"#"*) die "$part pins values of links it does not make" ;; esac
-  install_file "$parts/$part" "$filled"
-  install_file "$here/restore" "$(cat <<'PI2_RESTORE'
+  old=
+  [ -f "$parts/$part" ] && old=$(cat -- "$parts/$part")
+  [ "$old" = "$filled" ] || install_file "$parts/$part" "$filled"
+  if outdated "$here/restore" "#RESTORE_VERSION#"; then
+    install_file "$here/restore" "$(cat <<'PI2_RESTORE'
 #RESTORE#
 PI2_RESTORE
 )" 0755
-  install_file "$here/tap-node" "$(cat <<'PI2_TAP_NODE'
+  fi
+  if outdated "$here/tap-node" "#TAP_NODE_VERSION#"; then
+    install_file "$here/tap-node" "$(cat <<'PI2_TAP_NODE'
 #TAP_NODE#
 PI2_TAP_NODE
-)"
-  write_unit
+)" 0755
+  fi
+  # The unit changes only with the NICs the parts need: made anew when this part names a link of the
+  # host's namespace (now or before), or when it is missing.
+  if names_host_links "$old" || names_host_links "$filled" || [ ! -f "$unit" ] || [ ! -L "$wants/pulumi-iproute2.service" ]; then write_unit; fi
   ;;
 remove)
+  old=
+  [ -f "$parts/$part" ] && old=$(cat -- "$parts/$part")
   rm -f -- "$parts/$part"
   set +f
   for other in "$parts"/*.part; do
-    [ -e "$other" ] && { set -f; write_unit; exit 0; }
+    [ -e "$other" ] || continue
+    set -f
+    if names_host_links "$old"; then write_unit; fi
+    exit 0
   done
   set -f
   teardown
@@ -471,8 +512,10 @@ esac
 exit 0
 `
   .replace("#UNIT_PROGRAM#", () => unitProgram)
-  .replace("#RESTORE#\n", () => restoreProgram)
-  .replace("#TAP_NODE#\n", () => tapNodeProgram.replace(/^\n/, "#!/bin/sh\n# pulumi-iproute2's device node program, run by restore for each Macvtap.\n"));
+  .replace("#RESTORE#\n", () => restoreFile.text)
+  .replaceAll("#RESTORE_VERSION#", () => restoreFile.version)
+  .replace("#TAP_NODE#\n", () => tapNodeFile.text)
+  .replaceAll("#TAP_NODE_VERSION#", () => tapNodeFile.version);
 
 const run = (args: string[], stdin?: string): Command => ({ argv: ["sh", "-c", writer, "pulumi-iproute2-boot", ...args], ...(stdin !== undefined && { stdin }) });
 

@@ -49,10 +49,21 @@ export async function removeRunNamespaces(id: string): Promise<void> {
   for (const name of await listNamespaces()) {
     if (name.startsWith(id)) await ip("netns", "del", name).catch(() => undefined);
   }
-  const parts = existsSync(`${bootFolder}/parts`) ? readdirSync(`${bootFolder}/parts`).filter((file) => file.includes(`:${id}`)) : [];
+  await removeParts((netns) => netns.startsWith(id));
+}
+
+/**
+ * The parts of the boot description this machine holds for namespaces `mine` says are the tests' own,
+ * removed the way a resource removes its part (with the last part, the unit): a test that removes its
+ * namespaces by hand, or is killed before its destroy, would leave them.
+ */
+async function removeParts(mine: (netns: string) => boolean): Promise<void> {
+  const folder = `${bootFolder}/parts`;
+  const namespaceOf = (file: string) => /^netns:(.+)\.part$/.exec(file)?.[1] ?? /^link:(.+):[^:]+\.part$/.exec(file)?.[1];
+  const parts = existsSync(folder) ? readdirSync(folder).filter((file) => mine(namespaceOf(file) ?? "")) : [];
   for (const file of parts) {
-    const { argv, stdin } = removePartCommand(file);
-    await execa(argv[0] ?? "sh", argv.slice(1), { input: stdin ?? "" });
+    const { argv } = removePartCommand(file);
+    await execa(argv[0] ?? "sh", argv.slice(1));
   }
 }
 
@@ -91,6 +102,8 @@ export class World {
 
   async cleanup(): Promise<void> {
     for (const name of this.namespaces.reverse()) await ip("netns", "del", name).catch(() => undefined);
+    const mine = new Set(this.namespaces);
+    await removeParts((netns) => mine.has(netns));
     this.namespaces.length = 0;
   }
 }

@@ -267,10 +267,13 @@ build() {
   trap "remove_tree '$work'" EXIT
   rootfs="$work/rootfs"
 
-  log "mmdebstrap $suite with ${packages[*]} $kernel_package=$kernel_version (about 80 s)"
+  log "mmdebstrap $suite with ${packages[*]} $kernel_package=$kernel_version (1-3 minutes)"
   local started=$SECONDS
+  # mmdebstrap's own temporary files (its gpg home...) go into the build folder too, so that what a
+  # killed build leaves is removed with it.
+  mkdir "$work/tmp"
   # --variant=apt: the Essential packages and apt, then --include. No docs, man pages or translations.
-  if ! mmdebstrap --mode=root --variant=apt --format=directory \
+  if ! TMPDIR="$work/tmp" mmdebstrap --mode=root --variant=apt --format=directory \
     --aptopt='Apt::Install-Recommends "false"' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-exclude=/usr/share/info/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
