@@ -3,7 +3,7 @@
 // one SSH connection; the hosts are worked on in parallel.
 //
 // Config: `hosts` (a JSON list of addresses or names), `linksPerHost` (default 5), `sshPrivateKey`
-// (secret; or leave it out and use your agent), `sshUser`, `sudo`, `sshConfigFile` (optional).
+// (secret; or leave it out and use your agent), `sshUser`, `sudo`, `sshConfigFile`, `persist` (optional).
 import * as pulumi from "@pulumi/pulumi";
 import { MacvlanLink, NetNamespace, VethPair, type ConnectionArgs } from "pulumi-iproute2";
 import { z } from "zod";
@@ -25,9 +25,11 @@ const sshConfigFile = config.get("sshConfigFile");
 const user = config.get("sshUser");
 // A user other than root runs iproute2 through `sudo -n` (passwordless sudo on the hosts).
 const sudo = config.getBoolean("sudo") ?? false;
+// Each host brings its layout back at boot (docs/reboots.md); false leaves every host out of it.
+const persist = config.getBoolean("persist") ?? true;
 
 export const fleet = hosts.map((host, h) => {
-  const connection: ConnectionArgs = { type: "ssh", host, user, privateKey, sshConfigFile, sudo };
+  const connection: ConnectionArgs = { type: "ssh", host, user, privateKey, sshConfigFile, sudo, persist };
   const netns = new NetNamespace(`h${h}-fleet`, { name: "fleet", connection });
   const parent = new VethPair(`h${h}-uplink`, { name: "veth0", peerName: "veth1", netns: netns.name, connection });
   const links = Array.from(

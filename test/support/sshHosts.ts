@@ -140,7 +140,9 @@ export async function startSshHosts(count: number, workDir: string, options: Ssh
       const etc = path.join(hostDir, "etc");
       mkdirSync(path.join(etc, "upper"), { recursive: true, mode: 0o755 });
       mkdirSync(path.join(etc, "work"), { recursive: true, mode: 0o700 });
-      const ownEtc = `mount -t overlay overlay -o lowerdir=/etc,upperdir=${etc}/upper,workdir=${etc}/work /etc`;
+      // It starts with none of this machine's: its own parts, programs and unit only.
+      const boot = "/etc/pulumi-iproute2 /etc/systemd/system/pulumi-iproute2.service /etc/systemd/system/multi-user.target.wants/pulumi-iproute2.service";
+      const ownEtc = `mount -t overlay overlay -o lowerdir=/etc,upperdir=${etc}/upper,workdir=${etc}/work /etc && rm -rf ${boot}`;
       const holder = execa("ip", ["netns", "exec", netns, "sh", "-c", `mount -t tmpfs tmpfs /run/netns && ${ownEtc} && ${binds}${slowable} && exec sleep infinity`], {
         reject: false,
         stdin: "ignore",
