@@ -73,7 +73,7 @@ link_exists() { ipn "$1" link show dev "$2" >/dev/null 2>&1; }
 # What a part is about, for messages: "MacvlanLink mac1 in netns ns1".
 describe() {
   resource= what=
-  while IFS= read -r line; do
+  while IFS= read -r line || [ -n "$line" ]; do
     set -- $line
     case \${1-} in
     resource) resource=$2 ;;
@@ -93,7 +93,7 @@ describe() {
 # not there yet, named in $waiting (2).
 readiness() {
   waiting=
-  while IFS= read -r line; do
+  while IFS= read -r line || [ -n "$line" ]; do
     set -- $line
     case \${1-} in
     object)
@@ -167,7 +167,7 @@ tap_node() {
 replay() {
   file=$1 error= made= retry= kind= object_ns= name= batch=
   exec 3<"$file"
-  while IFS= read -r line <&3; do
+  while IFS= read -r line <&3 || [ -n "$line" ]; do
     set -- $line
     case \${1-} in
     '' | '#'*) continue ;;

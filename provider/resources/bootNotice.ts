@@ -11,8 +11,15 @@ const asked = new Set<string>();
 /** A host that does not answer soon (not made yet, say) is not asked again: this is only a notice. */
 const probeTimeoutMs = 5_000;
 
-/** Warns, once per host and run, when `args` would be replayed at boot on a host without systemd. */
-export async function noticeHostWithoutSystemd(args: { persist?: unknown; connection?: unknown }): Promise<void> {
+/**
+ * Warns, once per host and run, when `args` would be replayed at boot on a host without systemd. It
+ * runs on its own (never fails, never waits for the caller): the answer only ever makes a warning.
+ */
+export function noticeHostWithoutSystemd(args: { persist?: unknown; connection?: unknown }): void {
+  void askHost(args).catch(() => undefined);
+}
+
+async function askHost(args: { persist?: unknown; connection?: unknown }): Promise<void> {
   const connection = args.connection as Connection | undefined;
   if (args.persist !== true || connection === null || typeof connection !== "object") return;
   const key = connectionTarget(connection);

@@ -3,7 +3,7 @@
 // into the state; read observes; delete plans and applies. A resource gives its tables (a
 // `ResourceLifecycle`) and gets handlers the compiler checks against Pulumi's ResourceProvider.
 import type * as pulumi from "@pulumi/pulumi";
-import { applyDelete, applyPlan, runOn } from "../apply";
+import { applyDelete, applyPlan } from "../apply";
 import { runnerFor } from "../exec/connect";
 import { Iproute2Error, type ErrorContext, type FailureKind } from "../exec/errors";
 import type { CommandResult, Runner } from "../exec/runner";
@@ -13,7 +13,7 @@ import type { PropertyDiff } from "../plan/diff";
 import type { CommandStep, IpStep, Step } from "../plan/steps";
 import { hostLabel } from "../schema/connection";
 import { parseArgs, validateArgs, type ArgsSpec } from "../schema/validate";
-import { partsFromResult, readPartsCommand } from "../state/bootPart";
+import { readPartBatched } from "../state/bootPart";
 import type { ReadBack } from "../state/readBack";
 import { noticeHostWithoutSystemd } from "./bootNotice";
 
@@ -144,7 +144,8 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       const result = validateArgs(lc.spec, news);
       if (!result.ok) return { inputs: news, failures: result.failures };
       // Only when it would start to be replayed at boot: a preview of an unchanged stack asks no host.
-      if (olds.persist !== true) await noticeHostWithoutSystemd(result.args);
+      // Not awaited: a notice must not hold up the engine (a host not made yet answers late or never).
+      if (olds.persist !== true) noticeHostWithoutSystemd(result.args);
       return { inputs: result.args as Props };
     },
 
@@ -191,9 +192,8 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       const written = writtenPart(current);
       let persist = false;
       if (written) {
-        const [result] = await runOn(runner, [readPartsCommand([written.file])], context(d, "read"));
-        const onHost = result && partsFromResult(result);
-        persist = onHost !== undefined && onHost.replayed && onHost.parts.get(written.file) === written.text;
+        const onHost = await readPartBatched(runner, written.file);
+        persist = onHost.replayed && onHost.text === written.text;
       }
       const state = { ...withDevice, persist };
       return { id, props: state, inputs: lc.inputsOf(state) };

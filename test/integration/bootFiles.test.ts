@@ -1,0 +1,178 @@
+// The programs that write and replay the boot description, as root on the real kernel, each run in a
+// mount namespace of its own whose /etc is an overlay of this machine's (so nothing here touches this
+// machine's /etc): the folder checks that keep another user from having root run code at boot, the
+// restore program reading a hostile part as data, and writes from many operations at once.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { removePartCommand, writePartCommand } from "../../provider/plan/bootFiles";
+import { netNamespacePart } from "../../provider/plan/bootPart";
+import { netNamespaceArgs } from "../../provider/schema/netNamespace";
+import { parseArgs } from "../../provider/schema/validate";
+import { listNamespaces, runId } from "../support/netns";
+
+let work: string;
+let etc: number;
+beforeAll(() => {
+  work = mkdtempSync(path.join(os.tmpdir(), "pi2-bootfiles-"));
+  etc = 0;
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/**
+ * Runs `script` (sh) as root in a mount namespace of its own, with an /etc of its own (this machine's
+ * as it is, less its boot description) and /run/netns private; extra arguments are its $1...
+ */
+async function inOwnEtc(script: string, args: string[] = [], input?: string) {
+  etc += 1;
+  const dir = path.join(work, `etc${etc}`);
+  await execa("mkdir", ["-p", `${dir}/upper`, `${dir}/work`]);
+  const setup = [
+    `mount -t overlay overlay -o lowerdir=/etc,upperdir=${dir}/upper,workdir=${dir}/work /etc`,
+    "rm -rf /etc/pulumi-iproute2 /etc/systemd/system/pulumi-iproute2.service /etc/systemd/system/multi-user.target.wants/pulumi-iproute2.service",
+  ].join(" && ");
+  const r = await execa("unshare", ["-m", "--propagation", "private", "sh", "-c", `${setup} && exec sh -c "$0" boot-test "$@"`, script, ...args], {
+    reject: false,
+    input: input ?? "",
+  });
+  return { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+const part = (name: string) => netNamespacePart(parseArgs(netNamespaceArgs, { name }));
+const writer = writePartCommand("x", "").argv[2] ?? "";
+/** sh that runs the writer with `op part` and the text on stdin: `write_part OP PART <text`. */
+const withWriter = `write_part() { sh -c '${writer.replaceAll("'", `'"'"'`)}' pulumi-iproute2-boot "$@"; }`;
+
+describe("the writer", () => {
+  it("writes a part, the programs and the unit, enabled; with the last part removed, all of it goes", async () => {
+    const p = part(`${runId}-bf1`);
+    const r = await inOwnEtc(
+      `${withWriter}
+      write_part write "$1" <"$2" || exit
+      stat -c '%n %U %a' /etc/pulumi-iproute2 /etc/pulumi-iproute2/parts /etc/pulumi-iproute2/parts/"$1" /etc/pulumi-iproute2/restore /etc/pulumi-iproute2/tap-node /etc/systemd/system/pulumi-iproute2.service
+      readlink /etc/systemd/system/multi-user.target.wants/pulumi-iproute2.service
+      write_part remove "$1" || exit
+      ls -d /etc/pulumi-iproute2 /etc/systemd/system/pulumi-iproute2.service /etc/systemd/system/multi-user.target.wants/pulumi-iproute2.service 2>&1
+      true`,
+      [p.file, textFile(p.text)],
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout.split("\n")).toEqual([
+      "/etc/pulumi-iproute2 root 755",
+      "/etc/pulumi-iproute2/parts root 755",
+      `/etc/pulumi-iproute2/parts/${p.file} root 644`,
+      "/etc/pulumi-iproute2/restore root 755",
+      "/etc/pulumi-iproute2/tap-node root 755",
+      "/etc/systemd/system/pulumi-iproute2.service root 644",
+      "/etc/systemd/system/pulumi-iproute2.service",
+      "ls: cannot access '/etc/pulumi-iproute2': No such file or directory",
+      "ls: cannot access '/etc/systemd/system/pulumi-iproute2.service': No such file or directory",
+      "ls: cannot access '/etc/systemd/system/multi-user.target.wants/pulumi-iproute2.service': No such file or directory",
+    ]);
+  });
+
+  it.each([
+    { case: "owned by another user", prepare: "mkdir -m 0755 /etc/pulumi-iproute2 && chown nobody /etc/pulumi-iproute2", error: /\/etc\/pulumi-iproute2 is owned by uid \d+, not root/ },
+    { case: "writable by others", prepare: "mkdir -m 0777 /etc/pulumi-iproute2", error: /\/etc\/pulumi-iproute2 is writable by group or others \(mode 777\)/ },
+    { case: "a symbolic link to another user's folder", prepare: 'mkdir -p "$3" && chown nobody "$3" && ln -s "$3" /etc/pulumi-iproute2', error: /\/etc\/pulumi-iproute2 is a symbolic link/ },
+    { case: "its parts folder another user's", prepare: "mkdir -m 0755 -p /etc/pulumi-iproute2/parts && chown nobody /etc/pulumi-iproute2/parts", error: /\/etc\/pulumi-iproute2\/parts is owned by uid/ },
+  ])("refuses a folder $case, naming it, and writes nothing", async ({ prepare, error }) => {
+    const p = part(`${runId}-bf2`);
+    const elsewhere = path.join(work, `elsewhere${etc}`);
+    const r = await inOwnEtc(
+      `${withWriter}
+      ${prepare} || exit 9
+      write_part write "$1" <"$2"
+      echo "exit $?"
+      find /etc/pulumi-iproute2/ "$3" -type f 2>/dev/null | wc -l`,
+      [p.file, textFile(p.text), elsewhere],
+    );
+    expect(r.stderr).toMatch(error);
+    expect(r.stderr).toContain("whoever can change it could have root run any command at boot");
+    expect(r.stdout.split("\n")).toEqual(["exit 3", "0"]);
+  });
+
+  it("keeps every part when many operations write at once, and a unit that names each NIC once", async () => {
+    const r = await inOwnEtc(
+      `${withWriter}
+      for i in $(seq 1 12); do
+        printf 'format 1\\nobject link - m%s\\nlink - m%s\\nneeds link - eth%s\\n' "$i" "$i" "$((i % 3))" | write_part write "link:-:m$i.part" &
+      done
+      wait
+      ls /etc/pulumi-iproute2/parts | wc -l
+      grep -c '^Wants=sys-subsystem-net-devices-eth' /etc/systemd/system/pulumi-iproute2.service`,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout.split("\n")).toEqual(["12", "3"]);
+  });
+});
+
+describe("the restore program", () => {
+  const made: string[] = [];
+  afterEach(async () => {
+    for (const name of await listNamespaces()) if (made.includes(name)) await execa("ip", ["netns", "del", name]);
+  });
+
+  it("reads a part as data: a line it does not take runs nothing, and a hostile name is only a name", async () => {
+    const pwned = path.join(work, "pwned");
+    const good = part(`${runId}-bf3`);
+    made.push(`${runId}-bf3`);
+    const hostile = [
+      "format 1",
+      "resource NetNamespace",
+      `object netns ${runId}-bf4`,
+      `add - netns add ${runId}-bf4`,
+      `ip - netns exec ${runId}-bf4 touch ${pwned}`,
+    ].join("\n");
+    // A name a shell would run (it has no space, so it stays one word), written past the schema.
+    const trap = "$(touch${IFS}pwned2)";
+    made.push(trap);
+    const named = ["format 1", "resource NetNamespace", `object netns ${trap}`, `add - netns add ${trap}`].join("\n");
+    const r = await inOwnEtc(
+      `${withWriter}
+      write_part write "$1" <"$2" || exit
+      cp "$3" /etc/pulumi-iproute2/parts/netns:hostile.part && cp "$4" /etc/pulumi-iproute2/parts/netns:named.part || exit
+      /etc/pulumi-iproute2/restore
+      echo "exit $?"`,
+      [good.file, textFile(good.text), textFile(hostile), textFile(named)],
+    );
+    made.push(`${runId}-bf4`);
+    expect(r.stdout).toContain(`NetNamespace ${runId}-bf3: restored`);
+    expect(r.stdout).toContain(`<3>NetNamespace ${runId}-bf4: not restored: refused line: ip netns exec ${runId}-bf4 touch ${pwned}`);
+    expect(r.stdout).toContain(`NetNamespace ${trap}: restored`);
+    expect(r.stdout).toMatch(/2 restored, 0 there already, 1 failed\nexit 1$/);
+    // The refused part was taken back whole; nothing it said ran; the other name was only a name.
+    expect(await listNamespaces()).toEqual(expect.arrayContaining([`${runId}-bf3`, trap]));
+    expect(await listNamespaces()).not.toContain(`${runId}-bf4`);
+    for (const folder of [work, "/", process.cwd()]) expect((await execa("ls", ["-a", folder])).stdout).not.toMatch(/pwned/);
+  });
+
+  it("reads no part from a folder another user could change", async () => {
+    const p = part(`${runId}-bf5`);
+    made.push(`${runId}-bf5`);
+    const r = await inOwnEtc(
+      `${withWriter}
+      write_part write "$1" <"$2" || exit
+      chmod 0777 /etc/pulumi-iproute2/parts
+      /etc/pulumi-iproute2/restore
+      echo "exit $?"`,
+      [p.file, textFile(p.text)],
+    );
+    expect(r.stdout).toBe("<3>/etc/pulumi-iproute2/parts is writable by group or others (mode 777): not read\nexit 1");
+    expect(await listNamespaces()).not.toContain(`${runId}-bf5`);
+  });
+});
+
+let files = 0;
+/** `text` in a file of the test's folder: its path. */
+function textFile(text: string): string {
+  files += 1;
+  const file = path.join(work, `text${files}`);
+  writeFileSync(file, text);
+  return file;
+}
+
+// Referenced so the writer and remover stay the same program (one script, two operations).
+expect(removePartCommand("x").argv[2]).toBe(writer);
