@@ -31,7 +31,9 @@ describe("a fleet of 20 hosts", () => {
     expect(preview.stdout + preview.stderr).toMatch(/config "hosts": .*expected array/s);
   });
 
-  it("comes up, refreshes and goes away on every host with --parallel 64", async () => {
+  // Its budget: each of the 140 resources also writes (and destroy removes) its part of its host's boot
+  // description, and one host's writes take turns.
+  it("comes up, refreshes and goes away on every host with --parallel 64", { timeout: 300_000 }, async () => {
     await s.ok("config", "set", "hosts", JSON.stringify(hosts.hosts.map((h) => h.address)));
     const total = hostCount * (2 + linksPerHost);
     expect(await s.changes("up", "--yes", "--parallel", "64")).toEqual({ create: total + 1 });
