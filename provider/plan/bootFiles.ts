@@ -4,8 +4,8 @@
 // /etc/systemd/system/pulumi-iproute2.service, enabled in multi-user.target, wherever systemd is
 // installed (where it is not PID 1, as in a container, the unit is inert).
 //
-// Why one program, run as root under a lock: every write rewrites the unit from all parts (its
-// ordering after the NICs the links need), and the programs, so operations on one host take turns; it
+// Why one program, run as root under a lock: the unit is made from all parts (its ordering after the
+// NICs the links need), so operations on one host take turns; it
 // checks that every folder it writes in is root's alone (whoever can change one could have root run
 // anything at boot), writes each file beside its place and renames it there, and with the last part
 // gone removes everything it made. Nothing is ever written outside those folders.
@@ -37,7 +37,7 @@ statfmt='%t:%T %u %g %U %G %a %F'
 
 say() { printf '%s\\n' "$*"; }
 # At the journal's err level: systemd reads a "<3>" prefix on a service's output.
-complain() { printf '<3>%s\\n' "$*"; }
+complain() { printf '%s\\n' "$*" | sed 's/^/<3>/'; }
 
 # Root runs what the parts say, so only what root alone can change is read.
 root_only() {
@@ -155,6 +155,10 @@ tap_node() {
   numbers=$(in_netns "$tap_ns" cat "/sys/class/net/$dev/macvtap/tap$index/dev" 2>&1) || { error="reading the device numbers of $dev: $numbers"; return 1; }
   [ "$path" = - ] && path=/dev/tap$index
   [ "$owner" = - ] && owner=
+  # A node is only ever put in place of a node: never over a file, a folder or a link someone left there.
+  if [ -e "$path" ] || [ -L "$path" ]; then
+    [ ! -L "$path" ] && [ -c "$path" ] || { error="$path is there and is not a device node: left as it is"; return 1; }
+  fi
   folder=\${path%/*}
   [ -d "\${folder:-/}" ] || mkdir -p -m 0755 -- "$folder" || { error="cannot make the folder $folder of $path"; return 1; }
   seen=$(stat -c "$statfmt" -- "$path" 2>/dev/null) || seen=absent
@@ -391,10 +395,10 @@ lock() {
     check_folders / /etc "$here"
     exec 9<"$here" || die "cannot open $here"
     flock -w 60 9 || die "another operation held $here for 60 s"
+    # The same folder as the one locked: two lines, equal (one line: the folder is gone).
     same=$(stat -L -c %d:%i -- "$here" "/proc/$$/fd/9" 2>/dev/null)
-    [ "\${same%
-*}" = "\${same#*
-}" ] && return 0
+    set -- $same
+    [ $# = 2 ] && [ "$1" = "$2" ] && return 0
     exec 9<&-
   done
   die "cannot lock $here"
@@ -407,7 +411,9 @@ unit_text() {
 #UNIT_PROGRAM#
 PI2_UNIT
 )" pulumi-iproute2-unit
+  made=$?
   set -f
+  return $made
 }
 write_unit() {
   [ -n "$systemd" ] || return 0
@@ -415,6 +421,11 @@ write_unit() {
   check_folders /etc/systemd "$units" "$wants"
   changed=
   text=$(unit_text) || die "cannot make the unit from $parts"
+  # Never a unit cut short: one that runs nothing would stop every stack's replay on this host.
+  case $text in *"
+ExecStart=$here/restore
+"*"
+WantedBy=multi-user.target") ;; *) die "cannot make the unit from $parts (it came out incomplete)" ;; esac
   install_file "$unit" "$text" && changed=1
   if [ "$(readlink -- "$wants/pulumi-iproute2.service")" != "$unit" ]; then
     ln -sfn -- "$unit" "$wants/pulumi-iproute2.service" || die "cannot enable $unit"

@@ -67,7 +67,12 @@ export interface ResourceLifecycle<D extends Located, S extends Located, O> {
    * Its part of the host's boot description (plan/bootPart.ts), from what is asked; and, from a state,
    * what the kernel gave the links it makes (the values its markers stand for).
    */
-  boot: { part(d: D): BootPart; pinned(state: S): PinnedLink[] };
+  boot: {
+    part(d: D): BootPart;
+    pinned(state: S): PinnedLink[];
+    /** Its part's file alone (what delete removes), without rendering the part. */
+    file(d: Located): string;
+  };
 }
 
 export interface DevicePart<D, S> {
@@ -118,7 +123,7 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
   }
 
   /** The object's delete plan, and its part removed (whatever the state says: an edited one too). */
-  const deleteSteps = (state: S): Step[] => [...lc.plan.delete(state), removePartStep(lc.boot.part(lc.inputsOf(state)).file)];
+  const deleteSteps = (state: S): Step[] => [...lc.plan.delete(state), removePartStep(lc.boot.file(state))];
 
   /** A state as kept after a create cut off: its part may or may not have been written. */
   const unverifiedState = (d: D): S => ({ ...lc.unverified.stateOf(d), persist: false });
@@ -183,7 +188,7 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       const observed = await lc.read(runner, d, { batched: true, context: context(d, "read") });
       if (!observed) {
         // Gone: so is its part, lest the next boot bring back what the stack no longer has.
-        await applyDelete(runner, [removePartStep(lc.boot.part(d).file)], context(d, "read"));
+        await applyDelete(runner, [removePartStep(lc.boot.file(d))], context(d, "read"));
         return { id: "", props: {} };
       }
       const linkState = lc.stateOf(d, observed);

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
 import type { Runner } from "../exec/runner";
-import { routeFamily, routeKey, type MacvlanLinkDesired, type MacvlanLinkState, type MacvlanMode, type LinkObserved, type Route } from "../model";
+import { bootPartFile, routeFamily, routeKey, type MacvlanLinkDesired, type MacvlanLinkState, type MacvlanMode, type LinkObserved, type Route } from "../model";
 import { macvlanPart } from "../plan/bootPart";
 import { diffMacvlan, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
 import type { IpStep } from "../plan/steps";
@@ -98,7 +98,11 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
     unverified: { stateOf: unverifiedMacvlanState, is: isUnverified },
     adopt,
     hint: (d, failure, step, verb) => (verb === "update" ? hintFor(failure, kind) : createHint(d, kind, failure, step)),
-    boot: { part: (d) => macvlanPart(d, kind), pinned: (state) => [{ ifindex: state.ifindex, macAddress: state.macAddress }] },
+    boot: {
+      part: (d) => macvlanPart(d, kind),
+      pinned: (state) => [{ ifindex: state.ifindex, macAddress: state.macAddress }],
+      file: (d) => bootPartFile({ kind: "link", netns: d.netns, name: d.name }),
+    },
   };
 }
 

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runOn } from "../apply";
 import { hintFor } from "../exec/errors";
-import type { NetNamespaceDesired, NetNamespaceObserved, NetNamespaceState } from "../model";
+import { bootPartFile, type NetNamespaceDesired, type NetNamespaceObserved, type NetNamespaceState } from "../model";
 import { netNamespacePart } from "../plan/bootPart";
 import { diffNetNamespace, planNetNamespaceCreate, planNetNamespaceDelete, planNetNamespaceUpdate } from "../plan/netNamespace";
 import { netNamespaceArgs } from "../schema/netNamespace";
@@ -50,7 +50,7 @@ export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNames
     failure === "exists" && verb === "create"
       ? `A namespace named "${d.name}" already exists: choose another name, set adopt: true to take it over, or remove it with "ip netns del ${d.name}"`
       : hintFor(failure),
-  boot: { part: netNamespacePart, pinned: () => [] },
+  boot: { part: netNamespacePart, pinned: () => [], file: (d) => bootPartFile({ kind: "netns", name: d.name }) },
 });
 
 export interface NetNamespaceArgs {

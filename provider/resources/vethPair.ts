@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { runOn } from "../apply";
 import { hintFor, Iproute2Error } from "../exec/errors";
 import type { CommandResult } from "../exec/runner";
-import type { LinkObserved, VethPairDesired, VethPairState } from "../model";
+import { bootPartFile, type LinkObserved, type VethPairDesired, type VethPairState } from "../model";
 import { vethPairPart } from "../plan/bootPart";
 import { diffVeth, planVethCreate, planVethDelete, planVethUpdate } from "../plan/vethPair";
 import { vethPairArgs } from "../schema/vethPair";
@@ -81,6 +81,7 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
       { ifindex: state.ifindex, macAddress: state.macAddress },
       { ifindex: state.peerIfindex, macAddress: state.peerMacAddress },
     ],
+    file: (d) => bootPartFile({ kind: "link", netns: d.netns, name: d.name }),
   },
 });
 

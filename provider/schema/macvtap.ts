@@ -32,6 +32,15 @@ export const macvtapArgs: ArgsSpec<MacvtapDesired> = {
     tapMode: tapMode.default("0600"),
     tapDevicePath: devicePath.optional(),
   },
-  rules: macvlanRules,
+  rules: [
+    ...macvlanRules,
+    {
+      reads: ["tapDevicePath", "persist"],
+      check: (a) =>
+        a.tapDevicePath !== undefined && a.persist !== false && /["'\\#]/.test(a.tapDevicePath)
+          ? { property: "tapDevicePath", reason: "must not contain quotes, backslashes or # while persist is on (the boot description reads it as a word)" }
+          : undefined,
+    },
+  ],
   complete: (a) => withPersist(definedOnly({ ...a, netns: a.netns ?? a.parentNetns })),
 };

@@ -9,15 +9,17 @@ import { bootFolder } from "../model";
 const unit = "/etc/systemd/system/pulumi-iproute2.service";
 const enabled = "/etc/systemd/system/multi-user.target.wants/pulumi-iproute2.service";
 
-// Each part as "=== FILE" and its text, or "=== FILE missing"; then "restore present|missing" and
-// "unit present|missing|no-systemd". Parts are read only as regular files, never through a link.
+// Each part as "=== FILE" and its lines, each after a "|" (so no line of a part, edited by hand or
+// without its last newline, can pass for a header), or "=== FILE missing"; then "restore
+// present|missing" and "unit present|missing|no-systemd". Parts are read only as regular files, never
+// through a link.
 const script = `
 export LC_ALL=C
 for part; do
   file=${bootFolder}/parts/$part
   if [ -f "$file" ] && [ ! -L "$file" ]; then
     printf '=== %s\\n' "$part"
-    cat -- "$file" || exit
+    awk '{ print "|" $0 }' "$file" || exit
   else
     printf '=== %s missing\\n' "$part"
   fi
@@ -56,8 +58,10 @@ export function partsFromResult(result: CommandResult): PartsOnHost {
     if (header) {
       current = header[2] ? undefined : header[1];
       if (current !== undefined) parts.set(current, "");
-    } else if (current !== undefined) {
-      parts.set(current, `${parts.get(current) ?? ""}${line}\n`);
+    } else if (current !== undefined && line.startsWith("|")) {
+      parts.set(current, `${parts.get(current) ?? ""}${line.slice(1)}\n`);
+    } else {
+      throw new Error(`reading the boot description: unexpected line ${JSON.stringify(line)}`);
     }
   }
   return { parts, replayed: restore === "present" && unitStatus !== "missing", systemd: unitStatus !== "no-systemd" };

@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { removePartCommand, writePartCommand } from "../../provider/plan/bootFiles";
+import { writePartCommand } from "../../provider/plan/bootFiles";
 import { netNamespacePart } from "../../provider/plan/bootPart";
 import { netNamespaceArgs } from "../../provider/schema/netNamespace";
 import { parseArgs } from "../../provider/schema/validate";
@@ -173,6 +173,3 @@ function textFile(text: string): string {
   writeFileSync(file, text);
   return file;
 }
-
-// Referenced so the writer and remover stay the same program (one script, two operations).
-expect(removePartCommand("x").argv[2]).toBe(writer);

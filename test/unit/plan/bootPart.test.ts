@@ -6,7 +6,8 @@ import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
 import { macvtapArgs } from "../../../provider/schema/macvtap";
 import { netNamespaceArgs } from "../../../provider/schema/netNamespace";
 import { vethPairArgs } from "../../../provider/schema/vethPair";
-import { validArgs } from "../schema/expectations";
+import { expectFailure, validArgs } from "../schema/expectations";
+import { bootPartFile } from "../../../provider/model";
 
 /** A part's lines after its two comment lines and `format 1`. */
 const body = (text: string) => {
@@ -221,5 +222,16 @@ describe("planBootPart: each step undone by putting back what the host had", () 
     { case: "never written, not wanted: nothing", written: undefined, wanted: undefined, unchanged: false, steps: [] },
   ])("$case", ({ written, wanted: want, unchanged, steps }) => {
     expect(shape(planBootPart(written, want, unchanged))).toEqual(steps);
+  });
+});
+
+describe("a Macvtap's node path, which its part carries as a word", () => {
+  const raw = { name: "vt0", parent: "eth0", tapDevicePath: "/dev/vm#1" };
+  it("is refused with quotes, backslashes or # while persist is on, naming tapDevicePath", () => {
+    expectFailure(macvtapArgs, { case: "#", raw, property: "tapDevicePath", reason: "must not contain quotes, backslashes or # while persist is on" });
+  });
+  it("is taken with persist off, and its resource's part file is named without rendering the part", () => {
+    expect(validArgs(macvtapArgs, { ...raw, persist: false }).tapDevicePath).toBe("/dev/vm#1");
+    expect(bootPartFile({ kind: "link", netns: undefined, name: "vt0" })).toBe("link:-:vt0.part");
   });
 });
