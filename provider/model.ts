@@ -77,6 +77,10 @@ export type Connection = LocalConnection | SshConnection;
  */
 export const bootFolder = "/etc/pulumi-iproute2";
 
+/** The unit that replays the boot description at boot, and the link that enables it. */
+export const bootUnit = "/etc/systemd/system/pulumi-iproute2.service";
+export const bootUnitEnabled = "/etc/systemd/system/multi-user.target.wants/pulumi-iproute2.service";
+
 /**
  * A resource's part: `netns:NAME.part`, or `link:NETNS:NAME.part` ("-" for the host's namespace, which
  * no namespace name can be). A link name has no ":", so the last one ends the namespace's name.

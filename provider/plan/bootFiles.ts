@@ -15,7 +15,6 @@ import { bootFolder } from "../model";
 import { tapNodeProgram } from "./tapNodeScript";
 
 export const restoreProgramPath = `${bootFolder}/restore`;
-export const unitPath = "/etc/systemd/system/pulumi-iproute2.service";
 
 /** Replays the parts at boot; the unit's ExecStart. Reads them as data, never as code. */
 export const restoreProgram = `#!/bin/sh

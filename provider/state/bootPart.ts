@@ -4,10 +4,7 @@
 // one command.
 import { z } from "zod";
 import type { Command, CommandResult, Runner } from "../exec/runner";
-import { bootFolder } from "../model";
-
-const unit = "/etc/systemd/system/pulumi-iproute2.service";
-const enabled = "/etc/systemd/system/multi-user.target.wants/pulumi-iproute2.service";
+import { bootFolder, bootUnit, bootUnitEnabled } from "../model";
 
 // Each part as "=== FILE" and its lines, each after a "|" (so no line of a part, edited by hand or
 // without its last newline, can pass for a header), or "=== FILE missing"; then "restore
@@ -26,7 +23,7 @@ for part; do
 done
 if [ -f ${bootFolder}/restore ] && [ ! -L ${bootFolder}/restore ]; then echo "restore present"; else echo "restore missing"; fi
 if ! command -v systemctl >/dev/null 2>&1; then echo "unit no-systemd"
-elif [ -f ${unit} ] && [ -L ${enabled} ]; then echo "unit present"
+elif [ -f ${bootUnit} ] && [ -L ${bootUnitEnabled} ]; then echo "unit present"
 else echo "unit missing"; fi
 `;
 
