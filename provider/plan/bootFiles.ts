@@ -416,8 +416,9 @@ PI2_UNIT
 }
 write_unit() {
   [ -n "$systemd" ] || return 0
+  check_folders /etc/systemd "$units"
   make_folder "$wants"
-  check_folders /etc/systemd "$units" "$wants"
+  check_folders "$wants"
   changed=
   text=$(unit_text) || die "cannot make the unit from $parts"
   # Never a unit cut short: one that runs nothing would stop every stack's replay on this host.
