@@ -149,8 +149,8 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       const result = validateArgs(lc.spec, news);
       if (!result.ok) return { inputs: news, failures: result.failures };
       // Only when it would start to be replayed at boot: a preview of an unchanged stack asks no host.
-      // Not awaited: a notice must not hold up the engine (a host not made yet answers late or never).
-      if (olds.persist !== true) noticeHostWithoutSystemd(result.args);
+      // Once per host and run, and a few seconds at most (a host not made yet answers late or never).
+      if (olds.persist !== true) await noticeHostWithoutSystemd(result.args);
       return { inputs: result.args as Props };
     },
 

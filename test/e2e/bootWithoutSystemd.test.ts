@@ -29,7 +29,10 @@ describe("a host without systemd", () => {
 
   it("previews with one warning that says how to hook the restore program in", async () => {
     const preview = await s.ok("preview");
-    const warnings = (preview.stdout + preview.stderr).match(/has no systemd: .*?or set persist: false\./gs) ?? [];
+    // The CLI lists each warning as it comes and again under Diagnostics: one there, for the stack.
+    const output = preview.stdout + preview.stderr;
+    expect(output).toContain("Diagnostics:");
+    const warnings = output.slice(output.indexOf("Diagnostics:")).match(/\S+ has no systemd: .*?or set persist: false\./gs) ?? [];
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`${host.address} has no systemd`);
     expect(warnings[0]).toContain("Run /etc/pulumi-iproute2/restore from the host's boot");
