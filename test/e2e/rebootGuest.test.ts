@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { CliStack } from "../support/cliStack";
+import { linksFromDump } from "../support/linkDump";
 import { testStack } from "../support/testStack";
 import { buildSystemdGuest, startSystemdGuest, type RunningGuest } from "../support/vm/systemdGuest";
 
@@ -28,28 +29,7 @@ describe("a real reboot of a host with systemd, managed over SSH", () => {
   const snapshot = async () => {
     const links = [];
     for (const netns of [lab, ns1, ns2]) {
-      const dump = JSON.parse(await inGuest(`ip -j -d -n ${netns} addr show`)) as {
-        ifname: string;
-        ifindex: number;
-        address: string;
-        mtu: number;
-        flags: string[];
-        linkinfo?: { info_kind?: string; info_data?: { mode?: string } };
-        addr_info: { local: string; prefixlen: number; scope: string }[];
-      }[];
-      links.push(
-        ...dump.map((l) => ({
-          netns,
-          name: l.ifname,
-          ifindex: l.ifindex,
-          mac: l.address,
-          mtu: l.mtu,
-          up: l.flags.includes("UP"),
-          kind: l.linkinfo?.info_kind,
-          mode: l.linkinfo?.info_data?.mode,
-          addresses: l.addr_info.filter((a) => a.scope !== "link").map((a) => `${a.local}/${a.prefixlen}`),
-        })),
-      );
+      links.push(...linksFromDump(netns, await inGuest(`ip -j -d -n ${netns} addr show`)));
     }
     const tapDevice = ((await s!.outputs()).links as { vmtap0: { tapDevice: string } }).vmtap0.tapDevice;
     return { links, routes: await inGuest(`ip -n ${ns1} route show proto static`), node: await inGuest(`stat -c '%F %U %a' ${tapDevice}`) };

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { CliStack } from "../support/cliStack";
 import { repoRoot } from "../support/engine";
 import { startSshHosts, type SshHosts } from "../support/sshHosts";
+import { linksFromDump } from "../support/linkDump";
 import { testStack } from "../support/testStack";
 
 interface Ran {
@@ -50,28 +51,7 @@ describe.each(["locally", "over SSH"] as const)("a reboot simulated %s", (where)
   async function snapshot() {
     const links = [];
     for (const netns of namespaces) {
-      const dump = JSON.parse(await ok("ip", "-j", "-d", "-n", netns, "addr", "show")) as {
-        ifname: string;
-        ifindex: number;
-        address: string;
-        mtu: number;
-        flags: string[];
-        linkinfo?: { info_kind?: string; info_data?: { mode?: string } };
-        addr_info: { local: string; prefixlen: number; scope: string }[];
-      }[];
-      links.push(
-        ...dump.map((l) => ({
-          netns,
-          name: l.ifname,
-          ifindex: l.ifindex,
-          mac: l.address,
-          mtu: l.mtu,
-          up: l.flags.includes("UP"),
-          kind: l.linkinfo?.info_kind,
-          mode: l.linkinfo?.info_data?.mode,
-          addresses: l.addr_info.filter((a) => a.scope !== "link").map((a) => `${a.local}/${a.prefixlen}`),
-        })),
-      );
+      links.push(...linksFromDump(netns, await ok("ip", "-j", "-d", "-n", netns, "addr", "show")));
     }
     const routes = await ok("ip", "-n", ns1, "route", "show", "proto", "static");
     const outputs = await s.outputs();
