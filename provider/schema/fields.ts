@@ -20,7 +20,11 @@ export const interfaceName = z
   .refine((s) => !s.includes(":"), 'must not contain ":"')
   .refine((s) => !/\s/.test(s), "must not contain whitespace")
   .refine((s) => /^[\x21-\x7e]+$/.test(s), "must be printable ASCII")
-  .refine((s) => !batchSpecial.test(s), "must not contain quotes, backslashes or #");
+  .refine((s) => !batchSpecial.test(s), "must not contain quotes, backslashes or #")
+  // The kernel takes a name with "%" for a pattern and fills in a free number (dev_alloc_name): "x%d"
+  // becomes x0, so the link would not have the name asked for, nor could an undo find it by that name.
+  // No link can be named with a "%", so a parent's name loses nothing by the rule either.
+  .refine((s) => !s.includes("%"), 'must not contain "%" (the kernel reads it as a pattern: "x%d" would become x0)');
 
 /**
  * What iproute2 reads as a process ID where it takes a namespace (`ip link add ... netns X`, `ip link

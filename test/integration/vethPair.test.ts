@@ -15,6 +15,25 @@ describe("VethPair on the real kernel", () => {
   const world = new World();
   afterEach(async () => world.cleanup());
 
+  // Why the schema refuses "%" in a link's name: the kernel fills in a number, so the link would be made
+  // under another name than asked, and the undo (`ip link del dev x%d`) would not find it.
+  it('refuses a name with "%" before touching the host, which the kernel would take for a pattern', async () => {
+    const a = await world.netns("a");
+    await ip("-n", a, "link", "add", "name", "x%d", "type", "veth", "peer", "name", "y%d");
+    expect((await links(a)).map((l) => l.ifname).sort()).toEqual(["lo", "x0", "y0"]);
+    await ip("-n", a, "link", "set", "dev", "y0", "name", "z%d");
+    expect((await links(a)).map((l) => l.ifname).sort()).toEqual(["lo", "x0", "z0"]);
+
+    const b = await world.netns("b");
+    const checked = await handlers.check({}, { name: "v%d", peerName: "w%d", netns: b });
+    expect(checked.failures).toEqual([
+      { property: "name", reason: expect.stringContaining('must not contain "%"') },
+      { property: "peerName", reason: expect.stringContaining('must not contain "%"') },
+    ]);
+    await expect(handlers.create({ name: "v%d", peerName: "w0", netns: b })).rejects.toThrow(/invalid VethPair arguments: name must not contain "%"/);
+    expect((await links(b)).map((l) => l.ifname)).toEqual(["lo"]);
+  });
+
   it("takes over only a pair of those two ends with adopt, keeping it as it is, and converges it", async () => {
     const a = await world.netns("a");
     const b = await world.netns("b");

@@ -2,6 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { canonicalIp, familyOf } from "../../../provider/schema/fields";
 import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
+import { macvtapArgs } from "../../../provider/schema/macvtap";
+import { netNamespaceArgs } from "../../../provider/schema/netNamespace";
 import { vethPairArgs } from "../../../provider/schema/vethPair";
 import { validateArgs } from "../../../provider/schema/validate";
 
@@ -52,5 +54,32 @@ describe("IPv6 addresses with a zone index", () => {
       result = validate();
     }).not.toThrow();
     expect(result?.ok === false && result.failures.map((f) => f.property)).toContain(property);
+  });
+});
+
+// The kernel reads a link name with "%" as a pattern ("x%d" is made as x0: test/integration/vethPair.test.ts
+// shows it), so every field that names a link refuses one before anything reaches a host.
+describe('"%" in a link name', () => {
+  const macvlan = { name: "mac0", parent: "veth0" };
+  const veth = { name: "veth0", peerName: "veth1" };
+  it.each([
+    { kind: "MacvlanLink", spec: macvlanLinkArgs, raw: { ...macvlan, name: "x%d" }, property: "name" },
+    { kind: "MacvlanLink", spec: macvlanLinkArgs, raw: { ...macvlan, parent: "eth%d" }, property: "parent" },
+    { kind: "Macvtap", spec: macvtapArgs, raw: { ...macvlan, name: "tap%d" }, property: "name" },
+    { kind: "Macvtap", spec: macvtapArgs, raw: { ...macvlan, parent: "p%" }, property: "parent" },
+    { kind: "VethPair", spec: vethPairArgs, raw: { ...veth, name: "v%d" }, property: "name" },
+    { kind: "VethPair", spec: vethPairArgs, raw: { ...veth, peerName: "%s" }, property: "peerName" },
+  ])("is refused in $property of $kind, naming it", ({ spec, raw, property }) => {
+    const result = validateArgs(spec as typeof macvlanLinkArgs, raw);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.failures).toEqual([{ property, reason: 'must not contain "%" (the kernel reads it as a pattern: "x%d" would become x0)' }]);
+  });
+
+  // A namespace's name is a file's (/run/netns/NAME): iproute2 reads no pattern in it ("ip netns add
+  // a%d" makes a%d), so a "%" there means itself.
+  it("is a character like any other in a namespace's name", () => {
+    const result = validateArgs(netNamespaceArgs, { name: "lab%d" });
+    expect(result.ok && result.args.name).toBe("lab%d");
+    expect(validateArgs(macvlanLinkArgs, { ...macvlan, netns: "ns%1", parentNetns: "p%d" }).ok).toBe(true);
   });
 });
