@@ -18,14 +18,20 @@ function sameItems<T>(key: (item: T) => string, current: T[], desired: T[]) {
   };
 }
 
-/** `nodad`: an IPv6 address is added without duplicate address detection (usable at once). */
-export function addressStep(netns: string | undefined, dev: string, verb: "add" | "del", cidr: string, nodad = false): IpStep {
-  return { netns, args: ["addr", verb, cidr, "dev", dev, ...(verb === "add" && nodad && isIPv6Address(cidr) ? ["nodad"] : [])] };
+/**
+ * `nodad`: an IPv6 address is added without duplicate address detection (usable at once). `replace`
+ * puts an address on whether or not the link still has it: the kernel keeps a down link's IPv6
+ * addresses when net.ipv6.conf.DEV.keep_addr_on_down is 1, and drops them otherwise.
+ */
+export function addressStep(netns: string | undefined, dev: string, verb: "add" | "replace" | "del", cidr: string, nodad = false): IpStep {
+  return { netns, args: ["addr", verb, cidr, "dev", dev, ...(verb !== "del" && nodad && isIPv6Address(cidr) ? ["nodad"] : [])] };
 }
 
 /**
  * Equivalent to: `ip addr del` of addresses no longer wanted, `ip addr add [nodad]` of new ones. `nodad`
- * is how the link's addresses were added (for undoing a removal) and how new ones are.
+ * is how the link's addresses were added (for undoing a removal) and how new ones are. `perhapsKept`
+ * are added ones the link may still have (IPv6 addresses across a down, see addressStep): put back with
+ * `ip addr replace [nodad]`, and undone by a delete like any added address.
  */
 export function addressChanges(
   netns: string | undefined,
@@ -33,11 +39,13 @@ export function addressChanges(
   current: string[],
   desired: string[],
   nodad: { current: boolean; desired: boolean } = { current: false, desired: false },
+  perhapsKept: string[] = [],
 ): Changes & { added: string[] } {
   const { removed, added } = sameItems((a) => a, current, desired);
+  const verb = (a: string) => (perhapsKept.includes(a) ? "replace" : "add");
   return {
     removals: removed.map((a) => ({ ...addressStep(netns, dev, "del", a), undo: [addressStep(netns, dev, "add", a, nodad.current)] })),
-    additions: added.map((a) => ({ ...addressStep(netns, dev, "add", a, nodad.desired), undo: [addressStep(netns, dev, "del", a)] })),
+    additions: added.map((a) => ({ ...addressStep(netns, dev, verb(a), a, nodad.desired), undo: [addressStep(netns, dev, "del", a)] })),
     added,
   };
 }

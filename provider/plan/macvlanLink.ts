@@ -59,14 +59,16 @@ const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((
 
 /**
  * The steps that put back what the kernel drops from a link when it goes down (its routes, and its IPv6
- * addresses unless keep_addr_on_down is set) or leaves its namespace (everything, its announce settings
- * too): the undo of a down or a move. `addresses` are the ones the link had at that point (removals may
- * have run before).
+ * addresses unless keep_addr_on_down is set: hence `ip addr replace`, right either way) or leaves its
+ * namespace (everything, its announce settings too): the undo of a down or a move. `addresses` are the
+ * ones the link had at that point (removals may have run before).
  */
 function restoreSteps(cur: MacvlanLinkState, dropped: "down" | "moved", addresses: string[]): Step[] {
   return [
     ...(dropped === "moved" && announces(cur) ? [announceStep(cur.netns, cur.name, true)] : []),
-    ...(dropped === "moved" ? addresses : addresses.filter(isIPv6Address)).map((a) => addressStep(cur.netns, cur.name, "add", a, cur.nodad)),
+    ...(dropped === "moved"
+      ? addresses.map((a) => addressStep(cur.netns, cur.name, "add", a, cur.nodad))
+      : addresses.filter(isIPv6Address).map((a) => addressStep(cur.netns, cur.name, "replace", a, cur.nodad))),
     ...(cur.up ? [upStep(cur.netns, cur.name, true)] : []),
     ...cur.routes.map((r) => routeStep(cur.netns, cur.name, "add", r)),
   ];
@@ -76,7 +78,8 @@ function restoreSteps(cur: MacvlanLinkState, dropped: "down" | "moved", addresse
  * Steps from the current state to the desired one, in an order the kernel accepts: removals under the
  * old name and namespace; the move (`ip link set dev X netns NS`, which drops addresses and routes and
  * takes the link down, so they are all added again); the rename (with the link down, which drops its
- * routes and IPv6 addresses); announce settings (a move resets them); type options; MTU and queue
+ * routes, and its IPv6 addresses unless keep_addr_on_down keeps them: they are put back with `ip addr
+ * replace`, which holds either way); announce settings (a move resets them); type options; MTU and queue
  * length; addresses; MAC (or, with none to change, an announcement of new addresses the kernel would
  * not announce); up; routes (a gateway needs its address and an up link); the wait for IPv6 addresses to
  * pass duplicate address detection. Each step's undo also puts back what the kernel dropped because of
@@ -97,7 +100,9 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
   // What the link has once removals ran, and what is still there once it has been down or moved.
   const afterRemovals = cur.addresses.filter((a) => d.addresses.includes(a));
   const keptAddresses = moved ? [] : goesDown ? afterRemovals.filter((a) => !isIPv6Address(a)) : cur.addresses;
-  const addresses = addressChanges(d.netns, d.name, keptAddresses, d.addresses, nodad);
+  // The IPv6 ones a down dropped, unless the namespace's keep_addr_on_down kept them: replaced, not added.
+  const perhapsKept = moved || !goesDown ? [] : afterRemovals.filter(isIPv6Address);
+  const addresses = addressChanges(d.netns, d.name, keptAddresses, d.addresses, nodad, perhapsKept);
   const routes = routeChanges(d.netns, d.name, goesDown ? [] : cur.routes, d.routes);
 
   let up = cur.up;

@@ -1,4 +1,5 @@
 // MacvlanLink's handlers against the real kernel, in namespaces made for each test.
+import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { macvlanLinkHandlers as handlers } from "../../provider/resources/macvlanLink";
 import { asTheEngine } from "../support/engineCalls";
@@ -138,6 +139,31 @@ describe("MacvlanLink on the real kernel", () => {
     expect(renamed).toMatchObject({ name: "new", addresses: ["10.53.0.1/24"], routes: [{ to: "10.99.0.0/16", via: "10.53.0.254", metric: 0 }], ifindex: outs.ifindex });
     const routes = await ipJson<{ dst: string; gateway?: string }[]>("-n", lab, "route", "show", "dev", "new", "proto", "static");
     expect(routes).toEqual([expect.objectContaining({ dst: "10.99.0.0/16", gateway: "10.53.0.254" })]);
+  });
+
+  // With keep_addr_on_down=1 (a per-namespace sysctl, set inside the test's namespace only) the kernel
+  // keeps a link's IPv6 addresses while it is down for the rename, so they must not be added again as new.
+  it("renames an up link with IPv6 addresses when the kernel keeps them on down (keep_addr_on_down=1)", async () => {
+    await execa("ip", ["netns", "exec", lab, "sysctl", "-q", "-w", "net.ipv6.conf.all.keep_addr_on_down=1", "net.ipv6.conf.default.keep_addr_on_down=1"]);
+    const { id, outs, inputs } = await create({
+      name: "kept", parent: "veth0", parentNetns: lab, addresses: ["10.53.1.1/24", "fd53::1/64"], routes: [{ to: "fd99::/64", via: "fd53::fe" }],
+    });
+    const { diff, outs: renamed } = await update(outs, { ...inputs, name: "kept2" });
+    expect(diff.replaces).toEqual([]);
+    expect(await link(lab, "kept")).toBeUndefined();
+    const kernel = await link(lab, "kept2");
+    expect(kernel?.flags).toContain("UP");
+    expect(kernel?.addr_info.filter((a) => a.scope === "global").map((a) => `${a.local}/${a.prefixlen}`).sort()).toEqual(["10.53.1.1/24", "fd53::1/64"]);
+    expect(renamed).toMatchObject({ name: "kept2", addresses: ["10.53.1.1/24", "fd53::1/64"], routes: [{ to: "fd99::/64", via: "fd53::fe", metric: 1024 }] });
+    expect((await handlers.diff(id, renamed as Props, { ...inputs, name: "kept2" })).changes).toBe(false);
+
+    // A rename that fails (the name is taken) is undone there too: the kept addresses are not added again.
+    await world.vethParent(lab, "taken0", "taken1");
+    await expect(update(renamed as Props, { ...inputs, name: "taken0" })).rejects.toThrow(/rolled back/);
+    const restored = await link(lab, "kept2");
+    expect(restored?.flags).toContain("UP");
+    expect(restored?.addr_info.filter((a) => a.scope === "global").map((a) => `${a.local}/${a.prefixlen}`).sort()).toEqual(["10.53.1.1/24", "fd53::1/64"]);
+    expect((await handlers.read(id, renamed as Props)).props).toEqual(renamed);
   });
 
   it("moves to another namespace in place, re-applying addresses, routes and up", async () => {

@@ -181,10 +181,14 @@ function desired(raw: Record<string, unknown>): MacvlanLinkDesired {
 
 const linkDel = (netns: string | undefined) => step(netns, "link del dev mac0");
 
-/** What stateOf() had in ns1 as mac0, added back there: the undo of a move or a rename's down. */
+/**
+ * What stateOf() had in ns1 as mac0, added back there: the undo of a move or a rename's down. After a
+ * down the IPv6 address is replaced: keep_addr_on_down may have kept it.
+ */
 const restoredInNs1 = {
   v4Address: step("ns1", "addr add 10.0.0.2/24 dev mac0"),
   v6Address: step("ns1", "addr add fd00::2/64 dev mac0"),
+  v6AddressAfterDown: step("ns1", "addr replace fd00::2/64 dev mac0"),
   up: step("ns1", "link set dev mac0 up"),
   routes: [
     step("ns1", "route add default via 10.0.0.1 dev mac0 proto static metric 0"),
@@ -371,14 +375,14 @@ describe("planMacvlanUpdate", () => {
       ],
     },
     {
-      case: "a rename brings the link down first, then adds back the IPv6 addresses and routes going down dropped",
+      case: "a rename brings the link down first, then puts back the IPv6 addresses and routes going down dropped",
       cur: {},
       raw: { ...inputs, name: "mac1" },
       steps: [
-        // Undone by adding back, under the old name, what going down dropped: IPv6 addresses, up, routes.
-        step("ns1", "link set dev mac0 down", [restoredInNs1.v6Address, restoredInNs1.up, ...restoredInNs1.routes]),
+        // Undone by putting back, under the old name, what going down dropped: IPv6 addresses, up, routes.
+        step("ns1", "link set dev mac0 down", [restoredInNs1.v6AddressAfterDown, restoredInNs1.up, ...restoredInNs1.routes]),
         undone("ns1", "link set dev mac0 name mac1", "ns1", "link set dev mac1 name mac0"),
-        undone("ns1", "addr add fd00::2/64 dev mac1", "ns1", "addr del fd00::2/64 dev mac1"),
+        undone("ns1", "addr replace fd00::2/64 dev mac1", "ns1", "addr del fd00::2/64 dev mac1"),
         undone("ns1", "link set dev mac1 up", "ns1", "link set dev mac1 down"),
         undone("ns1", "route add default via 10.0.0.1 dev mac1 proto static metric 0", "ns1", "route del default via 10.0.0.1 dev mac1 proto static metric 0"),
         undone(
@@ -396,9 +400,9 @@ describe("planMacvlanUpdate", () => {
       cur: { routes: [] },
       raw: { ...inputs, name: "mac1", nodad: true, routes: [] },
       steps: [
-        step("ns1", "link set dev mac0 down", [restoredInNs1.v6Address, restoredInNs1.up]),
+        step("ns1", "link set dev mac0 down", [restoredInNs1.v6AddressAfterDown, restoredInNs1.up]),
         undone("ns1", "link set dev mac0 name mac1", "ns1", "link set dev mac1 name mac0"),
-        undone("ns1", "addr add fd00::2/64 dev mac1 nodad", "ns1", "addr del fd00::2/64 dev mac1"),
+        undone("ns1", "addr replace fd00::2/64 dev mac1 nodad", "ns1", "addr del fd00::2/64 dev mac1"),
         undone("ns1", "link set dev mac1 up", "ns1", "link set dev mac1 down"),
       ],
     },
@@ -607,13 +611,23 @@ describe("planMacvlanUpdate", () => {
   });
 
   // With net.ipv6.conf.*.keep_addr_on_down at its default (0) the kernel also drops a link's IPv6
-  // addresses when it goes down (checked on this machine: a down/rename/up batch leaves only fe80::),
-  // so after a rename the plan adds them back, as well as the routes.
-  it("adds back the IPv6 addresses a rename's down dropped", () => {
+  // addresses when it goes down (checked on this machine: a down/rename/up batch leaves only fe80::);
+  // with 1 it keeps them, and `ip addr add` of one it kept fails ("address already assigned"). So after
+  // a rename the plan puts them back with `ip addr replace`, right either way (the integration test
+  // renames with keep_addr_on_down=1), and adds the routes back.
+  it("puts back the IPv6 addresses a rename's down may have dropped, with replace", () => {
     const descriptions = planMacvlanUpdate(stateOf(), desired({ ...inputs, name: "mac1" })).map(describeStep);
     const renamedAt = descriptions.indexOf("ip -n ns1 link set dev mac0 name mac1");
     expect(renamedAt).toBeGreaterThanOrEqual(0);
-    expect(descriptions.indexOf("ip -n ns1 addr add fd00::2/64 dev mac1")).toBeGreaterThan(renamedAt);
+    expect(descriptions.indexOf("ip -n ns1 addr replace fd00::2/64 dev mac1")).toBeGreaterThan(renamedAt);
+    expect(descriptions.filter((d) => d.includes(" addr add "))).toEqual([]);
+  });
+
+  // A new IPv6 address in the same rename is one the link never had: added, so a taken one still fails.
+  it("adds an IPv6 address new in a rename, and replaces only the ones the link had", () => {
+    const descriptions = planMacvlanUpdate(stateOf(), desired({ ...inputs, name: "mac1", addresses: [...inputs.addresses, "fd00::3/64"] })).map(describeStep);
+    expect(descriptions).toContain("ip -n ns1 addr replace fd00::2/64 dev mac1");
+    expect(descriptions).toContain("ip -n ns1 addr add fd00::3/64 dev mac1");
   });
 
   // Leaving source mode makes the kernel drop the source MAC list (macvlan_changelink flushes it), so
