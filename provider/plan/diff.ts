@@ -2,6 +2,7 @@
 // property by property, each property either updated in place or forcing a replacement.
 import { isDeepStrictEqual } from "node:util";
 import { targetOf } from "../schema/connection";
+import { canonicalAddressText } from "../schema/fields";
 import { containsUnknown } from "../schema/validate";
 
 export interface PropertyRule {
@@ -9,6 +10,11 @@ export interface PropertyRule {
   set?: boolean;
   /** Optional and chosen by the kernel when unset: an unset new value is no change. */
   kernelChosenWhenUnset?: boolean;
+  /**
+   * The value in one spelling, applied to old and new alike before they are compared: a state may hold
+   * a spelling the checked inputs no longer use (one written before the spelling changed).
+   */
+  canonical?: (value: unknown) => unknown;
   /** Whether going from `old` to `new` needs a new resource; true for any change if omitted as `true`. */
   replace?: boolean | ((old: unknown, next: unknown) => boolean);
 }
@@ -37,7 +43,8 @@ export function diffProperties(
     const next = news[property];
     if (next === undefined && rule.kernelChosenWhenUnset) continue;
     const unknown = containsUnknown(next);
-    const view = (v: unknown) => (rule.set ? sortedForSet(v) : v);
+    const canonical = rule.canonical ?? ((v: unknown) => v);
+    const view = (v: unknown) => (rule.set ? sortedForSet(canonical(v)) : canonical(v));
     if (!unknown && isDeepStrictEqual(view(old), view(next))) continue;
     changed.push(property);
     const replace = typeof rule.replace === "function" ? !unknown && rule.replace(old, next) : rule.replace;
@@ -50,4 +57,23 @@ export function diffProperties(
 /** The diff rule of `connection`: another machine means a new resource; how we reach it does not. */
 export const connectionRule: PropertyRule = {
   replace: (old: unknown, next: unknown) => targetOf(old) !== targetOf(next),
+};
+
+/** A list of addresses (CIDRs), compared as a set of values: ::ffff:a00:1/128 is ::ffff:10.0.0.1/128. */
+export const addressesRule: PropertyRule = {
+  set: true,
+  canonical: (value) => (Array.isArray(value) ? value.map(canonicalAddressText) : value),
+};
+
+/** A list of routes, compared as a set, each destination and gateway by value. */
+export const routesRule: PropertyRule = {
+  set: true,
+  canonical: (value) =>
+    Array.isArray(value)
+      ? value.map((route: unknown) =>
+          route !== null && typeof route === "object" && !Array.isArray(route)
+            ? Object.fromEntries(Object.entries(route).map(([key, v]) => [key, key === "to" || key === "via" ? canonicalAddressText(v) : v]))
+            : route,
+        )
+      : value,
 };

@@ -2,7 +2,7 @@
 // the diff that decides between updating in place and replacing.
 import { isIPv6Address, type MacvlanLinkDesired, type MacvlanLinkState } from "../model";
 import { announceAgainStep, announces, announceStep, needsAnnouncingAnew } from "./announce";
-import { connectionRule, diffProperties, type PropertyDiff, type PropertyRule } from "./diff";
+import { addressesRule, connectionRule, diffProperties, routesRule, type PropertyDiff, type PropertyRule } from "./diff";
 import { ipv6ReadySteps, runningDad } from "./ipv6Ready";
 import { addressChanges, addressStep, attributeChange, routeChanges, routeStep, upChange, upStep } from "./linkSteps";
 import type { IpStep, Step } from "./steps";
@@ -194,8 +194,8 @@ export const macvlanPropertyRules: Record<string, PropertyRule> = {
   mtu: { kernelChosenWhenUnset: true },
   txQueueLength: { kernelChosenWhenUnset: true },
   bcQueueLength: { kernelChosenWhenUnset: true },
-  addresses: { set: true },
-  routes: { set: true },
+  addresses: addressesRule,
+  routes: routesRule,
   up: {},
   announce: {},
   nodad: {},

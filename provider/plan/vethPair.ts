@@ -1,6 +1,6 @@
 import type { VethPairDesired, VethPairState } from "../model";
 import { announceAgainStep, announces, announceStep, needsAnnouncingAnew } from "./announce";
-import { connectionRule, diffProperties, type PropertyDiff } from "./diff";
+import { addressesRule, connectionRule, diffProperties, type PropertyDiff } from "./diff";
 import { ipv6ReadySteps, runningDad } from "./ipv6Ready";
 import { addressChanges, addressStep, attributeChange, upChange, upStep } from "./linkSteps";
 import { netnsTarget } from "./macvlanLink";
@@ -86,8 +86,8 @@ export function diffVeth(olds: Record<string, unknown>, news: Record<string, unk
       peerName: { replace: true },
       netns: { replace: true },
       peerNetns: { replace: true },
-      addresses: { set: true },
-      peerAddresses: { set: true },
+      addresses: addressesRule,
+      peerAddresses: addressesRule,
       mtu: { kernelChosenWhenUnset: true },
       up: {},
       announce: {},

@@ -52,9 +52,23 @@ export const macAddress = z
   .refine((s) => s !== "00:00:00:00:00:00", "must not be all zeros")
   .refine((s) => (parseInt(s.slice(0, 2), 16) & 1) === 0, "must be unicast (the first octet's lowest bit clear)");
 
-/** IPv6 text in the RFC 5952 form iproute2 prints (the WHATWG URL parser does that compression). */
-function canonicalIPv6(address: string): string {
+/** IPv6 text compressed as RFC 5952 §4 says (lower-case hex groups, the longest run of zeros as "::"): the WHATWG URL parser's. */
+function compressedIPv6(address: string): string {
   return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+}
+
+/**
+ * IPv6 text in the one spelling iproute2 prints: compressed, and an IPv4-mapped address (::ffff:0:0/96)
+ * with its last 32 bits dotted (RFC 5952 §5), as inet_ntop writes it in glibc and musl alike. The URL
+ * parser alone would give ::ffff:a00:1 for ::ffff:10.0.0.1, and a state would hold a spelling `ip`
+ * never shows.
+ */
+function canonicalIPv6(address: string): string {
+  const compressed = compressedIPv6(address);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(compressed);
+  if (!mapped) return compressed;
+  const [high, low] = [parseInt(mapped[1] ?? "0", 16), parseInt(mapped[2] ?? "0", 16)];
+  return `::ffff:${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
 }
 
 export function canonicalIp(address: string): string {
@@ -66,10 +80,21 @@ export function isIp(address: string): boolean {
   return !address.includes("%") && (isIPv4(address) || isIPv6(address));
 }
 
+/**
+ * An address or `address/prefix` in its canonical spelling; anything else (`default`, a value a state
+ * holds that is no address) as it is. For comparing stored values by what they mean.
+ */
+export function canonicalAddressText(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  const [address = "", prefix, extra] = value.split("/");
+  if (extra !== undefined || !isIp(address) || (prefix !== undefined && !/^\d{1,3}$/.test(prefix))) return value;
+  return prefix === undefined ? canonicalIp(address) : `${canonicalIp(address)}/${Number(prefix)}`;
+}
+
 /** The address's bytes, most significant first (4 for IPv4, 16 for IPv6). */
 export function addressBytes(address: string): number[] {
   if (isIPv4(address)) return address.split(".").map(Number);
-  const [head = "", tail] = canonicalIPv6(address).split("::");
+  const [head = "", tail] = compressedIPv6(address).split("::");
   const groups = (part: string | undefined) => (part ? part.split(":").map((g) => parseInt(g, 16)) : []);
   const front = groups(head);
   const back = groups(tail);

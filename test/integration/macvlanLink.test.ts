@@ -166,6 +166,31 @@ describe("MacvlanLink on the real kernel", () => {
     expect((await handlers.read(id, renamed as Props)).props).toEqual(renamed);
   });
 
+  // ip prints an IPv4-mapped IPv6 address in its dotted form (::ffff:10.0.0.1) whatever the spelling given.
+  it("creates a link with an IPv4-mapped IPv6 address and reads it back with no diff", async () => {
+    const { id, outs, inputs } = await create({
+      name: "mapped", parent: "veth0", parentNetns: lab, addresses: ["::ffff:10.0.0.1/128", "::ffff:10.0.1.1/120", "10.52.0.1/24"], nodad: true,
+      routes: [{ to: "::ffff:10.1.0.0/112", via: "::ffff:10.0.1.9" }],
+    });
+    const kernel = await link(lab, "mapped");
+    // The state holds each address as ip prints it.
+    const printed = kernel?.addr_info.filter((a) => a.scope === "global").map((a) => `${a.local}/${a.prefixlen}`);
+    expect(printed?.sort()).toEqual(["10.52.0.1/24", "::ffff:10.0.0.1/128", "::ffff:10.0.1.1/120"]);
+    expect([...(outs.addresses as string[])].sort()).toEqual(printed);
+    const routes = await ipJson<{ dst: string; gateway?: string }[]>("-6", "-n", lab, "route", "show", "dev", "mapped", "proto", "static");
+    expect(outs.routes).toEqual([{ to: routes[0]?.dst, via: routes[0]?.gateway, metric: 1024 }]);
+    expect((await handlers.diff(id, outs, inputs)).changes).toBe(false);
+    const read = await handlers.read(id, outs);
+    expect(read.props).toEqual(outs);
+    expect(read.inputs).toEqual(inputs);
+    expect((await handlers.diff(id, read.props as Props, inputs)).changes).toBe(false);
+    // Spelled another way, the same addresses are no change either; nor is a state that holds them so.
+    const hexState = { ...read.props, addresses: ["::ffff:a00:1/128", "::ffff:a00:101/120", "10.52.0.1/24"], routes: [{ to: "::ffff:a01:0/112", via: "::ffff:a00:109", metric: 1024 }] };
+    expect((await handlers.diff(id, hexState, inputs)).changes).toBe(false);
+    const respelled = await handlers.check({}, { ...inputs, addresses: ["::ffff:a00:1/128", "0::ffff:a00:101/120", "10.52.0.1/24"], routes: [{ to: "::ffff:a01:0/112", via: "::ffff:a00:109" }] });
+    expect((await handlers.diff(id, read.props as Props, respelled.inputs as Props)).changes).toBe(false);
+  });
+
   it("moves to another namespace in place, re-applying addresses, routes and up", async () => {
     const ns1 = await world.netns("ns1");
     const ns2 = await world.netns("ns2");

@@ -88,6 +88,22 @@ const diffRows: DiffRow[] = [
   row("addresses in another order", { addresses: ["fd00::2/64", "10.0.0.2/24"] }, "no change"),
   row("an IPv6 address spelled another way", { addresses: ["10.0.0.2/24", "FD00:0::2/64"] }, "no change"),
   row("routes in another order", { routes: [...inputs.routes].reverse() }, "no change"),
+  // A state written while the canonical spelling of an IPv4-mapped address was ::ffff:a00:1 (before
+  // it became the one ip prints): the same values, no change.
+  row(
+    "IPv4-mapped addresses and routes stored in their hex spelling",
+    { addresses: ["::ffff:10.0.0.2/128"], routes: [{ to: "::ffff:10.1.0.0/112", via: "::ffff:10.0.0.1" }] },
+    "no change",
+    undefined,
+    { addresses: ["::ffff:a00:2/128"], routes: [{ to: "::ffff:a01:0/112", via: "::ffff:a00:1", metric: 1024 }] },
+  ),
+  row(
+    "an IPv4-mapped address that differs in value",
+    { addresses: ["::ffff:10.0.0.3/128"], routes: [] },
+    "update",
+    "addresses",
+    { addresses: ["::ffff:a00:2/128"], routes: [] },
+  ),
   row("the IPv6 metric given as its default", { routes: [inputs.routes[0], { to: "fd00:1::/64", via: "fd00::1", metric: 1024 }] }, "no change"),
   row("source MACs in another order", { ...sourceMode, sourceMacs: [b, a] }, "no change", undefined, { mode: "source", sourceMacs: [a, b] }),
   row("source MACs in capitals", { ...sourceMode, sourceMacs: [a.toUpperCase(), b] }, "no change", undefined, { mode: "source", sourceMacs: [a, b] }),

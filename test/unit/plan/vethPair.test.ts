@@ -46,6 +46,12 @@ describe("diffVeth", () => {
     { case: "the MTU the kernel chose, now given", news: { mtu: 1500 }, outcome: "no change" },
     { case: "addresses in another order", news: { addresses: ["fd00::1/64", "10.0.0.1/24"] }, outcome: "no change" },
     { case: "an address spelled another way", news: { addresses: ["10.0.0.1/24", "FD00:0::1/64"] }, outcome: "no change" },
+    {
+      case: "IPv4-mapped addresses stored in their hex spelling",
+      olds: { addresses: ["::ffff:a00:1/128"], peerAddresses: ["::ffff:a00:2/128"] },
+      news: { addresses: ["::ffff:10.0.0.1/128"], peerAddresses: ["::FFFF:10.0.0.2/128"] },
+      outcome: "no change",
+    },
     { case: "an address added", news: { addresses: [...inputs.addresses, "10.0.1.1/24"] }, outcome: "update", property: "addresses" },
     { case: "a peer address removed", news: { peerAddresses: [] }, outcome: "update", property: "peerAddresses" },
     { case: "mtu", news: { mtu: 9000 }, outcome: "update", property: "mtu" },

@@ -1,6 +1,6 @@
 // The single-value schemas and helpers of schema/fields.ts that the resource tables do not reach.
 import { describe, expect, it } from "vitest";
-import { canonicalIp, familyOf } from "../../../provider/schema/fields";
+import { canonicalAddressText, canonicalIp, familyOf } from "../../../provider/schema/fields";
 import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
 import { macvtapArgs } from "../../../provider/schema/macvtap";
 import { netNamespaceArgs } from "../../../provider/schema/netNamespace";
@@ -17,8 +17,61 @@ describe("canonicalIp", () => {
     ["::", "::"],
     ["::1", "::1"],
     ["fe80::0:ab", "fe80::ab"],
+    // IPv4-mapped: the last 32 bits dotted, as ip prints them (inet_ntop, glibc and musl alike).
+    ["::ffff:10.0.0.1", "::ffff:10.0.0.1"],
+    ["::ffff:a00:1", "::ffff:10.0.0.1"],
+    ["0:0:0:0:0:FFFF:0A00:0001", "::ffff:10.0.0.1"],
+    ["::ffff:0:0", "::ffff:0.0.0.0"],
+    ["::ffff:ffff:ffff", "::ffff:255.255.255.255"],
+    // Not IPv4-mapped: hex, as ip prints them too.
+    ["::a00:1", "::a00:1"],
+    ["::ffff:0:a00:1", "::ffff:0:a00:1"],
+    ["64:ff9b::10.0.0.1", "64:ff9b::a00:1"],
+    ["1::ffff:a00:1", "1::ffff:a00:1"],
   ])("%s -> %s", (address, canonical) => {
     expect(canonicalIp(address)).toBe(canonical);
+  });
+});
+
+describe("IPv4-mapped IPv6 addresses in arguments", () => {
+  const macvlan = { name: "mac0", parent: "veth0" };
+  it("come out in the spelling ip prints, whichever spelling was given", () => {
+    const result = validateArgs(macvlanLinkArgs, {
+      ...macvlan,
+      addresses: ["::ffff:a00:1/128", "0::FFFF:10.0.1.1/120"],
+      routes: [{ to: "::ffff:a01:0/112", via: "::ffff:a00:109" }],
+    });
+    expect(result.ok && { addresses: result.args.addresses, routes: result.args.routes }).toEqual({
+      addresses: ["::ffff:10.0.0.1/128", "::ffff:10.0.1.1/120"],
+      routes: [{ to: "::ffff:10.1.0.0/112", via: "::ffff:10.0.1.9", metric: 1024 }],
+    });
+  });
+
+  it("are one address in any spelling (a list must not repeat it), and a network's host bits are seen", () => {
+    expect(validateArgs(macvlanLinkArgs, { ...macvlan, addresses: ["::ffff:10.0.0.1/128", "::ffff:a00:1/128"] })).toMatchObject({
+      ok: false,
+      failures: [{ property: "addresses", reason: "must not repeat an item" }],
+    });
+    expect(validateArgs(macvlanLinkArgs, { ...macvlan, routes: [{ to: "::ffff:10.1.0.1/112" }] })).toMatchObject({
+      ok: false,
+      failures: [{ property: "routes[0].to", reason: "must have no host bits set: write ::ffff:10.1.0.0/112" }],
+    });
+  });
+});
+
+describe("canonicalAddressText", () => {
+  it.each([
+    ["::ffff:a00:1/128", "::ffff:10.0.0.1/128"],
+    ["::FFFF:10.0.0.1", "::ffff:10.0.0.1"],
+    ["FD00::1/064", "fd00::1/64"],
+    ["10.0.0.1/24", "10.0.0.1/24"],
+    // Not an address: as it is.
+    ["default", "default"],
+    ["fe80::1%eth0/64", "fe80::1%eth0/64"],
+    ["10.0.0.1/24/1", "10.0.0.1/24/1"],
+    [42, 42],
+  ])("%s -> %s", (value, canonical) => {
+    expect(canonicalAddressText(value)).toBe(canonical);
   });
 });
 
