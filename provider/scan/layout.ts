@@ -37,11 +37,14 @@ export interface HostRead {
 }
 
 /**
- * Characters that may not go into the outputs as they are: control characters, and the two JavaScript
- * takes for line breaks. Names come from the host (a namespace's name is any file name).
+ * Characters that may not go into the outputs as they are: everything but printable ASCII, one code
+ * point at a time. Names come from the host (a namespace's name is any file name; a link's any bytes but
+ * "/", ":" and white space, which a container's root can set): a control character or line break
+ * (JavaScript's include U+2028 and U+2029) would end a comment, and bidirectional controls (U+202E,
+ * U+2066...), zero-width and look-alike characters would make the text read otherwise than it is
+ * (Trojan Source). Escaped, they show as what they are.
  */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-export const unsafeCharacters = /[\u0000-\u001f\u007f\u2028\u2029]/g;
+export const unsafeCharacters = /[^\x20-\x7e]/gu;
 
 export const refKey = (ref: LinkRef) => `${ref.netns ?? ""}\u0000${ref.name}`;
 export const netnsKey = (netns: string | undefined) => netns ?? "";

@@ -7,14 +7,16 @@ interface Node extends LinkRef {
   lines: string[];
 }
 
-/** Text inside a quoted Mermaid label: quotes and markup characters as entities. */
-const label = (text: string) =>
-  text
-    .replace(/&/g, "#amp;")
-    .replace(/"/g, "#quot;")
-    .replace(/</g, "#lt;")
-    .replace(/>/g, "#gt;")
-    .replace(unsafeCharacters, (c) => `#${c.charCodeAt(0)};`);
+const named: Record<string, string> = { "&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;" };
+
+/**
+ * Text inside a quoted Mermaid label, in printable ASCII: quotes and markup characters as entities; "#"
+ * too, lest a name spell an entity ("#quot;"), and "`", which starts a Markdown label; and every
+ * character outside printable ASCII as its code point's entity (`#8238;` for U+202E), so nothing from a
+ * host can reorder or hide what the diagram shows.
+ */
+const escaped = new RegExp(`[&"<>#\`]|${unsafeCharacters.source}`, "gu");
+const label = (text: string) => text.replace(escaped, (c) => named[c] ?? `#${c.codePointAt(0) ?? 0};`);
 
 /** The flowchart for `layout`. */
 export function mermaidOf(layout: Layout): string {

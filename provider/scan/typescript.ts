@@ -61,8 +61,16 @@ class Names {
   }
 }
 
-/** A string literal; JSON leaves U+2028 and U+2029 as they are, which editors take for line breaks. */
-const str = (value: string) => JSON.stringify(value).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+/** `\uXXXX` for each UTF-16 unit of `c`: what a string literal reads back as `c`, in printable ASCII. */
+const unitEscapes = (c: string) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join("");
+
+/**
+ * A string literal in printable ASCII that evaluates to `value`: JSON escapes quotes, backslashes and
+ * control characters, and leaves the rest (DEL, U+2028, bidirectional controls) as they are, so those
+ * are escaped too.
+ */
+export const stringLiteral = (value: string) => JSON.stringify(value).replace(unsafeCharacters, unitEscapes);
+const str = stringLiteral;
 const list = (values: string[]) => `[${values.map(str).join(", ")}]`;
 
 function routeLiteral(route: Route): string {
@@ -73,10 +81,11 @@ function routeLiteral(route: Route): string {
 }
 
 /**
- * Text made safe for a `//` comment: names come from the host (a namespace's name is any file name), so a
- * line break in one, or anything JavaScript takes for one, must not end the comment.
+ * Text made safe for a `//` comment, in printable ASCII: names come from the host, so a line break in one
+ * (or anything JavaScript takes for one) must not end the comment, nor a bidirectional control reorder
+ * what a reviewer sees. Each such character shows as its escape.
  */
-const inComment = (text: string) => text.replace(unsafeCharacters, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const inComment = (text: string) => text.replace(unsafeCharacters, unitEscapes);
 
 /** `// ...` lines, wrapped at about 110 columns. */
 function comment(text: string, indent = ""): string[] {

@@ -63,3 +63,27 @@ export const lo = { ifindex: 1, ifname: "lo", flags: ["LOOPBACK", "UP"], mtu: 65
 export const link = (ifindex: number, ifname: string, more: object = {}) => ({ ifindex, ifname, flags: ["BROADCAST", "UP"], mtu: 1500, txqlen: 1000, address: `02:00:00:00:00:0${ifindex}`, ...more });
 export const macvlan = (mode: string) => ({ linkinfo: { info_kind: "macvlan", info_data: { mode, bcqueuelen: 1000 } } });
 export const veth = { linkinfo: { info_kind: "veth" } };
+
+/**
+ * Names a host can hold that would read otherwise than they are if shown raw (Trojan Source): bidi
+ * overrides and isolates, zero-width and invisible characters, C0 and C1 controls (an ANSI escape), DEL,
+ * a character beyond the BMP and a lone surrogate. The kernel takes any of them in a link's name (all
+ * but "/", ":" and white space), and a namespace's name is a file name, line breaks and all.
+ */
+export const hostileNames = [
+  "r\u202eab",
+  "q\u2066x\u2069y",
+  "z\u200bw",
+  "b\ufeffom",
+  "a\u0001b",
+  "e\u001b[31m",
+  "d\u007fel",
+  "n\u0085l",
+  "s\u{1f600}",
+  "u\ud800",
+];
+/** Only namespace names can hold white space: a line break, and JavaScript's own line separator. */
+export const hostileNamespaceNames = ["x\nprocess.exit(7)", "p\u2028s", "m\u202eu"];
+
+/** Printable ASCII and line breaks only. */
+export const printableAscii = /^[\x20-\x7e\n]*$/;

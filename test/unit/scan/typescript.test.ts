@@ -1,10 +1,11 @@
 // The scan as a Pulumi program: references, arguments as the host has them, the connection, names,
 // and names from the host kept inside their strings and comments (the program is parsed by TypeScript).
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { layoutOf } from "../../../provider/scan/layout";
 import { mermaidOf } from "../../../provider/scan/mermaid";
-import { programOf } from "../../../provider/scan/typescript";
-import { demo, hostRead, link, lo, macvlan, namespace, syntaxErrors, veth } from "./reads";
+import { programOf, stringLiteral } from "../../../provider/scan/typescript";
+import { demo, hostileNames, hostileNamespaceNames, hostRead, link, lo, macvlan, namespace, printableAscii, syntaxErrors, veth } from "./reads";
 
 describe("programOf", () => {
   it("writes a program with references where one resource depends on another", () => {
@@ -66,5 +67,45 @@ describe("programOf", () => {
     expect(program).toContain("// v-1 is down and v-0 up: a VethPair brings both ends up together, so adopting it brings v-1 up");
     expect(program).toContain("// the ends' MTUs differ (1500, 9000): mtu is left out, so each keeps its own");
     expect(program).not.toMatch(/^ {2}mtu:/m);
+  });
+});
+
+// Whatever a host names reaches the program only as printable ASCII: in comments as escapes a reviewer
+// sees, in string literals as escapes that still evaluate to the name (Trojan Source, CVE-2021-42574).
+describe("names from a host in the program", () => {
+  /** Every link named as a hostile name, in a scanned namespace; and namespaces with hostile names. */
+  function hostileLayout() {
+    const links = hostileNames.map((name, i) => link(2 + i, name, { linkinfo: { info_kind: "bridge" } }));
+    const odd = hostileNamespaceNames.map((name) => namespace(name, [lo]));
+    return layoutOf(hostRead([namespace("a", [lo, ...links]), ...odd], ["a", ...hostileNamespaceNames]));
+  }
+
+  it("escapes, in its comments, every character outside printable ASCII", () => {
+    const program = programOf(hostileLayout(), { hostLabel: "h\u202eost" });
+    expect(program).toMatch(printableAscii);
+    expect(syntaxErrors(program)).toEqual([]);
+    expect(program.split("\n").filter((line) => /\\u/.test(line) && !line.startsWith("//"))).toEqual([]);
+    for (const escaped of ["r\\u202eab", "q\\u2066x\\u2069y", "z\\u200bw", "b\\ufeffom", "a\\u0001b", "e\\u001b[31m", "d\\u007fel", "n\\u0085l", "s\\ud83d\\ude00", "u\\ud800"]) {
+      expect(program).toContain(`// - bridge ${escaped} in netns "a": not a kind this package manages`);
+    }
+    expect(program).toContain("pulumi-iproute2 scan` from h\\u202eost");
+    expect(program).toContain('netns "m\\u202eu" and everything in it');
+    expect(program).toContain('netns "p\\u2028s" and everything in it');
+  });
+
+  it.each([...hostileNames, ...hostileNamespaceNames, 'q"uote\\', "\u2028\u2029"])("writes %j as an ASCII string literal that evaluates to it", (name) => {
+    const literal = stringLiteral(name);
+    expect(literal).toMatch(/^[\x20-\x7e]*$/);
+    expect(syntaxErrors(`const x = ${literal};`)).toEqual([]);
+    expect(runInNewContext(literal)).toBe(name);
+  });
+
+  it("writes the connection's values as such literals too", () => {
+    const [host, user] = ["r\u202eab", "q\u2066x\u2069y"];
+    const program = programOf(hostileLayout(), { hostLabel: `${user}@${host}`, connection: { host, user, privateKeyFromConfig: false, sudo: false } });
+    expect(program).toMatch(printableAscii);
+    const literal = (key: string) => new RegExp(`^ {2}${key}: (".*"),$`, "m").exec(program)?.[1] ?? "";
+    expect(runInNewContext(literal("host"))).toBe(host);
+    expect(runInNewContext(literal("user"))).toBe(user);
   });
 });
