@@ -52,6 +52,16 @@ export const routeEntry = z.looseObject({
 });
 
 /**
+ * Control characters iproute2's JSON writer leaves raw inside strings: it escapes only \b, \f, \n, \r
+ * and \t, and a link's name may hold any byte but "/", ":" and white space (a container's root can name
+ * one "a\x01b"). JSON allows none of them raw, and outside a string iproute2 writes none: escaped, the
+ * document parses and the name reads as the kernel has it.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const rawControlCharacters = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+const escapedControls = (line: string) => line.replace(rawControlCharacters, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+/**
  * `ip -j` prints each command's result as one JSON document on its own line; a batch prints one line
  * per command.
  */
@@ -62,7 +72,7 @@ export function parseJsonLines<S extends z.ZodType>(stdout: string, schema: S, w
     .map((line, index) => {
       let json: unknown;
       try {
-        json = JSON.parse(line);
+        json = JSON.parse(escapedControls(line));
       } catch (cause) {
         throw new Error(`iproute2 printed something other than JSON for ${what} (document ${index + 1})`, { cause });
       }
