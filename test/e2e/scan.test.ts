@@ -175,6 +175,36 @@ describe("scan, then the scanned program with the plain Pulumi CLI", () => {
   });
 });
 
+// A container's root can name its links with any bytes but "/", ":" and white space: a right-to-left
+// override that makes a name read backwards, an ANSI escape. The scan still reads the namespace, and what
+// it writes holds them only as escapes, in printable ASCII (Trojan Source).
+describe("scan of links named to mislead", () => {
+  const world = new World();
+  afterAll(async () => world.cleanup());
+
+  it("writes the program and the diagram in printable ASCII, each name's odd characters escaped", async () => {
+    const odd = await world.netns("odd");
+    await ip("-n", odd, "link", "add", "va", "type", "veth", "peer", "name", "vb");
+    await ip("-n", odd, "link", "set", "dev", "va", "name", "r\u202eab");
+    await ip("-n", odd, "link", "set", "dev", "vb", "name", "e\u001b[2Jx");
+    // The kernel took both names as they are (ip -j would print the escape raw: no JSON for JSON.parse).
+    for (const name of ["r\u202eab", "e\u001b[2Jx"]) expect((await ip("-n", odd, "-o", "link", "show", "dev", name)).stdout).toContain(`: ${name}@`);
+
+    const program = await scanCli(["scan", "--netns", odd]);
+    expect(program.exitCode, program.stderr).toBe(0);
+    expect(program.stdout).toMatch(/^[\x20-\x7e\n]+$/);
+    const comments = program.stdout.replace(/\n\/\/ {1,3}/g, " ");
+    expect(comments).toContain(`veth r\\u202eab in netns "${odd}"`);
+    expect(comments).toContain("e\\u001b[2Jx");
+
+    const diagram = await scanCli(["scan", "--netns", odd, "--format", "mermaid"]);
+    expect(diagram.exitCode, diagram.stderr).toBe(0);
+    expect(diagram.stdout).toMatch(/^[\x20-\x7e\n]+$/);
+    expect(diagram.stdout).toContain('["r#8238;ab<br/>veth"]');
+    expect(diagram.stdout).toContain('["e#27;[2Jx<br/>veth"]');
+  });
+});
+
 describe("scan errors: a clear message and a non-zero exit code", () => {
   it("names a namespace that does not exist, and the ones that do", async () => {
     const run = await scanCli(["scan", "--netns", `${inject("runId")}-nosuch`]);
