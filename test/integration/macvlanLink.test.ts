@@ -164,6 +164,12 @@ describe("MacvlanLink on the real kernel", () => {
     expect(restored?.flags).toContain("UP");
     expect(restored?.addr_info.filter((a) => a.scope === "global").map((a) => `${a.local}/${a.prefixlen}`).sort()).toEqual(["10.53.1.1/24", "fd53::1/64"]);
     expect((await handlers.read(id, renamed as Props)).props).toEqual(renamed);
+
+    // One that fails after the addresses were put back (a gateway on no subnet of the link) is undone too.
+    const failing = { ...inputs, name: "kept3", routes: [...(inputs.routes as object[]), { to: "10.96.0.0/16", via: "192.0.2.1" }] };
+    await expect(update(renamed as Props, failing)).rejects.toThrow(/route add 10.96.0.0\/16 via 192.0.2.1 .* failed: .*; rolled back the \d+ step\(s\) done before it$/);
+    expect(await link(lab, "kept3")).toBeUndefined();
+    expect((await handlers.read(id, renamed as Props)).props).toEqual(renamed);
   });
 
   // ip prints an IPv4-mapped IPv6 address in its dotted form (::ffff:10.0.0.1) whatever the spelling given.
