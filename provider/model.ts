@@ -149,6 +149,18 @@ export type MacvlanLinkDesired = {
 // ---- Observed (what `ip -j` reports) ----
 
 /** One link as the kernel reports it, with the addresses and the routes we manage on it. */
+/**
+ * Where a link's peer (a veth's other end) or parent (a macvlan's lower link) is, as the link's own
+ * namespace knows it. In that same namespace, iproute2 names it (or gives its ifindex); in another, it
+ * gives its ifindex there and the id the link's namespace gives that one, which `ip netns list-id`
+ * there maps to the names /run/netns has for it: none for a namespace without a name (the connection's
+ * own, a container's).
+ */
+export type LinkPeer =
+  | { where: "same"; name?: string; ifindex?: number }
+  | { where: "other"; nsid: number; names: string[]; ifindex?: number }
+  | { where: "unknown"; why: string };
+
 export type LinkObserved = {
   name: string;
   ifindex: number;
@@ -157,6 +169,14 @@ export type LinkObserved = {
   parentLink?: string;
   /** The parent's ifindex, in the parent's own namespace. */
   parentIndex?: number;
+  /**
+   * When the peer or parent is in another namespace: the id this link's namespace gives that one
+   * (iproute2's `link_netnsid`; -1 when the kernel had none to give). Ifindexes repeat in every
+   * namespace: `parentIndex` alone names no link.
+   */
+  parentNetnsid?: number;
+  /** Where its peer or parent is, when the read listed its namespace's ids too (a refresh's batch). */
+  peer?: LinkPeer;
   macAddress: string;
   mtu: number;
   txQueueLength: number;

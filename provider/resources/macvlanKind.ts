@@ -13,6 +13,7 @@ import { isUnverified, macvlanInputsOf, macvlanStateOf, parseMacvlanState, unver
 import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
 import type { ConnectionArgs } from "./connectionArgs";
+import { checkPeer } from "./declaredPeer";
 import { contextOf, linkId, type ResourceLifecycle } from "./lifecycle";
 
 const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
@@ -39,22 +40,24 @@ function createHint(d: MacvlanLinkDesired, kind: MacvlanKind, failure: FailureKi
 export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpec<D>, kind: MacvlanKind): ResourceLifecycle<D, D & MacvlanLinkState, LinkObserved> {
   const label = spec.kind;
 
+  /** Whether `link` (link `d.name` as read) is on the parent `d` declares, in the namespace it declares. */
+  function checkParent(runner: Runner, d: D, link: LinkObserved, batched: boolean) {
+    const read = batched ? readLinkBatched : readLinkAlone;
+    return checkPeer(runner, d.netns, link, { netns: d.parentNetns, name: d.parent, ifindexOf: async () => (await read(runner, d.parentNetns, d.parent))?.ifindex });
+  }
+
   /** With `adopt: true`, takes over only a link of the same kind on the same parent. */
   async function adopt(runner: Runner, d: D): Promise<(D & MacvlanLinkState) | undefined> {
     if (!d.adopt) return undefined;
     const ctx = contextOf(label, d, "adopt");
     const existing = await readLinkAlone(runner, d.netns, d.name, true);
     if (!existing) return undefined;
-    let parentMatches = existing.parentLink === d.parent;
-    if (!parentMatches && existing.parentIndex !== undefined) {
-      const parent = await readLinkAlone(runner, d.parentNetns, d.parent);
-      parentMatches = parent?.ifindex === existing.parentIndex;
-    }
-    if (existing.kind !== kind || !parentMatches) {
+    const parent = await checkParent(runner, d, existing, false);
+    if (existing.kind !== kind || !parent.declared) {
       throw new Iproute2Error(
         "exists",
         ctx,
-        `link "${d.name}" exists but is ${existing.kind ?? "a plain link"} on ${existing.parentLink ?? `ifindex ${existing.parentIndex}`}, not ${kind} on "${d.parent}"`,
+        `link "${d.name}" exists but is ${existing.kind ?? "a plain link"} on ${parent.actual}, not ${kind} on "${d.parent}" in ${where(d.parentNetns)}`,
         "adopt takes over only a link of the same kind on the same parent; remove it or choose another name",
       );
     }
@@ -92,7 +95,9 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
     observe: (results, d) => linkFromResults(results, d.name),
     async read(runner, d, { batched }) {
       const observed = batched ? await readLinkBatched(runner, d.netns, d.name) : await readLinkAlone(runner, d.netns, d.name);
-      return observed?.kind === kind ? observed : undefined; // another kind by that name: not ours
+      // Another kind by that name, or one on another parent (whatever its parent's ifindex): not ours.
+      if (observed?.kind !== kind) return undefined;
+      return (await checkParent(runner, d, observed, batched)).declared ? observed : undefined;
     },
     stateOf: macvlanStateOf,
     unverified: { stateOf: unverifiedMacvlanState, is: isUnverified },

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { runOn } from "../apply";
 import { hintFor, Iproute2Error } from "../exec/errors";
-import type { CommandResult } from "../exec/runner";
+import type { CommandResult, Runner } from "../exec/runner";
 import { bootPartFile, type LinkObserved, type VethPairDesired, type VethPairState } from "../model";
 import { vethPairPart } from "../plan/bootPart";
 import { diffVeth, planVethCreate, planVethDelete, planVethUpdate } from "../plan/vethPair";
@@ -13,6 +13,7 @@ import { linkFromResults, linkReadBack } from "../state/oneLink";
 import { readBackCommands, type ReadBack } from "../state/readBack";
 import { isUnverifiedVeth, parseVethState, unverifiedVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
 import type { ConnectionArgs } from "./connectionArgs";
+import { checkPeer } from "./declaredPeer";
 import { contextOf, defineHandlers, linkId } from "./lifecycle";
 import { outputSlots } from "./outputs";
 import { providerShim } from "./shim";
@@ -26,6 +27,26 @@ function readBack(d: VethPairDesired): ReadBack {
 }
 
 type BothEnds = { end: LinkObserved; peer: LinkObserved };
+
+const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
+
+/**
+ * Why the two links are not the pair `d` declares, or undefined when they are: each end's peer must be
+ * the other end, placed by the id its namespace gives the other's (an ifindex alone names a link in
+ * any namespace). Checked from both ends: from the one in the connection's own namespace, the other
+ * namespace is known by name.
+ */
+async function notThePair(runner: Runner, d: VethPairDesired, { end, peer }: BothEnds): Promise<string | undefined> {
+  const ends = [
+    { netns: d.netns, link: end, other: { netns: d.peerNetns, name: d.peerName, ifindex: peer.ifindex } },
+    { netns: d.peerNetns, link: peer, other: { netns: d.netns, name: d.name, ifindex: end.ifindex } },
+  ];
+  for (const { netns, link, other } of ends) {
+    const check = await checkPeer(runner, netns, link, { ...other, ifindexOf: async () => other.ifindex });
+    if (!check.declared) return `link "${link.name}" in ${where(netns)} is a veth whose peer is ${check.actual}, not "${other.name}" in ${where(other.netns)}`;
+  }
+  return undefined;
+}
 
 /** Both ends from readBack's results, or undefined when either is gone. */
 function observeBoth(results: CommandResult[], d: VethPairDesired): BothEnds | undefined {
@@ -45,9 +66,14 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
   readBack,
   observe: observeBoth,
   async read(runner, d, { batched, context }) {
-    if (!batched) return observeBoth(await runOn(runner, readBackCommands(readBack(d)), context), d);
-    const [end, peer] = await Promise.all([readLinkBatched(runner, d.netns, d.name), readLinkBatched(runner, d.peerNetns, d.peerName)]);
-    return end && peer ? { end, peer } : undefined;
+    let both: BothEnds | undefined;
+    if (!batched) both = observeBoth(await runOn(runner, readBackCommands(readBack(d)), context), d);
+    else {
+      const [end, peer] = await Promise.all([readLinkBatched(runner, d.netns, d.name), readLinkBatched(runner, d.peerNetns, d.peerName)]);
+      both = end && peer ? { end, peer } : undefined;
+    }
+    // Two links of those names that are not each other's peers are someone else's: not the pair.
+    return both && (await notThePair(runner, d, both)) === undefined ? both : undefined;
   },
   stateOf: (d, { end, peer }) => vethStateOf(d, end, peer),
   unverified: { stateOf: unverifiedVethState, is: isUnverifiedVeth },
@@ -58,16 +84,12 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
     const end = linkFromResults(results.slice(0, 1), d.name);
     if (!end) return undefined; // nothing to take over: made
     const peer = linkFromResults(results.slice(1, 2), d.peerName);
-    // Each end names the other: by name in the same namespace, else by ifindex (in the other's namespace).
-    const names = (a: LinkObserved, b: LinkObserved) => (d.netns === d.peerNetns && a.parentLink !== undefined ? a.parentLink === b.name : a.parentIndex === b.ifindex);
-    if (end.kind !== "veth" || !peer || peer.kind !== "veth" || !names(end, peer) || !names(peer, end)) {
-      throw new Iproute2Error(
-        "exists",
-        contextOf("VethPair", d, "adopt"),
-        `link "${d.name}" exists but is not a veth whose peer is "${d.peerName}" in ${d.peerNetns !== undefined ? `netns "${d.peerNetns}"` : "the host's namespace"}`,
-        "adopt takes over only a veth pair of those two ends; remove it or choose other names",
-      );
+    const hint = "adopt takes over only a veth pair of those two ends; remove it or choose other names";
+    if (end.kind !== "veth" || !peer || peer.kind !== "veth") {
+      throw new Iproute2Error("exists", contextOf("VethPair", d, "adopt"), `link "${d.name}" exists but is not a veth whose peer is "${d.peerName}" in ${where(d.peerNetns)}`, hint);
     }
+    const wrong = await notThePair(runner, d, { end, peer });
+    if (wrong !== undefined) throw new Iproute2Error("exists", contextOf("VethPair", d, "adopt"), wrong, hint);
     // Its announce settings are whatever they are: taken as unset, so the first write sets them.
     return { ...vethStateOf(d, end, peer), announce: false };
   },

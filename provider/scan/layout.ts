@@ -10,6 +10,7 @@ import { macvtapArgs } from "../schema/macvtap";
 import { netNamespaceArgs } from "../schema/netNamespace";
 import { validateArgs, type ArgsSpec } from "../schema/validate";
 import { vethPairArgs } from "../schema/vethPair";
+import { peerOf } from "../state/linkPeer";
 import { isOurs, type NamespaceRead, type ScannedLink, type ScannedRoute } from "../state/namespaceScan";
 
 /** A link on the host: its namespace (undefined: the host's own) and its name. */
@@ -109,29 +110,30 @@ type Found = { ref: LinkRef; target: ScannedLink; unnamed: boolean } | { why: st
  * can read; callers check what they can of that.
  */
 function referenced(read: HostRead, from: NamespaceRead, link: ScannedLink): Found {
-  const { parentIndex: index, parentLink } = link.observed;
-  if (parentLink !== undefined && link.linkNetnsid === undefined) {
-    // In the same namespace, iproute2 names it instead of giving its ifindex.
-    const target = from.links.find((l) => l.observed.name === parentLink);
-    return target ? { ref: { netns: from.netns, name: parentLink }, target, unnamed: false } : { why: `there is no ${parentLink} in ${where(from.netns)}` };
+  const peer = peerOf(link.observed, from.nsids);
+  // Why an id cannot be placed is said of the namespace that gives it.
+  if (peer.where === "unknown") return { why: link.observed.parentNetnsid === undefined ? peer.why : `${peer.why} in ${where(from.netns)}` };
+  if (peer.where === "same" && peer.name !== undefined) {
+    const target = from.links.find((l) => l.observed.name === peer.name);
+    return target ? { ref: { netns: from.netns, name: peer.name }, target, unnamed: false } : { why: `there is no ${peer.name} in ${where(from.netns)}` };
   }
-  if (index === undefined) return { why: "it names no peer or parent" };
   let netns = from.netns;
   let unnamed = false;
-  if (link.linkNetnsid !== undefined) {
-    if (!from.nsids.has(link.linkNetnsid)) return { why: `its namespace id ${link.linkNetnsid} is not listed in ${where(from.netns)}` };
-    const name = from.nsids.get(link.linkNetnsid);
+  if (peer.where === "other") {
+    const name = peer.names[0];
     if (name === undefined && from.netns === undefined) {
-      return { why: `it is in a namespace with no name (id ${link.linkNetnsid}, a container's, say), which no name in /run/netns reaches` };
+      return { why: `it is in a namespace with no name (id ${peer.nsid}, a container's, say), which no name in /run/netns reaches` };
     }
     netns = name;
     unnamed = name === undefined;
   }
+  const index = peer.ifindex;
+  if (index === undefined) return { why: "it names no peer or parent" };
   const there = read.namespaces.get(netnsKey(netns));
   if (!there) return { why: `${where(netns)} was not read` };
   const target = there.links.find((l) => l.observed.ifindex === index);
   if (!target) {
-    const guess = unnamed ? ` (it is in a namespace with no name, id ${link.linkNetnsid}: not the host's, a container's, say)` : "";
+    const guess = peer.where === "other" && unnamed ? ` (it is in a namespace with no name, id ${peer.nsid}: not the host's, a container's, say)` : "";
     return { why: `there is no ifindex ${index} in ${where(netns)}${guess}` };
   }
   return { ref: { netns, name: target.observed.name }, target, unnamed };
@@ -221,7 +223,7 @@ export function layoutOf(read: HostRead): Layout {
         if (!namesBack(read, peer, peerRef.netns, link, netns)) {
           skip(
             found.unnamed
-              ? `its peer is in a namespace with no name (id ${link.linkNetnsid}): not the host's, where ${peerRef.name} does not name it back; a container's, say`
+              ? `its peer is in a namespace with no name (id ${link.observed.parentNetnsid}): not the host's, where ${peerRef.name} does not name it back; a container's, say`
               : `${peerRef.name} in ${where(peerRef.netns)} does not name it back as its peer`,
           );
           continue;

@@ -101,8 +101,9 @@ export async function readHost(runner: Runner, options: ScanOptions): Promise<Ho
   for (const netns of scanned) {
     const read = namespaces.get(netnsKey(netns));
     for (const link of read?.links ?? []) {
-      if (!read || link.linkNetnsid === undefined || !read.nsids.has(link.linkNetnsid)) continue;
-      const target = read.nsids.get(link.linkNetnsid);
+      const nsid = link.observed.parentNetnsid;
+      if (!read || nsid === undefined || !read.nsids.has(nsid)) continue;
+      const target = read.nsids.get(nsid)?.[0];
       if ((target === undefined && read.netns === undefined) || namespaces.has(netnsKey(target))) continue;
       await readInto(target, ` (a link in ${where(read.netns)} refers to it)`);
     }

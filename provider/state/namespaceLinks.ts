@@ -8,18 +8,20 @@ import { classify } from "../exec/errors";
 import type { CommandResult, Runner } from "../exec/runner";
 import { routeProtocol, type LinkObserved } from "../model";
 import { linkWithAddresses, parseJsonLines, routeEntry } from "./ipJson";
+import { namespaceIdsLine, parseNamespaceIds, peerOf } from "./linkPeer";
 import { observeLink, toRoute } from "./observeLink";
 import { readBackCommands, type ReadBack } from "./readBack";
 
 /**
- * Equivalent to: `ip -j -d [-n NS] -force -batch -` with `addr show dev X` per name and `route show
- * proto static`, then `ip -j -6 [-n NS] route show proto static`. -force: a missing link must not stop
- * the others' reads (it prints nothing, and is then absent from the result).
+ * Equivalent to: `ip -j -d [-n NS] -force -batch -` with `addr show dev X` per name, `route show proto
+ * static` and `netns list-id` (where each link's peer or parent is), then `ip -j -6 [-n NS] route show
+ * proto static`. -force: a missing link must not stop the others' reads (it prints nothing, and is
+ * then absent from the result).
  */
 export function namespaceLinksReadBack(netns: string | undefined, names: string[]): ReadBack {
   return {
     netns,
-    lines: [...names.map((name) => ["addr", "show", "dev", name]), ["route", "show", "proto", routeProtocol]],
+    lines: [...names.map((name) => ["addr", "show", "dev", name]), ["route", "show", "proto", routeProtocol], namespaceIdsLine],
     extra: [{ argv: ["ip", "-j", "-6", ...(netns !== undefined ? ["-n", netns] : []), "route", "show", "proto", routeProtocol] }],
     force: true,
   };
@@ -44,12 +46,18 @@ export function namespaceLinksFromResults(results: CommandResult[], netns: strin
     if (classify(batch.stderr) === "not-found") return undefined;
     throw new Error(`reading links in ${netns ?? "the host's namespace"} failed: ${batch.stderr.trim()}`);
   }
-  // The route listing is the last document; every other one is one link's `addr show`.
-  const v4 = parseJsonLines(documents.at(-1) ?? "[]", routeDocument, "IPv4 routes")[0] ?? [];
+  // The ids are the last document, the route listing the one before; every other one is one link's `addr show`.
+  const ids = parseNamespaceIds(documents.at(-1));
+  const v4 = parseJsonLines(documents.at(-2) ?? "[]", routeDocument, "IPv4 routes")[0] ?? [];
   const ipv6 = parseJsonLines(v6?.stdout ?? "[]", routeDocument, "IPv6 routes")[0] ?? [];
   const routes = [...v4.map((r) => ({ dev: r.dev, route: toRoute(r, 4) })), ...ipv6.map((r) => ({ dev: r.dev, route: toRoute(r, 6) }))];
-  const links = documents.slice(0, -1).flatMap((doc) => parseJsonLines(doc, linkDocument, "links")[0] ?? []);
-  return new Map(links.map((link) => [link.ifname, observeLink(link, routes.filter((r) => r.dev === link.ifname).map((r) => r.route))]));
+  const links = documents.slice(0, -2).flatMap((doc) => parseJsonLines(doc, linkDocument, "links")[0] ?? []);
+  return new Map(
+    links.map((link) => {
+      const observed = observeLink(link, routes.filter((r) => r.dev === link.ifname).map((r) => r.route));
+      return [link.ifname, { ...observed, peer: peerOf(observed, ids) }];
+    }),
+  );
 }
 
 interface Waiting {

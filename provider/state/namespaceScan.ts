@@ -8,6 +8,7 @@ import { batchCommand } from "../exec/ipBatch";
 import type { Command, CommandResult } from "../exec/runner";
 import { kernelRouteProtocols, routeProtocol, type LinkObserved, type Route } from "../model";
 import { linkWithAddresses, parseJsonLines, routeEntry, type LinkWithAddresses } from "./ipJson";
+import { namespaceIdsLine, parseNamespaceIds, type NamespaceIds } from "./linkPeer";
 import { beyondRoute, observeLink, toRoute } from "./observeLink";
 
 /** Equivalent to: `ip -j netns list`. */
@@ -39,7 +40,7 @@ const announceSettingsProgram =
 export function namespaceReadCommands(netns: string | undefined): Command[] {
   const sh = ["sh", "-c", announceSettingsProgram];
   return [
-    batchCommand(netns, [["addr", "show"], ["route", "show"], ["netns", "list-id"]], ["-j", "-d"]),
+    batchCommand(netns, [["addr", "show"], ["route", "show"], namespaceIdsLine], ["-j", "-d"]),
     { argv: ["ip", "-j", "-d", "-6", ...(netns !== undefined ? ["-n", netns] : []), "route", "show"] },
     { argv: netns !== undefined ? ["ip", "netns", "exec", netns, ...sh] : sh },
   ];
@@ -95,11 +96,9 @@ function scannedRoutes(stdout: string, family: 4 | 6): ScannedRoute[] {
     });
 }
 
-/** One link of a scanned namespace: what the model observes, with where its peer or parent lives. */
+/** One link of a scanned namespace: what the model observes (with the id of its peer's namespace), and more. */
 export interface ScannedLink {
   observed: LinkObserved;
-  /** The namespace id (in this link's namespace) of its peer's or parent's namespace, when that is another. */
-  linkNetnsid?: number;
   /** Addresses with a lifetime (`dynamic`: from SLAAC or DHCP), left out of `observed`. */
   handedOut: string[];
 }
@@ -110,8 +109,8 @@ export interface NamespaceRead {
   netns: string | undefined;
   links: ScannedLink[];
   routes: ScannedRoute[];
-  /** The ids this namespace gives others: the name of each, or undefined for a namespace with no name. */
-  nsids: Map<number, string | undefined>;
+  /** The ids this namespace gives others, with the name of each (none for a namespace with no name). */
+  nsids: NamespaceIds;
   /** The links that tell neighbours of their addresses (arp_notify and ndisc_notify 1), by name. */
   announcing: Set<string>;
 }
@@ -127,8 +126,6 @@ export class NamespaceReadError extends Error {
   }
 }
 
-const nsidList = z.array(z.looseObject({ nsid: z.number().int(), name: z.string().optional() }));
-
 /**
  * The namespace's read from the results of namespaceReadCommands, or undefined when the namespace does
  * not exist. Any other failure (no permission above all) is thrown with the command's words.
@@ -142,8 +139,7 @@ export function parseNamespaceRead(netns: string | undefined, results: CommandRe
   const [batch, v6, settings] = results.map((r) => r.stdout);
   const [links, v4, ids] = (batch ?? "").split("\n").filter((line) => line.trim() !== "");
   const raw: LinkWithAddresses[] = parseJsonLines(links ?? "[]", z.array(linkWithAddresses), "links")[0] ?? [];
-  const nsids = new Map<number, string | undefined>();
-  for (const entry of parseJsonLines(ids?.trim() ? ids : "[]", nsidList, "namespace ids")[0] ?? []) nsids.set(entry.nsid, entry.name);
+  const nsids = parseNamespaceIds(ids);
   return {
     netns,
     links: raw.map((link) => {
@@ -151,7 +147,6 @@ export function parseNamespaceRead(netns: string | undefined, results: CommandRe
       const handedOut = (link.addr_info ?? []).filter((a) => a.dynamic === true && a.local !== undefined);
       return {
         observed: observeLink(link, []), // which leaves those out
-        ...(link.link_netnsid !== undefined && { linkNetnsid: link.link_netnsid }),
         handedOut: handedOut.map((a) => `${a.local}/${a.prefixlen}`),
       };
     }),

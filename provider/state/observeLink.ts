@@ -58,6 +58,7 @@ export function observeLink(link: LinkWithAddresses, routes: Route[]): LinkObser
     ...(kind !== undefined && { kind }),
     ...(link.link != null && { parentLink: link.link }),
     ...(link.link_index !== undefined && { parentIndex: link.link_index }),
+    ...(link.link_netnsid !== undefined && { parentNetnsid: link.link_netnsid }),
     macAddress: (link.address ?? "").toLowerCase(),
     mtu: link.mtu,
     txQueueLength: link.txqlen ?? 0,

@@ -249,7 +249,53 @@ describe("MacvlanLink on the real kernel", () => {
     expect((await link(lab, "taken"))?.linkinfo.info_data.mode).toBe("bridge");
 
     await world.vethParent(lab, "other0", "other1");
-    await expect(create({ ...args, parent: "other0", adopt: true })).rejects.toThrow(/exists but is macvlan on veth0, not macvlan on "other0"/);
+    await expect(create({ ...args, parent: "other0", adopt: true })).rejects.toThrow(/exists but is macvlan on "veth0" in netns ".*", not macvlan on "other0" in netns ".*"/);
+  });
+
+  const ifindexOf = async (netns: string, name: string) => (await ipJson<{ ifindex: number }[]>("-n", netns, "link", "show", "dev", name))[0]?.ifindex ?? 0;
+
+  /** A veth0 in namespace `other` with the ifindex lab's veth0 has: another parent, the same number. */
+  async function lookalikeParent(other: string): Promise<void> {
+    await ip("-n", other, "link", "add", "name", "veth0", "index", String(await ifindexOf(lab, "veth0")), "type", "veth", "peer", "name", "veth1");
+  }
+
+  it("adopts a link whose parent is in another namespace, as declared", async () => {
+    const ns1 = await world.netns("ns1");
+    await ip("-n", lab, "link", "add", "name", "m", "link", "veth0", "netns", ns1, "type", "macvlan", "mode", "bridge");
+    const before = await link(ns1, "m");
+    const { outs } = await create({ name: "m", parent: "veth0", parentNetns: lab, netns: ns1, adopt: true });
+    expect(outs).toMatchObject({ macAddress: before?.address, ifindex: await ifindexOf(ns1, "m"), adopt: true });
+  });
+
+  it("refuses to adopt a link on a parent in another namespace that has the declared parent's ifindex, and leaves it", async () => {
+    const [ns1, other] = [await world.netns("ns1"), await world.netns("other")];
+    await lookalikeParent(other);
+    await ip("-n", other, "link", "add", "name", "m", "link", "veth0", "netns", ns1, "type", "macvlan", "mode", "bridge");
+    const args = { name: "m", parent: "veth0", parentNetns: lab, netns: ns1, adopt: true };
+    const index = await ifindexOf(lab, "veth0");
+    await expect(create(args)).rejects.toThrow(
+      new RegExp(`adopt MacvlanLink "m" in netns "${ns1}".*: link "m" exists but is macvlan on ifindex ${index} in netns "${other}", not macvlan on "veth0" in netns "${lab}"`),
+    );
+    expect(await link(ns1, "m")).toBeDefined();
+  });
+
+  it("refuses to adopt a link whose parent is in its own namespace when the declared one, of the same name and ifindex, is in another", async () => {
+    const ns1 = await world.netns("ns1");
+    await lookalikeParent(ns1);
+    await ip("-n", ns1, "link", "add", "name", "m", "link", "veth0", "type", "macvlan", "mode", "bridge");
+    await expect(create({ name: "m", parent: "veth0", parentNetns: lab, netns: ns1, adopt: true })).rejects.toThrow(
+      new RegExp(`link "m" exists but is macvlan on "veth0" in netns "${ns1}", not macvlan on "veth0" in netns "${lab}"`),
+    );
+    expect(await link(ns1, "m")).toBeDefined();
+  });
+
+  it("refresh finds a link gone when a link of its name is now on another parent with the declared parent's ifindex", async () => {
+    const [ns1, other] = [await world.netns("ns1"), await world.netns("other")];
+    const { id, outs } = await create({ name: "m", parent: "veth0", parentNetns: lab, netns: ns1 });
+    await ip("-n", ns1, "link", "del", "dev", "m");
+    await lookalikeParent(other);
+    await ip("-n", other, "link", "add", "name", "m", "link", "veth0", "netns", ns1, "type", "macvlan", "mode", "bridge");
+    expect((await handlers.read(id, outs)).id).toBe("");
   });
 
   it("adopting a link takes over the routes it asks for that were added by hand, in place, and leaves the others", async () => {

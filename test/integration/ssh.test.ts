@@ -161,4 +161,29 @@ describe("resources over SSH", () => {
     expect(host.log().match(/Starting session/g)).toHaveLength(2);
     expect(host.log().match(/no more sessions/g)).toHaveLength(1);
   });
+
+  // The connection's own namespace has no name: a link in a named one knows it by an id without a name.
+  it("adopts a pair and a child whose peer or parent is in the host's own namespace, and refuses a lookalike parent in a named one", async () => {
+    const host = lab.hosts[0]!;
+    const sh = (script: string) => host.exec("sh", "-c", script);
+    try {
+      await sh("ip netns add adopt1 && ip netns add adopt2 && ip link add name hv0 type veth peer name hv1 netns adopt1 && ip link set hv0 up");
+      await sh("ip link add name m link hv0 netns adopt1 type macvlan mode bridge");
+      // In adopt2, a parent with hv0's name and ifindex, and a child of it moved into adopt1.
+      const [hv0] = JSON.parse(await host.exec("ip", "-j", "link", "show", "dev", "hv0")) as { ifindex: number }[];
+      await sh(`ip -n adopt2 link add name hv0 index ${hv0?.ifindex} type veth peer name hv9 && ip -n adopt2 link add name m2 link hv0 netns adopt1 type macvlan mode bridge`);
+
+      const pair = await asTheEngine(vethPairHandlers).create({ name: "hv0", peerName: "hv1", peerNetns: "adopt1", adopt: true, connection: ssh(0) });
+      expect(pair.outs).toMatchObject({ ifindex: hv0?.ifindex, adopt: true });
+      expect((await vethPairHandlers.read(pair.id, pair.outs)).id).toBe(pair.id);
+      const child = await asTheEngine(macvlanLinkHandlers).create({ name: "m", parent: "hv0", netns: "adopt1", adopt: true, connection: ssh(0) });
+      expect((await macvlanLinkHandlers.read(child.id, child.outs)).id).toBe(child.id);
+
+      await expect(asTheEngine(macvlanLinkHandlers).create({ name: "m2", parent: "hv0", netns: "adopt1", adopt: true, connection: ssh(0) })).rejects.toThrow(
+        /link "m2" exists but is macvlan on ifindex \d+ in netns "adopt2", not macvlan on "hv0" in the host's namespace/,
+      );
+    } finally {
+      await sh("ip netns del adopt1; ip netns del adopt2; ip link del hv0; true");
+    }
+  });
 });

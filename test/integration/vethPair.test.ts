@@ -61,10 +61,44 @@ describe("VethPair on the real kernel", () => {
     await ip("-n", a, "link", "add", "va", "type", "veth", "peer", "name", "vb");
     await ip("-n", a, "link", "add", "vc", "type", "veth", "peer", "name", "vd");
     const args = { name: "va", peerName: "vb", netns: a, adopt: true };
-    await expect(asTheEngine(handlers).create({ ...args, peerName: "vc" })).rejects.toThrow(/exists but is not a veth whose peer is "vc"/);
+    await expect(asTheEngine(handlers).create({ ...args, peerName: "vc" })).rejects.toThrow(/link "va" in netns ".*" is a veth whose peer is "vb" in netns ".*", not "vc" in netns/);
     const [before] = (await links(a)).filter((l) => l.ifname === "va");
     const { outs } = await asTheEngine(handlers).create(args);
     expect(outs).toMatchObject({ macAddress: before?.address, up: true, adopt: true });
+  });
+
+  /** Two unrelated pairs (va in a with vx in c, vb in b with vy in d) whose ifindexes line up across namespaces. */
+  async function crossedPairs(a: string, b: string, c: string, d: string, vaIndex: number, vbIndex: number): Promise<void> {
+    // va's peer is ifindex vbIndex (vx, in c) and vb's is ifindex vaIndex (vy, in d): by the numbers
+    // alone, each names the other.
+    await ip("-n", a, "link", "add", "name", "va", "index", String(vaIndex), "type", "veth", "peer", "name", "vx", "index", String(vbIndex), "netns", c);
+    await ip("-n", b, "link", "add", "name", "vb", "index", String(vbIndex), "type", "veth", "peer", "name", "vy", "index", String(vaIndex), "netns", d);
+  }
+
+  const linkNames = async (netns: string) => (await links(netns)).map((l) => l.ifname);
+
+  it("refuses to adopt the ends of two unrelated pairs whose ifindexes match across namespaces, and deletes nothing", async () => {
+    const [a, b, c, d] = [await world.netns("a"), await world.netns("b"), await world.netns("c"), await world.netns("d")];
+    await crossedPairs(a, b, c, d, 40, 41);
+    const refused = asTheEngine(handlers).create({ name: "va", peerName: "vb", netns: a, peerNetns: b, adopt: true });
+    await expect(refused).rejects.toThrow(new RegExp(`adopt VethPair "va".*: link "va" in netns "${a}" is a veth whose peer is ifindex 41 in netns "${c}", not "vb" in netns "${b}"`));
+    // Named from the other end, the same.
+    const reversed = asTheEngine(handlers).create({ name: "vb", peerName: "va", netns: b, peerNetns: a, adopt: true });
+    await expect(reversed).rejects.toThrow(new RegExp(`link "vb" in netns "${b}" is a veth whose peer is ifindex 40 in netns "${d}", not "va" in netns "${a}"`));
+    expect(await linkNames(a)).toContain("va");
+    expect(await linkNames(b)).toContain("vb");
+    expect(await linkNames(c)).toContain("vx");
+    expect(await linkNames(d)).toContain("vy");
+  });
+
+  it("refresh finds a pair gone when its names now belong to the ends of two other pairs, whose ifindexes match", async () => {
+    const [a, b, c, d] = [await world.netns("a"), await world.netns("b"), await world.netns("c"), await world.netns("d")];
+    const { id, outs } = await asTheEngine(handlers).create({ name: "va", peerName: "vb", netns: a, peerNetns: b });
+    await ip("-n", a, "link", "del", "dev", "va");
+    await crossedPairs(a, b, c, d, Number(outs.ifindex), Number(outs.peerIfindex));
+    expect((await handlers.read(id, outs)).id).toBe("");
+    expect(await linkNames(c)).toContain("vx");
+    expect(await linkNames(d)).toContain("vy");
   });
 
   it("creates a pair across two namespaces that ping each other, updates and deletes it", async () => {

@@ -130,8 +130,10 @@ describe("linkFromResults on real iproute2 output", () => {
         name: "mvfar",
         ifindex: 2,
         kind: "macvlan",
-        // The parent is in another namespace: iproute2 gives its ifindex there, not its name.
+        // The parent is in another namespace: iproute2 gives its ifindex there, not its name, and the
+        // id this namespace gives that one.
         parentIndex: 3,
+        parentNetnsid: 0,
         macAddress: "b2:50:9c:68:ab:3d",
         mtu: 1500,
         txQueueLength: 1000,
@@ -179,6 +181,7 @@ describe("linkFromResults on real iproute2 output", () => {
         ifindex: 3,
         kind: "veth",
         parentIndex: 15,
+        parentNetnsid: 0,
         macAddress: "de:e7:1b:7c:3c:d6",
         mtu: 1500,
         txQueueLength: 1000,
