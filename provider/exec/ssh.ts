@@ -119,11 +119,19 @@ const masters = new Map<string, Master>();
 
 /** How long a shell with nothing to do stays open (the master then stays ControlPersist longer). */
 const shellIdleMs = 10_000;
-/**
- * The longest one request may take before its operation fails as interrupted (it may have run): far
- * above what any of ours takes (seconds), so only a host or connection that stopped answering hits it.
- */
-const requestTimeoutMs = 120_000;
+
+/** How long an SshRunner's waits on its sessions are (tests make them short). */
+export interface SshWaits {
+  /**
+   * The longest one request may take before its operation fails as interrupted (it may have run): by
+   * default far above what any of ours takes (seconds), so only a host or connection that stopped
+   * answering hits it.
+   */
+  requestTimeoutMs: number;
+  /** How long a session may take to open (a login that hangs on the host); default connectTimeoutSeconds + 10 s. */
+  sessionOpenTimeoutMs?: number;
+}
+const defaultWaits: SshWaits = { requestTimeoutMs: 120_000 };
 
 /** Asks every master this process started to exit (`ssh -O exit`), e.g. before the process ends. */
 export async function closeSshMasters(): Promise<void> {
@@ -146,7 +154,11 @@ export class SshRunner implements Runner {
   readonly host: string;
   private readonly controlPath: string;
 
-  constructor(private readonly connection: SshConnection) {
+  constructor(
+    private readonly connection: SshConnection,
+    /** The first runner of a master sets its sessions' waits. */
+    private readonly waits: SshWaits = defaultWaits,
+  ) {
     const { user, host, port } = connection;
     this.host = `${user ? `${user}@` : ""}${host}${port !== 22 ? `:${port}` : ""}`;
     // Everything that decides which machine answers and how it is verified: a master is shared only
@@ -408,9 +420,9 @@ export class SshRunner implements Runner {
           spawn,
           limit: sessionsPerMaster,
           idleMs: shellIdleMs,
-          requestTimeoutMs,
+          requestTimeoutMs: this.waits.requestTimeoutMs,
           // A login that hangs on the host (a stuck home, a profile script) must not hang the deployment.
-          openTimeoutMs: (this.connection.connectTimeoutSeconds + 10) * 1000,
+          openTimeoutMs: this.waits.sessionOpenTimeoutMs ?? (this.connection.connectTimeoutSeconds + 10) * 1000,
           failed: (failure) => this.failure(failure),
         }),
       };
