@@ -13,6 +13,7 @@ import { Iproute2Error } from "./errors";
 import { startKeyAgent, type KeyAgent } from "./keyAgent";
 import { processExists } from "./processes";
 import { ShellPool, type ShellFailure } from "./remoteShells";
+import { claimLock, LockBusy } from "./socketLock";
 import { shellQuote } from "./sshScript";
 import type { Command, CommandResult, Runner } from "./runner";
 
@@ -289,24 +290,12 @@ export class SshRunner implements Runner {
 
   /** A lock file beside the socket (in the private folder), held while the master is (re)started. */
   private async claimSocket(): Promise<() => void> {
-    const lock = `${this.controlPath}.lock`;
-    const deadline = Date.now() + (this.connection.connectTimeoutSeconds + 5) * (this.connection.connectRetries + 1) * 1000;
-    for (;;) {
-      try {
-        writeFileSync(lock, String(process.pid), { flag: "wx", mode: 0o600 });
-        return () => rmSync(lock, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        const holder = Number(readFileSync(lock, "utf8"));
-        if (!(holder > 0 && processExists(holder))) {
-          rmSync(lock, { force: true }); // left by a process that is gone
-          continue;
-        }
-        if (Date.now() > deadline) {
-          throw new Iproute2Error("unreachable", this.context("connect to"), `another process (pid ${holder}) has been starting this connection for too long`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+    const deadline = Date.now() + this.setupSeconds() * (this.connection.connectRetries + 1) * 1000;
+    try {
+      return await claimLock(`${this.controlPath}.lock`, { deadline });
+    } catch (error) {
+      if (!(error instanceof LockBusy)) throw error;
+      throw new Iproute2Error("unreachable", this.context("connect to"), `another process (${error.holder}) has been starting this connection for too long`);
     }
   }
 
