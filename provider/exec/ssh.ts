@@ -4,13 +4,14 @@
 // provider process); operations run in long-lived shells on it (remoteShells.ts), as the scripts of
 // sshScript.ts, the only place where argv becomes text.
 import { createHash } from "node:crypto";
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { jumpHost, type SshConnection } from "../model";
 import { Iproute2Error } from "./errors";
 import { startKeyAgent, type KeyAgent } from "./keyAgent";
+import { choosePrivateFolder } from "./privateFolder";
 import { processExists } from "./processes";
 import { ShellPool, type ShellFailure } from "./remoteShells";
 import { claimLock, LockBusy } from "./socketLock";
@@ -36,62 +37,19 @@ const keepalive = ["-o", "ServerAliveInterval=3", "-o", "ServerAliveCountMax=3"]
 const controlTimeoutMs = 5_000;
 
 /**
- * Where the private folder goes: $XDG_RUNTIME_DIR when it is really ours (a folder of our uid, 0700:
- * `sudo -E` and `su` keep another user's), else the temp folder when no one else could rename things
- * in it (ours or root's, and not writable by others unless sticky, like /tmp). Its path is pasted
- * into ssh options, which expand % and split at spaces: plain path characters only.
- */
-function privateBase(uid: number): string {
-  const runtime = process.env.XDG_RUNTIME_DIR;
-  const info = runtime !== undefined && path.isAbsolute(runtime) ? lstatSync(runtime, { throwIfNoEntry: false }) : undefined;
-  const base = info?.isDirectory() && info.uid === uid && (info.mode & 0o077) === 0 ? runtime! : tmpdir();
-  const found = lstatSync(base, { throwIfNoEntry: false });
-  const problem = !found?.isDirectory()
-    ? "is not a folder"
-    : found.uid !== uid && found.uid !== 0
-      ? `belongs to uid ${found.uid}`
-      : (found.mode & 0o022) !== 0 && (found.mode & 0o1000) === 0
-        ? "is writable by others and not sticky"
-        : !/^[A-Za-z0-9._/+-]+$/.test(base)
-          ? "has characters ssh would expand (only letters, digits and . _ / + -)"
-          : undefined;
-  if (problem) {
-    throw new Iproute2Error(
-      "permission",
-      { verb: "use", object: `the temporary folder ${base}`, host: "localhost" },
-      `it ${problem}, so the SSH control sockets cannot be kept private there`,
-      "Point TMPDIR (or XDG_RUNTIME_DIR) at a folder only you can write",
-    );
-  }
-  return base;
-}
-
-/**
- * A private folder for control sockets and the masters' setup, short for the 108-byte socket path
- * limit. Its name is predictable, so another local user may have made it first, to answer as our
- * master on the socket we expect: it must be a real folder, ours, with mode 0700, or nothing runs.
+ * The private folder of control sockets and the masters' setup (privateFolder.ts), chosen at first
+ * use; a folder left there by a master's setup killed midway is removed then.
  */
 let privateDirPath: string | undefined;
 export function privateDir(): string {
   if (privateDirPath !== undefined) return privateDirPath;
-  const uid = process.getuid?.() ?? 0;
-  const dir = path.join(privateBase(uid), `pi2ssh-${uid}`);
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-    chmodSync(dir, 0o700); // whatever the umask
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-  }
-  const found = lstatSync(dir);
-  if (!found.isDirectory() || found.uid !== uid || (found.mode & 0o777) !== 0o700) {
-    const what = found.isSymbolicLink() ? "a symlink" : !found.isDirectory() ? "not a folder" : found.uid !== uid ? `owned by uid ${found.uid}` : `mode ${(found.mode & 0o777).toString(8)}`;
-    throw new Iproute2Error(
-      "permission",
-      { verb: "use", object: `the private folder ${dir}`, host: "localhost" },
-      `it must be a folder of uid ${uid} with mode 0700, and it is ${what}: another user may have made it`,
-      "Remove it, or point XDG_RUNTIME_DIR (or TMPDIR) at a folder only you can write",
-    );
-  }
+  const dir = choosePrivateFolder({
+    uid: process.getuid?.() ?? 0,
+    runDir: "/run",
+    runtimeDir: process.env.XDG_RUNTIME_DIR,
+    tmpDir: tmpdir(),
+    warn: (line) => console.error(line),
+  });
   privateDirPath = dir;
   sweepSetupLeftovers(dir);
   return dir;
