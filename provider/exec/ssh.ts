@@ -92,15 +92,26 @@ export interface SshWaits {
 }
 const defaultWaits: SshWaits = { requestTimeoutMs: 120_000 };
 
-/** Asks every master this process started to exit (`ssh -O exit`), e.g. before the process ends. */
+/** The masters this process started (their control paths): the others are not this process's to end. */
+const startedHere = new Set<string>();
+
+/**
+ * Ends what this process has open, e.g. before it exits: its shells, and the masters it started. Those
+ * are told to stop listening (`ssh -O stop`), not to exit: another process (a deployment running beside
+ * `scan`) may have found the master and be running a request on it, which goes on to its end; the
+ * master exits once its sessions have, and that process starts one of its own for its next session.
+ * A master this process did not start is left alone (it ends ControlPersist seconds after its last use).
+ */
 export async function closeSshMasters(): Promise<void> {
-  const paths = [...masters.keys()];
   for (const master of masters.values()) master.shells.close();
   masters.clear();
+  const ours = [...startedHere];
+  startedHere.clear();
   await Promise.all(
-    paths.map((controlPath) =>
-      execa("ssh", ["-F", "/dev/null", "-O", "exit", "-o", `ControlPath=${controlPath}`, "unused"], {
+    ours.map((controlPath) =>
+      execa("ssh", ["-F", "/dev/null", "-O", "stop", "-o", `ControlPath=${controlPath}`, "unused"], {
         reject: false,
+        stdin: "ignore",
         timeout: controlTimeoutMs,
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" },
         extendEnv: false,
@@ -318,7 +329,10 @@ export class SshRunner implements Runner {
           ["-M", "-N", "-f", "-o", `ControlPersist=${persistSeconds}`, ...keepalive, ...options, "--", c.host],
           { env, extendEnv: false, reject: false, stdin: "ignore", timeout: this.setupSeconds() * 1000 },
         );
-        if (result.exitCode === 0) return;
+        if (result.exitCode === 0) {
+          startedHere.add(this.controlPath);
+          return;
+        }
         const jumpSaid = jump !== undefined ? readFileSync(jumpLog, { encoding: "utf8", flag: "a+" }).trim() : "";
         if (jump !== undefined) writeFileSync(jumpLog, ""); // each attempt says its own
         const message = [jumpSaid && `jump host ${c.proxyJump}: ${jumpSaid}`, String(result.stderr).trim()].filter(Boolean).join("; ") || (result.message ?? `exit code ${result.exitCode}`);
