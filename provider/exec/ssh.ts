@@ -12,6 +12,7 @@ import { jumpHost, type SshConnection } from "../model";
 import { Iproute2Error } from "./errors";
 import { startKeyAgent, type KeyAgent } from "./keyAgent";
 import { choosePrivateFolder } from "./privateFolder";
+import { pinnedKeyOptions } from "./openssh";
 import { processExists } from "./processes";
 import { ShellPool, type ShellFailure } from "./remoteShells";
 import { claimLock, LockBusy } from "./socketLock";
@@ -148,7 +149,7 @@ export class SshRunner implements Runner {
    * inherits ssh's askpass). OpenSSH runs a ProxyCommand through the shell after expanding %-tokens:
    * every word here is a checked host name, number or plain path (none has a %), single-quoted.
    */
-  private jumpCommand(agent: KeyAgent | undefined, jumpKnownHosts: string | undefined, jumpLog: string): string {
+  private jumpCommand(agent: KeyAgent | undefined, jumpKnownHosts: string | undefined, jumpPinned: string[], jumpLog: string): string {
     const c = this.connection;
     const [, user, host = "", port] = jumpHost.exec(c.proxyJump ?? "") ?? [];
     const argv = [
@@ -160,7 +161,7 @@ export class SshRunner implements Runner {
       "-o", "ControlMaster=no",
       "-o", "ControlPath=none",
       ...(agent ? ["-o", `IdentityAgent=${agent.socket}`, "-i", agent.publicKeyFile, "-o", "IdentitiesOnly=yes"] : []),
-      ...(jumpKnownHosts ? ["-o", `UserKnownHostsFile=${jumpKnownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null"] : []),
+      ...(jumpKnownHosts ? ["-o", `UserKnownHostsFile=${jumpKnownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null", ...jumpPinned] : []),
       ...(!jumpKnownHosts && c.knownHostsFile ? ["-o", `UserKnownHostsFile=${c.knownHostsFile}`] : []),
       ...(user ? ["-l", user] : []),
       ...(port ? ["-p", port] : []),
@@ -311,7 +312,7 @@ export class SshRunner implements Runner {
         const knownHosts = path.join(setup, "known_hosts");
         const name = c.port === 22 ? c.host : `[${c.host}]:${c.port}`;
         writeFileSync(knownHosts, `${name} ${c.hostKey}\n`, { mode: 0o600, flag: "wx" });
-        extra.push("-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null");
+        extra.push("-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null", ...(await pinnedKeyOptions(env)));
       }
       let jumpKnownHosts: string | undefined;
       if (c.proxyJump !== undefined && c.proxyJumpHostKey !== undefined) {
@@ -320,7 +321,8 @@ export class SshRunner implements Runner {
         writeFileSync(jumpKnownHosts, `${port && port !== "22" ? `[${host.replace(/^\[|\]$/g, "")}]:${port}` : host.replace(/^\[|\]$/g, "")} ${c.proxyJumpHostKey}\n`, { mode: 0o600, flag: "wx" });
       }
       const jumpLog = path.join(setup, "jump.log");
-      const jump = c.proxyJump !== undefined ? this.jumpCommand(agent, jumpKnownHosts, jumpLog) : undefined;
+      const jumpPinned = jumpKnownHosts !== undefined ? await pinnedKeyOptions(env) : [];
+      const jump = c.proxyJump !== undefined ? this.jumpCommand(agent, jumpKnownHosts, jumpPinned, jumpLog) : undefined;
       // ssh takes the first value of an option: ours (a pinned host key) before the general ones.
       const options = [...extra, ...this.options(jump)];
       for (let attempt = 0; ; attempt++) {
