@@ -5,11 +5,19 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeSshMasters, privateDir, SshRunner } from "../../provider/exec/ssh";
+import type { SshConnection } from "../../provider/model";
 import { sshConnection } from "../../provider/schema/connection";
 import { repoRoot } from "../support/engine";
 import { startSshHosts, type SshHosts } from "../support/sshHosts";
 
 let lab: SshHosts;
+
+/** A connection as the schema makes it (its defaults applied). */
+function parsed(raw: unknown): SshConnection {
+  const connection = sshConnection.parse(raw);
+  if (connection.type !== "ssh") throw new Error("not an SSH connection");
+  return connection;
+}
 beforeAll(async () => {
   lab = await startSshHosts(2, path.join(repoRoot, ".work"));
 }, 60_000);
@@ -49,14 +57,14 @@ describe("closeSshMasters", () => {
     expect((await otherProcess(0, ["true"])).exitCode).toBe(0); // it started the master, which outlives it
     const theirs = await masterPid(0);
     expect(theirs).toBeGreaterThan(0);
-    const [result] = await new SshRunner(sshConnection.parse(connectionTo(0))).run([{ argv: ["echo", "used"] }]);
+    const [result] = await new SshRunner(parsed(connectionTo(0))).run([{ argv: ["echo", "used"] }]);
     expect(result?.stdout).toBe("used\n");
     await closeSshMasters();
     expect(await masterPid(0)).toBe(theirs);
   });
 
   it("does not cut off another process's request on a master this one started", async () => {
-    const runner = new SshRunner(sshConnection.parse(connectionTo(1)));
+    const runner = new SshRunner(parsed(connectionTo(1)));
     await runner.run([{ argv: ["true"] }]); // this process starts the master
     const ours = await masterPid(1);
     expect(ours).toBeGreaterThan(0);
