@@ -39,15 +39,27 @@ export async function runOn(runner: Runner, commands: Command[], context: ErrorC
     return await runner.run(commands);
   } catch (cause) {
     if (cause instanceof Iproute2Error) throw cause;
-    const missing = (cause as { code?: unknown }).code === "ENOENT";
+    const missing = programNotFound(cause);
     throw new Iproute2Error(
-      missing ? "failed" : "unreachable",
+      missing !== undefined ? "failed" : "unreachable",
       context,
-      missing ? "the ip command was not found" : `could not run commands: ${(cause as Error).message}`,
-      missing ? "Install iproute2" : undefined,
+      missing !== undefined ? `the ${missing} command was not found` : `could not run commands: ${(cause as Error).message}`,
+      missing !== undefined ? `Install ${missing === "ip" ? "iproute2" : missing}` : undefined,
       { cause },
     );
   }
+}
+
+/**
+ * The program a runner could not start because it is not there: only a spawn's ENOENT (execa keeps
+ * it as the cause), never another file's (a lock file that went away is not a missing `ip`).
+ */
+function programNotFound(cause: unknown): string | undefined {
+  for (let error = cause; error instanceof Error; error = error.cause) {
+    const { code, syscall } = error as NodeJS.ErrnoException;
+    if (code === "ENOENT" && syscall?.startsWith("spawn ")) return syscall.slice("spawn ".length);
+  }
+  return undefined;
 }
 
 /**

@@ -20,6 +20,8 @@ export class ShellFailure extends Error {
     readonly stage: "open" | "request",
     /** What ssh said. */
     readonly detail: string,
+    /** It was given up for taking too long (not ended by ssh or the host). */
+    readonly timedOut = false,
   ) {
     super(detail);
   }
@@ -32,17 +34,20 @@ export class ShellFailure extends Error {
 /** One session running `sh -s`, fed one request at a time. */
 export class RemoteShell {
   readonly opened: Promise<void>;
+  /** The process group of the shell on the host (from its ready line), to end what a request left running. */
+  remoteGroup?: number;
   private readonly output = new ShellOutput();
   private stderr = "";
   private current?: { groups: Command[][]; resolve: (results: CommandResult[][]) => void; reject: (error: unknown) => void };
   private exited = false;
   private closing = false;
   private onOutput?: () => void;
+  private failOpen?: (failure: ShellFailure) => void;
 
   constructor(
     private readonly process: ShellProcess,
-    /** Called once, when the shell's ssh ends for whatever reason. */
-    onExit: (shell: RemoteShell) => void,
+    /** Called once, when the shell is gone: its ssh ended, or it was given up. */
+    private readonly onExit: (shell: RemoteShell) => void,
     /** A session not ready this long (a login that hangs on the host) is given up: nothing ran. */
     openTimeoutMs: number,
   ) {
@@ -53,28 +58,21 @@ export class RemoteShell {
     process.stderr?.on("data", (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-2000);
     });
-    process.stdin?.on("error", () => undefined); // a broken pipe shows as the exit below
+    for (const stream of [process.stdin, process.stdout, process.stderr]) stream?.on("error", () => undefined); // shows as the exit below
     this.opened = new Promise<void>((resolve, reject) => {
+      this.failOpen = reject;
       this.onOutput = () => {
-        if (this.output.takeReady()) {
+        const group = this.output.takeReady();
+        if (group !== undefined) {
+          this.remoteGroup = group > 1 ? group : undefined; // never -1 to kill: every process of the user
           this.onOutput = () => this.answer();
           resolve();
         }
       };
-      process.then((result) => {
-        this.exited = true;
-        const said = this.stderr.trim() || `ssh exited with ${String(result.exitCode ?? result.signal)}`;
-        reject(new ShellFailure("open", said));
-        this.current?.reject(new ShellFailure("request", said));
-        this.current = undefined;
-        onExit(this);
-      });
     });
     this.opened.catch(() => undefined); // its reason goes to whoever waits for it
-    const openTimer = setTimeout(() => {
-      this.stderr = `no session within ${openTimeoutMs / 1000} s`;
-      process.kill();
-    }, openTimeoutMs);
+    void process.then((result) => this.gone(this.stderr.trim() || `ssh exited with ${String(result.exitCode ?? result.signal)}`));
+    const openTimer = setTimeout(() => this.giveUp(`no session within ${openTimeoutMs / 1000} s`), openTimeoutMs);
     this.opened.then(
       () => clearTimeout(openTimer),
       () => clearTimeout(openTimer),
@@ -92,12 +90,7 @@ export class RemoteShell {
     const answered = new Promise<CommandResult[][]>((resolve, reject) => {
       this.current = { groups, resolve, reject };
       this.process.stdin?.write(requestScript(groups));
-      timer = setTimeout(() => {
-        this.current = undefined;
-        reject(new ShellFailure("request", `no answer within ${timeoutMs / 1000} s`));
-        this.closing = true;
-        this.process.kill();
-      }, timeoutMs);
+      timer = setTimeout(() => this.giveUp(`no answer within ${timeoutMs / 1000} s`), timeoutMs);
     });
     return answered.finally(() => clearTimeout(timer));
   }
@@ -106,6 +99,27 @@ export class RemoteShell {
   close(): void {
     this.closing = true;
     this.process.stdin?.end();
+  }
+
+  /**
+   * Gives the shell up at once: its ssh is killed, and the shell counts as gone now. Its ssh's output
+   * may not end with it: a session's ssh hands its pipes to the master, which keeps them open while
+   * the host's side runs (a login that hangs, a command that does not return).
+   */
+  private giveUp(reason: string): void {
+    this.process.kill();
+    this.gone(reason, true);
+  }
+
+  /** Once: whatever waits on the shell fails, our ends of its pipes are closed, the pool is told. */
+  private gone(said: string, timedOut = false): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.failOpen?.(new ShellFailure("open", said, timedOut));
+    this.current?.reject(new ShellFailure("request", said, timedOut));
+    this.current = undefined;
+    for (const stream of [this.process.stdin, this.process.stdout, this.process.stderr]) stream?.destroy();
+    this.onExit(this);
   }
 
   private answer(): void {
@@ -166,6 +180,7 @@ export class ShellPool {
   private limit: number;
   /** Opens that failed in a row with no shell left: the first is tried again (the master may have just gone). */
   private failedOpens = 0;
+  private closed = false;
 
   constructor(private readonly options: ShellPoolOptions) {
     this.limit = options.limit;
@@ -185,6 +200,7 @@ export class ShellPool {
 
   /** Closes every shell (their master stays, for ControlPersist). */
   close(): void {
+    this.closed = true;
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
     this.idle.splice(0);
@@ -213,7 +229,20 @@ export class ShellPool {
     } catch (error) {
       // Each operation gets an error of its own: callers add their resource's details to it.
       for (const w of batch) w.reject(error instanceof ShellFailure ? this.options.failed(error) : error);
+      if (error instanceof ShellFailure && error.timedOut) this.endRemote(shell);
     }
+  }
+
+  /**
+   * A shell given up during a request may still run it on the host (a command stuck on a kernel
+   * lock, one that waits for ever), holding a session there (sshd counts them: MaxSessions) and
+   * whatever it holds. Its process group there is signalled from another session, as the login user
+   * (who may signal sudo, which passes the signal on). Best effort: its failure changes nothing.
+   */
+  private endRemote(shell: RemoteShell): void {
+    if (this.closed || shell.remoteGroup === undefined) return;
+    // `kill -TERM -GROUP`, not `kill -s TERM -- -GROUP`: dash's kill reads a `--` or `-s`'s operand as a number.
+    this.run([{ argv: ["kill", "-TERM", `-${shell.remoteGroup}`] }]).catch(() => undefined);
   }
 
   private release(shell: RemoteShell): void {
@@ -274,8 +303,9 @@ export class ShellPool {
         }
         // With no shell left, the master may have gone just after it was checked: one more try, which
         // checks (and starts) it again. Nothing ran: a session that cannot reach it connects nowhere.
+        // Not after a session that did not open in time: that is the host, and the time is spent.
         this.failedOpens += 1;
-        if (this.failedOpens === 1 && this.waiting.length > 0) {
+        if (this.failedOpens === 1 && !error.timedOut && this.waiting.length > 0) {
           this.open();
           return;
         }

@@ -4,15 +4,18 @@
 // provider process); operations run in long-lived shells on it (remoteShells.ts), as the scripts of
 // sshScript.ts, the only place where argv becomes text.
 import { createHash } from "node:crypto";
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { jumpHost, type SshConnection } from "../model";
 import { Iproute2Error } from "./errors";
 import { startKeyAgent, type KeyAgent } from "./keyAgent";
+import { choosePrivateFolder } from "./privateFolder";
+import { pinnedKeyOptions } from "./openssh";
 import { processExists } from "./processes";
 import { ShellPool, type ShellFailure } from "./remoteShells";
+import { claimLock, LockBusy } from "./socketLock";
 import { shellQuote } from "./sshScript";
 import type { Command, CommandResult, Runner } from "./runner";
 
@@ -35,62 +38,19 @@ const keepalive = ["-o", "ServerAliveInterval=3", "-o", "ServerAliveCountMax=3"]
 const controlTimeoutMs = 5_000;
 
 /**
- * Where the private folder goes: $XDG_RUNTIME_DIR when it is really ours (a folder of our uid, 0700:
- * `sudo -E` and `su` keep another user's), else the temp folder when no one else could rename things
- * in it (ours or root's, and not writable by others unless sticky, like /tmp). Its path is pasted
- * into ssh options, which expand % and split at spaces: plain path characters only.
- */
-function privateBase(uid: number): string {
-  const runtime = process.env.XDG_RUNTIME_DIR;
-  const info = runtime !== undefined && path.isAbsolute(runtime) ? lstatSync(runtime, { throwIfNoEntry: false }) : undefined;
-  const base = info?.isDirectory() && info.uid === uid && (info.mode & 0o077) === 0 ? runtime! : tmpdir();
-  const found = lstatSync(base, { throwIfNoEntry: false });
-  const problem = !found?.isDirectory()
-    ? "is not a folder"
-    : found.uid !== uid && found.uid !== 0
-      ? `belongs to uid ${found.uid}`
-      : (found.mode & 0o022) !== 0 && (found.mode & 0o1000) === 0
-        ? "is writable by others and not sticky"
-        : !/^[A-Za-z0-9._/+-]+$/.test(base)
-          ? "has characters ssh would expand (only letters, digits and . _ / + -)"
-          : undefined;
-  if (problem) {
-    throw new Iproute2Error(
-      "permission",
-      { verb: "use", object: `the temporary folder ${base}`, host: "localhost" },
-      `it ${problem}, so the SSH control sockets cannot be kept private there`,
-      "Point TMPDIR (or XDG_RUNTIME_DIR) at a folder only you can write",
-    );
-  }
-  return base;
-}
-
-/**
- * A private folder for control sockets and the masters' setup, short for the 108-byte socket path
- * limit. Its name is predictable, so another local user may have made it first, to answer as our
- * master on the socket we expect: it must be a real folder, ours, with mode 0700, or nothing runs.
+ * The private folder of control sockets and the masters' setup (privateFolder.ts), chosen at first
+ * use; a folder left there by a master's setup killed midway is removed then.
  */
 let privateDirPath: string | undefined;
 export function privateDir(): string {
   if (privateDirPath !== undefined) return privateDirPath;
-  const uid = process.getuid?.() ?? 0;
-  const dir = path.join(privateBase(uid), `pi2ssh-${uid}`);
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-    chmodSync(dir, 0o700); // whatever the umask
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-  }
-  const found = lstatSync(dir);
-  if (!found.isDirectory() || found.uid !== uid || (found.mode & 0o777) !== 0o700) {
-    const what = found.isSymbolicLink() ? "a symlink" : !found.isDirectory() ? "not a folder" : found.uid !== uid ? `owned by uid ${found.uid}` : `mode ${(found.mode & 0o777).toString(8)}`;
-    throw new Iproute2Error(
-      "permission",
-      { verb: "use", object: `the private folder ${dir}`, host: "localhost" },
-      `it must be a folder of uid ${uid} with mode 0700, and it is ${what}: another user may have made it`,
-      "Remove it, or point XDG_RUNTIME_DIR (or TMPDIR) at a folder only you can write",
-    );
-  }
+  const dir = choosePrivateFolder({
+    uid: process.getuid?.() ?? 0,
+    runDir: "/run",
+    runtimeDir: process.env.XDG_RUNTIME_DIR,
+    tmpDir: tmpdir(),
+    warn: (line) => console.error(line),
+  });
   privateDirPath = dir;
   sweepSetupLeftovers(dir);
   return dir;
@@ -119,21 +79,40 @@ const masters = new Map<string, Master>();
 
 /** How long a shell with nothing to do stays open (the master then stays ControlPersist longer). */
 const shellIdleMs = 10_000;
-/**
- * The longest one request may take before its operation fails as interrupted (it may have run): far
- * above what any of ours takes (seconds), so only a host or connection that stopped answering hits it.
- */
-const requestTimeoutMs = 120_000;
 
-/** Asks every master this process started to exit (`ssh -O exit`), e.g. before the process ends. */
+/** How long an SshRunner's waits on its sessions are (tests make them short). */
+export interface SshWaits {
+  /**
+   * The longest one request may take before its operation fails as interrupted (it may have run): by
+   * default far above what any of ours takes (seconds), so only a host or connection that stopped
+   * answering hits it.
+   */
+  requestTimeoutMs: number;
+  /** How long a session may take to open (a login that hangs on the host); default connectTimeoutSeconds + 10 s. */
+  sessionOpenTimeoutMs?: number;
+}
+const defaultWaits: SshWaits = { requestTimeoutMs: 120_000 };
+
+/** The masters this process started (their control paths): the others are not this process's to end. */
+const startedHere = new Set<string>();
+
+/**
+ * Ends what this process has open, e.g. before it exits: its shells, and the masters it started. Those
+ * are told to stop listening (`ssh -O stop`), not to exit: another process (a deployment running beside
+ * `scan`) may have found the master and be running a request on it, which goes on to its end; the
+ * master exits once its sessions have, and that process starts one of its own for its next session.
+ * A master this process did not start is left alone (it ends ControlPersist seconds after its last use).
+ */
 export async function closeSshMasters(): Promise<void> {
-  const paths = [...masters.keys()];
   for (const master of masters.values()) master.shells.close();
   masters.clear();
+  const ours = [...startedHere];
+  startedHere.clear();
   await Promise.all(
-    paths.map((controlPath) =>
-      execa("ssh", ["-F", "/dev/null", "-O", "exit", "-o", `ControlPath=${controlPath}`, "unused"], {
+    ours.map((controlPath) =>
+      execa("ssh", ["-F", "/dev/null", "-O", "stop", "-o", `ControlPath=${controlPath}`, "unused"], {
         reject: false,
+        stdin: "ignore",
         timeout: controlTimeoutMs,
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" },
         extendEnv: false,
@@ -146,7 +125,11 @@ export class SshRunner implements Runner {
   readonly host: string;
   private readonly controlPath: string;
 
-  constructor(private readonly connection: SshConnection) {
+  constructor(
+    private readonly connection: SshConnection,
+    /** The first runner of a master sets its sessions' waits. */
+    private readonly waits: SshWaits = defaultWaits,
+  ) {
     const { user, host, port } = connection;
     this.host = `${user ? `${user}@` : ""}${host}${port !== 22 ? `:${port}` : ""}`;
     // Everything that decides which machine answers and how it is verified: a master is shared only
@@ -166,7 +149,7 @@ export class SshRunner implements Runner {
    * inherits ssh's askpass). OpenSSH runs a ProxyCommand through the shell after expanding %-tokens:
    * every word here is a checked host name, number or plain path (none has a %), single-quoted.
    */
-  private jumpCommand(agent: KeyAgent | undefined, jumpKnownHosts: string | undefined, jumpLog: string): string {
+  private jumpCommand(agent: KeyAgent | undefined, jumpKnownHosts: string | undefined, jumpPinned: string[], jumpLog: string): string {
     const c = this.connection;
     const [, user, host = "", port] = jumpHost.exec(c.proxyJump ?? "") ?? [];
     const argv = [
@@ -178,7 +161,7 @@ export class SshRunner implements Runner {
       "-o", "ControlMaster=no",
       "-o", "ControlPath=none",
       ...(agent ? ["-o", `IdentityAgent=${agent.socket}`, "-i", agent.publicKeyFile, "-o", "IdentitiesOnly=yes"] : []),
-      ...(jumpKnownHosts ? ["-o", `UserKnownHostsFile=${jumpKnownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null"] : []),
+      ...(jumpKnownHosts ? ["-o", `UserKnownHostsFile=${jumpKnownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null", ...jumpPinned] : []),
       ...(!jumpKnownHosts && c.knownHostsFile ? ["-o", `UserKnownHostsFile=${c.knownHostsFile}`] : []),
       ...(user ? ["-l", user] : []),
       ...(port ? ["-p", port] : []),
@@ -277,24 +260,12 @@ export class SshRunner implements Runner {
 
   /** A lock file beside the socket (in the private folder), held while the master is (re)started. */
   private async claimSocket(): Promise<() => void> {
-    const lock = `${this.controlPath}.lock`;
-    const deadline = Date.now() + (this.connection.connectTimeoutSeconds + 5) * (this.connection.connectRetries + 1) * 1000;
-    for (;;) {
-      try {
-        writeFileSync(lock, String(process.pid), { flag: "wx", mode: 0o600 });
-        return () => rmSync(lock, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        const holder = Number(readFileSync(lock, "utf8"));
-        if (!(holder > 0 && processExists(holder))) {
-          rmSync(lock, { force: true }); // left by a process that is gone
-          continue;
-        }
-        if (Date.now() > deadline) {
-          throw new Iproute2Error("unreachable", this.context("connect to"), `another process (pid ${holder}) has been starting this connection for too long`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+    const deadline = Date.now() + this.setupSeconds() * (this.connection.connectRetries + 1) * 1000;
+    try {
+      return await claimLock(`${this.controlPath}.lock`, { deadline });
+    } catch (error) {
+      if (!(error instanceof LockBusy)) throw error;
+      throw new Iproute2Error("unreachable", this.context("connect to"), `another process (${error.holder}) has been starting this connection for too long`);
     }
   }
 
@@ -341,7 +312,7 @@ export class SshRunner implements Runner {
         const knownHosts = path.join(setup, "known_hosts");
         const name = c.port === 22 ? c.host : `[${c.host}]:${c.port}`;
         writeFileSync(knownHosts, `${name} ${c.hostKey}\n`, { mode: 0o600, flag: "wx" });
-        extra.push("-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null");
+        extra.push("-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null", ...(await pinnedKeyOptions(env)));
       }
       let jumpKnownHosts: string | undefined;
       if (c.proxyJump !== undefined && c.proxyJumpHostKey !== undefined) {
@@ -350,7 +321,8 @@ export class SshRunner implements Runner {
         writeFileSync(jumpKnownHosts, `${port && port !== "22" ? `[${host.replace(/^\[|\]$/g, "")}]:${port}` : host.replace(/^\[|\]$/g, "")} ${c.proxyJumpHostKey}\n`, { mode: 0o600, flag: "wx" });
       }
       const jumpLog = path.join(setup, "jump.log");
-      const jump = c.proxyJump !== undefined ? this.jumpCommand(agent, jumpKnownHosts, jumpLog) : undefined;
+      const jumpPinned = jumpKnownHosts !== undefined ? await pinnedKeyOptions(env) : [];
+      const jump = c.proxyJump !== undefined ? this.jumpCommand(agent, jumpKnownHosts, jumpPinned, jumpLog) : undefined;
       // ssh takes the first value of an option: ours (a pinned host key) before the general ones.
       const options = [...extra, ...this.options(jump)];
       for (let attempt = 0; ; attempt++) {
@@ -359,7 +331,10 @@ export class SshRunner implements Runner {
           ["-M", "-N", "-f", "-o", `ControlPersist=${persistSeconds}`, ...keepalive, ...options, "--", c.host],
           { env, extendEnv: false, reject: false, stdin: "ignore", timeout: this.setupSeconds() * 1000 },
         );
-        if (result.exitCode === 0) return;
+        if (result.exitCode === 0) {
+          startedHere.add(this.controlPath);
+          return;
+        }
         const jumpSaid = jump !== undefined ? readFileSync(jumpLog, { encoding: "utf8", flag: "a+" }).trim() : "";
         if (jump !== undefined) writeFileSync(jumpLog, ""); // each attempt says its own
         const message = [jumpSaid && `jump host ${c.proxyJump}: ${jumpSaid}`, String(result.stderr).trim()].filter(Boolean).join("; ") || (result.message ?? `exit code ${result.exitCode}`);
@@ -408,9 +383,9 @@ export class SshRunner implements Runner {
           spawn,
           limit: sessionsPerMaster,
           idleMs: shellIdleMs,
-          requestTimeoutMs,
+          requestTimeoutMs: this.waits.requestTimeoutMs,
           // A login that hangs on the host (a stuck home, a profile script) must not hang the deployment.
-          openTimeoutMs: (this.connection.connectTimeoutSeconds + 10) * 1000,
+          openTimeoutMs: this.waits.sessionOpenTimeoutMs ?? (this.connection.connectTimeoutSeconds + 10) * 1000,
           failed: (failure) => this.failure(failure),
         }),
       };

@@ -14,15 +14,20 @@ const readyLine = `${marker} ready`;
 
 /**
  * What a shell runs first. Once it runs, a client that goes away (HUP, a closed pipe) does not stop a
- * request half-way; the shell ends when its input does. The ready line tells us the session is open
- * (and marks where login scripts' chatter ends).
+ * request half-way; the shell ends when its input does. A TERM (what a request that timed out gets,
+ * from another session, to its process group) ends it with its temp folder removed. The ready line
+ * tells us the session is open (and marks where login scripts' chatter ends), with the shell's
+ * process group on the host (0 when /proc does not say).
  */
 export const shellPrelude = [
   "export LC_ALL=C", // the host's messages in the words errors.ts reads, as local commands have them
   "trap '' HUP PIPE",
+  "trap 'exit 143' TERM",
   'd=$(mktemp -d) || exit 97',
   'trap \'rm -rf "$d"\' EXIT',
-  `printf '%s\\n' '${readyLine}'`,
+  "g=$(cut -d' ' -f5 /proc/$$/stat 2>/dev/null) || g=0",
+  "case $g in ''|*[!0-9]*) g=0 ;; esac",
+  `printf '%s %s\\n' '${readyLine}' "$g"`,
   "",
 ].join("\n");
 
@@ -60,14 +65,16 @@ export class ShellOutput {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
   }
 
-  /** True once the ready line has arrived; anything before it (a chatty login script) is dropped. */
-  takeReady(): boolean {
+  /**
+   * The shell's process group on the host (0 if unknown) once the ready line has arrived, undefined
+   * until then; anything before it (a chatty login script) is dropped.
+   */
+  takeReady(): number | undefined {
     const text = this.buffer.toString("latin1");
-    const at = text.search(new RegExp(`(^|\\n)${readyLine}\\n`));
-    if (at < 0) return false;
-    const end = text.indexOf("\n", text.indexOf(readyLine, at)) + 1;
-    this.buffer = this.buffer.subarray(end);
-    return true;
+    const found = new RegExp(`(?:^|\\n)${readyLine} (\\d+)\\n`).exec(text);
+    if (!found) return undefined;
+    this.buffer = this.buffer.subarray(found.index + found[0].length);
+    return Number(found[1]);
   }
 
   /**

@@ -1,12 +1,13 @@
-// The folder of control sockets and key files has a predictable name. Another local user (here the
-// real `nobody`) who makes it first could serve as our master on the socket we expect and read or
-// forge every request: such a folder is refused, with an error that says what is wrong with it, and
-// nothing is sent anywhere.
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+// The folder of control sockets and key files. Another local user (here the real `nobody`) who makes
+// its usual name first could serve as our master on the socket we expect and read or forge every
+// request: such a folder is never used. Root's folder is one no one else can make (/run); anyone's
+// falls back to a fresh folder of an unpredictable name, so a squatter blocks nothing.
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { choosePrivateFolder, type FolderPlaces } from "../../provider/exec/privateFolder";
 import { closeSshMasters } from "../../provider/exec/ssh";
 import { netNamespaceHandlers } from "../../provider/resources/netNamespace";
 import { repoRoot } from "../support/engine";
@@ -34,55 +35,90 @@ afterAll(async () => {
   }
 });
 
-/** A create over SSH by a provider whose temp folder is `base` (read when the folder is first needed). */
-const createOver = (base: string, name: string, runtimeDir?: string) => {
-  process.env.TMPDIR = base;
-  if (runtimeDir === undefined) delete process.env.XDG_RUNTIME_DIR;
-  else process.env.XDG_RUNTIME_DIR = runtimeDir;
-  return asTheEngine(netNamespaceHandlers).create({
-    name,
-    connection: { type: "ssh", host: lab.hosts[0]!.address, privateKey: lab.clientKey, sshConfigFile: lab.sshConfigFile },
-  });
+/** A sticky folder like /tmp, in which `nobody` has made `pi2ssh-<uid>` first. */
+async function squatted(prefix: string): Promise<string> {
+  const base = mkdtempSync(path.join(shared, prefix));
+  chmodSync(base, 0o1777);
+  await execa("runuser", ["-u", "nobody", "--", "mkdir", "-m", "0777", path.join(base, `pi2ssh-${uid}`)]);
+  return base;
+}
+
+/** The choice with this process's uid, no /run, and the warnings it gives. */
+function choose(places: Partial<FolderPlaces> & { tmpDir: string }) {
+  const warnings: string[] = [];
+  const dir = choosePrivateFolder({ uid, warn: (line) => warnings.push(line), ...places });
+  return { dir, warnings };
+}
+const ownerAndMode = (dir: string) => {
+  const info = lstatSync(dir);
+  return `${info.uid} ${(info.mode & 0o7777).toString(8)}${info.isSymbolicLink() ? " symlink" : ""}`;
 };
 
 describe("the private folder for control sockets", () => {
-  it("is refused when another user made it first", async () => {
-    const base = mkdtempSync(path.join(shared, "a-"));
-    chmodSync(base, 0o1777);
-    await execa("runuser", ["-u", "nobody", "--", "mkdir", "-m", "0777", path.join(base, `pi2ssh-${uid}`)]);
-    await expect(createOver(base, "never1")).rejects.toThrow(
-      new RegExp(`use the private folder ${base}/pi2ssh-${uid} on localhost: it must be a folder of uid ${uid} with mode 0700, and it is owned by uid \\d+`),
-    );
+  it("is, for root, a root-only folder under /run: a folder squatted in the temp folder blocks nothing", async () => {
+    expect(uid).toBe(0);
+    const base = await squatted("a-");
+    process.env.TMPDIR = base;
+    delete process.env.XDG_RUNTIME_DIR;
+    const made = await asTheEngine(netNamespaceHandlers).create({
+      name: "despite-squatter",
+      connection: { type: "ssh", host: lab.hosts[0]!.address, privateKey: lab.clientKey, sshConfigFile: lab.sshConfigFile },
+    });
+    expect(await lab.hosts[0]!.exec("ip", "netns", "list")).toMatch(/despite-squatter/);
+    expect(ownerAndMode("/run/pulumi-iproute2")).toBe("0 700");
+    expect(readdirSync(path.join(base, `pi2ssh-${uid}`))).toEqual([]); // the squatter's folder was not used
+    await netNamespaceHandlers.delete(made.id, made.outs);
   });
 
-  it("is refused when it is a symlink, or ours but open to others", async () => {
-    const linked = mkdtempSync(path.join(shared, "b-"));
+  it("under /run is made 0700, and a symlink there is not followed", () => {
+    const run = mkdtempSync(path.join(shared, "run-"));
+    chmodSync(run, 0o755);
+    expect(choose({ runDir: run, tmpDir: shared }).dir).toBe(path.join(run, "pulumi-iproute2"));
+    expect(ownerAndMode(path.join(run, "pulumi-iproute2"))).toBe("0 700");
+
+    const linked = mkdtempSync(path.join(shared, "run-"));
+    chmodSync(linked, 0o755);
+    const elsewhere = mkdtempSync(path.join(shared, "elsewhere-"));
+    symlinkSync(elsewhere, path.join(linked, "pulumi-iproute2"));
+    const { dir } = choose({ runDir: linked, tmpDir: mkdtempSync(path.join(shared, "t-")) });
+    expect(dir.startsWith(linked)).toBe(false);
+    expect(readdirSync(elsewhere)).toEqual([]);
+  });
+
+  it("is $XDG_RUNTIME_DIR/pi2ssh-<uid> when that folder is ours, and not when it is another user's (sudo -E keeps the caller's)", async () => {
+    const ours = mkdtempSync(path.join(shared, "xdg-"));
+    expect(choose({ runtimeDir: ours, tmpDir: shared }).dir).toBe(path.join(ours, `pi2ssh-${uid}`));
+
+    const theirs = mkdtempSync(path.join(shared, "xdg-"));
+    await execa("chown", ["nobody", theirs]);
+    const base = mkdtempSync(path.join(shared, "t-"));
+    expect(choose({ runtimeDir: theirs, tmpDir: base }).dir).toBe(path.join(base, `pi2ssh-${uid}`));
+    expect(ownerAndMode(path.join(base, `pi2ssh-${uid}`))).toBe(`${uid} 700`);
+    expect(readdirSync(theirs)).toEqual([]);
+  });
+
+  it("is a fresh folder of an unpredictable name when the usual one was made by another user, is a symlink, or is open to others", async () => {
+    const taken = await squatted("b-");
+    const linked = mkdtempSync(path.join(shared, "c-"));
     mkdirSync(path.join(linked, "elsewhere"), { mode: 0o700 });
     symlinkSync(path.join(linked, "elsewhere"), path.join(linked, `pi2ssh-${uid}`));
-    await expect(createOver(linked, "never2")).rejects.toThrow(/and it is a symlink/);
-
-    const open = mkdtempSync(path.join(shared, "c-"));
+    const open = mkdtempSync(path.join(shared, "d-"));
     mkdirSync(path.join(open, `pi2ssh-${uid}`));
     chmodSync(path.join(open, `pi2ssh-${uid}`), 0o755);
-    await expect(createOver(open, "never3")).rejects.toThrow(/and it is mode 755/);
-    expect(await lab.hosts[0]!.exec("ip", "netns", "list")).toBe(""); // nothing was sent
+
+    for (const [base, what] of [[taken, /is owned by uid \d+/], [linked, /is a symlink/], [open, /has mode 755, not 700/]] as const) {
+      const { dir, warnings } = choose({ tmpDir: base });
+      expect(dir).toMatch(new RegExp(`^${base}/pi2ssh-${uid}-[A-Za-z0-9]{6}$`));
+      expect(ownerAndMode(dir)).toBe(`${uid} 700`);
+      expect(warnings).toEqual([expect.stringMatching(what)]);
+    }
+    expect(readdirSync(path.join(taken, `pi2ssh-${uid}`))).toEqual([]);
+    expect(ownerAndMode(path.join(linked, `pi2ssh-${uid}`))).toBe(`${uid} 777 symlink`);
   });
 
-  it("is not put in a temp folder others can write to without the sticky bit", async () => {
+  it("is refused in a temp folder others can write to without the sticky bit (they could rename things in it)", () => {
     const open = mkdtempSync(path.join(shared, "e-"));
     chmodSync(open, 0o777);
-    await expect(createOver(open, "never4")).rejects.toThrow(/use the temporary folder .* it is writable by others and not sticky/);
-  });
-
-  // The one create that goes through: the folder is then this process's for good, so it comes last.
-  it("is made 0700 in the temp folder, not in an XDG_RUNTIME_DIR that is not ours (sudo -E keeps the caller's)", async () => {
-    const theirs = mkdtempSync(path.join(shared, "f-"));
-    await execa("chown", ["nobody", theirs]);
-    const base = mkdtempSync(path.join(shared, "g-"));
-    const made = await createOver(base, "beside", theirs);
-    const { stdout } = await execa("stat", ["-c", "%u %a", path.join(base, `pi2ssh-${uid}`)]);
-    expect(stdout).toBe(`${uid} 700`); // the temp folder was used instead
-    expect(readdirSync(theirs)).toEqual([]);
-    await netNamespaceHandlers.delete(made.id, made.outs);
+    expect(() => choose({ tmpDir: open })).toThrow(/use the temporary folder .* it is writable by others and not sticky/);
   });
 });

@@ -1,6 +1,8 @@
 // apply.ts against a scripted host: what it sends (argv and stdin, run by run), how it reads a failure,
 // what it undoes and in which order, and what it says. The failures are real iproute2 output
 // (test/fixtures/iproute2/failures.json, made by record.sh); nothing here touches the host.
+import { readFileSync } from "node:fs";
+import { execa } from "execa";
 import { describe, expect, it, vi } from "vitest";
 import { applyDelete, applyPlan, runOn, type ApplyOptions } from "../../provider/apply";
 import type { CommandStep } from "../../provider/plan/steps";
@@ -415,8 +417,8 @@ describe("runOn", () => {
   const commands = [batch("lab", ["addr show dev mac0"], ["-j", "-d"])];
 
   it("says the ip command was not found when spawning it fails with ENOENT", async () => {
-    // What execa throws for a program that is not on PATH.
-    const spawnFailure = Object.assign(new Error("Command failed with ENOENT: ip -j -d -n lab -batch -\nspawn ip ENOENT"), { code: "ENOENT" });
+    // What execa gives for a program that is not on PATH.
+    const spawnFailure = await execa("ip", ["-V"], { env: { PATH: "/nonexistent" }, extendEnv: false, reject: false });
 
     const error = await rejection(runOn(new ThrowingRunner(spawnFailure), commands, readContext));
 
@@ -426,6 +428,24 @@ describe("runOn", () => {
       message: 'read MacvlanLink "mac0" in netns "lab" on host1: the ip command was not found. Install iproute2',
       cause: spawnFailure,
     });
+  });
+
+  it("names the program that was not found when it is not ip (sudo, ssh)", async () => {
+    const spawnFailure = await execa("sudo", ["-n", "--", "ip", "-V"], { env: { PATH: "/nonexistent" }, extendEnv: false, reject: false });
+    const error = await rejection(runOn(new ThrowingRunner(spawnFailure), commands, readContext));
+    expect(error).toMatchObject({ kind: "failed", message: 'read MacvlanLink "mac0" in netns "lab" on host1: the sudo command was not found. Install sudo' });
+  });
+
+  it("does not take any other ENOENT (a file of the runner's that went away) for a missing ip", async () => {
+    const fileGone = (() => {
+      try {
+        return readFileSync("/nonexistent/pi2ssh/lock");
+      } catch (error) {
+        return error as Error;
+      }
+    })();
+    const error = await rejection(runOn(new ThrowingRunner(fileGone as Error), commands, readContext));
+    expect(error).toMatchObject({ kind: "unreachable", message: expect.stringMatching(/could not run commands: ENOENT: no such file or directory, open '\/nonexistent\/pi2ssh\/lock'$/) });
   });
 
   it("makes anything else a runner throws an unreachable host, keeping it as the cause", async () => {

@@ -1,8 +1,14 @@
 // The pool of long-lived shells, with local `sh -s` processes standing in for SSH sessions (the same
-// scripts, the same pipes; test/integration/ssh.test.ts runs it over real sshd).
+// scripts, the same pipes; test/integration/ssh.test.ts runs it over real sshd). Each leads a process
+// group of its own, as sshd's sessions do: a request that times out has its group signalled.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { execa } from "execa";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { ShellFailure, ShellPool } from "../../../provider/exec/remoteShells";
+
+const session = { buffer: false, reject: false, stdin: "pipe", detached: true } as const;
 
 /** A pool whose sessions are local shells; `refuseAbove` plays sshd's MaxSessions. */
 function localPool({ limit = 4, idleMs = 60_000, refuseAbove = Infinity, requestTimeoutMs = 60_000, openTimeoutMs = 60_000 } = {}) {
@@ -13,8 +19,8 @@ function localPool({ limit = 4, idleMs = 60_000, refuseAbove = Infinity, request
     opened.push(live);
     const refuse = live > refuseAbove;
     const shell = refuse
-      ? execa("sh", ["-c", "echo 'channel 3: open failed: administratively prohibited: open failed' >&2; exit 255"], { buffer: false, reject: false, stdin: "pipe" })
-      : execa("sh", ["-s"], { buffer: false, reject: false, stdin: "pipe" });
+      ? execa("sh", ["-c", "echo 'channel 3: open failed: administratively prohibited: open failed' >&2; exit 255"], session)
+      : execa("sh", ["-s"], session);
     void shell.then(() => (live -= 1));
     return shell;
   };
@@ -44,7 +50,7 @@ function poolOfSessions(argv: string[], overrides: Partial<ConstructorParameters
     spawn: () => {
       spawned += 1;
       const [file = "", ...args] = argv;
-      return execa(file, args, { buffer: false, reject: false, stdin: "pipe" });
+      return execa(file, args, session);
     },
     limit: 4,
     idleMs: 1000,
@@ -62,6 +68,13 @@ const staggered = async <T>(i: number, work: () => Promise<T>) => {
   await new Promise((resolve) => setTimeout(resolve, i * 10));
   return work();
 };
+/** Waits (up to 10 s) for `done`, which happens on its own soon. */
+async function until(done: () => boolean, what: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !done(); ) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 const sleepy = (seconds: number, word: string) => [{ argv: ["sh", "-c", `sleep ${seconds}; echo ${word}`] }];
 
 describe("ShellPool", () => {
@@ -135,7 +148,41 @@ describe("ShellPool", () => {
     const { pool, spawned } = poolOfSessions(["sleep", "30"], { openTimeoutMs: 300 });
     const failure = await pool.run([{ argv: ["true"] }]).catch((error: unknown) => error);
     expect(failure).toMatchObject({ stage: "open", detail: "no session within 0.3 s" });
-    expect(spawned()).toBe(2); // and once more, in case the master had just gone
+    expect(spawned()).toBe(1); // not again: the time is spent, and the host is the cause, not the master
+  });
+
+  /**
+   * Sessions whose ssh, once killed, leaves its pipes open, as a session's ssh does: it hands them to
+   * the master, which keeps them while the host's side runs. Here a background sleep holds them.
+   */
+  function heldSessions(script: string) {
+    const dir = mkdtempSync(path.join(tmpdir(), "pi2-held-"));
+    onTestFinished(async () => {
+      const pids = readFileSync(path.join(dir, "held"), { encoding: "utf8", flag: "a+" }).split("\n").filter(Boolean);
+      if (pids.length > 0) await execa("kill", pids, { reject: false });
+      rmSync(dir, { recursive: true, force: true });
+    });
+    return ["sh", "-c", `sleep 600 & echo $! >>${dir}/held; ${script}`];
+  }
+
+  it("gives up a session that never gets ready at once, though its pipes stay open", async () => {
+    const { pool } = poolOfSessions(heldSessions("exec sleep 600"), { openTimeoutMs: 300 });
+    const failure = await pool.run([{ argv: ["true"] }]).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ stage: "open", detail: "no session within 0.3 s" });
+    expect(pool.size).toBe(0);
+  });
+
+  it("frees the session of every request that timed out, though their pipes stay open, and ends what they ran: the next still runs", async () => {
+    const { pool, spawned } = poolOfSessions(heldSessions("exec sh -s"), { limit: 2, requestTimeoutMs: 1000 });
+    const started = path.join(mkdtempSync(path.join(tmpdir(), "pi2-stuck-")), "pids");
+    onTestFinished(() => rmSync(path.dirname(started), { recursive: true, force: true }));
+    const stuck = [{ argv: ["sh", "-c", `echo $$ >>${started}; exec sleep 600`] }];
+    for (let i = 0; i < 3; i++) await expect(pool.run(stuck)).rejects.toMatchObject({ stage: "request", timedOut: true });
+    expect((await pool.run([{ argv: ["echo", "after"] }]))[0]?.stdout).toBe("after\n");
+    expect(spawned()).toBeGreaterThanOrEqual(4);
+    const pids = readFileSync(started, "utf8").split("\n").filter(Boolean);
+    expect(pids).toHaveLength(3);
+    await until(() => pids.every((pid) => !existsSync(`/proc/${pid}`)), "the stuck commands to be ended");
   });
 
   it("checks the master only when it opens a session while none is open", async () => {

@@ -1,6 +1,6 @@
 // The remote shell's scripts: argv quoted for any POSIX sh, outputs kept apart byte for byte. Run here
 // through a real `sh -s`, exactly as the remote end runs them.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { requestScript, shellPrelude, ShellOutput, shellQuote } from "../../../provider/exec/sshScript";
 import type { Command } from "../../../provider/exec/runner";
@@ -10,7 +10,7 @@ function converse(requests: Command[][][], { chatter = "" } = {}) {
   const input = shellPrelude + requests.map((groups) => requestScript(groups)).join("");
   const output = new ShellOutput();
   output.push(Buffer.concat([Buffer.from(chatter), execFileSync("sh", ["-s"], { input })]));
-  expect(output.takeReady()).toBe(true);
+  expect(output.takeReady()).toBeGreaterThan(0);
   return requests.map((groups) => output.takeResponse(groups));
 }
 const runGroups = (groups: Command[][]) => converse([groups])[0] ?? [];
@@ -63,6 +63,21 @@ describe("requestScript", () => {
 });
 
 describe("ShellOutput", () => {
+  it("reads the shell's process group from its ready line (what a request that timed out is ended by)", async () => {
+    // A session's shell leads a process group of its own (sshd makes it a session leader), as here.
+    const shell = spawn("sh", ["-s"], { detached: true, stdio: ["pipe", "pipe", "ignore"] });
+    const output = new ShellOutput();
+    const ready = new Promise<number | undefined>((resolve) =>
+      shell.stdout.on("data", (chunk: Buffer) => {
+        output.push(chunk);
+        const group = output.takeReady();
+        if (group !== undefined) resolve(group);
+      }),
+    );
+    shell.stdin.end(shellPrelude);
+    expect(await ready).toBe(shell.pid);
+  });
+
   it("skips what a login script prints before the ready line", () => {
     const [response] = converse([[[{ argv: ["echo", "ok"] }]]], { chatter: "Welcome to the host!\n@@pi2 not yet\n" });
     expect(response?.[0]?.[0]?.stdout).toBe("ok\n");
@@ -75,7 +90,7 @@ describe("ShellOutput", () => {
     const seen = [];
     for (const byte of whole) {
       output.push(Buffer.from([byte]));
-      if (output.takeReady()) seen.push("ready");
+      if (output.takeReady() !== undefined) seen.push("ready");
       const response = output.takeResponse(groups);
       if (response) seen.push(response[0]?.map((r) => r.stdout));
     }
@@ -84,8 +99,8 @@ describe("ShellOutput", () => {
 
   it("refuses output it did not write", () => {
     const output = new ShellOutput();
-    output.push(Buffer.from("@@pi2 ready\nWelcome to the host!\n"));
-    expect(output.takeReady()).toBe(true);
+    output.push(Buffer.from("@@pi2 ready 4242\nWelcome to the host!\n"));
+    expect(output.takeReady()).toBe(4242);
     expect(() => output.takeResponse([[{ argv: ["true"] }]])).toThrow("unexpected output");
   });
 });
