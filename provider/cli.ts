@@ -201,7 +201,7 @@ async function scan(args: string[]): Promise<number> {
     const read = await readHost(runner, {
       netns: flags.netns ?? [],
       host: flags.host ?? false,
-      progress: (line) => process.stderr.write(`${line}\n`),
+      progress: (line) => process.stderr.write(`${printable(line)}\n`),
     });
     const layout = layoutOf(read);
     const text = format === "mermaid" ? mermaidOf(layout) : programOf(layout, { hostLabel: hostLabel(connection), ...(program && { connection: program }), localSudo: connection.type === "local" && connection.sudo });
@@ -213,13 +213,19 @@ async function scan(args: string[]): Promise<number> {
   }
 }
 
+/**
+ * What reaches the terminal in printable ASCII: progress and errors name what a host's root named, and a
+ * bidirectional control or an escape sequence there must not rewrite what the user sees.
+ */
+const printable = (text: string) => text.replace(/[^\x20-\x7e\n]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
 scan(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
     const usageError = error instanceof UsageError;
-    process.stderr.write(`pulumi-iproute2: ${error instanceof Error ? error.message : String(error)}\n${usageError ? "Run pulumi-iproute2 --help for the options.\n" : ""}`);
+    process.stderr.write(`pulumi-iproute2: ${printable(error instanceof Error ? error.message : String(error))}\n${usageError ? "Run pulumi-iproute2 --help for the options.\n" : ""}`);
     process.exitCode = usageError ? 2 : 1;
   },
 );
