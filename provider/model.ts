@@ -236,8 +236,11 @@ export type MacvtapDesired = MacvlanLinkDesired & {
   tapDevicePath?: string;
 };
 
-/** `stat -c` format of a device node as read and, before a change, compared again on the host. */
-export const nodeStatFormat = "%t:%T %u %g %U %G %a %F";
+/**
+ * `stat -c` format of a device node as read and, before a change, compared again on the host. The inode
+ * tells the same file from one made anew in its place with the same numbers and owner.
+ */
+export const nodeStatFormat = "%t:%T %i %u %g %U %G %a %F";
 
 /** In place of `nodeStatFormat`'s line: there is no node. */
 export const noNode = "absent";
@@ -249,6 +252,9 @@ export type TapNodeObserved = {
   statLine: string;
   /** "major:minor", decimal. */
   devNumbers: string;
+  /** Whether a live device has `devNumbers` (/sys/dev/char/MAJOR:MINOR): a node with other numbers is stale unless one has. */
+  numbersInUse: boolean;
+  inode: string;
   uid: string;
   gid: string;
   user: string;
@@ -257,6 +263,12 @@ export type TapNodeObserved = {
   mode: string;
 };
 
+/**
+ * What tells the node this package made from one put in its place: "INODE UID GID", compared on the host
+ * by the node program (plan/tapNodeScript.ts) before it removes a node.
+ */
+export const nodeIdentity = (node: Pick<TapNodeObserved, "inode" | "uid" | "gid">): string => `${node.inode} ${node.uid} ${node.gid}`;
+
 export type MacvtapState = MacvlanLinkState & Pick<MacvtapDesired, "tapOwner" | "tapGroup" | "tapMode" | "tapDevicePath"> & {
   /** The node QEMU opens. */
   tapDevice: string;
@@ -264,6 +276,12 @@ export type MacvtapState = MacvlanLinkState & Pick<MacvtapDesired, "tapOwner" | 
   tapDevNumbers: string;
   /** Whether this package made the node (it then removes it on delete); devtmpfs or udev make their own. */
   tapNodeCreated: boolean;
+  /**
+   * "INODE UID GID" of the node this package made, as last seen while its device lived; "" when not
+   * known (a state of an earlier version, a create cut off). Removal takes only that node: a node put at
+   * the path by someone else since, even with the same numbers, stays.
+   */
+  tapNodeIdentity: string;
 };
 
 /**

@@ -6,6 +6,7 @@ import { linkSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, symlinkS
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Command } from "../../provider/exec/runner";
+import { nodeStatFormat } from "../../provider/model";
 import { makeNodeCommand, ownNodeCommand, removeNodeCommand } from "../../provider/plan/tapNodeScript";
 import { nodeStatCommand, parseNodeStat } from "../../provider/state/tapNode";
 import { runId } from "../support/netns";
@@ -73,10 +74,10 @@ describe("the device node program", () => {
     const target = `${folder}/target`;
     writeFileSync(target, "root only\n", { mode: 0o600 });
     symlinkSync(target, path);
-    const { stdout: linkLine } = await execa("stat", ["-c", "%t:%T %u %g %U %G %a %F", path], { env: { LC_ALL: "C" } });
+    const { stdout: linkLine } = await execa("stat", ["-c", nodeStatFormat, path], { env: { LC_ALL: "C" } });
     expect((await run(ownNodeCommand(path, linkLine, "nobody"))).exitCode).toBe(0);
     expect(statSync(target)).toMatchObject({ uid: 0, mode: 0o100600 });
-    const { stdout: ownedLinkLine } = await execa("stat", ["-c", "%t:%T %u %g %U %G %a %F", path], { env: { LC_ALL: "C" } });
+    const { stdout: ownedLinkLine } = await execa("stat", ["-c", nodeStatFormat, path], { env: { LC_ALL: "C" } });
     expect((await run(makeNodeCommand(path, ownedLinkLine, "0666", "250:7", "nobody"))).exitCode).toBe(0);
     expect(statSync(target)).toMatchObject({ uid: 0, mode: 0o100600 });
     expect(lstatSync(path).isCharacterDevice()).toBe(true);
