@@ -183,7 +183,14 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       } catch (error) {
         const failure = createFailure(error, inputs, context(d, "create"), id, () => part.unsettled(d, state));
         // No use without its part; whether the part's write left a node is not known: settled as cut off.
-        if (failure === error) await applyDelete(runner, deleteSteps(part.unsettled(d, state)), context(d, "delete"));
+        // The failure is what the user needs to see, with a note when taking the object back failed too.
+        if (failure === error) {
+          await applyDelete(runner, deleteSteps(part.unsettled(d, state)), context(d, "delete")).catch((undoError: unknown) => {
+            if (!(error instanceof Iproute2Error)) throw error;
+            const undone = undoError instanceof Iproute2Error ? undoError.detail : String(undoError);
+            throw new Iproute2Error(error.kind, error.context, `${error.detail}; taking ${lc.noun} back failed too (${undone}): check the host by hand`, error.hint, { cause: error });
+          });
+        }
         throw failure;
       }
     },
