@@ -237,10 +237,14 @@ export type MacvtapDesired = MacvlanLinkDesired & {
 };
 
 /**
- * `stat -c` format of a device node as read and, before a change, compared again on the host. The inode
- * tells the same file from one made anew in its place with the same numbers and owner.
+ * `stat -c` format of what tells the node this package made from one put in its place with the same
+ * numbers: its inode and modification time (a new file has another, even where the file system hands the
+ * inode number on), and owner. A `chown` changes neither the inode nor the time.
  */
-export const nodeStatFormat = "%t:%T %i %u %g %U %G %a %F";
+export const nodeIdentityFormat = "%i %.9Y %u %g";
+
+/** `stat -c` format of a device node as read and, before a change, compared again on the host. */
+export const nodeStatFormat = `%t:%T ${nodeIdentityFormat} %U %G %a %F`;
 
 /** In place of `nodeStatFormat`'s line: there is no node. */
 export const noNode = "absent";
@@ -255,6 +259,8 @@ export type TapNodeObserved = {
   /** Whether a live device has `devNumbers` (/sys/dev/char/MAJOR:MINOR): a node with other numbers is stale unless one has. */
   numbersInUse: boolean;
   inode: string;
+  /** The modification time as stat prints it (seconds.nanoseconds): set when the node is made. */
+  modified: string;
   uid: string;
   gid: string;
   user: string;
@@ -264,10 +270,10 @@ export type TapNodeObserved = {
 };
 
 /**
- * What tells the node this package made from one put in its place: "INODE UID GID", compared on the host
- * by the node program (plan/tapNodeScript.ts) before it removes a node.
+ * What tells the node this package made from one put in its place, as `nodeIdentityFormat` prints it;
+ * compared on the host by the node program (plan/tapNodeScript.ts) before it removes a node.
  */
-export const nodeIdentity = (node: Pick<TapNodeObserved, "inode" | "uid" | "gid">): string => `${node.inode} ${node.uid} ${node.gid}`;
+export const nodeIdentity = (node: Pick<TapNodeObserved, "inode" | "modified" | "uid" | "gid">): string => `${node.inode} ${node.modified} ${node.uid} ${node.gid}`;
 
 export type MacvtapState = MacvlanLinkState & Pick<MacvtapDesired, "tapOwner" | "tapGroup" | "tapMode" | "tapDevicePath"> & {
   /** The node QEMU opens. */
@@ -277,7 +283,7 @@ export type MacvtapState = MacvlanLinkState & Pick<MacvtapDesired, "tapOwner" | 
   /** Whether this package made the node (it then removes it on delete); devtmpfs or udev make their own. */
   tapNodeCreated: boolean;
   /**
-   * "INODE UID GID" of the node this package made, as last seen while its device lived; "" when not
+   * "INODE MTIME UID GID" of the node this package made, as last seen while its device lived; "" when not
    * known (a state of an earlier version, a create cut off). Removal takes only that node: a node put at
    * the path by someone else since, even with the same numbers, stays.
    */

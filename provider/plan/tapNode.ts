@@ -60,7 +60,7 @@ export function planTapNode(
   return { steps: [...own, ...removeOld], created: createdBefore };
 }
 
-/** A node this package made: where, the numbers of its device, and "INODE UID GID" ("" if not known). */
+/** A node this package made: where, the numbers of its device, and its identity (`nodeIdentity`; "" if not known). */
 export interface MadeNode {
   path: string;
   devNumbers: string;
@@ -69,7 +69,7 @@ export interface MadeNode {
 
 /**
  * Equivalent to: `rm -f PATH`, for a node this package made, only while it has the device's numbers and,
- * when known, is the same file with the same owner.
+ * when known, is the same file (inode and modification time) with the same owner.
  */
 export function planTapNodeRemoval(made: MadeNode): CommandStep[] {
   return [{ command: removeNodeCommand(made.path, made.devNumbers, made.identity), describe: `remove the device node ${made.path}` }];
