@@ -236,15 +236,8 @@ export type MacvtapDesired = MacvlanLinkDesired & {
   tapDevicePath?: string;
 };
 
-/**
- * `stat -c` format of what tells the node this package made from one put in its place with the same
- * numbers: its inode and modification time (a new file has another, even where the file system hands the
- * inode number on), and owner. A `chown` changes neither the inode nor the time.
- */
-export const nodeIdentityFormat = "%i %.9Y %u %g";
-
 /** `stat -c` format of a device node as read and, before a change, compared again on the host. */
-export const nodeStatFormat = `%t:%T ${nodeIdentityFormat} %U %G %a %F`;
+export const nodeStatFormat = "%t:%T %u %g %U %G %a %F";
 
 /** In place of `nodeStatFormat`'s line: there is no node. */
 export const noNode = "absent";
@@ -258,9 +251,6 @@ export type TapNodeObserved = {
   devNumbers: string;
   /** Whether a live device has `devNumbers` (/sys/dev/char/MAJOR:MINOR): a node with other numbers is stale unless one has. */
   numbersInUse: boolean;
-  inode: string;
-  /** The modification time as stat prints it (seconds.nanoseconds): set when the node is made. */
-  modified: string;
   uid: string;
   gid: string;
   user: string;
@@ -269,11 +259,8 @@ export type TapNodeObserved = {
   mode: string;
 };
 
-/**
- * What tells the node this package made from one put in its place, as `nodeIdentityFormat` prints it;
- * compared on the host by the node program (plan/tapNodeScript.ts) before it removes a node.
- */
-export const nodeIdentity = (node: Pick<TapNodeObserved, "inode" | "modified" | "uid" | "gid">): string => `${node.inode} ${node.modified} ${node.uid} ${node.gid}`;
+/** "UID GID" of a node, as the node program (plan/tapNodeScript.ts) compares them before it removes one. */
+export const nodeOwnerIds = (node: Pick<TapNodeObserved, "uid" | "gid">): string => `${node.uid} ${node.gid}`;
 
 export type MacvtapState = MacvlanLinkState & Pick<MacvtapDesired, "tapOwner" | "tapGroup" | "tapMode" | "tapDevicePath"> & {
   /** The node QEMU opens. */
@@ -283,11 +270,13 @@ export type MacvtapState = MacvlanLinkState & Pick<MacvtapDesired, "tapOwner" | 
   /** Whether this package made the node (it then removes it on delete); devtmpfs or udev make their own. */
   tapNodeCreated: boolean;
   /**
-   * "INODE MTIME UID GID" of the node this package made, as last seen while its device lived; "" when not
-   * known (a state of an earlier version, a create cut off). Removal takes only that node: a node put at
-   * the path by someone else since, even with the same numbers, stays.
+   * "UID GID" of the node this package made, as last seen while its device lived (refresh keeps it up to
+   * date; a reboot's restore makes the node again with the same owner); "" when not known (a state of an
+   * earlier version, a create cut off). Removal takes the node at the path only while it still has the
+   * device's numbers and this owner: one given to another owner, or made by someone else for another
+   * owner, stays.
    */
-  tapNodeIdentity: string;
+  tapNodeOwnerIds: string;
 };
 
 /**

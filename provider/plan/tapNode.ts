@@ -52,7 +52,7 @@ export function planTapNode(
     const make: CommandStep = {
       command: makeNodeCommand(path, seen, d.tapMode, devNumbers, owner),
       describe: `make the device node ${path}`,
-      ...(!node && { undo: planTapNodeRemoval({ path, devNumbers, identity: "" }) }),
+      ...(!node && { undo: planTapNodeRemoval({ path, devNumbers, ownerIds: "" }) }),
     };
     return { steps: [make, ...removeOld], created: true };
   }
@@ -60,19 +60,19 @@ export function planTapNode(
   return { steps: [...own, ...removeOld], created: createdBefore };
 }
 
-/** A node this package made: where, the numbers of its device, and its identity (`nodeIdentity`; "" if not known). */
+/** A node this package made: where, the numbers of its device, and its "UID GID" ("" if not known). */
 export interface MadeNode {
   path: string;
   devNumbers: string;
-  identity: string;
+  ownerIds: string;
 }
 
 /**
  * Equivalent to: `rm -f PATH`, for a node this package made, only while it has the device's numbers and,
- * when known, is the same file (inode and modification time) with the same owner.
+ * when known, has the owner it was last seen with.
  */
 export function planTapNodeRemoval(made: MadeNode): CommandStep[] {
-  return [{ command: removeNodeCommand(made.path, made.devNumbers, made.identity), describe: `remove the device node ${made.path}` }];
+  return [{ command: removeNodeCommand(made.path, made.devNumbers, made.ownerIds), describe: `remove the device node ${made.path}` }];
 }
 
 /**
@@ -82,8 +82,8 @@ export function planTapNodeRemoval(made: MadeNode): CommandStep[] {
  * with those numbers goes, as it opens nothing but the device about to be deleted, and then whichever
  * device gets its numbers next. Nothing when the node was not made here (devtmpfs or udev remove theirs).
  */
-export function planMadeNodeRemoval(state: Pick<MacvtapState, "tapNodeCreated" | "tapDevice" | "tapDevNumbers" | "tapNodeIdentity" | "netns" | "name" | "ifindex">): CommandStep[] {
+export function planMadeNodeRemoval(state: Pick<MacvtapState, "tapNodeCreated" | "tapDevice" | "tapDevNumbers" | "tapNodeOwnerIds" | "netns" | "name" | "ifindex">): CommandStep[] {
   if (!state.tapNodeCreated || state.tapDevice === "") return [];
-  if (state.tapDevNumbers !== "") return planTapNodeRemoval({ path: state.tapDevice, devNumbers: state.tapDevNumbers, identity: state.tapNodeIdentity });
+  if (state.tapDevNumbers !== "") return planTapNodeRemoval({ path: state.tapDevice, devNumbers: state.tapDevNumbers, ownerIds: state.tapNodeOwnerIds });
   return [{ command: removeLiveNodeCommand(state.tapDevice, state), describe: `remove the device node ${state.tapDevice}` }];
 }

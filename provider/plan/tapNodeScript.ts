@@ -8,7 +8,7 @@
 // every folder safe, only root can change the node under us. The values are positional arguments, never
 // part of the script's text.
 import type { Command } from "../exec/runner";
-import { noNode, nodeIdentityFormat, nodeStatFormat } from "../model";
+import { noNode, nodeStatFormat } from "../model";
 
 const unsafe = "whoever can change a folder on the way to the device node can swap the node for a link to any file, and root would change that file. Put the node in a folder only root can change, such as /dev or a folder of /run made by root with mode 0755";
 
@@ -52,22 +52,20 @@ real=$(cd -P -- "\${written:-/}" 2>/dev/null && pwd -P) || {
 }
 node=\${real%/}/\${path##*/}
 # Whether the node at the path is the one this package made: a character device (not a link) still with
-# its numbers, and, when known, the same file (inode, time made) with the same owner as it last saw (not
-# one made anew or given away since). Sets links, its number of names.
+# its numbers and, when known, the owner it last saw (not given away, or made for another, since). Sets
+# links, its number of names.
 ours() {
-  info=$(stat -c '%t %T %h ${nodeIdentityFormat} %F' -- "$node" 2>/dev/null) || return 1
+  info=$(stat -c '%t %T %h %u %g %F' -- "$node" 2>/dev/null) || return 1
   major=\${info%% *} rest=\${info#* }
   minor=\${rest%% *} rest=\${rest#* }
   links=\${rest%% *} rest=\${rest#* }
-  inode=\${rest%% *} rest=\${rest#* }
-  modified=\${rest%% *} rest=\${rest#* }
   uid=\${rest%% *} rest=\${rest#* }
   gid=\${rest%% *} type=\${rest#* }
   [ "$type" = "character special file" ] && [ "$((0x$major)):$((0x$minor))" = "$numbers" ] || return 1
-  [ -z "$identity" ] || [ "$inode $modified $uid $gid" = "$identity" ]
+  [ -z "$owner_ids" ] || [ "$uid $gid" = "$owner_ids" ]
 }
 if [ "$op" = remove ]; then
-  numbers=$3 identity=$4
+  numbers=$3 owner_ids=$4
   # A create cut off before it read the numbers: the device's own, from sysfs (this runs in the link's
   # namespace, before the link is deleted); no device, nothing known to be ours.
   if [ -z "$numbers" ]; then
@@ -130,12 +128,12 @@ export function ownNodeCommand(path: string, seen: string, owner: string): Comma
 }
 
 /**
- * Equivalent to: `rm -f PATH` when PATH is a character device numbered `devNumbers` whose inode,
- * modification time and owner are `identity` (`nodeIdentity`; "" for any); else nothing. Refused in a folder others can
+ * Equivalent to: `rm -f PATH` when PATH is a character device numbered `devNumbers` owned by
+ * `ownerIds` ("UID GID"; "" for any owner); else nothing. Refused in a folder others can
  * change, like the changes; it fails too (after the removal) when the node had other names.
  */
-export function removeNodeCommand(path: string, devNumbers: string, identity = ""): Command {
-  return run(["remove", path, devNumbers, identity]);
+export function removeNodeCommand(path: string, devNumbers: string, ownerIds = ""): Command {
+  return run(["remove", path, devNumbers, ownerIds]);
 }
 
 /**

@@ -5,7 +5,7 @@
 import { applyPlan, runOn } from "../apply";
 import { commandFailure, Iproute2Error, type ErrorContext } from "../exec/errors";
 import type { CommandResult, Runner } from "../exec/runner";
-import { nodeIdentity, type MacvlanLinkState, type MacvtapDesired, type MacvtapState, type TapNodeObserved } from "../model";
+import { nodeOwnerIds, type MacvlanLinkState, type MacvtapDesired, type MacvtapState, type TapNodeObserved } from "../model";
 import { accountAs, planMadeNodeRemoval, planTapNode, tapNodePath } from "../plan/tapNode";
 import { definedOnly } from "../shape";
 import { devNumbersCommand, nodeStatCommand, parseDevNumbers, parseNodeStat } from "../state/tapNode";
@@ -35,7 +35,7 @@ function withNode(d: MacvtapDesired, link: MacvtapState, devNumbers: string, nod
     tapDevice: node?.path ?? tapNodePath(d, link.ifindex),
     tapDevNumbers: devNumbers,
     tapNodeCreated: created,
-    tapNodeIdentity: created && node ? nodeIdentity(node) : "",
+    tapNodeOwnerIds: created && node ? nodeOwnerIds(node) : "",
     tapOwner: node ? accountAs(d.tapOwner, node.uid, node.user) : d.tapOwner,
     tapGroup: node ? accountAs(d.tapGroup, node.gid, node.group) : d.tapGroup,
     tapMode: node?.mode ?? d.tapMode,
@@ -57,7 +57,7 @@ export const tapNodePart: DevicePart<MacvtapDesired, MacvtapState> = {
       );
     }
     const old =
-      previous?.tapNodeCreated && previous.tapDevice !== path ? { path: previous.tapDevice, devNumbers: previous.tapDevNumbers, identity: previous.tapNodeIdentity } : undefined;
+      previous?.tapNodeCreated && previous.tapDevice !== path ? { path: previous.tapDevice, devNumbers: previous.tapDevNumbers, ownerIds: previous.tapNodeOwnerIds } : undefined;
     const plan = planTapNode(d, path, devNumbers, node, previous?.tapDevice === path && previous.tapNodeCreated, old);
     if (plan.steps.length === 0) return withNode(d, link, devNumbers, node, plan.created);
     const [after] = await applyPlan(runner, plan.steps, { context: ctx, readBack: { lines: [], extra: [nodeStatCommand(path)] } });
@@ -66,7 +66,7 @@ export const tapNodePart: DevicePart<MacvtapDesired, MacvtapState> = {
 
   // Cut off while making the node: the link is there, the node maybe. Kept with the node claimed as
   // possibly ours (removal always checks its numbers), so the next up settles it.
-  unsettled: (d, link) => ({ ...link, tapDevice: tapNodePath(d, link.ifindex), tapDevNumbers: "", tapNodeCreated: true, tapNodeIdentity: "" }),
+  unsettled: (d, link) => ({ ...link, tapDevice: tapNodePath(d, link.ifindex), tapDevNumbers: "", tapNodeCreated: true, tapNodeOwnerIds: "" }),
 
   async read(runner, link, previous) {
     const d: MacvtapDesired = {

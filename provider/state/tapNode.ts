@@ -48,8 +48,7 @@ export function parseDevNumbers(result: CommandResult | undefined): string {
 }
 
 /**
- * Equivalent to: `stat -c '%t:%T %i %.9Y %u %g %U %G %a %F' PATH` (major:minor in hex, inode, mtime,
- * owner, mode, type) and `test -e /sys/dev/char/MAJOR:MINOR`; a link at PATH is reported as a link, never followed.
+ * Equivalent to: `stat -c '%t:%T %u %g %U %G %a %F' PATH` (major:minor in hex, owner, mode, type) and `test -e /sys/dev/char/MAJOR:MINOR`; a link at PATH is reported as a link, never followed.
  */
 export function nodeStatCommand(path: string): Command {
   return { argv: read(["node", path]) };
@@ -60,9 +59,9 @@ export function parseNodeStat(result: CommandResult | undefined, path: string): 
   if (!result || result.exitCode !== 0) throw new Error(`cannot stat ${path}: ${result?.stderr.trim() || "no result"}`);
   const [statLine = "", inUse = ""] = result.stdout.trim().split("\n");
   if (statLine === noNode) return undefined;
-  const match = /^([0-9a-f]+):([0-9a-f]+) (\d+) (\S+) (\d+) (\d+) (\S+) (\S+) ([0-7]+) (.+)$/.exec(statLine);
+  const match = /^([0-9a-f]+):([0-9a-f]+) (\d+) (\d+) (\S+) (\S+) ([0-7]+) (.+)$/.exec(statLine);
   if (!match || !["live", "none"].includes(inUse)) throw new Error(`unexpected stat output for ${path}: ${result.stdout.trim()}`);
-  const [, major = "", minor = "", inode = "", modified = "", uid = "", gid = "", user = "", group = "", mode = "", type = ""] = match;
+  const [, major = "", minor = "", uid = "", gid = "", user = "", group = "", mode = "", type = ""] = match;
   if (type !== "character special file") {
     throw new Error(`${path} exists and is a ${type}, not a character device: remove it or choose another tapDevicePath`);
   }
@@ -71,8 +70,6 @@ export function parseNodeStat(result: CommandResult | undefined, path: string): 
     statLine,
     devNumbers: `${parseInt(major, 16)}:${parseInt(minor, 16)}`,
     numbersInUse: inUse === "live",
-    inode,
-    modified,
     uid,
     gid,
     user,

@@ -5,8 +5,8 @@ import type { TapNodeObserved } from "../../../provider/model";
 import { planMadeNodeRemoval, planTapNode } from "../../../provider/plan/tapNode";
 
 const path = "/dev/tap7";
-const statLine = "f0:3 411 1796372726.000126339 0 0 root root 600 character special file";
-const node: TapNodeObserved = { path, statLine, devNumbers: "240:3", numbersInUse: true, inode: "411", modified: "1796372726.000126339", uid: "0", gid: "0", user: "root", group: "root", mode: "0600" };
+const statLine = "f0:3 0 0 root root 600 character special file";
+const node: TapNodeObserved = { path, statLine, devNumbers: "240:3", numbersInUse: true, uid: "0", gid: "0", user: "root", group: "root", mode: "0600" };
 const asked = { tapOwner: undefined, tapGroup: undefined, tapMode: "0600" };
 
 /** The operation and its arguments: what follows the program's text in `sh -c TEXT tap-node ...`. */
@@ -24,9 +24,9 @@ describe("planTapNode", () => {
     {
       case: "a stale node (other numbers): made anew, if it is still what was seen",
       d: asked,
-      seen: { ...node, devNumbers: "240:9", statLine: "f0:9 412 1796372726.000126339 0 0 root root 600 character special file" },
+      seen: { ...node, devNumbers: "240:9", statLine: "f0:9 0 0 root root 600 character special file" },
       created: true,
-      ops: [["make", path, "f0:9 412 1796372726.000126339 0 0 root root 600 character special file", "0600", "240", "3", ""]],
+      ops: [["make", path, "f0:9 0 0 root root 600 character special file", "0600", "240", "3", ""]],
     },
     { case: "another mode: made anew rather than chmod-ed", d: { ...asked, tapMode: "0660" }, seen: node, created: true, ops: [["make", path, statLine, "0660", "240", "3", ""]] },
     {
@@ -53,13 +53,13 @@ describe("planTapNode", () => {
   });
 
   it("removes a node this package made at an earlier path last, after the new one is right", () => {
-    const plan = planTapNode(asked, path, "240:3", undefined, false, { path: "/dev/tap5", devNumbers: "240:1", identity: "37 1796372726.5 65534 0" });
+    const plan = planTapNode(asked, path, "240:3", undefined, false, { path: "/dev/tap5", devNumbers: "240:1", ownerIds: "65534 0" });
     expect(operations(plan.steps.map((s) => s.command))).toEqual([
       ["make", path, "absent", "0600", "240", "3", ""],
-      ["remove", "/dev/tap5", "240:1", "37 1796372726.5 65534 0"],
+      ["remove", "/dev/tap5", "240:1", "65534 0"],
     ]);
-    expect(operations(planTapNode(asked, path, "240:3", node, true, { path: "/dev/tap5", devNumbers: "240:1", identity: "37 1796372726.5 65534 0" }).steps.map((s) => s.command))).toEqual([
-      ["remove", "/dev/tap5", "240:1", "37 1796372726.5 65534 0"],
+    expect(operations(planTapNode(asked, path, "240:3", node, true, { path: "/dev/tap5", devNumbers: "240:1", ownerIds: "65534 0" }).steps.map((s) => s.command))).toEqual([
+      ["remove", "/dev/tap5", "240:1", "65534 0"],
     ]);
   });
 
@@ -80,14 +80,14 @@ describe("planTapNode", () => {
 });
 
 describe("planMadeNodeRemoval", () => {
-  const made = { tapNodeCreated: true, tapDevice: "/srv/vm/tap", tapDevNumbers: "240:3", tapNodeIdentity: "411 1796372726.5 65534 65534", netns: "lab", name: "tap0", ifindex: 7 };
+  const made = { tapNodeCreated: true, tapDevice: "/srv/vm/tap", tapDevNumbers: "240:3", tapNodeOwnerIds: "65534 65534", netns: "lab", name: "tap0", ifindex: 7 };
 
   it.each([
-    { case: "a node it made: only that file, with its numbers and owner", state: made, argv: ["remove", "/srv/vm/tap", "240:3", "411 1796372726.5 65534 65534"], inNetns: undefined },
-    { case: "a state of an earlier version: by its numbers", state: { ...made, tapNodeIdentity: "" }, argv: ["remove", "/srv/vm/tap", "240:3", ""], inNetns: undefined },
+    { case: "a node it made: only that file, with its numbers and owner", state: made, argv: ["remove", "/srv/vm/tap", "240:3", "65534 65534"], inNetns: undefined },
+    { case: "a state of an earlier version: by its numbers", state: { ...made, tapNodeOwnerIds: "" }, argv: ["remove", "/srv/vm/tap", "240:3", ""], inNetns: undefined },
     {
       case: "a create cut off before it read the numbers: those of the link, read in its namespace",
-      state: { ...made, tapDevNumbers: "", tapNodeIdentity: "" },
+      state: { ...made, tapDevNumbers: "", tapNodeOwnerIds: "" },
       argv: ["remove", "/srv/vm/tap", "", "", "tap0", "7"],
       inNetns: "lab",
     },
