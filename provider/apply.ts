@@ -1,6 +1,6 @@
 // Runs a plan on a host in one round trip, then reads back; on a failure, takes back what was done with
 // an explicit undo stack (newest first) and reports the step that failed.
-import { classify, Iproute2Error, type ErrorContext, type FailureKind } from "./exec/errors";
+import { classify, Iproute2Error, sudoRefusal, type ErrorContext, type FailureKind } from "./exec/errors";
 import type { Command, CommandResult, Runner } from "./exec/runner";
 import { batchCommand } from "./exec/ipBatch";
 import { describeStep, groupCommand, groupSteps, isCommandStep, stepsOf, undoSteps, type IpStep, type Step } from "./plan/steps";
@@ -71,6 +71,8 @@ export async function applyDelete(runner: Runner, steps: Step[], context: ErrorC
   while (remaining.length > 0) {
     const results = await runOn(runner, remaining, context);
     for (const result of results) {
+      const refusal = sudoRefusal(result);
+      if (refusal) throw new Iproute2Error("permission", context, `${steps.map(describeStep).join("; ")} failed: ${refusal.detail}`, refusal.hint);
       const unsettled = result.exitCode === 0 ? [] : unsettledErrors(result);
       if (unsettled.length > 0) {
         throw new Iproute2Error(classify(unsettled[0] ?? ""), context, `${steps.map(describeStep).join("; ")} failed: ${unsettled.join("; ")}`);
@@ -126,10 +128,11 @@ export async function applyPlan(runner: Runner, steps: Step[], options: ApplyOpt
     if (result && result.exitCode !== 0) rollbackErrors.push(...unsettledErrors(result));
   }
 
-  const message = failure ? commandMessage(failure) : "no result";
-  const kind = failure ? classify(failure.stderr) : "failed";
+  const refusal = sudoRefusal(failure);
+  const message = refusal?.detail ?? (failure ? commandMessage(failure) : "no result");
+  const kind = refusal ? "permission" : failure ? classify(failure.stderr) : "failed";
   const what = failedStep ? `step "${describeStep(failedStep)}" failed: ${message}` : `reading back failed: ${message}`;
-  const hint = options.hint?.(kind, failedStep && !isCommandStep(failedStep) ? failedStep : undefined);
+  const hint = refusal?.hint ?? options.hint?.(kind, failedStep && !isCommandStep(failedStep) ? failedStep : undefined);
   throw new Iproute2Error(kind, options.context, what + rollbackNote(done.length, undo.length, rollbackErrors), hint);
 }
 

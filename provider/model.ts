@@ -269,6 +269,8 @@ export type TapNodeObserved = {
   statLine: string;
   /** "major:minor", decimal. */
   devNumbers: string;
+  /** Whether a live device has `devNumbers` (/sys/dev/char/MAJOR:MINOR): a node with other numbers is stale unless one has. */
+  numbersInUse: boolean;
   uid: string;
   gid: string;
   user: string;
@@ -277,6 +279,9 @@ export type TapNodeObserved = {
   mode: string;
 };
 
+/** "UID GID" of a node, as the node program (plan/tapNodeScript.ts) compares them before it removes one. */
+export const nodeOwnerIds = (node: Pick<TapNodeObserved, "uid" | "gid">): string => `${node.uid} ${node.gid}`;
+
 export type MacvtapState = MacvlanLinkState & Pick<MacvtapDesired, "tapOwner" | "tapGroup" | "tapMode" | "tapDevicePath"> & {
   /** The node QEMU opens. */
   tapDevice: string;
@@ -284,6 +289,14 @@ export type MacvtapState = MacvlanLinkState & Pick<MacvtapDesired, "tapOwner" | 
   tapDevNumbers: string;
   /** Whether this package made the node (it then removes it on delete); devtmpfs or udev make their own. */
   tapNodeCreated: boolean;
+  /**
+   * "UID GID" of the node this package made, as last seen while its device lived (refresh keeps it up to
+   * date; a reboot's restore makes the node again with the same owner); "" when not known (a state of an
+   * earlier version, a create cut off). Removal takes the node at the path only while it still has the
+   * device's numbers and this owner: one given to another owner, or made by someone else for another
+   * owner, stays.
+   */
+  tapNodeOwnerIds: string;
 };
 
 /**

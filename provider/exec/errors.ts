@@ -1,6 +1,7 @@
 // One error class for everything that goes wrong on a host, with one shape: the verb, the object, the
 // namespace and the host it was done on, what the command said, and what a person can do about it.
 // The original error (execa's, with the full command result) stays as `cause`.
+import type { CommandResult } from "./runner";
 
 export type FailureKind =
   | "not-found" // the link or namespace does not exist: success for delete, "gone" for read
@@ -43,7 +44,7 @@ export class Iproute2Error extends Error {
 // runners set) or its own messages; this table is the one place that reads them.
 const kindsByMessage: [RegExp, FailureKind][] = [
   [/Unknown device type/i, "unsupported-kind"],
-  [/Operation not permitted|Permission denied|a password is required|a terminal is required/i, "permission"],
+  [/Operation not permitted|Permission denied|a password is required|a terminal is required|is not allowed to execute|not in the sudoers file/i, "permission"],
   [/File exists|Address already assigned/i, "exists"],
   [/Device or resource busy/i, "busy"],
   [
@@ -72,4 +73,30 @@ export function hintFor(kind: FailureKind, linkKind?: string): string | undefine
     default:
       return undefined;
   }
+}
+
+// sudo's own words when, run as `sudo -n`, it will not run a command. A command sudoers does not allow
+// the user comes out as "a password is required" too: sudo asks for one before it would say no.
+const sudoRefusals =
+  /^(?:sudo: (?:a password is required|a terminal is required\b.*|.*\bnot in the sudoers file\b.*|.*\bis not allowed to execute\b.*)|Sorry, user .* is not allowed to execute .*)$/m;
+
+/** What sudo said when it refused to run `result`'s command, naming the command; undefined if it did not. */
+export function sudoRefusal(result: CommandResult | undefined): { detail: string; hint: string } | undefined {
+  const said = result && result.exitCode !== 0 ? sudoRefusals.exec(result.stderr)?.[0] : undefined;
+  if (said === undefined) return undefined;
+  const program = result?.command.argv[0] ?? "the command";
+  return {
+    detail: `sudo refused to run ${program} (${said.trim()})`,
+    hint: "With connection.sudo, sudoers must let the connection's user run ip and sh as root without a password (NOPASSWD); the package runs nothing else through sudo",
+  };
+}
+
+/**
+ * A command's failure in the one error shape: a sudo refusal as a permission error naming the command
+ * sudo refused, anything else classified by what the command said, with `detail`.
+ */
+export function commandFailure(result: CommandResult | undefined, context: ErrorContext, detail: string, options: { hint?: string; cause?: unknown } = {}): Iproute2Error {
+  const refusal = sudoRefusal(result);
+  if (refusal) return new Iproute2Error("permission", context, refusal.detail, refusal.hint, { cause: options.cause });
+  return new Iproute2Error(classify(result?.stderr ?? ""), context, detail, options.hint, { cause: options.cause });
 }

@@ -11,7 +11,7 @@
 // gone removes everything it made. Nothing is ever written outside those folders.
 import { createHash } from "node:crypto";
 import type { Command } from "../exec/runner";
-import { bootFolder } from "../model";
+import { bootFolder, nodeStatFormat } from "../model";
 import { tapNodeProgram } from "./tapNodeScript";
 
 export const restoreProgramPath = `${bootFolder}/restore`;
@@ -32,7 +32,7 @@ set -f
 umask 022
 here=/etc/pulumi-iproute2
 parts=$here/parts
-statfmt='%t:%T %u %g %U %G %a %F'
+statfmt='${nodeStatFormat}'
 
 say() { printf '%s\\n' "$*"; }
 # At the journal's err level: systemd reads a "<3>" prefix on a service's output.

@@ -1,9 +1,9 @@
 // The character device node of a macvtap: make it where it is missing (no udev: containers, minimal
 // hosts), replace a stale one (numbers of a device that is gone), and give it the owner, group and mode
 // asked for, so an unprivileged QEMU can open it. Pure: commands as argv, run by tapNodeScript's program.
-import { noNode, type MacvtapDesired, type TapNodeObserved } from "../model";
+import { noNode, type MacvtapDesired, type MacvtapState, type TapNodeObserved } from "../model";
 import type { CommandStep } from "./steps";
-import { chownSpec, makeNodeCommand, ownNodeCommand, removeNodeCommand } from "./tapNodeScript";
+import { chownSpec, makeNodeCommand, ownNodeCommand, removeLiveNodeCommand, removeNodeCommand } from "./tapNodeScript";
 
 export function tapNodePath(d: Pick<MacvtapDesired, "tapDevicePath">, ifindex: number): string {
   return d.tapDevicePath ?? `/dev/tap${ifindex}`;
@@ -43,16 +43,16 @@ export function planTapNode(
   devNumbers: string,
   node: TapNodeObserved | undefined,
   createdBefore: boolean,
-  old?: { path: string; devNumbers: string },
+  old?: MadeNode,
 ): TapNodePlan {
   const seen = node?.statLine ?? noNode;
   const owner = chownSpec(d.tapOwner, d.tapGroup);
-  const removeOld = old ? planTapNodeRemoval(old.path, old.devNumbers) : [];
+  const removeOld = old ? planTapNodeRemoval(old) : [];
   if (!node || node.devNumbers !== devNumbers || node.mode !== d.tapMode) {
     const make: CommandStep = {
       command: makeNodeCommand(path, seen, d.tapMode, devNumbers, owner),
       describe: `make the device node ${path}`,
-      ...(!node && { undo: planTapNodeRemoval(path, devNumbers) }),
+      ...(!node && { undo: planTapNodeRemoval({ path, devNumbers, ownerIds: "" }) }),
     };
     return { steps: [make, ...removeOld], created: true };
   }
@@ -60,7 +60,30 @@ export function planTapNode(
   return { steps: [...own, ...removeOld], created: createdBefore };
 }
 
-/** Equivalent to: `rm -f PATH`, for a node this package made, only while it has the device's numbers. */
-export function planTapNodeRemoval(path: string, devNumbers: string): CommandStep[] {
-  return [{ command: removeNodeCommand(path, devNumbers), describe: `remove the device node ${path}` }];
+/** A node this package made: where, the numbers of its device, and its "UID GID" ("" if not known). */
+export interface MadeNode {
+  path: string;
+  devNumbers: string;
+  ownerIds: string;
+}
+
+/**
+ * Equivalent to: `rm -f PATH`, for a node this package made, only while it has the device's numbers and,
+ * when known, has the owner it was last seen with.
+ */
+export function planTapNodeRemoval(made: MadeNode): CommandStep[] {
+  return [{ command: removeNodeCommand(made.path, made.devNumbers, made.ownerIds), describe: `remove the device node ${made.path}` }];
+}
+
+/**
+ * The node `state` says this package made, removed as its device goes: on delete, on a refresh that
+ * finds the link gone, and when a create fails. Runs before the link is deleted. Without the numbers (a
+ * create cut off before it read them), those the link has are read where it lives; the node at the path
+ * with those numbers goes, as it opens nothing but the device about to be deleted, and then whichever
+ * device gets its numbers next. Nothing when the node was not made here (devtmpfs or udev remove theirs).
+ */
+export function planMadeNodeRemoval(state: Pick<MacvtapState, "tapNodeCreated" | "tapDevice" | "tapDevNumbers" | "tapNodeOwnerIds" | "netns" | "name" | "ifindex">): CommandStep[] {
+  if (!state.tapNodeCreated || state.tapDevice === "") return [];
+  if (state.tapDevNumbers !== "") return planTapNodeRemoval({ path: state.tapDevice, devNumbers: state.tapDevNumbers, ownerIds: state.tapNodeOwnerIds });
+  return [{ command: removeLiveNodeCommand(state.tapDevice, state), describe: `remove the device node ${state.tapDevice}` }];
 }

@@ -51,15 +51,35 @@ real=$(cd -P -- "\${written:-/}" 2>/dev/null && pwd -P) || {
   die "$at: there is no folder \${written:-/}"
 }
 node=\${real%/}/\${path##*/}
+# Whether the node at the path is the one this package made: a character device (not a link) still with
+# its numbers and, when known, the owner it last saw (not given away, or made for another, since). Sets
+# links, its number of names.
+ours() {
+  info=$(stat -c '%t %T %h %u %g %F' -- "$node" 2>/dev/null) || return 1
+  major=\${info%% *} rest=\${info#* }
+  minor=\${rest%% *} rest=\${rest#* }
+  links=\${rest%% *} rest=\${rest#* }
+  uid=\${rest%% *} rest=\${rest#* }
+  gid=\${rest%% *} type=\${rest#* }
+  [ "$type" = "character special file" ] && [ "$((0x$major)):$((0x$minor))" = "$numbers" ] || return 1
+  [ -z "$owner_ids" ] || [ "$uid $gid" = "$owner_ids" ]
+}
+if [ "$op" = remove ]; then
+  numbers=$3 owner_ids=$4
+  # A create cut off before it read the numbers: the device's own, from sysfs (this runs in the link's
+  # namespace, before the link is deleted); no device, nothing known to be ours.
+  if [ -z "$numbers" ]; then
+    numbers=$(cat -- "/sys/class/net/$5/macvtap/tap$6/dev" 2>/dev/null) || exit 0
+  fi
+  # Nothing of ours there is nothing to do, wherever it is (a create that failed in a folder refused
+  # below made nothing): this look only ever decides to do nothing, so a change after it is harmless.
+  ours || exit 0
+fi
 check_folders "$written"
 check_folders "$real"
 if [ "$op" = remove ]; then
-  # Only the node this package made: a character device (not a link) still with its numbers.
-  info=$(stat -c '%t %T %h %F' -- "$node" 2>/dev/null) || exit 0
-  major=\${info%% *} rest=\${info#* }
-  minor=\${rest%% *} rest=\${rest#* }
-  links=\${rest%% *} type=\${rest#* }
-  [ "$type" = "character special file" ] && [ "$((0x$major)):$((0x$minor))" = "$3" ] || exit 0
+  # Again, now that only root can change the folder.
+  ours || exit 0
   rm -f -- "$node" || exit
   [ "$links" = 1 ] || other_names "$links" ": this one is removed, the others remain"
   exit 0
@@ -108,10 +128,20 @@ export function ownNodeCommand(path: string, seen: string, owner: string): Comma
 }
 
 /**
- * Equivalent to: `rm -f PATH` when PATH is a character device numbered `devNumbers`; else nothing.
- * Refused in a folder others can change, like the changes; it fails too (after the removal) when the
- * node had other names.
+ * Equivalent to: `rm -f PATH` when PATH is a character device numbered `devNumbers` owned by
+ * `ownerIds` ("UID GID"; "" for any owner); else nothing. Refused in a folder others can
+ * change, like the changes; it fails too (after the removal) when the node had other names.
  */
-export function removeNodeCommand(path: string, devNumbers: string): Command {
-  return run(["remove", path, devNumbers]);
+export function removeNodeCommand(path: string, devNumbers: string, ownerIds = ""): Command {
+  return run(["remove", path, devNumbers, ownerIds]);
+}
+
+/**
+ * The same for a node whose numbers are not known: those macvtap NAME (ifindex IFINDEX) has, read in
+ * its namespace when the program runs (`ip netns exec NETNS cat /sys/class/net/NAME/macvtap/...`);
+ * nothing when it has none. Run before the link is deleted.
+ */
+export function removeLiveNodeCommand(path: string, link: { netns?: string; name: string; ifindex: number }): Command {
+  const { argv } = run(["remove", path, "", "", link.name, String(link.ifindex)]);
+  return { argv: link.netns !== undefined ? ["ip", "netns", "exec", link.netns, ...argv] : argv };
 }

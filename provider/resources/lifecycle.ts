@@ -82,8 +82,11 @@ export interface DevicePart<D, S> {
   unsettled(d: D, state: S): S;
   /** After a refresh found the object: the state with the part as the host has it. */
   read(runner: Runner, state: S, previous: S): Promise<S>;
-  /** After the object is deleted. */
-  delete(runner: Runner, previous: S): Promise<void>;
+  /**
+   * The steps that remove the part `state` stands for, run just before the object's own delete steps,
+   * whenever the object goes: on delete, on a refresh that finds it gone, and when a create fails.
+   */
+  removal(state: S): Step[];
 }
 
 /**
@@ -122,8 +125,11 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
     return planBootPart(written, wanted, unchanged);
   }
 
+  /** The device part's removal (what goes with the object: a Macvtap's node), before the object goes. */
+  const devicePartRemoval = (state: S): Step[] => lc.devicePart?.removal(state) ?? [];
+
   /** The object's delete plan, and its part removed (whatever the state says: an edited one too). */
-  const deleteSteps = (state: S): Step[] => [...lc.plan.delete(state), removePartStep(lc.boot.file(state))];
+  const deleteSteps = (state: S): Step[] => [...devicePartRemoval(state), ...lc.plan.delete(state), removePartStep(lc.boot.file(state))];
 
   /** A state as kept after a create cut off: its part may or may not have been written. */
   const unverifiedState = (d: D): S => ({ ...lc.unverified.stateOf(d), persist: false });
@@ -176,7 +182,15 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
         return { id, outs: await part.write(runner, d, state, undefined) };
       } catch (error) {
         const failure = createFailure(error, inputs, context(d, "create"), id, () => part.unsettled(d, state));
-        if (failure === error) await applyDelete(runner, deleteSteps(state), context(d, "delete")); // no use without its part
+        // No use without its part; whether the part's write left a node is not known: settled as cut off.
+        // The failure is what the user needs to see, with a note when taking the object back failed too.
+        if (failure === error) {
+          await applyDelete(runner, deleteSteps(part.unsettled(d, state)), context(d, "delete")).catch((undoError: unknown) => {
+            if (!(error instanceof Iproute2Error)) throw error;
+            const undone = undoError instanceof Iproute2Error ? undoError.detail : String(undoError);
+            throw new Iproute2Error(error.kind, error.context, `${error.detail}; taking ${lc.noun} back failed too (${undone}): check the host by hand`, error.hint, { cause: error });
+          });
+        }
         throw failure;
       }
     },
@@ -187,8 +201,9 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       const runner = runnerFor(d.connection);
       const observed = await lc.read(runner, d, { batched: true, context: context(d, "read") });
       if (!observed) {
-        // Gone: so is its part, lest the next boot bring back what the stack no longer has.
-        await applyDelete(runner, [removePartStep(lc.boot.file(d))], context(d, "read"));
+        // Gone: so is its part, lest the next boot bring back what the stack no longer has; and what went
+        // with it (a Macvtap's node, lest it open whichever device gets its numbers next).
+        await applyDelete(runner, [...devicePartRemoval(current), removePartStep(lc.boot.file(d))], context(d, "read"));
         return { id: "", props: {} };
       }
       const linkState = lc.stateOf(d, observed);
@@ -223,7 +238,6 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       const current = lc.parseState(props);
       const runner = runnerFor(current.connection);
       await applyDelete(runner, deleteSteps(current), context(current, "delete"));
-      await lc.devicePart?.delete(runner, current);
     },
   };
   // Checked against Pulumi's interface here, by the compiler; callers keep the precise types.

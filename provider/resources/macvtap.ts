@@ -19,7 +19,7 @@ type Props = Record<string, unknown>;
 
 const link = macvlanKindLifecycle(macvtapArgs, "macvtap");
 /** The node's outputs before it is read: none yet. */
-const noNodeYet = { tapDevice: "", tapDevNumbers: "", tapNodeCreated: false };
+const noNodeYet = { tapDevice: "", tapDevNumbers: "", tapNodeCreated: false, tapNodeOwnerIds: "" };
 
 export const macvtapHandlers = defineHandlers<MacvtapDesired, MacvtapState, LinkObserved>({
   ...link,
@@ -34,9 +34,11 @@ export const macvtapHandlers = defineHandlers<MacvtapDesired, MacvtapState, Link
     tapDevice: String(props.tapDevice ?? ""),
     tapDevNumbers: String(props.tapDevNumbers ?? ""),
     tapNodeCreated: props.tapNodeCreated === true,
+    // "" in a state of an earlier version: its node is recognised by its numbers alone.
+    tapNodeOwnerIds: typeof props.tapNodeOwnerIds === "string" ? props.tapNodeOwnerIds : "",
   }),
   // The node's outputs go, and so do the arguments left to the system.
-  inputsOf: ({ tapDevice: _d, tapDevNumbers: _n, tapNodeCreated: _c, ...state }) => macvlanInputsOf(state),
+  inputsOf: ({ tapDevice: _d, tapDevNumbers: _n, tapNodeCreated: _c, tapNodeOwnerIds: _o, ...state }) => macvlanInputsOf(state),
   stateOf: (d, observed) => ({ ...link.stateOf(d, observed), ...noNodeYet }),
   unverified: { stateOf: (d) => ({ ...link.unverified.stateOf(d), ...noNodeYet }), is: link.unverified.is },
   adopt: async (runner, d) => {

@@ -1,14 +1,42 @@
-// Reading a macvtap's character device: its numbers from sysfs, and the node in /dev from stat.
+// Reading a macvtap's character device: its numbers from sysfs, and the node in /dev from stat. Both
+// run as one small `sh` program of ours, so that with `sudo: true` sudoers needs only `ip` and `sh`
+// (a bare `cat`, `stat` or `test` would each need a line of their own).
 import type { Command, CommandResult } from "../exec/runner";
-import { nodeStatFormat, type TapNodeObserved } from "../model";
+import { noNode, nodeStatFormat, type TapNodeObserved } from "../model";
+
+/**
+ * numbers NAME IFINDEX   the device's "major:minor" (run in the link's namespace)
+ * node PATH              the node's stat line (a link reported as a link, never followed), or "absent";
+ *                        then "live" when a device has the node's numbers, else "none"
+ */
+const tapReadProgram = `
+export LC_ALL=C
+set -f
+case $1 in
+numbers) exec cat -- "/sys/class/net/$2/macvtap/tap$3/dev" ;;
+node)
+  line=$(stat -c '${nodeStatFormat}' -- "$2" 2>&1) || {
+    case $line in *"No such file or directory"*) echo ${noNode}; exit 0 ;; esac
+    printf '%s\\n' "$line" >&2
+    exit 1
+  }
+  printf '%s\\n' "$line"
+  numbers=\${line%% *}
+  if [ -e "/sys/dev/char/$((0x\${numbers%:*})):$((0x\${numbers#*:}))" ]; then echo live; else echo none; fi
+  ;;
+*) echo "unknown operation $1" >&2; exit 2 ;;
+esac
+`;
+
+const read = (args: string[]): string[] => ["sh", "-c", tapReadProgram, "tap-read", ...args];
 
 /**
  * Equivalent to: `[ip netns exec NS] cat /sys/class/net/NAME/macvtap/tapIFINDEX/dev`. A namespace's
  * links show in sysfs only from inside it (`ip netns exec` mounts that view).
  */
 export function devNumbersCommand(netns: string | undefined, name: string, ifindex: number): Command {
-  const read = ["cat", `/sys/class/net/${name}/macvtap/tap${ifindex}/dev`];
-  return { argv: netns !== undefined ? ["ip", "netns", "exec", netns, ...read] : read };
+  const numbers = read(["numbers", name, String(ifindex)]);
+  return { argv: netns !== undefined ? ["ip", "netns", "exec", netns, ...numbers] : numbers };
 }
 
 export function parseDevNumbers(result: CommandResult | undefined): string {
@@ -20,22 +48,19 @@ export function parseDevNumbers(result: CommandResult | undefined): string {
 }
 
 /**
- * Equivalent to: `stat -c '%t:%T %u %g %U %G %a %F' PATH` (major:minor in hex, owner, mode, type); a
- * link at PATH is reported as a link, never followed.
+ * Equivalent to: `stat -c '%t:%T %u %g %U %G %a %F' PATH` (major:minor in hex, owner, mode, type) and `test -e /sys/dev/char/MAJOR:MINOR`; a link at PATH is reported as a link, never followed.
  */
 export function nodeStatCommand(path: string): Command {
-  return { argv: ["stat", "-c", nodeStatFormat, "--", path] };
+  return { argv: read(["node", path]) };
 }
 
 /** The node, or undefined when there is none at `path`. */
 export function parseNodeStat(result: CommandResult | undefined, path: string): TapNodeObserved | undefined {
-  if (!result || result.exitCode !== 0) {
-    if (result && /No such file or directory/.test(result.stderr)) return undefined;
-    throw new Error(`cannot stat ${path}: ${result?.stderr.trim() ?? "no result"}`);
-  }
-  const statLine = result.stdout.trim();
+  if (!result || result.exitCode !== 0) throw new Error(`cannot stat ${path}: ${result?.stderr.trim() || "no result"}`);
+  const [statLine = "", inUse = ""] = result.stdout.trim().split("\n");
+  if (statLine === noNode) return undefined;
   const match = /^([0-9a-f]+):([0-9a-f]+) (\d+) (\d+) (\S+) (\S+) ([0-7]+) (.+)$/.exec(statLine);
-  if (!match) throw new Error(`unexpected stat output for ${path}: ${result.stdout.trim()}`);
+  if (!match || !["live", "none"].includes(inUse)) throw new Error(`unexpected stat output for ${path}: ${result.stdout.trim()}`);
   const [, major = "", minor = "", uid = "", gid = "", user = "", group = "", mode = "", type = ""] = match;
   if (type !== "character special file") {
     throw new Error(`${path} exists and is a ${type}, not a character device: remove it or choose another tapDevicePath`);
@@ -44,15 +69,11 @@ export function parseNodeStat(result: CommandResult | undefined, path: string): 
     path,
     statLine,
     devNumbers: `${parseInt(major, 16)}:${parseInt(minor, 16)}`,
+    numbersInUse: inUse === "live",
     uid,
     gid,
     user,
     group,
     mode: mode.padStart(4, "0"),
   };
-}
-
-/** Equivalent to: `test -e /sys/dev/char/MAJOR:MINOR`: whether a live device has these numbers. */
-export function liveDeviceCommand(devNumbers: string): Command {
-  return { argv: ["test", "-e", `/sys/dev/char/${devNumbers}`] };
 }

@@ -5,7 +5,8 @@
 // tokens, ids, inputs, outputs, the serialized `__provider` that loads `pulumi-iproute2/impl`), with one
 // exception the upgrade brings on purpose: links made before `announce` existed were made without it,
 // and nothing made before `persist` existed is replayed at boot. Refresh records that (announce: false,
-// and nodad: false as they were; persist: false), preview shows exactly `announce: false => true` on each
+// and nodad: false as they were; persist: false; and the owner of the Macvtap's node, an output only, by
+// which it knows that node as its own), preview shows exactly `announce: false => true` on each
 // link and `persist: false => true` on each resource of this package, and up sets them in place (writing
 // the settings of the links that have addresses, and each resource's part of the boot description).
 // Every resource kind is in the stack (test/projects/compat).
@@ -38,17 +39,20 @@ const ofThisPackage = (resource: Record<string, unknown>) => isLink(resource) ||
 /**
  * The state after a refresh by this package: each link's inputs and outputs say how it was made
  * (without announce, with DAD), the namespaces' and the pair's that they were made, not adopted, and
- * every resource's that nothing replays it at boot (its connection says the host's default, on).
+ * every resource's that nothing replays it at boot (its connection says the host's default, on); the
+ * Macvtap's outputs add the owner of the node it made ("UID GID"), by which it knows the node as its own.
  */
-function withAnnounceRecorded(state: Record<string, unknown>[]) {
+function withAnnounceRecorded(state: Record<string, unknown>[], tapNode: { uid: number; gid: number }) {
   return state.map((resource) => {
     const made = { ...(isLink(resource) && { announce: false, nodad: false }), ...(tookNoAdopt(resource) && { adopt: false }), ...(ofThisPackage(resource) && { persist: false }) };
     const connection = (props: object) => ("connection" in props ? { connection: { ...(props.connection as object), persist: true } } : {});
+    const outputs = resource.outputs as Record<string, unknown>;
+    const ownerIds = outputs.tapNodeCreated === true ? { tapNodeOwnerIds: `${tapNode.uid} ${tapNode.gid}` } : {};
     return Object.keys(made).length > 0
       ? {
           ...resource,
           inputs: { ...made, ...(resource.inputs as object), ...connection(resource.inputs as object) },
-          outputs: { ...made, ...(resource.outputs as object), ...connection(resource.outputs as object) },
+          outputs: { ...made, ...outputs, ...connection(outputs), ...ownerIds },
         }
       : resource;
   });
@@ -234,7 +238,7 @@ describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this chec
   it("refreshes with this checkout's package: records only that the links were made without announce, and nothing adopted", { timeout: 300_000 }, async () => {
     await installPackage(projectDir, currentTarball);
     expect(await s!.changes("refresh", "--yes")).toEqual({ update: LINKS + NAMESPACES, same: RESOURCES - LINKS - NAMESPACES });
-    expect(await stateOf(s!)).toEqual(withAnnounceRecorded(stateAfterUp));
+    expect(await stateOf(s!)).toEqual(withAnnounceRecorded(stateAfterUp, factsAfterUp.tapNode));
     expect(await kernelFacts(namespaces, tapPath)).toEqual(factsAfterUp);
   });
 

@@ -28,6 +28,13 @@ function node(path: string) {
   return s && { dev: `${Math.floor(s.rdev / 256) & 0xfff}:${(s.rdev & 0xff) | ((s.rdev >> 12) & 0xfff00)}`, uid: s.uid, gid: s.gid, mode: (s.mode & 0o7777).toString(8).padStart(4, "0"), char: s.isCharacterDevice() };
 }
 
+/** Character device nodes under /dev and /run with `numbers` ("major:minor"), owned by `uid`. */
+async function nodesOf(numbers: string, uid: number): Promise<string[]> {
+  const { stdout } = await execa("find", ["/dev", "/run", "-xdev", "-type", "c", "-uid", String(uid), "-exec", "stat", "-c", "%t:%T %n", "{}", "+"], { reject: false });
+  const decimal = (hex: string) => hex.split(":").map((n) => parseInt(n, 16)).join(":");
+  return stdout.split("\n").filter((line) => line !== "" && decimal(line.split(" ")[0] ?? "") === numbers).map((line) => line.slice(line.indexOf(" ") + 1));
+}
+
 describe("Macvtap on the real kernel", () => {
   let world: World;
   let lab: string;
@@ -85,6 +92,45 @@ describe("Macvtap on the real kernel", () => {
     await expect(clash).rejects.toThrow(/is the node of another live device \(1:3.*Set tapDevicePath/);
     expect(node(taken)?.dev).toBe("1:3");
     expect(await orIfGone(ipJson("-n", lab, "link", "show", "dev", "tap1"), "gone")).toBe("gone"); // the link was taken back
+  });
+
+  // The bug this guards against: a node left behind owned by tapOwner opens whichever macvtap next gets
+  // its numbers (the kernel hands out the lowest free minor) to that user.
+  it("removes the node it made when refresh finds the link gone: the next macvtap with its numbers is open to no one else", async () => {
+    const path = customPath("gone");
+    const { id, outs } = await create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: path, tapOwner: "nobody", tapMode: "0600" });
+    expect(node(path)).toMatchObject({ dev: outs.tapDevNumbers, uid: 65534, char: true });
+    await ip("-n", lab, "link", "del", "dev", "tap0");
+
+    expect(await handlers.read(id, outs)).toEqual({ id: "", props: {} });
+    expect(node(path)).toBeUndefined();
+
+    const ifindex = outs.ifindex as number;
+    await ip("-n", lab, "link", "add", "link", "veth0", "name", "tap1", "index", String(ifindex), "type", "macvtap");
+    const numbers = await sysfsDev(lab, "tap1", ifindex);
+    expect(numbers).toBe(outs.tapDevNumbers); // the same numbers again: what made the leftover node dangerous
+    expect(await nodesOf(numbers, 65534)).toEqual([]);
+  });
+
+  // Ours is the node this package made, with its device's numbers and the owner it last saw there.
+  // Anything else at the path was put or changed by someone else, and stays.
+  it.each([
+    { case: "the same numbers, made anew by someone else for root", make: (path: string, dev: string) => [["rm", path], ["mknod", path, "c", ...dev.split(":")]] },
+    { case: "the same numbers, given to another owner since", make: (path: string) => [["chown", "root", path]] },
+    { case: "other numbers", make: (path: string) => [["rm", path], ["mknod", path, "c", "250", "250"]] },
+    { case: "a regular file", make: (path: string) => [["rm", path], ["touch", path]] },
+  ])("leaves a node that is not its own at the path alone, on refresh and on delete: $case", async ({ make }) => {
+    const path = customPath("theirs");
+    const { id, outs } = await create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: path, tapOwner: "nobody" });
+    for (const [command = "", ...args] of make(path, outs.tapDevNumbers as string)) await execa(command, args);
+    const theirs = statSync(path);
+
+    await ip("-n", lab, "link", "del", "dev", "tap0");
+    expect((await handlers.read(id, outs)).id).toBe("");
+    expect(statSync(path, { throwIfNoEntry: false })).toMatchObject({ ino: theirs.ino, uid: theirs.uid, rdev: theirs.rdev });
+
+    await handlers.delete(id, outs); // destroy after a refresh that did not run, or failed
+    expect(statSync(path, { throwIfNoEntry: false })).toMatchObject({ ino: theirs.ino, uid: theirs.uid, rdev: theirs.rdev });
   });
 
   it("moves to another namespace in place; the ifindex and so tapDevice change", async () => {

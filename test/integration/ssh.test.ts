@@ -86,6 +86,42 @@ describe("resources over SSH", () => {
     await netNamespaceHandlers.delete(ns.id, ns.outs);
   });
 
+  // The README asks sudoers to allow ip and sh only: every read and change of a Macvtap's node runs as
+  // the package's own sh program (no bare stat, cat or test). A sudo that refuses one is an error naming
+  // the resource, its host and the command refused.
+  it("makes, reads and removes a Macvtap through a sudo that runs only ip and sh; names the command a stricter sudo refuses", async () => {
+    const host = lab.hosts[0]!;
+    const veth = asTheEngine(vethPairHandlers);
+    const ns = await namespaces.create({ name: "sudotap", connection: ssh(0) });
+    const pair = await veth.create({ name: "veth0", peerName: "veth1", netns: "sudotap", connection: ssh(0) });
+    const nodePath = `/dev/${runId}-${process.pid}-sudotap`;
+    const links = async () => (JSON.parse(await host.exec("ip", "-j", "-n", "sudotap", "link", "show")) as { ifname: string }[]).map((l) => l.ifname);
+    try {
+      const tap = await asTheEngine(macvtapHandlers).create({
+        name: "tap0", parent: "veth0", parentNetns: "sudotap", tapDevicePath: nodePath, tapOwner: "deploy", tapMode: "0660", connection: ssh(0, { user: "ipsh", sudo: true }),
+      });
+      expect(await host.exec("stat", "-c", "%U %a %F", nodePath)).toBe("deploy 660 character special file");
+      expect((await macvtapHandlers.read(tap.id, tap.outs)).props).toEqual(tap.outs);
+      await macvtapHandlers.delete(tap.id, tap.outs);
+      expect(await host.exec("sh", "-c", `test -e ${nodePath} && echo left || echo gone`)).toBe("gone");
+      expect(await links()).not.toContain("tap0");
+
+      const refused = asTheEngine(macvtapHandlers).create({
+        name: "tap1", parent: "veth0", parentNetns: "sudotap", tapDevicePath: nodePath, persist: false, connection: ssh(0, { user: "iponly", sudo: true }),
+      });
+      await expect(refused).rejects.toMatchObject({ kind: "permission" });
+      await expect(refused).rejects.toThrow(
+        /^set up the device node of Macvtap "tap1" in netns "sudotap" on iponly@10\.90\.0\.2: sudo refused to run sh \(sudo: a password is required\); taking the link back failed too \(.*sudo refused to run sh.*\): check the host by hand\. With connection\.sudo, sudoers must let the connection's user run ip and sh as root without a password \(NOPASSWD\)/,
+      );
+      // Taken back as far as ip can: the boot description's writer is an sh program too.
+      expect(await links()).not.toContain("tap1");
+    } finally {
+      rmSync(nodePath, { force: true }); // /dev is shared with this machine: leave nothing there
+    }
+    await vethPairHandlers.delete(pair.id, pair.outs);
+    await netNamespaceHandlers.delete(ns.id, ns.outs);
+  });
+
   it("keeps each host's namespaces its own: both can have a namespace named ns1", async () => {
     const first = await namespaces.create({ name: "ns1", connection: ssh(0) });
     const second = await namespaces.create({ name: "ns1", connection: ssh(1) });

@@ -163,6 +163,27 @@ describe("a create cut off by a broken connection", () => {
     await removeParent();
   });
 
+  // Destroy straight after the cut, no refresh between: the state does not know the device's numbers,
+  // so the node at the path with the numbers the link has is removed before the link is.
+  it("Macvtap: cut while making its device node, then destroyed: the node it may have made goes with the link", async () => {
+    const removeParent = await parentIn("tapcut3");
+    const nodePath = `/dev/${runId}-${process.pid}-tapcut3`;
+    nodePaths.push(nodePath);
+    const inputs = await checked(macvtapHandlers, { name: "tap0", parent: "veth0", parentNetns: "tapcut3", tapDevicePath: nodePath, tapOwner: "nobody", tapMode: "0660" });
+    const error = await cutOff("/macvtap/", "network", () => macvtapHandlers.create(inputs));
+    const kept = expectKept(error, `Macvtap "tap0"`, "tapcut3/tap0");
+    expect(kept).toMatchObject({ tapDevice: nodePath, tapDevNumbers: "", tapNodeCreated: true });
+    // Cut this way the node program never ran; cut a moment later, it would have left this node.
+    const numbers = (await host.exec("ip", "netns", "exec", "tapcut3", "cat", `/sys/class/net/tap0/macvtap/tap${String(kept.ifindex)}/dev`)).trim();
+    await host.exec("mknod", "-m", "0660", nodePath, "c", ...numbers.split(":"));
+    await host.exec("chown", "nobody", nodePath);
+
+    await macvtapHandlers.delete("tapcut3/tap0", kept);
+    expect(await hasFile(nodePath)).toBe(false);
+    expect(await orIfGone(host.exec("ip", "-n", "tapcut3", "link", "show", "dev", "tap0"), "gone")).toBe("gone");
+    await removeParent();
+  });
+
   it("Macvtap: cut while making the link, which the host finished; refresh and up take it from there", async () => {
     const removeParent = await parentIn("tapcut2");
     const inputs = await checked(macvtapHandlers, { name: "tap0", parent: "veth0", parentNetns: "tapcut2", mode: "private" });

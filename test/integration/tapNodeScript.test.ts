@@ -6,6 +6,7 @@ import { linkSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync, symlinkS
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Command } from "../../provider/exec/runner";
+import { nodeOwnerIds, nodeStatFormat } from "../../provider/model";
 import { makeNodeCommand, ownNodeCommand, removeNodeCommand } from "../../provider/plan/tapNodeScript";
 import { nodeStatCommand, parseNodeStat } from "../../provider/state/tapNode";
 import { runId } from "../support/netns";
@@ -73,10 +74,10 @@ describe("the device node program", () => {
     const target = `${folder}/target`;
     writeFileSync(target, "root only\n", { mode: 0o600 });
     symlinkSync(target, path);
-    const { stdout: linkLine } = await execa("stat", ["-c", "%t:%T %u %g %U %G %a %F", path], { env: { LC_ALL: "C" } });
+    const { stdout: linkLine } = await execa("stat", ["-c", nodeStatFormat, path], { env: { LC_ALL: "C" } });
     expect((await run(ownNodeCommand(path, linkLine, "nobody"))).exitCode).toBe(0);
     expect(statSync(target)).toMatchObject({ uid: 0, mode: 0o100600 });
-    const { stdout: ownedLinkLine } = await execa("stat", ["-c", "%t:%T %u %g %U %G %a %F", path], { env: { LC_ALL: "C" } });
+    const { stdout: ownedLinkLine } = await execa("stat", ["-c", nodeStatFormat, path], { env: { LC_ALL: "C" } });
     expect((await run(makeNodeCommand(path, ownedLinkLine, "0666", "250:7", "nobody"))).exitCode).toBe(0);
     expect(statSync(target)).toMatchObject({ uid: 0, mode: 0o100600 });
     expect(lstatSync(path).isCharacterDevice()).toBe(true);
@@ -95,6 +96,18 @@ describe("the device node program", () => {
     const removal = await run(removeNodeCommand(path, "250:7"));
     expect(removal.stderr).toContain("this one is removed, the others remain");
     expect(statSync(path, { throwIfNoEntry: false })).toBeUndefined();
+  });
+
+  it("removes, when it knows it, only a node with the owner it last saw: not one given away, or made for another, since", async () => {
+    await run(makeNodeCommand(path, "absent", "0600", "250:7", "nobody"));
+    const ownerIds = nodeOwnerIds((await seen())!);
+    await execa("chown", ["root", path]);
+    expect((await run(removeNodeCommand(path, "250:7", ownerIds))).exitCode).toBe(0);
+    expect(await seen()).toMatchObject({ devNumbers: "250:7", user: "root" });
+
+    await execa("chown", ["nobody", path]);
+    expect((await run(removeNodeCommand(path, "250:7", ownerIds))).exitCode).toBe(0);
+    expect(await seen()).toBeUndefined();
   });
 
   it("removes only a character device with this package's numbers, whatever the host's language; no node or no folder is nothing to do", async () => {

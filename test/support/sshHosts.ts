@@ -4,8 +4,10 @@
 // way users reach hosts behind a gateway: an ssh_config that says `ProxyCommand ip netns exec <switch>
 // nc %h %p`, with a known_hosts file holding their keys.
 //
-// Every host has its own /etc (an overlay on this machine's) and two users of its own (bind-mounted
-// passwd, group, shadow and sudoers, inside its mount namespace only): `deploy`, with passwordless sudo, and `askpw`, whose sudo wants a password.
+// Every host has its own /etc (an overlay on this machine's) and users of its own (bind-mounted passwd,
+// group, shadow and sudoers, inside its mount namespace only): `deploy`, with passwordless sudo;
+// `askpw`, whose sudo wants a password; `ipsh`, whose sudo runs only ip and sh (what the README asks
+// for); and `iponly`, whose sudo runs only ip.
 // Nothing here touches the host namespace's interfaces or addresses. stop() removes all of it.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -236,10 +238,31 @@ function writeAccounts(dir: string): [string, string][] {
   mkdirSync(home, { mode: 0o755, recursive: true });
   const lines = (...items: string[]) => items.map((item) => `${item}\n`).join("");
   const files: [string, string, string, number][] = [
-    ["passwd", "/etc/passwd", readFileSync("/etc/passwd", "utf8") + lines(`deploy:x:1500:1500::${home}:/bin/sh`, `askpw:x:1501:1501::${home}:/bin/sh`), 0o644],
-    ["group", "/etc/group", readFileSync("/etc/group", "utf8") + lines("deploy:x:1500:", "askpw:x:1501:"), 0o644],
-    ["shadow", "/etc/shadow", readFileSync("/etc/shadow", "utf8") + lines("deploy:*:20000:0:99999:7:::", "askpw:*:20000:0:99999:7:::"), 0o640],
-    ["sudoers", "/etc/sudoers", lines("Defaults env_reset", "root ALL=(ALL:ALL) ALL", "deploy ALL=(ALL:ALL) NOPASSWD: ALL", "askpw ALL=(ALL:ALL) ALL"), 0o440],
+    [
+      "passwd",
+      "/etc/passwd",
+      readFileSync("/etc/passwd", "utf8") +
+        lines(`deploy:x:1500:1500::${home}:/bin/sh`, `askpw:x:1501:1501::${home}:/bin/sh`, `ipsh:x:1502:1502::${home}:/bin/sh`, `iponly:x:1503:1503::${home}:/bin/sh`),
+      0o644,
+    ],
+    ["group", "/etc/group", readFileSync("/etc/group", "utf8") + lines("deploy:x:1500:", "askpw:x:1501:", "ipsh:x:1502:", "iponly:x:1503:"), 0o644],
+    ["shadow", "/etc/shadow", readFileSync("/etc/shadow", "utf8") + lines(...["deploy", "askpw", "ipsh", "iponly"].map((user) => `${user}:*:20000:0:99999:7:::`)), 0o640],
+    [
+      "sudoers",
+      "/etc/sudoers",
+      lines(
+        "Defaults env_reset",
+        "root ALL=(ALL:ALL) ALL",
+        "deploy ALL=(ALL:ALL) NOPASSWD: ALL",
+        "askpw ALL=(ALL:ALL) ALL",
+        // Wherever sudo finds them: /usr/local/sbin/ip is the slowable ip of some hosts.
+        "Cmnd_Alias IP = /usr/sbin/ip, /sbin/ip, /usr/bin/ip, /bin/ip, /usr/local/sbin/ip",
+        "Cmnd_Alias SH = /usr/bin/sh, /bin/sh",
+        "ipsh ALL=(root) NOPASSWD: IP, SH",
+        "iponly ALL=(root) NOPASSWD: IP",
+      ),
+      0o440,
+    ],
   ];
   const written = files.map(([name, target, text, mode]): [string, string] => {
     const file = path.join(dir, name);

@@ -499,6 +499,22 @@ describe("applyPlan with command steps (what ip cannot do: the device node progr
     });
   });
 
+  // sudo -n refuses a command sudoers does not allow the user with "a password is required" (recorded
+  // from sudo 1.9 with a drop-in allowing only ip and sh); other sudo setups say "not allowed".
+  it.each([
+    "sudo: a password is required\n",
+    "Sorry, user deploy is not allowed to execute '/usr/bin/sh -c make' as root on host1.\n",
+  ])("a command step sudo refuses (%s): undone before it, a permission error naming the command and sudoers", async (said) => {
+    const runner = new ScriptedRunner([succeeded(), { exitCode: 1, stdout: "", stderr: said }, succeeded()]);
+    const error = await rejection(applyPlan(runner, [linkAdd, makeNode, linkUp], { context: updateContext, hint: () => "a hint about CAP_NET_ADMIN" }));
+    expect(runner.runs[1]).toStrictEqual([batch("ns1", ["link del dev mac0"], ["-force"])]);
+    expect(error).toMatchObject({ kind: "permission" });
+    expect((error as Error).message).toBe(
+      `${where}: step "make the device node /dev/tap9" failed: sudo refused to run sh (${said.trim()}); rolled back the 1 step(s) done before it. ` +
+        "With connection.sudo, sudoers must let the connection's user run ip and sh as root without a password (NOPASSWD); the package runs nothing else through sudo",
+    );
+  });
+
   it("an ip step failing after a command step: the command step's undo runs, newest first", async () => {
     const runner = new ScriptedRunner([succeeded(), succeeded(), failedAt(["link set of a missing device", 1, { nosuch: "mac0" }]), succeeded(), succeeded()]);
     await rejection(applyPlan(runner, [linkAdd, makeNode, linkUp], { context: updateContext }));

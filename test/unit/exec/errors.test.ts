@@ -1,7 +1,7 @@
 // classify(): what iproute2 and the kernel say -> the kind of failure. The recorded rows are real
 // messages from this machine (test/fixtures/iproute2/failures.json, made by record.sh).
 import { describe, expect, it } from "vitest";
-import { classify, hintFor, Iproute2Error } from "../../../provider/exec/errors";
+import { classify, commandFailure, hintFor, Iproute2Error, sudoRefusal } from "../../../provider/exec/errors";
 import { failuresFixture } from "../fixtures";
 
 const recorded = failuresFixture();
@@ -23,6 +23,8 @@ describe("classify, on messages this machine cannot produce", () => {
   it.each([
     ["sudo: a password is required", "permission"],
     ["sudo: a terminal is required to read the password; either use the -S option to read from standard input", "permission"],
+    ["Sorry, user deploy is not allowed to execute '/usr/bin/stat /dev/tap9' as root on host1.", "permission"],
+    ["deploy is not in the sudoers file.  This incident will be reported.", "permission"],
     ["open /run/netns/ns1: Permission denied", "permission"],
     ["RTNETLINK answers: No such device", "not-found"],
     ["RTNETLINK answers: Numerical result out of range", "invalid"],
@@ -66,5 +68,32 @@ describe("Iproute2Error", () => {
     const cause = new Error("execa failed");
     const error = new Iproute2Error("exists", context, "RTNETLINK answers: File exists", hint, { cause });
     expect(error).toMatchObject({ name: "Iproute2Error", kind: "exists", message, cause });
+  });
+});
+
+describe("sudoRefusal and commandFailure", () => {
+  const context = { verb: "read", object: 'Macvtap "tap0"', netns: "lab", host: "deploy@host1" };
+  const result = (argv: string[], exitCode: number, stderr: string) => ({ command: { argv }, exitCode, stdout: "", stderr });
+
+  it.each([
+    { said: "sudo: a password is required", argv: ["sh", "-c", "program"], program: "sh" },
+    { said: "Sorry, user deploy is not allowed to execute '/usr/bin/cat /x' as root on host1.", argv: ["cat", "/x"], program: "cat" },
+    { said: "sudo: a terminal is required to read the password; either use the -S option to read from standard input", argv: ["ip", "link"], program: "ip" },
+  ])("names the command sudo refused: $program", ({ said, argv, program }) => {
+    const error = commandFailure(result(argv, 1, `${said}\n`), context, "cannot read");
+    expect(error).toMatchObject({ kind: "permission" });
+    expect(error.message).toBe(
+      `read Macvtap "tap0" in netns "lab" on deploy@host1: sudo refused to run ${program} (${said}). ` +
+        "With connection.sudo, sudoers must let the connection's user run ip and sh as root without a password (NOPASSWD); the package runs nothing else through sudo",
+    );
+  });
+
+  it("is not a refusal when the command ran, or failed in words of its own", () => {
+    expect(sudoRefusal(result(["sh"], 0, "sudo: a password is required\n"))).toBeUndefined();
+    expect(sudoRefusal(result(["sh"], 1, "cat: /sys/class/net/tap0/macvtap/tap7/dev: No such file or directory\n"))).toBeUndefined();
+    expect(commandFailure(result(["sh"], 1, "cat: x: No such file or directory"), context, "cannot read x")).toMatchObject({
+      kind: "not-found",
+      message: 'read Macvtap "tap0" in netns "lab" on deploy@host1: cannot read x',
+    });
   });
 });
