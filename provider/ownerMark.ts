@@ -1,0 +1,55 @@
+// The owner's mark: what every object this package makes carries on the host, so that a create cut off
+// by a kill can be told from a stranger's object of the same name (and resumed), and a delete or a
+// refresh never takes another's object for its own. The owner is `project/stack/Kind/resourceName`,
+// from what the program knows, so a rerun after a kill computes the same one. The mark is written as a
+// link's `ifalias` (a namespace's: its `lo`'s), which `ip -j link` shows and renames and moves keep.
+
+import { createHash } from "node:crypto";
+
+const prefix = "pulumi-iproute2:";
+/** IFALIASZ (256) less its NUL: the longest alias the kernel keeps. */
+const longestAlias = 255;
+/** What stays readable of an owner too long for an alias, before `~` and its hash. */
+const keptOfLongOwner = 238;
+
+/**
+ * Characters that stay as they are; every other one is `%XX` (its UTF-8 bytes): the mark holds no white
+ * space, quote, `#` or backslash (it goes into `ip -batch` lines) and is printable ASCII.
+ */
+const plain = /[A-Za-z0-9._~/:@+=,-]/;
+
+function encodeOwner(owner: string): string {
+  let encoded = "";
+  for (const c of owner) {
+    encoded += plain.test(c) ? c : [...Buffer.from(c, "utf8")].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join("");
+  }
+  return encoded;
+}
+
+/** A short digest, for owners too long to spell out. */
+const digest = (owner: string) => createHash("sha256").update(owner, "utf8").digest("hex").slice(0, 16);
+
+/** The mark of `owner`, as written in an alias: `pulumi-iproute2:` and the owner, encoded, cut with a hash if long. */
+export function ownerMark(owner: string): string {
+  const whole = prefix + encodeOwner(owner);
+  if (whole.length <= longestAlias) return whole;
+  // Cut where no `%XX` is split, then the hash of the whole owner keeps two long owners apart.
+  let cut = whole.slice(0, keptOfLongOwner);
+  const lastPercent = cut.lastIndexOf("%");
+  if (lastPercent > cut.length - 3) cut = cut.slice(0, lastPercent);
+  return `${cut}~${digest(owner)}`;
+}
+
+/** The owner an alias names, decoded for people (a cut one keeps its `~hash`); undefined when it is no mark. */
+export function parseMark(alias: string | undefined): { owner: string } | undefined {
+  if (alias === undefined || !/^pulumi-iproute2:\S+$/.test(alias)) return undefined;
+  const encoded = alias.slice(prefix.length);
+  try {
+    return { owner: decodeURIComponent(encoded) };
+  } catch {
+    return { owner: encoded }; // a cut or hand-made mark that is not valid percent-encoding
+  }
+}
+
+/** The owner of a resource: `project/stack/Kind/name`. */
+export const ownerOf = (project: string, stack: string, kind: string, resourceName: string) => `${project}/${stack}/${kind}/${resourceName}`;
