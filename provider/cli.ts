@@ -217,7 +217,7 @@ async function scan(args: string[]): Promise<number> {
  * What reaches the terminal in printable ASCII: progress and errors name what a host's root named, and a
  * bidirectional control or an escape sequence there must not rewrite what the user sees.
  */
-const printable = (text: string) => text.replace(/[^\x20-\x7e\n]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const printable = (text: string) => text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 scan(process.argv.slice(2)).then(
   (code) => {

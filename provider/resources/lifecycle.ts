@@ -35,6 +35,17 @@ export function contextOf(label: string, d: Located, verb: string): ErrorContext
 /** A link's id: `netns/name`, or the name alone in the connection's own namespace. */
 export const linkId = (d: Located) => (d.netns !== undefined ? `${d.netns}/${d.name}` : d.name);
 
+/**
+ * What a refresh found under the resource's name that is not its object (another kind, another parent or
+ * peer): the resource is gone, but what is there is left as it is, with whatever goes with it (a node).
+ */
+export class Stranger {
+  constructor(
+    /** What is there, in words. */
+    readonly what: string,
+  ) {}
+}
+
 /** A resource's tables: what differs from one kind to the next. */
 export interface ResourceLifecycle<D extends Located, S extends Located, O> {
   /** What the object is called when it vanishes: "the link". (Messages name it by `spec.kind`.) */
@@ -50,8 +61,11 @@ export interface ResourceLifecycle<D extends Located, S extends Located, O> {
   readBack(d: D, fromExisting: boolean): ReadBack;
   /** The object in the read-back's results, or undefined when it is gone. */
   observe(results: CommandResult[], d: D): O | undefined;
-  /** The object read from the host: for refresh (batched with others where it can be), or alone. */
-  read(runner: Runner, d: D, how: { batched: boolean; context: ErrorContext }): Promise<O | undefined>;
+  /**
+   * The object read from the host: for refresh (batched with others where it can be), or alone;
+   * undefined when nothing has its name, a Stranger when what has it is not the object.
+   */
+  read(runner: Runner, d: D, how: { batched: boolean; context: ErrorContext }): Promise<O | Stranger | undefined>;
   stateOf(d: D, observed: O): S;
   /** A create cut off by a broken connection keeps this state: what was asked, never observed. */
   unverified: { stateOf(d: D): S; is(state: S): boolean };
@@ -78,8 +92,8 @@ export interface ResourceLifecycle<D extends Located, S extends Located, O> {
 export interface DevicePart<D, S> {
   /** After create or update: the state with the part settled. A create whose part fails is taken back. */
   write(runner: Runner, d: D, state: S, previous: S | undefined): Promise<S>;
-  /** After a create cut off while settling the part: the state to keep. */
-  unsettled(d: D, state: S): S;
+  /** After a create cut off while settling the part: the state to keep (`adopted`: the object was there before). */
+  unsettled(d: D, state: S, adopted: boolean): S;
   /** After a refresh found the object: the state with the part as the host has it. */
   read(runner: Runner, state: S, previous: S): Promise<S>;
   /**
@@ -181,16 +195,16 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       try {
         return { id, outs: await part.write(runner, d, state, undefined) };
       } catch (error) {
-        const failure = createFailure(error, inputs, context(d, "create"), id, () => part.unsettled(d, state));
-        // No use without its part; whether the part's write left a node is not known: settled as cut off.
-        // The failure is what the user needs to see, with a note when taking the object back failed too.
-        if (failure === error) {
-          await applyDelete(runner, deleteSteps(part.unsettled(d, state)), context(d, "delete")).catch((undoError: unknown) => {
-            if (!(error instanceof Iproute2Error)) throw error;
-            const undone = undoError instanceof Iproute2Error ? undoError.detail : String(undoError);
-            throw new Iproute2Error(error.kind, error.context, `${error.detail}; taking ${lc.noun} back failed too (${undone}): check the host by hand`, error.hint, { cause: error });
-          });
-        }
+        const failure = createFailure(error, inputs, context(d, "create"), id, () => part.unsettled(d, state, existing !== undefined));
+        if (failure !== error) throw failure;
+        // The part's own plan took back what it did. A link this made is of no use without its part; one
+        // taken over was there before (a VM may use it): it stays, and only what this wrote for boot goes.
+        const takeBack = existing ? [removePartStep(lc.boot.file(d))] : deleteSteps(state);
+        await applyDelete(runner, takeBack, context(d, "delete")).catch((undoError: unknown) => {
+          if (!(error instanceof Iproute2Error)) throw error;
+          const undone = undoError instanceof Iproute2Error ? undoError.detail : String(undoError);
+          throw new Iproute2Error(error.kind, error.context, `${error.detail}; taking ${lc.noun} back failed too (${undone}): check the host by hand`, error.hint, { cause: error });
+        });
         throw failure;
       }
     },
@@ -200,10 +214,12 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       const d = lc.inputsOf(current);
       const runner = runnerFor(d.connection);
       const observed = await lc.read(runner, d, { batched: true, context: context(d, "read") });
-      if (!observed) {
-        // Gone: so is its part, lest the next boot bring back what the stack no longer has; and what went
-        // with it (a Macvtap's node, lest it open whichever device gets its numbers next).
-        await applyDelete(runner, [...devicePartRemoval(current), removePartStep(lc.boot.file(d))], context(d, "read"));
+      if (!observed || observed instanceof Stranger) {
+        // Gone: so is its part, lest the next boot bring back what the stack no longer has; and, when
+        // nothing has its name any more, what went with it (a Macvtap's node, lest it open whichever
+        // device gets its numbers next). What a stranger has is left as it is.
+        const withIt = observed ? [] : devicePartRemoval(current);
+        await applyDelete(runner, [...withIt, removePartStep(lc.boot.file(d))], context(d, "read"));
         return { id: "", props: {} };
       }
       const linkState = lc.stateOf(d, observed);
@@ -228,7 +244,7 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
         // A create that was cut off: start from what the host has (maybe nothing).
         const before = lc.inputsOf(previous);
         const observed = await lc.read(runner, before, { batched: false, context: context(before, "read") });
-        current = observed ? lc.stateOf(before, observed) : undefined;
+        current = observed && !(observed instanceof Stranger) ? lc.stateOf(before, observed) : undefined;
       }
       const state = await write(runner, d, current, "update");
       return { outs: lc.devicePart ? await lc.devicePart.write(runner, d, state, previous) : state };

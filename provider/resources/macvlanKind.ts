@@ -14,7 +14,7 @@ import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
 import type { ConnectionArgs } from "./connectionArgs";
 import { checkPeer } from "./declaredPeer";
-import { contextOf, linkId, type ResourceLifecycle } from "./lifecycle";
+import { contextOf, linkId, Stranger, type ResourceLifecycle } from "./lifecycle";
 
 const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
 
@@ -96,8 +96,10 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
     async read(runner, d, { batched }) {
       const observed = batched ? await readLinkBatched(runner, d.netns, d.name) : await readLinkAlone(runner, d.netns, d.name);
       // Another kind by that name, or one on another parent (whatever its parent's ifindex): not ours.
-      if (observed?.kind !== kind) return undefined;
-      return (await checkParent(runner, d, observed, batched)).declared ? observed : undefined;
+      if (!observed) return undefined;
+      if (observed.kind !== kind) return new Stranger(`a link of kind ${observed.kind ?? "none"}`);
+      const parent = await checkParent(runner, d, observed, batched);
+      return parent.declared ? observed : new Stranger(`a ${kind} link on ${parent.actual}, not on "${d.parent}" in ${where(d.parentNetns)}`);
     },
     stateOf: macvlanStateOf,
     unverified: { stateOf: unverifiedMacvlanState, is: isUnverified },

@@ -65,8 +65,9 @@ export const tapNodePart: DevicePart<MacvtapDesired, MacvtapState> = {
   },
 
   // Cut off while making the node: the link is there, the node maybe. Kept with the node claimed as
-  // possibly ours (removal always checks its numbers), so the next up settles it.
-  unsettled: (d, link) => ({ ...link, tapDevice: tapNodePath(d, link.ifindex), tapDevNumbers: "", tapNodeCreated: true, tapNodeOwnerIds: "" }),
+  // possibly ours (removal always checks its numbers), so the next up settles it; unless the link was
+  // taken over: a node at the path may be one it had, someone else's.
+  unsettled: (d, link, adopted) => ({ ...link, tapDevice: tapNodePath(d, link.ifindex), tapDevNumbers: "", tapNodeCreated: !adopted, tapNodeOwnerIds: "" }),
 
   async read(runner, link, previous) {
     const d: MacvtapDesired = {

@@ -14,7 +14,7 @@ import { readBackCommands, type ReadBack } from "../state/readBack";
 import { isUnverifiedVeth, parseVethState, unverifiedVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
 import type { ConnectionArgs } from "./connectionArgs";
 import { checkPeer } from "./declaredPeer";
-import { contextOf, defineHandlers, linkId } from "./lifecycle";
+import { contextOf, defineHandlers, linkId, Stranger } from "./lifecycle";
 import { outputSlots } from "./outputs";
 import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext } from "./warnings";
@@ -73,7 +73,9 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
       both = end && peer ? { end, peer } : undefined;
     }
     // Two links of those names that are not each other's peers are someone else's: not the pair.
-    return both && (await notThePair(runner, d, both)) === undefined ? both : undefined;
+    if (!both) return undefined;
+    const stranger = await notThePair(runner, d, both);
+    return stranger === undefined ? both : new Stranger(stranger);
   },
   stateOf: (d, { end, peer }) => vethStateOf(d, end, peer),
   unverified: { stateOf: unverifiedVethState, is: isUnverifiedVeth },

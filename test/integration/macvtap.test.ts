@@ -133,6 +133,29 @@ describe("Macvtap on the real kernel", () => {
     expect(statSync(path, { throwIfNoEntry: false })).toMatchObject({ ino: theirs.ino, uid: theirs.uid, rdev: theirs.rdev });
   });
 
+  it("keeps a live link's node when refresh finds the link on another parent (renamed out of band): only its state goes", async () => {
+    const path = customPath("renamed");
+    const { id, outs } = await create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: path, tapOwner: "nobody" });
+    await ip("-n", lab, "link", "set", "dev", "veth0", "name", "lan0");
+
+    expect((await handlers.read(id, outs)).id).toBe("");
+    expect(node(path)).toMatchObject({ dev: outs.tapDevNumbers, uid: 65534, char: true }); // the VM still opens it
+    expect((await ipJson<{ ifname: string }[]>("-n", lab, "link", "show", "dev", "tap0"))[0]?.ifname).toBe("tap0");
+  });
+
+  it("takes over a macvtap whose node step then fails: the link and the node it had stay as they were", async () => {
+    const path = customPath("adopted");
+    await ip("-n", lab, "link", "add", "link", "veth0", "name", "vt0", "type", "macvtap", "mode", "bridge");
+    const [link] = await ipJson<{ ifindex: number }[]>("-n", lab, "link", "show", "dev", "vt0");
+    const numbers = await sysfsDev(lab, "vt0", link?.ifindex ?? 0);
+    await execa("mknod", ["-m", "0600", path, "c", ...numbers.split(":")]);
+    await execa("chown", ["1234:1234", path]);
+
+    await expect(create({ name: "vt0", parent: "veth0", parentNetns: lab, adopt: true, tapDevicePath: path, tapOwner: `${runId}-no-such-user` })).rejects.toThrow(/tapOwner/);
+    expect((await ipJson<{ ifindex: number }[]>("-n", lab, "link", "show", "dev", "vt0"))[0]?.ifindex).toBe(link?.ifindex);
+    expect(node(path)).toMatchObject({ dev: numbers, uid: 1234, gid: 1234, char: true });
+  });
+
   it("moves to another namespace in place; the ifindex and so tapDevice change", async () => {
     // The kernel keeps a moved link's ifindex when it is free in the new namespace: take it there.
     const other = await world.netns("other");
