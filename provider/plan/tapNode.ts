@@ -3,7 +3,7 @@
 // asked for, so an unprivileged QEMU can open it. Pure: commands as argv, run by tapNodeScript's program.
 import { noNode, type MacvtapDesired, type MacvtapState, type TapNodeObserved } from "../model";
 import type { CommandStep } from "./steps";
-import { chownSpec, makeNodeCommand, ownNodeCommand, removeLiveNodeCommand, removeNodeCommand } from "./tapNodeScript";
+import { chownSpec, makeNodeCommand, ownNodeCommand, removeLiveNodeCommand, removeNodeUnlessLiveCommand, removeNodeCommand } from "./tapNodeScript";
 
 export function tapNodePath(d: Pick<MacvtapDesired, "tapDevicePath">, ifindex: number): string {
   return d.tapDevicePath ?? `/dev/tap${ifindex}`;
@@ -81,9 +81,16 @@ export function planTapNodeRemoval(made: MadeNode): CommandStep[] {
  * create cut off before it read them), those the link has are read where it lives; the node at the path
  * with those numbers goes, as it opens nothing but the device about to be deleted, and then whichever
  * device gets its numbers next. Nothing when the node was not made here (devtmpfs or udev remove theirs).
+ * `unlessLive`: another link has the name now (a refresh found it): the node stays only while that link
+ * is still our device (same ifindex, same numbers; say its parent was renamed), checked where it lives.
  */
-export function planMadeNodeRemoval(state: Pick<MacvtapState, "tapNodeCreated" | "tapDevice" | "tapDevNumbers" | "tapNodeOwnerIds" | "netns" | "name" | "ifindex">): CommandStep[] {
+export function planMadeNodeRemoval(
+  state: Pick<MacvtapState, "tapNodeCreated" | "tapDevice" | "tapDevNumbers" | "tapNodeOwnerIds" | "netns" | "name" | "ifindex">,
+  options: { unlessLive?: boolean } = {},
+): CommandStep[] {
   if (!state.tapNodeCreated || state.tapDevice === "") return [];
-  if (state.tapDevNumbers !== "") return planTapNodeRemoval({ path: state.tapDevice, devNumbers: state.tapDevNumbers, ownerIds: state.tapNodeOwnerIds });
-  return [{ command: removeLiveNodeCommand(state.tapDevice, state), describe: `remove the device node ${state.tapDevice}` }];
+  const describe = `remove the device node ${state.tapDevice}`;
+  if (state.tapDevNumbers === "") return [{ command: removeLiveNodeCommand(state.tapDevice, state), describe }];
+  if (options.unlessLive) return [{ command: removeNodeUnlessLiveCommand(state.tapDevice, state.tapDevNumbers, state.tapNodeOwnerIds, state), describe }];
+  return planTapNodeRemoval({ path: state.tapDevice, devNumbers: state.tapDevNumbers, ownerIds: state.tapNodeOwnerIds });
 }

@@ -70,6 +70,10 @@ if [ "$op" = remove ]; then
   # namespace, before the link is deleted); no device, nothing known to be ours.
   if [ -z "$numbers" ]; then
     numbers=$(cat -- "/sys/class/net/$5/macvtap/tap$6/dev" 2>/dev/null) || exit 0
+  elif [ -n "$5" ]; then
+    # Another link took the name (this runs in its namespace): the node stays only while it is still
+    # our device, the same ifindex with the same numbers (say its parent was renamed).
+    [ "$(cat -- "/sys/class/net/$5/macvtap/tap$6/dev" 2>/dev/null)" = "$numbers" ] && exit 0
   fi
   # Nothing of ours there is nothing to do, wherever it is (a create that failed in a folder refused
   # below made nothing): this look only ever decides to do nothing, so a change after it is harmless.
@@ -142,6 +146,19 @@ export function removeNodeCommand(path: string, devNumbers: string, ownerIds = "
  * nothing when it has none. Run before the link is deleted.
  */
 export function removeLiveNodeCommand(path: string, link: { netns?: string; name: string; ifindex: number }): Command {
-  const { argv } = run(["remove", path, "", "", link.name, String(link.ifindex)]);
+  return inNamespaceOf(link, run(["remove", path, "", "", link.name, String(link.ifindex)]));
+}
+
+/**
+ * Equivalent to `removeNodeCommand`, except while the link NAME (ifindex IFINDEX) in its namespace is
+ * still the device numbered `devNumbers`: for a refresh that found another link under the name, which
+ * may be ours yet (its parent renamed), or a stranger that took the name after ours went.
+ */
+export function removeNodeUnlessLiveCommand(path: string, devNumbers: string, ownerIds: string, link: { netns?: string; name: string; ifindex: number }): Command {
+  return inNamespaceOf(link, run(["remove", path, devNumbers, ownerIds, link.name, String(link.ifindex)]));
+}
+
+/** Run where the link lives, so /sys/class/net shows it. */
+function inNamespaceOf(link: { netns?: string }, { argv }: Command): Command {
   return { argv: link.netns !== undefined ? ["ip", "netns", "exec", link.netns, ...argv] : argv };
 }

@@ -92,15 +92,18 @@ export interface ResourceLifecycle<D extends Located, S extends Located, O> {
 export interface DevicePart<D, S> {
   /** After create or update: the state with the part settled. A create whose part fails is taken back. */
   write(runner: Runner, d: D, state: S, previous: S | undefined): Promise<S>;
-  /** After a create cut off while settling the part: the state to keep (`adopted`: the object was there before). */
-  unsettled(d: D, state: S, adopted: boolean): S;
+  /**
+   * After a create cut off while settling the part (`cause`: the error that cut it): the state to keep;
+   * `adopted`: the object was there before.
+   */
+  unsettled(d: D, state: S, adopted: boolean, cause: unknown): S;
   /** After a refresh found the object: the state with the part as the host has it. */
   read(runner: Runner, state: S, previous: S): Promise<S>;
   /**
    * The steps that remove the part `state` stands for, run just before the object's own delete steps,
    * whenever the object goes: on delete, on a refresh that finds it gone, and when a create fails.
    */
-  removal(state: S): Step[];
+  removal(state: S, options?: { unlessLive?: boolean }): Step[];
 }
 
 /**
@@ -140,7 +143,7 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
   }
 
   /** The device part's removal (what goes with the object: a Macvtap's node), before the object goes. */
-  const devicePartRemoval = (state: S): Step[] => lc.devicePart?.removal(state) ?? [];
+  const devicePartRemoval = (state: S, options?: { unlessLive?: boolean }): Step[] => lc.devicePart?.removal(state, options) ?? [];
 
   /** The object's delete plan, and its part removed (whatever the state says: an edited one too). */
   const deleteSteps = (state: S): Step[] => [...devicePartRemoval(state), ...lc.plan.delete(state), removePartStep(lc.boot.file(state))];
@@ -195,7 +198,7 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       try {
         return { id, outs: await part.write(runner, d, state, undefined) };
       } catch (error) {
-        const failure = createFailure(error, inputs, context(d, "create"), id, () => part.unsettled(d, state, existing !== undefined));
+        const failure = createFailure(error, inputs, context(d, "create"), id, () => part.unsettled(d, state, existing !== undefined, error));
         if (failure !== error) throw failure;
         // The part's own plan took back what it did. A link this made is of no use without its part; one
         // taken over was there before (a VM may use it): it stays, and only what this wrote for boot goes.
@@ -215,10 +218,10 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       const runner = runnerFor(d.connection);
       const observed = await lc.read(runner, d, { batched: true, context: context(d, "read") });
       if (!observed || observed instanceof Stranger) {
-        // Gone: so is its part, lest the next boot bring back what the stack no longer has; and, when
-        // nothing has its name any more, what went with it (a Macvtap's node, lest it open whichever
-        // device gets its numbers next). What a stranger has is left as it is.
-        const withIt = observed ? [] : devicePartRemoval(current);
+        // Gone: so is its part, lest the next boot bring back what the stack no longer has; and what went
+        // with it (a Macvtap's node, lest it open whichever device gets its numbers next): with a
+        // stranger under the name, unless that is still our device (its parent renamed, say).
+        const withIt = devicePartRemoval(current, { unlessLive: observed !== undefined });
         await applyDelete(runner, [...withIt, removePartStep(lc.boot.file(d))], context(d, "read"));
         return { id: "", props: {} };
       }

@@ -13,6 +13,9 @@ import { contextOf, type DevicePart, type Located } from "./lifecycle";
 
 const context = (d: Located, verb: string) => contextOf("Macvtap", d, verb);
 
+/** The errors that cut a node plan off, and whether that plan made a node (then it may be there, ours). */
+const cutWhileMaking = new WeakMap<Error, boolean>();
+
 /** A read's result parsed, or its failure as an error of `ctx` (a sudo refusal named as one). */
 function parsed<T>(parse: (result: CommandResult | undefined) => T, result: CommandResult | undefined, ctx: ErrorContext): T {
   try {
@@ -60,14 +63,23 @@ export const tapNodePart: DevicePart<MacvtapDesired, MacvtapState> = {
       previous?.tapNodeCreated && previous.tapDevice !== path ? { path: previous.tapDevice, devNumbers: previous.tapDevNumbers, ownerIds: previous.tapNodeOwnerIds } : undefined;
     const plan = planTapNode(d, path, devNumbers, node, previous?.tapDevice === path && previous.tapNodeCreated, old);
     if (plan.steps.length === 0) return withNode(d, link, devNumbers, node, plan.created);
-    const [after] = await applyPlan(runner, plan.steps, { context: ctx, readBack: { lines: [], extra: [nodeStatCommand(path)] } });
+    const [after] = await applyPlan(runner, plan.steps, { context: ctx, readBack: { lines: [], extra: [nodeStatCommand(path)] } }).catch((error: unknown) => {
+      if (error instanceof Error) cutWhileMaking.set(error, plan.created);
+      throw error;
+    });
     return withNode(d, link, devNumbers, parsed((r) => parseNodeStat(r, path), after, ctx), plan.created);
   },
 
   // Cut off while making the node: the link is there, the node maybe. Kept with the node claimed as
-  // possibly ours (removal always checks its numbers), so the next up settles it; unless the link was
-  // taken over: a node at the path may be one it had, someone else's.
-  unsettled: (d, link, adopted) => ({ ...link, tapDevice: tapNodePath(d, link.ifindex), tapDevNumbers: "", tapNodeCreated: !adopted, tapNodeOwnerIds: "" }),
+  // possibly ours (removal always checks its numbers), so the next up settles it; a link taken over
+  // claims it only when its plan was to make one (a node it had may be someone else's).
+  unsettled: (d, link, adopted, cause) => ({
+    ...link,
+    tapDevice: tapNodePath(d, link.ifindex),
+    tapDevNumbers: "",
+    tapNodeCreated: !adopted || (cause instanceof Error && cutWhileMaking.get(cause) === true),
+    tapNodeOwnerIds: "",
+  }),
 
   async read(runner, link, previous) {
     const d: MacvtapDesired = {

@@ -143,6 +143,21 @@ describe("Macvtap on the real kernel", () => {
     expect((await ipJson<{ ifname: string }[]>("-n", lab, "link", "show", "dev", "tap0"))[0]?.ifname).toBe("tap0");
   });
 
+  it.each([
+    { case: "a veth", add: (lab: string) => ["-n", lab, "link", "add", "tap0", "type", "veth", "peer", "name", "tap0p"] },
+    { case: "a macvtap on another parent", add: (lab: string) => ["-n", lab, "link", "add", "link", "other0", "name", "tap0", "type", "macvtap"] },
+  ])("removes the node it made when its link went and $case took the name: the device with its numbers next is open to no one else", async ({ add }) => {
+    const path = customPath("taken");
+    const { id, outs } = await create({ name: "tap0", parent: "veth0", parentNetns: lab, tapDevicePath: path, tapOwner: "nobody" });
+    await ip("-n", lab, "link", "add", "other0", "type", "veth", "peer", "name", "other1");
+    await ip("-n", lab, "link", "del", "dev", "tap0");
+    await ip(...add(lab));
+
+    expect((await handlers.read(id, outs)).id).toBe("");
+    expect(node(path)).toBeUndefined();
+    expect(await nodesOf(outs.tapDevNumbers as string, 65534)).toEqual([]);
+  });
+
   it("takes over a macvtap whose node step then fails: the link and the node it had stay as they were", async () => {
     const path = customPath("adopted");
     await ip("-n", lab, "link", "add", "link", "veth0", "name", "vt0", "type", "macvtap", "mode", "bridge");
