@@ -42,7 +42,7 @@ describe("engine chain", () => {
 
     expect(await s.changes("destroy", "--yes")).toEqual({ delete: 4 });
     expect((await s.ok("stack", "export")).stdout).not.toContain("iproute2:Echo");
-  });
+  }, 300_000); // eight CLI commands, four of them running the program: more than the default on a loaded machine
 
   it("stops at invalid config, naming the key", async () => {
     await s.ok("config", "set", "count", "three");
