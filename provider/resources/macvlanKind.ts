@@ -15,6 +15,7 @@ import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
 import type { ConnectionArgs } from "./connectionArgs";
 import { checkPeer } from "./declaredPeer";
 import { contextOf, linkId, type ResourceLifecycle } from "./lifecycle";
+import type { OwnerArgs } from "./owner";
 
 const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
 
@@ -118,7 +119,7 @@ export interface RouteArgs {
   metric?: pulumi.Input<number>;
 }
 
-export interface MacvlanLinkArgs {
+export interface MacvlanLinkArgs extends OwnerArgs {
   /** Interface name; defaults to the resource name. */
   name?: pulumi.Input<string>;
   /** The parent interface. Changing it replaces the link. */
@@ -198,5 +199,7 @@ export abstract class MacvlanKindResource extends pulumi.dynamic.Resource {
   declare readonly ifindex: pulumi.Output<number>;
   /** Optional arguments left to the kernel (their outputs show what it chose). */
   declare readonly kernelChosen: pulumi.Output<string[]>;
+  /** Whose it is: what the link carries as its mark. */
+  declare readonly owner: pulumi.Output<string>;
 }
 

@@ -12,6 +12,7 @@ import { defineHandlers } from "./lifecycle";
 import { macvlanKindLifecycle, MacvlanKindResource, macvlanOutputNames, type MacvlanLinkArgs } from "./macvlanKind";
 import { tapNodePart } from "./macvtapNode";
 import { outputSlots } from "./outputs";
+import { withDefaultOwner } from "./owner";
 import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext, warnIfWorldAccessible } from "./warnings";
 
@@ -73,7 +74,7 @@ export class Macvtap extends MacvlanKindResource {
 
   constructor(name: string, args: MacvtapArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = [...macvlanOutputNames, "tapDevice", "tapDevNumbers", "tapNodeCreated", "tapOwner", "tapGroup", "tapMode"];
-    super(providerShim("Macvtap"), name, outputSlots(name, args, outputs), opts, "iproute2", "Macvtap");
+    super(providerShim("Macvtap"), name, outputSlots(name, withDefaultOwner("Macvtap", name, args), outputs), opts, "iproute2", "Macvtap");
     warnIfKeyInPlaintext(this, args.connection);
     warnIfWorldAccessible(this, args.tapMode);
   }

@@ -13,6 +13,7 @@ import { netnsFromResults, netnsReadBack, netnsReadCommands } from "../state/net
 import type { ConnectionArgs } from "./connectionArgs";
 import { contextOf, defineHandlers } from "./lifecycle";
 import { outputSlots } from "./outputs";
+import { withDefaultOwner, type OwnerArgs } from "./owner";
 import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext } from "./warnings";
 
@@ -29,8 +30,8 @@ export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNames
   idOf: (d) => d.name,
   parseState: (stored) => {
     const props = namespaceAsWrittenByEarlierVersions(stored);
-    const { name, loopbackUp, adopt, persist, connection } = props;
-    return { ...parseArgs(netNamespaceArgs, { name, loopbackUp, adopt, persist, connection }), path: String(props.path ?? "") };
+    const { name, loopbackUp, adopt, persist, owner, connection } = props;
+    return { ...parseArgs(netNamespaceArgs, { name, loopbackUp, adopt, persist, owner, connection }), path: String(props.path ?? "") };
   },
   inputsOf: ({ path: _path, ...inputs }) => inputs,
   plan: { create: planNetNamespaceCreate, update: planNetNamespaceUpdate, delete: planNetNamespaceDelete },
@@ -53,7 +54,7 @@ export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNames
   boot: { part: netNamespacePart, pinned: () => [], file: (d) => bootPartFile({ kind: "netns", name: d.name }) },
 });
 
-export interface NetNamespaceArgs {
+export interface NetNamespaceArgs extends OwnerArgs {
   /** The namespace's name (a file in /run/netns); defaults to the resource name. Changing it replaces. */
   name?: pulumi.Input<string>;
   /** Bring the namespace's `lo` up; default true. */
@@ -79,9 +80,11 @@ export class NetNamespace extends pulumi.dynamic.Resource {
   declare readonly loopbackUp: pulumi.Output<boolean>;
   /** Whether the host replays it at boot (refresh: whether its part is there as written). */
   declare readonly persist: pulumi.Output<boolean>;
+  /** Whose it is: what its `lo` carries as its mark. */
+  declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: NetNamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("NetNamespace"), name, outputSlots(name, args, ["path", "persist"]), opts, "iproute2", "NetNamespace");
+    super(providerShim("NetNamespace"), name, outputSlots(name, withDefaultOwner("NetNamespace", name, args), ["path", "persist"]), opts, "iproute2", "NetNamespace");
     warnIfKeyInPlaintext(this, args.connection);
   }
 }

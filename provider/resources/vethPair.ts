@@ -16,6 +16,7 @@ import type { ConnectionArgs } from "./connectionArgs";
 import { checkPeer } from "./declaredPeer";
 import { contextOf, defineHandlers, linkId } from "./lifecycle";
 import { outputSlots } from "./outputs";
+import { withDefaultOwner, type OwnerArgs } from "./owner";
 import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext } from "./warnings";
 
@@ -107,7 +108,7 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
   },
 });
 
-export interface VethPairArgs {
+export interface VethPairArgs extends OwnerArgs {
   /** This end's name. Changing it replaces the pair. */
   name: pulumi.Input<string>;
   peerName: pulumi.Input<string>;
@@ -165,10 +166,12 @@ export class VethPair extends pulumi.dynamic.Resource {
   declare readonly peerMacAddress: pulumi.Output<string>;
   declare readonly ifindex: pulumi.Output<number>;
   declare readonly peerIfindex: pulumi.Output<number>;
+  /** Whose it is: what both ends carry as their mark. */
+  declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = ["macAddress", "peerMacAddress", "ifindex", "peerIfindex", "kernelChosen", "mtu", "addresses", "peerAddresses", "up", "announce", "nodad", "persist"];
-    super(providerShim("VethPair"), name, outputSlots(name, args, outputs), opts, "iproute2", "VethPair");
+    super(providerShim("VethPair"), name, outputSlots(name, withDefaultOwner("VethPair", name, args), outputs), opts, "iproute2", "VethPair");
     warnIfKeyInPlaintext(this, args.connection);
   }
 }
