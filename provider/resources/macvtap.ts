@@ -42,9 +42,9 @@ export const macvtapHandlers = defineHandlers<MacvtapDesired, MacvtapState, Link
   inputsOf: ({ tapDevice: _d, tapDevNumbers: _n, tapNodeCreated: _c, tapNodeOwnerIds: _o, ...state }) => macvlanInputsOf(state),
   stateOf: (d, observed) => ({ ...link.stateOf(d, observed), ...noNodeYet }),
   unverified: { stateOf: (d) => ({ ...link.unverified.stateOf(d), ...noNodeYet }), is: link.unverified.is },
-  adopt: async (runner, d) => {
-    const adopted = await link.adopt?.(runner, d);
-    return adopted && { ...adopted, ...noNodeYet };
+  existing: async (runner, d) => {
+    const found = await link.existing(runner, d);
+    return found && { aliases: found.aliases, takeOver: async () => ({ ...(await found.takeOver()), ...noNodeYet }) };
   },
   devicePart: tapNodePart,
 });

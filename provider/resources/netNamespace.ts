@@ -39,12 +39,12 @@ export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNames
   observe: (results, d) => netnsFromResults(results, d.name),
   read: async (runner, d, { context }) => netnsFromResults(await runOn(runner, netnsReadCommands(d.name), context), d.name),
   stateOf,
-  // With `adopt: true`, a namespace of that name is taken over as it is, then converged (its `lo`).
-  async adopt(runner, d) {
-    if (!d.adopt) return undefined;
-    const observed = netnsFromResults(await runOn(runner, netnsReadCommands(d.name), contextOf("NetNamespace", d, "adopt")), d.name);
-    return observed && stateOf(d, observed);
+  // A namespace of that name is taken over as it is, then converged (its `lo`). Its mark is its `lo`'s alias.
+  async existing(runner, d) {
+    const observed = netnsFromResults(await runOn(runner, netnsReadCommands(d.name), contextOf("NetNamespace", d, "read")), d.name);
+    return observed && { aliases: [observed.alias], takeOver: async () => stateOf(d, observed) };
   },
+  aliases: (observed) => [observed.alias],
   // Cut off while being made: no path, as it was never observed.
   unverified: { stateOf: (d) => ({ ...d, path: "" }), is: (state) => state.path === "" },
   hint: (d, failure, _step, verb) =>
