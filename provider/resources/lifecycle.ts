@@ -149,7 +149,6 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
     const found = await lc.existing(runner, d);
     if (!found) return undefined;
     const ours = d.owner !== undefined ? ownerMark(d.owner) : undefined;
-    if (why === "resume" && (ours === undefined || found.aliases[0] !== ours)) return undefined;
     const another = found.aliases.find((alias) => parseMark(alias) !== undefined && alias !== ours);
     if (another !== undefined) {
       throw new Iproute2Error(
@@ -159,6 +158,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
         "It belongs to another resource or stack: choose another name, or have its owner delete it or hand it over (its owner argument)",
       );
     }
+    if (why === "resume" && found.aliases[0] !== ours) return undefined; // unmarked: refused as before
     if (ours !== undefined) {
       for (const alias of found.aliases.filter((a) => a !== undefined && parseMark(a) === undefined)) {
         await warnUser(`adopt ${where(d)}: its alias ${JSON.stringify(alias)} is replaced by the owner's mark "${ours}"`);
