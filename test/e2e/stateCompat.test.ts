@@ -260,7 +260,7 @@ describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this chec
     expect(await aliases(left, right)).toEqual(none);
   });
 
-  it("previews turning announce on for each link and persist for each resource, in place, and nothing else", async () => {
+  it("previews turning announce on for each link, and persist and a new owner for each resource, in place, and nothing else", async () => {
     const preview = await s!.ok("preview", "--diff");
     expect(previewSummary(preview.stdout)).toEqual({ update: LINKS + NAMESPACES, same: RESOURCES - LINKS - NAMESPACES });
     expect(changedLines(preview.stdout).map((line) => line.trim().replace(/\s+/g, " ").replace(" :", ":")).sort()).toEqual(
@@ -274,7 +274,7 @@ describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this chec
     expect(await kernelFacts(namespaces, tapPath)).toEqual(factsAfterUp);
   });
 
-  it("turns announce and persist on in place: the links as they were, each now announcing, each resource with its part", async () => {
+  it("turns announce and persist on and marks every object in place: the links as they were, each now announcing and marked, each resource with its part", async () => {
     const [left, right] = namespaces as [string, string];
     expect(Object.values(await arpNotify(left, right))).toEqual(Array(5).fill("0"));
     expect(await s!.changes("up", "--yes")).toEqual({ update: LINKS + NAMESPACES, same: RESOURCES - LINKS - NAMESPACES });
