@@ -205,6 +205,65 @@ describe("scan of links named to mislead", () => {
   });
 });
 
+// What a stack made carries its owner's mark (a link's alias; a namespace's on its lo), set here by hand
+// as the resources set it. The scan leaves it to that stack: listed under its owner, not adopted; with
+// --stack, that stack's are written as the resources their marks name, without adopt (a lost state's
+// program rebuilt), and only the others listed.
+describe("scan of what stacks marked", () => {
+  const world = new World();
+  const project = "iproute2-scanned"; // the test project's name: the program written runs there
+  let stackName: string;
+  let lab: string;
+  const marked = (owner: string) => `pulumi-iproute2:${owner}`;
+
+  beforeAll(async () => {
+    stackName = `${inject("runId")}-marked`;
+    const ours = (kind: string, name: string) => marked(`${project}/${stackName}/${kind}/${name}`);
+    lab = await world.netns("marked");
+    await ip("-n", lab, "link", "set", "lo", "alias", ours("NetNamespace", "lab"));
+    await ip("-n", lab, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
+    for (const end of ["veth0", "veth1"]) await ip("-n", lab, "link", "set", "dev", end, "alias", ours("VethPair", "pair"));
+    await ip("-n", lab, "link", "add", "link", "veth0", "name", "web0", "type", "macvlan", "mode", "bridge");
+    await ip("-n", lab, "link", "set", "dev", "web0", "alias", ours("MacvlanLink", "web"));
+    await ip("-n", lab, "link", "add", "link", "veth0", "name", "db0", "type", "macvlan", "mode", "bridge");
+    await ip("-n", lab, "link", "set", "dev", "db0", "alias", marked("shop/prod/MacvlanLink/db"));
+    await ip("-n", lab, "link", "add", "link", "veth0", "name", "mine", "type", "macvlan", "mode", "bridge");
+    await ip("-n", lab, "link", "set", "dev", "mine", "alias", "my own description");
+  });
+  afterAll(async () => world.cleanup());
+
+  it("lists them under their owner, and writes only what carries no mark", async () => {
+    const scan = await scanCli(["scan", "--netns", lab]);
+    expect(scan.exitCode, scan.stderr).toBe(0);
+    const program = scan.stdout;
+    expect(program).not.toContain("new NetNamespace(");
+    expect(program).not.toContain("new VethPair(");
+    expect(program.match(/new MacvlanLink\(/g)).toHaveLength(1);
+    expect(resourceBlock(program, "mine")).toContain("adopt: true,");
+    expect(program).toContain(`// owned by ${project}/${stackName}:\n//   - NetNamespace lab: netns "${lab}"\n//   - VethPair pair: veth pair veth0 in netns "${lab}" and veth1 in netns "${lab}"\n//   - MacvlanLink web: macvlan web0 in netns "${lab}"\n`);
+    expect(program).toContain(`// owned by shop/prod:\n//   - MacvlanLink db: macvlan db0 in netns "${lab}"\n`);
+
+    const diagram = await scanCli(["scan", "--netns", lab, "--format", "mermaid"]);
+    expect(diagram.exitCode, diagram.stderr).toBe(0);
+    expect(diagram.stdout).toContain(`["web0<br/>macvlan<br/>owned by ${project}/${stackName}/MacvlanLink/web"]`);
+    expect(diagram.stdout).toContain(`["netns ${lab}, owned by ${project}/${stackName}/NetNamespace/lab"]`);
+  });
+
+  it("with --stack, writes that stack's as the resources their marks name, without adopt, and lists the others'", async () => {
+    const scan = await scanCli(["scan", "--netns", lab, "--stack", `${project}/${stackName}`]);
+    expect(scan.exitCode, scan.stderr).toBe(0);
+    const program = scan.stdout;
+    expect(program.replace(/\n\/\/ {1,3}/g, " ")).toContain(`run this program as stack ${stackName} of project ${project}`);
+    expect(program).toMatch(/new NetNamespace\("lab", \{\n {2}name: "[^"]+",\n\}\);/);
+    expect(program).toMatch(/new VethPair\("pair", \{\n {2}name: "veth0",/);
+    expect(program).toMatch(/new MacvlanLink\("web", \{\n {2}name: "web0",/);
+    for (const name of ["veth0", "web0"]) expect(resourceBlock(program, name)).not.toContain("adopt");
+    expect(resourceBlock(program, "mine")).toContain("adopt: true,");
+    expect(program).not.toContain('name: "db0"');
+    expect(program).toContain(`// owned by shop/prod:\n//   - MacvlanLink db: macvlan db0 in netns "${lab}"\n`);
+  });
+});
+
 describe("scan errors: a clear message and a non-zero exit code", () => {
   it("names a namespace that does not exist, and the ones that do", async () => {
     const run = await scanCli(["scan", "--netns", `${inject("runId")}-nosuch`]);
@@ -243,6 +302,8 @@ describe("scan errors: a clear message and a non-zero exit code", () => {
       [["scan", "--identity", "/nonexistent"], "--identity needs --ssh"],
       [["scan", "--ssh", "h", "--host-key", "nope"], '--host-key: must be a key in authorized_keys form'],
       [["scan", "--bogus"], "Unknown option '--bogus'"],
+      [["scan", "--stack", "proj"], '--stack: must be <project>/<stack>'],
+      [["scan", "--stack", "org/proj/dev"], '--stack: must be <project>/<stack>'],
       [["frobnicate"], 'unknown command "frobnicate"'],
     ] as const) {
       const run = await scanCli([...args]);
