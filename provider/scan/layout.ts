@@ -220,7 +220,7 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
     if (netns !== undefined) {
       // A namespace's mark is on its own lo, which lives and dies with it.
       const lo = ns.links.find((l) => l.observed.name === "lo");
-      const claim = claims.claim("NetNamespace", [lo?.alias], where(netns));
+      const claim = claims.claim("NetNamespace", [lo?.observed.alias], where(netns));
       if (claim.kind === "listed") {
         layout.owned.push(claim.owned);
         layout.namespaceOwners.set(netns, claim.owned.owner);
@@ -271,7 +271,7 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
         const a = end.observed;
         const b = other.observed;
         // Both ends carry the pair's mark.
-        const claim = claims.claim("VethPair", [end.alias, other.alias], `veth pair ${a.name} in ${where(endNs)} and ${b.name} in ${where(otherNs)}`);
+        const claim = claims.claim("VethPair", [end.observed.alias, other.observed.alias], `veth pair ${a.name} in ${where(endNs)} and ${b.name} in ${where(otherNs)}`);
         if (claim.kind === "listed") {
           layout.owned.push(claim.owned);
           managed.add(key).add(refKey(peerRef));
@@ -329,7 +329,7 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
           addOther(ref, link, "ref" in found ? found.ref : undefined);
           for (const route of routes) layout.skipped.push(`route ${route.text} in ${where(netns)}: on ${link.observed.name}, which is not managed`);
         };
-        const claim = claims.claim(kind === "macvtap" ? "Macvtap" : "MacvlanLink", [link.alias], `${kind} ${link.observed.name} in ${where(netns)}`);
+        const claim = claims.claim(kind === "macvtap" ? "Macvtap" : "MacvlanLink", [link.observed.alias], `${kind} ${link.observed.name} in ${where(netns)}`);
         if (claim.kind === "listed") {
           // Its routes and addresses are its owner's too: nothing more to list.
           layout.owned.push(claim.owned);

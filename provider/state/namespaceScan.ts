@@ -7,7 +7,7 @@ import { classify, type FailureKind } from "../exec/errors";
 import { batchCommand } from "../exec/ipBatch";
 import type { Command, CommandResult } from "../exec/runner";
 import { kernelRouteProtocols, routeProtocol, type LinkObserved, type Route } from "../model";
-import { linkWithAddresses, parseJsonLines, routeEntry } from "./ipJson";
+import { linkWithAddresses, parseJsonLines, routeEntry, type LinkWithAddresses } from "./ipJson";
 import { namespaceIdsLine, parseNamespaceIds, type NamespaceIds } from "./linkPeer";
 import { beyondRoute, observeLink, toRoute } from "./observeLink";
 
@@ -101,12 +101,7 @@ export interface ScannedLink {
   observed: LinkObserved;
   /** Addresses with a lifetime (`dynamic`: from SLAAC or DHCP), left out of `observed`. */
   handedOut: string[];
-  /** The link's alias (`ifalias`), where an owner's mark lives (ownerMark.ts); absent when it has none. */
-  alias?: string;
 }
-
-/** A link as the scan reads it: with its alias, which tells what a stack made (a lo's: its namespace). */
-const scannedLink = linkWithAddresses.extend({ ifalias: z.string().optional() });
 
 /** Everything a scan read in one namespace. */
 export interface NamespaceRead {
@@ -143,7 +138,7 @@ export function parseNamespaceRead(netns: string | undefined, results: CommandRe
   }
   const [batch, v6, settings] = results.map((r) => r.stdout);
   const [links, v4, ids] = (batch ?? "").split("\n").filter((line) => line.trim() !== "");
-  const raw = parseJsonLines(links ?? "[]", z.array(scannedLink), "links")[0] ?? [];
+  const raw: LinkWithAddresses[] = parseJsonLines(links ?? "[]", z.array(linkWithAddresses), "links")[0] ?? [];
   const nsids = parseNamespaceIds(ids);
   return {
     netns,
@@ -153,7 +148,6 @@ export function parseNamespaceRead(netns: string | undefined, results: CommandRe
       return {
         observed: observeLink(link, []), // which leaves those out
         handedOut: handedOut.map((a) => `${a.local}/${a.prefixlen}`),
-        ...(link.ifalias !== undefined && { alias: link.ifalias }),
       };
     }),
     routes: [...scannedRoutes(v4 ?? "", 4), ...scannedRoutes(v6 ?? "", 6)],

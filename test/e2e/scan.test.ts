@@ -20,6 +20,9 @@ function resourceBlock(program: string, name: string): string {
   return block;
 }
 
+/** The resource name the program gives the resource whose `name` is `name`. */
+const resourceNameOf = (program: string, name: string) => /new \w+\("([^"]+)"/.exec(resourceBlock(program, name))?.[1];
+
 const stdoutOf = async (...args: string[]) => (await ip(...args)).stdout;
 
 /** The stack of a scanned program in its own copy of the test project. */
@@ -214,7 +217,9 @@ describe("scan of what stacks marked", () => {
   const project = "iproute2-scanned"; // the test project's name: the program written runs there
   let stackName: string;
   let lab: string;
+  let scanned: Awaited<ReturnType<typeof scannedStack>> | undefined;
   const marked = (owner: string) => `pulumi-iproute2:${owner}`;
+  const aliasOf = async (name: string) => (await ipJson<{ ifalias?: string }[]>("-n", lab, "link", "show", "dev", name))[0]?.ifalias;
 
   beforeAll(async () => {
     stackName = `${inject("runId")}-marked`;
@@ -230,7 +235,10 @@ describe("scan of what stacks marked", () => {
     await ip("-n", lab, "link", "add", "link", "veth0", "name", "mine", "type", "macvlan", "mode", "bridge");
     await ip("-n", lab, "link", "set", "dev", "mine", "alias", "my own description");
   });
-  afterAll(async () => world.cleanup());
+  afterAll(async () => {
+    await scanned?.dispose();
+    await world.cleanup();
+  });
 
   it("lists them under their owner, and writes only what carries no mark", async () => {
     const scan = await scanCli(["scan", "--netns", lab]);
@@ -261,6 +269,21 @@ describe("scan of what stacks marked", () => {
     expect(resourceBlock(program, "mine")).toContain("adopt: true,");
     expect(program).not.toContain('name: "db0"');
     expect(program).toContain(`// owned by shop/prod:\n//   - MacvlanLink db: macvlan db0 in netns "${lab}"\n`);
+
+    // Run as that stack with the plain CLI: its first up resumes what the marks say it made, adopts the
+    // rest, and changes nothing but the alias of the one adopted; the next preview expects no changes.
+    const before = await layoutSnapshot(stdoutOf, [lab]);
+    scanned = await scannedStack(program, "marked");
+    const up = await scanned.stack.pulumi(["up", "--yes"]);
+    expect(up.exitCode, up.stdout + up.stderr).toBe(0);
+    expect((await scanned.stack.lastUpdate()).resourceChanges).toEqual({ create: 5 }); // with the stack itself
+    for (const resumed of [`NetNamespace "${lab}"`, 'VethPair "veth0"', 'MacvlanLink "web0"']) expect(up.stdout + up.stderr).toContain(`resuming the create of ${resumed} cut off earlier`);
+    expect(await layoutSnapshot(stdoutOf, [lab])).toEqual(before);
+    expect(await aliasOf("web0")).toBe(marked(`${project}/${stackName}/MacvlanLink/web`));
+    expect(await aliasOf("db0")).toBe(marked("shop/prod/MacvlanLink/db"));
+    expect(await aliasOf("mine")).toBe(marked(`${project}/${stackName}/MacvlanLink/${resourceNameOf(program, "mine")}`));
+    const unchanged = await scanned.stack.pulumi(["preview", "--expect-no-changes"]);
+    expect(unchanged.exitCode, unchanged.stdout + unchanged.stderr).toBe(0);
   });
 });
 
