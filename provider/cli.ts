@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `pulumi-iproute2 scan`: reads a host's namespaces, veth pairs and macvlan/macvtap children (locally,
 // or over SSH with the same transport and host-key rules as the resources) and prints a Pulumi program
-// that adopts them, or a Mermaid flowchart of them. Reads only; never changes the host.
+// that adopts them (and lists what a stack's mark is on under its owner, or with --stack writes that
+// stack's as its resources), or a Mermaid flowchart of them. Reads only; never changes the host.
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, writeSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -17,12 +18,17 @@ import { connection as connectionSchema, hostLabel } from "./schema/connection";
 const usage = `Usage: pulumi-iproute2 scan [options]
 
 Reads a host's network namespaces, veth pairs and macvlan/macvtap links, and prints a Pulumi program
-that adopts them (--format ts) or a Mermaid flowchart of them (--format mermaid). It changes nothing.
+that adopts them (--format ts) or a Mermaid flowchart of them (--format mermaid). What a stack made
+carries its mark (a link's alias): the program lists it under its owner, and leaves it to that stack.
+It changes nothing.
 
   --netns NAME          scan this named namespace (repeatable; default: every named namespace)
   --host                scan the host's own namespace too
   --format ts|mermaid   what to print (default: ts)
   --out FILE            write it to FILE, never through a symbolic link (default: standard output)
+  --stack PROJECT/STACK write what this stack made (its mark is on it) as its resources, without adopt:
+                        run as that stack, the program resumes them (a lost state rebuilt); what other
+                        stacks marked is only listed, under its owner, as everything marked is without it
   --sudo                run ip through sudo -n
   --ssh [USER@]HOST[:PORT]   scan another machine over SSH (your agent, ~/.ssh/config and known_hosts apply)
     --identity FILE     your private key file, mode 600, without a passphrase (load one with a
@@ -43,6 +49,7 @@ const options = {
   host: { type: "boolean" },
   format: { type: "string" },
   out: { type: "string" },
+  stack: { type: "string" },
   sudo: { type: "boolean" },
   ssh: { type: "string" },
   identity: { type: "string" },
@@ -174,6 +181,9 @@ function writeOut(file: string, text: string): void {
   }
 }
 
+/** A --stack value: a Pulumi project's name and a stack's (letters, digits, "-", "_" and "."), as a mark spells them. */
+const stackFlag = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+
 /** A --netns value: a name that can be a file in /run/netns (whether it is one, the scan says). */
 const namespaceFlag = z.string().min(1).max(255).refine((n) => !n.includes("/") && n !== "." && n !== "..", "must be a file name in /run/netns");
 
@@ -192,6 +202,7 @@ async function scan(args: string[]): Promise<number> {
   if (positionals[0] !== "scan" || positionals.length > 1) throw new UsageError(positionals.length === 0 ? "say what to do: scan" : `unknown command "${positionals.join(" ")}"`);
   const format = flags.format ?? "ts";
   if (format !== "ts" && format !== "mermaid") throw new UsageError(`--format: must be ts or mermaid, not "${format}"`);
+  if (flags.stack !== undefined && !stackFlag.test(flags.stack)) throw new UsageError(`--stack: must be <project>/<stack> (each letters, digits, "-", "_" or "."), not ${JSON.stringify(flags.stack)}`);
   for (const name of flags.netns ?? []) {
     if (!namespaceFlag.safeParse(name).success) throw new UsageError(`--netns: "${name}" is not a namespace name`);
   }
@@ -203,7 +214,7 @@ async function scan(args: string[]): Promise<number> {
       host: flags.host ?? false,
       progress: (line) => process.stderr.write(`${printable(line)}\n`),
     });
-    const layout = layoutOf(read);
+    const layout = layoutOf(read, { ...(flags.stack !== undefined && { stack: flags.stack }) });
     const text = format === "mermaid" ? mermaidOf(layout) : programOf(layout, { hostLabel: hostLabel(connection), ...(program && { connection: program }), localSudo: connection.type === "local" && connection.sudo });
     if (flags.out !== undefined) writeOut(flags.out, text);
     else process.stdout.write(text);

@@ -12,6 +12,7 @@ import { validateArgs, type ArgsSpec } from "../schema/validate";
 import { vethPairArgs } from "../schema/vethPair";
 import { peerOf } from "../state/linkPeer";
 import { isOurs, type NamespaceRead, type ScannedLink, type ScannedRoute } from "../state/namespaceScan";
+import { Claims, type OwnedObject, type Resumed } from "./owners";
 
 /** A link on the host: its namespace (undefined: the host's own) and its name. */
 export interface LinkRef {
@@ -64,6 +65,8 @@ interface LinkEnd extends LinkRef {
 export interface LayoutNamespace {
   name: string;
   args: Args;
+  /** Written as the resource its mark names, without adopt: its create resumes it. */
+  resumes?: Resumed;
 }
 
 export interface LayoutVeth {
@@ -72,6 +75,7 @@ export interface LayoutVeth {
   args: Args;
   /** What the program must say about this pair (ends that disagree, a peer elsewhere). */
   notes: string[];
+  resumes?: Resumed;
 }
 
 export interface LayoutMacvlan extends LinkEnd {
@@ -80,12 +84,15 @@ export interface LayoutMacvlan extends LinkEnd {
   parent: LinkRef;
   args: Args;
   notes: string[];
+  resumes?: Resumed;
 }
 
 /** A link this package does not manage: a NIC, a bridge, a vxlan...; drawn, and named literally. */
 export interface LayoutOther extends LinkEnd {
   /** The link it hangs off (a vlan's or a macvlan's lower device), when known. */
   parent?: LinkRef;
+  /** The owner whose mark it carries, when a stack made it. */
+  owner?: string;
 }
 
 export interface Layout {
@@ -97,6 +104,17 @@ export interface Layout {
   others: LayoutOther[];
   /** Everything on the host the program does not manage, one line each, saying why. */
   skipped: string[];
+  /** The `project/stack` whose marked objects are written as its resources (--stack), if any. */
+  stack: string | undefined;
+  /** Objects a stack's mark is on that are not written: listed under their owner. */
+  owned: OwnedObject[];
+  /** The owner of each scanned namespace that carries a mark (on its lo), by name. */
+  namespaceOwners: Map<string, string>;
+}
+
+export interface LayoutOptions {
+  /** `project/stack`: objects this stack marked are written as its resources, to resume them. */
+  stack?: string;
 }
 
 const kindOf = (link: ScannedLink) => link.observed.kind ?? (link.observed.name === "lo" ? "loopback" : "device");
@@ -153,21 +171,24 @@ function refused<T>(spec: ArgsSpec<T>, args: Args): string | undefined {
   return result.ok ? undefined : result.failures.map((f) => `${f.property} ${f.reason}`).join("; ");
 }
 
+const resumedOf = ({ owner, resourceName }: Resumed): Resumed => ({ owner, resourceName });
+
 const withoutUndefined = (args: Record<string, Args[string] | undefined>): Args =>
   Object.fromEntries(Object.entries(args).filter((entry): entry is [string, Args[string]] => entry[1] !== undefined));
 
 /** The scan's layout of `read`: resources for the links of the namespaces asked for, the rest listed. */
-export function layoutOf(read: HostRead): Layout {
+export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
   // Array.sort puts undefined last whatever the comparison says: the host's own goes first by hand.
   const named = read.scanned.filter((n): n is string => n !== undefined).sort((a, b) => a.localeCompare(b));
   const scanned = [...(read.scanned.includes(undefined) ? [undefined] : []), ...named];
-  const layout: Layout = { scanned, namespaces: [], veths: [], macvlans: [], others: [], skipped: [] };
+  const layout: Layout = { scanned, namespaces: [], veths: [], macvlans: [], others: [], skipped: [], stack: options.stack, owned: [], namespaceOwners: new Map() };
+  const claims = new Claims(options.stack);
   const managed = new Set<string>(); // refKeys of links a resource manages
   const drawn = new Set<string>();
-  const addOther = (ref: LinkRef, link: ScannedLink, parent?: LinkRef) => {
+  const addOther = (ref: LinkRef, link: ScannedLink, parent?: LinkRef, owner?: string) => {
     if (drawn.has(refKey(ref))) return;
     drawn.add(refKey(ref));
-    layout.others.push({ ...ref, kind: kindOf(link), addresses: link.observed.addresses, ...(parent && { parent }) });
+    layout.others.push({ ...ref, kind: kindOf(link), addresses: link.observed.addresses, ...(parent && { parent }), ...(owner !== undefined && { owner }) });
   };
 
   // Namespaces whose name the resources would refuse: nothing in them can be written.
@@ -197,8 +218,17 @@ export function layoutOf(read: HostRead): Layout {
       continue;
     }
     if (netns !== undefined) {
+      // A namespace's mark is on its own lo, which lives and dies with it.
       const lo = ns.links.find((l) => l.observed.name === "lo");
-      layout.namespaces.push({ name: netns, args: withoutUndefined({ name: netns, loopbackUp: lo?.observed.up === true ? undefined : false }) });
+      const claim = claims.claim("NetNamespace", [lo?.observed.alias], where(netns));
+      if (claim.kind === "listed") {
+        layout.owned.push(claim.owned);
+        layout.namespaceOwners.set(netns, claim.owned.owner);
+      } else {
+        if (claim.kind === "resumed") layout.namespaceOwners.set(netns, claim.owner);
+        const args = withoutUndefined({ name: netns, loopbackUp: lo?.observed.up === true ? undefined : false });
+        layout.namespaces.push({ name: netns, args, ...(claim.kind === "resumed" && { resumes: resumedOf(claim) }) });
+      }
     }
     const links = [...ns.links].sort((a, b) => a.observed.ifindex - b.observed.ifindex);
     for (const link of links) {
@@ -240,6 +270,15 @@ export function layoutOf(read: HostRead): Layout {
         const [end, endNs, other, otherNs] = swap ? [peer, peerRef.netns, link, netns] : [link, netns, peer, peerRef.netns];
         const a = end.observed;
         const b = other.observed;
+        // Both ends carry the pair's mark.
+        const claim = claims.claim("VethPair", [end.observed.alias, other.observed.alias], `veth pair ${a.name} in ${where(endNs)} and ${b.name} in ${where(otherNs)}`);
+        if (claim.kind === "listed") {
+          layout.owned.push(claim.owned);
+          managed.add(key).add(refKey(peerRef));
+          addOther({ netns: endNs, name: a.name }, end, undefined, claim.owned.owner);
+          addOther({ netns: otherNs, name: b.name }, other, undefined, claim.owned.owner);
+          continue;
+        }
         const notes: string[] = [];
         if (a.up !== b.up) {
           const [down, up] = a.up ? [b.name, a.name] : [a.name, b.name];
@@ -273,6 +312,7 @@ export function layoutOf(read: HostRead): Layout {
           peer: { netns: otherNs, name: b.name, kind, addresses: b.addresses },
           args,
           notes,
+          ...(claim.kind === "resumed" && { resumes: resumedOf(claim) }),
         });
         for (const [n, l] of [[endNs, a], [otherNs, b]] as const) {
           for (const route of read.namespaces.get(netnsKey(n))?.routes.filter((r) => r.dev === l.name) ?? []) {
@@ -289,6 +329,14 @@ export function layoutOf(read: HostRead): Layout {
           addOther(ref, link, "ref" in found ? found.ref : undefined);
           for (const route of routes) layout.skipped.push(`route ${route.text} in ${where(netns)}: on ${link.observed.name}, which is not managed`);
         };
+        const claim = claims.claim(kind === "macvtap" ? "Macvtap" : "MacvlanLink", [link.observed.alias], `${kind} ${link.observed.name} in ${where(netns)}`);
+        if (claim.kind === "listed") {
+          // Its routes and addresses are its owner's too: nothing more to list.
+          layout.owned.push(claim.owned);
+          managed.add(key);
+          addOther(ref, link, "ref" in found ? found.ref : undefined, claim.owned.owner);
+          continue;
+        }
         if ("why" in found || !macvlan) {
           skip(`its parent cannot be found (${"why" in found ? found.why : "no macvlan data"})`);
           continue;
@@ -348,7 +396,17 @@ export function layoutOf(read: HostRead): Layout {
         }
         managed.add(key);
         layout.skipped.push(...leftOut);
-        layout.macvlans.push({ netns, name: o.name, kind, mode: macvlan.mode, addresses: o.addresses, parent: found.ref, args, notes });
+        layout.macvlans.push({
+          netns,
+          name: o.name,
+          kind,
+          mode: macvlan.mode,
+          addresses: o.addresses,
+          parent: found.ref,
+          args,
+          notes,
+          ...(claim.kind === "resumed" && { resumes: resumedOf(claim) }),
+        });
         continue;
       }
 

@@ -1,6 +1,7 @@
 // The scan as a Mermaid flowchart, which GitHub draws in Markdown: a subgraph per namespace, a node per
 // link (name, kind, mode, addresses), an edge from each macvlan or macvtap child to its parent, and one
-// between the two ends of each veth pair. Pure text; the same layout as the program's.
+// between the two ends of each veth pair. What a stack's mark is on says so in its label ("owned by" the
+// mark's owner), a node's or a namespace's. Pure text; the same layout as the program's.
 import { refKey, unsafeCharacters, type Layout, type LinkRef } from "./layout";
 
 interface Node extends LinkRef {
@@ -21,11 +22,13 @@ const label = (text: string) => text.replace(escaped, (c) => named[c] ?? `#${c.c
 /** The flowchart for `layout`. */
 export function mermaidOf(layout: Layout): string {
   const nodes: Node[] = [];
-  for (const { end, peer } of layout.veths) {
-    nodes.push({ ...end, lines: [end.name, "veth", ...end.addresses] }, { ...peer, lines: [peer.name, "veth", ...peer.addresses] });
+  const ownedBy = (owner: string | undefined) => (owner !== undefined ? [`owned by ${owner}`] : []);
+  for (const { end, peer, resumes } of layout.veths) {
+    const owner = ownedBy(resumes?.owner);
+    nodes.push({ ...end, lines: [end.name, "veth", ...end.addresses, ...owner] }, { ...peer, lines: [peer.name, "veth", ...peer.addresses, ...owner] });
   }
-  for (const m of layout.macvlans) nodes.push({ ...m, lines: [m.name, `${m.kind} ${m.mode}`, ...m.addresses] });
-  for (const o of layout.others) nodes.push({ ...o, lines: [o.name, o.kind, ...o.addresses] });
+  for (const m of layout.macvlans) nodes.push({ ...m, lines: [m.name, `${m.kind} ${m.mode}`, ...m.addresses, ...ownedBy(m.resumes?.owner)] });
+  for (const o of layout.others) nodes.push({ ...o, lines: [o.name, o.kind, ...o.addresses, ...ownedBy(o.owner)] });
 
   // Namespaces in the layout's order, then those only referred to; links by name within each.
   const order = [...layout.scanned];
@@ -35,7 +38,8 @@ export function mermaidOf(layout: Layout): string {
   order.forEach((netns, i) => {
     const inside = nodes.filter((n) => n.netns === netns).sort((a, b) => a.name.localeCompare(b.name));
     if (inside.length === 0) return;
-    const title = `${netns === undefined ? "host" : `netns ${netns}`}${layout.scanned.includes(netns) ? "" : " (not scanned)"}`;
+    const owner = netns !== undefined ? layout.namespaceOwners.get(netns) : undefined;
+    const title = `${netns === undefined ? "host" : `netns ${netns}`}${layout.scanned.includes(netns) ? "" : " (not scanned)"}${owner !== undefined ? `, owned by ${owner}` : ""}`;
     out.push(`  subgraph ns${i}["${label(title)}"]`);
     for (const node of inside) {
       const id = `l${ids.size + 1}`;

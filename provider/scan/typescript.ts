@@ -4,6 +4,7 @@
 // What it does not manage is named literally, or listed in a comment with why. Pure text.
 import type { Route } from "../model";
 import { refKey, unsafeCharacters, type Args, type Layout, type LinkRef } from "./layout";
+import type { OwnedObject, Resumed } from "./owners";
 
 /** How the program reaches the host, when it is another machine: the scan's own SSH settings. */
 export interface ProgramConnection {
@@ -51,6 +52,11 @@ class Names {
   /** A resource name (unique per program, so stable across scans of the same host). */
   resource(label: string): string {
     return this.unique(label, this.resources, (base, n) => `${base}-${n}`);
+  }
+
+  /** Takes a name a mark gives (as it is: the owner it computes must be the mark's), so no other gets it. */
+  reserve(resourceName: string): void {
+    this.resources.add(resourceName);
   }
 
   private unique(base: string, taken: Set<string>, numbered: (base: string, n: number) => string): string {
@@ -101,6 +107,33 @@ function comment(text: string, indent = ""): string[] {
   return lines;
 }
 
+/**
+ * The objects a stack's mark is on that the program leaves to that stack, grouped by it ("owned by
+ * P/S:"), each as its owner names it and as the host has it.
+ */
+function ownedListing(layout: Layout): string[] {
+  if (layout.owned.length === 0) return [];
+  const byStack = new Map<string, OwnedObject[]>();
+  for (const o of layout.owned) byStack.set(o.stack, [...(byStack.get(o.stack) ?? []), o]);
+  const out = [
+    ...comment(
+      layout.stack === undefined
+        ? "Made by stacks that marked them (their owner on the host): left to those stacks, not written here. " +
+            "To rebuild a stack's own program (its state lost), scan with --stack <project>/<stack>: its objects are then written as its resources."
+        : `Made by other stacks that marked them (their owner on the host), or ${layout.stack}'s that cannot be written back: not written here.`,
+    ),
+  ];
+  for (const [stack, objects] of [...byStack].sort(([a], [b]) => a.localeCompare(b))) {
+    out.push(...comment(`owned by ${stack}:`));
+    for (const o of objects) {
+      const named = o.owner.startsWith(`${stack}/`) ? o.owner.slice(stack.length + 1).replace("/", " ") : o.owner;
+      const line = `- ${named}: ${o.what}${o.why !== undefined ? ` (${o.why})` : ""}`;
+      out.push(...comment(line).map((l, i) => (i === 0 ? l.replace("// ", "//   ") : l.replace("// ", "//     "))));
+    }
+  }
+  return [...out, ""];
+}
+
 /** The TypeScript program for `layout`. */
 export function programOf(layout: Layout, options: ProgramOptions): string {
   const names = new Names();
@@ -109,13 +142,22 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
   const out: string[] = [];
   const scannedList = layout.scanned.map((n) => (n === undefined ? "the host's own namespace" : `netns ${n}`)).join(", ");
 
+  const resumes = [...layout.namespaces, ...layout.veths, ...layout.macvlans].some((r) => r.resumes !== undefined);
   out.push(
     ...comment(`Written by \`pulumi-iproute2 scan\` from ${options.hostLabel} (${scannedList}).`),
     ...comment(
-      "Every resource has adopt: true: the first `pulumi up` takes over what is there and changes nothing that already matches; " +
+      `${resumes ? "Every resource without a mark on the host has" : "Every resource has"} adopt: true: the first \`pulumi up\` takes over what is there and changes nothing that already matches; ` +
         "`pulumi destroy` then removes it all. Review it like any change to the host.",
     ),
   );
+  if (resumes && layout.stack !== undefined) {
+    out.push(
+      ...comment(
+        `The resources named after a mark of ${layout.stack} have no adopt: run this program as stack ${layout.stack.split("/")[1]} of project ${layout.stack.split("/")[0]}, ` +
+          "and each one's create finds what it made by its mark and resumes it.",
+      ),
+    );
+  }
   const usesConfig = options.connection?.privateKeyFromConfig === true;
   if (usesConfig) out.push('import * as pulumi from "@pulumi/pulumi";');
   const classes = new Set<string>();
@@ -165,11 +207,15 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
     if (Array.isArray(value)) return `${key}: ${list(value as string[])},`;
     return `${key}: ${typeof value === "string" ? str(value) : String(value)},`;
   };
-  const resource = (cls: string, variable: string, name: string, args: Args, notes: string[] = []) => {
+  // A mark's names first, as they are: the others are numbered around them.
+  for (const r of [...layout.namespaces, ...layout.veths, ...layout.macvlans]) if (r.resumes) names.reserve(r.resumes.resourceName);
+  /** One resource; one a mark names is written under that name and without adopt: its create resumes it. */
+  const resource = (cls: string, variable: string, label: string, args: Args, notes: string[] = [], resumes?: Resumed) => {
     for (const note of notes) out.push(...comment(note));
-    out.push(`const ${variable} = new ${cls}(${str(name)}, {`);
+    if (resumes) out.push(...comment(`carries the mark of ${resumes.owner}: its create resumes it`));
+    out.push(`const ${variable} = new ${cls}(${str(resumes ? resumes.resourceName : names.resource(label))}, {`);
     for (const [key, value] of Object.entries(args)) out.push(`  ${field(key, value, args)}`);
-    for (const line of [connectionLine, "adopt: true,"]) if (line !== undefined) out.push(`  ${line}`);
+    for (const line of [connectionLine, resumes ? undefined : "adopt: true,"]) if (line !== undefined) out.push(`  ${line}`);
     out.push("});", "");
   };
   const label = (ref: LinkRef) => (ref.netns !== undefined ? `${ref.netns}-${ref.name}` : ref.name);
@@ -177,24 +223,25 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
   for (const ns of layout.namespaces) {
     const variable = names.variable(ns.name);
     namespaceVar.set(ns.name, `${variable}.name`);
-    resource("NetNamespace", variable, names.resource(ns.name), ns.args);
+    resource("NetNamespace", variable, ns.name, ns.args, [], ns.resumes);
   }
   for (const veth of layout.veths) {
     const variable = names.variable(label(veth.end));
     linkExpr.set(refKey(veth.end), `${variable}.name`);
     linkExpr.set(refKey(veth.peer), `${variable}.peerName`);
-    resource("VethPair", variable, names.resource(label(veth.end)), veth.args, veth.notes);
+    resource("VethPair", variable, label(veth.end), veth.args, veth.notes, veth.resumes);
   }
   for (const m of layout.macvlans) {
     const variable = names.variable(label(m));
     linkExpr.set(refKey(m), `${variable}.name`);
-    resource(m.kind === "macvtap" ? "Macvtap" : "MacvlanLink", variable, names.resource(label(m)), m.args, m.notes);
+    resource(m.kind === "macvtap" ? "Macvtap" : "MacvlanLink", variable, label(m), m.args, m.notes, m.resumes);
   }
 
+  out.push(...ownedListing(layout));
   if (layout.skipped.length > 0) {
     out.push("// Not managed by this program: up leaves them as they are (destroying a namespace deletes the links in it).");
     for (const line of layout.skipped) out.push(...comment(`- ${line}`).map((l, i) => (i === 0 ? l : l.replace("// ", "//   "))));
-  } else {
+  } else if (layout.owned.length === 0) {
     out.push("// Nothing on the scanned namespaces was left out.");
   }
   return `${out.join("\n")}\n`;

@@ -20,6 +20,9 @@ function resourceBlock(program: string, name: string): string {
   return block;
 }
 
+/** The resource name the program gives the resource whose `name` is `name`. */
+const resourceNameOf = (program: string, name: string) => /new \w+\("([^"]+)"/.exec(resourceBlock(program, name))?.[1];
+
 const stdoutOf = async (...args: string[]) => (await ip(...args)).stdout;
 
 /** The stack of a scanned program in its own copy of the test project. */
@@ -205,6 +208,85 @@ describe("scan of links named to mislead", () => {
   });
 });
 
+// What a stack made carries its owner's mark (a link's alias; a namespace's on its lo), set here by hand
+// as the resources set it. The scan leaves it to that stack: listed under its owner, not adopted; with
+// --stack, that stack's are written as the resources their marks name, without adopt (a lost state's
+// program rebuilt), and only the others listed.
+describe("scan of what stacks marked", () => {
+  const world = new World();
+  const project = "iproute2-scanned"; // the test project's name: the program written runs there
+  let stackName: string;
+  let lab: string;
+  let scanned: Awaited<ReturnType<typeof scannedStack>> | undefined;
+  const marked = (owner: string) => `pulumi-iproute2:${owner}`;
+  const aliasOf = async (name: string) => (await ipJson<{ ifalias?: string }[]>("-n", lab, "link", "show", "dev", name))[0]?.ifalias;
+
+  beforeAll(async () => {
+    stackName = `${inject("runId")}-marked`;
+    const ours = (kind: string, name: string) => marked(`${project}/${stackName}/${kind}/${name}`);
+    lab = await world.netns("marked");
+    await ip("-n", lab, "link", "set", "lo", "alias", ours("NetNamespace", "lab"));
+    await ip("-n", lab, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
+    for (const end of ["veth0", "veth1"]) await ip("-n", lab, "link", "set", "dev", end, "alias", ours("VethPair", "pair"));
+    await ip("-n", lab, "link", "add", "link", "veth0", "name", "web0", "type", "macvlan", "mode", "bridge");
+    await ip("-n", lab, "link", "set", "dev", "web0", "alias", ours("MacvlanLink", "web"));
+    await ip("-n", lab, "link", "add", "link", "veth0", "name", "db0", "type", "macvlan", "mode", "bridge");
+    await ip("-n", lab, "link", "set", "dev", "db0", "alias", marked("shop/prod/MacvlanLink/db"));
+    await ip("-n", lab, "link", "add", "link", "veth0", "name", "mine", "type", "macvlan", "mode", "bridge");
+    await ip("-n", lab, "link", "set", "dev", "mine", "alias", "my own description");
+  });
+  afterAll(async () => {
+    await scanned?.dispose();
+    await world.cleanup();
+  });
+
+  it("lists them under their owner, and writes only what carries no mark", async () => {
+    const scan = await scanCli(["scan", "--netns", lab]);
+    expect(scan.exitCode, scan.stderr).toBe(0);
+    const program = scan.stdout;
+    expect(program).not.toContain("new NetNamespace(");
+    expect(program).not.toContain("new VethPair(");
+    expect(program.match(/new MacvlanLink\(/g)).toHaveLength(1);
+    expect(resourceBlock(program, "mine")).toContain("adopt: true,");
+    expect(program).toContain(`// owned by ${project}/${stackName}:\n//   - NetNamespace lab: netns "${lab}"\n//   - VethPair pair: veth pair veth0 in netns "${lab}" and veth1 in netns "${lab}"\n//   - MacvlanLink web: macvlan web0 in netns "${lab}"\n`);
+    expect(program).toContain(`// owned by shop/prod:\n//   - MacvlanLink db: macvlan db0 in netns "${lab}"\n`);
+
+    const diagram = await scanCli(["scan", "--netns", lab, "--format", "mermaid"]);
+    expect(diagram.exitCode, diagram.stderr).toBe(0);
+    expect(diagram.stdout).toContain(`["web0<br/>macvlan<br/>owned by ${project}/${stackName}/MacvlanLink/web"]`);
+    expect(diagram.stdout).toContain(`["netns ${lab}, owned by ${project}/${stackName}/NetNamespace/lab"]`);
+  });
+
+  it("with --stack, writes that stack's as the resources their marks name, without adopt, and lists the others'", async () => {
+    const scan = await scanCli(["scan", "--netns", lab, "--stack", `${project}/${stackName}`]);
+    expect(scan.exitCode, scan.stderr).toBe(0);
+    const program = scan.stdout;
+    expect(program.replace(/\n\/\/ {1,3}/g, " ")).toContain(`run this program as stack ${stackName} of project ${project}`);
+    expect(program).toMatch(/new NetNamespace\("lab", \{\n {2}name: "[^"]+",\n\}\);/);
+    expect(program).toMatch(/new VethPair\("pair", \{\n {2}name: "veth0",/);
+    expect(program).toMatch(/new MacvlanLink\("web", \{\n {2}name: "web0",/);
+    for (const name of ["veth0", "web0"]) expect(resourceBlock(program, name)).not.toContain("adopt");
+    expect(resourceBlock(program, "mine")).toContain("adopt: true,");
+    expect(program).not.toContain('name: "db0"');
+    expect(program).toContain(`// owned by shop/prod:\n//   - MacvlanLink db: macvlan db0 in netns "${lab}"\n`);
+
+    // Run as that stack with the plain CLI: its first up resumes what the marks say it made, adopts the
+    // rest, and changes nothing but the alias of the one adopted; the next preview expects no changes.
+    const before = await layoutSnapshot(stdoutOf, [lab]);
+    scanned = await scannedStack(program, "marked");
+    const up = await scanned.stack.pulumi(["up", "--yes"]);
+    expect(up.exitCode, up.stdout + up.stderr).toBe(0);
+    expect((await scanned.stack.lastUpdate()).resourceChanges).toEqual({ create: 5 }); // with the stack itself
+    for (const resumed of [`NetNamespace "${lab}"`, 'VethPair "veth0"', 'MacvlanLink "web0"']) expect(up.stdout + up.stderr).toContain(`resuming the create of ${resumed} cut off earlier`);
+    expect(await layoutSnapshot(stdoutOf, [lab])).toEqual(before);
+    expect(await aliasOf("web0")).toBe(marked(`${project}/${stackName}/MacvlanLink/web`));
+    expect(await aliasOf("db0")).toBe(marked("shop/prod/MacvlanLink/db"));
+    expect(await aliasOf("mine")).toBe(marked(`${project}/${stackName}/MacvlanLink/${resourceNameOf(program, "mine")}`));
+    const unchanged = await scanned.stack.pulumi(["preview", "--expect-no-changes"]);
+    expect(unchanged.exitCode, unchanged.stdout + unchanged.stderr).toBe(0);
+  });
+});
+
 describe("scan errors: a clear message and a non-zero exit code", () => {
   it("names a namespace that does not exist, and the ones that do", async () => {
     const run = await scanCli(["scan", "--netns", `${inject("runId")}-nosuch`]);
@@ -243,6 +325,8 @@ describe("scan errors: a clear message and a non-zero exit code", () => {
       [["scan", "--identity", "/nonexistent"], "--identity needs --ssh"],
       [["scan", "--ssh", "h", "--host-key", "nope"], '--host-key: must be a key in authorized_keys form'],
       [["scan", "--bogus"], "Unknown option '--bogus'"],
+      [["scan", "--stack", "proj"], '--stack: must be <project>/<stack>'],
+      [["scan", "--stack", "org/proj/dev"], '--stack: must be <project>/<stack>'],
       [["frobnicate"], 'unknown command "frobnicate"'],
     ] as const) {
       const run = await scanCli([...args]);
