@@ -1,0 +1,253 @@
+// Owner marks (#21) with the plain CLI (test/projects/many). A `pulumi up` killed with -9 half-way is
+// recovered by what the CLI tells the user to do, `pulumi refresh --clear-pending-creates` and `pulumi
+// up`, with no edit of the program: the links the killed run made carry their resource's mark, so the
+// next create takes them over. A link someone else made under a managed name, or another stack's, is
+// never deleted and never taken over.
+import path from "node:path";
+import type { ResultPromise } from "execa";
+import { afterEach, describe, expect, it } from "vitest";
+import type { CliStack } from "../support/cliStack";
+import { repoRoot } from "../support/engine";
+import { ip, ipJson, orIfGone, World } from "../support/netns";
+import { startSshHosts, type SshHosts } from "../support/sshHosts";
+import { testStack } from "../support/testStack";
+
+/** How the tests wait for what they watch; timings are never asserted. */
+const waits = {
+  /** Between two looks at the links an up has made so far (small: the kill must land half-way). */
+  pollMs: 20,
+  /** The longest an up may take to make the links the kill waits for. */
+  killWithinMs: 60_000,
+  /** The longest the plugins of a CLI killed alone may run on before the test kills them too. */
+  orphansWithinMs: 10_000,
+};
+
+interface HostLink {
+  ifname: string;
+  ifalias?: string;
+}
+
+const project = "iproute2-many";
+/** The mark MARKS.md says a MacvlanLink of `stack` named `resource` carries (plain names: nothing encoded). */
+const markOf = (stack: CliStack, resource: string) => `pulumi-iproute2:${ownerOf(stack, resource)}`;
+const ownerOf = (stack: CliStack, resource: string) => `${project}/${stack.name}/MacvlanLink/${resource}`;
+/** The CLI wraps long diagnostics to the terminal's width: compare text with no white space at all. */
+const squeezed = (text: string) => text.replace(/\s+/g, "");
+const oneLine = (text: string) => text.replace(/\s+/g, " ");
+const names = (count: number) => Array.from({ length: count }, (_, i) => `mv${i}`);
+
+const localMacvlans = (netns: string) => ipJson<HostLink[]>("-n", netns, "link", "show", "type", "macvlan");
+
+/** The MacvlanLinks the stack's state holds, by resource name. */
+async function macvlansInState(s: CliStack): Promise<string[]> {
+  const exported = JSON.parse((await s.ok("stack", "export")).stdout) as { deployment: { resources?: { urn: string; type: string }[] } };
+  return (exported.deployment.resources ?? []).filter((r) => r.type.endsWith(":MacvlanLink")).map((r) => r.urn.split("::").at(-1) ?? "");
+}
+
+async function waitUntil(ready: () => Promise<boolean>, what: string, withinMs: number, pollMs = waits.pollMs): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!(await ready())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${withinMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** Whether any process of the group `pgid` is still running. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw error;
+  }
+}
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
+/**
+ * Kills a running `pulumi up` with SIGKILL once `made()` counts `atLeast` links: the CLI alone (as `kill
+ * -9 PID` does; its plugins are orphaned and finish what they were doing), or its whole process group
+ * (as a CI runner's cancel does). Returns what the run printed; anything of the group left is killed.
+ */
+async function killHalfWay(run: ResultPromise<{ reject: false; detached: true }>, made: () => Promise<number>, atLeast: number, how: "cli" | "group") {
+  const pid = run.pid;
+  if (pid === undefined) throw new Error("pulumi did not start");
+  try {
+    await waitUntil(async () => (await made()) >= atLeast || run.exitCode !== null, `${atLeast} links made by the up`, waits.killWithinMs);
+    if (how === "group") killGroup(pid);
+    else process.kill(pid, "SIGKILL");
+    const result = await run;
+    expect(result.signal, `the up ended before the kill:\n${result.stdout}\n${result.stderr}`).toBe("SIGKILL");
+    // The orphaned plugins end when they notice the engine is gone; the wait is bounded, not asserted.
+    await waitUntil(async () => !groupAlive(pid), "the killed CLI's plugins to exit", waits.orphansWithinMs).catch(() => undefined);
+    return `${result.stdout}\n${result.stderr}`;
+  } finally {
+    killGroup(pid);
+  }
+}
+
+describe("an up killed half-way", () => {
+  const stacks: CliStack[] = [];
+  const world = new World();
+  let hosts: SshHosts | undefined;
+  afterEach(async () => {
+    for (const s of stacks.splice(0)) await s.dispose();
+    await hosts?.stop();
+    hosts = undefined;
+    await world.cleanup();
+  });
+
+  const count = 40;
+  it.each([
+    ["the CLI alone", "cli" as const],
+    ["its whole process group, as a CI runner's cancel", "group" as const],
+  ])("converges with refresh --clear-pending-creates and up, no edit, after a kill -9 of %s", async (_title, how) => {
+    const netns = await world.netns("kill");
+    await world.vethParent(netns);
+    const s = await testStack("test/projects/many", `kill-${how}`, { count: String(count), parentNetns: netns });
+    stacks.push(s);
+
+    await killHalfWay(s.start(["up", "--yes", "--skip-preview"]), async () => (await localMacvlans(netns)).length, 9, how);
+    const madeByKilledRun = await localMacvlans(netns);
+    expect(madeByKilledRun.length).toBeLessThan(count);
+    for (const link of madeByKilledRun) expect(link.ifalias, link.ifname).toBe(markOf(s, link.ifname));
+
+    await s.ok("refresh", "--clear-pending-creates", "--yes");
+    // The issue's case: links on the host that the state does not know (created, then the CLI died).
+    const known = await macvlansInState(s);
+    expect(madeByKilledRun.length).toBeGreaterThan(known.length);
+
+    const up = await s.ok("up", "--yes");
+    expect(oneLine(up.stdout + up.stderr)).toMatch(/resuming the create of MacvlanLink "mv\d+" cut off earlier/);
+    const links = await localMacvlans(netns);
+    expect(links.map((l) => l.ifname).sort()).toEqual(names(count).sort());
+    for (const link of links) expect(link.ifalias, link.ifname).toBe(markOf(s, link.ifname));
+    await s.ok("preview", "--expect-no-changes");
+
+    await s.ok("destroy", "--yes");
+    expect(await localMacvlans(netns)).toEqual([]);
+  }, 240_000);
+
+  it("converges the same over SSH", async () => {
+    const sshCount = 20;
+    hosts = await startSshHosts(1, path.join(repoRoot, ".work"));
+    const host = hosts.hosts[0]!;
+    // The project's own namespace "lab" on the simulated host, with its veth parent.
+    const macvlans = async () => JSON.parse((await orIfGone(host.exec("ip", "-j", "-n", "lab", "link", "show", "type", "macvlan"), "[]")) || "[]") as HostLink[];
+    const s = await testStack("test/projects/many", "kill-ssh", { count: String(sshCount), sshHost: host.address, sshConfigFile: hosts.sshConfigFile });
+    stacks.push(s);
+    await s.setSecret("sshPrivateKey", hosts.clientKey);
+
+    await killHalfWay(s.start(["up", "--yes", "--skip-preview"]), async () => (await macvlans()).length, 6, "group");
+    const madeByKilledRun = await macvlans();
+    expect(madeByKilledRun.length).toBeLessThan(sshCount);
+    for (const link of madeByKilledRun) expect(link.ifalias, link.ifname).toBe(markOf(s, link.ifname));
+
+    await s.ok("refresh", "--clear-pending-creates", "--yes");
+    expect(madeByKilledRun.length).toBeGreaterThan((await macvlansInState(s)).length);
+    await s.ok("up", "--yes");
+    const links = await macvlans();
+    expect(links.map((l) => l.ifname).sort()).toEqual(names(sshCount).sort());
+    for (const link of links) expect(link.ifalias, link.ifname).toBe(markOf(s, link.ifname));
+    await s.ok("preview", "--expect-no-changes");
+
+    await s.ok("destroy", "--yes");
+    expect((await host.run("ip", "netns", "list")).stdout).not.toMatch(/\blab\b/);
+  }, 240_000);
+});
+
+describe("a link of a managed name that is not ours", () => {
+  const stacks: CliStack[] = [];
+  const world = new World();
+  afterEach(async () => {
+    for (const s of stacks.splice(0)) await s.dispose();
+    await world.cleanup();
+  });
+
+  /** Deletes `name` and makes a link of that name again by hand, as someone else would: no mark. */
+  const remakeByHand = async (netns: string, name: string) => {
+    await ip("-n", netns, "link", "del", name);
+    await ip("-n", netns, "link", "add", name, "link", "veth0", "type", "macvlan", "mode", "bridge");
+  };
+  const linkOnHost = async (netns: string, name: string) => (await localMacvlans(netns)).find((l) => l.ifname === name);
+
+  it("is reported gone by refresh, refused by create, and left by destroy", async () => {
+    const netns = await world.netns("byhand");
+    await world.vethParent(netns);
+    const s = await testStack("test/projects/many", "byhand", { count: "2", parentNetns: netns });
+    stacks.push(s);
+    await s.ok("up", "--yes", "--skip-preview");
+    expect((await linkOnHost(netns, "mv0"))?.ifalias).toBe(markOf(s, "mv0"));
+
+    await remakeByHand(netns, "mv0");
+    const refresh = await s.ok("refresh", "--yes", "--skip-preview");
+    expect(oneLine(refresh.stdout + refresh.stderr)).toMatch(/warning:.*mv0.*no mark/i);
+    expect(await macvlansInState(s)).toEqual(["mv1"]);
+
+    const up = await s.pulumi(["up", "--yes", "--skip-preview"]);
+    expect(up.exitCode).not.toBe(0);
+    expect(oneLine(up.stdout + up.stderr)).toMatch(/"mv0".*exists/);
+    expect(oneLine(up.stdout + up.stderr)).toMatch(/adopt: true/);
+    const handMade = await linkOnHost(netns, "mv0");
+    expect(handMade).toBeDefined();
+    expect(handMade?.ifalias).toBeUndefined();
+
+    // Destroy with the state still naming mv1, which is someone else's by now.
+    await remakeByHand(netns, "mv1");
+    const destroy = await s.ok("destroy", "--yes", "--skip-preview");
+    expect(oneLine(destroy.stdout + destroy.stderr)).toMatch(/warning:.*mv1/);
+    expect((await localMacvlans(netns)).map((l) => l.ifname).sort()).toEqual(["mv0", "mv1"]);
+    expect(await macvlansInState(s)).toEqual([]);
+  }, 120_000);
+});
+
+describe("two stacks on one host declaring the same link", () => {
+  const stacks: CliStack[] = [];
+  const world = new World();
+  afterEach(async () => {
+    for (const s of stacks.splice(0)) await s.dispose();
+    await world.cleanup();
+  });
+
+  it("cannot take or delete each other's link", async () => {
+    const netns = await world.netns("twostacks");
+    await world.vethParent(netns);
+    const config = { count: "1", parentNetns: netns };
+    const first = await testStack("test/projects/many", "first", config);
+    stacks.push(first);
+    const second = await testStack("test/projects/many", "second", config);
+    stacks.push(second);
+    const mv0 = async () => (await localMacvlans(netns)).find((l) => l.ifname === "mv0");
+
+    await first.ok("up", "--yes", "--skip-preview");
+    const firsts = await mv0();
+    expect(firsts?.ifalias).toBe(markOf(first, "mv0"));
+
+    const refused = await second.pulumi(["up", "--yes", "--skip-preview"]);
+    expect(refused.exitCode).not.toBe(0);
+    expect(squeezed(refused.stdout + refused.stderr)).toContain(ownerOf(first, "mv0"));
+    await second.ok("destroy", "--yes", "--skip-preview");
+    expect(await mv0()).toEqual(firsts);
+
+    // The first's link is untouched: it still converges, and nothing is left to change.
+    await first.ok("refresh", "--yes", "--skip-preview");
+    expect(await first.changes("up", "--yes", "--skip-preview")).toEqual({ same: 2 });
+    await first.ok("preview", "--expect-no-changes");
+
+    // A state that still names a link the other stack holds now (ours was deleted out of band, theirs
+    // made since): its destroy leaves theirs and says whose it is.
+    await ip("-n", netns, "link", "del", "mv0");
+    await second.ok("up", "--yes", "--skip-preview");
+    expect((await mv0())?.ifalias).toBe(markOf(second, "mv0"));
+    const destroy = await first.ok("destroy", "--yes", "--skip-preview");
+    expect(squeezed(destroy.stdout + destroy.stderr)).toContain(ownerOf(second, "mv0"));
+    expect((await mv0())?.ifalias).toBe(markOf(second, "mv0"));
+  }, 120_000);
+});
