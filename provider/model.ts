@@ -98,6 +98,12 @@ export type NetNamespaceDesired = {
   adopt: boolean;
   /** The host replays it at boot, from its part of the boot description (plan/bootPart.ts). */
   persist: boolean;
+  /**
+   * Who made it, `project/stack/Kind/resourceName` (ownerMark.ts): written on the host as its mark, so a
+   * create cut off can be resumed and a stranger's object of that name is never taken for this one's.
+   * Unset in states from before marks (nothing on the host carries one).
+   */
+  owner?: string;
   connection: Connection;
 };
 
@@ -118,6 +124,12 @@ export type VethPairDesired = {
   adopt: boolean;
   /** The host replays it at boot, from its part of the boot description (plan/bootPart.ts). */
   persist: boolean;
+  /**
+   * Who made it, `project/stack/Kind/resourceName` (ownerMark.ts): written on the host as its mark, so a
+   * create cut off can be resumed and a stranger's object of that name is never taken for this one's.
+   * Unset in states from before marks (nothing on the host carries one).
+   */
+  owner?: string;
   connection: Connection;
 };
 
@@ -143,6 +155,12 @@ export type MacvlanLinkDesired = {
   adopt: boolean;
   /** The host replays it at boot, from its part of the boot description (plan/bootPart.ts). */
   persist: boolean;
+  /**
+   * Who made it, `project/stack/Kind/resourceName` (ownerMark.ts): written on the host as its mark, so a
+   * create cut off can be resumed and a stranger's object of that name is never taken for this one's.
+   * Unset in states from before marks (nothing on the host carries one).
+   */
+  owner?: string;
   connection: Connection;
 };
 
@@ -183,6 +201,8 @@ export type LinkObserved = {
   up: boolean;
   addresses: string[];
   routes: Route[];
+  /** Its `ifalias`, if it has one: an owner's mark (ownerMark.ts) or a person's description. */
+  alias?: string;
   macvlan?: {
     mode: MacvlanMode;
     nopromisc: boolean;
@@ -194,6 +214,8 @@ export type LinkObserved = {
 export type NetNamespaceObserved = {
   name: string;
   loopbackUp: boolean;
+  /** Its `lo`'s `ifalias`, where a namespace carries its owner's mark. */
+  alias?: string;
 };
 
 /** Routes we add carry this protocol, so ours are told apart from the kernel's and other tools'. */

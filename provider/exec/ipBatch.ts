@@ -3,12 +3,14 @@
 import type { Command } from "./runner";
 
 // iproute2's batch parser splits on white space and gives quotes, backslashes and # meaning; schema/
-// refuses those in names, and this checks that nothing else slipped through.
+// refuses those in names, and this checks that nothing else slipped through. An empty argument (`alias
+// ""`, which clears a link's alias) is the one quoted word, and only there: its parser reads `""` as an
+// empty word.
 function batchLine(args: string[]): string {
-  for (const arg of args) {
-    if (arg === "" || /[\s"'\\#]/.test(arg)) throw new Error(`cannot put ${JSON.stringify(arg)} in an ip batch line`);
+  for (const [i, arg] of args.entries()) {
+    if ((arg === "" && args[i - 1] !== "alias") || /[\s"'\\#]/.test(arg)) throw new Error(`cannot put ${JSON.stringify(arg)} in an ip batch line`);
   }
-  return args.join(" ");
+  return args.map((arg) => (arg === "" ? '""' : arg)).join(" ");
 }
 
 /** `ip [-n NETNS] [options] -batch -`, reading `lines` from standard input. */

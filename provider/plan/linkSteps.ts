@@ -1,6 +1,7 @@
 // Steps shared by every link kind: addresses, routes, MTU, up/down. Each documents its command, e.g.
 // addressSteps -> "ip -n ns1 addr add 10.0.0.1/24 dev mac1".
 import { isIPv6Address, routeFamily, routeKey, routeProtocol, type Route } from "../model";
+import { ownerMark } from "../ownerMark";
 import type { IpStep } from "./steps";
 
 export interface Changes {
@@ -100,5 +101,27 @@ export function attributeChange(
 ): IpStep[] {
   if (desired === undefined || String(desired) === String(current)) return [];
   const set = (value: string | number): IpStep => ({ netns, args: ["link", "set", "dev", dev, attribute, String(value)] });
+  return [{ ...set(desired), undo: [set(current)] }];
+}
+
+/**
+ * Equivalent to: `ip [-n NETNS] link set dev DEV alias MARK`, the owner's mark (ownerMark.ts). The
+ * kernel ignores an alias given to `ip link add`, so a create plan puts this right after the add: in its
+ * batch where both run in one namespace.
+ */
+export function markStep(netns: string | undefined, dev: string, owner: string): IpStep {
+  return { netns, args: ["link", "set", "dev", dev, "alias", ownerMark(owner)] };
+}
+
+/** The steps that mark a new object, when it has an owner (states from before marks have none). */
+export const markSteps = (netns: string | undefined, dev: string, owner: string | undefined): IpStep[] => (owner !== undefined ? [markStep(netns, dev, owner)] : []);
+
+/**
+ * Equivalent to: `ip link set dev DEV alias MARK` when the owner changes (an upgrade from a state
+ * without one: the first mark), undone by the old mark, or by `alias ""` (none) where there was none.
+ */
+export function markChange(netns: string | undefined, dev: string, current: string | undefined, desired: string | undefined): IpStep[] {
+  if (current === desired) return [];
+  const set = (owner: string | undefined): IpStep => (owner !== undefined ? markStep(netns, dev, owner) : { netns, args: ["link", "set", "dev", dev, "alias", ""] });
   return [{ ...set(desired), undo: [set(current)] }];
 }

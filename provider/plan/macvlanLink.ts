@@ -4,7 +4,7 @@ import { isIPv6Address, type MacvlanLinkDesired, type MacvlanLinkState } from ".
 import { announceAgainStep, announces, announceStep, needsAnnouncingAnew } from "./announce";
 import { addressesRule, connectionRule, diffProperties, routesRule, type PropertyDiff, type PropertyRule } from "./diff";
 import { ipv6ReadySteps, runningDad } from "./ipv6Ready";
-import { addressChanges, addressStep, attributeChange, routeChanges, routeStep, upChange, upStep } from "./linkSteps";
+import { addressChanges, addressStep, attributeChange, markChange, markSteps, routeChanges, routeStep, upChange, upStep } from "./linkSteps";
 import type { IpStep, Step } from "./steps";
 
 export type MacvlanKind = "macvlan" | "macvtap";
@@ -27,6 +27,7 @@ function modeArgs(d: MacvlanLinkDesired): string[] {
  * Equivalent to:
  *   ip [-n PARENTNS] link add link PARENT name NAME [netns NETNS] [address MAC] [mtu N] [txqueuelen N]
  *      type macvlan mode MODE [flag nopromisc] [bcqueuelen N] [macaddr set MAC...]
+ *   ip [-n NETNS] link set dev NAME alias MARK   (its owner's mark)
  *   [ip netns exec NETNS sysctl net.ipv4.conf.NAME.arp_notify=1 net.ipv6.conf.NAME.ndisc_notify=1]
  *   ip [-n NETNS] addr add CIDR dev NAME [nodad]; ip link set dev NAME up; ip route add ... proto static
  *   [wait until its IPv6 addresses have left tentative]
@@ -47,6 +48,7 @@ export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "ma
   };
   return [
     add,
+    ...markSteps(d.netns, d.name, d.owner),
     ...(announces(d) ? [announceStep(d.netns, d.name, true)] : []),
     ...d.addresses.map((a) => addressStep(d.netns, d.name, "add", a, d.nodad)),
     ...(d.up ? [upStep(d.netns, d.name, true)] : []),
@@ -165,6 +167,7 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
       ? [{ ...upStep(d.netns, d.name, false), undo: restoreSteps(cur, "down", afterRemovals) }]
       : upChange(d.netns, d.name, up, d.up)),
     ...routes.additions,
+    ...markChange(d.netns, d.name, cur.owner, d.owner),
     ...(d.up ? ipv6ReadySteps(d.netns, d.name, runningDad(d.addresses, addresses.added, !up && d.up, nodad)) : []),
   );
   return steps;
@@ -201,6 +204,7 @@ export const macvlanPropertyRules: Record<string, PropertyRule> = {
   nodad: {},
   adopt: {},
   persist: {},
+  owner: {},
   connection: connectionRule,
 };
 

@@ -38,7 +38,7 @@ export const isCommandStep = (step: Step): step is CommandStep => "command" in s
 /** The command a step documents, as a person would type it (or, for a command step, what it does). */
 export function describeStep(step: Step): string {
   if (isCommandStep(step)) return step.describe;
-  return ["ip", ...(step.netns !== undefined ? ["-n", step.netns] : []), ...step.args].join(" ");
+  return ["ip", ...(step.netns !== undefined ? ["-n", step.netns] : []), ...step.args.map((arg) => (arg === "" ? '""' : arg))].join(" ");
 }
 
 /** Consecutive ip steps in the same namespace, which run as one `ip -batch`; or one command step. */

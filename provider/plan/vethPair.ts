@@ -2,13 +2,14 @@ import type { VethPairDesired, VethPairState } from "../model";
 import { announceAgainStep, announces, announceStep, needsAnnouncingAnew } from "./announce";
 import { addressesRule, connectionRule, diffProperties, type PropertyDiff } from "./diff";
 import { ipv6ReadySteps, runningDad } from "./ipv6Ready";
-import { addressChanges, addressStep, attributeChange, upChange, upStep } from "./linkSteps";
+import { addressChanges, addressStep, attributeChange, markChange, markSteps, upChange, upStep } from "./linkSteps";
 import { netnsTarget } from "./macvlanLink";
 import type { IpStep, Step } from "./steps";
 
 /**
  * Equivalent to:
  *   ip [-n NETNS] link add name NAME [mtu N] type veth peer name PEER [netns PEERNS] [mtu N]
+ *   ip [-n NETNS] link set dev NAME alias MARK; ip [-n PEERNS] link set dev PEER alias MARK
  *   [ip netns exec NETNS sysctl net.ipv4.conf.NAME.arp_notify=1 net.ipv6.conf.NAME.ndisc_notify=1]
  *   ip addr add ... [nodad] / ip link set ... up, on each end in its namespace
  *   [wait until their IPv6 addresses have left tentative]
@@ -26,6 +27,9 @@ export function planVethCreate(d: VethPairDesired): Step[] {
       ],
       undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],
     },
+    // Both ends carry the mark: either may be read alone (a refresh, a scan of one namespace).
+    ...markSteps(d.netns, d.name, d.owner),
+    ...markSteps(d.peerNetns, d.peerName, d.owner),
     // Each end's settings, where it has addresses to announce.
     ...(announces(d) ? [announceStep(d.netns, d.name, true)] : []),
     ...(announces({ announce: d.announce, addresses: d.peerAddresses }) ? [announceStep(d.peerNetns, d.peerName, true)] : []),
@@ -38,7 +42,7 @@ export function planVethCreate(d: VethPairDesired): Step[] {
   ];
 }
 
-/** Addresses, MTU (both ends), announce and up state change in place. */
+/** Addresses, MTU (both ends), announce, up state and the owner's mark (both ends) change in place. */
 export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
   const nodad = { current: cur.nodad, desired: d.nodad };
   const ends = addressChanges(d.netns, d.name, cur.addresses, d.addresses, nodad);
@@ -70,6 +74,8 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
     ...upChange(d.netns, d.name, cur.up, d.up),
     ...upChange(d.peerNetns, d.peerName, cur.up, d.up),
     ...(comesUp && d.announce && needsAnnouncingAnew(d.addresses, d.nodad) ? [announceAgainStep(d.netns, d.name)] : []),
+    ...markChange(d.netns, d.name, cur.owner, d.owner),
+    ...markChange(d.peerNetns, d.peerName, cur.owner, d.owner),
     ...ready(d.netns, d.name, d.addresses, ends.added),
     ...ready(d.peerNetns, d.peerName, d.peerAddresses, peers.added),
   ];
@@ -94,6 +100,7 @@ export function diffVeth(olds: Record<string, unknown>, news: Record<string, unk
       nodad: {},
       adopt: {},
       persist: {},
+      owner: {},
       connection: connectionRule,
     },
     olds,

@@ -2,12 +2,15 @@
 // update parse, plan, apply with the read-back in the same round trip, and turn what the host reports
 // into the state; read observes; delete plans and applies. A resource gives its tables (a
 // `ResourceLifecycle`) and gets handlers the compiler checks against Pulumi's ResourceProvider.
+// Owner marks (ownerMark.ts) are kept here too, once for every kind: a create that finds its own mark
+// resumes, adopt and create refuse another's, and delete and refresh leave a stranger's object alone.
 import type * as pulumi from "@pulumi/pulumi";
 import { applyDelete, applyPlan } from "../apply";
 import { runnerFor } from "../exec/connect";
 import { Iproute2Error, type ErrorContext, type FailureKind } from "../exec/errors";
 import type { CommandResult, Runner } from "../exec/runner";
 import type { Connection } from "../model";
+import { ownerMark, parseMark } from "../ownerMark";
 import { filledPart, planBootPart, removePartStep, type BootPart, type PinnedLink, type WrittenPart } from "../plan/bootPart";
 import type { PropertyDiff } from "../plan/diff";
 import type { CommandStep, IpStep, Step } from "../plan/steps";
@@ -16,6 +19,7 @@ import { parseArgs, validateArgs, type ArgsSpec } from "../schema/validate";
 import { readPartBatched } from "../state/bootPart";
 import type { ReadBack } from "../state/readBack";
 import { noticeHostWithoutSystemd } from "./bootNotice";
+import { warnUser } from "./engineLog";
 
 type Props = Record<string, unknown>;
 
@@ -25,6 +29,30 @@ export interface Located {
   netns?: string;
   persist: boolean;
   connection: Connection;
+}
+
+/** Who may take an object over, and whose it is: every desired object and state has these. */
+export interface Owned {
+  adopt: boolean;
+  /** Unset in states from before marks (ownerMark.ts): their objects carry none. */
+  owner?: string;
+}
+
+/**
+ * An object found under a resource's name, before anything is decided: its aliases (where an owner's
+ * mark is: the object's own first, a pair's peer after it) and how to take it over.
+ */
+export interface Existing<S> {
+  aliases: (string | undefined)[];
+  /** Its state, taken over as it is; throws when it may not be (another kind, parent or peer). */
+  takeOver(): Promise<S>;
+}
+
+/** Whose an alias says an object is, for messages: an owner, or someone unknown. Host text is quoted. */
+export function whoseAlias(alias: string | undefined): string {
+  const mark = parseMark(alias);
+  if (mark) return `marked as ${JSON.stringify(mark.owner)}'s`;
+  return alias !== undefined ? `without a mark (its alias is ${JSON.stringify(alias)}): made by someone else` : "without a mark: made by someone else";
 }
 
 /** The one error context: the verb, the object (`MacvlanLink "mac1"`), its namespace and its host. */
@@ -56,10 +84,12 @@ export interface ResourceLifecycle<D extends Located, S extends Located, O> {
   /** A create cut off by a broken connection keeps this state: what was asked, never observed. */
   unverified: { stateOf(d: D): S; is(state: S): boolean };
   /**
-   * The existing object's state when `d` asks to take it over (`adopt: true`) and it may be (throws
-   * when it may not); undefined to make the object.
+   * What has `d`'s name on the host, read as adopt reads it (what `adopt: true` and a create that finds
+   * its own mark take over, and what delete checks first), or undefined when nothing has.
    */
-  adopt?(runner: Runner, d: D): Promise<S | undefined>;
+  existing(runner: Runner, d: D): Promise<Existing<S> | undefined>;
+  /** The aliases of an object as read, its own first (a refresh compares its mark). */
+  aliases(observed: O): (string | undefined)[];
   hint(d: D, failure: FailureKind, step: IpStep | undefined, verb: "create" | "adopt" | "update"): string | undefined;
   /** A part beyond the link's ip steps (Macvtap's device node), settled after each write and read. */
   devicePart?: DevicePart<D, S>;
@@ -105,8 +135,57 @@ function createFailure(error: unknown, inputs: Props, context: ErrorContext, id:
   });
 }
 
-export function defineHandlers<D extends Located, S extends Located, O>(lc: ResourceLifecycle<D, S, O>) {
+export function defineHandlers<D extends Located & Owned, S extends Located & Owned, O>(lc: ResourceLifecycle<D, S, O>) {
   const context = (d: Located, verb: string) => contextOf(lc.spec.kind, d, verb);
+  const where = (d: Located) => `${lc.spec.kind} "${d.name}"${d.netns !== undefined ? ` in netns "${d.netns}"` : ""} on ${hostLabel(d.connection)}`;
+
+  /**
+   * The object of `d`'s name to take over, or undefined: with `adopt: true`, any of the right kind but
+   * one carrying another's mark (a person's alias is replaced, with a warning); to resume a create cut
+   * off, only one carrying `d`'s own mark. Its state has `owner` only where it is marked already, so
+   * the write marks the rest (a pair's peer, marked in a second batch when in another namespace).
+   */
+  async function takeOver(runner: Runner, d: D, why: "adopt" | "resume"): Promise<S | undefined> {
+    const found = await lc.existing(runner, d);
+    if (!found) return undefined;
+    const ours = d.owner !== undefined ? ownerMark(d.owner) : undefined;
+    const another = found.aliases.find((alias) => parseMark(alias) !== undefined && alias !== ours);
+    if (another !== undefined) {
+      throw new Iproute2Error(
+        "exists",
+        context(d, why === "adopt" ? "adopt" : "create"),
+        `"${d.name}" exists, ${whoseAlias(another)}`,
+        "It belongs to another resource or stack: choose another name, or have its owner delete it or hand it over (its owner argument)",
+      );
+    }
+    if (why === "resume" && found.aliases[0] !== ours) return undefined; // unmarked: refused as before
+    if (ours !== undefined) {
+      for (const alias of found.aliases.filter((a) => a !== undefined && parseMark(a) === undefined)) {
+        await warnUser(`adopt ${where(d)}: its alias ${JSON.stringify(alias)} is replaced by the owner's mark "${ours}"`);
+      }
+    }
+    const state = await found.takeOver();
+    // Taken over, it has no part of ours yet (something else made it, or the part is rewritten anyway).
+    return { ...state, owner: found.aliases.every((alias) => alias === ours) ? d.owner : undefined, persist: false };
+  }
+
+  /**
+   * Whether what has the name of `state`'s object on the host is someone else's: it does not carry the
+   * state's mark. A state from before marks owns whatever matches, as it did.
+   */
+  const strangersAlias = (state: Owned, aliases: (string | undefined)[]): { alias: string | undefined } | undefined =>
+    state.owner !== undefined && aliases[0] !== ownerMark(state.owner) ? { alias: aliases[0] } : undefined;
+
+  /**
+   * Removing `state`'s part where a stranger's object has its name: only a part that carries the state's
+   * mark is ours (another stack's object of that name on this host writes its part to the same file).
+   */
+  async function ownPartRemoval(runner: Runner, state: S): Promise<Step[]> {
+    const file = lc.boot.file(state);
+    const onHost = await readPartBatched(runner, file);
+    const ours = state.owner !== undefined && onHost.text?.split(/\s/).includes(ownerMark(state.owner));
+    return ours ? [removePartStep(file)] : [];
+  }
 
   /** The part the host has for `state`, as the state says: none unless it was written. */
   function writtenPart(state: S): WrittenPart | undefined {
@@ -170,11 +249,20 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       const d = parseArgs(lc.spec, inputs);
       const runner = runnerFor(d.connection);
       const id = lc.idOf(d);
-      // Taken over, it has no part of ours yet (something else made it).
-      const adopted = await lc.adopt?.(runner, d);
-      const existing = adopted && { ...adopted, persist: false };
-      const state = await write(runner, d, existing, existing ? "adopt" : "create").catch((error: unknown) => {
-        throw createFailure(error, inputs, context(d, "create"), id, () => unverifiedState(d));
+      const failed = (error: unknown) => createFailure(error, inputs, context(d, "create"), id, () => unverifiedState(d));
+      const adopted = d.adopt ? await takeOver(runner, d, "adopt") : undefined;
+      const state = await write(runner, d, adopted, adopted ? "adopt" : "create").catch(async (error: unknown) => {
+        // The name is taken: by this resource's own create, cut off earlier (a kill), when it carries
+        // our mark. Read only now, so a create that succeeds takes one round trip.
+        const taken = !adopted && d.owner !== undefined && error instanceof Iproute2Error && error.kind === "exists";
+        try {
+          const resumed = taken ? await takeOver(runner, d, "resume") : undefined;
+          if (!resumed) throw error;
+          await warnUser(`resuming the create of ${lc.spec.kind} "${d.name}" cut off earlier: taking over what it made`);
+          return await write(runner, d, resumed, "create");
+        } catch (failure) {
+          throw failed(failure);
+        }
       });
       const part = lc.devicePart;
       if (!part) return { id, outs: state };
@@ -200,6 +288,12 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
       const d = lc.inputsOf(current);
       const runner = runnerFor(d.connection);
       const observed = await lc.read(runner, d, { batched: true, context: context(d, "read") });
+      const stranger = observed && strangersAlias(current, lc.aliases(observed));
+      if (stranger) {
+        await warnUser(`refresh ${where(d)}: what has its name is not this resource's (${whoseAlias(stranger.alias)}): taken as gone, and left alone`);
+        await applyDelete(runner, [...devicePartRemoval(current), ...(await ownPartRemoval(runner, current))], context(d, "read"));
+        return { id: "", props: {} };
+      }
       if (!observed) {
         // Gone: so is its part, lest the next boot bring back what the stack no longer has; and what went
         // with it (a Macvtap's node, lest it open whichever device gets its numbers next).
@@ -228,7 +322,9 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
         // A create that was cut off: start from what the host has (maybe nothing).
         const before = lc.inputsOf(previous);
         const observed = await lc.read(runner, before, { batched: false, context: context(before, "read") });
-        current = observed ? lc.stateOf(before, observed) : undefined;
+        // Marked only where it carries the mark already: the write marks the rest.
+        const marked = observed && lc.aliases(observed).every((alias) => before.owner !== undefined && alias === ownerMark(before.owner));
+        current = observed ? { ...lc.stateOf(before, observed), owner: marked ? before.owner : undefined } : undefined;
       }
       const state = await write(runner, d, current, "update");
       return { outs: lc.devicePart ? await lc.devicePart.write(runner, d, state, previous) : state };
@@ -237,6 +333,15 @@ export function defineHandlers<D extends Located, S extends Located, O>(lc: Reso
     async delete(_id: string, props: Props): Promise<void> {
       const current = lc.parseState(props);
       const runner = runnerFor(current.connection);
+      // With an owner, only an object carrying its mark is this resource's: one made again by hand under
+      // its name, or another stack's, stays. Deleting it was the wish: the resource leaves the stack.
+      const found = current.owner !== undefined ? await lc.existing(runner, lc.inputsOf(current)) : undefined;
+      const stranger = found && strangersAlias(current, found.aliases);
+      if (stranger) {
+        await warnUser(`delete ${where(current)}: left alone what has its name (${whoseAlias(stranger.alias)}); the resource leaves the stack`);
+        await applyDelete(runner, [...devicePartRemoval(current), ...(await ownPartRemoval(runner, current))], context(current, "delete"));
+        return;
+      }
       await applyDelete(runner, deleteSteps(current), context(current, "delete"));
     },
   };

@@ -14,7 +14,8 @@ import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
 import type { ConnectionArgs } from "./connectionArgs";
 import { checkPeer } from "./declaredPeer";
-import { contextOf, linkId, type ResourceLifecycle } from "./lifecycle";
+import { contextOf, linkId, type Existing, type ResourceLifecycle } from "./lifecycle";
+import type { OwnerArgs } from "./owner";
 
 const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
 
@@ -46,12 +47,15 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
     return checkPeer(runner, d.netns, link, { netns: d.parentNetns, name: d.parent, ifindexOf: async () => (await read(runner, d.parentNetns, d.parent))?.ifindex });
   }
 
-  /** With `adopt: true`, takes over only a link of the same kind on the same parent. */
-  async function adopt(runner: Runner, d: D): Promise<(D & MacvlanLinkState) | undefined> {
-    if (!d.adopt) return undefined;
+  /** The link of `d`'s name, with every route (routes added by hand can be taken over). */
+  async function existing(runner: Runner, d: D): Promise<Existing<D & MacvlanLinkState> | undefined> {
+    const link = await readLinkAlone(runner, d.netns, d.name, true);
+    return link && { aliases: [link.alias], takeOver: () => takeOver(runner, d, link) };
+  }
+
+  /** Takes over only a link of the same kind on the same parent. */
+  async function takeOver(runner: Runner, d: D, existing: LinkObserved): Promise<D & MacvlanLinkState> {
     const ctx = contextOf(label, d, "adopt");
-    const existing = await readLinkAlone(runner, d.netns, d.name, true);
-    if (!existing) return undefined;
     const parent = await checkParent(runner, d, existing, false);
     if (existing.kind !== kind || !parent.declared) {
       throw new Iproute2Error(
@@ -101,7 +105,8 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
     },
     stateOf: macvlanStateOf,
     unverified: { stateOf: unverifiedMacvlanState, is: isUnverified },
-    adopt,
+    existing,
+    aliases: (link) => [link.alias],
     hint: (d, failure, step, verb) => (verb === "update" ? hintFor(failure, kind) : createHint(d, kind, failure, step)),
     boot: {
       part: (d) => macvlanPart(d, kind),
@@ -118,7 +123,7 @@ export interface RouteArgs {
   metric?: pulumi.Input<number>;
 }
 
-export interface MacvlanLinkArgs {
+export interface MacvlanLinkArgs extends OwnerArgs {
   /** Interface name; defaults to the resource name. */
   name?: pulumi.Input<string>;
   /** The parent interface. Changing it replaces the link. */
@@ -198,5 +203,7 @@ export abstract class MacvlanKindResource extends pulumi.dynamic.Resource {
   declare readonly ifindex: pulumi.Output<number>;
   /** Optional arguments left to the kernel (their outputs show what it chose). */
   declare readonly kernelChosen: pulumi.Output<string[]>;
+  /** Whose it is: what the link carries as its mark. */
+  declare readonly owner: pulumi.Output<string>;
 }
 

@@ -4,6 +4,7 @@ import { macvlanLinkArgs } from "../schema/macvlanLink";
 import { defineHandlers } from "./lifecycle";
 import { macvlanKindLifecycle, MacvlanKindResource, macvlanOutputNames, type MacvlanLinkArgs } from "./macvlanKind";
 import { outputSlots } from "./outputs";
+import { withDefaultOwner } from "./owner";
 import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext } from "./warnings";
 
@@ -13,7 +14,7 @@ export const macvlanLinkHandlers = defineHandlers(macvlanKindLifecycle(macvlanLi
 
 export class MacvlanLink extends MacvlanKindResource {
   constructor(name: string, args: MacvlanLinkArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("MacvlanLink"), name, outputSlots(name, args, macvlanOutputNames), opts, "iproute2", "MacvlanLink");
+    super(providerShim("MacvlanLink"), name, outputSlots(name, withDefaultOwner("MacvlanLink", name, args), macvlanOutputNames), opts, "iproute2", "MacvlanLink");
     warnIfKeyInPlaintext(this, args.connection);
   }
 }

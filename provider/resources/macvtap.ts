@@ -12,6 +12,7 @@ import { defineHandlers } from "./lifecycle";
 import { macvlanKindLifecycle, MacvlanKindResource, macvlanOutputNames, type MacvlanLinkArgs } from "./macvlanKind";
 import { tapNodePart } from "./macvtapNode";
 import { outputSlots } from "./outputs";
+import { withDefaultOwner } from "./owner";
 import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext, warnIfWorldAccessible } from "./warnings";
 
@@ -41,9 +42,9 @@ export const macvtapHandlers = defineHandlers<MacvtapDesired, MacvtapState, Link
   inputsOf: ({ tapDevice: _d, tapDevNumbers: _n, tapNodeCreated: _c, tapNodeOwnerIds: _o, ...state }) => macvlanInputsOf(state),
   stateOf: (d, observed) => ({ ...link.stateOf(d, observed), ...noNodeYet }),
   unverified: { stateOf: (d) => ({ ...link.unverified.stateOf(d), ...noNodeYet }), is: link.unverified.is },
-  adopt: async (runner, d) => {
-    const adopted = await link.adopt?.(runner, d);
-    return adopted && { ...adopted, ...noNodeYet };
+  existing: async (runner, d) => {
+    const found = await link.existing(runner, d);
+    return found && { aliases: found.aliases, takeOver: async () => ({ ...(await found.takeOver()), ...noNodeYet }) };
   },
   devicePart: tapNodePart,
 });
@@ -73,7 +74,7 @@ export class Macvtap extends MacvlanKindResource {
 
   constructor(name: string, args: MacvtapArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = [...macvlanOutputNames, "tapDevice", "tapDevNumbers", "tapNodeCreated", "tapOwner", "tapGroup", "tapMode"];
-    super(providerShim("Macvtap"), name, outputSlots(name, args, outputs), opts, "iproute2", "Macvtap");
+    super(providerShim("Macvtap"), name, outputSlots(name, withDefaultOwner("Macvtap", name, args), outputs), opts, "iproute2", "Macvtap");
     warnIfKeyInPlaintext(this, args.connection);
     warnIfWorldAccessible(this, args.tapMode);
   }

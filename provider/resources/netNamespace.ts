@@ -13,6 +13,7 @@ import { netnsFromResults, netnsReadBack, netnsReadCommands } from "../state/net
 import type { ConnectionArgs } from "./connectionArgs";
 import { contextOf, defineHandlers } from "./lifecycle";
 import { outputSlots } from "./outputs";
+import { withDefaultOwner, type OwnerArgs } from "./owner";
 import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext } from "./warnings";
 
@@ -29,8 +30,8 @@ export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNames
   idOf: (d) => d.name,
   parseState: (stored) => {
     const props = namespaceAsWrittenByEarlierVersions(stored);
-    const { name, loopbackUp, adopt, persist, connection } = props;
-    return { ...parseArgs(netNamespaceArgs, { name, loopbackUp, adopt, persist, connection }), path: String(props.path ?? "") };
+    const { name, loopbackUp, adopt, persist, owner, connection } = props;
+    return { ...parseArgs(netNamespaceArgs, { name, loopbackUp, adopt, persist, owner, connection }), path: String(props.path ?? "") };
   },
   inputsOf: ({ path: _path, ...inputs }) => inputs,
   plan: { create: planNetNamespaceCreate, update: planNetNamespaceUpdate, delete: planNetNamespaceDelete },
@@ -38,12 +39,12 @@ export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNames
   observe: (results, d) => netnsFromResults(results, d.name),
   read: async (runner, d, { context }) => netnsFromResults(await runOn(runner, netnsReadCommands(d.name), context), d.name),
   stateOf,
-  // With `adopt: true`, a namespace of that name is taken over as it is, then converged (its `lo`).
-  async adopt(runner, d) {
-    if (!d.adopt) return undefined;
-    const observed = netnsFromResults(await runOn(runner, netnsReadCommands(d.name), contextOf("NetNamespace", d, "adopt")), d.name);
-    return observed && stateOf(d, observed);
+  // A namespace of that name is taken over as it is, then converged (its `lo`). Its mark is its `lo`'s alias.
+  async existing(runner, d) {
+    const observed = netnsFromResults(await runOn(runner, netnsReadCommands(d.name), contextOf("NetNamespace", d, "read")), d.name);
+    return observed && { aliases: [observed.alias], takeOver: async () => stateOf(d, observed) };
   },
+  aliases: (observed) => [observed.alias],
   // Cut off while being made: no path, as it was never observed.
   unverified: { stateOf: (d) => ({ ...d, path: "" }), is: (state) => state.path === "" },
   hint: (d, failure, _step, verb) =>
@@ -53,7 +54,7 @@ export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNames
   boot: { part: netNamespacePart, pinned: () => [], file: (d) => bootPartFile({ kind: "netns", name: d.name }) },
 });
 
-export interface NetNamespaceArgs {
+export interface NetNamespaceArgs extends OwnerArgs {
   /** The namespace's name (a file in /run/netns); defaults to the resource name. Changing it replaces. */
   name?: pulumi.Input<string>;
   /** Bring the namespace's `lo` up; default true. */
@@ -79,9 +80,11 @@ export class NetNamespace extends pulumi.dynamic.Resource {
   declare readonly loopbackUp: pulumi.Output<boolean>;
   /** Whether the host replays it at boot (refresh: whether its part is there as written). */
   declare readonly persist: pulumi.Output<boolean>;
+  /** Whose it is: what its `lo` carries as its mark. */
+  declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: NetNamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("NetNamespace"), name, outputSlots(name, args, ["path", "persist"]), opts, "iproute2", "NetNamespace");
+    super(providerShim("NetNamespace"), name, outputSlots(name, withDefaultOwner("NetNamespace", name, args), ["path", "persist"]), opts, "iproute2", "NetNamespace");
     warnIfKeyInPlaintext(this, args.connection);
   }
 }

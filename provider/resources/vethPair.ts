@@ -16,6 +16,7 @@ import type { ConnectionArgs } from "./connectionArgs";
 import { checkPeer } from "./declaredPeer";
 import { contextOf, defineHandlers, linkId } from "./lifecycle";
 import { outputSlots } from "./outputs";
+import { withDefaultOwner, type OwnerArgs } from "./owner";
 import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext } from "./warnings";
 
@@ -55,6 +56,18 @@ function observeBoth(results: CommandResult[], d: VethPairDesired): BothEnds | u
   return end && peer ? { end, peer } : undefined;
 }
 
+/** The pair `end` and `peer` (as read) make, taken over: only a veth pair of those two ends. */
+async function takeOverPair(runner: Runner, d: VethPairDesired, end: LinkObserved, peer: LinkObserved | undefined): Promise<VethPairState> {
+  const hint = "adopt takes over only a veth pair of those two ends; remove it or choose other names";
+  if (end.kind !== "veth" || !peer || peer.kind !== "veth") {
+    throw new Iproute2Error("exists", contextOf("VethPair", d, "adopt"), `link "${d.name}" exists but is not a veth whose peer is "${d.peerName}" in ${where(d.peerNetns)}`, hint);
+  }
+  const wrong = await notThePair(runner, d, { end, peer });
+  if (wrong !== undefined) throw new Iproute2Error("exists", contextOf("VethPair", d, "adopt"), wrong, hint);
+  // Its announce settings are whatever they are: taken as unset, so the first write sets them.
+  return { ...vethStateOf(d, end, peer), announce: false };
+}
+
 export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, BothEnds>({
   noun: "the pair",
   spec: vethPairArgs,
@@ -77,22 +90,15 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
   },
   stateOf: (d, { end, peer }) => vethStateOf(d, end, peer),
   unverified: { stateOf: unverifiedVethState, is: isUnverifiedVeth },
-  // With `adopt: true`, takes over only a veth pair of those two ends, each in its namespace.
-  async adopt(runner, d) {
-    if (!d.adopt) return undefined;
-    const results = await runOn(runner, readBackCommands(readBack(d)), contextOf("VethPair", d, "adopt"));
+  // Takes over only a veth pair of those two ends, each in its namespace. Both ends carry the mark.
+  async existing(runner, d) {
+    const results = await runOn(runner, readBackCommands(readBack(d)), contextOf("VethPair", d, "read"));
     const end = linkFromResults(results.slice(0, 1), d.name);
     if (!end) return undefined; // nothing to take over: made
     const peer = linkFromResults(results.slice(1, 2), d.peerName);
-    const hint = "adopt takes over only a veth pair of those two ends; remove it or choose other names";
-    if (end.kind !== "veth" || !peer || peer.kind !== "veth") {
-      throw new Iproute2Error("exists", contextOf("VethPair", d, "adopt"), `link "${d.name}" exists but is not a veth whose peer is "${d.peerName}" in ${where(d.peerNetns)}`, hint);
-    }
-    const wrong = await notThePair(runner, d, { end, peer });
-    if (wrong !== undefined) throw new Iproute2Error("exists", contextOf("VethPair", d, "adopt"), wrong, hint);
-    // Its announce settings are whatever they are: taken as unset, so the first write sets them.
-    return { ...vethStateOf(d, end, peer), announce: false };
+    return { aliases: [end.alias, peer?.alias], takeOver: () => takeOverPair(runner, d, end, peer) };
   },
+  aliases: ({ end, peer }) => [end.alias, peer.alias],
   hint: (d, failure, _step, verb) =>
     failure === "exists" && verb === "create"
       ? `"${d.name}" or "${d.peerName}" is already taken in its namespace: choose other names, or set adopt: true to take the pair over`
@@ -107,7 +113,7 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
   },
 });
 
-export interface VethPairArgs {
+export interface VethPairArgs extends OwnerArgs {
   /** This end's name. Changing it replaces the pair. */
   name: pulumi.Input<string>;
   peerName: pulumi.Input<string>;
@@ -165,10 +171,12 @@ export class VethPair extends pulumi.dynamic.Resource {
   declare readonly peerMacAddress: pulumi.Output<string>;
   declare readonly ifindex: pulumi.Output<number>;
   declare readonly peerIfindex: pulumi.Output<number>;
+  /** Whose it is: what both ends carry as their mark. */
+  declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = ["macAddress", "peerMacAddress", "ifindex", "peerIfindex", "kernelChosen", "mtu", "addresses", "peerAddresses", "up", "announce", "nodad", "persist"];
-    super(providerShim("VethPair"), name, outputSlots(name, args, outputs), opts, "iproute2", "VethPair");
+    super(providerShim("VethPair"), name, outputSlots(name, withDefaultOwner("VethPair", name, args), outputs), opts, "iproute2", "VethPair");
     warnIfKeyInPlaintext(this, args.connection);
   }
 }

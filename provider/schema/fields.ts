@@ -193,3 +193,13 @@ export const flag = z.boolean({ error: "must be true or false" });
  * spec's `complete` fills in with `persistOf`. Typed as the boolean it is once complete.
  */
 export const persistFlag = flag.optional() as unknown as z.ZodType<boolean>;
+
+/**
+ * Who a resource's objects belong to (`project/stack/Kind/name`, filled in by the resource class): any
+ * printable text, as its mark percent-encodes whatever a batch line or an alias could not hold.
+ */
+export const owner = z
+  .string({ error: "must be a string" })
+  .min(1, "must not be empty")
+  .refine((s) => [...s].length <= 200, "must be at most 200 characters")
+  .refine((s) => !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(s), "must be printable (no control or format characters)");

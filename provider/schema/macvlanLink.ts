@@ -11,6 +11,7 @@ import {
   metric,
   mtu,
   netnsName,
+  owner,
   persistFlag,
   queueLength,
   routeDestination,
@@ -62,6 +63,7 @@ export const macvlanFields = {
   nodad: flag.default(false),
   adopt: flag.default(false),
   persist: persistFlag,
+  owner: owner.optional(),
   connection,
 };
 

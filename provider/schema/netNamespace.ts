@@ -1,7 +1,7 @@
 import type { NetNamespaceDesired } from "../model";
 import { connection } from "./connection";
 import type { ArgsSpec } from "./validate";
-import { flag, netnsName, persistFlag } from "./fields";
+import { flag, netnsName, owner, persistFlag } from "./fields";
 import { withPersist } from "./persist";
 
 export const netNamespaceArgs: ArgsSpec<NetNamespaceDesired> = {
@@ -11,6 +11,7 @@ export const netNamespaceArgs: ArgsSpec<NetNamespaceDesired> = {
     loopbackUp: flag.default(true),
     adopt: flag.default(false),
     persist: persistFlag,
+    owner: owner.optional(),
     connection,
   },
   rules: [],

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { VethPairDesired } from "../model";
 import { connection } from "./connection";
-import { flag, interfaceAddress, interfaceName, mtu, netnsName, persistFlag } from "./fields";
+import { flag, interfaceAddress, interfaceName, mtu, netnsName, owner, persistFlag } from "./fields";
 import { withPersist } from "./persist";
 import { definedOnly } from "../shape";
 import { distinct, ipv6NeedsMtu, ipv6NeedsUp, type ArgsSpec } from "./validate";
@@ -21,6 +21,7 @@ export const vethPairArgs: ArgsSpec<VethPairDesired> = {
     nodad: flag.default(false),
     adopt: flag.default(false),
     persist: persistFlag,
+    owner: owner.optional(),
     connection,
   },
   rules: [

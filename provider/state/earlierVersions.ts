@@ -6,6 +6,8 @@
  * ndisc_notify (the first update after the upgrade sets them, and its preview says so), and its IPv6
  * addresses with duplicate address detection. A VethPair's from before `adopt`: made, not taken over.
  * Any state from before `persist`: no boot description holds it (the first update writes its part).
+ * Any state from before `owner`: it stays without one (nothing on the host carries a mark), so delete
+ * and refresh act as they did; the first update, whose inputs have one, writes the mark in place.
  */
 export function asWrittenByEarlierVersions(props: Record<string, unknown>): Record<string, unknown> {
   return { ...props, announce: props.announce ?? false, nodad: props.nodad ?? false, adopt: props.adopt ?? false, persist: props.persist ?? false };

@@ -34,6 +34,8 @@ export const linkWithAddresses = z.looseObject({
   mtu: z.number().int(),
   txqlen: z.number().int().optional(),
   address: z.string().optional(),
+  /** The link's alias (`ip link set dev X alias TEXT`): where an owner's mark is. */
+  ifalias: z.string().optional(),
   linkinfo: linkInfo.optional(),
   addr_info: z.array(addrInfo).optional(),
 });

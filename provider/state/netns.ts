@@ -25,5 +25,5 @@ export function netnsFromResults(results: CommandResult[], name: string): NetNam
   }
   const [lo] = parseJsonLines(result.stdout, z.array(linkWithAddresses), `lo of namespace "${name}"`)[0] ?? [];
   if (!lo) return undefined;
-  return { name, loopbackUp: lo.flags.includes("UP") };
+  return { name, loopbackUp: lo.flags.includes("UP"), ...(lo.ifalias !== undefined && lo.ifalias !== "" && { alias: lo.ifalias }) };
 }

@@ -69,6 +69,7 @@ export function observeLink(link: LinkWithAddresses, routes: Route[]): LinkObser
       .filter((a) => a.local !== undefined && !(a.family === "inet6" && a.scope === "link") && a.dynamic !== true)
       .map((a) => `${canonicalIp(a.local ?? "")}/${a.prefixlen}`),
     routes,
+    ...(link.ifalias !== undefined && link.ifalias !== "" && { alias: link.ifalias }),
   };
   if (kind === "macvlan" || kind === "macvtap") {
     const data = macvlanInfoData.parse(link.linkinfo?.info_data);

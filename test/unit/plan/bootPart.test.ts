@@ -21,6 +21,7 @@ describe("a NetNamespace's part", () => {
   it.each([
     { case: "lo up (the default)", raw: { name: "ns1" }, lines: ["ip ns1 link set dev lo up"] },
     { case: "lo left down", raw: { name: "ns1", loopbackUp: false }, lines: [] },
+    { case: "with an owner: lo's mark replayed", raw: { name: "ns1", owner: "p/s/NetNamespace/ns 1" }, lines: ["ip ns1 link set dev lo alias pulumi-iproute2:p/s/NetNamespace/ns%201", "ip ns1 link set dev lo up"] },
   ])("$case", ({ raw, lines }) => {
     const part = netNamespacePart(validArgs(netNamespaceArgs, raw));
     expect(part.file).toBe("netns:ns1.part");
@@ -233,5 +234,17 @@ describe("a Macvtap's node path, which its part carries as a word", () => {
   it("is taken with persist off, and its resource's part file is named without rendering the part", () => {
     expect(validArgs(macvtapArgs, { ...raw, persist: false }).tapDevicePath).toBe("/dev/vm#1");
     expect(bootPartFile({ kind: "link", netns: undefined, name: "vt0" })).toBe("link:-:vt0.part");
+  });
+});
+
+describe("owner marks in parts: replayed like any create step", () => {
+  it("marks both ends of a pair and a macvlan child, each in its namespace, and quotes nothing a host could misread", () => {
+    const owner = `p/s/VethPair/a "b" #c \\d`;
+    const pair = body(vethPairPart(validArgs(vethPairArgs, { name: "x0", peerName: "x1", netns: "a", peerNetns: "b", up: false, owner })).text);
+    const mark = "pulumi-iproute2:p/s/VethPair/a%20%22b%22%20%23c%20%5Cd";
+    expect(pair.filter((l) => l.includes("alias"))).toEqual([`ip a link set dev x0 alias ${mark}`, `ip b link set dev x1 alias ${mark}`]);
+    const child = body(macvlanPart(validArgs(macvlanLinkArgs, { name: "m", parent: "veth0", parentNetns: "lab", netns: "ns1", owner: "p/s/MacvlanLink/m" }), "macvlan").text);
+    // Right after the add, before the rest of the create's steps.
+    expect(child[child.findIndex((l) => l.startsWith("anew")) + 1]).toBe("ip ns1 link set dev m alias pulumi-iproute2:p/s/MacvlanLink/m");
   });
 });

@@ -122,6 +122,8 @@ const diffRows: DiffRow[] = [
   row("a source MAC removed", { ...sourceMode, sourceMacs: [a] }, "update", "sourceMacs", { mode: "source", sourceMacs: [a, b] }),
   row("macAddress", { macAddress: "02:ab:cd:00:00:02" }, "update", "macAddress"),
   row("mtu", { mtu: 1400 }, "update", "mtu"),
+  row("an owner where the state has none (an upgrade)", { owner: "p/s/MacvlanLink/m" }, "update", "owner"),
+  row("another owner (handed over)", { owner: "p/t/MacvlanLink/m" }, "update", "owner", { owner: "p/s/MacvlanLink/m" }),
   row("txQueueLength", { txQueueLength: 500 }, "update", "txQueueLength"),
   row("bcQueueLength", { bcQueueLength: 2000 }, "update", "bcQueueLength"),
   row("an address added", { addresses: [...inputs.addresses, "10.0.1.2/24"] }, "update", "addresses"),
@@ -225,6 +227,15 @@ describe("planMacvlanCreate", () => {
       case: "beside its parent in a named netns",
       raw: { parentNetns: "lab" },
       steps: [step("lab", "link add link veth0 name mac0 type macvlan mode bridge", linkDel("lab")), step("lab", "link set dev mac0 up")],
+    },
+    {
+      case: "with an owner: marked right after the add, in its batch",
+      raw: { parentNetns: "lab", owner: "p/s/MacvlanLink/mac 0" },
+      steps: [
+        step("lab", "link add link veth0 name mac0 type macvlan mode bridge", linkDel("lab")),
+        step("lab", "link set dev mac0 alias pulumi-iproute2:p/s/MacvlanLink/mac%200"),
+        step("lab", "link set dev mac0 up"),
+      ],
     },
     {
       case: "from the host's namespace into a named one",
@@ -619,6 +630,15 @@ describe("planMacvlanUpdate", () => {
     },
   ])("$case", ({ cur, raw, steps }) => {
     expect(normalized(planMacvlanUpdate(stateOf(cur), desired(raw)))).toStrictEqual(steps);
+  });
+
+  it("marks a renamed link under its new name when a state from before marks gets an owner, and hands it over in place", () => {
+    const owner = "p/s/MacvlanLink/m";
+    const steps = planMacvlanUpdate(stateOf(), desired({ ...inputs, owner }));
+    expect(steps.map(describeStep)).toStrictEqual([`ip -n ns1 link set dev mac0 alias pulumi-iproute2:${owner}`]);
+    expect(steps.flatMap((s) => ("args" in s ? (s.undo ?? []) : [])).map(describeStep)).toStrictEqual(['ip -n ns1 link set dev mac0 alias ""']);
+    const renamed = planMacvlanUpdate(stateOf({ owner }), desired({ ...inputs, name: "mac9", owner: "p/t/MacvlanLink/m" }));
+    expect(renamed.map(describeStep).filter((d) => d.includes(" alias "))).toStrictEqual(["ip -n ns1 link set dev mac9 alias pulumi-iproute2:p/t/MacvlanLink/m"]);
   });
 
   it("changes a macvtap's mode as a macvtap", () => {

@@ -25,6 +25,8 @@ describe("diffNetNamespace", () => {
     { case: "connection unknown", news: { name: "ns1", persist: true, connection: UNKNOWN }, outcome: "replace", property: "connection" },
     { case: "persist", news: { name: "ns1", persist: false }, outcome: "update", property: "persist" },
     { case: "loopbackUp unknown", news: { name: "ns1", loopbackUp: UNKNOWN }, outcome: "update", property: "loopbackUp" },
+    // A state from before marks has no owner: the upgrade marks it in place.
+    { case: "an owner where the state has none", news: { name: "ns1", owner: "p/s/NetNamespace/ns1" }, outcome: "update", property: "owner" },
   ])("$case: $outcome", ({ news, outcome, property }) => {
     const diff = diffNetNamespace(olds as unknown as Record<string, unknown>, validArgs(netNamespaceArgs, news) as unknown as Record<string, unknown>);
     expect(diff).toStrictEqual({
@@ -43,6 +45,21 @@ describe("NetNamespace plans", () => {
       case: "create, lo up",
       steps: planNetNamespaceCreate(desired({ name: "ns1" })),
       expected: [step(undefined, "netns add ns1", step(undefined, "netns del ns1")), step("ns1", "link set dev lo up")],
+    },
+    {
+      case: "create with an owner: lo marked, in the batch that brings it up",
+      steps: planNetNamespaceCreate(desired({ name: "ns1", owner: "p/s/NetNamespace/ns 1" })),
+      expected: [step(undefined, "netns add ns1", step(undefined, "netns del ns1")), step("ns1", "link set dev lo alias pulumi-iproute2:p/s/NetNamespace/ns%201"), step("ns1", "link set dev lo up")],
+    },
+    {
+      case: "update, a first owner (an upgrade): the mark, undone by clearing it",
+      steps: planNetNamespaceUpdate(desired({ name: "ns1" }), desired({ name: "ns1", owner: "p/s/NetNamespace/ns1" })),
+      expected: [{ netns: "ns1", args: ["link", "set", "dev", "lo", "alias", "pulumi-iproute2:p/s/NetNamespace/ns1"], undo: [{ netns: "ns1", args: ["link", "set", "dev", "lo", "alias", ""] }] }],
+    },
+    {
+      case: "update, another owner (handed over): the new mark, undone by the old one",
+      steps: planNetNamespaceUpdate(desired({ name: "ns1", owner: "p/a/NetNamespace/ns1" }), desired({ name: "ns1", owner: "p/b/NetNamespace/ns1" })),
+      expected: [undone("ns1", "link set dev lo alias pulumi-iproute2:p/b/NetNamespace/ns1", "ns1", "link set dev lo alias pulumi-iproute2:p/a/NetNamespace/ns1")],
     },
     {
       case: "create, lo left down",

@@ -98,6 +98,10 @@ describe("batchCommand", () => {
   ])("refuses an argument with %s", (_label, arg) => {
     expect(() => batchCommand("ns1", [["link", "set", "dev", arg, "up"]])).toThrow(`cannot put ${JSON.stringify(arg)} in an ip batch line`);
   });
+
+  it("writes an empty alias (which clears it) as the one quoted word", () => {
+    expect(batchCommand("ns1", [["link", "set", "dev", "mac0", "alias", ""]]).stdin).toBe('link set dev mac0 alias ""\n');
+  });
 });
 
 describe("groupCommand", () => {

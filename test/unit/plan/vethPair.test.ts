@@ -67,6 +67,8 @@ describe("diffVeth", () => {
     { case: "netns unknown", news: { netns: UNKNOWN }, outcome: "replace", property: "netns" },
     { case: "mtu unknown", news: { mtu: UNKNOWN }, outcome: "update", property: "mtu" },
     { case: "a peer address unknown", news: { peerAddresses: [UNKNOWN] }, outcome: "update", property: "peerAddresses" },
+    { case: "an owner where the state has none (an upgrade)", news: { owner: "p/s/VethPair/v" }, outcome: "update", property: "owner" },
+    { case: "another owner", olds: { owner: "p/s/VethPair/v" }, news: { owner: "p/t/VethPair/v" }, outcome: "update", property: "owner" },
   ])("$case: $outcome", ({ olds, news, outcome, property }) => {
     const diff = diffVeth(stateOf(olds) as unknown as Record<string, unknown>, validArgs(vethPairArgs, { ...inputs, ...news }) as unknown as Record<string, unknown>);
     expect(diff).toStrictEqual({
@@ -120,6 +122,15 @@ describe("planVethCreate", () => {
         step("b", "addr add 10.0.0.2/24 dev veth1"),
         step("a", "link set dev veth0 up"),
         step("b", "link set dev veth1 up"),
+      ],
+    },
+    {
+      case: "with an owner: both ends marked right after the add, each in its namespace",
+      raw: { name: "veth0", peerName: "veth1", netns: "a", peerNetns: "b", up: false, owner: "p/s/VethPair/v" },
+      steps: [
+        step("a", "link add name veth0 type veth peer name veth1 netns b", delVeth0("a")),
+        step("a", "link set dev veth0 alias pulumi-iproute2:p/s/VethPair/v"),
+        step("b", "link set dev veth1 alias pulumi-iproute2:p/s/VethPair/v"),
       ],
     },
     {
@@ -219,5 +230,16 @@ describe("planVethDelete", () => {
     { case: "in the host's namespace", cur: { netns: undefined, name: "veth0" }, steps: [step(undefined, "link del dev veth0")] },
   ])("$case", ({ cur, steps }) => {
     expect(normalized(planVethDelete(cur))).toStrictEqual(steps);
+  });
+});
+
+describe("planVethUpdate of the owner", () => {
+  it("marks both ends, and nothing else, when a state from before marks gets an owner", () => {
+    const owner = "p/s/VethPair/v";
+    const clear = (netns: string, dev: string) => ({ netns, args: ["link", "set", "dev", dev, "alias", ""] });
+    expect(normalized(planVethUpdate(stateOf(), desired({ ...inputs, owner })))).toStrictEqual([
+      { ...step("a", `link set dev veth0 alias pulumi-iproute2:${owner}`), undo: [clear("a", "veth0")] },
+      { ...step("b", `link set dev veth1 alias pulumi-iproute2:${owner}`), undo: [clear("b", "veth1")] },
+    ]);
   });
 });

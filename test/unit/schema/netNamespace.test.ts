@@ -32,6 +32,11 @@ const netNamespaceBadRows: BadRow[] = [
   bad("an argument NetNamespace does not have", { name: "ns1", netns: "ns2" }, "netns", "is not an argument of NetNamespace"),
   bad("connection of another type", { name: "ns1", connection: { type: "remote" } }, "connection.type", 'must have type "local" or "ssh"'),
   bad("connection.sudo as a number", { name: "ns1", connection: { sudo: 0 } }, "connection.sudo", "must be true or false"),
+  bad("an empty owner", { name: "ns1", owner: "" }, "owner", "must not be empty"),
+  bad("owner as a number", { name: "ns1", owner: 7 }, "owner", "must be a string"),
+  bad("an owner of 201 characters", { name: "ns1", owner: "o".repeat(201) }, "owner", "at most 200 characters"),
+  bad("an owner with a newline", { name: "ns1", owner: "p/s/NetNamespace/a\nb" }, "owner", "must be printable"),
+  bad("an owner with a right-to-left override", { name: "ns1", owner: "p/s/NetNamespace/a\u202eb" }, "owner", "must be printable"),
 ];
 
 describe("NetNamespace arguments that are refused", () => {
@@ -64,5 +69,13 @@ describe("NetNamespace defaults", () => {
       args: { name: UNKNOWN, loopbackUp: true, adopt: false, persist: true, connection: { type: "local", sudo: false, persist: true } },
       unknownFields: new Set(["name"]),
     });
+  });
+});
+
+describe("NetNamespace owner", () => {
+  it("is optional (states from before marks have none), and any printable text of up to 200 characters", () => {
+    expect(validArgs(netNamespaceArgs, { name: "ns1" }).owner).toBeUndefined();
+    const owner = `lab/dev/NetNamespace/${"é ".repeat(89)}`;
+    expect(validArgs(netNamespaceArgs, { name: "ns1", owner }).owner).toBe(owner);
   });
 });
