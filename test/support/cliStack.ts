@@ -48,18 +48,10 @@ export class CliStack {
 
   /**
    * Starts `pulumi ARGS --stack NAME --non-interactive` without waiting for it, for a test that kills
-   * it half-way. The CLI leads a process group of its own (its language host, program and provider
-   * plugins are in it), so the test can kill the group as a CI runner's cancel does, or the CLI alone,
-   * and clear up the rest afterwards. Never rejects: the result says how it ended.
+   * it half-way (test/support/processTree.ts). Never rejects: the result says how it ended.
    */
-  start(args: string[]): ResultPromise<{ reject: false; detached: true }> {
-    return execa("pulumi", [...args, "--stack", this.name, "--non-interactive"], {
-      cwd: this.dir,
-      env: this.env,
-      input: "",
-      reject: false,
-      detached: true,
-    });
+  start(args: string[]): ResultPromise<{ reject: false }> {
+    return execa("pulumi", [...args, "--stack", this.name, "--non-interactive"], { cwd: this.dir, env: this.env, input: "", reject: false });
   }
 
   /** Like `pulumi`, but a non-zero exit is an error carrying the CLI's output. */
