@@ -141,10 +141,10 @@ describe("an up killed half-way", () => {
   }
 
   // The issue's case is 40 links and `kill -9` of the CLI; a CI runner's cancel kills every process
-  // (fewer links: the suite's time matters, and 20 leave as many half-way).
+  // (fewer links: the suite's time matters, and 16 leave as many half-way).
   it.each([
     ["the CLI alone", "cli" as const, 40, 9],
-    ["the CLI and every process below it, as a CI runner's cancel", "tree" as const, 20, 6],
+    ["the CLI and every process below it, as a CI runner's cancel", "tree" as const, 16, 5],
   ])("converges with refresh --clear-pending-creates and up, no edit, after a kill -9 of %s", async (_title, how, count, killAt) => {
     const netns = await world.netns("kill");
     await world.vethParent(netns);
@@ -157,7 +157,7 @@ describe("an up killed half-way", () => {
   }, 240_000);
 
   it("converges the same over SSH", async () => {
-    const count = 20;
+    const count = 16;
     hosts = await startSshHosts(1, path.join(repoRoot, ".work"));
     const host = hosts.hosts[0]!;
     // The project's own namespace "lab" on the simulated host, with its veth parent.
@@ -166,7 +166,7 @@ describe("an up killed half-way", () => {
     stacks.push(s);
     await s.setSecret("sshPrivateKey", hosts.clientKey);
 
-    await killHalfWay(s.start(["up", "--yes", "--skip-preview"]), async () => (await macvlans()).length, 6, "tree");
+    await killHalfWay(s.start(["up", "--yes", "--skip-preview"]), async () => (await macvlans()).length, 5, "tree");
     await recovers(s, count, macvlans);
     expect((await host.run("ip", "netns", "list")).stdout).not.toMatch(/\blab\b/);
   }, 240_000);
