@@ -51,7 +51,7 @@ export interface Existing<S> {
 /** Whose an alias says an object is, for messages: an owner, or someone unknown. Host text is quoted. */
 export function whoseAlias(alias: string | undefined): string {
   const mark = parseMark(alias);
-  if (mark) return `marked as ${JSON.stringify(mark.owner)}'s`;
+  if (mark) return `marked by owner ${JSON.stringify(mark.owner)}`;
   return alias !== undefined ? `without a mark (its alias is ${JSON.stringify(alias)}): made by someone else` : "without a mark: made by someone else";
 }
 
@@ -161,7 +161,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
     if (why === "resume" && found.aliases[0] !== ours) return undefined; // unmarked: refused as before
     if (ours !== undefined) {
       for (const alias of found.aliases.filter((a) => a !== undefined && parseMark(a) === undefined)) {
-        await warnUser(`adopt ${where(d)}: its alias ${JSON.stringify(alias)} is replaced by the owner's mark "${ours}"`);
+        await warnUser(`${why === "adopt" ? "adopt" : "create"} ${where(d)}: its alias ${JSON.stringify(alias)} is replaced by the owner's mark "${ours}"`);
       }
     }
     const state = await found.takeOver();

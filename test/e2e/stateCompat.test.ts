@@ -4,11 +4,13 @@
 // must not change (same ifindexes, MACs, addresses, routes, namespaces, tap node), nor the state (type
 // tokens, ids, inputs, outputs, the serialized `__provider` that loads `pulumi-iproute2/impl`), with one
 // exception the upgrade brings on purpose: links made before `announce` existed were made without it,
-// and nothing made before `persist` existed is replayed at boot. Refresh records that (announce: false,
+// nothing made before `persist` existed is replayed at boot, and nothing made before `owner` existed
+// carries its owner's mark. Refresh records that (announce: false,
 // and nodad: false as they were; persist: false; and the owner of the Macvtap's node, an output only, by
 // which it knows that node as its own), preview shows exactly `announce: false => true` on each
-// link and `persist: false => true` on each resource of this package, and up sets them in place (writing
-// the settings of the links that have addresses, and each resource's part of the boot description).
+// link, `persist: false => true` and a new `owner` on each resource of this package, and up sets them in
+// place (writing the settings of the links that have addresses, each resource's part of the boot
+// description, and the owner's mark as each link's alias and each namespace's lo's: nothing else).
 // Every resource kind is in the stack (test/projects/compat).
 // The project is a copy under .work/, not test/projects/compat itself: its package is swapped mid-test,
 // and the shared project folders are installed once for the whole run (globalSetup.ts).
@@ -19,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { packAtRef } from "../support/baseline";
 import { CliStack, previewSummary } from "../support/cliStack";
 import { installProject, packPackage, repoRoot } from "../support/engine";
+import { ownerMark } from "../../provider/ownerMark";
 import { ip, ipJson, listNamespaces } from "../support/netns";
 
 /** main before the layering refactor of provider/: the package whose stacks must keep working. */
@@ -84,6 +87,13 @@ interface DumpedRoute {
   dev: string;
   protocol?: string;
   metric?: number;
+}
+
+/** The alias of each link in the two namespaces (lo's is a namespace's mark), by name: none where it has none. */
+async function aliases(left: string, right: string) {
+  const read = async (netns: string) =>
+    Object.fromEntries((await ipJson<{ ifname: string; ifalias?: string }[]>("-d", "-n", netns, "link", "show")).map((l) => [l.ifname, l.ifalias]));
+  return { left: await read(left), right: await read(right) };
 }
 
 /** What a user would check on the host to see that nothing was remade or changed. */
@@ -176,6 +186,11 @@ describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this chec
   let hostBefore: Awaited<ReturnType<typeof hostLinks>>;
   let factsAfterUp: Facts;
   let stateAfterUp: Awaited<ReturnType<typeof stateOf>>;
+  /** The owner each resource of this package gets by default: project/stack/Kind/name. */
+  const owners = () => {
+    const of = (kind: string, name: string) => `iproute2-compat/${runId}-compat/${kind}/${name}`;
+    return { left: of("NetNamespace", "left"), right: of("NetNamespace", "right"), pair: of("VethPair", "pair"), service: of("MacvlanLink", "service"), sniffer: of("MacvlanLink", "sniffer"), "vm-nic": of("Macvtap", "vm-nic") };
+  };
 
   beforeAll(async () => {
     rmSync(work, { recursive: true, force: true });
@@ -240,18 +255,26 @@ describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this chec
     expect(await s!.changes("refresh", "--yes")).toEqual({ update: LINKS + NAMESPACES, same: RESOURCES - LINKS - NAMESPACES });
     expect(await stateOf(s!)).toEqual(withAnnounceRecorded(stateAfterUp, factsAfterUp.tapNode));
     expect(await kernelFacts(namespaces, tapPath)).toEqual(factsAfterUp);
+    const [left, right] = namespaces as [string, string];
+    const none = { left: { lo: undefined, veth0: undefined, tap0: undefined }, right: { lo: undefined, veth1: undefined, svc0: undefined, src0: undefined } };
+    expect(await aliases(left, right)).toEqual(none);
   });
 
-  it("previews turning announce on for each link and persist for each resource, in place, and nothing else", async () => {
+  it("previews turning announce on for each link, and persist and a new owner for each resource, in place, and nothing else", async () => {
     const preview = await s!.ok("preview", "--diff");
     expect(previewSummary(preview.stdout)).toEqual({ update: LINKS + NAMESPACES, same: RESOURCES - LINKS - NAMESPACES });
     expect(changedLines(preview.stdout).map((line) => line.trim().replace(/\s+/g, " ").replace(" :", ":")).sort()).toEqual(
       [...Array(LINKS).fill("~ announce: false => true"), ...Array(LINKS + NAMESPACES).fill("~ persist: false => true")].sort(),
     );
+    // Each resource of this package gets its owner, in place: what its objects' marks will say.
+    const added = preview.stdout.split("\n").filter((line) => /^\s*\+ owner\s*:/.test(line));
+    expect(added.map((line) => line.trim().replace(/\s+/g, " ").replace(" :", ":")).sort()).toEqual(
+      Object.values(owners()).map((owner) => `+ owner: "${owner}"`).sort(),
+    );
     expect(await kernelFacts(namespaces, tapPath)).toEqual(factsAfterUp);
   });
 
-  it("turns announce and persist on in place: the links as they were, each now announcing, each resource with its part", async () => {
+  it("turns announce and persist on and marks every object in place: the links as they were, each now announcing and marked, each resource with its part", async () => {
     const [left, right] = namespaces as [string, string];
     expect(Object.values(await arpNotify(left, right))).toEqual(Array(5).fill("0"));
     expect(await s!.changes("up", "--yes")).toEqual({ update: LINKS + NAMESPACES, same: RESOURCES - LINKS - NAMESPACES });
@@ -260,6 +283,12 @@ describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this chec
     expect(parts.sort()).toEqual([`link:${left}:tap0.part`, `link:${left}:veth0.part`, `link:${right}:src0.part`, `link:${right}:svc0.part`, `netns:${left}.part`, `netns:${right}.part`]);
     // Written where a link has addresses to announce: not on the sniffer's src0 nor the VM's tap0.
     expect(await arpNotify(left, right)).toEqual({ veth0: "1", veth1: "1", svc0: "1", src0: "0", tap0: "0" });
+    // Each object now carries its owner's mark: both ends of the pair, each namespace's lo.
+    const mark = (resource: keyof ReturnType<typeof owners>) => ownerMark(owners()[resource]);
+    expect(await aliases(left, right)).toEqual({
+      left: { lo: mark("left"), veth0: mark("pair"), tap0: mark("vm-nic") },
+      right: { lo: mark("right"), veth1: mark("pair"), svc0: mark("service"), src0: mark("sniffer") },
+    });
     const again = await s!.pulumi(["preview", "--expect-no-changes"]);
     expect(again.exitCode, again.stdout + again.stderr).toBe(0);
   });

@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ownerMark, parseMark } from "../../provider/ownerMark";
 import { writePartCommand } from "../../provider/plan/bootFiles";
 import { netNamespacePart } from "../../provider/plan/bootPart";
 import { netNamespaceArgs } from "../../provider/schema/netNamespace";
@@ -147,6 +148,25 @@ describe("the restore program", () => {
     expect(await listNamespaces()).toEqual(expect.arrayContaining([`${runId}-bf3`, trap]));
     expect(await listNamespaces()).not.toContain(`${runId}-bf4`);
     for (const folder of [work, "/", process.cwd()]) expect((await execa("ls", ["-a", folder])).stdout).not.toMatch(/pwned/);
+  });
+
+  it("replays a resource's owner's mark as its create wrote it (a namespace's: its lo's alias)", async () => {
+    const name = `${runId}-bf6`;
+    const owner = `lab/dev/NetNamespace/a 100% "odd" #name`;
+    const p = netNamespacePart(parseArgs(netNamespaceArgs, { name, owner }));
+    made.push(name);
+    const r = await inOwnEtc(
+      `${withWriter}
+      write_part write "$1" <"$2" || exit
+      /etc/pulumi-iproute2/restore >/dev/null || exit
+      ip -j -n "$3" link show dev lo`,
+      [p.file, textFile(p.text), name],
+    );
+    // Read in the restore's own mount namespace, where its namespace's file is mounted.
+    const [lo] = JSON.parse(r.stdout) as { ifalias?: string; flags: string[] }[];
+    expect(lo?.ifalias).toBe(ownerMark(owner));
+    expect(parseMark(lo?.ifalias)?.owner).toBe(owner);
+    expect(lo?.flags).toContain("UP");
   });
 
   it("reads no part from a folder another user could change", async () => {

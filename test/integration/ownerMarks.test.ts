@@ -72,8 +72,8 @@ describe("owner marks on the real kernel", () => {
   it("refuses a link of its name that carries another owner's mark, naming the owner, on create and on adopt", async () => {
     const ifindex = await byHand("m1", ownerMark(another));
     const args = { name: "m1", parent: "veth0", parentNetns: lab, owner: owner("m1") };
-    await expect(macvlanEngine.create(args)).rejects.toThrow(`create MacvlanLink "m1" in netns "${lab}" on localhost: "m1" exists, marked as "${another}"'s. It belongs to another resource or stack`);
-    await expect(macvlanEngine.create({ ...args, adopt: true })).rejects.toThrow(`adopt MacvlanLink "m1" in netns "${lab}" on localhost: "m1" exists, marked as "${another}"'s`);
+    await expect(macvlanEngine.create(args)).rejects.toThrow(`create MacvlanLink "m1" in netns "${lab}" on localhost: "m1" exists, marked by owner "${another}". It belongs to another resource or stack`);
+    await expect(macvlanEngine.create({ ...args, adopt: true })).rejects.toThrow(`adopt MacvlanLink "m1" in netns "${lab}" on localhost: "m1" exists, marked by owner "${another}"`);
     expect(await link(lab, "m1")).toMatchObject({ ifindex, ifalias: ownerMark(another) });
   });
 
@@ -94,7 +94,7 @@ describe("owner marks on the real kernel", () => {
 
   it.each([
     ["made again by hand, without a mark", undefined, "without a mark: made by someone else"],
-    ["another stack's", ownerMark(another), `marked as "${another}"'s`],
+    ["another stack's", ownerMark(another), `marked by owner "${another}"`],
   ])("leaves a link of its name that is %s on delete, and refresh reports the resource gone", async (_label, alias, what) => {
     const { id, outs } = await macvlanEngine.create({ name: "m1", parent: "veth0", parentNetns: lab, owner: owner("m1") });
     await ip("-n", lab, "link", "del", "dev", "m1"); // deleted out of band, then its name taken again
