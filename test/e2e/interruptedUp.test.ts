@@ -1,7 +1,7 @@
 // Owner marks (#21) with the plain CLI (test/projects/many). A `pulumi up` killed with -9 half-way is
-// recovered by what the CLI tells the user to do, `pulumi refresh --clear-pending-creates` and `pulumi
-// up`, with no edit of the program: the links the killed run made carry their resource's mark, so the
-// next create takes them over. A link someone else made under a managed name, or another stack's, is
+// recovered by what the CLI tells the user to do, `pulumi cancel` (the file backend keeps the killed
+// run's lock), `pulumi refresh --clear-pending-creates` and `pulumi up`, with no edit of the program:
+// the links the killed run made carry their resource's mark, so the next create takes them over. A link someone else made under a managed name, or another stack's, is
 // never deleted and never taken over.
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
