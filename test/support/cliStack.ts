@@ -1,7 +1,7 @@
 // Stacks the way users run them: the plain `pulumi` CLI in a Pulumi project folder (an example, or a
 // test project) whose node_modules has the package installed as a copy. Used by the end-to-end tests
 // (through testStack.ts) and the benchmarks.
-import { execa } from "execa";
+import { execa, type ResultPromise } from "execa";
 
 export interface CliResult {
   exitCode: number;
@@ -44,6 +44,14 @@ export class CliStack {
       reject: false,
     });
     return { exitCode: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /**
+   * Starts `pulumi ARGS --stack NAME --non-interactive` without waiting for it, for a test that kills
+   * it half-way (test/support/processTree.ts). Never rejects: the result says how it ended.
+   */
+  start(args: string[]): ResultPromise<{ reject: false }> {
+    return execa("pulumi", [...args, "--stack", this.name, "--non-interactive"], { cwd: this.dir, env: this.env, input: "", reject: false });
   }
 
   /** Like `pulumi`, but a non-zero exit is an error carrying the CLI's output. */
