@@ -6,11 +6,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { choosePrivateFolder } from "../../provider/exec/privateFolder";
 import { repoRoot } from "../support/engine";
 import { startSshHosts, type SshHosts } from "../support/sshHosts";
 
 let lab: SshHosts;
 let runtimeDir: string;
+/** The killed provider's setup folder (`k-<pid>-...` in its private folder), in its processes' arguments. */
+let setupMark: string | undefined;
 beforeAll(async () => {
   lab = await startSshHosts(1, path.join(repoRoot, ".work"));
 }, 60_000);
@@ -23,7 +26,8 @@ beforeEach(() => {
 afterEach(async () => {
   // What the killed provider left (its ssh still trying to connect, with no key to offer now; an
   // agent, when the test fails) is ended here.
-  await execa("pkill", ["-f", runtimeDir], { reject: false });
+  for (const mark of [runtimeDir, setupMark]) if (mark !== undefined) await execa("pkill", ["-f", mark], { reject: false });
+  setupMark = undefined;
   rmSync(runtimeDir, { recursive: true, force: true });
 });
 
@@ -67,11 +71,15 @@ describe("a provider killed while it connects", () => {
       reject: false,
       detached: group, // a process group of its own, to signal as a whole
     });
+    // Where the provider keeps its setup: the private folder it chooses (root's is /run/pulumi-iproute2),
+    // in it a folder named for its pid.
+    const privateFolder = choosePrivateFolder({ uid: process.getuid?.() ?? 0, runDir: "/run", runtimeDir, tmpDir: runtimeDir, warn: () => undefined });
+    setupMark = path.join(privateFolder, `k-${provider.pid}-`);
     // Killed once its ssh is trying to connect (the key is loaded by then).
     let connecting = false;
     for (let waited = 0; waited < 15_000 && !connecting; waited += 100) {
       const { stdout } = await execa("ps", ["-eo", "args="]);
-      connecting = stdout.split("\n").some((line) => line.startsWith("ssh -M") && line.includes("10.90.9.9") && line.includes(runtimeDir));
+      connecting = stdout.split("\n").some((line) => line.startsWith("ssh -M") && line.includes("10.90.9.9") && line.includes(setupMark ?? ""));
       if (!connecting) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(connecting).toBe(true);
@@ -81,9 +89,9 @@ describe("a provider killed while it connects", () => {
     await provider;
     await new Promise((resolve) => setTimeout(resolve, 1000));
 
-    const leaks = filesBelow(runtimeDir).filter(({ text }) => text.includes(keyBody) || text.includes(passphrase));
+    const leaks = [runtimeDir, privateFolder].flatMap(filesBelow).filter(({ text }) => text.includes(keyBody) || text.includes(passphrase));
     expect(leaks.map((l) => l.file)).toEqual([]);
     const { stdout } = await execa("ps", ["-eo", "args="]);
-    expect(stdout.split("\n").filter((line) => line.includes("ssh-agent") && line.includes(runtimeDir))).toEqual([]);
+    expect(stdout.split("\n").filter((line) => line.includes("ssh-agent") && line.includes(setupMark ?? ""))).toEqual([]);
   }, 60_000);
 });
