@@ -51,9 +51,12 @@ export interface Existing<S> {
 /** Whose an alias says an object is, for messages: an owner, or someone unknown. Host text is quoted. */
 export function whoseAlias(alias: string | undefined): string {
   const mark = parseMark(alias);
-  if (mark) return `marked by owner ${JSON.stringify(mark.owner)}`;
-  return alias !== undefined ? `without a mark (its alias is ${JSON.stringify(alias)}): made by someone else` : "without a mark: made by someone else";
+  if (mark) return `marked by owner ${quoted(mark.owner)}`;
+  return alias !== undefined ? `without a mark (its alias is ${quoted(alias)}): made by someone else` : "without a mark: made by someone else";
 }
+
+/** Host text in a message, quoted and in printable ASCII: a bidirectional control must not reorder what people read. */
+const quoted = (text: string) => JSON.stringify(text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 /** The one error context: the verb, the object (`MacvlanLink "mac1"`), its namespace and its host. */
 export function contextOf(label: string, d: Located, verb: string): ErrorContext {
@@ -178,7 +181,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
     if (why === "resume" && found.aliases[0] !== ours) return undefined; // unmarked: refused as before
     if (ours !== undefined) {
       for (const alias of found.aliases.filter((a) => a !== undefined && parseMark(a) === undefined)) {
-        await warnUser(`${why === "adopt" ? "adopt" : "create"} ${where(d)}: its alias ${JSON.stringify(alias)} is replaced by the owner's mark "${ours}"`);
+        await warnUser(`${why === "adopt" ? "adopt" : "create"} ${where(d)}: its alias ${quoted(alias ?? "")} is replaced by the owner's mark "${ours}"`);
       }
     }
     const state = await found.takeOver();
@@ -192,6 +195,24 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
    */
   const strangersAlias = (state: Owned, aliases: (string | undefined)[]): { alias: string | undefined } | undefined =>
     state.owner !== undefined && aliases[0] !== ownerMark(state.owner) ? { alias: aliases[0] } : undefined;
+
+  /**
+   * Refuses an update of what has the name when it is not this resource's: with an owner in the state,
+   * what does not carry its mark (nor the new owner's, set by an update cut off after its mark); from a
+   * state before marks, what carries another owner's mark.
+   */
+  function refuseAnothers(d: D, previous: S, aliases: (string | undefined)[]): void {
+    const own = [previous.owner, d.owner].flatMap((owner) => (owner !== undefined ? [ownerMark(owner)] : []));
+    const alias = aliases[0];
+    const anothers = previous.owner !== undefined ? !own.includes(alias ?? "") : parseMark(alias) !== undefined && !own.includes(alias ?? "");
+    if (!anothers) return;
+    throw new Iproute2Error(
+      "exists",
+      context(d, "update"),
+      `what has the name "${previous.name}" is not this resource's: it is ${whoseAlias(alias)}`,
+      "Nothing was changed. Run `pulumi refresh`, which takes the resource as gone; the next `pulumi up` makes it anew, or says what has its name",
+    );
+  }
 
   /**
    * Removing `state`'s part where a stranger's object has its name: only a part that carries the state's
@@ -340,14 +361,20 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       const runner = runnerFor(d.connection);
       const previous = lc.parseState(olds);
       let current: S | undefined = previous;
+      const before = lc.inputsOf(previous);
       if (lc.unverified.is(previous)) {
         // A create that was cut off: start from what the host has (maybe nothing).
-        const before = lc.inputsOf(previous);
         const observed = await lc.read(runner, before, { batched: false, context: context(before, "read") });
         const found = observed instanceof Stranger ? undefined : observed;
+        if (found) refuseAnothers(d, previous, lc.aliases(found));
         // Marked only where it carries the mark already: the write marks the rest.
         const marked = found && lc.aliases(found).every((alias) => before.owner !== undefined && alias === ownerMark(before.owner));
         current = found ? { ...lc.stateOf(before, found), owner: marked ? before.owner : undefined } : undefined;
+      } else if (previous.owner !== undefined || d.owner !== undefined) {
+        // What has the name must still be this resource's: an update never changes, nor marks, another's
+        // (made under the name since ours went, without a refresh in between).
+        const found = await lc.existing(runner, before);
+        if (found) refuseAnothers(d, previous, found.aliases);
       }
       const state = await write(runner, d, current, "update");
       return { outs: lc.devicePart ? await lc.devicePart.write(runner, d, state, previous) : state };
@@ -362,7 +389,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       const stranger = found && strangersAlias(current, found.aliases);
       if (stranger) {
         await warnUser(`delete ${where(current)}: left alone what has its name (${whoseAlias(stranger.alias)}); the resource leaves the stack`);
-        await applyDelete(runner, [...devicePartRemoval(current), ...(await ownPartRemoval(runner, current))], context(current, "delete"));
+        await applyDelete(runner, [...devicePartRemoval(current, { unlessLive: true }), ...(await ownPartRemoval(runner, current))], context(current, "delete"));
         return;
       }
       await applyDelete(runner, deleteSteps(current), context(current, "delete"));

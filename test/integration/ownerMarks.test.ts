@@ -5,6 +5,9 @@
 // shows: here it goes to the console, where the tests read it.
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { ownerMark } from "../../provider/ownerMark";
+import { macvlanLinkArgs } from "../../provider/schema/macvlanLink";
+import { parseArgs } from "../../provider/schema/validate";
+import { unverifiedMacvlanState } from "../../provider/state/macvlanLink";
 import { macvlanLinkHandlers as macvlan } from "../../provider/resources/macvlanLink";
 import { netNamespaceHandlers as namespaceHandlers } from "../../provider/resources/netNamespace";
 import { vethPairHandlers as veth } from "../../provider/resources/vethPair";
@@ -127,6 +130,26 @@ describe("owner marks on the real kernel", () => {
     const after = await link(lab, "m1");
     expect(after).toEqual({ ...before, ifalias: ownerMark(owner("m1")) });
     expect(updated).toEqual({ ...outs, owner: owner("m1") });
+  });
+
+  it("refuses to update what another stack made under its name since its own went, and changes nothing of it", async () => {
+    const { outs, inputs } = await macvlanEngine.create({ name: "m1", parent: "veth0", parentNetns: lab, owner: owner("m1") });
+    await ip("-n", lab, "link", "del", "dev", "m1");
+    await byHand("m1", ownerMark(another));
+    const theirs = await link(lab, "m1");
+    for (const news of [{ ...inputs, mtu: 1300 }, { ...inputs, mtu: 1300, owner: owner("renamed") }]) {
+      await expect(macvlan.update("id", outs, (await macvlan.check({}, news)).inputs)).rejects.toThrow(/is not this resource's: it is marked by owner "other-project\/prod\/MacvlanLink\/m1"/);
+    }
+    expect(await link(lab, "m1")).toEqual(theirs);
+  });
+
+  it("refuses to take another's marked link for a create that was cut off, on the next up", async () => {
+    const { inputs } = await macvlanEngine.create({ name: "m0", parent: "veth0", parentNetns: lab, owner: owner("m0") });
+    const cutOff = unverifiedMacvlanState(parseArgs(macvlanLinkArgs, { ...inputs, name: "m1", owner: owner("m1") }));
+    await byHand("m1", ownerMark(another));
+    const theirs = await link(lab, "m1");
+    await expect(macvlan.update("id", cutOff, (await macvlan.check({}, { ...inputs, name: "m1", owner: owner("m1") })).inputs)).rejects.toThrow(/marked by owner "other-project/);
+    expect(await link(lab, "m1")).toEqual(theirs);
   });
 
   describe("NetNamespace: the mark is its lo's alias", () => {
