@@ -44,6 +44,8 @@ export interface Owned {
  */
 export interface Existing<S> {
   aliases: (string | undefined)[];
+  /** A link's own ifindex: with no mark, the same one as the state's is still its object (a person changed its alias). */
+  ifindex?: number;
   /** Its state, taken over as it is; throws when it may not be (another kind, parent or peer). */
   takeOver(): Promise<S>;
 }
@@ -107,6 +109,12 @@ export interface ResourceLifecycle<D extends Located, S extends Located, O> {
   existing(runner: Runner, d: D): Promise<Existing<S> | undefined>;
   /** The aliases of an object as read, its own first (a refresh compares its mark). */
   aliases(observed: O): (string | undefined)[];
+  /**
+   * A link's ifindex, as read and as the state has it: a link whose mark a person replaced (an alias of
+   * their own, or none) is still the state's while it has the same one. A namespace has none (its `lo`'s
+   * is always 1).
+   */
+  ifindexOf?: { observed(observed: O): number; state(state: S): number };
   hint(d: D, failure: FailureKind, step: IpStep | undefined, verb: "create" | "adopt" | "update"): string | undefined;
   /** A part beyond the link's ip steps (Macvtap's device node), settled after each write and read. */
   devicePart?: DevicePart<D, S>;
@@ -193,18 +201,22 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
    * Whether what has the name of `state`'s object on the host is someone else's: it does not carry the
    * state's mark. A state from before marks owns whatever matches, as it did.
    */
-  const strangersAlias = (state: Owned, aliases: (string | undefined)[]): { alias: string | undefined } | undefined =>
-    state.owner !== undefined && aliases[0] !== ownerMark(state.owner) ? { alias: aliases[0] } : undefined;
+  const strangersAlias = (state: S, aliases: (string | undefined)[], ifindex: number | undefined): { alias: string | undefined } | undefined =>
+    state.owner !== undefined && aliases[0] !== ownerMark(state.owner) && !unmarkedButSame(state, aliases[0], ifindex) ? { alias: aliases[0] } : undefined;
+
+  /** Whether what has the name is the state's own link with its mark replaced by a person: no mark, the same ifindex. */
+  const unmarkedButSame = (state: S, alias: string | undefined, ifindex: number | undefined): boolean =>
+    parseMark(alias) === undefined && ifindex !== undefined && ifindex > 0 && ifindex === lc.ifindexOf?.state(state);
 
   /**
    * Refuses an update of what has the name when it is not this resource's: with an owner in the state,
    * what does not carry its mark (nor the new owner's, set by an update cut off after its mark); from a
    * state before marks, what carries another owner's mark.
    */
-  function refuseAnothers(d: D, previous: S, aliases: (string | undefined)[]): void {
+  function refuseAnothers(d: D, previous: S, aliases: (string | undefined)[], ifindex: number | undefined): void {
     const own = [previous.owner, d.owner].flatMap((owner) => (owner !== undefined ? [ownerMark(owner)] : []));
     const alias = aliases[0];
-    const anothers = previous.owner !== undefined ? !own.includes(alias ?? "") : parseMark(alias) !== undefined && !own.includes(alias ?? "");
+    const anothers = previous.owner !== undefined ? !own.includes(alias ?? "") && !unmarkedButSame(previous, alias, ifindex) : parseMark(alias) !== undefined && !own.includes(alias ?? "");
     if (!anothers) return;
     throw new Iproute2Error(
       "exists",
@@ -328,7 +340,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       const runner = runnerFor(d.connection);
       const observed = await lc.read(runner, d, { batched: true, context: context(d, "read") });
       const found = observed instanceof Stranger ? undefined : observed;
-      const stranger = found ? strangersAlias(current, lc.aliases(found)) : undefined;
+      const stranger = found ? strangersAlias(current, lc.aliases(found), lc.ifindexOf?.observed(found)) : undefined;
       if (stranger || observed instanceof Stranger) {
         const what = stranger ? whoseAlias(stranger.alias) : (observed as Stranger).what;
         await warnUser(`refresh ${where(d)}: what has its name is not this resource's (${what}): taken as gone, and left alone`);
@@ -352,7 +364,11 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
         const onHost = await readPartBatched(runner, written.file);
         persist = onHost.replayed && onHost.text === written.text;
       }
-      const state = { ...withDevice, persist };
+      // Its mark replaced by a person (an alias of their own): still ours, shown without an owner, so
+      // the next up marks it again.
+      const remark = current.owner !== undefined && lc.aliases(found)[0] !== ownerMark(current.owner);
+      if (remark) await warnUser(`refresh ${where(d)}: its mark was replaced by hand (${whoseAlias(lc.aliases(found)[0])}); the next \`pulumi up\` marks it again`);
+      const state = { ...withDevice, persist, ...(remark && { owner: undefined }) };
       return { id, props: state, inputs: lc.inputsOf(state) };
     },
 
@@ -366,7 +382,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
         // A create that was cut off: start from what the host has (maybe nothing).
         const observed = await lc.read(runner, before, { batched: false, context: context(before, "read") });
         const found = observed instanceof Stranger ? undefined : observed;
-        if (found) refuseAnothers(d, previous, lc.aliases(found));
+        if (found) refuseAnothers(d, previous, lc.aliases(found), lc.ifindexOf?.observed(found));
         // Marked only where it carries the mark already: the write marks the rest.
         const marked = found && lc.aliases(found).every((alias) => before.owner !== undefined && alias === ownerMark(before.owner));
         current = found ? { ...lc.stateOf(before, found), owner: marked ? before.owner : undefined } : undefined;
@@ -374,7 +390,9 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
         // What has the name must still be this resource's: an update never changes, nor marks, another's
         // (made under the name since ours went, without a refresh in between).
         const found = await lc.existing(runner, before);
-        if (found) refuseAnothers(d, previous, found.aliases);
+        if (found) refuseAnothers(d, previous, found.aliases, found.ifindex);
+        // Its mark replaced by a person: the write marks it again.
+        if (found && previous.owner !== undefined && found.aliases[0] !== ownerMark(previous.owner)) current = { ...previous, owner: undefined };
       }
       const state = await write(runner, d, current, "update");
       return { outs: lc.devicePart ? await lc.devicePart.write(runner, d, state, previous) : state };
@@ -386,7 +404,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       // With an owner, only an object carrying its mark is this resource's: one made again by hand under
       // its name, or another stack's, stays. Deleting it was the wish: the resource leaves the stack.
       const found = current.owner !== undefined ? await lc.existing(runner, lc.inputsOf(current)) : undefined;
-      const stranger = found && strangersAlias(current, found.aliases);
+      const stranger = found && strangersAlias(current, found.aliases, found.ifindex);
       if (stranger) {
         await warnUser(`delete ${where(current)}: left alone what has its name (${whoseAlias(stranger.alias)}); the resource leaves the stack`);
         await applyDelete(runner, [...devicePartRemoval(current, { unlessLive: true }), ...(await ownPartRemoval(runner, current))], context(current, "delete"));

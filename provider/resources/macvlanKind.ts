@@ -50,7 +50,7 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
   /** The link of `d`'s name, with every route (routes added by hand can be taken over). */
   async function existing(runner: Runner, d: D): Promise<Existing<D & MacvlanLinkState> | undefined> {
     const link = await readLinkAlone(runner, d.netns, d.name, true);
-    return link && { aliases: [link.alias], takeOver: () => takeOver(runner, d, link) };
+    return link && { aliases: [link.alias], ifindex: link.ifindex, takeOver: () => takeOver(runner, d, link) };
   }
 
   /** Takes over only a link of the same kind on the same parent. */
@@ -109,6 +109,7 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
     unverified: { stateOf: unverifiedMacvlanState, is: isUnverified },
     existing,
     aliases: (link) => [link.alias],
+    ifindexOf: { observed: (link) => link.ifindex, state: (state) => state.ifindex },
     hint: (d, failure, step, verb) => (verb === "update" ? hintFor(failure, kind) : createHint(d, kind, failure, step)),
     boot: {
       part: (d) => macvlanPart(d, kind),

@@ -98,9 +98,10 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
     const end = linkFromResults(results.slice(0, 1), d.name);
     if (!end) return undefined; // nothing to take over: made
     const peer = linkFromResults(results.slice(1, 2), d.peerName);
-    return { aliases: [end.alias, peer?.alias], takeOver: () => takeOverPair(runner, d, end, peer) };
+    return { aliases: [end.alias, peer?.alias], ifindex: end.ifindex, takeOver: () => takeOverPair(runner, d, end, peer) };
   },
   aliases: ({ end, peer }) => [end.alias, peer.alias],
+  ifindexOf: { observed: ({ end }) => end.ifindex, state: (state) => state.ifindex },
   hint: (d, failure, _step, verb) =>
     failure === "exists" && verb === "create"
       ? `"${d.name}" or "${d.peerName}" is already taken in its namespace: choose other names, or set adopt: true to take the pair over`

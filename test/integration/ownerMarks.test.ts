@@ -132,6 +132,24 @@ describe("owner marks on the real kernel", () => {
     expect(updated).toEqual({ ...outs, owner: owner("m1") });
   });
 
+  it("keeps its own link whose mark a person replaced with an alias of theirs: refresh warns, the next up marks it again, destroy deletes it", async () => {
+    const { outs, inputs } = await macvlanEngine.create({ name: "m1", parent: "veth0", parentNetns: lab, owner: owner("m1") });
+    await ip("-n", lab, "link", "set", "dev", "m1", "alias", "uplink rack 3");
+
+    const read = await macvlan.read("id", outs);
+    expect(read.id).toBe("id");
+    expect(read.props).toEqual({ ...outs, owner: undefined });
+    expect(warned()).toContainEqual(expect.stringContaining('its mark was replaced by hand (without a mark (its alias is "uplink rack 3")'));
+    const { diff, outs: updated } = await macvlanEngine.update(read.props as Props, inputs);
+    expect(diff).toMatchObject({ changes: true, replaces: [] });
+    expect(updated?.owner).toBe(owner("m1"));
+    expect((await link(lab, "m1"))?.ifalias).toBe(ownerMark(owner("m1")));
+
+    await ip("-n", lab, "link", "set", "dev", "m1", "alias", "uplink rack 3");
+    await macvlan.delete("id", updated ?? {});
+    expect(await link(lab, "m1")).toBeUndefined();
+  });
+
   it("refuses to update what another stack made under its name since its own went, and changes nothing of it", async () => {
     const { outs, inputs } = await macvlanEngine.create({ name: "m1", parent: "veth0", parentNetns: lab, owner: owner("m1") });
     await ip("-n", lab, "link", "del", "dev", "m1");
