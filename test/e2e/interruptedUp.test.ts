@@ -242,6 +242,8 @@ describe("two stacks on one host declaring the same link", () => {
     const refused = await second.pulumi(["up", "--yes", "--skip-preview"]);
     expect(refused.exitCode).not.toBe(0);
     expect(squeezed(refused.stdout + refused.stderr)).toContain(ownerOf(first, "mv0"));
+    // The refused create never entered the second's state: this destroy only ends it (the check that a
+    // destroy leaves another's link is the stale-state one below).
     await second.ok("destroy", "--yes", "--skip-preview");
     expect(await mv0()).toEqual(firsts);
     expect(firsts?.ifalias).toBe(markOf(first, "mv0"));
