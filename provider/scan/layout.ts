@@ -93,6 +93,8 @@ export interface LayoutOther extends LinkEnd {
   parent?: LinkRef;
   /** The owner whose mark it carries, when a stack made it. */
   owner?: string;
+  /** A veth's other end, drawn as a pair (one that a stack's mark is on, listed rather than written). */
+  peer?: LinkRef;
 }
 
 export interface Layout {
@@ -185,10 +187,12 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
   const claims = new Claims(options.stack);
   const managed = new Set<string>(); // refKeys of links a resource manages
   const drawn = new Set<string>();
-  const addOther = (ref: LinkRef, link: ScannedLink, parent?: LinkRef, owner?: string) => {
+  const addOther = (ref: LinkRef, link: ScannedLink, parent?: LinkRef, owner?: string, peer?: LinkRef) => {
     if (drawn.has(refKey(ref))) return;
     drawn.add(refKey(ref));
-    layout.others.push({ ...ref, kind: kindOf(link), addresses: link.observed.addresses, ...(parent && { parent }), ...(owner !== undefined && { owner }) });
+    // A macvlan's mode is drawn whether or not a resource manages it.
+    const kind = link.observed.macvlan ? `${kindOf(link)} ${link.observed.macvlan.mode}` : kindOf(link);
+    layout.others.push({ ...ref, kind, addresses: link.observed.addresses, ...(parent && { parent }), ...(owner !== undefined && { owner }), ...(peer && { peer }) });
   };
 
   // Namespaces whose name the resources would refuse: nothing in them can be written.
@@ -275,7 +279,7 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
         if (claim.kind === "listed") {
           layout.owned.push(claim.owned);
           managed.add(key).add(refKey(peerRef));
-          addOther({ netns: endNs, name: a.name }, end, undefined, claim.owned.owner);
+          addOther({ netns: endNs, name: a.name }, end, undefined, claim.owned.owner, { netns: otherNs, name: b.name });
           addOther({ netns: otherNs, name: b.name }, other, undefined, claim.owned.owner);
           continue;
         }

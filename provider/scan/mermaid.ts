@@ -55,6 +55,10 @@ export function mermaidOf(layout: Layout): string {
     if (parent !== undefined) out.push(`  ${id(m)} --> ${parent}`);
   }
   for (const o of layout.others) {
+    const peer = o.peer && id(o.peer);
+    if (peer !== undefined) out.push(`  ${id(o)} <--> ${peer}`);
+  }
+  for (const o of layout.others) {
     const parent = o.parent && id(o.parent);
     if (parent !== undefined) out.push(`  ${id(o)} --> ${parent}`);
   }

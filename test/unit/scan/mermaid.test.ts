@@ -4,13 +4,18 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { layoutOf } from "../../../provider/scan/layout";
 import { mermaidOf } from "../../../provider/scan/mermaid";
-import { demo, hostileNames, hostRead, link, lo, namespace, printableAscii } from "./reads";
+import { demo, hostileNames, markedDemo, hostRead, link, lo, namespace, printableAscii } from "./reads";
 
 describe("mermaidOf", () => {
-  it("draws the flowchart the README shows", () => {
+  it("draws the flowchart the README shows: the demo's lab, each object with its stack's mark", () => {
     const readme = readFileSync(path.join(__dirname, "../../../README.md"), "utf8");
     const block = /<!-- scan: lab -->\n```mermaid\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(mermaidOf(layoutOf(demo()))).toBe(block);
+    expect(mermaidOf(layoutOf(markedDemo()))).toBe(block);
+  });
+
+  it("draws an owned lab as it draws one it would write: modes and the pair's line", () => {
+    const lines = (chart: string) => chart.split("\n").map((line) => line.replace(/(, |<br\/>)owned by [^"]*/, ""));
+    expect(lines(mermaidOf(layoutOf(markedDemo())))).toEqual(lines(mermaidOf(layoutOf(demo()))));
   });
 });
 

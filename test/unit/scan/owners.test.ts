@@ -61,7 +61,7 @@ describe("a scan without --stack", () => {
     expect(chart).toMatch(printableAscii);
     expect(chart).toContain('subgraph ns0["netns a, owned by p/dev/NetNamespace/a-ns"]');
     expect(chart).toContain('["v0<br/>veth<br/>owned by p/dev/VethPair/pair"]');
-    expect(chart).toContain('["m4<br/>macvlan<br/>owned by p/dev/MacvlanLink/e#8238;x y"]');
+    expect(chart).toContain('["m4<br/>macvlan bridge<br/>owned by p/dev/MacvlanLink/e#8238;x y"]');
     expect(chart).toContain('["m2<br/>macvlan bridge"]');
   });
 });

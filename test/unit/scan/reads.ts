@@ -38,6 +38,26 @@ export function demo(): HostRead {
   return hostRead(names.map((name) => parseNamespaceRead(name, demoResults(name))!), names);
 }
 
+/** The demo's lab as its stack ("demo" of the lab example) left it: every object carrying the stack's mark. */
+export function markedDemo(): HostRead {
+  const names = ["demo-lab", "demo-ns1", "demo-ns2"];
+  const owners: Record<string, string> = {
+    "demo-lab/lo": "NetNamespace/lab", "demo-ns1/lo": "NetNamespace/ns1", "demo-ns2/lo": "NetNamespace/ns2",
+    "demo-lab/veth0": "VethPair/uplink", "demo-lab/veth1": "VethPair/uplink", "demo-ns1/mac1": "MacvlanLink/mac1", "demo-ns2/mac2": "MacvlanLink/mac2",
+  };
+  const marked = (netns: string) =>
+    demoResults(netns).map((result, i) => {
+      if (i !== 0) return result;
+      const [links = "[]", ...rest] = result.stdout.split("\n");
+      const withMarks = (JSON.parse(links) as { ifname: string }[]).map((l) => {
+        const owner = owners[`${netns}/${l.ifname}`];
+        return owner !== undefined ? { ...l, ifalias: `pulumi-iproute2:iproute2-lab/demo/${owner}` } : l;
+      });
+      return { ...result, stdout: [JSON.stringify(withMarks), ...rest].join("\n") };
+    });
+  return hostRead(names.map((name) => parseNamespaceRead(name, marked(name))!), names);
+}
+
 /**
  * A namespace's results as `ip` would print them: the batch (links, IPv4 routes, namespace ids), the
  * IPv6 routes, and the announce settings (`announcing`: links with both set to 1; others have 0).
