@@ -5,19 +5,11 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeSshMasters, privateDir, SshRunner } from "../../provider/exec/ssh";
-import type { SshConnection } from "../../provider/model";
-import { sshConnection } from "../../provider/schema/connection";
 import { repoRoot } from "../support/engine";
-import { startSshHosts, type SshHosts } from "../support/sshHosts";
+import { parsedSshConnection as parsed, startSshHosts, type SshHosts } from "../support/sshHosts";
 
 let lab: SshHosts;
 
-/** A connection as the schema makes it (its defaults applied). */
-function parsed(raw: unknown): SshConnection {
-  const connection = sshConnection.parse(raw);
-  if (connection.type !== "ssh") throw new Error("not an SSH connection");
-  return connection;
-}
 beforeAll(async () => {
   lab = await startSshHosts(2, path.join(repoRoot, ".work"));
 }, 60_000);

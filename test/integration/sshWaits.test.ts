@@ -6,19 +6,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Iproute2Error } from "../../provider/exec/errors";
 import { closeSshMasters, SshRunner, type SshWaits } from "../../provider/exec/ssh";
-import type { SshConnection } from "../../provider/model";
-import { sshConnection } from "../../provider/schema/connection";
 import { repoRoot } from "../support/engine";
-import { startSshHosts, type SshHosts } from "../support/sshHosts";
+import { parsedSshConnection as parsed, startSshHosts, type SshHosts } from "../support/sshHosts";
 
 let lab: SshHosts;
 
-/** A connection as the schema makes it (its defaults applied). */
-function parsed(raw: unknown): SshConnection {
-  const connection = sshConnection.parse(raw);
-  if (connection.type !== "ssh") throw new Error("not an SSH connection");
-  return connection;
-}
 beforeAll(async () => {
   lab = await startSshHosts(2, path.join(repoRoot, ".work"), { sshdConfig: (index) => (index === 0 ? ["ForceCommand sleep 600"] : []) });
 }, 60_000);

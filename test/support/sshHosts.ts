@@ -12,6 +12,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
+import type { SshConnection } from "../../provider/model";
+import { sshConnection } from "../../provider/schema/connection";
 import { ip, runId } from "./netns";
 
 export interface SshHost {
@@ -292,4 +294,11 @@ async function waitFor(ready: () => boolean, ms: number, what: string): Promise<
     if (Date.now() > deadline) throw new Error(`${what} did not start within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A connection as the schema makes it (its defaults applied), for tests that make a runner themselves. */
+export function parsedSshConnection(raw: unknown): SshConnection {
+  const connection = sshConnection.parse(raw);
+  if (connection.type !== "ssh") throw new Error("not an SSH connection");
+  return connection;
 }
