@@ -253,7 +253,7 @@ describe("scan of what stacks marked", () => {
 
     const diagram = await scanCli(["scan", "--netns", lab, "--format", "mermaid"]);
     expect(diagram.exitCode, diagram.stderr).toBe(0);
-    expect(diagram.stdout).toContain(`["web0<br/>macvlan<br/>owned by ${project}/${stackName}/MacvlanLink/web"]`);
+    expect(diagram.stdout).toContain(`["web0<br/>macvlan bridge<br/>owned by ${project}/${stackName}/MacvlanLink/web"]`);
     expect(diagram.stdout).toContain(`["netns ${lab}, owned by ${project}/${stackName}/NetNamespace/lab"]`);
   });
 
