@@ -3,6 +3,7 @@
 // run's lock), `pulumi refresh --clear-pending-creates` and `pulumi up`, with no edit of the program:
 // the links the killed run made carry their resource's mark, so the next create takes them over. A link someone else made under a managed name, or another stack's, is
 // never deleted and never taken over.
+import { readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CliStack } from "../support/cliStack";
@@ -119,10 +120,26 @@ describe("an up killed half-way", () => {
    * `count` links, each with its own mark, the ones the killed run made taken over (same ifindex), an
    * empty next preview, and a destroy that leaves none.
    */
+  /** The file backend's attributes files of `stack` that a kill left empty, removed. */
+  function removeEmptyAttributes(stack: string) {
+    const stacks = path.join(repoRoot, ".pulumi-state", ".pulumi", "stacks"); // scripts/engine-env.sh's file backend
+    for (const project of statSync(stacks, { throwIfNoEntry: false }) ? readdirSync(stacks) : []) {
+      const file = path.join(stacks, project, `${stack}.json.attrs`);
+      if (statSync(file, { throwIfNoEntry: false })?.size === 0) rmSync(file);
+    }
+  }
+
   async function recovers(s: CliStack, count: number, macvlans: () => Promise<HostLink[]>) {
     const madeByKilledRun = await macvlans();
     expect(madeByKilledRun.length).toBeLessThan(count);
-    await s.ok("cancel", "--yes");
+    const cancel = await s.pulumi(["cancel", "--yes"]);
+    if (cancel.exitCode !== 0) {
+      // The file backend writes a stack's checkpoint whole, but its attributes file beside it is cut
+      // empty when the kill lands on that write: "failed to load checkpoint: EOF". A user deletes it.
+      expect(cancel.stdout + cancel.stderr).toContain("failed to load checkpoint: EOF");
+      removeEmptyAttributes(s.name);
+      await s.ok("cancel", "--yes");
+    }
     await s.ok("refresh", "--clear-pending-creates", "--yes", "--skip-preview");
     // The issue's case: links on the host that the state does not know (made, then the CLI died).
     expect(madeByKilledRun.length).toBeGreaterThan((await macvlansInState(s)).length);
@@ -161,7 +178,12 @@ describe("an up killed half-way", () => {
     hosts = await startSshHosts(1, path.join(repoRoot, ".work"));
     const host = hosts.hosts[0]!;
     // The project's own namespace "lab" on the simulated host, with its veth parent.
-    const macvlans = async () => JSON.parse((await orIfGone(host.exec("ip", "-j", "-n", "lab", "link", "show", "type", "macvlan"), "[]")) || "[]") as HostLink[];
+    // None yet while `ip netns add` has made the namespace's file but not yet bound it (EINVAL).
+    const notYet = (error: unknown) => {
+      if (String((error as { stderr?: unknown }).stderr).includes('setting the network namespace "lab" failed: Invalid argument')) return "[]";
+      throw error;
+    };
+    const macvlans = async () => JSON.parse((await orIfGone(host.exec("ip", "-j", "-n", "lab", "link", "show", "type", "macvlan"), "[]").catch(notYet)) || "[]") as HostLink[];
     const s = await testStack("test/projects/many", "kill-ssh", { count: String(count), sshHost: host.address, sshConfigFile: hosts.sshConfigFile });
     stacks.push(s);
     await s.setSecret("sshPrivateKey", hosts.clientKey);
