@@ -14,6 +14,7 @@ import { mermaidOf } from "./scan/mermaid";
 import { readHost } from "./scan/readHost";
 import { programOf, type ProgramConnection } from "./scan/typescript";
 import { connection as connectionSchema, hostLabel } from "./schema/connection";
+import { asciiEscaped } from "./shape";
 
 const usage = `Usage: pulumi-iproute2 scan [options]
 
@@ -212,7 +213,7 @@ async function scan(args: string[]): Promise<number> {
     const read = await readHost(runner, {
       netns: flags.netns ?? [],
       host: flags.host ?? false,
-      progress: (line) => process.stderr.write(`${printable(line)}\n`),
+      progress: (line) => process.stderr.write(`${asciiEscaped(line)}\n`),
     });
     const layout = layoutOf(read, { ...(flags.stack !== undefined && { stack: flags.stack }) });
     const text = format === "mermaid" ? mermaidOf(layout) : programOf(layout, { hostLabel: hostLabel(connection), ...(program && { connection: program }), localSudo: connection.type === "local" && connection.sudo });
@@ -224,11 +225,6 @@ async function scan(args: string[]): Promise<number> {
   }
 }
 
-/**
- * What reaches the terminal in printable ASCII: progress and errors name what a host's root named, and a
- * bidirectional control or an escape sequence there must not rewrite what the user sees.
- */
-const printable = (text: string) => text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
 scan(process.argv.slice(2)).then(
   (code) => {
@@ -236,7 +232,7 @@ scan(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const usageError = error instanceof UsageError;
-    process.stderr.write(`pulumi-iproute2: ${printable(error instanceof Error ? error.message : String(error))}\n${usageError ? "Run pulumi-iproute2 --help for the options.\n" : ""}`);
+    process.stderr.write(`pulumi-iproute2: ${asciiEscaped(error instanceof Error ? error.message : String(error))}\n${usageError ? "Run pulumi-iproute2 --help for the options.\n" : ""}`);
     process.exitCode = usageError ? 2 : 1;
   },
 );

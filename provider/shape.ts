@@ -15,3 +15,10 @@ export function inPreferredOrder<T>(observed: T[], preferred: T[], key: (item: T
 export function definedOnly<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
+
+/**
+ * `text` in printable ASCII: every other UTF-16 unit as `\uXXXX`, which a JavaScript string or comment
+ * reads back as it was. What a host names reaches a program, a message or a terminal only this way, so a
+ * bidirectional control or an escape sequence cannot change what people read.
+ */
+export const asciiEscaped = (text: string) => text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);

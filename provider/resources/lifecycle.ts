@@ -16,6 +16,7 @@ import type { PropertyDiff } from "../plan/diff";
 import type { CommandStep, IpStep, Step } from "../plan/steps";
 import { hostLabel } from "../schema/connection";
 import { parseArgs, validateArgs, type ArgsSpec } from "../schema/validate";
+import { asciiEscaped } from "../shape";
 import { readPartBatched } from "../state/bootPart";
 import type { ReadBack } from "../state/readBack";
 import { noticeHostWithoutSystemd } from "./bootNotice";
@@ -58,7 +59,7 @@ export function whoseAlias(alias: string | undefined): string {
 }
 
 /** Host text in a message, quoted and in printable ASCII: a bidirectional control must not reorder what people read. */
-const quoted = (text: string) => JSON.stringify(text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+const quoted = (text: string) => asciiEscaped(JSON.stringify(text));
 
 /** The one error context: the verb, the object (`MacvlanLink "mac1"`), its namespace and its host. */
 export function contextOf(label: string, d: Located, verb: string): ErrorContext {

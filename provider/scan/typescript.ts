@@ -3,7 +3,8 @@
 // the resources it depends on (`netns: lab.name`, `parent: uplink.name`) so the engine orders them.
 // What it does not manage is named literally, or listed in a comment with why. Pure text.
 import type { Route } from "../model";
-import { refKey, unsafeCharacters, type Args, type Layout, type LinkRef } from "./layout";
+import { asciiEscaped } from "../shape";
+import { refKey, type Args, type Layout, type LinkRef } from "./layout";
 import type { OwnedObject, Resumed } from "./owners";
 
 /** How the program reaches the host, when it is another machine: the scan's own SSH settings. */
@@ -68,14 +69,13 @@ class Names {
 }
 
 /** `\uXXXX` for each UTF-16 unit of `c`: what a string literal reads back as `c`, in printable ASCII. */
-const unitEscapes = (c: string) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, "0")}`).join("");
 
 /**
  * A string literal in printable ASCII that evaluates to `value`: JSON escapes quotes, backslashes and
  * control characters, and leaves the rest (DEL, U+2028, bidirectional controls) as they are, so those
  * are escaped too.
  */
-export const stringLiteral = (value: string) => JSON.stringify(value).replace(unsafeCharacters, unitEscapes);
+export const stringLiteral = (value: string) => asciiEscaped(JSON.stringify(value));
 const str = stringLiteral;
 const list = (values: string[]) => `[${values.map(str).join(", ")}]`;
 
@@ -91,7 +91,7 @@ function routeLiteral(route: Route): string {
  * (or anything JavaScript takes for one) must not end the comment, nor a bidirectional control reorder
  * what a reviewer sees. Each such character shows as its escape.
  */
-const inComment = (text: string) => text.replace(unsafeCharacters, unitEscapes);
+const inComment = asciiEscaped;
 
 /** `// ...` lines, wrapped at about 110 columns. */
 function comment(text: string, indent = ""): string[] {
