@@ -1,6 +1,6 @@
 // Runs a plan on a host in one round trip, then reads back; on a failure, takes back what was done with
 // an explicit undo stack (newest first) and reports the step that failed.
-import { classify, Iproute2Error, sudoRefusal, type ErrorContext, type FailureKind } from "./exec/errors";
+import { classify, Iproute2Error, missingProgram, sudoRefusal, type ErrorContext, type FailureKind } from "./exec/errors";
 import type { Command, CommandResult, Runner } from "./exec/runner";
 import { batchCommand } from "./exec/ipBatch";
 import { describeStep, groupCommand, groupSteps, isCommandStep, stepsOf, undoSteps, type IpStep, type Step } from "./plan/steps";
@@ -35,19 +35,23 @@ function unsettledErrors(result: CommandResult): string[] {
 
 /** Runs `commands` on `runner`; a runner that cannot run them at all becomes an Iproute2Error. */
 export async function runOn(runner: Runner, commands: Command[], context: ErrorContext): Promise<CommandResult[]> {
+  let results: CommandResult[];
   try {
-    return await runner.run(commands);
+    results = await runner.run(commands);
   } catch (cause) {
     if (cause instanceof Iproute2Error) throw cause;
     const missing = programNotFound(cause);
-    throw new Iproute2Error(
-      missing !== undefined ? "failed" : "unreachable",
-      context,
-      missing !== undefined ? `the ${missing} command was not found` : `could not run commands: ${(cause as Error).message}`,
-      missing !== undefined ? `Install ${missing === "ip" ? "iproute2" : missing}` : undefined,
-      { cause },
-    );
+    if (missing !== undefined) throw notInstalled(missing, context, cause);
+    throw new Iproute2Error("unreachable", context, `could not run commands: ${(cause as Error).message}`, undefined, { cause });
   }
+  // The runners' shells run each command: one not on the host's PATH is the shell's (or sudo's) "not found".
+  const missing = missingProgram(results.at(-1));
+  if (missing !== undefined) throw notInstalled(missing, context);
+  return results;
+}
+
+function notInstalled(program: string, context: ErrorContext, cause?: unknown): Iproute2Error {
+  return new Iproute2Error("failed", context, `the ${program} command was not found`, `Install ${program === "ip" ? "iproute2" : program}`, { cause });
 }
 
 /**

@@ -7,6 +7,7 @@ import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync,
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { runnerFor } from "./exec/connect";
+import { closeLocalShells } from "./exec/local";
 import { closeSshMasters } from "./exec/ssh";
 import { jumpHost, type Connection } from "./model";
 import { layoutOf } from "./scan/layout";
@@ -221,6 +222,7 @@ async function scan(args: string[]): Promise<number> {
     else process.stdout.write(text);
     return 0;
   } finally {
+    closeLocalShells();
     await closeSshMasters();
   }
 }

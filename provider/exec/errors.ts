@@ -91,6 +91,20 @@ export function sudoRefusal(result: CommandResult | undefined): { detail: string
   };
 }
 
+// How a shell (dash, bash, busybox) and sudo say a program is not on PATH: the shell exits 127, sudo 1.
+const notFound = /^(?:sudo: |\S*sh: (?:(?:line )?\d+: )?)(\S+): (?:command )?not found$/m;
+
+/**
+ * The program a shell (or sudo in it) could not find to run `result`'s command; undefined if it ran.
+ * Only from the shell's or sudo's own words on a failure: a program that runs and prints "not found"
+ * (ip about a name) does not end with a line of this shape.
+ */
+export function missingProgram(result: CommandResult | undefined): string | undefined {
+  if (!result || (result.exitCode !== 127 && result.exitCode !== 1)) return undefined;
+  const program = notFound.exec(result.stderr)?.[1];
+  return program !== undefined && result.command.argv.includes(program) ? program : undefined;
+}
+
 /**
  * A command's failure in the one error shape: a sudo refusal as a permission error naming the command
  * sudo refused, anything else classified by what the command said, with `detail`.

@@ -1,61 +1,105 @@
+// Runs commands on this machine in long-lived local shells (shellPool.ts), with the request framing
+// the SSH runner uses (shellScript.ts): a command costs the shell a fork and an exec, not Node a spawn
+// (about 14 ms each, more than the `ip` it runs, thousands per deployment). Each shell is a `sh -s`
+// with a minimal environment, leading a process group of its own (a request that times out has its
+// group signalled); it ends when its input does, so a provider that is killed never cuts a request
+// half-way.
 import { execa } from "execa";
 import type { LocalConnection } from "../model";
 import { Iproute2Error } from "./errors";
 import type { Command, CommandResult, Runner } from "./runner";
 import { childEnvironment } from "./runner";
+import { ShellFailure, ShellPool } from "./shellPool";
+
+/** How long a local runner's waits are (tests make them short). */
+export interface LocalWaits {
+  /**
+   * The longest one request may take before its operation fails as interrupted (it may have run in
+   * part): far above what any of ours takes, so only a command that hangs (a wedged netlink, a sudo
+   * waiting for a terminal) hits it.
+   */
+  requestTimeoutMs: number;
+}
+const defaultWaits: LocalWaits = { requestTimeoutMs: 120_000 };
 
 /**
- * The longest one command may take before it is stopped and its operation fails as interrupted: far
- * above what any of ours takes, so only a command that hangs (a wedged netlink, a sudo waiting for a
- * terminal) hits it.
+ * Shells at once: operations arriving while all are busy go together in the next request (each in a
+ * subshell of its own), so a few shells keep up with the engine's parallelism.
  */
-const defaultCommandTimeoutMs = 120_000;
+const shellLimit = 4;
+/** How long a shell with nothing to do stays. */
+const shellIdleMs = 10_000;
+/** How long a local `sh` may take to start: only a machine out of processes or memory takes long. */
+const shellOpenTimeoutMs = 10_000;
 
-/** Runs commands on this machine: execa with argv, no shell, a minimal environment. */
+/** The process's shells, one pool per request timeout (tests run runners with short ones beside the default). */
+const pools = new Map<number, ShellPool>();
+
+function poolFor(waits: LocalWaits): ShellPool {
+  let pool = pools.get(waits.requestTimeoutMs);
+  if (!pool) {
+    pool = new ShellPool({
+      prepare: async () => undefined,
+      spawn: () =>
+        execa("sh", ["-s"], {
+          env: childEnvironment(),
+          extendEnv: false,
+          reject: false,
+          buffer: false,
+          stdin: "pipe",
+          detached: true, // its own process group: the one a request that timed out has signalled
+        }),
+      limit: shellLimit,
+      idleMs: shellIdleMs,
+      requestTimeoutMs: waits.requestTimeoutMs,
+      openTimeoutMs: shellOpenTimeoutMs,
+      failed: (failure) => failure, // named with the operation's commands in LocalRunner.run
+    });
+    pools.set(waits.requestTimeoutMs, pool);
+  }
+  return pool;
+}
+
+/** Ends this process's local shells (they would end at their idle timeout, or with this process). */
+export function closeLocalShells(): void {
+  for (const pool of pools.values()) pool.close();
+  pools.clear();
+}
+
+/** Runs commands on this machine, as the provider's user or, with `sudo`, each through `sudo -n`. */
 export class LocalRunner implements Runner {
   readonly host = "localhost";
 
   constructor(
     private readonly connection: LocalConnection,
-    private readonly commandTimeoutMs = defaultCommandTimeoutMs,
+    private readonly waits: LocalWaits = defaultWaits,
   ) {}
 
   async run(commands: Command[]): Promise<CommandResult[]> {
-    const results: CommandResult[] = [];
-    for (const command of commands) {
-      const argv = this.connection.sudo ? ["sudo", "-n", "--", ...command.argv] : command.argv;
-      const [file = "", ...args] = argv;
-      const child = execa(file, args, {
-        input: command.stdin ?? "",
-        reject: false,
-        env: childEnvironment(),
-        extendEnv: false,
-        stripFinalNewline: false,
-      });
-      // Our own timer, not execa's `timeout`: that one kills the command, then still waits for it to
-      // exit, which an `ip` stuck in the kernel (D state) never does.
-      let timer: NodeJS.Timeout | undefined;
-      const stopped = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          child.kill("SIGKILL");
-          reject(
-            new Iproute2Error(
-              "interrupted",
-              { verb: "run", object: `"${argv.join(" ")}"`, host: this.host },
-              `it did not finish within ${this.commandTimeoutMs / 1000} s and was stopped; it may have run in part`,
-              "Run `pulumi refresh` to see what the host has, then `pulumi up`",
-            ),
-          );
-        }, this.commandTimeoutMs);
-      });
-      const result = await Promise.race([child, stopped]).finally(() => clearTimeout(timer));
-      if (result.failed && result.exitCode === undefined) {
-        // Not started at all (no such program): that is not a command failing on its own terms.
-        throw result;
-      }
-      results.push({ command, exitCode: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr });
-      if (result.exitCode !== 0) break;
+    if (commands.length === 0) return [];
+    const sudo = (argv: string[]) => (this.connection.sudo ? ["sudo", "-n", "--", ...argv] : argv);
+    try {
+      const results = await poolFor(this.waits).run(commands.map((command) => ({ ...command, argv: sudo(command.argv) })));
+      return results.map((result, i) => ({ ...result, command: commands[i] ?? result.command }));
+    } catch (error) {
+      if (!(error instanceof ShellFailure)) throw error;
+      throw this.failure(error, commands);
     }
-    return results;
+  }
+
+  /** The error an operation gets when its shell fails: whether anything ran decides its kind. */
+  private failure(failure: ShellFailure, commands: Command[]): Iproute2Error {
+    const object = `"${commands.map((c) => c.argv.join(" ")).join("; ")}"`;
+    if (failure.stage === "open") {
+      return new Iproute2Error("failed", { verb: "start a shell to run", object, host: this.host }, `sh could not start: ${failure.detail}`);
+    }
+    return new Iproute2Error(
+      "interrupted",
+      { verb: "run", object, host: this.host },
+      failure.timedOut
+        ? `it did not finish within ${this.waits.requestTimeoutMs / 1000} s and was stopped; it may have run in part`
+        : `its shell ended during the operation (${failure.detail}); it may have run in part`,
+      "Run `pulumi refresh` to see what the host has, then `pulumi up`",
+    );
   }
 }

@@ -1,7 +1,7 @@
 // Runs commands on another machine with the OpenSSH client, so the user's ~/.ssh/config, agent,
 // ProxyJump and known_hosts work as they do for them. One multiplexed master connection per
 // (user, host, port) is shared by every resource of a deployment (this module is loaded once in the
-// provider process); operations run in long-lived shells on it (remoteShells.ts), as the scripts of
+// provider process); operations run in long-lived shells on it (shellPool.ts), as the scripts of
 // sshScript.ts, the only place where argv becomes text.
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,15 +14,15 @@ import { startKeyAgent, type KeyAgent } from "./keyAgent";
 import { choosePrivateFolder } from "./privateFolder";
 import { pinnedKeyOptions } from "./openssh";
 import { processExists } from "./processes";
-import { ShellPool, type ShellFailure } from "./remoteShells";
+import { ShellPool, type ShellFailure } from "./shellPool";
 import { claimLock, LockBusy } from "./socketLock";
-import { shellQuote } from "./sshScript";
+import { shellQuote } from "./shellScript";
 import type { Command, CommandResult, Runner } from "./runner";
 
 /**
  * Sessions per master: below sshd's default MaxSessions of 10, leaving room for others sharing the
  * master (the next command's provider, the user's own ssh). A lower MaxSessions is learnt when sshd
- * refuses a session (remoteShells.ts).
+ * refuses a session (shellPool.ts).
  */
 const sessionsPerMaster = 8;
 /** How long an idle master stays after the last session (ControlPersist). */

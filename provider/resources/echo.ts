@@ -2,7 +2,7 @@
 // on (the engine, the dynamic-provider plugin, this package loaded from node_modules) without root.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { providerShim } from "./shim";
+import { HostResource } from "./hostResource";
 
 const echoInputs = z.object({ value: z.string({ error: "value must be a string" }) });
 type Props = Record<string, unknown>;
@@ -32,11 +32,11 @@ export const echoHandlers = {
   async delete() {},
 };
 
-export class Echo extends pulumi.dynamic.Resource {
+export class Echo extends HostResource {
   declare readonly value: pulumi.Output<string>;
   declare readonly length: pulumi.Output<number>;
 
   constructor(name: string, args: { value: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("Echo"), name, { length: undefined, ...args }, opts, "iproute2", "Echo");
+    super("Echo", name, { length: undefined, ...args }, opts);
   }
 }

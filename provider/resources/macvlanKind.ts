@@ -16,6 +16,7 @@ import type { ConnectionArgs } from "./connectionArgs";
 import { checkPeer } from "./declaredPeer";
 import { contextOf, linkId, Stranger, type Existing, type ResourceLifecycle } from "./lifecycle";
 import type { OwnerArgs } from "./owner";
+import { HostResource } from "./hostResource";
 
 const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
 
@@ -184,7 +185,7 @@ export const macvlanOutputNames = [
 ] as const;
 
 /** The outputs MacvlanLink and Macvtap share: every argument as the kernel has it, and ifindex. */
-export abstract class MacvlanKindResource extends pulumi.dynamic.Resource {
+export abstract class MacvlanKindResource extends HostResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly parent: pulumi.Output<string>;
   declare readonly parentNetns: pulumi.Output<string | undefined>;

@@ -5,7 +5,6 @@ import { defineHandlers } from "./lifecycle";
 import { macvlanKindLifecycle, MacvlanKindResource, macvlanOutputNames, type MacvlanLinkArgs } from "./macvlanKind";
 import { outputSlots } from "./outputs";
 import { withDefaultOwner } from "./owner";
-import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext } from "./warnings";
 
 export type { MacvlanLinkArgs, RouteArgs } from "./macvlanKind";
@@ -14,7 +13,7 @@ export const macvlanLinkHandlers = defineHandlers(macvlanKindLifecycle(macvlanLi
 
 export class MacvlanLink extends MacvlanKindResource {
   constructor(name: string, args: MacvlanLinkArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("MacvlanLink"), name, outputSlots(name, withDefaultOwner("MacvlanLink", name, args), macvlanOutputNames), opts, "iproute2", "MacvlanLink");
+    super("MacvlanLink", name, outputSlots(name, withDefaultOwner("MacvlanLink", name, args), macvlanOutputNames), opts);
     warnIfKeyInPlaintext(this, args.connection);
   }
 }

@@ -13,7 +13,6 @@ import { macvlanKindLifecycle, MacvlanKindResource, macvlanOutputNames, type Mac
 import { tapNodePart } from "./macvtapNode";
 import { outputSlots } from "./outputs";
 import { withDefaultOwner } from "./owner";
-import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext, warnIfWorldAccessible } from "./warnings";
 
 type Props = Record<string, unknown>;
@@ -74,7 +73,7 @@ export class Macvtap extends MacvlanKindResource {
 
   constructor(name: string, args: MacvtapArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = [...macvlanOutputNames, "tapDevice", "tapDevNumbers", "tapNodeCreated", "tapOwner", "tapGroup", "tapMode"];
-    super(providerShim("Macvtap"), name, outputSlots(name, withDefaultOwner("Macvtap", name, args), outputs), opts, "iproute2", "Macvtap");
+    super("Macvtap", name, outputSlots(name, withDefaultOwner("Macvtap", name, args), outputs), opts);
     warnIfKeyInPlaintext(this, args.connection);
     warnIfWorldAccessible(this, args.tapMode);
   }

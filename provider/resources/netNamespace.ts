@@ -14,8 +14,8 @@ import type { ConnectionArgs } from "./connectionArgs";
 import { contextOf, defineHandlers } from "./lifecycle";
 import { outputSlots } from "./outputs";
 import { withDefaultOwner, type OwnerArgs } from "./owner";
-import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext } from "./warnings";
+import { HostResource } from "./hostResource";
 
 const stateOf = (d: NetNamespaceDesired, observed: NetNamespaceObserved): NetNamespaceState => ({
   ...d,
@@ -73,7 +73,7 @@ export interface NetNamespaceArgs extends OwnerArgs {
   connection?: pulumi.Input<ConnectionArgs>;
 }
 
-export class NetNamespace extends pulumi.dynamic.Resource {
+export class NetNamespace extends HostResource {
   declare readonly name: pulumi.Output<string>;
   /** `/run/netns/<name>`, for tools that take a namespace by path. */
   declare readonly path: pulumi.Output<string>;
@@ -84,7 +84,7 @@ export class NetNamespace extends pulumi.dynamic.Resource {
   declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: NetNamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("NetNamespace"), name, outputSlots(name, withDefaultOwner("NetNamespace", name, args), ["path", "persist"]), opts, "iproute2", "NetNamespace");
+    super("NetNamespace", name, outputSlots(name, withDefaultOwner("NetNamespace", name, args), ["path", "persist"]), opts);
     warnIfKeyInPlaintext(this, args.connection);
   }
 }

@@ -3,7 +3,7 @@
 // program knows these: a dynamic provider is never told its resource's URN.
 import * as pulumi from "@pulumi/pulumi";
 import { ownerOf } from "../ownerMark";
-import type { ResourceKind } from "./shim";
+import type { ResourceKind } from "./hostResource";
 
 /** `args` with `owner` filled: the one given, else `project/stack/Kind/name`. */
 export function withDefaultOwner<A extends { owner?: pulumi.Input<string> }>(kind: Exclude<ResourceKind, "Echo">, resourceName: string, args: A): A {

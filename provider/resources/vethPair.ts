@@ -17,8 +17,8 @@ import { checkPeer } from "./declaredPeer";
 import { contextOf, defineHandlers, linkId, Stranger } from "./lifecycle";
 import { outputSlots } from "./outputs";
 import { withDefaultOwner, type OwnerArgs } from "./owner";
-import { providerShim } from "./shim";
 import { warnIfKeyInPlaintext } from "./warnings";
+import { HostResource } from "./hostResource";
 
 /** Both ends, with their addresses (a VethPair manages no routes): the end's batch, then the peer's. */
 function readBack(d: VethPairDesired): ReadBack {
@@ -157,7 +157,7 @@ export interface VethPairArgs extends OwnerArgs {
   connection?: pulumi.Input<ConnectionArgs>;
 }
 
-export class VethPair extends pulumi.dynamic.Resource {
+export class VethPair extends HostResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly peerName: pulumi.Output<string>;
   declare readonly netns: pulumi.Output<string | undefined>;
@@ -179,7 +179,7 @@ export class VethPair extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
     const outputs = ["macAddress", "peerMacAddress", "ifindex", "peerIfindex", "kernelChosen", "mtu", "addresses", "peerAddresses", "up", "announce", "nodad", "persist"];
-    super(providerShim("VethPair"), name, outputSlots(name, withDefaultOwner("VethPair", name, args), outputs), opts, "iproute2", "VethPair");
+    super("VethPair", name, outputSlots(name, withDefaultOwner("VethPair", name, args), outputs), opts);
     warnIfKeyInPlaintext(this, args.connection);
   }
 }

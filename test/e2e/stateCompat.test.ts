@@ -14,13 +14,13 @@
 // Every resource kind is in the stack (test/projects/compat).
 // The project is a copy under .work/, not test/projects/compat itself: its package is swapped mid-test,
 // and the shared project folders are installed once for the whole run (globalSetup.ts).
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { packAtRef } from "../support/baseline";
+import { installPackage, packAtRef } from "../support/baseline";
 import { CliStack, previewSummary } from "../support/cliStack";
-import { installProject, packPackage, repoRoot } from "../support/engine";
+import { packPackage, repoRoot } from "../support/engine";
 import { ownerMark } from "../../provider/ownerMark";
 import { ip, ipJson, listNamespaces } from "../support/netns";
 
@@ -154,23 +154,6 @@ async function stateOf(s: CliStack) {
     const dependencies = Object.entries(propertyDependencies ?? {}).filter(([, urns]) => urns.length > 0);
     return dependencies.length > 0 ? { ...resource, propertyDependencies: Object.fromEntries(dependencies) } : resource;
   });
-}
-
-/** Where `pulumi-iproute2` in the project's node_modules came from (npm's own record of it). */
-async function installedFrom(projectDir: string): Promise<string | undefined> {
-  const { stdout } = await execa("npm", ["ls", "pulumi-iproute2", "--json"], { cwd: projectDir });
-  return (JSON.parse(stdout) as { dependencies?: Record<string, { resolved?: string }> }).dependencies?.["pulumi-iproute2"]?.resolved;
-}
-
-/** Installs the package from `tarball` into the project as a user's `npm install` would: a copy. */
-async function installPackage(projectDir: string, tarball: string): Promise<void> {
-  const manifestPath = path.join(projectDir, "package.json");
-  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { dependencies: Record<string, string> };
-  manifest.dependencies["pulumi-iproute2"] = `file:${path.relative(projectDir, tarball)}`;
-  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
-  await installProject(projectDir);
-  expect(await installedFrom(projectDir)).toBe(`file:${tarball}`);
-  expect(lstatSync(path.join(projectDir, "node_modules", "pulumi-iproute2")).isSymbolicLink()).toBe(false);
 }
 
 describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this checkout's package`, () => {

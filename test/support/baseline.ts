@@ -1,10 +1,10 @@
 // The package as it was at an earlier git ref, for what runs it side by side with this checkout: the
 // state-compatibility test (a stack made by the old package, then refreshed by this one) and the
 // benchmarks' baseline. Built and packed the way this checkout is, so both are installed alike.
-import { existsSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
-import { packPackage, prepareApp, repoRoot, type App } from "./engine";
+import { installProject, packPackage, prepareApp, repoRoot, type App } from "./engine";
 
 /**
  * The package's files at git `ref`, taken out of git into `dir`/source (nothing of this checkout's work
@@ -38,4 +38,22 @@ export async function packAtRef(ref: string, dir: string): Promise<string> {
  */
 export async function prepareBaselineApp(ref: string, dir: string): Promise<App> {
   return prepareApp(dir, await buildAtRef(ref, dir));
+}
+
+/** Where `pulumi-iproute2` in the project's node_modules came from (npm's own record of it). */
+async function installedFrom(projectDir: string): Promise<string | undefined> {
+  const { stdout } = await execa("npm", ["ls", "pulumi-iproute2", "--json"], { cwd: projectDir });
+  return (JSON.parse(stdout) as { dependencies?: Record<string, { resolved?: string }> }).dependencies?.["pulumi-iproute2"]?.resolved;
+}
+
+/** Installs the package from `tarball` into the project as a user's `npm install` would: a copy. */
+export async function installPackage(projectDir: string, tarball: string): Promise<void> {
+  const manifestPath = path.join(projectDir, "package.json");
+  const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { dependencies: Record<string, string> };
+  manifest.dependencies["pulumi-iproute2"] = `file:${path.relative(projectDir, tarball)}`;
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+  await installProject(projectDir);
+  const from = await installedFrom(projectDir);
+  if (from !== `file:${tarball}`) throw new Error(`npm installed pulumi-iproute2 from ${String(from)}, not ${tarball}`);
+  if (lstatSync(path.join(projectDir, "node_modules", "pulumi-iproute2")).isSymbolicLink()) throw new Error("npm linked pulumi-iproute2 instead of copying it");
 }

@@ -1,26 +1,41 @@
-// Long-lived remote shells on one master connection. Opening an SSH session costs sshd a fork, a login
-// and a shell (tens of milliseconds, and CPU on the host); a deployment sends a host hundreds of small
-// operations, spread in time. So each session stays open and runs one request after another, and the
-// pool opens sessions only while all are busy, up to a limit that stays below sshd's MaxSessions.
+// Long-lived shells, each a POSIX `sh -s` fed one request after another (shellScript.ts). Over SSH a
+// session costs sshd a fork, a login and a shell (tens of milliseconds, and CPU on the host); on this
+// machine each command started by Node costs a spawn (about 14 ms, more than the `ip` it runs). A
+// deployment sends a host hundreds of small operations, spread in time: so each shell stays open, and
+// the pool opens shells only while all are busy, up to a limit (below sshd's MaxSessions over SSH).
+// Both runners (ssh.ts, local.ts) use this pool: one request framing, one design.
 import type { Readable, Writable } from "node:stream";
 import type { Command, CommandResult } from "./runner";
-import { requestScript, shellPrelude, ShellOutput } from "./sshScript";
+import { requestScript, shellPrelude, ShellOutput } from "./shellScript";
 
-/** An `ssh ... sh -s` started by execa (with buffer: false): what a shell needs of it. */
+/** An `sh -s` (local, or `ssh ... sh -s`) started by execa (with buffer: false): what a shell needs of it. */
 export interface ShellProcess extends PromiseLike<{ exitCode?: number; signal?: string }> {
   stdin: Writable | null;
   stdout: Readable | null;
   stderr: Readable | null;
   kill(): boolean;
+  ref?(): void;
+  unref?(): void;
+}
+
+/**
+ * Whether the shell's process and pipes keep Node running: only while something waits on it. An idle
+ * shell must not keep a process that is done (a script, `scan`) alive until the shell's idle timeout.
+ */
+function holdOpen(process: ShellProcess, hold: boolean): void {
+  for (const handle of [process, process.stdin, process.stdout, process.stderr] as ({ ref?(): void; unref?(): void } | null)[]) {
+    if (hold) handle?.ref?.();
+    else handle?.unref?.();
+  }
 }
 
 /** Why a shell could not serve a request: it never opened (nothing ran), or it broke during one. */
 export class ShellFailure extends Error {
   constructor(
     readonly stage: "open" | "request",
-    /** What ssh said. */
+    /** What its process said (ssh's stderr, or how the shell exited). */
     readonly detail: string,
-    /** It was given up for taking too long (not ended by ssh or the host). */
+    /** It was given up for taking too long (not ended by its process or the host). */
     readonly timedOut = false,
   ) {
     super(detail);
@@ -31,8 +46,8 @@ export class ShellFailure extends Error {
   }
 }
 
-/** One session running `sh -s`, fed one request at a time. */
-export class RemoteShell {
+/** One shell (a local process, or an SSH session) running `sh -s`, fed one request at a time. */
+export class Shell {
   readonly opened: Promise<void>;
   /** The process group of the shell on the host (from its ready line), to end what a request left running. */
   remoteGroup?: number;
@@ -46,9 +61,9 @@ export class RemoteShell {
 
   constructor(
     private readonly process: ShellProcess,
-    /** Called once, when the shell is gone: its ssh ended, or it was given up. */
-    private readonly onExit: (shell: RemoteShell) => void,
-    /** A session not ready this long (a login that hangs on the host) is given up: nothing ran. */
+    /** Called once, when the shell is gone: its process ended, or it was given up. */
+    private readonly onExit: (shell: Shell) => void,
+    /** A shell not ready this long (an SSH login that hangs on the host) is given up: nothing ran. */
     openTimeoutMs: number,
   ) {
     process.stdout?.on("data", (chunk: Buffer) => {
@@ -71,10 +86,13 @@ export class RemoteShell {
       };
     });
     this.opened.catch(() => undefined); // its reason goes to whoever waits for it
-    void process.then((result) => this.gone(this.stderr.trim() || `ssh exited with ${String(result.exitCode ?? result.signal)}`));
+    void process.then((result) => this.gone(this.stderr.trim() || `the shell's process exited with ${String(result.exitCode ?? result.signal)}`));
     const openTimer = setTimeout(() => this.giveUp(`no session within ${openTimeoutMs / 1000} s`), openTimeoutMs);
     this.opened.then(
-      () => clearTimeout(openTimer),
+      () => {
+        clearTimeout(openTimer);
+        holdOpen(process, false);
+      },
       () => clearTimeout(openTimer),
     );
     process.stdin?.write(shellPrelude);
@@ -82,17 +100,21 @@ export class RemoteShell {
 
   /**
    * Runs one request; the shell must be open and idle. With no answer within `timeoutMs` the request
-   * fails (it may have run) and the shell is ended: its ssh is killed, so nothing waits on it.
+   * fails (it may have run) and the shell is ended: its process is killed, so nothing waits on it.
    */
   run(groups: Command[][], timeoutMs: number): Promise<CommandResult[][]> {
     if (this.exited || this.closing) return Promise.reject(new ShellFailure("open", "the session has closed"));
     let timer: NodeJS.Timeout | undefined;
     const answered = new Promise<CommandResult[][]>((resolve, reject) => {
       this.current = { groups, resolve, reject };
+      holdOpen(this.process, true);
       this.process.stdin?.write(requestScript(groups));
       timer = setTimeout(() => this.giveUp(`no answer within ${timeoutMs / 1000} s`), timeoutMs);
     });
-    return answered.finally(() => clearTimeout(timer));
+    return answered.finally(() => {
+      clearTimeout(timer);
+      if (!this.exited) holdOpen(this.process, false);
+    });
   }
 
   /** Ends the shell: it exits when its input does. */
@@ -102,7 +124,7 @@ export class RemoteShell {
   }
 
   /**
-   * Gives the shell up at once: its ssh is killed, and the shell counts as gone now. Its ssh's output
+   * Gives the shell up at once: its process is killed, and the shell counts as gone now. Its output
    * may not end with it: a session's ssh hands its pipes to the master, which keeps them open while
    * the host's side runs (a login that hangs, a command that does not return).
    */
@@ -149,34 +171,34 @@ interface Waiting {
 
 export interface ShellPoolOptions {
   /**
-   * Runs before a session opens while none is open: makes sure the master it opens on is up (its
-   * error goes to the waiting operations).
+   * Runs before a shell opens while none is open: over SSH, makes sure the master it opens on is up
+   * (its error goes to the waiting operations).
    */
   prepare: () => Promise<void>;
-  /** Starts `ssh ... sh -s` on the master. */
+  /** Starts `sh -s`: here, or `ssh ... sh -s` on the master. */
   spawn: () => ShellProcess;
-  /** At most this many sessions at once; lowered if sshd refuses one (its MaxSessions is lower). */
+  /** At most this many shells at once; lowered if sshd refuses a session (its MaxSessions is lower). */
   limit: number;
   /** A shell idle this long is closed. */
   idleMs: number;
   /** A request with no answer this long fails, and its shell is ended. */
   requestTimeoutMs: number;
-  /** A session not ready this long is given up (nothing of the waiting operations ran). */
+  /** A shell not ready this long is given up (nothing of the waiting operations ran). */
   openTimeoutMs: number;
   /** Makes the error a waiting operation gets when a shell fails (its kind says whether it ran). */
   failed: (failure: ShellFailure) => Error;
 }
 
 /**
- * The shells of one master. Operations that arrive while every shell is busy wait together and go to
+ * The shells of one host (over SSH, of one master). Operations that arrive while every shell is busy wait together and go to
  * the next free shell as one request (each in its own subshell). A shell idle for `idleMs` is closed.
  */
 export class ShellPool {
-  private readonly shells = new Set<RemoteShell>();
-  private readonly idle: RemoteShell[] = [];
+  private readonly shells = new Set<Shell>();
+  private readonly idle: Shell[] = [];
   private readonly waiting: Waiting[] = [];
   private opening = 0;
-  private readonly idleTimers = new Map<RemoteShell, NodeJS.Timeout>();
+  private readonly idleTimers = new Map<Shell, NodeJS.Timeout>();
   private limit: number;
   /** Opens that failed in a row with no shell left: the first is tried again (the master may have just gone). */
   private failedOpens = 0;
@@ -218,7 +240,7 @@ export class ShellPool {
     if (this.waiting.length > 0 && this.opening === 0 && this.shells.size < this.limit) this.open();
   }
 
-  private async serve(shell: RemoteShell, batch: Waiting[]): Promise<void> {
+  private async serve(shell: Shell, batch: Waiting[]): Promise<void> {
     try {
       const results = await shell.run(
         batch.map((w) => w.commands),
@@ -239,13 +261,13 @@ export class ShellPool {
    * whatever it holds. Its process group there is signalled from another session, as the login user
    * (who may signal sudo, which passes the signal on). Best effort: its failure changes nothing.
    */
-  private endRemote(shell: RemoteShell): void {
+  private endRemote(shell: Shell): void {
     if (this.closed || shell.remoteGroup === undefined) return;
     // `kill -TERM -GROUP`, not `kill -s TERM -- -GROUP`: dash's kill reads a `--` or `-s`'s operand as a number.
     this.run([{ argv: ["kill", "-TERM", `-${shell.remoteGroup}`] }]).catch(() => undefined);
   }
 
-  private release(shell: RemoteShell): void {
+  private release(shell: Shell): void {
     if (!this.shells.has(shell)) return;
     this.idle.push(shell);
     const timer = setTimeout(() => {
@@ -274,7 +296,7 @@ export class ShellPool {
   }
 
   private openShell(): void {
-    const shell = new RemoteShell(
+    const shell = new Shell(
       this.options.spawn(),
       (gone) => {
         this.shells.delete(gone);

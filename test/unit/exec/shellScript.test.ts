@@ -2,7 +2,7 @@
 // through a real `sh -s`, exactly as the remote end runs them.
 import { execFileSync, spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { requestScript, shellPrelude, ShellOutput, shellQuote } from "../../../provider/exec/sshScript";
+import { requestScript, shellPrelude, ShellOutput, shellQuote } from "../../../provider/exec/shellScript";
 import type { Command } from "../../../provider/exec/runner";
 
 /** One shell's whole conversation: the prelude, then `requests`, each answered in turn. */

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { ShellFailure, ShellPool } from "../../../provider/exec/remoteShells";
+import { ShellFailure, ShellPool } from "../../../provider/exec/shellPool";
 
 const session = { buffer: false, reject: false, stdin: "pipe", detached: true } as const;
 

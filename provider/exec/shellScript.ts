@@ -1,7 +1,8 @@
-// What a remote shell is sent and what it answers. Each SSH session runs one long-lived POSIX `sh -s`
-// that reads requests from standard input, one at a time; a request is one compound command, which sh
-// reads whole before running any of it, so a request cut short in transit runs nothing. This is the
-// only place where argv becomes text: single-quoted, for any sh.
+// What a shell of the pool (shellPool.ts) is sent and what it answers. Each shell, an SSH session's or
+// a local process, runs one long-lived POSIX `sh -s` that reads requests from standard input, one at a
+// time; a request is one compound command, which sh reads whole before running any of it, so a request
+// cut short in transit runs nothing. This is the only place where argv becomes text: single-quoted, for
+// any sh.
 import type { Command, CommandResult } from "./runner";
 
 /** POSIX single quotes, for /bin/sh (what reads our requests and ssh's ProxyCommand): nothing inside is special. */
@@ -37,6 +38,9 @@ export const shellPrelude = [
  * bytes survive), reported as `@@pi2 GROUP INDEX EXIT OUTBYTES ERRBYTES` then the two outputs. A group
  * stops after its first command that fails, as every runner does; the other groups go on. The groups'
  * reports are written in order once all are done, then `@@pi2 done`.
+ * Every process a command costs is counted (a local deployment runs thousands): a command with no input
+ * reads /dev/null (never the shell's own input, which is the next request), one `wc` counts both outputs,
+ * and the files are overwritten by the next request rather than removed (the folder goes at exit).
  */
 export function requestScript(groups: Command[][]): string {
   const lines = ["{"];
@@ -45,15 +49,19 @@ export function requestScript(groups: Command[][]): string {
     lines.push("(");
     commands.forEach((command, index) => {
       const argv = command.argv.map(shellQuote).join(" ");
+      const run = command.stdin ? `printf '%s' ${shellQuote(command.stdin)} | ${argv}` : `${argv} </dev/null`;
       lines.push(
-        `printf '%s' ${shellQuote(command.stdin ?? "")} | ${argv} >${out} 2>${err}; rc=$?`,
-        `printf '${marker} ${group} ${index} %s %s %s\\n' "$rc" "$(wc -c <${out})" "$(wc -c <${err})"; cat ${out} ${err}`,
+        `${run} >${out} 2>${err}; rc=$?`,
+        // `wc -c A B` prints "N A", "M B", "T total": the counts are the 1st and 3rd words, with the
+        // files named from inside the folder (its path, $TMPDIR's, may hold white space).
+        `set -- $(cd "$d" && wc -c ${group}.o ${group}.e)`,
+        `printf '${marker} ${group} ${index} %s %s %s\\n' "$rc" "$1" "$3"; cat ${out} ${err}`,
         '[ "$rc" -eq 0 ] || exit 0',
       );
     });
     lines.push(`) >"$d/${group}.r" &`);
   });
-  lines.push("wait", `cat ${groups.map((_, group) => `"$d/${group}.r"`).join(" ")}`, 'rm -f "$d"/*', `printf '%s\\n' '${marker} done'`, "}", "");
+  lines.push("wait", `cat ${groups.map((_, group) => `"$d/${group}.r"`).join(" ")}`, `printf '%s\\n' '${marker} done'`, "}", "");
   return lines.join("\n");
 }
 
