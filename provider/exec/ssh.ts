@@ -2,7 +2,7 @@
 // ProxyJump and known_hosts work as they do for them. One multiplexed master connection per
 // (user, host, port) is shared by every resource of a deployment (this module is loaded once in the
 // provider process); operations run in long-lived shells on it (shellPool.ts), as the scripts of
-// sshScript.ts, the only place where argv becomes text.
+// shellScript.ts, the only place where argv becomes text (local.ts runs the same shells here).
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
