@@ -139,7 +139,9 @@ function install(outDir: string): void {
       patched.add(exported);
       if (exported.LocalRunner?.prototype?.run) wrapRunner(exported.LocalRunner.prototype as { run: Run }, "local");
       if (exported.SshRunner?.prototype?.run) wrapRunner(exported.SshRunner.prototype as { run: Run }, "ssh");
-      if (exported.RemoteShell?.prototype?.run) wrapShell(exported.RemoteShell.prototype as Parameters<typeof wrapShell>[0]);
+      // The pool's shell class (RemoteShell before the local runner shared it).
+      const shell = exported.Shell ?? exported.RemoteShell;
+      if (shell?.prototype?.run) wrapShell(shell.prototype as Parameters<typeof wrapShell>[0]);
     }
     return exported;
   };
