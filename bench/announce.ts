@@ -47,7 +47,7 @@ async function main() {
               new MacvlanLink(`an${i}`, { name: `an${i}`, parent: "veth0", parentNetns: lab, addresses, ...args });
             }
           }, env);
-          ups[key].push(timings.up);
+          ups[key].push(timings.ms.up);
         }
       }
       const base = median(ups.baseline);
