@@ -31,8 +31,8 @@ export interface StackRun {
   /** The state as the file backend holds it after `up`. */
   state: StateSize;
   /**
-   * What failed, per operation: the operation's own error (it is recorded, and the run goes on to
-   * destroy), and with `countFailures` one line per resource the engine reported as failed.
+   * What failed, per operation (recorded, and the run goes on to destroy): with `countFailures` one
+   * line per resource the engine reported as failed; else (or when it named none) the operation's error.
    */
   failures: Record<Op, string[]>;
   /** Host commands an unchanged-stack preview ran, and (the counter's control) a refreshing preview. */
@@ -67,23 +67,27 @@ export async function runStack(app: App, binDir: string, name: string, program: 
     state: { fileBytes: NaN, resources: NaN, byType: {} },
     failures: { up: [], refresh: [], destroy: [] },
   };
-  let current: Op = "up";
+  // The failed resources of the running operation, by name: the engine reports each one twice (its
+  // step failed; a diagnostic with the error), the diagnostic's message is the one kept.
+  let failedResources = new Map<string, string>();
   const onEvent = (event: automation.EngineEvent) => {
-    const failed = event.resOpFailedEvent?.metadata.urn;
-    if (failed) run.failures[current].push(`${failed.split("::").at(-1)}: failed`);
+    const failed = event.resOpFailedEvent?.metadata.urn.split("::").at(-1);
+    if (failed && !failedResources.has(failed)) failedResources.set(failed, "failed");
     const diagnostic = event.diagnosticEvent;
-    if (diagnostic?.severity === "error" && diagnostic.urn) run.failures[current].push(`${diagnostic.urn.split("::").at(-1)}: ${diagnostic.message.trim()}`);
+    if (diagnostic?.severity === "error" && diagnostic.urn) failedResources.set(diagnostic.urn.split("::").at(-1) ?? "", diagnostic.message.trim());
   };
   const quiet = { onOutput: () => undefined, ...(options.parallel ? { parallel: options.parallel } : {}), ...(options.countFailures ? { onEvent } : {}) };
   const operate = async (op: Op, work: () => Promise<unknown>) => {
-    current = op;
+    failedResources = new Map();
     const start = performance.now();
     try {
       run.peakRss[op] = (await providerPeakRss(work)).peakRss;
     } catch (error) {
-      run.failures[op].push(`${op} failed: ${String((error as Error).message).slice(0, 2000)}`);
+      // Each failed resource, when the events named them; else the operation's own error.
+      if (failedResources.size === 0) run.failures[op].push(`${op} failed: ${String((error as Error).message).slice(0, 2000)}`);
     }
     run.ms[op] = performance.now() - start;
+    run.failures[op].push(...[...failedResources].map(([resource, message]) => `${resource}: ${message}`));
   };
   let destroyed = false;
   try {
@@ -118,14 +122,19 @@ export async function runStack(app: App, binDir: string, name: string, program: 
   }
 }
 
-/** The backups (`.bak`) the file backend keeps of a removed stack's checkpoint: megabytes each at N = 1000. */
+/**
+ * What the file backend keeps of a removed stack: its checkpoint's `.bak`, its backups and history folders
+ * (megabytes each at N = 1000, for every run of a benchmark).
+ */
 function removeStackLeftovers(env: Record<string, string>, project: string, stack: string): void {
   const url = env.PULUMI_BACKEND_URL ?? "";
   if (!url.startsWith("file://")) return;
-  const dir = path.join(url.slice("file://".length), ".pulumi", "stacks", project);
-  for (const file of existsSync(dir) ? readdirSync(dir) : []) {
-    if (file.startsWith(`${stack}.json`)) rmSync(path.join(dir, file), { force: true });
+  const root = path.join(url.slice("file://".length), ".pulumi");
+  const stacks = path.join(root, "stacks", project);
+  for (const file of existsSync(stacks) ? readdirSync(stacks) : []) {
+    if (file.startsWith(`${stack}.json`)) rmSync(path.join(stacks, file), { force: true });
   }
+  for (const kept of ["backups", "history"]) rmSync(path.join(root, kept, project, stack), { recursive: true, force: true });
 }
 
 /** Failures of a set of runs, one line each (empty when none), for a benchmark to print. */
@@ -177,6 +186,8 @@ export async function timeCliUp(projectDir: string, stackName: string, config: R
     return { ms: performance.now() - start, peakRss };
   } finally {
     await stack.dispose();
+    const project = /^name:\s*(\S+)/m.exec(readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"))?.[1] ?? "";
+    removeStackLeftovers(env, project, stackName);
   }
 }
 
