@@ -67,7 +67,7 @@ async function main() {
     console.log(lifecycleHeader().join("\n"));
     console.log(lifecycleRows(`${hostCount}x${linksPerHost}`, links, floor).join("\n"));
     const busiest = Math.max(...connections);
-    console.log(`\nMost TCP connections to one host's sshd at once, up to destroy: ${busiest} (target at most 2; per host: ${[...new Set(connections)].sort().map((c) => `${connections.filter((x) => x === c).length} hosts saw ${c}`).join(", ")})`);
+    console.log(`\nMost TCP connections to one host's sshd at once, up to destroy: ${busiest} (target at most 2; per host: ${[...new Set(connections)].sort((a, b) => a - b).map((c) => `${connections.filter((x) => x === c).length} hosts saw ${c}`).join(", ")})`);
     console.log(`\nState after up (file backend), per resource; "one object" is the average of that resource type's objects.`);
     console.log([...stateHeader, ...["NetNamespace", "VethPair", "MacvlanLink"].map((type) => stateRow(resources, type, links[0]!.state)), stateRow(resources, "Echo", floor[0]!.state)].join("\n"));
     console.log(`(state files after up: ${(links[0]!.state.fileBytes / 1e6).toFixed(1)} MB with the links, ${(floor[0]!.state.fileBytes / 1e6).toFixed(1)} MB with Echo)`);
