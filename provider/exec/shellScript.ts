@@ -34,34 +34,56 @@ export const shellPrelude = [
 
 /**
  * One request: several operations' commands, each operation a group run at once in a background
- * subshell of its own. Each command has its stdin, stdout and stderr kept apart (through files, so any
- * bytes survive), reported as `@@pi2 GROUP INDEX EXIT OUTBYTES ERRBYTES` then the two outputs. A group
- * stops after its first command that fails, as every runner does; the other groups go on. The groups'
- * reports are written in order once all are done, then `@@pi2 done`.
- * Every process a command costs is counted (a local deployment runs thousands): a command with no input
- * reads /dev/null (never the shell's own input, which is the next request), one `wc` counts both outputs,
- * and the files are overwritten by the next request rather than removed (the folder goes at exit).
+ * subshell of its own. Each command's stdin, stdout and stderr are kept apart (through files, so any
+ * bytes survive). A group stops after its first command that fails, as every runner does; the other
+ * groups go on. Once all are done, the response: a line `@@pi2 GROUP INDEX EXIT OUTBYTES ERRBYTES` for
+ * each command that ran, in order, then `@@pi2 data`, then every command's stdout and stderr in that
+ * order, then `@@pi2 done`.
+ * Processes are what a command costs here (about 5 ms each on a small VM; a local deployment runs
+ * thousands): a request starts two beyond its commands, one `wc` counting every output and one `cat`
+ * sending them all, whatever the number of commands; a command with no input reads /dev/null (never the
+ * shell's own input, which is the next request); files are overwritten by the next request rather than
+ * removed (the folder goes when the shell exits).
  */
 export function requestScript(groups: Command[][]): string {
   const lines = ["{"];
   groups.forEach((commands, group) => {
-    const [out, err] = [`"$d/${group}.o"`, `"$d/${group}.e"`];
-    lines.push("(");
+    const files = (index: number) => [`"$d/${group}.${index}.o"`, `"$d/${group}.${index}.e"`];
+    lines.push("(", `: >"$d/${group}.s"`);
     commands.forEach((command, index) => {
+      const [out, err] = files(index);
       const argv = command.argv.map(shellQuote).join(" ");
       const run = command.stdin ? `printf '%s' ${shellQuote(command.stdin)} | ${argv}` : `${argv} </dev/null`;
-      lines.push(
-        `${run} >${out} 2>${err}; rc=$?`,
-        // `wc -c A B` prints "N A", "M B", "T total": the counts are the 1st and 3rd words, with the
-        // files named from inside the folder (its path, $TMPDIR's, may hold white space).
-        `set -- $(cd "$d" && wc -c ${group}.o ${group}.e)`,
-        `printf '${marker} ${group} ${index} %s %s %s\\n' "$rc" "$1" "$3"; cat ${out} ${err}`,
-        '[ "$rc" -eq 0 ] || exit 0',
-      );
+      lines.push(`${run} >${out} 2>${err}; rc=$?`, `echo "${index} $rc" >>"$d/${group}.s"`, '[ "$rc" -eq 0 ] || exit 0');
     });
-    lines.push(`) >"$d/${group}.r" &`);
+    lines.push(") &");
   });
-  lines.push("wait", `cat ${groups.map((_, group) => `"$d/${group}.r"`).join(" ")}`, `printf '%s\\n' '${marker} done'`, "}", "");
+  // The report, from inside the folder (its path, $TMPDIR's, may hold white space; the files' names
+  // hold none): the outputs' names in order, their sizes in one `wc -c` ("N NAME" per file, then a
+  // total, which is not read), the header lines, then the outputs in one `cat`.
+  lines.push(
+    "wait",
+    "(",
+    'cd "$d" || exit',
+    "names=",
+    `for g in ${groups.map((_, group) => group).join(" ")}; do`,
+    '  while read -r i rc; do names="$names $g.$i.o $g.$i.e"; done <"$g.s"',
+    "done",
+    "wc -c $names >sizes",
+    "exec 3<sizes",
+    `for g in ${groups.map((_, group) => group).join(" ")}; do`,
+    "  while read -r i rc; do",
+    "    read -r out _ <&3; read -r err _ <&3",
+    `    printf '${marker} %s %s %s %s %s\\n' "$g" "$i" "$rc" "$out" "$err"`,
+    '  done <"$g.s"',
+    "done",
+    `printf '%s\\n' '${marker} data'`,
+    "cat $names",
+    ")",
+    `printf '%s\\n' '${marker} done'`,
+    "}",
+    "",
+  );
   return lines.join("\n");
 }
 
@@ -90,26 +112,34 @@ export class ShellOutput {
    * the script wrote them); undefined until then.
    */
   takeResponse(groups: Command[][]): CommandResult[][] | undefined {
-    const results: CommandResult[][] = groups.map(() => []);
     const output = this.buffer;
+    const headers: { group: number; command: Command; exitCode: number; outBytes: number; errBytes: number }[] = [];
     let at = 0;
     for (;;) {
       const newline = output.indexOf(10, at);
       if (newline < 0) return undefined;
       const line = output.subarray(at, newline).toString();
-      if (line === `${marker} done`) {
-        this.buffer = output.subarray(newline + 1);
-        return results;
-      }
-      const header = /^@@pi2 (\d+) (\d+) (\d+) +(\d+) +(\d+)$/.exec(line);
+      at = newline + 1;
+      if (line === `${marker} data`) break;
+      const header = /^@@pi2 (\d+) (\d+) (\d+) (\d+) (\d+)$/.exec(line);
       const command = header ? groups[Number(header[1])]?.[Number(header[2])] : undefined;
-      if (!header || !command) throw new Error(`unexpected output from the remote shell: ${output.subarray(at, at + 200).toString()}`);
-      const [outBytes, errBytes] = [Number(header[4]), Number(header[5])];
-      if (output.length < newline + 1 + outBytes + errBytes) return undefined;
-      const stdout = output.subarray(newline + 1, newline + 1 + outBytes).toString();
-      const stderr = output.subarray(newline + 1 + outBytes, newline + 1 + outBytes + errBytes).toString();
-      results[Number(header[1])]?.push({ command, exitCode: Number(header[3]), stdout, stderr });
-      at = newline + 1 + outBytes + errBytes;
+      if (!header || !command) throw new Error(`unexpected output from the shell: ${line.slice(0, 200)}`);
+      headers.push({ group: Number(header[1]), command, exitCode: Number(header[3]), outBytes: Number(header[4]), errBytes: Number(header[5]) });
     }
+    const dataBytes = headers.reduce((sum, h) => sum + h.outBytes + h.errBytes, 0);
+    const done = Buffer.from(`${marker} done\n`);
+    if (output.length < at + dataBytes + done.length) return undefined;
+    if (!output.subarray(at + dataBytes, at + dataBytes + done.length).equals(done)) {
+      throw new Error(`unexpected output from the shell: ${output.subarray(at + dataBytes, at + dataBytes + 200).toString()}`);
+    }
+    const results: CommandResult[][] = groups.map(() => []);
+    for (const h of headers) {
+      const stdout = output.subarray(at, at + h.outBytes).toString();
+      const stderr = output.subarray(at + h.outBytes, at + h.outBytes + h.errBytes).toString();
+      at += h.outBytes + h.errBytes;
+      results[h.group]?.push({ command: h.command, exitCode: h.exitCode, stdout, stderr });
+    }
+    this.buffer = output.subarray(at + done.length);
+    return results;
   }
 }
