@@ -5,10 +5,12 @@
 // installed (where it is not PID 1, as in a container, the unit is inert).
 //
 // Why one program, run as root under a lock: the unit is made from all parts (its ordering after the
-// NICs the links need), so operations on one host take turns; it
-// checks that every folder it writes in is root's alone (whoever can change one could have root run
-// anything at boot), writes each file beside its place and renames it there, and with the last part
-// gone removes everything it made. Nothing is ever written outside those folders.
+// NICs the links need), so an operation that changes it, installs a program or removes the last part
+// holds the lock alone; the others (most: a part that adds no NIC the unit names) hold it shared and
+// run at once, with as few processes under it as they can (two: a stat and the rename). It checks that
+// every folder it writes in is root's alone (whoever can change one could have root run anything at
+// boot), writes each file beside its place and renames it there, and with the last part gone removes
+// everything it made. Nothing is ever written outside those folders.
 import { createHash } from "node:crypto";
 import type { Command } from "../exec/runner";
 import { bootFolder, nodeStatFormat } from "../model";
@@ -310,11 +312,20 @@ needed=$(printf '%s\\n' "$parts" | sed -n 's/^needs link - //p' | sort -u)
 cat <<'UNIT_HEAD'
 #UNIT_HEAD#
 UNIT_HEAD
+nics= both=
 for name in $needed; do
-  printf '%s\\n' "$made" | grep -qxF -- "$name" && continue
+  if printf '%s\\n' "$made" | grep -qxF -- "$name"; then
+    both="$both $name"
+    continue
+  fi
+  nics="$nics $name"
   device=$(systemd-escape --path --suffix=device "/sys/subsystem/net/devices/$name") || exit
   printf 'Wants=%s\\nAfter=%s\\n' "$device" "$device"
 done
+# The names it was made from, as they are: what the writer reads to know, with no process, whether a
+# part changes the unit.
+printf '%s\\n' "# The names this unit was made from: the NICs above, and the links the parts need and make."
+printf '# NICs:%s\\n# Made:%s\\n' "$nics" "$both"
 cat <<'UNIT_TAIL'
 #UNIT_TAIL#
 UNIT_TAIL
@@ -345,32 +356,47 @@ parts=$here/parts
 units=/etc/systemd/system
 unit=$units/pulumi-iproute2.service
 wants=$units/multi-user.target.wants
+nl='
+'
 case $part in '' | .* | */*) die "not a part's name: $part" ;; esac
+case $op in write | remove) ;; *) die "unknown operation $op" ;; esac
 unsafe="whoever can change it could have root run any command at boot. Make it root's with mode 0755, or set persist: false"
 
-# Folders only root can change: root's, not writable by group or others, not symbolic links. One stat
-# for all of them (a write runs on every resource's create and update: its processes add up).
+# Each line of $1, as stat printed it with '%u %a %n %F', a folder only root can change: root's, not
+# writable by group or others. Read with no process (it runs under the lock too).
+check_stat() {
+  rest=$1$nl
+  while [ -n "$rest" ]; do
+    line=\${rest%%"$nl"*}
+    rest=\${rest#*"$nl"}
+    uid=\${line%% *} line=\${line#* }
+    mode=\${line%% *} line=\${line#* }
+    name=\${line%% *} type=\${line#* }
+    [ "$type" = directory ] || die "$name is not a folder; $unsafe"
+    [ "$uid" = 0 ] || die "$name is owned by uid $uid, not root; $unsafe"
+    [ $((0$mode & 18)) = 0 ] || die "$name is writable by group or others (mode $mode); $unsafe"
+  done
+}
+# Folders only root can change, and not symbolic links. One stat for all of them (a write runs on
+# every resource's create and update: its processes add up).
 check_folders() {
   for folder; do
     [ -L "$folder" ] && die "$folder is a symbolic link; $unsafe"
   done
-  said=$(stat -c '%u %a %F %n' -- "$@" 2>&1) || die "cannot check $*: $said"
-  printf '%s\\n' "$said" | while read -r uid mode type name; do
-    [ "$type" = directory ] || die "$name is not a folder; $unsafe"
-    [ "$uid" = 0 ] || die "$name is owned by uid $uid, not root; $unsafe"
-    [ $((0$mode & 18)) = 0 ] || die "$name is writable by group or others (mode $mode); $unsafe"
-  done || exit 3
+  said=$(stat -c '%u %a %n %F' -- "$@" 2>&1) || die "cannot check $*: $said"
+  check_stat "$said"
 }
 # Made when missing, in a folder only root can change (so nobody else can make it first).
 make_folder() {
   [ -e "$1" ] || [ -L "$1" ] || mkdir -m 0755 -- "$1" 2>/dev/null || [ -d "$1" ] || die "cannot make $1"
 }
-# $2 into file $1 (mode $3, default 0644), unless it says that already; written beside it and renamed
-# over it, so a reader (or a power cut) sees the old file or the new, never half of one. The folders
-# are root's alone and locked: the name beside it is ours.
+# $2 into file $1 (mode $3, default 0644), unless it says that already (not looked at when $4 says the
+# caller compared); written beside it and renamed over it, so a reader (or a power cut) sees the old
+# file or the new, never half of one. The folders are root's alone and locked; the name beside it ends
+# with this process's id, so writers that hold the lock shared at once never write the same one.
 install_file() {
-  [ -f "$1" ] && [ ! -L "$1" ] && [ "$(cat -- "$1")" = "$2" ] && return 1
-  new="$1.pi2-new"
+  [ -n "\${4-}" ] || { [ -f "$1" ] && [ ! -L "$1" ] && [ "$(cat -- "$1")" = "$2" ] && return 1; }
+  new="$1.pi2-new.$$"
   { printf '%s\\n' "$2" >"$new" && { [ -z "\${3-}" ] || chmod "$3" "$new"; } && mv -f -- "$new" "$1"; } || {
     rm -f -- "$new"
     die "cannot write $1"
@@ -385,22 +411,49 @@ systemd=
 command -v systemctl >/dev/null 2>&1 && systemd=1
 reload() { [ -n "$systemd" ] && [ -d /run/systemd/system ] && systemctl daemon-reload; return 0; }
 
-# One operation at a time per host: each rewrites the unit from every part. The lock is on the folder
-# itself; the last part's removal takes the folder away, so a waiter that finds it gone locks it anew.
+# The lock is on the folder itself: the last part's removal takes the folder away, so a waiter that
+# finds it gone locks it anew. Held shared (-s) by an operation that leaves the unit and the programs
+# as they are, so those run at once; alone (-x) by one that rewrites them or may tear down (see below).
 lock() {
   for _ in 1 2 3; do
     [ "$op" = remove ] && [ ! -e "$here" ] && [ ! -L "$here" ] && exit 0
     make_folder "$here"
     check_folders / /etc "$here"
     exec 9<"$here" || die "cannot open $here"
-    flock -w 60 9 || die "another operation held $here for 60 s"
-    # The same folder as the one locked: two lines, equal (one line: the folder is gone).
-    same=$(stat -L -c %d:%i -- "$here" "/proc/$$/fd/9" 2>/dev/null)
-    set -- $same
-    [ $# = 2 ] && [ "$1" = "$2" ] && return 0
+    flock "$1" -w 60 9 || die "another operation held $here for 60 s"
+    # One stat for two checks: the folder at the path is the one locked (the same device and inode; a
+    # folder gone prints no line), and parts/ in it (when there) root's alone.
+    said=$(stat -L -c '%d:%i %u %a %n %F' -- "$here" "/proc/$$/fd/9" "$parts" 2>/dev/null)
+    at_path= locked= parts_stat= rest=$said$nl
+    while [ -n "$rest" ]; do
+      line=\${rest%%"$nl"*}
+      rest=\${rest#*"$nl"}
+      case $line in
+      *" $here "*) at_path=\${line%% *} ;;
+      *" /proc/$$/fd/9 "*) locked=\${line%% *} ;;
+      *" $parts "*) parts_stat=\${line#* } ;;
+      esac
+    done
+    if [ -n "$at_path" ] && [ "$at_path" = "$locked" ]; then
+      [ -L "$parts" ] && die "$parts is a symbolic link; $unsafe"
+      if [ -n "$parts_stat" ]; then
+        check_stat "$parts_stat"
+      elif [ "$op" = write ]; then
+        make_folder "$parts"
+        check_folders "$parts"
+      fi
+      return 0
+    fi
     exec 9<&-
   done
   die "cannot lock $here"
+}
+# From the lock held shared to the lock held alone. Not in place (flock would let go of it first
+# anyway, and another operation may take the folder away meanwhile): let go, then lock anew.
+lock_alone() {
+  exec 9<&-
+  lock -x
+  alone=1
 }
 
 # The unit, from every part (the unit program reads them on its standard input).
@@ -433,21 +486,92 @@ WantedBy=multi-user.target") ;; *) die "cannot make the unit from $parts (it cam
   fi
   [ -z "$changed" ] || reload
 }
-# With the last part gone: the unit, its link, the programs, the folders.
+# With the last part gone: the unit, its link, the programs, what a writer killed half-way left beside
+# a part (nobody else writes while this one holds the lock alone), the folders.
 teardown() {
   rm -f -- "$wants/pulumi-iproute2.service" "$unit" "$here/restore" "$here/tap-node"
+  set +f
+  rm -f -- "$parts"/*.pi2-new.* "$here"/*.pi2-new.*
+  set -f
   rmdir -- "$parts" 2>/dev/null
   rmdir -- "$here" 2>/dev/null
   reload
 }
-
-# Whether $1 (a part's text) names a link of the host's own namespace: what the unit is made from.
-names_host_links() {
-  case "
-$1" in *"
-needs link - "* | *"
-link - "*) return 0 ;; esac
+# Whether parts/ has a part.
+any_part() {
+  set +f
+  for other in "$parts"/*.part; do
+    [ -e "$other" ] || continue
+    set -f
+    return 0
+  done
+  set -f
   return 1
+}
+
+# The part's text as it is now, in $old, exactly as $(cat) would give it (trailing newlines dropped),
+# read with no process: it is read under the lock.
+read_part() {
+  old=
+  [ -f "$parts/$part" ] && [ ! -L "$parts/$part" ] || return 0
+  while IFS= read -r line || [ -n "$line" ]; do old=$old$line$nl; done <"$parts/$part"
+  while :; do
+    case $old in *"$nl") old=\${old%"$nl"} ;; *) return 0 ;; esac
+  done
+}
+# The links of the host's namespace that part text $1 needs ($needs) and makes ($makes), each between
+# spaces: all that the unit is made from.
+host_links() {
+  needs=' ' makes=' ' rest=$nl$1
+  while :; do
+    case $rest in *"\${nl}needs link - "*) ;; *) break ;; esac
+    rest=\${rest#*"\${nl}needs link - "}
+    needs="$needs\${rest%%"$nl"*} "
+  done
+  rest=$nl$1
+  while :; do
+    case $rest in *"\${nl}link - "*) ;; *) break ;; esac
+    rest=\${rest#*"\${nl}link - "}
+    makes="$makes\${rest%%"$nl"*} "
+  done
+}
+# Whether the unit stays as it is when this part's text goes from $old to $new ("" for none), judged
+# with no process from what the unit records it was made from: the NICs it waits for (needed by a
+# part, made by none) and the links parts need and make. The unit is only ever written by an operation
+# holding the lock alone, from all parts, and each operation under the shared lock keeps both sets as
+# they are, so the record is true of the parts while the lock is held. Anything not known to keep them
+# is a change: a missing unit or record (one from an older version), a need dropped (another part may
+# need it or not), a new need of a NIC the unit does not name, a new link the unit waits for, a link
+# dropped that parts need.
+unit_stays() {
+  [ -n "$systemd" ] || return 0
+  [ -f "$unit" ] && [ ! -L "$unit" ] && [ -L "$wants/pulumi-iproute2.service" ] || return 1
+  nics= both=
+  while IFS= read -r line || [ -n "$line" ]; do
+    case $line in
+    "# NICs:"*) nics="\${line#"# NICs:"} " ;;
+    "# Made:"*) both="\${line#"# Made:"} " ;;
+    esac
+  done <"$unit"
+  [ -n "$nics" ] && [ -n "$both" ] || return 1
+  host_links "$old"
+  old_needs=$needs old_makes=$makes
+  host_links "$new"
+  for name in $old_needs; do
+    case $needs in *" $name "*) ;; *) return 1 ;; esac
+  done
+  for name in $needs; do
+    case $old_needs$nics$both in *" $name "*) ;; *) return 1 ;; esac
+  done
+  for name in $old_makes; do
+    case $makes in *" $name "*) continue ;; esac
+    case $both in *" $name "*) return 1 ;; esac
+  done
+  for name in $makes; do
+    case $old_makes in *" $name "*) continue ;; esac
+    case $nics in *" $name "*) return 1 ;; esac
+  done
+  return 0
 }
 # Whether program $1 is not the version $2 (its second line says its version: read with no process).
 outdated() {
@@ -455,16 +579,24 @@ outdated() {
   [ -f "$1" ] && [ ! -L "$1" ] && { read -r _ && read -r version; } <"$1"
   [ "$version" != "$2" ]
 }
+# Whether this operation must hold the lock alone: it installs a program, or it may change the unit.
+must_be_alone() {
+  if [ "$op" = write ]; then
+    outdated "$here/restore" "#RESTORE_VERSION#" && return 0
+    outdated "$here/tap-node" "#TAP_NODE_VERSION#" && return 0
+  fi
+  unit_stays && return 1
+  return 0
+}
 
-lock
-case $op in
-write)
-  make_folder "$parts"
-  check_folders "$parts"
+# Before the lock, what needs none: the text, and the kernel's values it pins (the links were made by
+# this very operation, and no operation of this program changes them).
+new=
+if [ "$op" = write ]; then
   content=$(cat)
   # The kernel's values the part pins, for each link it makes, in order: #index1#, #mac1#, #index2#...
   # (only where the text has them: a part written back by an undo has its values already).
-  count=0 filled=$content
+  count=0 new=$content
   while IFS=' ' read -r keyword ns name rest; do
     [ "$keyword" = link ] || continue
     count=$((count + 1))
@@ -478,16 +610,33 @@ write)
     for marker in "#index$count#:$index" "#mac$count#:$mac"; do
       value=\${marker#*#:} marker=\${marker%%:*}
       while :; do
-        case $filled in *"$marker"*) filled=\${filled%%"$marker"*}$value\${filled#*"$marker"} ;; *) break ;; esac
+        case $new in *"$marker"*) new=\${new%%"$marker"*}$value\${new#*"$marker"} ;; *) break ;; esac
       done
     done
   done <<PINS
 $content
 PINS
-  case $filled in *"#index"[0-9]*"#"* | *"#mac"[0-9]*"#"*) die "$part pins values of links it does not make" ;; esac
-  old=
-  [ -f "$parts/$part" ] && old=$(cat -- "$parts/$part")
-  [ "$old" = "$filled" ] || install_file "$parts/$part" "$filled"
+  case $new in *"#index"[0-9]*"#"* | *"#mac"[0-9]*"#"*) die "$part pins values of links it does not make" ;; esac
+fi
+
+# Operations on one host run at once, holding the lock shared, when they leave the unit and the
+# programs as they are (the common case: a part that adds nothing the unit names). An operation that
+# rewrites the unit, installs a program or may tear down holds it alone, so the unit is made from all
+# parts as they are and seen whole. Judged under the shared lock (the unit and the part cannot change
+# then but by operations that also keep the unit as it is), then, when it must be alone, again under
+# the lock held alone.
+alone=
+lock -s
+read_part
+if must_be_alone; then
+  lock_alone
+  read_part
+fi
+stays=
+[ -n "$alone" ] && unit_stays && stays=1
+if [ "$op" = write ]; then
+  [ "$old" = "$new" ] || install_file "$parts/$part" "$new" "" compared
+  [ -n "$alone" ] || exit 0
   if outdated "$here/restore" "#RESTORE_VERSION#"; then
     install_file "$here/restore" "$(cat <<'PI2_RESTORE'
 #RESTORE#
@@ -500,26 +649,23 @@ PI2_RESTORE
 PI2_TAP_NODE
 )" 0755
   fi
-  # The unit changes only with the NICs the parts need: made anew when this part names a link of the
-  # host's namespace (now or before), or when it is missing.
-  if names_host_links "$old" || names_host_links "$filled" || [ ! -f "$unit" ] || [ ! -L "$wants/pulumi-iproute2.service" ]; then write_unit; fi
-  ;;
-remove)
-  old=
-  [ -f "$parts/$part" ] && old=$(cat -- "$parts/$part")
-  rm -f -- "$parts/$part"
-  set +f
-  for other in "$parts"/*.part; do
-    [ -e "$other" ] || continue
-    set -f
-    if names_host_links "$old"; then write_unit; fi
-    exit 0
-  done
-  set -f
-  teardown
-  ;;
-*) die "unknown operation $op" ;;
-esac
+  [ -n "$stays" ] || write_unit
+  exit 0
+fi
+rm -f -- "$parts/$part" || die "cannot remove $parts/$part"
+if any_part; then
+  [ -n "$alone" ] && [ -z "$stays" ] && write_unit
+  exit 0
+fi
+# Maybe the last part: only an operation holding the lock alone tears down, once it finds no part.
+# Two removing the last two parts at once each look after their own removal, so one of them at least
+# finds none. Under the shared lock this removal was judged to leave the unit as it is: only the
+# teardown is left to do.
+if [ -z "$alone" ]; then
+  lock_alone
+  any_part && exit 0
+fi
+teardown
 exit 0
 `
   .replace("#UNIT_PROGRAM#", () => unitProgram)

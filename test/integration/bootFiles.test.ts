@@ -8,7 +8,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ownerMark, parseMark } from "../../provider/ownerMark";
-import { writePartCommand } from "../../provider/plan/bootFiles";
+import { unitProgram, writePartCommand } from "../../provider/plan/bootFiles";
 import { netNamespacePart } from "../../provider/plan/bootPart";
 import { netNamespaceArgs } from "../../provider/schema/netNamespace";
 import { parseArgs } from "../../provider/schema/validate";
@@ -107,6 +107,81 @@ describe("the writer", () => {
     );
     expect(r.stderr).toBe("");
     expect(r.stdout.split("\n")).toEqual(["12", "3"]);
+  });
+  it("lets operations that leave the unit as it is run at once, and has one that changes it wait for the lock alone", async () => {
+    const base = part(`${runId}-bf7`);
+    const inNamespace = part(`${runId}-bf8`);
+    // A link of the host's namespace on a parent in a namespace: the unit waits for no NIC of it.
+    const hostLink = "format 1\nobject link - bf9\nlink - bf9\nneeds netns lab\nneeds link lab veth0\n";
+    // A link on a NIC the unit does not name yet: the unit must be made anew.
+    const newNic = "format 1\nobject link - bf10\nlink - bf10\nneeds link - eth7\n";
+    const r = await inOwnEtc(
+      `${withWriter}
+      write_part write "$1" <"$2" || exit
+      # Held shared, as an operation that leaves the unit as it is holds it (each writer below is
+      # started without this descriptor, nor the shell that starts it in the background: a copy of it
+      # holds the lock as well).
+      exec 8</etc/pulumi-iproute2 && flock -s 8 || exit
+      write_part write "$3" <"$4" 8<&-
+      echo "namespace: exit $?"
+      write_part write link:-:bf9.part <"$5" 8<&-
+      echo "host link: exit $?"
+      (exec 8<&- && write_part write link:-:bf10.part <"$6") &
+      waiter=$!
+      # Until the kernel shows it waiting for the lock alone on this folder (or it is gone).
+      folder=$(stat -c %i /etc/pulumi-iproute2)
+      until grep -q -- "-> FLOCK *ADVISORY *WRITE [0-9]* [0-9a-f]*:[0-9a-f]*:$folder " /proc/locks; do
+        kill -0 "$waiter" 2>/dev/null || break
+        sleep 0.05
+      done
+      ls /etc/pulumi-iproute2/parts
+      grep -c eth7 /etc/systemd/system/pulumi-iproute2.service
+      exec 8<&-
+      wait "$waiter"
+      echo "new NIC: exit $?"
+      ls /etc/pulumi-iproute2/parts
+      grep -c '^Wants=sys-subsystem-net-devices-eth7.device$' /etc/systemd/system/pulumi-iproute2.service`,
+      [base.file, textFile(base.text), inNamespace.file, textFile(inNamespace.text), textFile(hostLink), textFile(newNic)],
+    );
+    expect(r.stderr).toBe("");
+    const listed = (files: string[]) => [...files].sort().join("\n");
+    expect(r.stdout).toBe(
+      [
+        "namespace: exit 0",
+        "host link: exit 0",
+        listed([base.file, inNamespace.file, "link:-:bf9.part"]),
+        "0",
+        "new NIC: exit 0",
+        listed([base.file, inNamespace.file, "link:-:bf9.part", "link:-:bf10.part"]),
+        "1",
+      ].join("\n"),
+    );
+  });
+
+  it("keeps the unit made from all parts, whatever writes and removes run at once, and removes it all with the last part", async () => {
+    // Links in the host's namespace on NICs eth0..eth3, eth1 also made by a part (a veth end), then
+    // half removed and half rewritten on other NICs at once: the unit, written only when it changes,
+    // must still be what the unit program makes from the parts left.
+    const r = await inOwnEtc(
+      `${withWriter}
+      link() { printf 'format 1\\nobject link - m%s\\nlink - m%s\\nneeds link - eth%s\\n' "$1" "$1" "$2"; }
+      printf 'format 1\\nobject link - eth1\\nlink - eth1\\nlink - peer1\\n' | write_part write link:-:eth1.part || exit
+      for i in $(seq 1 12); do link "$i" "$((i % 4))" | write_part write "link:-:m$i.part" & done
+      wait
+      for i in $(seq 1 12); do
+        if [ $((i % 2)) = 0 ]; then write_part remove "link:-:m$i.part" & else link "$i" "$((i % 3 + 4))" | write_part write "link:-:m$i.part" & fi
+      done
+      write_part remove link:-:eth1.part &
+      wait
+      ls /etc/pulumi-iproute2/parts | wc -l
+      cat /etc/pulumi-iproute2/parts/*.part | sh -c "$1" | cmp - /etc/systemd/system/pulumi-iproute2.service && echo "the unit of all parts"
+      for i in $(seq 1 12); do write_part remove "link:-:m$i.part" & done
+      wait
+      ls -d /etc/pulumi-iproute2 /etc/systemd/system/pulumi-iproute2.service /etc/systemd/system/multi-user.target.wants/pulumi-iproute2.service 2>&1 | grep -c 'No such file'`,
+      [unitProgram],
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout.split("\n")).toEqual(["6", "the unit of all parts", "3"]);
   });
 });
 
