@@ -58,7 +58,7 @@ export interface ResourceBytes {
   outputs: number;
   /** Everything else: urn, type, dependencies, created/modified, sourcePosition, stackTrace. */
   rest: number;
-  /** Of inputs + outputs: the serialized provider (`__provider`), stored in both. */
+  /** Of inputs + outputs: the provider text (`__provider`), stored in both. */
   provider: number;
 }
 

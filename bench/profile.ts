@@ -4,8 +4,8 @@
 //   - a CPU profile of the dynamic-provider plugin's process only (bench/providerHook.ts, loaded into
 //     it through NODE_OPTIONS): sampled time, idle vs busy, top functions by self and total time, the
 //     time by file and by kind of code (ours, @pulumi/pulumi, @grpc/grpc-js, execa, node)
-//   - the processes it started (by kind), its runner calls and, over SSH, the requests written to
-//     remote shells (round trips), per resource
+//   - the processes it started (by kind), its runner calls and the requests written to its
+//     shells (round trips, local or over SSH), per resource
 //   - the operation's wall time beside the same operation on N Echo resources (the engine floor),
 //     both profiled the same way, so the share we add is known
 // and the state's size per resource after up. It prints a markdown summary.
@@ -143,7 +143,7 @@ function printOperation(op: Operation, links: Measured, floor: Measured): void {
   console.log(`runner calls by their commands (count, mean ms to answer): ${Object.entries(counts.callShapes).sort((a, b) => b[1].count - a[1].count).map(([shape, t]) => `[${shape}] ${t.count}, ${(t.ms / t.count).toFixed(0)} ms`).join("; ")}`);
   if (counts.shellRequests.requests > 0) {
     const r = counts.shellRequests;
-    console.log(`requests written to remote shells (round trips): ${r.requests} (${perResource(r.requests)} per resource), carrying ${r.groups} runner calls and ${r.commands} commands (${(r.groups / r.requests).toFixed(2)} calls per request), ${(r.ms / r.requests).toFixed(0)} ms each on average`);
+    console.log(`requests written to shells (round trips): ${r.requests} (${perResource(r.requests)} per resource), carrying ${r.groups} runner calls and ${r.commands} commands (${(r.groups / r.requests).toFixed(2)} calls per request), ${(r.ms / r.requests).toFixed(0)} ms each on average`);
   }
   for (const [label, measured] of [["MacvlanLink", links], ["Echo (floor)", floor]] as const) {
     for (const { profile } of measured.providers) {

@@ -31,7 +31,7 @@ export interface ProviderCounts {
   callShapes: Record<string, Timed>;
   /** Most runner calls waiting for hosts at once. */
   maxCallsInFlight: number;
-  /** Requests written to remote shells (each one round trip; several runner calls may share one). */
+  /** Requests written to shells, local or over SSH (each one round trip; several runner calls may share one). */
   shellRequests: { requests: number; groups: number; commands: number; ms: number };
   /** Time (ms) with at least one runner call waiting for its host. */
   hostWaitMs: number;

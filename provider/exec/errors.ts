@@ -78,7 +78,7 @@ export function hintFor(kind: FailureKind, linkKind?: string): string | undefine
 // sudo's own words when, run as `sudo -n`, it will not run a command. A command sudoers does not allow
 // the user comes out as "a password is required" too: sudo asks for one before it would say no.
 const sudoRefusals =
-  /^(?:sudo: (?:a password is required|a terminal is required\b.*|.*\bnot in the sudoers file\b.*|.*\bis not allowed to execute\b.*)|Sorry, user .* is not allowed to execute .*)$/m;
+  /^(?:sudo: (?:a password is required|a terminal is required\b.*|sorry, you must have a tty to run sudo|.*\bnot in the sudoers file\b.*|.*\bis not allowed to execute\b.*)|Sorry, user .* is not allowed to execute .*)$/m;
 
 /** What sudo said when it refused to run `result`'s command, naming the command; undefined if it did not. */
 export function sudoRefusal(result: CommandResult | undefined): { detail: string; hint: string } | undefined {
@@ -87,22 +87,25 @@ export function sudoRefusal(result: CommandResult | undefined): { detail: string
   const program = result?.command.argv[0] ?? "the command";
   return {
     detail: `sudo refused to run ${program} (${said.trim()})`,
-    hint: "With connection.sudo, sudoers must let the connection's user run ip and sh as root without a password (NOPASSWD); the package runs nothing else through sudo",
+    hint: "With connection.sudo, sudoers must let the connection's user run ip and sh as root without a password (NOPASSWD) and without a terminal (no requiretty); the package runs nothing else through sudo",
   };
 }
 
-// How a shell (dash, bash, busybox) and sudo say a program is not on PATH: the shell exits 127, sudo 1.
-const notFound = /^(?:sudo: |\S*sh: (?:(?:line )?\d+: )?)(\S+): (?:command )?not found$/m;
+// How a shell (dash, bash, busybox, mksh) and sudo say a program is not on PATH, as the first line of
+// what the command printed: the shell then exits 127, sudo 1.
+const shellNotFound = /^\S*sh(?:\[\d+\])?: (?:(?:line )?\d+: )?(\S+): (?:command )?not found$/;
+const sudoNotFound = /^sudo: (\S+): command not found$/;
 
 /**
  * The program a shell (or sudo in it) could not find to run `result`'s command; undefined if it ran.
- * Only from the shell's or sudo's own words on a failure: a program that runs and prints "not found"
- * (ip about a name) does not end with a line of this shape.
+ * Only the program the command starts (or sudo, which the runners put in front of it), named in the
+ * shell's or sudo's own first line with their exit code: not a program's own words about a name.
  */
 export function missingProgram(result: CommandResult | undefined): string | undefined {
-  if (!result || (result.exitCode !== 127 && result.exitCode !== 1)) return undefined;
-  const program = notFound.exec(result.stderr)?.[1];
-  return program !== undefined && result.command.argv.includes(program) ? program : undefined;
+  if (!result) return undefined;
+  const first = result.stderr.split("\n", 1)[0] ?? "";
+  const program = result.exitCode === 127 ? shellNotFound.exec(first)?.[1] : result.exitCode === 1 ? sudoNotFound.exec(first)?.[1] : undefined;
+  return program !== undefined && (program === result.command.argv[0] || program === "sudo") ? program : undefined;
 }
 
 /**

@@ -14,9 +14,9 @@ import { ShellFailure, ShellPool } from "./shellPool";
 /** How long a local runner's waits are (tests make them short). */
 export interface LocalWaits {
   /**
-   * The longest one request may take before its operation fails as interrupted (it may have run in
-   * part): far above what any of ours takes, so only a command that hangs (a wedged netlink, a sudo
-   * waiting for a terminal) hits it.
+   * The longest one request may take before its operations fail as interrupted (they may have run in
+   * part): far above what any of ours takes, so only a command that hangs (a wedged netlink) hits it.
+   * A request carries the operations that waited together for a shell: all of them fail with it.
    */
   requestTimeoutMs: number;
 }
@@ -48,6 +48,9 @@ function poolFor(waits: LocalWaits): ShellPool {
           buffer: false,
           stdin: "pipe",
           detached: true, // its own process group: the one a request that timed out has signalled
+          // A shell given up gets a TERM, which it defers to the end of what it is running, then exits
+          // removing its folder: never a KILL that would leave the folder (with outputs) behind.
+          forceKillAfterDelay: false,
         }),
       limit: shellLimit,
       idleMs: shellIdleMs,
@@ -97,7 +100,7 @@ export class LocalRunner implements Runner {
       "interrupted",
       { verb: "run", object, host: this.host },
       failure.timedOut
-        ? `it did not finish within ${this.waits.requestTimeoutMs / 1000} s and was stopped; it may have run in part`
+        ? `its request did not finish within ${this.waits.requestTimeoutMs / 1000} s and was stopped; it may have run in part`
         : `its shell ended during the operation (${failure.detail}); it may have run in part`,
       "Run `pulumi refresh` to see what the host has, then `pulumi up`",
     );

@@ -1,9 +1,9 @@
 // The one interface every host operation goes through. Commands stay argv arrays until a runner
-// executes them; only the SSH runner (later) turns them into a string.
+// executes them: both runners hand them to a shell (shellScript.ts, the one place argv becomes text).
 
 export interface Command {
   argv: string[];
-  /** Fed to the command's standard input (an `ip -batch -` script). */
+  /** Fed to the command's standard input (an `ip -batch -` script, a boot part's text). */
   stdin?: string;
 }
 

@@ -6,7 +6,7 @@
 // Both runners (ssh.ts, local.ts) use this pool: one request framing, one design.
 import type { Readable, Writable } from "node:stream";
 import type { Command, CommandResult } from "./runner";
-import { requestScript, shellPrelude, ShellOutput } from "./shellScript";
+import { requestScript, shellPrelude, ShellOutput, UnreadableResponse } from "./shellScript";
 
 /** An `sh -s` (local, or `ssh ... sh -s`) started by execa (with buffer: false): what a shell needs of it. */
 export interface ShellProcess extends PromiseLike<{ exitCode?: number; signal?: string }> {
@@ -49,8 +49,8 @@ export class ShellFailure extends Error {
 /** One shell (a local process, or an SSH session) running `sh -s`, fed one request at a time. */
 export class Shell {
   readonly opened: Promise<void>;
-  /** The process group of the shell on the host (from its ready line), to end what a request left running. */
-  remoteGroup?: number;
+  /** The shell's process group on its host (from its ready line), to end what a request left running. */
+  processGroup?: number;
   private readonly output = new ShellOutput();
   private stderr = "";
   private current?: { groups: Command[][]; resolve: (results: CommandResult[][]) => void; reject: (error: unknown) => void };
@@ -79,7 +79,7 @@ export class Shell {
       this.onOutput = () => {
         const group = this.output.takeReady();
         if (group !== undefined) {
-          this.remoteGroup = group > 1 ? group : undefined; // never -1 to kill: every process of the user
+          this.processGroup = group > 1 ? group : undefined; // never -1 to kill: every process of the user
           this.onOutput = () => this.answer();
           resolve();
         }
@@ -151,8 +151,10 @@ export class Shell {
     try {
       results = this.output.takeResponse(current.groups);
     } catch (error) {
+      // The commands ran, or some did: the operations fail as interrupted (never as "nothing ran"), and
+      // what the shell printed is not repeated (it may be another operation's output).
       this.current = undefined;
-      current.reject(error);
+      current.reject(new ShellFailure("request", `its answer could not be read (${error instanceof UnreadableResponse ? error.message : String(error)})`));
       this.close();
       return;
     }
@@ -220,7 +222,7 @@ export class ShellPool {
     });
   }
 
-  /** Closes every shell (their master stays, for ControlPersist). */
+  /** Closes every shell (over SSH their master stays, for ControlPersist). */
   close(): void {
     this.closed = true;
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
@@ -251,20 +253,20 @@ export class ShellPool {
     } catch (error) {
       // Each operation gets an error of its own: callers add their resource's details to it.
       for (const w of batch) w.reject(error instanceof ShellFailure ? this.options.failed(error) : error);
-      if (error instanceof ShellFailure && error.timedOut) this.endRemote(shell);
+      if (error instanceof ShellFailure && error.timedOut) this.endGroup(shell);
     }
   }
 
   /**
-   * A shell given up during a request may still run it on the host (a command stuck on a kernel
-   * lock, one that waits for ever), holding a session there (sshd counts them: MaxSessions) and
-   * whatever it holds. Its process group there is signalled from another session, as the login user
-   * (who may signal sudo, which passes the signal on). Best effort: its failure changes nothing.
+   * A shell given up during a request may still run it on its host (a command stuck on a kernel
+   * lock, one that waits for ever), holding whatever it holds (over SSH, a session too: sshd counts
+   * them, MaxSessions). Its process group is signalled through another shell of the pool, as the same
+   * user (who may signal sudo, which passes the signal on). Best effort: its failure changes nothing.
    */
-  private endRemote(shell: Shell): void {
-    if (this.closed || shell.remoteGroup === undefined) return;
+  private endGroup(shell: Shell): void {
+    if (this.closed || shell.processGroup === undefined) return;
     // `kill -TERM -GROUP`, not `kill -s TERM -- -GROUP`: dash's kill reads a `--` or `-s`'s operand as a number.
-    this.run([{ argv: ["kill", "-TERM", `-${shell.remoteGroup}`] }]).catch(() => undefined);
+    this.run([{ argv: ["kill", "-TERM", `-${shell.processGroup}`] }]).catch(() => undefined);
   }
 
   private release(shell: Shell): void {

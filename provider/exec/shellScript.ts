@@ -46,10 +46,13 @@ export const shellPrelude = [
  * removed (the folder goes when the shell exits).
  */
 export function requestScript(groups: Command[][]): string {
-  const lines = ["{"];
+  const numbers = groups.map((_, group) => group).join(" ");
+  // Each group's list of what ran is emptied before any group starts: a group that dies before its
+  // first line (killed, out of processes) then reports nothing, never the last request's lines.
+  const lines = ["{", groups.map((_, group) => `: >"$d/${group}.s"`).join("; ")];
   groups.forEach((commands, group) => {
     const files = (index: number) => [`"$d/${group}.${index}.o"`, `"$d/${group}.${index}.e"`];
-    lines.push("(", `: >"$d/${group}.s"`);
+    lines.push("(");
     commands.forEach((command, index) => {
       const [out, err] = files(index);
       const argv = command.argv.map(shellQuote).join(" ");
@@ -60,18 +63,19 @@ export function requestScript(groups: Command[][]): string {
   });
   // The report, from inside the folder (its path, $TMPDIR's, may hold white space; the files' names
   // hold none): the outputs' names in order, their sizes in one `wc -c` ("N NAME" per file, then a
-  // total, which is not read), the header lines, then the outputs in one `cat`.
+  // total, which is not read), the header lines, then the outputs in one `cat`. It reads /dev/null:
+  // with no names (every group died), wc and cat must not read the shell's input, the next request.
   lines.push(
     "wait",
     "(",
     'cd "$d" || exit',
     "names=",
-    `for g in ${groups.map((_, group) => group).join(" ")}; do`,
+    `for g in ${numbers}; do`,
     '  while read -r i rc; do names="$names $g.$i.o $g.$i.e"; done <"$g.s"',
     "done",
     "wc -c $names >sizes",
     "exec 3<sizes",
-    `for g in ${groups.map((_, group) => group).join(" ")}; do`,
+    `for g in ${numbers}; do`,
     "  while read -r i rc; do",
     "    read -r out _ <&3; read -r err _ <&3",
     `    printf '${marker} %s %s %s %s %s\\n' "$g" "$i" "$rc" "$out" "$err"`,
@@ -79,13 +83,16 @@ export function requestScript(groups: Command[][]): string {
     "done",
     `printf '%s\\n' '${marker} data'`,
     "cat $names",
-    ")",
+    ") </dev/null",
     `printf '%s\\n' '${marker} done'`,
     "}",
     "",
   );
   return lines.join("\n");
 }
+
+/** The shell's answer is not what the request's script writes: a shell that cannot be trusted any more. */
+export class UnreadableResponse extends Error {}
 
 /** A shell's standard output as it arrives, taken apart into the ready line and responses. */
 export class ShellOutput {
@@ -122,16 +129,20 @@ export class ShellOutput {
       at = newline + 1;
       if (line === `${marker} data`) break;
       const header = /^@@pi2 (\d+) (\d+) (\d+) (\d+) (\d+)$/.exec(line);
-      const command = header ? groups[Number(header[1])]?.[Number(header[2])] : undefined;
-      if (!header || !command) throw new Error(`unexpected output from the shell: ${line.slice(0, 200)}`);
-      headers.push({ group: Number(header[1]), command, exitCode: Number(header[3]), outBytes: Number(header[4]), errBytes: Number(header[5]) });
+      const [group, index] = [Number(header?.[1]), Number(header?.[2])];
+      const command = header ? groups[group]?.[index] : undefined;
+      // Each group's commands in order from its first, each once: anything else is not our script's.
+      const expected = headers.filter((h) => h.group === group).length;
+      if (!header || !command || index !== expected) throw new UnreadableResponse("a header line out of place");
+      headers.push({ group, command, exitCode: Number(header[3]), outBytes: Number(header[4]), errBytes: Number(header[5]) });
     }
+    // Every group runs its first command: a group with none reported died before it (killed, or out of processes).
+    const silent = groups.findIndex((_, group) => !headers.some((h) => h.group === group));
+    if (silent >= 0) throw new UnreadableResponse(`operation ${silent} of the request reported nothing (its subshell ended early)`);
     const dataBytes = headers.reduce((sum, h) => sum + h.outBytes + h.errBytes, 0);
     const done = Buffer.from(`${marker} done\n`);
     if (output.length < at + dataBytes + done.length) return undefined;
-    if (!output.subarray(at + dataBytes, at + dataBytes + done.length).equals(done)) {
-      throw new Error(`unexpected output from the shell: ${output.subarray(at + dataBytes, at + dataBytes + 200).toString()}`);
-    }
+    if (!output.subarray(at + dataBytes, at + dataBytes + done.length).equals(done)) throw new UnreadableResponse("the outputs' sizes did not match");
     const results: CommandResult[][] = groups.map(() => []);
     for (const h of headers) {
       const stdout = output.subarray(at, at + h.outBytes).toString();

@@ -487,11 +487,12 @@ WantedBy=multi-user.target") ;; *) die "cannot make the unit from $parts (it cam
   [ -z "$changed" ] || reload
 }
 # With the last part gone: the unit, its link, the programs, what a writer killed half-way left beside
-# a part (nobody else writes while this one holds the lock alone), the folders.
+# a part, a program or the unit (nobody else writes while this one holds the lock alone; this version's
+# names and the fixed one of earlier versions), the folders.
 teardown() {
   rm -f -- "$wants/pulumi-iproute2.service" "$unit" "$here/restore" "$here/tap-node"
   set +f
-  rm -f -- "$parts"/*.pi2-new.* "$here"/*.pi2-new.*
+  rm -f -- "$parts"/*.pi2-new.* "$here"/*.pi2-new.* "$unit".pi2-new.* "$parts"/*.pi2-new "$here"/*.pi2-new "$unit".pi2-new
   set -f
   rmdir -- "$parts" 2>/dev/null
   rmdir -- "$here" 2>/dev/null

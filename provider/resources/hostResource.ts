@@ -23,6 +23,8 @@ export function providerText(kind: ResourceKind): string {
  */
 export abstract class HostResource extends pulumi.CustomResource {
   protected constructor(kind: ResourceKind, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    // As Pulumi's dynamic.Resource: the key is the engine's, never an argument.
+    if (props.__provider !== undefined) throw new Error("A dynamic resource must not define the __provider key");
     super(`pulumi-nodejs:dynamic/iproute2:${kind}`, name, { ...props, __provider: providerText(kind) }, opts);
   }
 }

@@ -1,7 +1,7 @@
 // classify(): what iproute2 and the kernel say -> the kind of failure. The recorded rows are real
 // messages from this machine (test/fixtures/iproute2/failures.json, made by record.sh).
 import { describe, expect, it } from "vitest";
-import { classify, commandFailure, hintFor, Iproute2Error, sudoRefusal } from "../../../provider/exec/errors";
+import { classify, commandFailure, hintFor, Iproute2Error, missingProgram, sudoRefusal } from "../../../provider/exec/errors";
 import { failuresFixture } from "../fixtures";
 
 const recorded = failuresFixture();
@@ -79,12 +79,14 @@ describe("sudoRefusal and commandFailure", () => {
     { said: "sudo: a password is required", argv: ["sh", "-c", "program"], program: "sh" },
     { said: "Sorry, user deploy is not allowed to execute '/usr/bin/cat /x' as root on host1.", argv: ["cat", "/x"], program: "cat" },
     { said: "sudo: a terminal is required to read the password; either use the -S option to read from standard input", argv: ["ip", "link"], program: "ip" },
+    // sudoers with `Defaults requiretty`: the runners' shells have no terminal.
+    { said: "sudo: sorry, you must have a tty to run sudo", argv: ["ip", "link"], program: "ip" },
   ])("names the command sudo refused: $program", ({ said, argv, program }) => {
     const error = commandFailure(result(argv, 1, `${said}\n`), context, "cannot read");
     expect(error).toMatchObject({ kind: "permission" });
     expect(error.message).toBe(
       `read Macvtap "tap0" in netns "lab" on deploy@host1: sudo refused to run ${program} (${said}). ` +
-        "With connection.sudo, sudoers must let the connection's user run ip and sh as root without a password (NOPASSWD); the package runs nothing else through sudo",
+        "With connection.sudo, sudoers must let the connection's user run ip and sh as root without a password (NOPASSWD) and without a terminal (no requiretty); the package runs nothing else through sudo",
     );
   });
 
@@ -95,5 +97,29 @@ describe("sudoRefusal and commandFailure", () => {
       kind: "not-found",
       message: 'read Macvtap "tap0" in netns "lab" on deploy@host1: cannot read x',
     });
+  });
+});
+
+describe("missingProgram", () => {
+  const result = (argv: string[], exitCode: number, stderr: string) => ({ command: { argv }, exitCode, stdout: "", stderr });
+
+  it.each([
+    { shell: "dash", said: "sh: 1: ip: not found", exitCode: 127, program: "ip" },
+    { shell: "bash", said: "bash: line 1: ip: command not found", exitCode: 127, program: "ip" },
+    { shell: "busybox", said: "sh: ip: not found", exitCode: 127, program: "ip" },
+    { shell: "mksh", said: "sh[2]: ip: not found", exitCode: 127, program: "ip" },
+    { shell: "sudo", said: "sudo: ip: command not found", exitCode: 1, program: "ip" },
+    { shell: "the shell, of sudo", said: "sh: 1: sudo: not found", exitCode: 127, program: "sudo" },
+  ])("names the program $shell did not find", ({ said, exitCode, program }) => {
+    expect(missingProgram(result(["ip", "-batch", "-"], exitCode, `${said}\n`))).toBe(program);
+  });
+
+  it.each([
+    { why: "a program's own words on a later line", argv: ["sh", "-c", "x"], exitCode: 127, stderr: "starting\nsh: 1: sh: not found\n" },
+    { why: "another program than the command's", argv: ["ip", "netns", "exec", "ns", "sh", "-c", "x"], exitCode: 127, stderr: "sh: 1: sh: not found\n" },
+    { why: "the shell's words with another exit code", argv: ["ip"], exitCode: 1, stderr: "sh: 1: ip: not found\n" },
+    { why: "a command that ran", argv: ["ip"], exitCode: 0, stderr: "sh: 1: ip: not found\n" },
+  ])("takes nothing else for a missing program: $why", ({ argv, exitCode, stderr }) => {
+    expect(missingProgram(result(argv, exitCode, stderr))).toBeUndefined();
   });
 });

@@ -12,7 +12,7 @@ describe("LocalRunner", () => {
     const failure = await runner.run([{ argv: ["sleep", "30"] }]).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(Iproute2Error);
     expect(failure).toMatchObject({ kind: "interrupted" });
-    expect(String(failure)).toMatch(/run "sleep 30" on localhost: it did not finish within 0.3 s and was stopped/);
+    expect(String(failure)).toMatch(/run "sleep 30" on localhost: its request did not finish within 0.3 s and was stopped/);
   });
 
   it("runs commands in order and stops at the first that fails", async () => {

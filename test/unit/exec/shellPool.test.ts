@@ -1,6 +1,7 @@
-// The pool of long-lived shells, with local `sh -s` processes standing in for SSH sessions (the same
-// scripts, the same pipes; test/integration/ssh.test.ts runs it over real sshd). Each leads a process
-// group of its own, as sshd's sessions do: a request that times out has its group signalled.
+// The pool of long-lived shells, with local `sh -s` processes: what the local runner runs, and what an
+// SSH session's shell is (the same scripts, the same pipes; test/integration/ssh.test.ts runs it over
+// real sshd). Each leads a process group of its own, as sshd's sessions do: a request that times out
+// has its group signalled.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";

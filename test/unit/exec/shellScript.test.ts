@@ -1,8 +1,8 @@
-// The remote shell's scripts: argv quoted for any POSIX sh, outputs kept apart byte for byte. Run here
-// through a real `sh -s`, exactly as the remote end runs them.
+// The shells' scripts (the pool's, over SSH and here): argv quoted for any POSIX sh, outputs kept apart
+// byte for byte. Run through a real `sh -s`, as both runners run them.
 import { execFileSync, spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { requestScript, shellPrelude, ShellOutput, shellQuote } from "../../../provider/exec/shellScript";
+import { requestScript, shellPrelude, ShellOutput, shellQuote, UnreadableResponse } from "../../../provider/exec/shellScript";
 import type { Command } from "../../../provider/exec/runner";
 
 /** One shell's whole conversation: the prelude, then `requests`, each answered in turn. */
@@ -56,6 +56,26 @@ describe("requestScript", () => {
     expect(third?.map((r) => r.stdout)).toEqual(["three"]);
   });
 
+  it("fails a request whose operation died before reporting, never with the last request's results, and answers the next", () => {
+    // The operation's subshell is killed before it writes its first line (as the OOM killer, or a
+    // fork refused, would end it). The request before left its lines and files in the same folder.
+    const dies: Command[][] = [[{ argv: ["sh", "-c", "kill -KILL $PPID"] }], [{ argv: ["echo", "alive"] }]];
+    const input = shellPrelude + [[[{ argv: ["echo", "first"] }], [{ argv: ["echo", "first too"] }]], dies, [[{ argv: ["echo", "third"] }]]].map((groups) => requestScript(groups)).join("");
+    const output = new ShellOutput();
+    output.push(execFileSync("sh", ["-s"], { input }));
+    expect(output.takeReady()).toBeGreaterThan(0);
+    expect(output.takeResponse([[{ argv: ["echo", "first"] }], [{ argv: ["echo", "first too"] }]])?.map((g) => g[0]?.stdout)).toEqual(["first\n", "first too\n"]);
+    expect(() => output.takeResponse(dies)).toThrow(/operation 0 of the request reported nothing/);
+  });
+
+  it("reads nothing of the shell's input when every operation of a request died", () => {
+    // With no outputs to count or send, wc and cat would otherwise read the next request as their input.
+    const dies: Command[][] = [[{ argv: ["sh", "-c", "kill -KILL $PPID"] }]];
+    const input = shellPrelude + [dies, [[{ argv: ["echo", "next"] }]]].map((groups) => requestScript(groups)).join("");
+    const text = execFileSync("sh", ["-s"], { input }).toString();
+    expect(text).toMatch(/@@pi2 0 0 0 5 0\n@@pi2 data\nnext\n@@pi2 done\n$/);
+  });
+
   it("answers request after request in one shell, none reading the shell's own input", () => {
     const responses = converse([[[{ argv: ["cat"] }]], [[{ argv: ["echo", "second"] }]], [[{ argv: ["echo", "third"] }]]]);
     expect(responses.map((groups) => groups?.[0]?.[0]?.stdout)).toEqual(["", "second\n", "third\n"]);
@@ -101,6 +121,6 @@ describe("ShellOutput", () => {
     const output = new ShellOutput();
     output.push(Buffer.from("@@pi2 ready 4242\nWelcome to the host!\n"));
     expect(output.takeReady()).toBe(4242);
-    expect(() => output.takeResponse([[{ argv: ["true"] }]])).toThrow("unexpected output");
+    expect(() => output.takeResponse([[{ argv: ["true"] }]])).toThrow(UnreadableResponse);
   });
 });
