@@ -1,9 +1,15 @@
 // Runs a plan on a host in one round trip, then reads back; on a failure, takes back what was done with
-// an explicit undo stack (newest first) and reports the step that failed.
+// an explicit undo stack (newest first) and reports the step that failed. What a plan does to the boot
+// description comes last, with the values the read-back found, in one writer run shared with the host's
+// other operations that get there at the same time (a create's part costs the host a few processes, not
+// a dozen).
 import { classify, Iproute2Error, missingProgram, sudoRefusal, type ErrorContext, type FailureKind } from "./exec/errors";
 import type { Command, CommandResult, Runner } from "./exec/runner";
+import { gathered } from "./exec/gathered";
 import { batchCommand } from "./exec/ipBatch";
-import { describeStep, groupCommand, groupSteps, isCommandStep, stepsOf, undoSteps, type IpStep, type Step } from "./plan/steps";
+import { partOperationsCommand, type PartOperation } from "./plan/bootFiles";
+import { filledPart, type PinnedLink } from "./plan/bootPart";
+import { describeStep, groupCommand, groupSteps, isCommandStep, stepsOf, undoSteps, type CommandStep, type IpStep, type Step } from "./plan/steps";
 import { readBackCommands, type ReadBack } from "./state/readBack";
 
 export interface ApplyOptions {
@@ -12,6 +18,8 @@ export interface ApplyOptions {
   readBack?: ReadBack;
   /** A hint for a failure, given what failed (e.g. "exists" on `link add` -> mention `adopt`). */
   hint?: (kind: FailureKind, step: IpStep | undefined) => string | undefined;
+  /** The values the kernel gave the links the plan's part pins, from the read-back's results. */
+  pinned?: (readBack: CommandResult[]) => PinnedLink[] | undefined;
 }
 
 const batchFailure = /^Command failed -:(\d+)$/m;
@@ -34,10 +42,15 @@ function unsettledErrors(result: CommandResult): string[] {
 }
 
 /** Runs `commands` on `runner`; a runner that cannot run them at all becomes an Iproute2Error. */
-export async function runOn(runner: Runner, commands: Command[], context: ErrorContext): Promise<CommandResult[]> {
+export function runOn(runner: Runner, commands: Command[], context: ErrorContext): Promise<CommandResult[]> {
+  return settled(runner.run(commands), context);
+}
+
+/** A runner's answer, or an Iproute2Error when it could not run the commands or a program is missing. */
+async function settled(running: Promise<CommandResult[]>, context: ErrorContext): Promise<CommandResult[]> {
   let results: CommandResult[];
   try {
-    results = await runner.run(commands);
+    results = await running;
   } catch (cause) {
     if (cause instanceof Iproute2Error) throw cause;
     const missing = programNotFound(cause);
@@ -66,11 +79,62 @@ function programNotFound(cause: unknown): string | undefined {
   return undefined;
 }
 
+/** The steps a plan ends with that only write or remove parts (plan/bootPart.ts puts them last), and the rest. */
+function partsLast(steps: Step[]): { steps: Step[]; parts: (CommandStep & { part: PartOperation })[] } {
+  let at = steps.length;
+  while (at > 0 && (steps[at - 1] as CommandStep).part !== undefined) at -= 1;
+  return { steps: steps.slice(0, at), parts: steps.slice(at) as (CommandStep & { part: PartOperation })[] };
+}
+
+/**
+ * Part operations of one host that arrive together, each caller's in one writer run: one lock, one
+ * check of the folders, the unit at most once. A part's file is in a run at most once, so a caller
+ * whose file is in the run already waits for the next one.
+ */
+const partsGathered = gathered(async (calls: { runner: Runner; operations: PartOperation[] }[]) => {
+  const runs: (typeof calls)[] = [];
+  let files = new Set<string>();
+  for (const call of calls) {
+    const run = runs.at(-1);
+    if (run && call.operations.every((o) => !files.has(o.file))) run.push(call);
+    else {
+      runs.push([call]);
+      files = new Set();
+    }
+    for (const o of call.operations) files.add(o.file);
+  }
+  const results: CommandResult[] = [];
+  for (const run of runs) {
+    const runner = run[0]?.runner;
+    if (!runner) continue;
+    const [result] = await runner.run([partOperationsCommand(run.flatMap((call) => call.operations))]);
+    if (!result) throw new Error("writing the boot description returned nothing");
+    results.push(...run.map(() => result));
+  }
+  return results;
+});
+
+/**
+ * Runs a plan's part steps: with their markers filled from `pinned`, in the host's shared writer run;
+ * else (a value not read back) as their own commands, which read the kernel's values themselves.
+ * Their result: all done, or none (the caller takes each back).
+ */
+async function runParts(runner: Runner, parts: (CommandStep & { part: PartOperation })[], pinned: PinnedLink[] | undefined, context: ErrorContext): Promise<CommandResult> {
+  const operations = parts.map(({ part }) => (part.op === "write" && pinned ? { ...part, text: filledPart(part, pinned) } : part));
+  const marked = operations.some((o) => o.op === "write" && /#(index|mac)\d+#/.test(o.text));
+  if (marked) return (await runOn(runner, parts.map((p) => p.command), context)).at(-1) ?? noResult(parts);
+  const [result] = await settled(partsGathered(runner.machine, { runner, operations }).then((r) => [r]), context);
+  return result ?? noResult(parts);
+}
+
+const noResult = (parts: CommandStep[]): CommandResult => ({ command: parts[0]?.command ?? { argv: [] }, exitCode: 1, stdout: "", stderr: "no result" });
+
 /**
  * Runs a delete plan (one step per object). Something already gone, or in a namespace already gone, is
  * what delete wanted: success.
  */
-export async function applyDelete(runner: Runner, steps: Step[], context: ErrorContext): Promise<void> {
+export async function applyDelete(runner: Runner, plan: Step[], context: ErrorContext): Promise<void> {
+  const { steps, parts } = partsLast(plan);
   let remaining = groupSteps(steps).map((group) => groupCommand(group, ["-force"]));
   while (remaining.length > 0) {
     const results = await runOn(runner, remaining, context);
@@ -85,13 +149,21 @@ export async function applyDelete(runner: Runner, steps: Step[], context: ErrorC
     // A runner stops after a command that fails; one that found its work done already is no reason to.
     remaining = remaining.slice(Math.max(results.length, 1));
   }
+  if (parts.length === 0) return;
+  const result = await runParts(runner, parts, undefined, context);
+  if (result.exitCode === 0) return;
+  const refusal = sudoRefusal(result);
+  if (refusal) throw new Iproute2Error("permission", context, `${plan.map(describeStep).join("; ")} failed: ${refusal.detail}`, refusal.hint);
+  throw new Iproute2Error(classify(result.stderr), context, `${plan.map(describeStep).join("; ")} failed: ${commandMessage(result)}`);
 }
 
 /**
- * Runs `steps` then the read-back; returns the read-back results: its batch's (which, when merged into
- * the plan's last batch, is that batch's), then its extra commands'.
+ * Runs `plan` then the read-back; returns the read-back results: its batch's (which, when merged into
+ * the plan's last batch, is that batch's), then its extra commands'. The plan's part steps run last,
+ * after the read-back (they change nothing it reads), so the read-back can share the last batch.
  */
-export async function applyPlan(runner: Runner, steps: Step[], options: ApplyOptions): Promise<CommandResult[]> {
+export async function applyPlan(runner: Runner, plan: Step[], options: ApplyOptions): Promise<CommandResult[]> {
+  const { steps, parts } = partsLast(plan);
   const groups = groupSteps(steps);
   const read = options.readBack;
   const last = groups.at(-1);
@@ -103,10 +175,18 @@ export async function applyPlan(runner: Runner, steps: Step[], options: ApplyOpt
   );
   if (read) commands.push(...(mergeable ? read.extra : readBackCommands(read)));
 
-  const results = await runOn(runner, commands, options.context);
+  const results = commands.length > 0 ? await runOn(runner, commands, options.context) : [];
   const failedAt = results.findIndex((r) => r.exitCode !== 0);
   const readFrom = mergeable ? groups.length - 1 : groups.length;
-  if (failedAt === -1 && results.length === commands.length) return read ? results.slice(readFrom) : [];
+  if (failedAt === -1 && results.length === commands.length) {
+    const readBack = read ? results.slice(readFrom) : [];
+    if (parts.length === 0) return readBack;
+    // A connection lost here is a cut-off operation like one lost in the round trip before: thrown as is.
+    const written = await runParts(runner, parts, options.pinned?.(readBack), options.context);
+    if (written.exitCode === 0) return readBack;
+    // All of them or none were done: each is taken back (putting back what was there is harmless).
+    return undoAndThrow(runner, plan, parts[0], written, options);
+  }
 
   const failure = results[failedAt] ?? results.at(-1);
   let done = steps;
@@ -119,7 +199,11 @@ export async function applyPlan(runner: Runner, steps: Step[], options: ApplyOpt
     failedStep = stepsOf(group)[line - 1];
     done = failedStep ? steps.slice(0, group.first + line - 1) : steps;
   }
+  return undoAndThrow(runner, done, failedStep, failure, options);
+}
 
+/** Takes back `done` (newest first), then throws for `failure`: the step that failed, or the read-back. */
+async function undoAndThrow(runner: Runner, done: Step[], failedStep: Step | undefined, failure: CommandResult | undefined, options: ApplyOptions): Promise<never> {
   const undo = undoSteps(done);
   const rollbackErrors: string[] = [];
   for (const undoGroup of groupSteps(undo)) {

@@ -72,11 +72,14 @@ export function closeLocalShells(): void {
 /** Runs commands on this machine, as the provider's user or, with `sudo`, each through `sudo -n`. */
 export class LocalRunner implements Runner {
   readonly host = "localhost";
+  readonly machine: string;
 
   constructor(
     private readonly connection: LocalConnection,
     private readonly waits: LocalWaits = defaultWaits,
-  ) {}
+  ) {
+    this.machine = `local:${connection.sudo ? "sudo" : "user"}`;
+  }
 
   async run(commands: Command[]): Promise<CommandResult[]> {
     if (commands.length === 0) return [];

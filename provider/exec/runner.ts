@@ -18,6 +18,12 @@ export interface Runner {
   /** The host as people name it, for messages. */
   readonly host: string;
   /**
+   * Which machine answers and how: everything that decides it (for SSH: the target, the jump host,
+   * the host keys and the credentials) and sudo. Calls whose runners have the same one may share a
+   * command (exec/gathered.ts); the label alone may name two machines (one behind each of two jump hosts).
+   */
+  readonly machine: string;
+  /**
    * Runs `commands` in order and stops after the first that exits non-zero, whose result is the last
    * one returned. All of them make one round trip to the host.
    */

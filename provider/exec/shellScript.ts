@@ -26,54 +26,65 @@ export const shellPrelude = [
   "trap 'exit 143' TERM",
   'd=$(mktemp -d) || exit 97',
   'trap \'rm -rf "$d"\' EXIT',
+  // Requests work in the folder (by names without white space; its own path, $TMPDIR's, may have
+  // some): no command we send reads a relative path.
+  'cd "$d" || exit 97',
   "g=$(cut -d' ' -f5 /proc/$$/stat 2>/dev/null) || g=0",
   "case $g in ''|*[!0-9]*) g=0 ;; esac",
   `printf '%s %s\\n' '${readyLine}' "$g"`,
   "",
 ].join("\n");
 
+/** The line that ends a command's input written in the request (a here-document's delimiter). */
+const inputEnd = `${marker}_input_end`;
+
+/** How a command gets its input: none (/dev/null, never the shell's own: the next request), or its text. */
+function withInput(argv: string, stdin: string | undefined): string {
+  if (!stdin) return `${argv} </dev/null`;
+  // A here-document, where the text allows one: sh (dash) writes a small one to a pipe itself, where a
+  // pipe from printf is a process more. Quoted, nothing in it is expanded.
+  const lines = stdin.split("\n");
+  if (stdin.endsWith("\n") && !lines.includes(inputEnd)) return `${argv} <<'${inputEnd}'\n${stdin}${inputEnd}`;
+  return `printf '%s' ${shellQuote(stdin)} | ${argv}`;
+}
+
 /**
- * One request: several operations' commands, each operation a group run at once in a background
- * subshell of its own. Each command's stdin, stdout and stderr are kept apart (through files, so any
- * bytes survive). A group stops after its first command that fails, as every runner does; the other
- * groups go on. Once all are done, the response: a line `@@pi2 GROUP INDEX EXIT OUTBYTES ERRBYTES` for
- * each command that ran, in order, then `@@pi2 data`, then every command's stdout and stderr in that
- * order, then `@@pi2 done`.
+ * One request: several operations' commands, each operation a group run at once with the others (the
+ * first in the shell itself, each other in a background subshell). Each command's stdin, stdout and
+ * stderr are kept apart (through files, so any bytes survive). A group stops after its first command
+ * that fails, as every runner does; the other groups go on. Once all are done, the response: a line
+ * `@@pi2 GROUP INDEX EXIT OUTBYTES ERRBYTES` for each command that ran, in order, then `@@pi2 data`,
+ * then every command's stdout and stderr in that order, then `@@pi2 done`.
  * Processes are what a command costs here (about 5 ms each on a small VM; a local deployment runs
- * thousands): a request starts two beyond its commands, one `wc` counting every output and one `cat`
- * sending them all, whatever the number of commands; a command with no input reads /dev/null (never the
- * shell's own input, which is the next request); files are overwritten by the next request rather than
- * removed (the folder goes when the shell exits).
+ * thousands): a request starts one per group beyond the first, and two beyond its commands, one `wc`
+ * counting every output and one `cat` sending them all, whatever the number of commands; files are
+ * overwritten by the next request rather than removed (the folder goes when the shell exits).
  */
 export function requestScript(groups: Command[][]): string {
   const numbers = groups.map((_, group) => group).join(" ");
   // Each group's list of what ran is emptied before any group starts: a group that dies before its
   // first line (killed, out of processes) then reports nothing, never the last request's lines.
-  const lines = ["{", groups.map((_, group) => `: >"$d/${group}.s"`).join("; ")];
+  const lines = ["{", groups.map((_, group) => `: >${group}.s`).join("; ")];
   groups.forEach((commands, group) => {
-    const files = (index: number) => [`"$d/${group}.${index}.o"`, `"$d/${group}.${index}.e"`];
-    lines.push("(");
+    lines.push(`pi2_group${group}() {`);
     commands.forEach((command, index) => {
-      const [out, err] = files(index);
-      const argv = command.argv.map(shellQuote).join(" ");
-      const run = command.stdin ? `printf '%s' ${shellQuote(command.stdin)} | ${argv}` : `${argv} </dev/null`;
-      lines.push(`${run} >${out} 2>${err}; rc=$?`, `echo "${index} $rc" >>"$d/${group}.s"`, '[ "$rc" -eq 0 ] || exit 0');
+      const run = withInput(`${command.argv.map(shellQuote).join(" ")} >${group}.${index}.o 2>${group}.${index}.e`, command.stdin);
+      lines.push(run, "rc=$?", `echo "${index} $rc" >>${group}.s`, '[ "$rc" -eq 0 ] || return 0');
     });
-    lines.push(") &");
+    lines.push("}");
   });
-  // The report, from inside the folder (its path, $TMPDIR's, may hold white space; the files' names
-  // hold none): the outputs' names in order, their sizes in one `wc -c` ("N NAME" per file, then a
-  // total, which is not read), the header lines, then the outputs in one `cat`. It reads /dev/null:
-  // with no names (every group died), wc and cat must not read the shell's input, the next request.
+  groups.forEach((_, group) => lines.push(group === 0 ? "" : `pi2_group${group} &`));
+  // The report: the outputs' names in order, their sizes in one `wc -c` ("N NAME" per file, then a
+  // total, which is not read), the header lines, then the outputs in one `cat`. Both read /dev/null:
+  // with no names (every group died), they must not read the shell's input, the next request.
   lines.push(
+    groups.length > 0 ? "pi2_group0" : ":",
     "wait",
-    "(",
-    'cd "$d" || exit',
     "names=",
     `for g in ${numbers}; do`,
     '  while read -r i rc; do names="$names $g.$i.o $g.$i.e"; done <"$g.s"',
     "done",
-    "wc -c $names >sizes",
+    "wc -c $names </dev/null >sizes",
     "exec 3<sizes",
     `for g in ${numbers}; do`,
     "  while read -r i rc; do",
@@ -81,14 +92,14 @@ export function requestScript(groups: Command[][]): string {
     `    printf '${marker} %s %s %s %s %s\\n' "$g" "$i" "$rc" "$out" "$err"`,
     '  done <"$g.s"',
     "done",
+    "exec 3<&-",
     `printf '%s\\n' '${marker} data'`,
-    "cat $names",
-    ") </dev/null",
+    "cat $names </dev/null",
     `printf '%s\\n' '${marker} done'`,
     "}",
     "",
   );
-  return lines.join("\n");
+  return lines.filter((line) => line !== "").join("\n") + "\n";
 }
 
 /** The shell's answer is not what the request's script writes: a shell that cannot be trusted any more. */

@@ -123,6 +123,7 @@ export async function closeSshMasters(): Promise<void> {
 
 export class SshRunner implements Runner {
   readonly host: string;
+  readonly machine: string;
   private readonly controlPath: string;
 
   constructor(
@@ -141,6 +142,7 @@ export class SshRunner implements Runner {
       .digest("hex")
       .slice(0, 16);
     this.controlPath = path.join(privateDir(), `${id}.sock`);
+    this.machine = `ssh:${id}:${connection.sudo ? "sudo" : "user"}`;
   }
 
   /**

@@ -350,7 +350,6 @@ const writer = `export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin
 set -f
 umask 022
 die() { printf '%s\\n' "$*" >&2; exit 3; }
-op=$1 part=$2
 here=/etc/pulumi-iproute2
 parts=$here/parts
 units=/etc/systemd/system
@@ -358,8 +357,6 @@ unit=$units/pulumi-iproute2.service
 wants=$units/multi-user.target.wants
 nl='
 '
-case $part in '' | .* | */*) die "not a part's name: $part" ;; esac
-case $op in write | remove) ;; *) die "unknown operation $op" ;; esac
 unsafe="whoever can change it could have root run any command at boot. Make it root's with mode 0755, or set persist: false"
 
 # Each line of $1, as stat printed it with '%u %a %n %F', a folder only root can change: root's, not
@@ -580,35 +577,82 @@ outdated() {
   [ -f "$1" ] && [ ! -L "$1" ] && { read -r _ && read -r version; } <"$1"
   [ "$version" != "$2" ]
 }
-# Whether this operation must hold the lock alone: it installs a program, or it may change the unit.
-must_be_alone() {
-  if [ "$op" = write ]; then
-    outdated "$here/restore" "#RESTORE_VERSION#" && return 0
-    outdated "$here/tap-node" "#TAP_NODE_VERSION#" && return 0
-  fi
-  unit_stays && return 1
-  return 0
+# The operations, numbered from 1: each an op (write or remove), a part's file and, for a write, its
+# text ($op_N, $file_N, $new_N). One from the arguments (\`write FILE\` with the text on standard input,
+# or \`remove FILE\`), or many from standard input (\`batch\`): a line "write FILE" or "remove FILE",
+# then the text's lines, each after a "|" (so no line of a part can pass for an operation). A host's
+# creates and deletes that finish together share one run: the lock, its checks and the unit once.
+count=0 names=
+# Text as $(cat) would give it: trailing newlines dropped.
+trimmed() {
+  text=$1
+  while :; do
+    case $text in *"$nl") text=\${text%"$nl"} ;; *) return 0 ;; esac
+  done
 }
+add_op() {
+  case $1 in write | remove) ;; *) die "unknown operation $1" ;; esac
+  case $2 in '' | .* | */*) die "not a part's name: $2" ;; esac
+  case $names in *"/$2/"*) die "$2 twice in one batch" ;; esac
+  names=$names/$2/
+  trimmed "$3"
+  count=$((count + 1))
+  eval "op_$count=\\$1 file_$count=\\$2 new_$count=\\$text"
+}
+# Each line read with no process (a write runs on every resource's create and update).
+read_text() {
+  text=
+  while IFS= read -r line || [ -n "$line" ]; do text=$text$line$nl; done
+}
+case \${1-} in
+write) read_text && add_op write "\${2-}" "$text" ;;
+remove) add_op remove "\${2-}" "" ;;
+batch)
+  verb= name= text=
+  while IFS= read -r line || [ -n "$line" ]; do
+    case $line in
+    "|"*)
+      [ -n "$verb" ] || die "a batch starts with an operation"
+      text=$text\${line#|}$nl
+      ;;
+    "write "* | "remove "*)
+      [ -z "$verb" ] || add_op "$verb" "$name" "$text"
+      verb=\${line%% *} name=\${line#* } text=
+      ;;
+    *) die "not a line of a batch: $line" ;;
+    esac
+  done
+  [ -z "$verb" ] || add_op "$verb" "$name" "$text"
+  ;;
+*) die "unknown operation \${1-}" ;;
+esac
+# Operation N's variables as $op, $part, $new.
+load() { eval "op=\\$op_$1 part=\\$file_$1 new=\\$new_$1"; }
+writes= removes=
+i=0
+while [ "$i" -lt "$count" ]; do
+  i=$((i + 1))
+  load "$i"
+  if [ "$op" = write ]; then writes=1; else removes=1; fi
+done
 
-# Before the lock, what needs none: the text, and the kernel's values it pins (the links were made by
-# this very operation, and no operation of this program changes them).
-new=
-if [ "$op" = write ]; then
-  content=$(cat)
+# Before the lock, what needs none: the kernel's values a part pins (the links were made by this very
+# operation, and no operation of this program changes them). Only where the text has markers: the
+# provider fills them from what its create read back, and a part written back by an undo has its values.
+pin() {
   # The kernel's values the part pins, for each link it makes, in order: #index1#, #mac1#, #index2#...
-  # (only where the text has them: a part written back by an undo has its values already).
-  count=0 new=$content
+  count_links=0 content=$new
   while IFS=' ' read -r keyword ns name rest; do
     [ "$keyword" = link ] || continue
-    count=$((count + 1))
-    case $content in *"#index$count#"* | *"#mac$count#"*) ;; *) continue ;; esac
+    count_links=$((count_links + 1))
+    case $content in *"#index$count_links#"* | *"#mac$count_links#"*) ;; *) continue ;; esac
     shown=$(ipn "$ns" -o link show dev "$name" 2>&1) || die "cannot read $name: $shown"
     index=\${shown%%:*} mac=\${shown#* link/ether }
     mac=\${mac%% *}
     case $index in '' | *[!0-9]*) die "cannot read the ifindex of $name: $shown" ;; esac
     case $mac in '' | *[!0-9a-f:]*) die "cannot read the MAC of $name: $shown" ;; esac
     # Each marker replaced in the shell: no value ever becomes a program's text.
-    for marker in "#index$count#:$index" "#mac$count#:$mac"; do
+    for marker in "#index$count_links#:$index" "#mac$count_links#:$mac"; do
       value=\${marker#*#:} marker=\${marker%%:*}
       while :; do
         case $new in *"$marker"*) new=\${new%%"$marker"*}$value\${new#*"$marker"} ;; *) break ;; esac
@@ -618,26 +662,59 @@ if [ "$op" = write ]; then
 $content
 PINS
   case $new in *"#index"[0-9]*"#"* | *"#mac"[0-9]*"#"*) die "$part pins values of links it does not make" ;; esac
-fi
+  eval "new_$1=\\$new"
+}
+i=0
+while [ "$i" -lt "$count" ]; do
+  i=$((i + 1))
+  load "$i"
+  case $op:$new in write:*"#index"[0-9]*"#"* | write:*"#mac"[0-9]*"#"*) pin "$i" ;; esac
+done
+
+# Whether every operation leaves the unit as it is (each judged from the part as it is now).
+all_stay() {
+  i=0
+  while [ "$i" -lt "$count" ]; do
+    i=$((i + 1))
+    load "$i"
+    read_part
+    [ "$op" = write ] || new=
+    unit_stays || return 1
+  done
+}
+# Whether this run must hold the lock alone: it installs a program, or an operation may change the unit.
+must_be_alone() {
+  if [ -n "$writes" ]; then
+    outdated "$here/restore" "#RESTORE_VERSION#" && return 0
+    outdated "$here/tap-node" "#TAP_NODE_VERSION#" && return 0
+  fi
+  all_stay && return 1
+  return 0
+}
 
 # Operations on one host run at once, holding the lock shared, when they leave the unit and the
 # programs as they are (the common case: a part that adds nothing the unit names). An operation that
 # rewrites the unit, installs a program or may tear down holds it alone, so the unit is made from all
-# parts as they are and seen whole. Judged under the shared lock (the unit and the part cannot change
+# parts as they are and seen whole. Judged under the shared lock (the unit and the parts cannot change
 # then but by operations that also keep the unit as it is), then, when it must be alone, again under
 # the lock held alone.
 alone=
 lock -s
-read_part
-if must_be_alone; then
-  lock_alone
-  read_part
-fi
+must_be_alone && lock_alone
 stays=
-[ -n "$alone" ] && unit_stays && stays=1
-if [ "$op" = write ]; then
-  [ "$old" = "$new" ] || install_file "$parts/$part" "$new" "" compared
-  [ -n "$alone" ] || exit 0
+[ -n "$alone" ] && all_stay && stays=1
+i=0
+while [ "$i" -lt "$count" ]; do
+  i=$((i + 1))
+  load "$i"
+  if [ "$op" = write ]; then
+    read_part
+    [ "$old" = "$new" ] || install_file "$parts/$part" "$new" "" compared
+  else
+    rm -f -- "$parts/$part" || die "cannot remove $parts/$part"
+  fi
+done
+if [ -n "$alone" ] && [ -n "$writes" ]; then
   if outdated "$here/restore" "#RESTORE_VERSION#"; then
     install_file "$here/restore" "$(cat <<'PI2_RESTORE'
 #RESTORE#
@@ -650,11 +727,8 @@ PI2_RESTORE
 PI2_TAP_NODE
 )" 0755
   fi
-  [ -n "$stays" ] || write_unit
-  exit 0
 fi
-rm -f -- "$parts/$part" || die "cannot remove $parts/$part"
-if any_part; then
+if [ -n "$writes" ] || any_part; then
   [ -n "$alone" ] && [ -z "$stays" ] && write_unit
   exit 0
 fi
@@ -689,4 +763,20 @@ export function writePartCommand(file: string, text: string): Command {
 /** Equivalent to: `rm -f /etc/pulumi-iproute2/parts/FILE`, and the unit and programs with the last part. */
 export function removePartCommand(file: string): Command {
   return run(["remove", file]);
+}
+
+/** One operation on a part: its text written (markers are pinned as in writePartCommand), or it removed. */
+export type PartOperation = { op: "write"; file: string; text: string } | { op: "remove"; file: string };
+
+/**
+ * Equivalent to: each operation in turn, as writePartCommand and removePartCommand do it, under one
+ * lock, with the unit and the programs written at most once. Each part's file at most once.
+ */
+export function partOperationsCommand(operations: PartOperation[]): Command {
+  const lines = operations.flatMap((o) => {
+    if (/[\n/]/.test(o.file)) throw new Error(`not a part's name: ${JSON.stringify(o.file)}`);
+    const text = o.op === "write" ? o.text.replace(/\n+$/, "").split("\n").map((line) => `|${line}`) : [];
+    return [`${o.op} ${o.file}`, ...text];
+  });
+  return run(["batch"], `${lines.join("\n")}\n`);
 }

@@ -156,13 +156,14 @@ export interface WrittenPart {
 
 const writeStep = (file: string, text: string, undo: CommandStep[]): CommandStep => ({
   command: writePartCommand(file, text),
+  part: { op: "write", file, text },
   describe: `write the boot description's part ${bootFolder}/parts/${file}`,
   undo,
 });
 
 /** Equivalent to: `rm -f /etc/pulumi-iproute2/parts/FILE` (and the unit, with the host's last part). */
 export function removePartStep(file: string, undo?: CommandStep[]): CommandStep {
-  return { command: removePartCommand(file), describe: `remove the boot description's part ${bootFolder}/parts/${file}`, ...(undo && { undo }) };
+  return { command: removePartCommand(file), part: { op: "remove", file }, describe: `remove the boot description's part ${bootFolder}/parts/${file}`, ...(undo && { undo }) };
 }
 
 /**

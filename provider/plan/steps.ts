@@ -3,6 +3,7 @@
 // functions build data and never touch a host.
 import { batchCommand } from "../exec/ipBatch";
 import type { Command } from "../exec/runner";
+import type { PartOperation } from "./bootFiles";
 
 export interface IpStep {
   /** The namespace the command runs in (`ip -n NETNS`); undefined is the connection's own. */
@@ -28,6 +29,11 @@ export interface CommandStep {
    * `announce NETNS DEV`. Without one the step is not replayed (a wait for duplicate address detection).
    */
   replay?: string[];
+  /**
+   * What it does to the host's boot description, when that is all it does: then it runs after the
+   * plan's ip steps in one writer run with the host's other operations that finish together (apply.ts).
+   */
+  part?: PartOperation;
 }
 
 /** One step of a plan: a line of an `ip -batch`, or a command of its own. */

@@ -108,6 +108,11 @@ export interface ResourceLifecycle<D extends Located, S extends Located, O> {
    * its own mark take over, and what delete checks first), or undefined when nothing has.
    */
   existing(runner: Runner, d: D): Promise<Existing<S> | undefined>;
+  /**
+   * Whose what has `d`'s name is (its aliases and ifindex, as `existing` has them), read with the other
+   * reads of its namespace waiting at the same time (delete's check); `existing` where not given.
+   */
+  owners?(runner: Runner, d: D): Promise<Pick<Existing<S>, "aliases" | "ifindex"> | undefined>;
   /** The aliases of an object as read, its own first (a refresh compares its mark). */
   aliases(observed: O): (string | undefined)[];
   /**
@@ -272,6 +277,10 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       context: context(d, verb),
       readBack: lc.readBack(d, current !== undefined),
       hint: (failure, step) => lc.hint(d, failure, step, verb),
+      pinned: (readBack) => {
+        const observed = lc.observe(readBack, d);
+        return observed && lc.boot.pinned(lc.stateOf(d, observed));
+      },
     });
     const observed = lc.observe(results, d);
     if (!observed) {
@@ -404,7 +413,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       const runner = runnerFor(current.connection);
       // With an owner, only an object carrying its mark is this resource's: one made again by hand under
       // its name, or another stack's, stays. Deleting it was the wish: the resource leaves the stack.
-      const found = current.owner !== undefined ? await lc.existing(runner, lc.inputsOf(current)) : undefined;
+      const found = current.owner !== undefined ? await (lc.owners ?? lc.existing)(runner, lc.inputsOf(current)) : undefined;
       const stranger = found && strangersAlias(current, found.aliases, found.ifindex);
       if (stranger) {
         await warnUser(`delete ${where(current)}: left alone what has its name (${whoseAlias(stranger.alias)}); the resource leaves the stack`);

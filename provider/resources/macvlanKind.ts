@@ -109,6 +109,10 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
     stateOf: macvlanStateOf,
     unverified: { stateOf: unverifiedMacvlanState, is: isUnverified },
     existing,
+    async owners(runner, d) {
+      const link = await readLinkBatched(runner, d.netns, d.name);
+      return link && { aliases: [link.alias], ifindex: link.ifindex };
+    },
     aliases: (link) => [link.alias],
     ifindexOf: { observed: (link) => link.ifindex, state: (state) => state.ifindex },
     hint: (d, failure, step, verb) => (verb === "update" ? hintFor(failure, kind) : createHint(d, kind, failure, step)),

@@ -100,6 +100,10 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
     const peer = linkFromResults(results.slice(1, 2), d.peerName);
     return { aliases: [end.alias, peer?.alias], ifindex: end.ifindex, takeOver: () => takeOverPair(runner, d, end, peer) };
   },
+  async owners(runner, d) {
+    const [end, peer] = await Promise.all([readLinkBatched(runner, d.netns, d.name), readLinkBatched(runner, d.peerNetns, d.peerName)]);
+    return end && { aliases: [end.alias, peer?.alias], ifindex: end.ifindex };
+  },
   aliases: ({ end, peer }) => [end.alias, peer.alias],
   ifindexOf: { observed: ({ end }) => end.ifindex, state: (state) => state.ifindex },
   hint: (d, failure, _step, verb) =>

@@ -3,6 +3,7 @@
 // the unit where systemd is installed). Only reads; the reads of one host that arrive together share
 // one command.
 import { z } from "zod";
+import { gathered } from "../exec/gathered";
 import type { Command, CommandResult, Runner } from "../exec/runner";
 import { bootFolder, bootUnit, bootUnitEnabled } from "../model";
 
@@ -70,46 +71,20 @@ export interface PartOnHost {
   replayed: boolean;
 }
 
-interface Waiting {
-  file: string;
-  resolve: (part: PartOnHost) => void;
-  reject: (error: unknown) => void;
-}
-
-/** How long the first read of a batch waits for others to join it. */
-const gatherMs = 5;
-const queues = new Map<string, { runner: Runner; waiting: Waiting[]; busy: boolean }>();
-
-async function drain(key: string): Promise<void> {
-  const queue = queues.get(key);
-  if (!queue || queue.busy) return;
-  queue.busy = true;
-  await new Promise((resolve) => setTimeout(resolve, gatherMs));
-  const batch = queue.waiting.splice(0);
-  try {
-    const [result] = await queue.runner.run([readPartsCommand([...new Set(batch.map((w) => w.file))])]);
-    if (!result) throw new Error("reading the boot description returned nothing");
-    const onHost = partsFromResult(result);
-    for (const waiting of batch) waiting.resolve({ text: onHost.parts.get(waiting.file), replayed: onHost.replayed });
-  } catch (error) {
-    for (const waiting of batch) waiting.reject(error);
-  } finally {
-    queue.busy = false;
-    if (queue.waiting.length > 0) void drain(key);
-    else queues.delete(key);
-  }
-}
+/** Reads of one host's parts that arrive together: one command. */
+const readGathered = gathered(async (reads: { runner: Runner; file: string }[]) => {
+  const runner = reads[0]?.runner;
+  if (!runner) return [];
+  const [result] = await runner.run([readPartsCommand([...new Set(reads.map((r) => r.file))])]);
+  if (!result) throw new Error("reading the boot description returned nothing");
+  const onHost = partsFromResult(result);
+  return reads.map((r): PartOnHost => ({ text: onHost.parts.get(r.file), replayed: onHost.replayed }));
+});
 
 /**
  * Part `file` on `runner`'s host, read (by refresh) in one command with the other reads of that host
  * waiting at the same time, as the links of a namespace are (state/namespaceLinks.ts).
  */
 export function readPartBatched(runner: Runner, file: string): Promise<PartOnHost> {
-  const key = runner.host;
-  const queue = queues.get(key) ?? { runner, waiting: [], busy: false };
-  queues.set(key, queue);
-  return new Promise((resolve, reject) => {
-    queue.waiting.push({ file, resolve, reject });
-    void drain(key);
-  });
+  return readGathered(runner.machine, { runner, file });
 }

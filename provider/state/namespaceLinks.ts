@@ -5,6 +5,7 @@
 // of batches, not N, and each batch prints only the links asked for.
 import { z } from "zod";
 import { classify } from "../exec/errors";
+import { gathered } from "../exec/gathered";
 import type { CommandResult, Runner } from "../exec/runner";
 import { routeProtocol, type LinkObserved } from "../model";
 import { linkWithAddresses, parseJsonLines, routeEntry } from "./ipJson";
@@ -60,45 +61,20 @@ export function namespaceLinksFromResults(results: CommandResult[], netns: strin
   );
 }
 
-interface Waiting {
-  name: string;
-  resolve: (link: LinkObserved | undefined) => void;
-  reject: (error: unknown) => void;
-}
-
-/** How long the first read of a batch waits for others to join it. */
-const gatherMs = 5;
-const queues = new Map<string, { runner: Runner; netns: string | undefined; waiting: Waiting[]; busy: boolean }>();
-
-async function drain(key: string): Promise<void> {
-  const queue = queues.get(key);
-  if (!queue || queue.busy) return;
-  queue.busy = true;
-  await new Promise((resolve) => setTimeout(resolve, gatherMs));
-  const batch = queue.waiting.splice(0);
-  try {
-    const names = [...new Set(batch.map((w) => w.name))];
-    const links = namespaceLinksFromResults(await queue.runner.run(readBackCommands(namespaceLinksReadBack(queue.netns, names))), queue.netns);
-    for (const waiting of batch) waiting.resolve(links?.get(waiting.name));
-  } catch (error) {
-    for (const waiting of batch) waiting.reject(error);
-  } finally {
-    queue.busy = false;
-    if (queue.waiting.length > 0) void drain(key);
-    else queues.delete(key);
-  }
-}
+/** Reads of one namespace of one host, by name, that arrive together: one batch. */
+const readGathered = gathered(async (reads: { runner: Runner; netns: string | undefined; name: string }[]) => {
+  const runner = reads[0]?.runner;
+  if (!runner) return [];
+  const netns = reads[0]?.netns;
+  const names = [...new Set(reads.map((r) => r.name))];
+  const links = namespaceLinksFromResults(await runner.run(readBackCommands(namespaceLinksReadBack(netns, names))), netns);
+  return reads.map((r) => links?.get(r.name));
+});
 
 /**
  * Link `name` in `netns` on `runner`'s host, or undefined when it (or the namespace) is gone, read in a
  * batch with the other reads of that namespace waiting at the same time. Never from an older batch.
  */
 export function readLinkBatched(runner: Runner, netns: string | undefined, name: string): Promise<LinkObserved | undefined> {
-  const key = `${runner.host}\u0000${netns ?? ""}`;
-  const queue = queues.get(key) ?? { runner, netns, waiting: [], busy: false };
-  queues.set(key, queue);
-  return new Promise((resolve, reject) => {
-    queue.waiting.push({ name, resolve, reject });
-    void drain(key);
-  });
+  return readGathered(`${runner.machine}\u0000${netns ?? ""}`, { runner, netns, name });
 }

@@ -8,7 +8,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ownerMark, parseMark } from "../../provider/ownerMark";
-import { unitProgram, writePartCommand } from "../../provider/plan/bootFiles";
+import { partOperationsCommand, unitProgram, writePartCommand } from "../../provider/plan/bootFiles";
 import { netNamespacePart } from "../../provider/plan/bootPart";
 import { netNamespaceArgs } from "../../provider/schema/netNamespace";
 import { parseArgs } from "../../provider/schema/validate";
@@ -182,6 +182,54 @@ describe("the writer", () => {
     );
     expect(r.stderr).toBe("");
     expect(r.stdout.split("\n")).toEqual(["6", "the unit of all parts", "3"]);
+  });
+
+  it("runs a batch of writes and removes as those operations one at a time would, batches at once with single ones, and refuses a part named twice", async () => {
+    const link = (i: number, nic: number) => `format 1\nobject link - m${i}\nlink - m${i}\nneeds link - eth${nic}\n`;
+    const first = partOperationsCommand([1, 2, 3, 4].map((i) => ({ op: "write", file: `link:-:m${i}.part`, text: link(i, i % 2) })));
+    // Removes, rewrites on a new NIC (the unit changes), and a text whose lines look like operations.
+    const second = partOperationsCommand([
+      { op: "remove", file: "link:-:m1.part" },
+      { op: "write", file: "link:-:m2.part", text: link(2, 7) },
+      { op: "write", file: "link:-:odd.part", text: "format 1\nwrite x\nremove y\n|z\n\n" },
+    ]);
+    const twice = partOperationsCommand([{ op: "write", file: "link:-:m9.part", text: link(9, 9) }]).stdin + "remove link:-:m9.part\n";
+    const many = [5, 6, 7, 8, 9, 10].map((i) => partOperationsCommand([{ op: "write", file: `link:-:m${i}.part`, text: link(i, 3) }, { op: "write", file: `link:-:n${i}.part`, text: link(i + 10, 3) }]));
+    const r = await inOwnEtc(
+      `${withWriter}
+      unit=$1
+      write_part batch <"$2" || exit
+      printf '%s\\n' 'format 1' 'object link - m3' 'link - m3' 'needs link - eth1' | cmp - /etc/pulumi-iproute2/parts/link:-:m3.part && echo "as one write has it"
+      write_part batch <"$3" || exit
+      ls /etc/pulumi-iproute2/parts
+      cat /etc/pulumi-iproute2/parts/link:-:odd.part
+      write_part batch <"$4"
+      echo "exit $?"
+      test -e /etc/pulumi-iproute2/parts/link:-:m9.part || echo "m9 not written"
+      shift 4
+      for text; do write_part batch <"$text" & done
+      for i in 2 3 4; do write_part remove "link:-:m$i.part" & done
+      wait
+      ls /etc/pulumi-iproute2/parts | wc -l
+      cat /etc/pulumi-iproute2/parts/*.part | sh -c "$unit" | cmp - /etc/systemd/system/pulumi-iproute2.service && echo "the unit of all parts"`,
+      [unitProgram, textFile(first.stdin ?? ""), textFile(second.stdin ?? ""), textFile(twice), ...many.map((c) => textFile(c.stdin ?? ""))],
+    );
+    expect(r.stderr).toBe("link:-:m9.part twice in one batch");
+    expect(r.stdout.split("\n")).toEqual([
+      "as one write has it",
+      "link:-:m2.part",
+      "link:-:m3.part",
+      "link:-:m4.part",
+      "link:-:odd.part",
+      "format 1",
+      "write x",
+      "remove y",
+      "|z",
+      "exit 3",
+      "m9 not written",
+      "13",
+      "the unit of all parts",
+    ]);
   });
 });
 

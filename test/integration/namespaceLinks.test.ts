@@ -9,6 +9,7 @@ import { ip, World } from "../support/netns";
 /** The local runner, counting its round trips. */
 class CountingRunner implements Runner {
   readonly host = "localhost";
+  readonly machine = "counting";
   roundTrips = 0;
   private readonly local = new LocalRunner({ type: "local", sudo: false, persist: true });
   run(commands: Command[]) {

@@ -6,6 +6,8 @@ import { execa } from "execa";
 import { describe, expect, it, vi } from "vitest";
 import { applyDelete, applyPlan, runOn, type ApplyOptions } from "../../provider/apply";
 import type { CommandStep } from "../../provider/plan/steps";
+import { partOperationsCommand, removePartCommand } from "../../provider/plan/bootFiles";
+import { planBootPart, removePartStep } from "../../provider/plan/bootPart";
 import { Iproute2Error, type ErrorContext } from "../../provider/exec/errors";
 import type { Command, CommandResult, Runner } from "../../provider/exec/runner";
 import type { IpStep } from "../../provider/plan/steps";
@@ -21,6 +23,7 @@ type Reply = Omit<CommandResult, "command">;
 /** A Runner that answers from a script and keeps the commands of every run, for the test to check. */
 class ScriptedRunner implements Runner {
   readonly host = "host1";
+  readonly machine = "host1";
   /** The commands of each run() call, in order. */
   readonly runs: Command[][] = [];
   private readonly replies: Reply[];
@@ -49,6 +52,7 @@ class ScriptedRunner implements Runner {
 /** A runner that cannot run anything: it throws what a spawn or a connection would. */
 class ThrowingRunner implements Runner {
   readonly host = "host1";
+  readonly machine = "host1";
   calls = 0;
   constructor(private readonly thrown: unknown) {}
   async run(): Promise<CommandResult[]> {
@@ -520,5 +524,46 @@ describe("applyPlan with command steps (what ip cannot do: the device node progr
     await rejection(applyPlan(runner, [linkAdd, makeNode, linkUp], { context: updateContext }));
     expect(runner.runs.slice(1)).toStrictEqual([[removeNode.command], [batch("ns1", ["link del dev mac0"], ["-force"])]]);
     expect(runner.unusedReplies).toBe(0);
+  });
+});
+
+describe("applyPlan and applyDelete, with the boot description's parts", () => {
+  const lab = "ns1";
+  const part = (text: string) => ({ file: "link:ns1:mac0.part", text });
+  const readBack: ReadBack = { netns: lab, lines: [["addr", "show", "dev", "mac0"]], extra: [] };
+  const pinned = () => [{ ifindex: 7, macAddress: "02:00:00:00:00:07" }];
+
+  it("writes the parts of plans that finish together in one writer run, after their read-backs, with the values read back", async () => {
+    const runner = new ScriptedRunner([succeeded("[]"), succeeded("[]"), succeeded()]);
+    const plan = (name: string) => [
+      step(lab, `link add link v0 name ${name} type macvlan`, step(lab, `link del dev ${name}`)),
+      ...planBootPart(undefined, part(`link ${lab} ${name}\nadd ${lab} link add index #index1# name ${name} address #mac1#\n`), false).map((s) => ({ ...s, part: s.part && { ...s.part, file: `link:ns1:${name}.part` } })),
+    ];
+    await Promise.all(["mac0", "mac1"].map((name) => applyPlan(runner, plan(name), { context: updateContext, readBack, pinned })));
+    expect(runner.runs.slice(0, 2)).toStrictEqual(
+      ["mac0", "mac1"].map((name) => [batch(lab, [`link add link v0 name ${name} type macvlan`, `addr show dev mac0`], ["-j", "-d"])]),
+    );
+    expect(runner.runs[2]).toStrictEqual([
+      partOperationsCommand(["mac0", "mac1"].map((name) => ({ op: "write", file: `link:ns1:${name}.part`, text: `link ${lab} ${name}\nadd ${lab} link add index 7 name ${name} address 02:00:00:00:00:07\n` }))),
+    ]);
+    expect(runner.unusedReplies).toBe(0);
+  });
+
+  it("takes the whole plan back when its part cannot be written, and names the part's step", async () => {
+    const runner = new ScriptedRunner([succeeded("[]"), { exitCode: 3, stdout: "", stderr: "/etc/pulumi-iproute2 is owned by uid 1000, not root\n" }, succeeded(), succeeded()]);
+    const steps = [step(lab, "link add link v0 name mac0 type macvlan", step(lab, "link del dev mac0")), ...planBootPart(undefined, part("format 1\n"), false)];
+    const error = await rejection(applyPlan(runner, steps, { context: updateContext, readBack, pinned }));
+    expect((error as Error).message).toBe(
+      `${where}: step "write the boot description's part /etc/pulumi-iproute2/parts/link:ns1:mac0.part" failed: /etc/pulumi-iproute2 is owned by uid 1000, not root; rolled back the 2 step(s) done before it`,
+    );
+    // Newest first: the part removed, then the link.
+    expect(runner.runs.slice(2)).toStrictEqual([[removePartCommand("link:ns1:mac0.part")], [batch(lab, ["link del dev mac0"], ["-force"])]]);
+    expect(runner.unusedReplies).toBe(0);
+  });
+
+  it("removes a deleted object's part after the object, in the writer's shared run", async () => {
+    const runner = new ScriptedRunner([succeeded(), succeeded()]);
+    await applyDelete(runner, [step(lab, "link del dev mac0"), removePartStep("link:ns1:mac0.part")], updateContext);
+    expectRuns(runner, [[batch(lab, ["link del dev mac0"], ["-force"])], [partOperationsCommand([{ op: "remove", file: "link:ns1:mac0.part" }])]]);
   });
 });

@@ -2,7 +2,7 @@
 // root), and the programs a host keeps, checked by sh itself.
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { removePartCommand, restoreProgram, unitProgram, writePartCommand } from "../../../provider/plan/bootFiles";
+import { partOperationsCommand, removePartCommand, restoreProgram, unitProgram, writePartCommand } from "../../../provider/plan/bootFiles";
 import { macvlanPart, netNamespacePart, vethPairPart } from "../../../provider/plan/bootPart";
 import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
 import { macvtapArgs } from "../../../provider/schema/macvtap";
@@ -97,5 +97,21 @@ describe("the programs", () => {
     expect(write.stdin).toBe("format 1\n");
     expect(removePartCommand("netns:ns1.part").argv.slice(3)).toEqual(["pulumi-iproute2-boot", "remove", "netns:ns1.part"]);
     expect(write.argv[2]).toBe(removePartCommand("x").argv[2]);
+  });
+});
+
+describe("partOperationsCommand", () => {
+  it("sends each operation, then a write's lines each after a '|', so no line of a part can pass for an operation", () => {
+    const command = partOperationsCommand([
+      { op: "write", file: "link:ns1:mac1.part", text: "format 1\nremove x\n\n" },
+      { op: "remove", file: "netns:ns1.part" },
+    ]);
+    expect(command.argv.slice(3)).toEqual(["pulumi-iproute2-boot", "batch"]);
+    expect(command.stdin).toBe("write link:ns1:mac1.part\n|format 1\n|remove x\nremove netns:ns1.part\n");
+  });
+
+  it("refuses a file name that would split the batch's lines or leave the parts folder", () => {
+    expect(() => partOperationsCommand([{ op: "remove", file: "a\nremove b" }])).toThrow(/not a part's name/);
+    expect(() => partOperationsCommand([{ op: "remove", file: "../x" }])).toThrow(/not a part's name/);
   });
 });
