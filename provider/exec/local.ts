@@ -7,8 +7,7 @@
 import { execa } from "execa";
 import type { LocalConnection } from "../model";
 import { Iproute2Error } from "./errors";
-import type { Command, CommandResult, Runner } from "./runner";
-import { childEnvironment } from "./runner";
+import { childEnvironment, runAs, type Command, type CommandResult, type Runner } from "./runner";
 import { ShellFailure, ShellPool } from "./shellPool";
 
 /** How long a local runner's waits are (tests make them short). */
@@ -83,10 +82,8 @@ export class LocalRunner implements Runner {
 
   async run(commands: Command[]): Promise<CommandResult[]> {
     if (commands.length === 0) return [];
-    const sudo = (argv: string[]) => (this.connection.sudo ? ["sudo", "-n", "--", ...argv] : argv);
     try {
-      const results = await poolFor(this.waits).run(commands.map((command) => ({ ...command, argv: sudo(command.argv) })));
-      return results.map((result, i) => ({ ...result, command: commands[i] ?? result.command }));
+      return await runAs(this.connection.sudo, commands, (sent) => poolFor(this.waits).run(sent));
     } catch (error) {
       if (!(error instanceof ShellFailure)) throw error;
       throw this.failure(error, commands);

@@ -30,6 +30,15 @@ export interface Runner {
   run(commands: Command[]): Promise<CommandResult[]>;
 }
 
+/**
+ * `commands` run by `run` as they are or each through `sudo -n` (per command: a shell serves every
+ * connection to its machine, with or without sudo), with each result naming the command as given.
+ */
+export async function runAs(sudo: boolean, commands: Command[], run: (commands: Command[]) => Promise<CommandResult[]>): Promise<CommandResult[]> {
+  const results = await run(sudo ? commands.map((command) => ({ ...command, argv: ["sudo", "-n", "--", ...command.argv] })) : commands);
+  return results.map((result, i) => ({ ...result, command: commands[i] ?? result.command }));
+}
+
 /** The environment children get: nothing of ours (Pulumi's passphrase and secrets stay out). */
 export function childEnvironment(): Record<string, string> {
   return {

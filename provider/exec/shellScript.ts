@@ -107,10 +107,26 @@ export class UnreadableResponse extends Error {}
 
 /** A shell's standard output as it arrives, taken apart into the ready line and responses. */
 export class ShellOutput {
-  private buffer: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private length = 0;
+  /** How many bytes the response being read needs in all, once its headers are read: none is looked at before. */
+  private needed = 0;
 
   push(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  /** What has arrived, as one buffer: joined only when read, so a response of many chunks is copied a few times, not once per chunk. */
+  private get buffer(): Buffer {
+    if (this.chunks.length !== 1) this.chunks = [Buffer.concat(this.chunks, this.length)];
+    return this.chunks[0] ?? Buffer.alloc(0);
+  }
+
+  private set buffer(rest: Buffer) {
+    this.chunks = [rest];
+    this.length = rest.length;
+    this.needed = 0;
   }
 
   /**
@@ -130,6 +146,7 @@ export class ShellOutput {
    * the script wrote them); undefined until then.
    */
   takeResponse(groups: Command[][]): CommandResult[][] | undefined {
+    if (this.length < this.needed) return undefined;
     const output = this.buffer;
     const headers: { group: number; command: Command; exitCode: number; outBytes: number; errBytes: number }[] = [];
     let at = 0;
@@ -152,7 +169,10 @@ export class ShellOutput {
     if (silent >= 0) throw new UnreadableResponse(`operation ${silent} of the request reported nothing (its subshell ended early)`);
     const dataBytes = headers.reduce((sum, h) => sum + h.outBytes + h.errBytes, 0);
     const done = Buffer.from(`${marker} done\n`);
-    if (output.length < at + dataBytes + done.length) return undefined;
+    if (output.length < at + dataBytes + done.length) {
+      this.needed = at + dataBytes + done.length;
+      return undefined;
+    }
     if (!output.subarray(at + dataBytes, at + dataBytes + done.length).equals(done)) throw new UnreadableResponse("the outputs' sizes did not match");
     const results: CommandResult[][] = groups.map(() => []);
     for (const h of headers) {

@@ -17,7 +17,7 @@ import { processExists } from "./processes";
 import { ShellPool, type ShellFailure } from "./shellPool";
 import { claimLock, LockBusy } from "./socketLock";
 import { shellQuote } from "./shellScript";
-import type { Command, CommandResult, Runner } from "./runner";
+import { runAs, type Command, type CommandResult, type Runner } from "./runner";
 
 /**
  * Sessions per master: below sshd's default MaxSessions of 10, leaving room for others sharing the
@@ -414,9 +414,6 @@ export class SshRunner implements Runner {
   async run(commands: Command[]): Promise<CommandResult[]> {
     if (commands.length === 0) return [];
     const master = this.master();
-    // A master serves every connection to its machine, with or without sudo: that is per command.
-    const sudo = (argv: string[]) => (this.connection.sudo ? ["sudo", "-n", "--", ...argv] : argv);
-    const results = await master.shells.run(commands.map((command) => ({ ...command, argv: sudo(command.argv) })));
-    return results.map((result, i) => ({ ...result, command: commands[i] ?? result.command }));
+    return runAs(this.connection.sudo, commands, (sent) => master.shells.run(sent));
   }
 }

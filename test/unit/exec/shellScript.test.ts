@@ -117,6 +117,23 @@ describe("ShellOutput", () => {
     expect(seen).toEqual(["ready", ["a\nb", "c\n"]]);
   });
 
+  it("reads a response of megabytes arriving in small chunks, then the next one", () => {
+    const big: Command[][] = [[{ argv: ["head", "-c", "8000000", "/dev/zero"] }]];
+    const next: Command[][] = [[{ argv: ["echo", "next"] }]];
+    const whole = execFileSync("sh", ["-s"], { input: shellPrelude + requestScript(big) + requestScript(next), maxBuffer: 64 * 1024 * 1024 });
+    const output = new ShellOutput();
+    const seen: unknown[] = [];
+    let waiting = [big, next];
+    for (let at = 0; at < whole.length; at += 65536) {
+      output.push(whole.subarray(at, at + 65536));
+      if (output.takeReady() !== undefined) seen.push("ready");
+      for (let response; waiting[0] && (response = output.takeResponse(waiting[0])); waiting = waiting.slice(1)) {
+        seen.push(response[0]?.[0]?.stdout.length === 8000000 ? "8 MB" : response[0]?.[0]?.stdout);
+      }
+    }
+    expect(seen).toEqual(["ready", "8 MB", "next\n"]);
+  });
+
   it("refuses output it did not write", () => {
     const output = new ShellOutput();
     output.push(Buffer.from("@@pi2 ready 4242\nWelcome to the host!\n"));
