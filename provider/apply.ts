@@ -103,15 +103,16 @@ const partsGathered = gathered(async (calls: { runner: Runner; operations: PartO
     }
     for (const o of call.operations) files.add(o.file);
   }
-  const results: CommandResult[] = [];
+  // Each call's own answer: a run that could not be made fails its calls only, not those of a run before it.
+  const answers: Promise<CommandResult[]>[] = [];
   for (const run of runs) {
     const runner = run[0]?.runner;
     if (!runner) continue;
-    const [result] = await runner.run([partOperationsCommand(run.flatMap((call) => call.operations))]);
-    if (!result) throw new Error("writing the boot description returned nothing");
-    results.push(...run.map(() => result));
+    const running = runner.run([partOperationsCommand(run.flatMap((call) => call.operations))]);
+    await running.catch(() => undefined);
+    answers.push(...run.map(() => running));
   }
-  return results;
+  return answers;
 });
 
 /**
@@ -123,7 +124,8 @@ async function runParts(runner: Runner, parts: (CommandStep & { part: PartOperat
   const operations = parts.map(({ part }) => (part.op === "write" && pinned ? { ...part, text: filledPart(part, pinned) } : part));
   const marked = operations.some((o) => o.op === "write" && /#(index|mac)\d+#/.test(o.text));
   if (marked) return (await runOn(runner, parts.map((p) => p.command), context)).at(-1) ?? noResult(parts);
-  const [result] = await settled(partsGathered(runner.machine, { runner, operations }).then((r) => [r]), context);
+  // The answer is its run's own promise, taken up as the call's.
+  const [result] = await settled(partsGathered(runner.machine, { runner, operations }).then((running) => running), context);
   return result ?? noResult(parts);
 }
 

@@ -348,6 +348,10 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       const current = lc.parseState(props);
       const d = lc.inputsOf(current);
       const runner = runnerFor(d.connection);
+      // Its part is read at the same time as the object (a round trip fewer), and looked at only when
+      // the object is there; a failure is kept, not left unhandled, until then.
+      const written = writtenPart(current);
+      const partRead = written && readPartBatched(runner, written.file).then((part) => () => part, (error: unknown) => (): never => { throw error; });
       const observed = await lc.read(runner, d, { batched: true, context: context(d, "read") });
       const found = observed instanceof Stranger ? undefined : observed;
       const stranger = found ? strangersAlias(current, lc.aliases(found), lc.ifindexOf?.observed(found)) : undefined;
@@ -368,10 +372,9 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       const linkState = lc.stateOf(d, found);
       const withDevice = lc.devicePart ? await lc.devicePart.read(runner, linkState, current) : linkState;
       // Replayed at boot only while its part says what was written, and something replays the parts.
-      const written = writtenPart(current);
       let persist = false;
-      if (written) {
-        const onHost = await readPartBatched(runner, written.file);
+      if (written && partRead) {
+        const onHost = (await partRead)();
         persist = onHost.replayed && onHost.text === written.text;
       }
       // Its mark replaced by a person (an alias of their own): still ours, shown without an owner, so
