@@ -413,7 +413,8 @@ reload() { [ -n "$systemd" ] && [ -d /run/systemd/system ] && systemctl daemon-r
 # as they are, so those run at once; alone (-x) by one that rewrites them or may tear down (see below).
 lock() {
   for _ in 1 2 3; do
-    [ "$op" = remove ] && [ ! -e "$here" ] && [ ! -L "$here" ] && exit 0
+    # Only removes, and no folder: nothing to remove.
+    [ -z "$writes" ] && [ ! -e "$here" ] && [ ! -L "$here" ] && exit 0
     make_folder "$here"
     check_folders / /etc "$here"
     exec 9<"$here" || die "cannot open $here"
@@ -435,7 +436,7 @@ lock() {
       [ -L "$parts" ] && die "$parts is a symbolic link; $unsafe"
       if [ -n "$parts_stat" ]; then
         check_stat "$parts_stat"
-      elif [ "$op" = write ]; then
+      elif [ -n "$writes" ]; then
         make_folder "$parts"
         check_folders "$parts"
       fi
@@ -628,12 +629,13 @@ batch)
 esac
 # Operation N's variables as $op, $part, $new.
 load() { eval "op=\\$op_$1 part=\\$file_$1 new=\\$new_$1"; }
-writes= removes=
+# Whether any operation writes: what the lock makes (the folders) and may install (the programs).
+writes=
 i=0
 while [ "$i" -lt "$count" ]; do
   i=$((i + 1))
   load "$i"
-  if [ "$op" = write ]; then writes=1; else removes=1; fi
+  [ "$op" = write ] && writes=1
 done
 
 # Before the lock, what needs none: the kernel's values a part pins (the links were made by this very
