@@ -89,7 +89,8 @@ function partsLast(steps: Step[]): { steps: Step[]; parts: (CommandStep & { part
 /**
  * Part operations of one host that arrive together, each caller's in one writer run: one lock, one
  * check of the folders, the unit at most once. A part's file is in a run at most once, so a caller
- * whose file is in the run already waits for the next one.
+ * whose file is in the run already waits for the next one. Each call is answered with its own run's
+ * result: a run that could not be made fails its calls only.
  */
 const partsGathered = gathered(async (calls: { runner: Runner; operations: PartOperation[] }[]) => {
   const runs: (typeof calls)[] = [];
@@ -103,33 +104,41 @@ const partsGathered = gathered(async (calls: { runner: Runner; operations: PartO
     }
     for (const o of call.operations) files.add(o.file);
   }
-  // Each call's own answer: a run that could not be made fails its calls only, not those of a run before it.
   const answers: Promise<CommandResult[]>[] = [];
   for (const run of runs) {
-    const runner = run[0]?.runner;
-    if (!runner) continue;
-    const running = runner.run([partOperationsCommand(run.flatMap((call) => call.operations))]);
+    const running = writerRun(run);
     await running.catch(() => undefined);
     answers.push(...run.map(() => running));
   }
   return answers;
 });
 
+/** One writer run for `calls` (all of one machine); a failure says when others' operations shared it. */
+async function writerRun(calls: { runner: Runner; operations: PartOperation[] }[]): Promise<CommandResult[]> {
+  const [first] = calls;
+  if (!first) return [];
+  const operations = calls.flatMap((call) => call.operations);
+  const results = await first.runner.run([partOperationsCommand(operations)]);
+  const others = calls.length - 1;
+  if (others === 0) return results;
+  // Its words may name another resource's part: say the run was shared.
+  const shared = ` (in one run of the boot writer with ${others} other operation${others > 1 ? "s" : ""} on this host)`;
+  return results.map((r) => (r.exitCode === 0 ? r : { ...r, stderr: `${r.stderr.trimEnd()}${shared}\n` }));
+}
+
 /**
  * Runs a plan's part steps: with their markers filled from `pinned`, in the host's shared writer run;
- * else (a value not read back) as their own commands, which read the kernel's values themselves.
- * Their result: all done, or none (the caller takes each back).
+ * else (a value not read back) as their own command, which reads the kernel's values itself. The
+ * writer does them in turn, so a failure may come after some are done: the caller takes back each.
  */
 async function runParts(runner: Runner, parts: (CommandStep & { part: PartOperation })[], pinned: PinnedLink[] | undefined, context: ErrorContext): Promise<CommandResult> {
   const operations = parts.map(({ part }) => (part.op === "write" && pinned ? { ...part, text: filledPart(part, pinned) } : part));
   const marked = operations.some((o) => o.op === "write" && /#(index|mac)\d+#/.test(o.text));
-  if (marked) return (await runOn(runner, parts.map((p) => p.command), context)).at(-1) ?? noResult(parts);
-  // The answer is its run's own promise, taken up as the call's.
-  const [result] = await settled(partsGathered(runner.machine, { runner, operations }).then((running) => running), context);
-  return result ?? noResult(parts);
+  const results = await settled(marked ? runner.run([partOperationsCommand(operations)]) : partsGathered(runner.machine, { runner, operations }), context);
+  const [result] = results;
+  if (!result) throw new Iproute2Error("failed", context, "writing the boot description returned nothing");
+  return result;
 }
-
-const noResult = (parts: CommandStep[]): CommandResult => ({ command: parts[0]?.command ?? { argv: [] }, exitCode: 1, stdout: "", stderr: "no result" });
 
 /**
  * Runs a delete plan (one step per object). Something already gone, or in a namespace already gone, is
@@ -186,8 +195,9 @@ export async function applyPlan(runner: Runner, plan: Step[], options: ApplyOpti
     // A connection lost here is a cut-off operation like one lost in the round trip before: thrown as is.
     const written = await runParts(runner, parts, options.pinned?.(readBack), options.context);
     if (written.exitCode === 0) return readBack;
-    // All of them or none were done: each is taken back (putting back what was there is harmless).
-    return undoAndThrow(runner, plan, parts[0], written, options);
+    // Some may be done: each is taken back (putting back what a part was is harmless where it is so),
+    // with the steps before them.
+    return undoAndThrow(runner, plan, parts[0], written, options, steps.length);
   }
 
   const failure = results[failedAt] ?? results.at(-1);
@@ -205,7 +215,15 @@ export async function applyPlan(runner: Runner, plan: Step[], options: ApplyOpti
 }
 
 /** Takes back `done` (newest first), then throws for `failure`: the step that failed, or the read-back. */
-async function undoAndThrow(runner: Runner, done: Step[], failedStep: Step | undefined, failure: CommandResult | undefined, options: ApplyOptions): Promise<never> {
+async function undoAndThrow(
+  runner: Runner,
+  done: Step[],
+  failedStep: Step | undefined,
+  failure: CommandResult | undefined,
+  options: ApplyOptions,
+  /** How many steps were done before the one that failed (`done` may hold it too: the parts). */
+  doneBefore = done.length,
+): Promise<never> {
   const undo = undoSteps(done);
   const rollbackErrors: string[] = [];
   for (const undoGroup of groupSteps(undo)) {
@@ -223,7 +241,7 @@ async function undoAndThrow(runner: Runner, done: Step[], failedStep: Step | und
   const kind = refusal ? "permission" : failure ? classify(failure.stderr) : "failed";
   const what = failedStep ? `step "${describeStep(failedStep)}" failed: ${message}` : `reading back failed: ${message}`;
   const hint = refusal?.hint ?? options.hint?.(kind, failedStep && !isCommandStep(failedStep) ? failedStep : undefined);
-  throw new Iproute2Error(kind, options.context, what + rollbackNote(done.length, undo.length, rollbackErrors), hint);
+  throw new Iproute2Error(kind, options.context, what + rollbackNote(doneBefore, undo.length, rollbackErrors), hint);
 }
 
 /** The end of a failure's message: what was taken back, or that taking it back failed too. */

@@ -5,7 +5,7 @@
 
 interface Waiting<I, R> {
   item: I;
-  resolve: (result: R) => void;
+  resolve: (result: R | PromiseLike<R>) => void;
   reject: (error: unknown) => void;
 }
 
@@ -19,9 +19,10 @@ const gatherMs = 5;
 
 /**
  * A function that runs each call's item in a batch with the others of its key waiting at the same
- * time: `run` gets the batch's items and answers each (the same order), or throws for all of them.
+ * time: `run` gets the batch's items and answers each (the same order; an answer may be a promise of
+ * its own, when the batch runs in parts that fail apart), or throws for all of them.
  */
-export function gathered<I, R>(run: (items: I[]) => Promise<R[]>): (key: string, item: I) => Promise<R> {
+export function gathered<I, R>(run: (items: I[]) => Promise<(R | PromiseLike<R>)[]>): (key: string, item: I) => Promise<R> {
   const queues = new Map<string, Queue<I, R>>();
 
   async function drain(key: string, queue: Queue<I, R>): Promise<void> {
@@ -31,7 +32,7 @@ export function gathered<I, R>(run: (items: I[]) => Promise<R[]>): (key: string,
     const batch = queue.waiting.splice(0);
     try {
       const results = await run(batch.map((w) => w.item));
-      batch.forEach((waiting, i) => waiting.resolve(results[i] as R));
+      batch.forEach((waiting, i) => waiting.resolve(results[i] as R | PromiseLike<R>));
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
     } finally {

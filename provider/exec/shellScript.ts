@@ -28,7 +28,8 @@ export const shellPrelude = [
   'trap \'rm -rf "$d"\' EXIT',
   // Requests work in the folder (by names without white space; its own path, $TMPDIR's, may have
   // some): no command we send reads a relative path.
-  'cd "$d" || exit 97',
+  // ($PWD: a relative $TMPDIR would leave the trap's path pointing at nothing once in it.)
+  'cd "$d" && d=$PWD || exit 97',
   "g=$(cut -d' ' -f5 /proc/$$/stat 2>/dev/null) || g=0",
   "case $g in ''|*[!0-9]*) g=0 ;; esac",
   `printf '%s %s\\n' '${readyLine}' "$g"`,
@@ -42,9 +43,10 @@ const inputEnd = `${marker}_input_end`;
 function withInput(argv: string, stdin: string | undefined): string {
   if (!stdin) return `${argv} </dev/null`;
   // A here-document, where the text allows one: sh (dash) writes a small one to a pipe itself, where a
-  // pipe from printf is a process more. Quoted, nothing in it is expanded.
+  // pipe from printf is a process more. Quoted, nothing in it is expanded. Never with a NUL: sh drops
+  // it while reading the request, so a line could become the delimiter and the rest run as commands.
   const lines = stdin.split("\n");
-  if (stdin.endsWith("\n") && !lines.includes(inputEnd)) return `${argv} <<'${inputEnd}'\n${stdin}${inputEnd}`;
+  if (stdin.endsWith("\n") && !stdin.includes("\0") && !lines.includes(inputEnd)) return `${argv} <<'${inputEnd}'\n${stdin}${inputEnd}`;
   return `printf '%s' ${shellQuote(stdin)} | ${argv}`;
 }
 
@@ -73,7 +75,7 @@ export function requestScript(groups: Command[][]): string {
     });
     lines.push("}");
   });
-  groups.forEach((_, group) => lines.push(group === 0 ? "" : `pi2_group${group} &`));
+  groups.slice(1).forEach((_, i) => lines.push(`pi2_group${i + 1} &`));
   // The report: the outputs' names in order, their sizes in one `wc -c` ("N NAME" per file, then a
   // total, which is not read), the header lines, then the outputs in one `cat`. Both read /dev/null:
   // with no names (every group died), they must not read the shell's input, the next request.
@@ -99,7 +101,7 @@ export function requestScript(groups: Command[][]): string {
     "}",
     "",
   );
-  return lines.filter((line) => line !== "").join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 /** The shell's answer is not what the request's script writes: a shell that cannot be trusted any more. */

@@ -393,9 +393,9 @@ make_folder() {
 # with this process's id, so writers that hold the lock shared at once never write the same one.
 install_file() {
   [ -n "\${4-}" ] || { [ -f "$1" ] && [ ! -L "$1" ] && [ "$(cat -- "$1")" = "$2" ] && return 1; }
-  new="$1.pi2-new.$$"
-  { printf '%s\\n' "$2" >"$new" && { [ -z "\${3-}" ] || chmod "$3" "$new"; } && mv -f -- "$new" "$1"; } || {
-    rm -f -- "$new"
+  tmp="$1.pi2-new.$$"
+  { printf '%s\\n' "$2" >"$tmp" && { [ -z "\${3-}" ] || chmod "$3" "$tmp"; } && mv -f -- "$tmp" "$1"; } || {
+    rm -f -- "$tmp"
     die "cannot write $1"
   }
 }
@@ -409,8 +409,8 @@ command -v systemctl >/dev/null 2>&1 && systemd=1
 reload() { [ -n "$systemd" ] && [ -d /run/systemd/system ] && systemctl daemon-reload; return 0; }
 
 # The lock is on the folder itself: the last part's removal takes the folder away, so a waiter that
-# finds it gone locks it anew. Held shared (-s) by an operation that leaves the unit and the programs
-# as they are, so those run at once; alone (-x) by one that rewrites them or may tear down (see below).
+# finds it gone locks it anew. Held shared (-s) by a run whose operations leave the unit and the
+# programs as they are, so those runs go at once; alone (-x) by one that rewrites them or may tear down.
 lock() {
   for _ in 1 2 3; do
     # Only removes, and no folder: nothing to remove.
@@ -592,7 +592,6 @@ trimmed() {
   done
 }
 add_op() {
-  case $1 in write | remove) ;; *) die "unknown operation $1" ;; esac
   case $2 in '' | .* | */*) die "not a part's name: $2" ;; esac
   case $names in *"/$2/"*) die "$2 twice in one batch" ;; esac
   names=$names/$2/
@@ -600,7 +599,7 @@ add_op() {
   count=$((count + 1))
   eval "op_$count=\\$1 file_$count=\\$2 new_$count=\\$text"
 }
-# Each line read with no process (a write runs on every resource's create and update).
+# Each line read with no process (an undo, or a part whose values the provider could not read back).
 read_text() {
   text=
   while IFS= read -r line || [ -n "$line" ]; do text=$text$line$nl; done

@@ -244,6 +244,16 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
     return onHost.text?.split(/\s/).includes(ownerMark(state.owner)) ? [removePartStep(file)] : [];
   }
 
+  /** Whose what has `state`'s name is (delete's check), its failure in this resource's words. */
+  async function owners(runner: Runner, state: S): Promise<Pick<Existing<S>, "aliases" | "ifindex"> | undefined> {
+    try {
+      return await (lc.owners ?? lc.existing)(runner, lc.inputsOf(state));
+    } catch (error) {
+      if (error instanceof Iproute2Error) throw error;
+      throw new Iproute2Error("failed", context(state, "delete"), (error as Error).message, undefined, { cause: error });
+    }
+  }
+
   /** The part the host has for `state`, as the state says: none unless it was written. */
   function writtenPart(state: S): WrittenPart | undefined {
     if (!state.persist) return undefined;
@@ -416,7 +426,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       const runner = runnerFor(current.connection);
       // With an owner, only an object carrying its mark is this resource's: one made again by hand under
       // its name, or another stack's, stays. Deleting it was the wish: the resource leaves the stack.
-      const found = current.owner !== undefined ? await (lc.owners ?? lc.existing)(runner, lc.inputsOf(current)) : undefined;
+      const found = current.owner !== undefined ? await owners(runner, current) : undefined;
       const stranger = found && strangersAlias(current, found.aliases, found.ifindex);
       if (stranger) {
         await warnUser(`delete ${where(current)}: left alone what has its name (${whoseAlias(stranger.alias)}); the resource leaves the stack`);

@@ -529,7 +529,7 @@ describe("applyPlan with command steps (what ip cannot do: the device node progr
 
 describe("applyPlan and applyDelete, with the boot description's parts", () => {
   const lab = "ns1";
-  const part = (text: string) => ({ file: "link:ns1:mac0.part", text });
+  const part = (text: string, name = "mac0") => ({ file: `link:ns1:${name}.part`, text });
   const readBack: ReadBack = { netns: lab, lines: [["addr", "show", "dev", "mac0"]], extra: [] };
   const pinned = () => [{ ifindex: 7, macAddress: "02:00:00:00:00:07" }];
 
@@ -537,7 +537,7 @@ describe("applyPlan and applyDelete, with the boot description's parts", () => {
     const runner = new ScriptedRunner([succeeded("[]"), succeeded("[]"), succeeded()]);
     const plan = (name: string) => [
       step(lab, `link add link v0 name ${name} type macvlan`, step(lab, `link del dev ${name}`)),
-      ...planBootPart(undefined, part(`link ${lab} ${name}\nadd ${lab} link add index #index1# name ${name} address #mac1#\n`), false).map((s) => ({ ...s, part: s.part && { ...s.part, file: `link:ns1:${name}.part` } })),
+      ...planBootPart(undefined, part(`link ${lab} ${name}\nadd ${lab} link add index #index1# name ${name} address #mac1#\n`, name), false),
     ];
     await Promise.all(["mac0", "mac1"].map((name) => applyPlan(runner, plan(name), { context: updateContext, readBack, pinned })));
     expect(runner.runs.slice(0, 2)).toStrictEqual(
@@ -554,10 +554,21 @@ describe("applyPlan and applyDelete, with the boot description's parts", () => {
     const steps = [step(lab, "link add link v0 name mac0 type macvlan", step(lab, "link del dev mac0")), ...planBootPart(undefined, part("format 1\n"), false)];
     const error = await rejection(applyPlan(runner, steps, { context: updateContext, readBack, pinned }));
     expect((error as Error).message).toBe(
-      `${where}: step "write the boot description's part /etc/pulumi-iproute2/parts/link:ns1:mac0.part" failed: /etc/pulumi-iproute2 is owned by uid 1000, not root; rolled back the 2 step(s) done before it`,
+      `${where}: step "write the boot description's part /etc/pulumi-iproute2/parts/link:ns1:mac0.part" failed: /etc/pulumi-iproute2 is owned by uid 1000, not root; rolled back the 1 step(s) done before it`,
     );
     // Newest first: the part removed, then the link.
     expect(runner.runs.slice(2)).toStrictEqual([[removePartCommand("link:ns1:mac0.part")], [batch(lab, ["link del dev mac0"], ["-force"])]]);
+    expect(runner.unusedReplies).toBe(0);
+  });
+
+  it("says a failed writer run was shared, where its words may name another resource's part", async () => {
+    const refused = { exitCode: 3, stdout: "", stderr: "cannot write /etc/pulumi-iproute2/parts/link:ns1:mac1.part\n" };
+    const runner = new ScriptedRunner([succeeded("[]"), succeeded("[]"), refused, succeeded(), succeeded(), succeeded(), succeeded()]);
+    const plan = (name: string) => [step(lab, `link add link v0 name ${name} type macvlan`, step(lab, `link del dev ${name}`)), ...planBootPart(undefined, part("format 1\n", name), false)];
+    const errors = await Promise.all(["mac0", "mac1"].map((name) => rejection(applyPlan(runner, plan(name), { context: updateContext, readBack, pinned }))));
+    for (const error of errors) {
+      expect((error as Error).message).toContain("cannot write /etc/pulumi-iproute2/parts/link:ns1:mac1.part (in one run of the boot writer with 1 other operation on this host)");
+    }
     expect(runner.unusedReplies).toBe(0);
   });
 

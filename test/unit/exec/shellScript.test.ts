@@ -1,15 +1,19 @@
 // The shells' scripts (the pool's, over SSH and here): argv quoted for any POSIX sh, outputs kept apart
 // byte for byte. Run through a real `sh -s`, as both runners run them.
 import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { requestScript, shellPrelude, ShellOutput, shellQuote, UnreadableResponse } from "../../../provider/exec/shellScript";
 import type { Command } from "../../../provider/exec/runner";
 
 /** One shell's whole conversation: the prelude, then `requests`, each answered in turn. */
-function converse(requests: Command[][][], { chatter = "" } = {}) {
+/** The requests' responses from one shell: sh (dash here), or another POSIX shell a host may have as sh. */
+function converse(requests: Command[][][], { chatter = "", shell = ["sh", "-s"] } = {}) {
   const input = shellPrelude + requests.map((groups) => requestScript(groups)).join("");
   const output = new ShellOutput();
-  output.push(Buffer.concat([Buffer.from(chatter), execFileSync("sh", ["-s"], { input })]));
+  output.push(Buffer.concat([Buffer.from(chatter), execFileSync(shell[0] ?? "sh", shell.slice(1), { input })]));
   expect(output.takeReady()).toBeGreaterThan(0);
   return requests.map((groups) => output.takeResponse(groups));
 }
@@ -74,6 +78,28 @@ describe("requestScript", () => {
     const input = shellPrelude + [[], [[{ argv: ["echo", "next"] }]]].map((groups) => requestScript(groups)).join("");
     const text = execFileSync("sh", ["-s"], { input }).toString();
     expect(text).toMatch(/@@pi2 0 0 0 5 0\n@@pi2 data\nnext\n@@pi2 done\n$/);
+  });
+
+  it.each([["sh"], ["bash", "--posix"]])("feeds each command its input exactly under %s, a line like the input's end included", (...shell) => {
+    const inputs = ["ip lines\n", "no newline at the end", "@@pi2_input_end\nrest\n", " @@pi2_input_end\n\ttab\\\n\n", "x\n@@pi2_input_end\u0000\necho INJECTED\n"];
+    const [response] = converse([[inputs.map((stdin) => ({ argv: ["od", "-An", "-c"], stdin })), [{ argv: ["echo", "other group"] }]]], { shell: [...shell, "-s"] });
+    const od = (text: string) => execFileSync("od", ["-An", "-c"], { input: text.replaceAll("\u0000", "") }).toString();
+    // sh cannot carry a NUL either way: it is dropped, and the rest stays input, never a command.
+    expect(response?.[0]?.map((r) => r.stdout)).toEqual(inputs.map(od));
+    expect(response?.[1]?.[0]?.stdout).toBe("other group\n");
+  });
+
+  it("leaves no folder behind when its TMPDIR is a relative path (it works inside the folder)", () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), "pi2-shell-"));
+    try {
+      mkdirSync(path.join(cwd, "relt"));
+      const input = shellPrelude + requestScript([[{ argv: ["echo", "ok"] }]]);
+      const output = execFileSync("sh", ["-s"], { input, cwd, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TMPDIR: "relt" } }).toString();
+      expect(output).toContain("@@pi2 data\nok\n@@pi2 done\n");
+      expect(readdirSync(path.join(cwd, "relt"))).toEqual([]);
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 
   it("answers request after request in one shell, none reading the shell's own input", () => {
