@@ -704,6 +704,8 @@ lock -s
 must_be_alone && lock_alone
 stays=
 [ -n "$alone" ] && all_stay && stays=1
+# The parts removed by one rm (a process each would add up over a destroy).
+set --
 i=0
 while [ "$i" -lt "$count" ]; do
   i=$((i + 1))
@@ -712,9 +714,10 @@ while [ "$i" -lt "$count" ]; do
     read_part
     [ "$old" = "$new" ] || install_file "$parts/$part" "$new" "" compared
   else
-    rm -f -- "$parts/$part" || die "cannot remove $parts/$part"
+    set -- "$@" "$parts/$part"
   fi
 done
+[ "$#" = 0 ] || rm -f -- "$@" || die "cannot remove $*"
 if [ -n "$alone" ] && [ -n "$writes" ]; then
   if outdated "$here/restore" "#RESTORE_VERSION#"; then
     install_file "$here/restore" "$(cat <<'PI2_RESTORE'
