@@ -54,7 +54,8 @@ async function main() {
               await world.vethParent(lab);
               runs[key].push(await runStack(app, binDir, `dad-${key}-${n}-${parallel ?? "d"}-${process.pid}-${rep}`, async () => {
                 for (let i = 0; i < n; i++) {
-                  const addresses = [`10.70.${i >> 8}.${(i & 255) + 1}/16`, ...(v6 ? [`fd70::${(i + 1).toString(16)}/64`] : [])];
+                  // Host i + 1 of 10.70.0.0/16 (up to 65534 links; N above 255 crosses into 10.70.1.x).
+                  const addresses = [`10.70.${(i + 1) >> 8}.${(i + 1) & 255}/16`, ...(v6 ? [`fd70::${(i + 1).toString(16)}/64`] : [])];
                   new MacvlanLink(`an${i}`, { name: `an${i}`, parent: "veth0", parentNetns: lab, addresses, ...args });
                 }
               }, env, { upOnly: true, parallel }));
