@@ -15,6 +15,7 @@
 //   tap ns1 mac1 - 0660 qemu:kvm      a macvtap's node (path, "-" for /dev/tap<ifindex>; mode; owner)
 // The MAC goes into `link add` itself, never after: udev's MACAddressPolicy would race a later set.
 // The ifindex too, so a macvtap's /dev/tap<ifindex> (what QEMU opens) and the state stay as they were.
+import { classOfLink } from "../kinds";
 import { bootFolder, bootPartFile, type MacvlanLinkDesired, type MacvtapDesired, type NetNamespaceDesired, type VethPairDesired } from "../model";
 import { removePartCommand, writePartCommand } from "./bootFiles";
 import { planMacvlanCreate, type MacvlanKind } from "./macvlanLink";
@@ -130,7 +131,7 @@ export function macvlanPart(d: MacvlanLinkDesired | MacvtapDesired, kind: Macvla
   if (!add || isCommandStep(add)) throw new Error("a macvlan create plan starts with ip link add");
   const tap = "tapMode" in d ? line("tap", host(d.netns), d.name, d.tapDevicePath ?? "-", d.tapMode, chownSpec(d.tapOwner, d.tapGroup) || "-") : undefined;
   return render({
-    label: `${kind === "macvtap" ? "Macvtap" : "MacvlanLink"} ${d.name}${d.netns !== undefined ? ` in netns ${d.netns}` : ""}`,
+    label: `${classOfLink(kind)} ${d.name}${d.netns !== undefined ? ` in netns ${d.netns}` : ""}`,
     object: { kind: "link", netns: d.netns, name: d.name },
     links: [{ netns: d.netns, name: d.name }],
     needs: [...namespaces(d.parentNetns, d.netns), { kind: "link", netns: d.parentNetns, name: d.parent }],

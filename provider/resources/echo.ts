@@ -33,6 +33,9 @@ export const echoHandlers = {
 };
 
 export class Echo extends HostResource {
+  /** What the provider runs for this kind (impl.ts derives its map from these): not for programs. */
+  static readonly handlers = echoHandlers;
+
   declare readonly value: pulumi.Output<string>;
   declare readonly length: pulumi.Output<number>;
 

@@ -1,9 +1,7 @@
 // The base of every resource class: a dynamic resource (run by Pulumi's dynamic-provider plugin) whose
 // provider is one line of text naming the installed package, not a serialized closure.
 import * as pulumi from "@pulumi/pulumi";
-
-/** The resource kinds whose handlers `pulumi-iproute2/impl` exports. */
-export type ResourceKind = "Echo" | "NetNamespace" | "VethPair" | "MacvlanLink" | "Macvtap";
+import type { ResourceKind } from "../kinds";
 
 /**
  * What the state keeps as `__provider` (in inputs and outputs) and the plugin loads again for refresh

@@ -12,6 +12,9 @@ export type { MacvlanLinkArgs, RouteArgs } from "./macvlanKind";
 export const macvlanLinkHandlers = defineHandlers(macvlanKindLifecycle(macvlanLinkArgs, "macvlan"));
 
 export class MacvlanLink extends MacvlanKindResource {
+  /** What the provider runs for this kind (impl.ts derives its map from these): not for programs. */
+  static readonly handlers = macvlanLinkHandlers;
+
   constructor(name: string, args: MacvlanLinkArgs, opts?: pulumi.CustomResourceOptions) {
     super("MacvlanLink", name, outputSlots(name, withDefaultOwner("MacvlanLink", name, args), macvlanOutputNames), opts);
     warnIfKeyInPlaintext(this, args.connection);

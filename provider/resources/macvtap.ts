@@ -61,6 +61,9 @@ export interface MacvtapArgs extends MacvlanLinkArgs {
 
 /** A MacvlanLink's outputs, and its device node's. */
 export class Macvtap extends MacvlanKindResource {
+  /** What the provider runs for this kind (impl.ts derives its map from these): not for programs. */
+  static readonly handlers = macvtapHandlers;
+
   /** The node QEMU opens, e.g. `-netdev tap,id=n0,fd=3 3<>/dev/tap12`. */
   declare readonly tapDevice: pulumi.Output<string>;
   /** "major:minor" of the character device, from /sys/class/net/<name>/macvtap/tap<ifindex>/dev. */

@@ -74,6 +74,9 @@ export interface NetNamespaceArgs extends OwnerArgs {
 }
 
 export class NetNamespace extends HostResource {
+  /** What the provider runs for this kind (impl.ts derives its map from these): not for programs. */
+  static readonly handlers = netNamespaceHandlers;
+
   declare readonly name: pulumi.Output<string>;
   /** `/run/netns/<name>`, for tools that take a namespace by path. */
   declare readonly path: pulumi.Output<string>;

@@ -3,10 +3,10 @@
 // program knows these: a dynamic provider is never told its resource's URN.
 import * as pulumi from "@pulumi/pulumi";
 import { ownerOf } from "../ownerMark";
-import type { ResourceKind } from "./hostResource";
+import type { HostKind } from "../kinds";
 
 /** `args` with `owner` filled: the one given, else `project/stack/Kind/name`. */
-export function withDefaultOwner<A extends { owner?: pulumi.Input<string> }>(kind: Exclude<ResourceKind, "Echo">, resourceName: string, args: A): A {
+export function withDefaultOwner<A extends { owner?: pulumi.Input<string> }>(kind: HostKind, resourceName: string, args: A): A {
   return { ...args, owner: args.owner ?? ownerOf(pulumi.getProject(), pulumi.getStack(), kind, resourceName) };
 }
 

@@ -162,6 +162,9 @@ export interface VethPairArgs extends OwnerArgs {
 }
 
 export class VethPair extends HostResource {
+  /** What the provider runs for this kind (impl.ts derives its map from these): not for programs. */
+  static readonly handlers = vethPairHandlers;
+
   declare readonly name: pulumi.Output<string>;
   declare readonly peerName: pulumi.Output<string>;
   declare readonly netns: pulumi.Output<string | undefined>;

@@ -4,6 +4,7 @@
 // arguments are checked by the resource's own schema here, so the program never holds one its preview
 // would refuse. Pure: both outputs (the TypeScript program and the Mermaid flowchart) are drawn from
 // this one layout.
+import { classOfLink } from "../kinds";
 import type { MacvlanMode, Route } from "../model";
 import { macvlanLinkArgs } from "../schema/macvlanLink";
 import { macvtapArgs } from "../schema/macvtap";
@@ -275,7 +276,7 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
         const a = end.observed;
         const b = other.observed;
         // Both ends carry the pair's mark.
-        const claim = claims.claim("VethPair", [end.observed.alias, other.observed.alias], `veth pair ${a.name} in ${where(endNs)} and ${b.name} in ${where(otherNs)}`);
+        const claim = claims.claim(classOfLink("veth"), [end.observed.alias, other.observed.alias], `veth pair ${a.name} in ${where(endNs)} and ${b.name} in ${where(otherNs)}`);
         if (claim.kind === "listed") {
           layout.owned.push(claim.owned);
           managed.add(key).add(refKey(peerRef));
@@ -333,7 +334,7 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
           addOther(ref, link, "ref" in found ? found.ref : undefined);
           for (const route of routes) layout.skipped.push(`route ${route.text} in ${where(netns)}: on ${link.observed.name}, which is not managed`);
         };
-        const claim = claims.claim(kind === "macvtap" ? "Macvtap" : "MacvlanLink", [link.observed.alias], `${kind} ${link.observed.name} in ${where(netns)}`);
+        const claim = claims.claim(classOfLink(kind), [link.observed.alias], `${kind} ${link.observed.name} in ${where(netns)}`);
         if (claim.kind === "listed") {
           // Its routes and addresses are its owner's too: nothing more to list.
           layout.owned.push(claim.owned);
@@ -346,7 +347,7 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
           continue;
         }
         if (netns === undefined && found.ref.netns !== undefined) {
-          skip(`its parent is in ${where(found.ref.netns)}: a ${kind === "macvtap" ? "Macvtap" : "MacvlanLink"} left without netns is put in its parent's`);
+          skip(`its parent is in ${where(found.ref.netns)}: a ${classOfLink(kind)} left without netns is put in its parent's`);
           continue;
         }
         const bad = unwritable(found.ref.netns);

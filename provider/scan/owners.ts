@@ -2,9 +2,8 @@
 // so the program lists it under its owner instead of adopting it, unless the scan was asked to rebuild
 // that stack's program (--stack): then it is written as the resource its mark names, without adopt, and
 // its create finds it by the mark and resumes it. Pure.
+import type { HostKind } from "../kinds";
 import { parseMark } from "../ownerMark";
-
-export type ResourceKind = "NetNamespace" | "VethPair" | "MacvlanLink" | "Macvtap";
 
 /** An object a stack's mark is on, which the program does not write: who owns it, and what it is. */
 export interface OwnedObject {
@@ -53,7 +52,7 @@ export class Claims {
    * What to do with an object the program would write as a `kind`: `aliases` are its links' (a pair's
    * two ends, a namespace's lo), `what` names it for the listing.
    */
-  claim(kind: ResourceKind, aliases: (string | undefined)[], what: string): Claim {
+  claim(kind: HostKind, aliases: (string | undefined)[], what: string): Claim {
     const marked = aliases.find((a) => parseMark(a) !== undefined);
     if (marked === undefined) return { kind: "unmarked" };
     const owner = parseMark(marked)?.owner ?? marked;

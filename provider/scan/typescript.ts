@@ -2,6 +2,7 @@
 // macvtap child, each with `adopt: true` and every managed argument as the host has it, referring to
 // the resources it depends on (`netns: lab.name`, `parent: uplink.name`) so the engine orders them.
 // What it does not manage is named literally, or listed in a comment with why. Pure text.
+import { classOfLink } from "../kinds";
 import type { Route } from "../model";
 import { asciiEscaped } from "../shape";
 import { refKey, type Args, type Layout, type LinkRef } from "./layout";
@@ -162,8 +163,8 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
   if (usesConfig) out.push('import * as pulumi from "@pulumi/pulumi";');
   const classes = new Set<string>();
   if (layout.namespaces.length > 0) classes.add("NetNamespace");
-  if (layout.veths.length > 0) classes.add("VethPair");
-  for (const m of layout.macvlans) classes.add(m.kind === "macvtap" ? "Macvtap" : "MacvlanLink");
+  if (layout.veths.length > 0) classes.add(classOfLink("veth"));
+  for (const m of layout.macvlans) classes.add(classOfLink(m.kind));
   const connection = options.connection;
   if (connection) classes.add("type ConnectionArgs");
   out.push(`import { ${[...classes].sort((a, b) => a.replace("type ", "").localeCompare(b.replace("type ", ""))).join(", ")} } from "pulumi-iproute2";`, "");
@@ -229,12 +230,12 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
     const variable = names.variable(label(veth.end));
     linkExpr.set(refKey(veth.end), `${variable}.name`);
     linkExpr.set(refKey(veth.peer), `${variable}.peerName`);
-    resource("VethPair", variable, label(veth.end), veth.args, veth.notes, veth.resumes);
+    resource(classOfLink("veth"), variable, label(veth.end), veth.args, veth.notes, veth.resumes);
   }
   for (const m of layout.macvlans) {
     const variable = names.variable(label(m));
     linkExpr.set(refKey(m), `${variable}.name`);
-    resource(m.kind === "macvtap" ? "Macvtap" : "MacvlanLink", variable, label(m), m.args, m.notes, m.resumes);
+    resource(classOfLink(m.kind), variable, label(m), m.args, m.notes, m.resumes);
   }
 
   out.push(...ownedListing(layout));
