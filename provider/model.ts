@@ -91,10 +91,9 @@ export function bootPartFile(object: { kind: "netns"; name: string } | { kind: "
 
 // ---- Desired (validated, defaulted) ----
 
-export type NetNamespaceDesired = {
-  name: string;
-  loopbackUp: boolean;
-  /** Take over a namespace of that name that exists already, instead of failing. */
+/** What every resource that manages something on a host has besides its own fields. */
+export type HostObjectDesired = {
+  /** Take over an object of that name that exists already, instead of failing. */
   adopt: boolean;
   /** The host replays it at boot, from its part of the boot description (plan/bootPart.ts). */
   persist: boolean;
@@ -107,61 +106,47 @@ export type NetNamespaceDesired = {
   connection: Connection;
 };
 
-export type VethPairDesired = {
+export type NetNamespaceDesired = HostObjectDesired & {
   name: string;
-  peerName: string;
+  loopbackUp: boolean;
+};
+
+/**
+ * The fields every link kind shares, declared once (as netlink's kinds embed one LinkAttrs); a kind adds
+ * its own. A veth pair's are its first end's, and its peer's where it has no field of its own (mtu, up).
+ */
+export type LinkDesired = HostObjectDesired & {
+  name: string;
   netns?: string;
-  peerNetns?: string;
-  addresses: string[];
-  peerAddresses: string[];
   mtu?: number;
+  addresses: string[];
   up: boolean;
   /** Neighbours are told of the link's addresses when it comes up, changes MAC or moves (arp_notify, ndisc_notify). */
   announce: boolean;
   /** IPv6 addresses are added without duplicate address detection, so create and update do not wait for it. */
   nodad: boolean;
-  /** Take over a pair of those names that exists already, instead of failing. */
-  adopt: boolean;
-  /** The host replays it at boot, from its part of the boot description (plan/bootPart.ts). */
-  persist: boolean;
-  /**
-   * Who made it, `project/stack/Kind/resourceName` (ownerMark.ts): written on the host as its mark, so a
-   * create cut off can be resumed and a stranger's object of that name is never taken for this one's.
-   * Unset in states from before marks (nothing on the host carries one).
-   */
-  owner?: string;
-  connection: Connection;
 };
 
-export type MacvlanLinkDesired = {
-  name: string;
+/** One link, as every kind but a pair is: its own MAC, queue length and routes too. */
+export type SingleLinkDesired = LinkDesired & {
+  macAddress?: string;
+  txQueueLength?: number;
+  routes: Route[];
+};
+
+export type VethPairDesired = LinkDesired & {
+  peerName: string;
+  peerNetns?: string;
+  peerAddresses: string[];
+};
+
+export type MacvlanLinkDesired = SingleLinkDesired & {
   parent: string;
   parentNetns?: string;
-  netns?: string;
   mode: MacvlanMode;
   nopromisc: boolean;
   sourceMacs: string[];
-  macAddress?: string;
-  mtu?: number;
-  txQueueLength?: number;
   bcQueueLength?: number;
-  addresses: string[];
-  routes: Route[];
-  up: boolean;
-  /** Neighbours are told of the link's addresses when it comes up, changes MAC or moves (arp_notify, ndisc_notify). */
-  announce: boolean;
-  /** IPv6 addresses are added without duplicate address detection, so create and update do not wait for it. */
-  nodad: boolean;
-  adopt: boolean;
-  /** The host replays it at boot, from its part of the boot description (plan/bootPart.ts). */
-  persist: boolean;
-  /**
-   * Who made it, `project/stack/Kind/resourceName` (ownerMark.ts): written on the host as its mark, so a
-   * create cut off can be resumed and a stranger's object of that name is never taken for this one's.
-   * Unset in states from before marks (nothing on the host carries one).
-   */
-  owner?: string;
-  connection: Connection;
 };
 
 // ---- Observed (what `ip -j` reports) ----
@@ -245,22 +230,22 @@ export function routeFamily(route: Route): 4 | 6 {
 export const kernelChosenFields = ["macAddress", "mtu", "txQueueLength", "bcQueueLength", "tapOwner", "tapGroup"] as const;
 export type KernelChosen = (typeof kernelChosenFields)[number];
 
-export type MacvlanLinkState = MacvlanLinkDesired & {
+/** What every link kind's state holds beyond its arguments: what the kernel reports of the link. */
+export type LinkOutputs = {
   macAddress: string;
   mtu: number;
-  txQueueLength: number;
-  bcQueueLength: number;
   ifindex: number;
   kernelChosen: KernelChosen[];
 };
 
-export type VethPairState = VethPairDesired & {
-  mtu: number;
-  macAddress: string;
+/** A single link's state: a kind's arguments (`D`) as the kernel has them, with its outputs. */
+export type SingleLinkState<D extends SingleLinkDesired = SingleLinkDesired> = D & LinkOutputs & { txQueueLength: number };
+
+export type MacvlanLinkState = SingleLinkState<MacvlanLinkDesired> & { bcQueueLength: number };
+
+export type VethPairState = VethPairDesired & LinkOutputs & {
   peerMacAddress: string;
-  ifindex: number;
   peerIfindex: number;
-  kernelChosen: KernelChosen[];
 };
 
 export type NetNamespaceState = NetNamespaceDesired & { path: string };

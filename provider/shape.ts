@@ -22,3 +22,18 @@ export function definedOnly<T extends object>(value: T): T {
  * bidirectional control or an escape sequence cannot change what people read.
  */
 export const asciiEscaped = (text: string) => text.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/**
+ * A kind's table from the one its kind shares (`shared`: the link base's fields, diff rules...): each
+ * group of `after` goes right after the shared key it is filed under, so a kind's own entries sit by
+ * the shared ones they go with (a parent by the name). A group may name a shared key to move it there.
+ * The order is what messages and diffs list fields in: a kind keeps the order it always had.
+ */
+export function spliced<S extends object, G extends { [K in keyof S]?: object }>(shared: S, after: G): S & Intersection<NonNullable<G[keyof G]>> {
+  const groups = after as Record<string, object | undefined>;
+  const moved = new Set(Object.values(groups).flatMap((group) => Object.keys(group ?? {})));
+  const entries = Object.entries(shared).flatMap(([key, value]) => [...(moved.has(key) ? [] : [[key, value]]), ...Object.entries(groups[key] ?? {})]);
+  return Object.fromEntries(entries) as S & Intersection<NonNullable<G[keyof G]>>;
+}

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from "node:util";
 import { targetOf } from "../schema/connection";
 import { canonicalAddressText } from "../schema/fields";
 import { containsUnknown } from "../schema/validate";
+import { spliced } from "../shape";
 
 export interface PropertyRule {
   /** Compare as a set: order does not matter (addresses, MAC lists, routes). */
@@ -77,3 +78,33 @@ export const routesRule: PropertyRule = {
         )
       : value,
 };
+
+/** What every resource on a host diffs last: its adopt, persist and owner in place, its connection by machine. */
+export const hostObjectPropertyRules = {
+  adopt: {},
+  persist: {},
+  owner: {},
+  connection: connectionRule,
+} satisfies Record<string, PropertyRule>;
+
+/**
+ * Every link kind's shared fields, and whether a change is in place: all are, a rename and a move too
+ * (a kind that cannot, a pair, says its own). A kind splices its own rules in (shape.ts `spliced`).
+ */
+export const linkPropertyRules = {
+  name: {},
+  netns: {},
+  mtu: { kernelChosenWhenUnset: true },
+  addresses: addressesRule,
+  up: {},
+  announce: {},
+  nodad: {},
+  ...hostObjectPropertyRules,
+} satisfies Record<string, PropertyRule>;
+
+/** A single link's: its MAC and queue length (the kernel's when unset) and its routes, in place. */
+export const singleLinkPropertyRules = spliced(linkPropertyRules, {
+  netns: { macAddress: { kernelChosenWhenUnset: true } },
+  mtu: { txQueueLength: { kernelChosenWhenUnset: true } },
+  addresses: { routes: routesRule },
+}) satisfies Record<string, PropertyRule>;

@@ -2,7 +2,8 @@
 // the diff that decides between updating in place and replacing.
 import { isIPv6Address, type MacvlanLinkDesired, type MacvlanLinkState } from "../model";
 import { announceAgainStep, announces, announceStep, needsAnnouncingAnew } from "./announce";
-import { addressesRule, connectionRule, diffProperties, routesRule, type PropertyDiff, type PropertyRule } from "./diff";
+import { spliced } from "../shape";
+import { diffProperties, singleLinkPropertyRules, type PropertyDiff, type PropertyRule } from "./diff";
 import { ipv6ReadySteps, runningDad } from "./ipv6Ready";
 import { addressChanges, addressStep, attributeChange, markChange, markSteps, routeChanges, routeStep, upChange, upStep } from "./linkSteps";
 import type { IpStep, Step } from "./steps";
@@ -185,28 +186,11 @@ const passthruChange = (old: unknown, next: unknown) => (old === "passthru") !==
  * vepa and source are in place; into or out of passthru the kernel refuses. The kernel sets nopromisc
  * on a live link but refuses to clear it, so clearing it replaces.
  */
-export const macvlanPropertyRules: Record<string, PropertyRule> = {
-  name: {},
-  parent: { replace: true },
-  parentNetns: { replace: true },
-  netns: {},
-  mode: { replace: passthruChange },
-  nopromisc: { replace: (old, next) => old === true && next === false },
-  sourceMacs: { set: true },
-  macAddress: { kernelChosenWhenUnset: true },
-  mtu: { kernelChosenWhenUnset: true },
-  txQueueLength: { kernelChosenWhenUnset: true },
-  bcQueueLength: { kernelChosenWhenUnset: true },
-  addresses: addressesRule,
-  routes: routesRule,
-  up: {},
-  announce: {},
-  nodad: {},
-  adopt: {},
-  persist: {},
-  owner: {},
-  connection: connectionRule,
-};
+export const macvlanPropertyRules: Record<string, PropertyRule> = spliced(singleLinkPropertyRules, {
+  name: { parent: { replace: true }, parentNetns: { replace: true } },
+  netns: { mode: { replace: passthruChange }, nopromisc: { replace: (old: unknown, next: unknown) => old === true && next === false }, sourceMacs: { set: true } },
+  txQueueLength: { bcQueueLength: { kernelChosenWhenUnset: true } },
+});
 
 export function diffMacvlan(olds: Record<string, unknown>, news: Record<string, unknown>): PropertyDiff {
   return diffProperties(macvlanPropertyRules, olds, news);

@@ -1,5 +1,5 @@
 import type { NetNamespaceDesired } from "../model";
-import { connectionRule, diffProperties, type PropertyDiff } from "./diff";
+import { diffProperties, hostObjectPropertyRules, type PropertyDiff } from "./diff";
 import { markChange, markSteps, upChange, upStep } from "./linkSteps";
 import type { IpStep } from "./steps";
 
@@ -23,5 +23,5 @@ export function planNetNamespaceDelete(current: Pick<NetNamespaceDesired, "name"
 }
 
 export function diffNetNamespace(olds: Record<string, unknown>, news: Record<string, unknown>): PropertyDiff {
-  return diffProperties({ name: { replace: true }, loopbackUp: {}, adopt: {}, persist: {}, owner: {}, connection: connectionRule }, olds, news);
+  return diffProperties({ name: { replace: true }, loopbackUp: {}, ...hostObjectPropertyRules }, olds, news);
 }

@@ -1,6 +1,7 @@
 import type { VethPairDesired, VethPairState } from "../model";
 import { announceAgainStep, announces, announceStep, needsAnnouncingAnew } from "./announce";
-import { addressesRule, connectionRule, diffProperties, type PropertyDiff } from "./diff";
+import { spliced } from "../shape";
+import { addressesRule, diffProperties, linkPropertyRules, type PropertyDiff, type PropertyRule } from "./diff";
 import { ipv6ReadySteps, runningDad } from "./ipv6Ready";
 import { addressChanges, addressStep, attributeChange, markChange, markSteps, upChange, upStep } from "./linkSteps";
 import { netnsTarget } from "./macvlanLink";
@@ -85,25 +86,17 @@ export function planVethDelete(cur: Pick<VethPairState, "netns" | "name">): IpSt
   return [{ netns: cur.netns, args: ["link", "del", "dev", cur.name] }];
 }
 
+/** A pair's own fields, and its name and namespaces, replace it: neither end is renamed or moved. */
+const vethPropertyRules: Record<string, PropertyRule> = {
+  ...spliced(linkPropertyRules, {
+    name: { peerName: { replace: true } },
+    netns: { peerNetns: { replace: true } },
+    addresses: { peerAddresses: addressesRule, mtu: linkPropertyRules.mtu },
+  }),
+  name: { replace: true },
+  netns: { replace: true },
+};
+
 export function diffVeth(olds: Record<string, unknown>, news: Record<string, unknown>): PropertyDiff {
-  return diffProperties(
-    {
-      name: { replace: true },
-      peerName: { replace: true },
-      netns: { replace: true },
-      peerNetns: { replace: true },
-      addresses: addressesRule,
-      peerAddresses: addressesRule,
-      mtu: { kernelChosenWhenUnset: true },
-      up: {},
-      announce: {},
-      nodad: {},
-      adopt: {},
-      persist: {},
-      owner: {},
-      connection: connectionRule,
-    },
-    olds,
-    news,
-  );
+  return diffProperties(vethPropertyRules, olds, news);
 }

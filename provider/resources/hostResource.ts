@@ -2,6 +2,8 @@
 // provider is one line of text naming the installed package, not a serialized closure.
 import * as pulumi from "@pulumi/pulumi";
 import type { ResourceKind } from "../kinds";
+import type { ConnectionArgs } from "./connectionArgs";
+import type { OwnerArgs } from "./owner";
 
 /**
  * What the state keeps as `__provider` (in inputs and outputs) and the plugin loads again for refresh
@@ -25,4 +27,15 @@ export abstract class HostResource extends pulumi.CustomResource {
     if (props.__provider !== undefined) throw new Error("A dynamic resource must not define the __provider key");
     super(`pulumi-nodejs:dynamic/iproute2:${kind}`, name, { ...props, __provider: providerText(kind) }, opts);
   }
+}
+
+/** The arguments every resource that manages something on a host takes, documented once. */
+export interface HostObjectArgs extends OwnerArgs {
+  /**
+   * Default: the connection's `persist`, itself true. The host replays it at boot, before network.target
+   * and the daemons that start VMs and containers: its part of /etc/pulumi-iproute2, run by the
+   * pulumi-iproute2 systemd unit (docs/reboots.md). In place.
+   */
+  persist?: pulumi.Input<boolean>;
+  connection?: pulumi.Input<ConnectionArgs>;
 }

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
 import type { Runner } from "../exec/runner";
-import { bootPartFile, routeFamily, routeKey, type MacvlanLinkDesired, type MacvlanLinkState, type MacvlanMode, type LinkObserved, type Route } from "../model";
+import { bootPartFile, routeFamily, routeKey, type MacvlanLinkDesired, type MacvlanLinkState, type MacvlanMode, type LinkObserved } from "../model";
 import { macvlanPart } from "../plan/bootPart";
 import { diffMacvlan, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
 import type { IpStep } from "../plan/steps";
@@ -12,11 +12,9 @@ import { asWrittenByEarlierVersions } from "../state/earlierVersions";
 import { isUnverified, macvlanInputsOf, macvlanStateOf, parseMacvlanState, unverifiedMacvlanState } from "../state/macvlanLink";
 import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
-import type { ConnectionArgs } from "./connectionArgs";
 import { checkPeer } from "./declaredPeer";
 import { contextOf, linkId, Stranger, type Existing, type ResourceLifecycle } from "./lifecycle";
-import type { OwnerArgs } from "./owner";
-import { HostResource } from "./hostResource";
+import { singleLinkOutputNames, SingleLinkResource, type SingleLinkArgs } from "./link";
 
 const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
 
@@ -124,16 +122,7 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
   };
 }
 
-export interface RouteArgs {
-  /** "default", a CIDR, or an address. */
-  to: pulumi.Input<string>;
-  via?: pulumi.Input<string>;
-  metric?: pulumi.Input<number>;
-}
-
-export interface MacvlanLinkArgs extends OwnerArgs {
-  /** Interface name; defaults to the resource name. */
-  name?: pulumi.Input<string>;
+export interface MacvlanLinkArgs extends SingleLinkArgs {
   /** The parent interface. Changing it replaces the link. */
   parent: pulumi.Input<string>;
   /** The namespace that holds the parent; the host's by default. Changing it replaces the link. */
@@ -146,72 +135,18 @@ export interface MacvlanLinkArgs extends OwnerArgs {
   nopromisc?: pulumi.Input<boolean>;
   /** source only: the source MACs whose frames this link receives. */
   sourceMacs?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Default: chosen by the kernel, reported, and kept across updates. */
-  macAddress?: pulumi.Input<string>;
-  mtu?: pulumi.Input<number>;
-  txQueueLength?: pulumi.Input<number>;
   bcQueueLength?: pulumi.Input<number>;
-  /** IPv4/IPv6 addresses with prefix, e.g. "10.0.0.2/24". */
-  addresses?: pulumi.Input<pulumi.Input<string>[]>;
-  routes?: pulumi.Input<pulumi.Input<RouteArgs>[]>;
-  /** Default true. */
-  up?: pulumi.Input<boolean>;
-  /**
-   * Default true: tell neighbours of this link's addresses when it comes up, changes MAC, moves
-   * namespace or gets a new address (the kernel's arp_notify and ndisc_notify, set in the link's
-   * namespace once it has addresses), so peers that knew an old MAC reach it at once. In place.
-   */
-  announce?: pulumi.Input<boolean>;
-  /**
-   * Default false: IPv6 addresses go through duplicate address detection, and create and update
-   * wait (about 10 s at most) until they are usable, failing if another host has one. true adds them
-   * with `nodad`: usable at once, unchecked. A change applies to addresses added from then on.
-   */
-  nodad?: pulumi.Input<boolean>;
-  /** Take over an existing link of the same kind on the same parent instead of failing. */
-  adopt?: pulumi.Input<boolean>;
-  /**
-   * Default: the connection's `persist`, itself true. The host replays it at boot, before network.target
-   * and the daemons that start VMs and containers: its part of /etc/pulumi-iproute2, run by the
-   * pulumi-iproute2 systemd unit (docs/reboots.md). In place.
-   */
-  persist?: pulumi.Input<boolean>;
-  connection?: pulumi.Input<ConnectionArgs>;
 }
 
-/**
- * The outputs every macvlan-kind link has beyond the arguments given: what the kernel reports after each
- * operation, and the arguments' defaults (without a slot, an argument left out has no output).
- */
-export const macvlanOutputNames = [
-  "ifindex", "macAddress", "mtu", "txQueueLength", "bcQueueLength", "kernelChosen",
-  "mode", "nopromisc", "sourceMacs", "addresses", "routes", "up", "announce", "nodad", "persist",
-] as const;
+/** The outputs every macvlan-kind link has beyond the arguments given (see linkOutputNames). */
+export const macvlanOutputNames = [...singleLinkOutputNames, "bcQueueLength", "mode", "nopromisc", "sourceMacs"] as const;
 
-/** The outputs MacvlanLink and Macvtap share: every argument as the kernel has it, and ifindex. */
-export abstract class MacvlanKindResource extends HostResource {
-  declare readonly name: pulumi.Output<string>;
+/** The outputs MacvlanLink and Macvtap share: a single link's, and their parent's and mode's. */
+export abstract class MacvlanKindResource extends SingleLinkResource {
   declare readonly parent: pulumi.Output<string>;
   declare readonly parentNetns: pulumi.Output<string | undefined>;
-  declare readonly netns: pulumi.Output<string | undefined>;
   declare readonly mode: pulumi.Output<string>;
   declare readonly nopromisc: pulumi.Output<boolean>;
   declare readonly sourceMacs: pulumi.Output<string[]>;
-  declare readonly macAddress: pulumi.Output<string>;
-  declare readonly mtu: pulumi.Output<number>;
-  declare readonly txQueueLength: pulumi.Output<number>;
   declare readonly bcQueueLength: pulumi.Output<number>;
-  declare readonly addresses: pulumi.Output<string[]>;
-  declare readonly routes: pulumi.Output<Route[]>;
-  declare readonly up: pulumi.Output<boolean>;
-  declare readonly announce: pulumi.Output<boolean>;
-  declare readonly nodad: pulumi.Output<boolean>;
-  /** Whether the host replays it at boot (refresh: whether its part is there as written). */
-  declare readonly persist: pulumi.Output<boolean>;
-  declare readonly ifindex: pulumi.Output<number>;
-  /** Optional arguments left to the kernel (their outputs show what it chose). */
-  declare readonly kernelChosen: pulumi.Output<string[]>;
-  /** Whose it is: what the link carries as its mark. */
-  declare readonly owner: pulumi.Output<string>;
 }
-

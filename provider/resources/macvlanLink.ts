@@ -7,7 +7,8 @@ import { outputSlots } from "./outputs";
 import { withDefaultOwner } from "./owner";
 import { warnIfKeyInPlaintext } from "./warnings";
 
-export type { MacvlanLinkArgs, RouteArgs } from "./macvlanKind";
+export type { MacvlanLinkArgs } from "./macvlanKind";
+export type { RouteArgs } from "./link";
 
 export const macvlanLinkHandlers = defineHandlers(macvlanKindLifecycle(macvlanLinkArgs, "macvlan"));
 

@@ -10,12 +10,11 @@ import { netNamespaceArgs } from "../schema/netNamespace";
 import { parseArgs } from "../schema/validate";
 import { namespaceAsWrittenByEarlierVersions } from "../state/earlierVersions";
 import { netnsFromResults, netnsReadBack, netnsReadCommands } from "../state/netns";
-import type { ConnectionArgs } from "./connectionArgs";
 import { contextOf, defineHandlers } from "./lifecycle";
 import { outputSlots } from "./outputs";
-import { withDefaultOwner, type OwnerArgs } from "./owner";
+import { withDefaultOwner } from "./owner";
 import { warnIfKeyInPlaintext } from "./warnings";
-import { HostResource } from "./hostResource";
+import { HostResource, type HostObjectArgs } from "./hostResource";
 
 const stateOf = (d: NetNamespaceDesired, observed: NetNamespaceObserved): NetNamespaceState => ({
   ...d,
@@ -54,7 +53,7 @@ export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNames
   boot: { part: netNamespacePart, pinned: () => [], file: (d) => bootPartFile({ kind: "netns", name: d.name }) },
 });
 
-export interface NetNamespaceArgs extends OwnerArgs {
+export interface NetNamespaceArgs extends HostObjectArgs {
   /** The namespace's name (a file in /run/netns); defaults to the resource name. Changing it replaces. */
   name?: pulumi.Input<string>;
   /** Bring the namespace's `lo` up; default true. */
@@ -64,13 +63,6 @@ export interface NetNamespaceArgs extends OwnerArgs {
    * failing, then bring its `lo` to `loopbackUp`. Destroy removes it, as it would one this made.
    */
   adopt?: pulumi.Input<boolean>;
-  /**
-   * Default: the connection's `persist`, itself true. The host replays it at boot, before network.target
-   * and the daemons that start VMs and containers: its part of /etc/pulumi-iproute2, run by the
-   * pulumi-iproute2 systemd unit (docs/reboots.md). In place.
-   */
-  persist?: pulumi.Input<boolean>;
-  connection?: pulumi.Input<ConnectionArgs>;
 }
 
 export class NetNamespace extends HostResource {

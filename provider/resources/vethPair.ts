@@ -12,13 +12,12 @@ import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack } from "../state/oneLink";
 import { readBackCommands, type ReadBack } from "../state/readBack";
 import { isUnverifiedVeth, parseVethState, unverifiedVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
-import type { ConnectionArgs } from "./connectionArgs";
 import { checkPeer } from "./declaredPeer";
 import { contextOf, defineHandlers, linkId, Stranger } from "./lifecycle";
 import { outputSlots } from "./outputs";
-import { withDefaultOwner, type OwnerArgs } from "./owner";
+import { withDefaultOwner } from "./owner";
 import { warnIfKeyInPlaintext } from "./warnings";
-import { HostResource } from "./hostResource";
+import { LinkResource, linkOutputNames, type LinkArgs } from "./link";
 
 /** Both ends, with their addresses (a VethPair manages no routes): the end's batch, then the peer's. */
 function readBack(d: VethPairDesired): ReadBack {
@@ -120,7 +119,8 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
   },
 });
 
-export interface VethPairArgs extends OwnerArgs {
+/** A link's arguments for the first end, the peer's own, and what a pair sets on both ends. */
+export interface VethPairArgs extends LinkArgs {
   /** This end's name. Changing it replaces the pair. */
   name: pulumi.Input<string>;
   peerName: pulumi.Input<string>;
@@ -128,7 +128,6 @@ export interface VethPairArgs extends OwnerArgs {
   netns?: pulumi.Input<string>;
   /** Namespace of the peer; `netns` by default. */
   peerNetns?: pulumi.Input<string>;
-  addresses?: pulumi.Input<pulumi.Input<string>[]>;
   peerAddresses?: pulumi.Input<pulumi.Input<string>[]>;
   /** Both ends; kernel default when unset. */
   mtu?: pulumi.Input<number>;
@@ -141,51 +140,25 @@ export interface VethPairArgs extends OwnerArgs {
    */
   announce?: pulumi.Input<boolean>;
   /**
-   * Default false: IPv6 addresses go through duplicate address detection, and create and update
-   * wait (about 10 s at most) until they are usable, failing if another host has one. true adds them
-   * with `nodad`: usable at once, unchecked. A change applies to addresses added from then on.
-   */
-  nodad?: pulumi.Input<boolean>;
-  /**
    * Take over a pair of these two ends that exists already (each end in its namespace, each naming the
    * other as its peer) instead of failing, then converge the rest. A link by either name that is not
    * that pair is refused. Destroy removes it, as it would one this made.
    */
   adopt?: pulumi.Input<boolean>;
-  /**
-   * Default: the connection's `persist`, itself true. The host replays it at boot, before network.target
-   * and the daemons that start VMs and containers: its part of /etc/pulumi-iproute2, run by the
-   * pulumi-iproute2 systemd unit (docs/reboots.md). In place.
-   */
-  persist?: pulumi.Input<boolean>;
-  connection?: pulumi.Input<ConnectionArgs>;
 }
 
-export class VethPair extends HostResource {
+/** A link's outputs (the first end's; `up` is both ends'), and the peer's. */
+export class VethPair extends LinkResource {
+  declare readonly peerName: pulumi.Output<string>;
+  declare readonly peerNetns: pulumi.Output<string | undefined>;
+  declare readonly peerAddresses: pulumi.Output<string[]>;
+  declare readonly peerMacAddress: pulumi.Output<string>;
+  declare readonly peerIfindex: pulumi.Output<number>;
   /** What the provider runs for this kind (impl.ts derives its map from these): not for programs. */
   static readonly handlers = vethPairHandlers;
 
-  declare readonly name: pulumi.Output<string>;
-  declare readonly peerName: pulumi.Output<string>;
-  declare readonly netns: pulumi.Output<string | undefined>;
-  declare readonly peerNetns: pulumi.Output<string | undefined>;
-  declare readonly addresses: pulumi.Output<string[]>;
-  declare readonly peerAddresses: pulumi.Output<string[]>;
-  declare readonly mtu: pulumi.Output<number>;
-  declare readonly up: pulumi.Output<boolean>;
-  declare readonly announce: pulumi.Output<boolean>;
-  declare readonly nodad: pulumi.Output<boolean>;
-  /** Whether the host replays it at boot (refresh: whether its part is there as written). */
-  declare readonly persist: pulumi.Output<boolean>;
-  declare readonly macAddress: pulumi.Output<string>;
-  declare readonly peerMacAddress: pulumi.Output<string>;
-  declare readonly ifindex: pulumi.Output<number>;
-  declare readonly peerIfindex: pulumi.Output<number>;
-  /** Whose it is: what both ends carry as their mark. */
-  declare readonly owner: pulumi.Output<string>;
-
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = ["macAddress", "peerMacAddress", "ifindex", "peerIfindex", "kernelChosen", "mtu", "addresses", "peerAddresses", "up", "announce", "nodad", "persist"];
+    const outputs = [...linkOutputNames, "peerMacAddress", "peerIfindex", "peerAddresses"];
     super("VethPair", name, outputSlots(name, withDefaultOwner("VethPair", name, args), outputs), opts);
     warnIfKeyInPlaintext(this, args.connection);
   }

@@ -1,7 +1,7 @@
 import type { NetNamespaceDesired } from "../model";
-import { connection } from "./connection";
 import type { ArgsSpec } from "./validate";
-import { flag, netnsName, owner, persistFlag } from "./fields";
+import { flag, netnsName } from "./fields";
+import { hostObjectFields } from "./hostObject";
 import { withPersist } from "./persist";
 
 export const netNamespaceArgs: ArgsSpec<NetNamespaceDesired> = {
@@ -9,10 +9,7 @@ export const netNamespaceArgs: ArgsSpec<NetNamespaceDesired> = {
   fields: {
     name: netnsName,
     loopbackUp: flag.default(true),
-    adopt: flag.default(false),
-    persist: persistFlag,
-    owner: owner.optional(),
-    connection,
+    ...hostObjectFields,
   },
   rules: [],
   complete: withPersist,

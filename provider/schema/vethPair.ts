@@ -1,41 +1,32 @@
+// A veth pair's arguments: a link's (schema/link.ts), for its first end and both ends' shared settings,
+// with its peer's name, namespace and addresses.
 import { z } from "zod";
 import type { VethPairDesired } from "../model";
-import { connection } from "./connection";
-import { flag, interfaceAddress, interfaceName, mtu, netnsName, owner, persistFlag } from "./fields";
+import { definedOnly, spliced } from "../shape";
+import { interfaceAddress, interfaceName, netnsName } from "./fields";
+import { linkFields, linkRules } from "./link";
 import { withPersist } from "./persist";
-import { definedOnly } from "../shape";
-import { distinct, ipv6NeedsMtu, ipv6NeedsUp, type ArgsSpec } from "./validate";
+import { distinct, type ArgsSpec } from "./validate";
 
 export const vethPairArgs: ArgsSpec<VethPairDesired> = {
   kind: "VethPair",
-  fields: {
-    name: interfaceName,
-    peerName: interfaceName,
-    netns: netnsName.optional(),
-    peerNetns: netnsName.optional(),
-    addresses: distinct(z.array(interfaceAddress, { error: "must be a list of CIDRs" })).default([]),
-    peerAddresses: distinct(z.array(interfaceAddress, { error: "must be a list of CIDRs" })).default([]),
-    mtu: mtu.optional(),
-    up: flag.default(true),
-    announce: flag.default(true),
-    nodad: flag.default(false),
-    adopt: flag.default(false),
-    persist: persistFlag,
-    owner: owner.optional(),
-    connection,
-  },
-  rules: [
-    ipv6NeedsUp("addresses"),
-    ipv6NeedsUp("peerAddresses"),
-    ipv6NeedsMtu("addresses"),
-    ipv6NeedsMtu("peerAddresses"),
-    {
-      reads: ["name", "peerName", "netns", "peerNetns"],
-      check: (a) =>
-        a.name === a.peerName && (a.peerNetns ?? a.netns) === a.netns
-          ? { property: "peerName", reason: "must differ from name when both ends are in the same netns" }
-          : undefined,
-    },
-  ],
+  fields: spliced(linkFields, {
+    name: { peerName: interfaceName },
+    netns: { peerNetns: netnsName.optional() },
+    // Its MTU (both ends') after both ends' addresses, where its messages always listed it.
+    addresses: { peerAddresses: distinct(z.array(interfaceAddress, { error: "must be a list of CIDRs" })).default([]), mtu: linkFields.mtu },
+  }),
+  rules: linkRules<VethPairDesired>(
+    [
+      {
+        reads: ["name", "peerName", "netns", "peerNetns"],
+        check: (a) =>
+          a.name === a.peerName && (a.peerNetns ?? a.netns) === a.netns
+            ? { property: "peerName", reason: "must differ from name when both ends are in the same netns" }
+            : undefined,
+      },
+    ],
+    ["addresses", "peerAddresses"],
+  ),
   complete: (a) => withPersist(definedOnly({ ...a, peerNetns: a.peerNetns ?? a.netns })),
 };

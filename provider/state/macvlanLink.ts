@@ -1,9 +1,10 @@
 // A macvlan-kind link's state (its outputs) from what was asked and what the kernel reports, and back.
 import { z } from "zod";
-import { kernelChosenFields, routeKey, type KernelChosen, type LinkObserved, type MacvlanLinkDesired, type MacvlanLinkState } from "../model";
+import { routeKey, type KernelChosen, type LinkObserved, type MacvlanLinkDesired, type MacvlanLinkState } from "../model";
 import { parseArgs, type ArgsSpec } from "../schema/validate";
 import { definedOnly, inPreferredOrder } from "../shape";
 import { asWrittenByEarlierVersions } from "./earlierVersions";
+import { linkOutputs } from "./linkOutputs";
 
 export const kernelChosenKeys = ["macAddress", "mtu", "txQueueLength", "bcQueueLength"] as const satisfies KernelChosen[];
 
@@ -59,14 +60,7 @@ export function macvlanInputsOf<D extends MacvlanLinkDesired>(state: D & Macvlan
   return inputs;
 }
 
-const stateExtras = z.object({
-  macAddress: z.string(),
-  mtu: z.number().int(),
-  txQueueLength: z.number().int(),
-  bcQueueLength: z.number().int(),
-  ifindex: z.number().int(),
-  kernelChosen: z.array(z.enum(kernelChosenFields)),
-});
+const stateExtras = linkOutputs.extend({ txQueueLength: z.number().int(), bcQueueLength: z.number().int() });
 
 const extrasOnlyWhenObserved = ["macAddress", "mtu", "txQueueLength", "bcQueueLength"];
 

@@ -1,9 +1,10 @@
 import { z } from "zod";
-import { kernelChosenFields, type LinkObserved, type VethPairDesired, type VethPairState } from "../model";
+import { type LinkObserved, type VethPairDesired, type VethPairState } from "../model";
 import { vethPairArgs } from "../schema/vethPair";
 import { parseArgs } from "../schema/validate";
 import { definedOnly, inPreferredOrder } from "../shape";
 import { asWrittenByEarlierVersions } from "./earlierVersions";
+import { linkOutputs } from "./linkOutputs";
 
 /** Outputs from both ends as the kernel reports them. `up` is true only when both ends are. */
 export function vethStateOf(d: VethPairDesired, end: LinkObserved, peer: LinkObserved): VethPairState {
@@ -47,14 +48,7 @@ export function vethInputsOf(state: VethPairState): VethPairDesired {
   return definedOnly(kernelChosen.includes("mtu") ? { ...inputs, mtu: undefined } : inputs);
 }
 
-const extras = z.object({
-  mtu: z.number().int(),
-  macAddress: z.string(),
-  peerMacAddress: z.string(),
-  ifindex: z.number().int(),
-  peerIfindex: z.number().int(),
-  kernelChosen: z.array(z.enum(kernelChosenFields)),
-});
+const extras = linkOutputs.extend({ peerMacAddress: z.string(), peerIfindex: z.number().int() });
 
 export function parseVethState(stored: Record<string, unknown>): VethPairState {
   const props = asWrittenByEarlierVersions(stored);

@@ -1,0 +1,61 @@
+// The arguments every link kind shares, declared once: a kind's schema is these, spliced with its own
+// (shape.ts's `spliced`, which keeps each kind's fields in the order its messages always had), and its
+// rules are these rules plus its own.
+import { z } from "zod";
+import { routeFamily, type LinkDesired, type SingleLinkDesired } from "../model";
+import { spliced } from "../shape";
+import { flag, interfaceAddress, interfaceName, macAddress, mtu, netnsName, queueLength } from "./fields";
+import { hostObjectFields } from "./hostObject";
+import { route } from "./route";
+import { distinct, ipv6NeedsMtu, ipv6NeedsUp, type ArgsSpec } from "./validate";
+
+/** Every link kind's arguments. */
+export const linkFields = {
+  name: interfaceName,
+  netns: netnsName.optional(),
+  mtu: mtu.optional(),
+  addresses: distinct(z.array(interfaceAddress, { error: "must be a list of CIDRs" })).default([]),
+  up: flag.default(true),
+  announce: flag.default(true),
+  nodad: flag.default(false),
+  ...hostObjectFields,
+};
+
+/** A single link's (every kind but a pair): its MAC by its namespace, its queue length by its MTU, its routes by its addresses. */
+export const singleLinkFields = spliced(linkFields, {
+  netns: { macAddress: macAddress.optional() },
+  mtu: { txQueueLength: queueLength.optional() },
+  addresses: { routes: z.array(route, { error: "must be a list of routes" }).default([]) },
+});
+
+type Rules<D> = ArgsSpec<D>["rules"];
+
+/**
+ * Every link kind's rules: IPv6 addresses need the link up and an MTU IPv6 takes, for each list of
+ * addresses it has (a pair: both ends'), then the kind's `own`.
+ */
+export function linkRules<D extends LinkDesired>(own: Rules<D>, addressFields: (keyof D & string)[] = ["addresses"]): Rules<D> {
+  return [...addressFields.map((field) => ipv6NeedsUp<D>(field)), ...addressFields.map((field) => ipv6NeedsMtu<D>(field)), ...own];
+}
+
+/** A single link's rules: the shared ones and its routes', with the kind's `own` in between (where their failures always came). */
+export function singleLinkRules<D extends SingleLinkDesired>(own: Rules<D>): Rules<D> {
+  return linkRules<D>([
+    {
+      reads: ["routes", "up"],
+      check: (a) =>
+        a.routes.length > 0 && !a.up
+          ? { property: "routes", reason: "need up: true (the kernel drops a link's routes while it is down)" }
+          : undefined,
+    },
+    ...own,
+    {
+      reads: ["routes"],
+      check: (a) => {
+        const keys = a.routes.map((r) => `${routeFamily(r)} ${r.to} ${r.metric}`);
+        const dup = keys.findIndex((k, i) => keys.indexOf(k) !== i);
+        return dup >= 0 ? { property: `routes[${dup}]`, reason: "repeats a destination and metric" } : undefined;
+      },
+    },
+  ]);
+}
