@@ -17,6 +17,7 @@ import { contextOf, defineHandlers, linkId, Stranger } from "./lifecycle";
 import { outputSlots } from "./outputs";
 import { withDefaultOwner } from "./owner";
 import { warnIfKeyInPlaintext } from "./warnings";
+import { asTakenOver, where } from "./linkAdopt";
 import { LinkResource, linkOutputNames, type LinkArgs } from "./link";
 
 /** Both ends, with their addresses (a VethPair manages no routes): the end's batch, then the peer's. */
@@ -27,8 +28,6 @@ function readBack(d: VethPairDesired): ReadBack {
 }
 
 type BothEnds = { end: LinkObserved; peer: LinkObserved };
-
-const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
 
 /**
  * Why the two links are not the pair `d` declares, or undefined when they are: each end's peer must be
@@ -63,8 +62,7 @@ async function takeOverPair(runner: Runner, d: VethPairDesired, end: LinkObserve
   }
   const wrong = await notThePair(runner, d, { end, peer });
   if (wrong !== undefined) throw new Iproute2Error("exists", contextOf("VethPair", d, "adopt"), wrong, hint);
-  // Its announce settings are whatever they are: taken as unset, so the first write sets them.
-  return { ...vethStateOf(d, end, peer), announce: false };
+  return asTakenOver(vethStateOf(d, end, peer));
 }
 
 export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, BothEnds>({

@@ -1,0 +1,38 @@
+// The adopt rules every link kind shares, written once: what of a link found on the host is taken over
+// as this resource's, and what refuses it. The kind decides only whether the link is its own (its kind,
+// its parent or peer).
+import { Iproute2Error, type ErrorContext } from "../exec/errors";
+import { routeKey, type LinkObserved, type Route } from "../model";
+
+/** A namespace in a message. */
+export const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
+
+/**
+ * A link's state as taken over: its announce settings are whatever they are, taken as unset, so the
+ * first write sets them.
+ */
+export const asTakenOver = <S extends { announce: boolean }>(state: S): S => ({ ...state, announce: false });
+
+/**
+ * The routes of `existing` that are taken over as the resource's: those of our protocol, and of the
+ * routes of other protocols (added by hand, or by a daemon: not ours) only those the program asks for.
+ * Only a route added by hand (`proto boot`) is taken over, and only one `ip route replace` would keep as
+ * it is: any other wanted one refuses the adopt.
+ */
+export function adoptedRoutes(context: ErrorContext, wantedRoutes: Route[], existing: LinkObserved): Route[] {
+  const wanted = new Set(wantedRoutes.map(routeKey));
+  const routes = existing.routes.filter((r) => r.protocol === undefined || wanted.has(routeKey(r)));
+  const untakable = routes.find((r) => r.protocol !== undefined && (r.protocol !== "boot" || r.beyond !== undefined));
+  if (untakable) {
+    const route = `${untakable.to}${untakable.via !== undefined ? ` via ${untakable.via}` : ""} metric ${untakable.metric ?? 0}`;
+    throw new Iproute2Error(
+      "exists",
+      context,
+      `route ${route} exists with proto ${untakable.protocol}${untakable.beyond !== undefined ? ` and ${untakable.beyond}` : ""}`,
+      untakable.protocol !== "boot"
+        ? `adopt takes over only routes added by hand (proto boot): leave this one to ${untakable.protocol}, out of routes`
+        : "adopt takes over only a route that `ip route replace ... proto static` keeps as it is: leave it out of routes, or remove it",
+    );
+  }
+  return routes;
+}

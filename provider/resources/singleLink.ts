@@ -1,0 +1,114 @@
+// The lifecycle tables every single link kind shares (all but a pair), written once: read it (alone or in
+// its namespace's batch) and know it for ours by its kernel kind and, where it is made on another link,
+// that link (a macvlan's parent); adopt it (linkAdopt.ts); read it back; its owners and ifindex; its
+// boot part's file and pins. A kind gives its arguments, plans, state functions, hints and boot part.
+import { hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
+import type { Runner } from "../exec/runner";
+import { bootPartFile, routeFamily, type LinkObserved, type SingleLinkDesired, type SingleLinkState } from "../model";
+import type { BootPart } from "../plan/bootPart";
+import type { IpStep } from "../plan/steps";
+import { readLinkBatched } from "../state/namespaceLinks";
+import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
+import { checkPeer } from "./declaredPeer";
+import { contextOf, linkId, Stranger, type Existing, type ResourceLifecycle } from "./lifecycle";
+import { adoptedRoutes, asTakenOver, where } from "./linkAdopt";
+
+type Tables<D extends SingleLinkDesired, S extends SingleLinkState<D>> = ResourceLifecycle<D, S, LinkObserved>;
+
+/** What a single link kind gives; the rest of its lifecycle is every single link's. */
+export interface SingleLinkKind<D extends SingleLinkDesired, S extends SingleLinkState<D>> {
+  spec: Tables<D, S>["spec"];
+  /** What the kernel calls its links (`ip -d link`'s kind): a link of another kind by its name is not ours. */
+  kernelKind: string;
+  /** The link it is made on (a macvlan's parent), which a link by its name must be on to be ours; none for a link of its own. */
+  parentOf?(d: D): { netns: string | undefined; name: string };
+  diff: Tables<D, S>["diff"];
+  plan: Tables<D, S>["plan"];
+  parseState: Tables<D, S>["parseState"];
+  inputsOf: Tables<D, S>["inputsOf"];
+  stateOf: Tables<D, S>["stateOf"];
+  unverified: Tables<D, S>["unverified"];
+  /** Its hints for a failed `ip link add`, beyond every link's (a name taken); undefined: the kind's generic one. */
+  addHint?(d: D, failure: FailureKind): string | undefined;
+  bootPart(d: D): BootPart;
+}
+
+const isLinkAdd = (step: IpStep | undefined) => step?.args[0] === "link" && step.args[1] === "add";
+
+/** The lifecycle tables of a single link kind. */
+export function singleLinkLifecycle<D extends SingleLinkDesired, S extends SingleLinkState<D>>(k: SingleLinkKind<D, S>): Tables<D, S> {
+  const { kernelKind: kind, spec } = k;
+
+  /** Whether `link` (link `d.name` as read) is on the link `d` declares as its parent; undefined when it has none. */
+  function checkParent(runner: Runner, d: D, link: LinkObserved, batched: boolean) {
+    const parent = k.parentOf?.(d);
+    if (!parent) return undefined;
+    const read = batched ? readLinkBatched : readLinkAlone;
+    return checkPeer(runner, d.netns, link, { ...parent, ifindexOf: async () => (await read(runner, parent.netns, parent.name))?.ifindex }).then((check) => ({ ...check, parent }));
+  }
+
+  /** The link of `d`'s name, with every route (routes added by hand can be taken over). */
+  async function existing(runner: Runner, d: D): Promise<Existing<S> | undefined> {
+    const link = await readLinkAlone(runner, d.netns, d.name, true);
+    return link && { aliases: [link.alias], ifindex: link.ifindex, takeOver: () => takeOver(runner, d, link) };
+  }
+
+  /** Takes over only a link of the same kind (on the same parent). */
+  async function takeOver(runner: Runner, d: D, found: LinkObserved): Promise<S> {
+    const ctx = contextOf(spec.kind, d, "adopt");
+    const parent = await checkParent(runner, d, found, false);
+    if (found.kind !== kind || (parent && !parent.declared)) {
+      const is = `${found.kind ?? "a plain link"}${parent ? ` on ${parent.actual}` : ""}`;
+      const not = `${kind}${parent ? ` on "${parent.parent.name}" in ${where(parent.parent.netns)}` : ""}`;
+      throw new Iproute2Error(
+        "exists",
+        ctx,
+        `link "${d.name}" exists but is ${is}, not ${not}`,
+        `adopt takes over only a link of the same kind${parent ? " on the same parent" : ""}; remove it or choose another name`,
+      );
+    }
+    return asTakenOver(k.stateOf(d, { ...found, routes: adoptedRoutes(ctx, d.routes, found) }));
+  }
+
+  return {
+    noun: "the link",
+    spec,
+    diff: k.diff,
+    idOf: linkId,
+    parseState: k.parseState,
+    inputsOf: k.inputsOf,
+    plan: k.plan,
+    // A new link has only the routes we give it: no need to list IPv6 routes when we give none.
+    readBack: (d, fromExisting) => linkReadBack(d.netns, d.name, { ipv6Routes: fromExisting || d.routes.some((r) => routeFamily(r) === 6) }),
+    observe: (results, d) => linkFromResults(results, d.name),
+    async read(runner, d, { batched }) {
+      const observed = batched ? await readLinkBatched(runner, d.netns, d.name) : await readLinkAlone(runner, d.netns, d.name);
+      // Another kind by that name, or one on another parent (whatever its parent's ifindex): not ours.
+      if (!observed) return undefined;
+      if (observed.kind !== kind) return new Stranger(`a link of kind ${observed.kind ?? "none"}`);
+      const parent = await checkParent(runner, d, observed, batched);
+      return !parent || parent.declared ? observed : new Stranger(`a ${kind} link on ${parent.actual}, not on "${parent.parent.name}" in ${where(parent.parent.netns)}`);
+    },
+    stateOf: k.stateOf,
+    unverified: k.unverified,
+    existing,
+    async owners(runner, d) {
+      const link = await readLinkBatched(runner, d.netns, d.name);
+      return link && { aliases: [link.alias], ifindex: link.ifindex };
+    },
+    aliases: (link) => [link.alias],
+    ifindexOf: { observed: (link) => link.ifindex, state: (state) => state.ifindex },
+    hint(d, failure, step, verb) {
+      if (verb === "update") return hintFor(failure, kind);
+      if (isLinkAdd(step) && failure === "exists") {
+        return `A link named "${d.name}" already exists in ${where(d.netns)}: choose another name, or set adopt: true to take it over`;
+      }
+      return (isLinkAdd(step) ? k.addHint?.(d, failure) : undefined) ?? hintFor(failure, kind);
+    },
+    boot: {
+      part: k.bootPart,
+      pinned: (state) => [{ ifindex: state.ifindex, macAddress: state.macAddress }],
+      file: (d) => bootPartFile({ kind: "link", netns: d.netns, name: d.name }),
+    },
+  };
+}
