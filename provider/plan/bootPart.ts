@@ -16,7 +16,7 @@
 // The MAC goes into `link add` itself, never after: udev's MACAddressPolicy would race a later set.
 // The ifindex too, so a macvtap's /dev/tap<ifindex> (what QEMU opens) and the state stay as they were.
 import { classOfLink } from "../kinds";
-import { bootFolder, bootPartFile, type MacvlanLinkDesired, type MacvtapDesired, type NetNamespaceDesired, type VethPairDesired } from "../model";
+import { bootFolder, bootPartFile, type MacvlanLinkDesired, type MacvtapDesired, type NetNamespaceDesired, type SingleLinkDesired, type VethPairDesired } from "../model";
 import { removePartCommand, writePartCommand } from "./bootFiles";
 import { planMacvlanCreate, type MacvlanKind } from "./macvlanLink";
 import { planNetNamespaceCreate } from "./netNamespace";
@@ -124,21 +124,36 @@ export function vethPairPart(d: VethPairDesired): BootPart {
   });
 }
 
-/** A macvlan or macvtap child made on its parent with its ifindex and MAC, and a macvtap's node. */
-export function macvlanPart(d: MacvlanLinkDesired | MacvtapDesired, kind: MacvlanKind): BootPart {
-  // The MAC the user pinned, else the kernel's (a marker): both go in the same `link add`.
-  const [add, ...rest] = planMacvlanCreate({ ...d, macAddress: d.macAddress ?? macMarker(1) }, kind);
-  if (!add || isCommandStep(add)) throw new Error("a macvlan create plan starts with ip link add");
-  const tap = "tapMode" in d ? line("tap", host(d.netns), d.name, d.tapDevicePath ?? "-", d.tapMode, chownSpec(d.tapOwner, d.tapGroup) || "-") : undefined;
+/**
+ * A single link made with its ifindex and MAC pinned (the MAC the user pinned, else the kernel's: a
+ * marker; both go in the same `link add`), from its kind's create plan: after its namespaces and the
+ * link it is made on (`parent`), if any. `label`: its kind, for messages.
+ */
+export function singleLinkPart<D extends SingleLinkDesired>(
+  label: string,
+  d: D,
+  create: (d: D) => Step[],
+  parent?: { netns?: string; name: string },
+  tap?: string,
+): BootPart {
+  const [add, ...rest] = create({ ...d, macAddress: d.macAddress ?? macMarker(1) });
+  if (!add || isCommandStep(add)) throw new Error(`a ${label} create plan starts with ip link add`);
   return render({
-    label: `${classOfLink(kind)} ${d.name}${d.netns !== undefined ? ` in netns ${d.netns}` : ""}`,
+    label: `${label} ${d.name}${d.netns !== undefined ? ` in netns ${d.netns}` : ""}`,
     object: { kind: "link", netns: d.netns, name: d.name },
     links: [{ netns: d.netns, name: d.name }],
-    needs: [...namespaces(d.parentNetns, d.netns), { kind: "link", netns: d.parentNetns, name: d.parent }],
+    needs: [...namespaces(...(parent ? [parent.netns] : []), d.netns), ...(parent ? [{ kind: "link" as const, netns: parent.netns, name: parent.name }] : [])],
     create: [{ ...add, args: [...add.args.slice(0, 2), "index", indexMarker(1), ...add.args.slice(2)] }, ...rest],
     anew: add.args,
     ...(tap !== undefined && { tap }),
   });
+}
+
+/** A macvlan or macvtap child made on its parent with its ifindex and MAC, and a macvtap's node. */
+export function macvlanPart(d: MacvlanLinkDesired | MacvtapDesired, kind: MacvlanKind): BootPart {
+  const tap = "tapMode" in d ? line("tap", host(d.netns), d.name, d.tapDevicePath ?? "-", d.tapMode, chownSpec(d.tapOwner, d.tapGroup) || "-") : undefined;
+  const create = (link: MacvlanLinkDesired) => planMacvlanCreate(link, kind);
+  return singleLinkPart(classOfLink(kind), d, create, { netns: d.parentNetns, name: d.parent }, tap);
 }
 
 /** The part's text as the host has it once written: each marker replaced by what the kernel gave. */

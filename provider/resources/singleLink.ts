@@ -5,7 +5,7 @@
 import { hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
 import type { Runner } from "../exec/runner";
 import { bootPartFile, routeFamily, type LinkObserved, type SingleLinkDesired, type SingleLinkState } from "../model";
-import type { BootPart } from "../plan/bootPart";
+import { singleLinkPart, type BootPart } from "../plan/bootPart";
 import type { IpStep } from "../plan/steps";
 import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
@@ -30,7 +30,8 @@ export interface SingleLinkKind<D extends SingleLinkDesired, S extends SingleLin
   unverified: Tables<D, S>["unverified"];
   /** Its hints for a failed `ip link add`, beyond every link's (a name taken); undefined: the kind's generic one. */
   addHint?(d: D, failure: FailureKind): string | undefined;
-  bootPart(d: D): BootPart;
+  /** Its part of the boot description; by default its create plan's, made on its parent (plan/bootPart.ts singleLinkPart). */
+  bootPart?(d: D): BootPart;
 }
 
 const isLinkAdd = (step: IpStep | undefined) => step?.args[0] === "link" && step.args[1] === "add";
@@ -106,7 +107,7 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
       return (isLinkAdd(step) ? k.addHint?.(d, failure) : undefined) ?? hintFor(failure, kind);
     },
     boot: {
-      part: k.bootPart,
+      part: (d) => (k.bootPart ? k.bootPart(d) : singleLinkPart(spec.kind, d, k.plan.create, k.parentOf?.(d))),
       pinned: (state) => [{ ifindex: state.ifindex, macAddress: state.macAddress }],
       file: (d) => bootPartFile({ kind: "link", netns: d.netns, name: d.name }),
     },
