@@ -1,12 +1,11 @@
-// What MacvlanLink and Macvtap share: the same arguments, modes, rules and adopt, so the same lifecycle
-// tables (a Macvtap adds its device node to them), and the outputs of the class users construct.
+// What MacvlanLink and Macvtap share: a single link's lifecycle (singleLink.ts) on a parent, with their
+// plans, state, hints and boot part (a Macvtap adds its device node to them); their arguments and outputs.
 import type * as pulumi from "@pulumi/pulumi";
 import type { FailureKind } from "../exec/errors";
 import type { LinkObserved, MacvlanLinkDesired, MacvlanLinkState, MacvlanMode } from "../model";
 import { macvlanPart } from "../plan/bootPart";
-import { diffMacvlan, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
+import { macvlanPropertyRules, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
 import type { ArgsSpec } from "../schema/validate";
-import { asWrittenByEarlierVersions } from "../state/earlierVersions";
 import { isUnverified, macvlanInputsOf, macvlanStateOf, parseMacvlanState, unverifiedMacvlanState } from "../state/macvlanLink";
 import type { ResourceLifecycle } from "./lifecycle";
 import { where } from "./linkAdopt";
@@ -33,7 +32,7 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpe
     spec,
     kernelKind: kind,
     parentOf: (d) => ({ netns: d.parentNetns, name: d.parent }),
-    diff: (olds, news) => diffMacvlan(asWrittenByEarlierVersions(olds), news),
+    propertyRules: macvlanPropertyRules,
     plan: { create: (d) => planMacvlanCreate(d, kind), update: (current, d) => planMacvlanUpdate(current, d, kind), delete: planMacvlanDelete },
     parseState: (props) => parseMacvlanState(spec, props),
     inputsOf: macvlanInputsOf,

@@ -3,9 +3,6 @@ import type * as pulumi from "@pulumi/pulumi";
 import { macvlanLinkArgs } from "../schema/macvlanLink";
 import { defineHandlers } from "./lifecycle";
 import { macvlanKindLifecycle, MacvlanKindResource, macvlanOutputNames, type MacvlanLinkArgs } from "./macvlanKind";
-import { outputSlots } from "./outputs";
-import { withDefaultOwner } from "./owner";
-import { warnIfKeyInPlaintext } from "./warnings";
 
 export type { MacvlanLinkArgs } from "./macvlanKind";
 export type { RouteArgs } from "./link";
@@ -17,7 +14,6 @@ export class MacvlanLink extends MacvlanKindResource {
   static readonly handlers = macvlanLinkHandlers;
 
   constructor(name: string, args: MacvlanLinkArgs, opts?: pulumi.CustomResourceOptions) {
-    super("MacvlanLink", name, outputSlots(name, withDefaultOwner("MacvlanLink", name, args), macvlanOutputNames), opts);
-    warnIfKeyInPlaintext(this, args.connection);
+    super("MacvlanLink", name, args, macvlanOutputNames, opts);
   }
 }

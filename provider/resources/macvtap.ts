@@ -11,9 +11,7 @@ import { macvlanInputsOf } from "../state/macvlanLink";
 import { defineHandlers } from "./lifecycle";
 import { macvlanKindLifecycle, MacvlanKindResource, macvlanOutputNames, type MacvlanLinkArgs } from "./macvlanKind";
 import { tapNodePart } from "./macvtapNode";
-import { outputSlots } from "./outputs";
-import { withDefaultOwner } from "./owner";
-import { warnIfKeyInPlaintext, warnIfWorldAccessible } from "./warnings";
+import { warnIfWorldAccessible } from "./warnings";
 
 type Props = Record<string, unknown>;
 
@@ -75,9 +73,7 @@ export class Macvtap extends MacvlanKindResource {
   declare readonly tapNodeCreated: pulumi.Output<boolean>;
 
   constructor(name: string, args: MacvtapArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = [...macvlanOutputNames, "tapDevice", "tapDevNumbers", "tapNodeCreated", "tapOwner", "tapGroup", "tapMode"];
-    super("Macvtap", name, outputSlots(name, withDefaultOwner("Macvtap", name, args), outputs), opts);
-    warnIfKeyInPlaintext(this, args.connection);
+    super("Macvtap", name, args, [...macvlanOutputNames, "tapDevice", "tapDevNumbers", "tapNodeCreated", "tapOwner", "tapGroup", "tapMode"], opts);
     warnIfWorldAccessible(this, args.tapMode);
   }
 }

@@ -6,7 +6,9 @@ import { hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
 import type { Runner } from "../exec/runner";
 import { bootPartFile, routeFamily, type LinkObserved, type SingleLinkDesired, type SingleLinkState } from "../model";
 import { singleLinkPart, type BootPart } from "../plan/bootPart";
+import { diffProperties, type PropertyRule } from "../plan/diff";
 import type { IpStep } from "../plan/steps";
+import { asWrittenByEarlierVersions } from "../state/earlierVersions";
 import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
 import { checkPeer } from "./declaredPeer";
@@ -22,7 +24,8 @@ export interface SingleLinkKind<D extends SingleLinkDesired, S extends SingleLin
   kernelKind: string;
   /** The link it is made on (a macvlan's parent), which a link by its name must be on to be ours; none for a link of its own. */
   parentOf?(d: D): { netns: string | undefined; name: string };
-  diff: Tables<D, S>["diff"];
+  /** Which of its properties update in place and which replace it (plan/diff.ts singleLinkPropertyRules, spliced with its own). */
+  propertyRules: Record<string, PropertyRule>;
   plan: Tables<D, S>["plan"];
   parseState: Tables<D, S>["parseState"];
   inputsOf: Tables<D, S>["inputsOf"];
@@ -74,7 +77,7 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
   return {
     noun: "the link",
     spec,
-    diff: k.diff,
+    diff: (olds, news) => diffProperties(k.propertyRules, asWrittenByEarlierVersions(olds), news),
     idOf: linkId,
     parseState: k.parseState,
     inputsOf: k.inputsOf,

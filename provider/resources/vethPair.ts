@@ -14,9 +14,6 @@ import { readBackCommands, type ReadBack } from "../state/readBack";
 import { isUnverifiedVeth, parseVethState, unverifiedVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
 import { checkPeer } from "./declaredPeer";
 import { contextOf, defineHandlers, linkId, Stranger } from "./lifecycle";
-import { outputSlots } from "./outputs";
-import { withDefaultOwner } from "./owner";
-import { warnIfKeyInPlaintext } from "./warnings";
 import { asTakenOver, where } from "./linkAdopt";
 import { LinkResource, linkOutputNames, type LinkArgs } from "./link";
 
@@ -156,8 +153,6 @@ export class VethPair extends LinkResource {
   static readonly handlers = vethPairHandlers;
 
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
-    const outputs = [...linkOutputNames, "peerMacAddress", "peerIfindex", "peerAddresses"];
-    super("VethPair", name, outputSlots(name, withDefaultOwner("VethPair", name, args), outputs), opts);
-    warnIfKeyInPlaintext(this, args.connection);
+    super("VethPair", name, args, [...linkOutputNames, "peerMacAddress", "peerIfindex", "peerAddresses"], opts);
   }
 }
