@@ -32,6 +32,7 @@ export type KernelKind = { [K in LinkKind]: Kinds[K]["kernelKind"] }[LinkKind];
 
 /** The kind whose resource makes a link the kernel calls `kernelKind`, if this package has one. */
 export function kindOfLink(kernelKind: string | undefined): LinkKind | undefined {
+  if (kernelKind === undefined) return undefined; // a link without a kind (a NIC): none makes it
   return resourceKindNames.find((kind): kind is LinkKind => (resourceKinds[kind] as { kernelKind?: string }).kernelKind === kernelKind);
 }
 

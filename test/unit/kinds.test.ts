@@ -1,0 +1,33 @@
+// The registry of kinds: everything derived from it agrees with it, so a kind registered once is
+// served by the provider, exported to programs, and named by the scan.
+import { describe, expect, it } from "vitest";
+import * as api from "../../provider/index";
+import { handlers } from "../../provider/impl";
+import { classOfLink, kindOfLink, resourceKindNames } from "../../provider/kinds";
+
+describe("the registry of kinds", () => {
+  it("gives the provider a handler for every kind, in the registry's order", () => {
+    expect(Object.keys(handlers)).toEqual(resourceKindNames);
+    expect(resourceKindNames).toEqual(["Echo", "NetNamespace", "VethPair", "MacvlanLink", "Macvtap"]);
+  });
+
+  it("serves each kind its exported class's handlers", () => {
+    expect(handlers.MacvlanLink).toBe(api.MacvlanLink.handlers);
+    expect(handlers.Macvtap).toBe(api.Macvtap.handlers);
+    expect(handlers.VethPair).toBe(api.VethPair.handlers);
+    expect(handlers.NetNamespace).toBe(api.NetNamespace.handlers);
+  });
+
+  it.each([
+    ["veth", "VethPair"],
+    ["macvlan", "MacvlanLink"],
+    ["macvtap", "Macvtap"],
+  ] as const)("names the class that makes %s links: %s", (kernelKind, kind) => {
+    expect(classOfLink(kernelKind)).toBe(kind);
+  });
+
+  it("names none for a kind this package does not make", () => {
+    expect(kindOfLink("bridge")).toBeUndefined();
+    expect(kindOfLink(undefined)).toBeUndefined();
+  });
+});
