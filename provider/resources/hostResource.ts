@@ -1,9 +1,11 @@
 // The base of every resource class: a dynamic resource (run by Pulumi's dynamic-provider plugin) whose
 // provider is one line of text naming the installed package, not a serialized closure.
 import * as pulumi from "@pulumi/pulumi";
-import type { ResourceKind } from "../kinds";
+import type { HostKind, ResourceKind } from "../kinds";
 import type { ConnectionArgs } from "./connectionArgs";
-import type { OwnerArgs } from "./owner";
+import { outputSlots } from "./outputs";
+import { withDefaultOwner, type OwnerArgs } from "./owner";
+import { warnIfKeyInPlaintext } from "./warnings";
 
 /**
  * What the state keeps as `__provider` (in inputs and outputs) and the plugin loads again for refresh
@@ -38,4 +40,16 @@ export interface HostObjectArgs extends OwnerArgs {
    */
   persist?: pulumi.Input<boolean>;
   connection?: pulumi.Input<ConnectionArgs>;
+}
+
+/**
+ * A resource that manages something on a host: registered with its arguments (`owner` defaulted, `name`
+ * the resource's by default) and a slot for each of its `outputs`, with a warning for a private key
+ * given in plaintext.
+ */
+export abstract class HostObjectResource extends HostResource {
+  protected constructor(kind: HostKind, name: string, args: HostObjectArgs, outputs: readonly string[], opts?: pulumi.CustomResourceOptions) {
+    super(kind, name, outputSlots(name, withDefaultOwner(kind, name, args), outputs), opts);
+    warnIfKeyInPlaintext(this, args.connection);
+  }
 }

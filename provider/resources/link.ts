@@ -3,11 +3,7 @@
 // them, and the class those outputs are on. A kind extends these with its own.
 import type * as pulumi from "@pulumi/pulumi";
 import type { Route } from "../model";
-import type { HostKind } from "../kinds";
-import { HostResource, type HostObjectArgs } from "./hostResource";
-import { outputSlots } from "./outputs";
-import { withDefaultOwner } from "./owner";
-import { warnIfKeyInPlaintext } from "./warnings";
+import { HostObjectResource, type HostObjectArgs } from "./hostResource";
 
 export interface RouteArgs {
   /** "default", a CIDR, or an address. */
@@ -65,16 +61,7 @@ export const linkOutputNames = ["ifindex", "macAddress", "mtu", "kernelChosen", 
 export const singleLinkOutputNames = [...linkOutputNames, "txQueueLength", "routes"] as const;
 
 /** The outputs every link kind's resource has: every shared argument as the kernel has it, and ifindex. */
-export abstract class LinkResource extends HostResource {
-  /**
-   * Registers a link of `kind` with its arguments (`owner` defaulted, `name` the resource's by default)
-   * and a slot for each of its `outputs`, and warns of a private key given in plaintext.
-   */
-  protected constructor(kind: HostKind, name: string, args: LinkArgs, outputs: readonly string[], opts?: pulumi.CustomResourceOptions) {
-    super(kind, name, outputSlots(name, withDefaultOwner(kind, name, args), outputs), opts);
-    warnIfKeyInPlaintext(this, args.connection);
-  }
-
+export abstract class LinkResource extends HostObjectResource {
   declare readonly name: pulumi.Output<string>;
   declare readonly netns: pulumi.Output<string | undefined>;
   declare readonly macAddress: pulumi.Output<string>;

@@ -11,10 +11,7 @@ import { parseArgs } from "../schema/validate";
 import { namespaceAsWrittenByEarlierVersions } from "../state/earlierVersions";
 import { netnsFromResults, netnsReadBack, netnsReadCommands } from "../state/netns";
 import { contextOf, defineHandlers } from "./lifecycle";
-import { outputSlots } from "./outputs";
-import { withDefaultOwner } from "./owner";
-import { warnIfKeyInPlaintext } from "./warnings";
-import { HostResource, type HostObjectArgs } from "./hostResource";
+import { HostObjectResource, type HostObjectArgs } from "./hostResource";
 
 const stateOf = (d: NetNamespaceDesired, observed: NetNamespaceObserved): NetNamespaceState => ({
   ...d,
@@ -65,7 +62,7 @@ export interface NetNamespaceArgs extends HostObjectArgs {
   adopt?: pulumi.Input<boolean>;
 }
 
-export class NetNamespace extends HostResource {
+export class NetNamespace extends HostObjectResource {
   /** What the provider runs for this kind (impl.ts derives its map from these): not for programs. */
   static readonly handlers = netNamespaceHandlers;
 
@@ -79,7 +76,6 @@ export class NetNamespace extends HostResource {
   declare readonly owner: pulumi.Output<string>;
 
   constructor(name: string, args: NetNamespaceArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super("NetNamespace", name, outputSlots(name, withDefaultOwner("NetNamespace", name, args), ["path", "persist"]), opts);
-    warnIfKeyInPlaintext(this, args.connection);
+    super("NetNamespace", name, args, ["path", "persist"], opts);
   }
 }

@@ -149,6 +149,8 @@ export class VethPair extends LinkResource {
   declare readonly peerAddresses: pulumi.Output<string[]>;
   declare readonly peerMacAddress: pulumi.Output<string>;
   declare readonly peerIfindex: pulumi.Output<number>;
+  /** Whose it is: what both ends carry as their mark. */
+  declare readonly owner: pulumi.Output<string>;
   /** What the provider runs for this kind (impl.ts derives its map from these): not for programs. */
   static readonly handlers = vethPairHandlers;
 
