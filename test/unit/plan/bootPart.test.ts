@@ -1,7 +1,8 @@
 // The boot description's parts as tables: for each kind and composition, the lines the restore program
 // replays, and the steps that write, move and remove a part.
 import { describe, expect, it } from "vitest";
-import { filledPart, macvlanPart, netNamespacePart, planBootPart, vethPairPart } from "../../../provider/plan/bootPart";
+import { filledPart, macvlanPart, netNamespacePart, planBootPart, singleLinkPart, vethPairPart } from "../../../provider/plan/bootPart";
+import { planLinkCreate } from "../../../provider/plan/link";
 import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
 import { macvtapArgs } from "../../../provider/schema/macvtap";
 import { netNamespaceArgs } from "../../../provider/schema/netNamespace";
@@ -246,5 +247,30 @@ describe("owner marks in parts: replayed like any create step", () => {
     const child = body(macvlanPart(validArgs(macvlanLinkArgs, { name: "m", parent: "veth0", parentNetns: "lab", netns: "ns1", owner: "p/s/MacvlanLink/m" }), "macvlan").text);
     // Right after the add, before the rest of the create's steps.
     expect(child[child.findIndex((l) => l.startsWith("anew")) + 1]).toBe("ip ns1 link set dev m alias pulumi-iproute2:p/s/MacvlanLink/m");
+  });
+});
+
+describe("a single link's part, from its kind's create plan", () => {
+  const connection = { type: "local" as const, sudo: false, persist: true };
+  const d = { name: "x0", netns: "ns1", addresses: ["10.0.0.1/24"], routes: [], up: true, announce: false, nodad: false, adopt: false, persist: true, connection };
+  const create = (link: typeof d & { macAddress?: string }) =>
+    planLinkCreate(link, { netns: link.netns, args: ["link", "add", "name", link.name, "address", link.macAddress ?? "", "type", "dummy"] }, [link]);
+
+  it("pins its ifindex and MAC, and needs only its namespace when it is made on no other link", () => {
+    expect(body(singleLinkPart("Dummy", d, create).text)).toEqual([
+      "resource Dummy",
+      "object link ns1 x0",
+      "link ns1 x0",
+      "needs netns ns1",
+      "add ns1 link add index #index1# name x0 address #mac1# type dummy",
+      "anew ns1 link add name x0 address #mac1# type dummy",
+      "ip ns1 addr add 10.0.0.1/24 dev x0",
+      "ip ns1 link set dev x0 up",
+    ]);
+  });
+
+  it("needs the link it is made on, after the namespaces", () => {
+    const lines = body(singleLinkPart("Dummy", d, create, { netns: "ns0", name: "eth1" }).text);
+    expect(lines.filter((l) => l.startsWith("needs"))).toEqual(["needs netns ns0", "needs netns ns1", "needs link ns0 eth1"]);
   });
 });

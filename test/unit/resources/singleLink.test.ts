@@ -1,0 +1,75 @@
+// A single link kind's lifecycle tables, for a kind made on no other link, against what real iproute2
+// printed (test/fixtures/iproute2): adopt takes over only a link of its kernel kind, and refresh takes
+// one of another kind for a stranger's.
+import { describe, expect, it } from "vitest";
+import type { CommandResult, Runner } from "../../../provider/exec/runner";
+import type { SingleLinkDesired, SingleLinkState } from "../../../provider/model";
+import { planLinkCreate, planLinkDelete, planSingleLinkUpdate } from "../../../provider/plan/link";
+import { singleLinkPropertyRules } from "../../../provider/plan/diff";
+import { singleLinkFields, singleLinkRules } from "../../../provider/schema/link";
+import type { ArgsSpec } from "../../../provider/schema/validate";
+import { isUnverifiedLink, parseSingleLinkState, singleLinkInputsOf, singleLinkStateOf, unverifiedSingleLinkState } from "../../../provider/state/singleLink";
+import { Stranger } from "../../../provider/resources/lifecycle";
+import { singleLinkLifecycle } from "../../../provider/resources/singleLink";
+import { z } from "zod";
+import { asRunnerReturns, linkFixtureOf } from "../fixtures";
+
+const fixture = linkFixtureOf("veth-end");
+/** A runner that answers every read with the recorded one: the link of the fixture, a veth. */
+const recorded: Runner = { host: "test", machine: "test", run: async () => asRunnerReturns(fixture.results as CommandResult[]) };
+
+const spec: ArgsSpec<SingleLinkDesired> = { kind: "Probe", fields: singleLinkFields, rules: singleLinkRules<SingleLinkDesired>([]) };
+const none = { observed: {}, kernelChosen: [] };
+
+const kindOf = (kernelKind: string) =>
+  singleLinkLifecycle<SingleLinkDesired, SingleLinkState>({
+    spec,
+    kernelKind,
+    propertyRules: singleLinkPropertyRules,
+    plan: { create: (d) => planLinkCreate(d, { netns: d.netns, args: ["link", "add", "name", d.name, "type", kernelKind] }, [d]), update: (c, d) => planSingleLinkUpdate(c, d, []), delete: planLinkDelete },
+    parseState: (props) => parseSingleLinkState(spec, props, z.object({}), []),
+    inputsOf: singleLinkInputsOf,
+    stateOf: (d, o) => singleLinkStateOf(d, o, none),
+    unverified: { stateOf: (d) => unverifiedSingleLinkState(d, none), is: isUnverifiedLink },
+  });
+
+const d: SingleLinkDesired = {
+  name: fixture.name,
+  netns: fixture.netns,
+  addresses: [],
+  routes: [],
+  up: true,
+  announce: true,
+  nodad: false,
+  adopt: true,
+  persist: false,
+  connection: { type: "local", sudo: false, persist: true },
+};
+
+describe("a single link kind made on no other link", () => {
+  it("refuses to adopt a link of another kind, saying what it is", async () => {
+    const found = await kindOf("dummy").existing(recorded, d);
+    await expect(found?.takeOver()).rejects.toMatchObject({
+      detail: `link "${fixture.name}" exists but is veth, not dummy`,
+      hint: "adopt takes over only a link of the same kind; remove it or choose another name",
+    });
+  });
+
+  it("adopts one of its own kind as the kernel has it, its announce settings taken as unset", async () => {
+    const found = await kindOf("veth").existing(recorded, d);
+    const state = await found?.takeOver();
+    expect(state).toMatchObject({ name: fixture.name, announce: false, ifindex: found?.ifindex });
+  });
+
+  it("takes a link of another kind by its name for a stranger's on refresh", async () => {
+    const context = { verb: "read", object: "Probe", host: "test" };
+    expect(await kindOf("dummy").read(recorded, d, { batched: false, context })).toEqual(new Stranger("a link of kind veth"));
+    expect(await kindOf("veth").read(recorded, d, { batched: false, context })).toMatchObject({ name: fixture.name, kind: "veth" });
+  });
+
+  it("replays its create plan at boot, needing only its namespace", () => {
+    const part = kindOf("dummy").boot.part({ ...d, persist: true });
+    expect(part.text).toContain(`needs netns ${fixture.netns}\n`);
+    expect(part.text).not.toContain("needs link");
+  });
+});
