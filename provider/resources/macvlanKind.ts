@@ -5,6 +5,7 @@ import type { FailureKind } from "../exec/errors";
 import type { LinkObserved, MacvlanLinkDesired, MacvlanLinkState, MacvlanMode } from "../model";
 import { macvlanPart } from "../plan/bootPart";
 import { macvlanPropertyRules, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
+import type { PropertyRule } from "../plan/diff";
 import type { ArgsSpec } from "../schema/validate";
 import { isUnverified, macvlanInputsOf, macvlanStateOf, parseMacvlanState, unverifiedMacvlanState } from "../state/macvlanLink";
 import type { ResourceLifecycle } from "./lifecycle";
@@ -26,13 +27,20 @@ function addHint(d: MacvlanLinkDesired, kind: MacvlanKind, failure: FailureKind)
   return undefined;
 }
 
-/** The lifecycle tables of a macvlan-kind link (`kind`: what the kernel calls it) with arguments `spec`: a single link's, on its parent. */
-export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(spec: ArgsSpec<D>, kind: MacvlanKind): ResourceLifecycle<D, D & MacvlanLinkState, LinkObserved> {
+/**
+ * The lifecycle tables of a macvlan-kind link (`kind`: what the kernel calls it) with arguments `spec`,
+ * and diff rules for the arguments it adds (`ownRules`): a single link's, on its parent.
+ */
+export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(
+  spec: ArgsSpec<D>,
+  kind: MacvlanKind,
+  ownRules: Record<string, PropertyRule> = {},
+): ResourceLifecycle<D, D & MacvlanLinkState, LinkObserved> {
   return singleLinkLifecycle<D, D & MacvlanLinkState>({
     spec,
     kernelKind: kind,
     parentOf: (d) => ({ netns: d.parentNetns, name: d.parent }),
-    propertyRules: macvlanPropertyRules,
+    propertyRules: { ...macvlanPropertyRules, ...ownRules },
     plan: { create: (d) => planMacvlanCreate(d, kind), update: (current, d) => planMacvlanUpdate(current, d, kind), delete: planMacvlanDelete },
     parseState: (props) => parseMacvlanState(spec, props),
     inputsOf: macvlanInputsOf,

@@ -3,30 +3,20 @@
 // stale, owned and moded as asked, checked on refresh, and removed on delete if this package made it.
 import type * as pulumi from "@pulumi/pulumi";
 import type { LinkObserved, MacvtapDesired, MacvtapState } from "../model";
-import { diffProperties } from "../plan/diff";
-import { macvlanPropertyRules } from "../plan/macvlanLink";
 import { macvtapArgs } from "../schema/macvtap";
-import { asWrittenByEarlierVersions } from "../state/earlierVersions";
 import { macvlanInputsOf } from "../state/macvlanLink";
 import { defineHandlers } from "./lifecycle";
 import { macvlanKindLifecycle, MacvlanKindResource, macvlanOutputNames, type MacvlanLinkArgs } from "./macvlanKind";
 import { tapNodePart } from "./macvtapNode";
 import { warnIfWorldAccessible } from "./warnings";
 
-type Props = Record<string, unknown>;
-
-const link = macvlanKindLifecycle(macvtapArgs, "macvtap");
+// Its node's arguments diff in place; the ones left to the system are the kernel's when unset.
+const link = macvlanKindLifecycle(macvtapArgs, "macvtap", { tapOwner: { kernelChosenWhenUnset: true }, tapGroup: { kernelChosenWhenUnset: true }, tapMode: {}, tapDevicePath: {} });
 /** The node's outputs before it is read: none yet. */
 const noNodeYet = { tapDevice: "", tapDevNumbers: "", tapNodeCreated: false, tapNodeOwnerIds: "" };
 
 export const macvtapHandlers = defineHandlers<MacvtapDesired, MacvtapState, LinkObserved>({
   ...link,
-  diff: (olds: Props, news: Props) =>
-    diffProperties(
-      { ...macvlanPropertyRules, tapOwner: { kernelChosenWhenUnset: true }, tapGroup: { kernelChosenWhenUnset: true }, tapMode: {}, tapDevicePath: {} },
-      asWrittenByEarlierVersions(olds),
-      news,
-    ),
   parseState: (props) => ({
     ...link.parseState(props),
     tapDevice: String(props.tapDevice ?? ""),
