@@ -149,6 +149,33 @@ export type MacvlanLinkDesired = SingleLinkDesired & {
   bcQueueLength?: number;
 };
 
+/**
+ * A VXLAN tunnel end, made in its namespace with its underlay there (its UDP socket stays in the
+ * namespace that made it: docs/vxlan.md). Its addresses are all of one family, the tunnel's.
+ */
+export type VxlanDesired = SingleLinkDesired & {
+  /** The VXLAN network identifier, 0..16777215. */
+  vni: number;
+  /** The source address of the tunnel's packets. */
+  local?: string;
+  /** The unicast remote end; not with `group`. */
+  remote?: string;
+  /** The multicast group of the segment; needs `underlay`. */
+  group?: string;
+  /** The UDP destination port; always sent (the kernel's own default is 8472, not IANA's 4789). */
+  dstPort: number;
+  /** The link the tunnel's packets go out on (`dev`), in the same namespace. */
+  underlay?: string;
+  learning: boolean;
+  /** More unicast ends to flood to: all-zero fdb entries (`bridge fdb append 00:00:00:00:00:00 dst IP`). */
+  remotes: string[];
+};
+
+export type VxlanState = SingleLinkState<VxlanDesired>;
+
+/** The all-zero MAC: an fdb entry under it is a destination for broadcast and unknown unicast frames. */
+export const floodMac = "00:00:00:00:00:00";
+
 // ---- Observed (what `ip -j` reports) ----
 
 /** One link as the kernel reports it, with the addresses and the routes we manage on it. */
@@ -193,6 +220,18 @@ export type LinkObserved = {
     nopromisc: boolean;
     sourceMacs: string[];
     bcQueueLength?: number;
+  };
+  vxlan?: {
+    vni: number;
+    local?: string;
+    remote?: string;
+    group?: string;
+    dstPort: number;
+    /** `info_data.link`: the underlay's name, or `ifNN` when it is in another namespace. */
+    underlay?: string;
+    learning: boolean;
+    /** The flood list beyond `remote`, read with `bridge fdb` (a read of its own: undefined until then). */
+    remotes?: string[];
   };
 };
 

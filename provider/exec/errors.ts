@@ -87,7 +87,7 @@ export function sudoRefusal(result: CommandResult | undefined): { detail: string
   const program = result?.command.argv[0] ?? "the command";
   return {
     detail: `sudo refused to run ${program} (${said.trim()})`,
-    hint: "With connection.sudo, sudoers must let the connection's user run ip and sh as root without a password (NOPASSWD) and without a terminal (no requiretty); the package runs nothing else through sudo",
+    hint: "With connection.sudo, sudoers must let the connection's user run ip, bridge (a Vxlan's flood list) and sh as root without a password (NOPASSWD) and without a terminal (no requiretty); the package runs nothing else through sudo",
   };
 }
 

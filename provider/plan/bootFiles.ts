@@ -27,8 +27,9 @@ export const restoreProgram = `#!/bin/sh
 #
 # A part is data, never code. Each line is a keyword and words without spaces. What runs: ip, reading
 # a line's words with its own batch parser, for the lines \`link add\`, \`link set\`, \`addr add\`,
-# \`route add\` and \`netns add\` only; the announce settings, written to /proc/sys; and the tap node
-# program beside this one. A part with any other line fails, and what it made is removed.
+# \`route add\` and \`netns add\` only; the announce settings, written to /proc/sys; a vxlan's flood
+# list, with \`bridge fdb append\` of the all-zero MAC only; and the tap node program beside this one. A
+# part with any other line fails, and what it made is removed.
 export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin
 set -f
 umask 022
@@ -149,6 +150,15 @@ announce() {
     done' announce "$2" 2>&1) || { error="setting arp_notify and ndisc_notify of $2: $said"; return 1; }
 }
 
+# One entry of a vxlan's flood list: frames to any MAC also go to the address (\`bridge\`: ip has no fdb).
+flood_entry() {
+  if [ "$1" = - ]; then
+    said=$(bridge fdb append 00:00:00:00:00:00 dev "$2" dst "$3" 2>&1)
+  else
+    said=$(bridge -n "$1" fdb append 00:00:00:00:00:00 dev "$2" dst "$3" 2>&1)
+  fi || { error="adding $3 to the flood list of $2: $said"; return 1; }
+}
+
 # A macvtap's device node, from its numbers in sysfs (they change every boot), with its owner and mode.
 tap_node() {
   tap_ns=$1 dev=$2 path=$3 mode=$4 owner=$5
@@ -207,6 +217,10 @@ replay() {
       ;;
     announce)
       { flush && announce "$2" "$3"; } || break
+      ;;
+    fdb)
+      [ -n "$made" ] || { error="nothing was made before: fdb $*"; break; }
+      { flush && flood_entry "$2" "$3" "$4"; } || break
       ;;
     tap)
       { flush && tap_node "$2" "$3" "$4" "$5" "$6"; } || break

@@ -2,8 +2,8 @@
 // its namespace's batch) and know it for ours by its kernel kind and, where it is made on another link,
 // that link (a macvlan's parent); adopt it (linkAdopt.ts); read it back; its owners and ifindex; its
 // boot part's file and pins. A kind gives its arguments, plans, state functions, hints and boot part.
-import { hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
-import type { Runner } from "../exec/runner";
+import { classify, hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
+import type { Command, CommandResult, Runner } from "../exec/runner";
 import { bootPartFile, routeFamily, type LinkObserved, type SingleLinkDesired, type SingleLinkState } from "../model";
 import { singleLinkPart, type BootPart } from "../plan/bootPart";
 import { diffProperties, type PropertyRule } from "../plan/diff";
@@ -35,6 +35,12 @@ export interface SingleLinkKind<D extends SingleLinkDesired, S extends SingleLin
   addHint?(d: D, failure: FailureKind): string | undefined;
   /** Its part of the boot description; by default its create plan's, made on its parent (plan/bootPart.ts singleLinkPart). */
   bootPart?(d: D): BootPart;
+  /**
+   * What it reads of its link beyond `ip -d addr show` (a vxlan's flood list, with `bridge`): commands
+   * run after the link's read, in the same round trip where it can, and the link completed with their
+   * results (as many, in order).
+   */
+  ownRead?: { commands(d: D): Command[]; observe(link: LinkObserved, results: CommandResult[]): LinkObserved };
 }
 
 const isLinkAdd = (step: IpStep | undefined) => step?.args[0] === "link" && step.args[1] === "add";
@@ -42,6 +48,23 @@ const isLinkAdd = (step: IpStep | undefined) => step?.args[0] === "link" && step
 /** The lifecycle tables of a single link kind. */
 export function singleLinkLifecycle<D extends SingleLinkDesired, S extends SingleLinkState<D>>(k: SingleLinkKind<D, S>): Tables<D, S> {
   const { kernelKind: kind, spec } = k;
+
+  /** `link` (of this kind) completed with the kind's own read, run now; undefined when it went meanwhile. */
+  async function withOwnRead(runner: Runner, d: D, link: LinkObserved): Promise<LinkObserved | undefined> {
+    if (!k.ownRead || link.kind !== kind) return link;
+    const commands = k.ownRead.commands(d);
+    const results = await runner.run(commands);
+    const failed = results.find((r) => r.exitCode !== 0);
+    if (failed && classify(failed.stderr) === "not-found") return undefined;
+    return k.ownRead.observe(link, results);
+  }
+
+  /** The link in a read-back's results: the link's own read's, then (the last ones) the kind's. */
+  function linkOfReadBack(results: CommandResult[], d: D): LinkObserved | undefined {
+    const own = k.ownRead?.commands(d).length ?? 0;
+    const link = linkFromResults(results.slice(0, results.length - own), d.name);
+    return link && k.ownRead ? k.ownRead.observe(link, results.slice(results.length - own)) : link;
+  }
 
   /** Whether `link` (link `d.name` as read) is on the link `d` declares as its parent; undefined when it has none. */
   function checkParent(runner: Runner, d: D, link: LinkObserved, batched: boolean) {
@@ -54,7 +77,7 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
   /** The link of `d`'s name, with every route (routes added by hand can be taken over). */
   async function existing(runner: Runner, d: D): Promise<Existing<S> | undefined> {
     const link = await readLinkAlone(runner, d.netns, d.name, true);
-    return link && { aliases: [link.alias], ifindex: link.ifindex, takeOver: () => takeOver(runner, d, link) };
+    return link && { aliases: [link.alias], ifindex: link.ifindex, takeOver: async () => takeOver(runner, d, (await withOwnRead(runner, d, link)) ?? link) };
   }
 
   /** Takes over only a link of the same kind (on the same parent). */
@@ -83,10 +106,14 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
     inputsOf: k.inputsOf,
     plan: k.plan,
     // A new link has only the routes we give it: no need to list IPv6 routes when we give none.
-    readBack: (d, fromExisting) => linkReadBack(d.netns, d.name, { ipv6Routes: fromExisting || d.routes.some((r) => routeFamily(r) === 6) }),
-    observe: (results, d) => linkFromResults(results, d.name),
+    readBack(d, fromExisting) {
+      const read = linkReadBack(d.netns, d.name, { ipv6Routes: fromExisting || d.routes.some((r) => routeFamily(r) === 6) });
+      return k.ownRead ? { ...read, extra: [...read.extra, ...k.ownRead.commands(d)] } : read;
+    },
+    observe: linkOfReadBack,
     async read(runner, d, { batched }) {
-      const observed = batched ? await readLinkBatched(runner, d.netns, d.name) : await readLinkAlone(runner, d.netns, d.name);
+      const linkRead = batched ? await readLinkBatched(runner, d.netns, d.name) : await readLinkAlone(runner, d.netns, d.name);
+      const observed = linkRead && (await withOwnRead(runner, d, linkRead));
       // Another kind by that name, or one on another parent (whatever its parent's ifindex): not ours.
       if (!observed) return undefined;
       if (observed.kind !== kind) return new Stranger(`a link of kind ${observed.kind ?? "none"}`);

@@ -1,9 +1,10 @@
 // A link as iproute2's JSON shows it (`ip -j -d addr show` and `route show`), made into what the model
 // calls an observed link: the attributes, addresses and routes this package manages.
-import type { z } from "zod";
+import { z } from "zod";
+import type { Command, CommandResult } from "../exec/runner";
 import { canonicalIp } from "../schema/fields";
-import { parseMacvlanMode, routeProtocol, type LinkObserved, type Route } from "../model";
-import { macvlanInfoData, type LinkWithAddresses, type routeEntry } from "./ipJson";
+import { floodMac, parseMacvlanMode, routeProtocol, type LinkObserved, type Route } from "../model";
+import { macvlanInfoData, parseJsonLines, type LinkWithAddresses, type routeEntry } from "./ipJson";
 
 function withPrefix(dst: string, family: 4 | 6, gateway: string | undefined): string {
   // An IPv6 default route without a gateway is spelled "::/0", so its family stays known.
@@ -80,5 +81,72 @@ export function observeLink(link: LinkWithAddresses, routes: Route[]): LinkObser
       ...(data.bcqueuelen !== undefined && { bcQueueLength: data.bcqueuelen }),
     };
   }
+  if (kind === "vxlan") observed.vxlan = observeVxlan(vxlanInfoData.parse(link.linkinfo?.info_data));
   return observed;
+}
+
+// What `ip -j -d` says of a vxlan: IPv4 addresses under local/remote/group, IPv6 ones under local6...
+const vxlanInfoData = z.looseObject({
+  id: z.number().int(),
+  local: z.string().optional(),
+  local6: z.string().optional(),
+  remote: z.string().optional(),
+  remote6: z.string().optional(),
+  group: z.string().optional(),
+  group6: z.string().optional(),
+  port: z.number().int(),
+  link: z.string().nullable().optional(),
+  learning: z.boolean().optional(),
+});
+
+function observeVxlan(data: z.infer<typeof vxlanInfoData>): NonNullable<LinkObserved["vxlan"]> {
+  const ip = (v4: string | undefined, v6: string | undefined) => {
+    const address = v4 ?? v6;
+    return address !== undefined ? { value: canonicalIp(address) } : undefined;
+  };
+  const local = ip(data.local, data.local6);
+  const remote = ip(data.remote, data.remote6);
+  const group = ip(data.group, data.group6);
+  return {
+    vni: data.id,
+    ...(local && { local: local.value }),
+    ...(remote && { remote: remote.value }),
+    ...(group && { group: group.value }),
+    dstPort: data.port,
+    ...(data.link != null && { underlay: data.link }),
+    learning: data.learning ?? true,
+  };
+}
+
+/** Equivalent to: `bridge -j [-n NETNS] fdb show dev NAME`: a vxlan's forwarding entries (`bridge`: `ip` has no fdb). */
+export function vxlanFdbRead(netns: string | undefined, name: string): Command {
+  return { argv: ["bridge", "-j", ...(netns !== undefined ? ["-n", netns] : []), "fdb", "show", "dev", name] };
+}
+
+const fdbEntries = z.array(
+  z.looseObject({
+    mac: z.string(),
+    dst: z.string().optional(),
+    flags: z.array(z.string()).optional(),
+    viaIf: z.string().optional(),
+    viaIfIndex: z.number().int().optional(),
+  }),
+);
+
+/**
+ * The vxlan `link` with its flood list from vxlanFdbRead's result: the all-zero entries of the device
+ * itself (`self`) with a destination, but the one its `remote` or `group` makes (that one goes out `via`
+ * the underlay, when it has one: taken first), and not the entries a bridge it is a port of keeps for it
+ * or those learned from traffic (they have a MAC).
+ */
+export function withVxlanRemotes(link: LinkObserved, fdb: CommandResult): LinkObserved {
+  if (!link.vxlan) return link;
+  if (fdb.exitCode !== 0) throw new Error(`reading the forwarding entries of "${link.name}" failed: ${fdb.stderr.trim()}`);
+  const entries = (parseJsonLines(fdb.stdout, fdbEntries, `forwarding entries of "${link.name}"`)[0] ?? [])
+    .filter((e) => e.mac === floodMac && e.dst !== undefined && (e.flags ?? []).includes("self"))
+    .map((e) => ({ dst: canonicalIp(e.dst ?? ""), via: e.viaIf !== undefined || e.viaIfIndex !== undefined }));
+  const own = link.vxlan.remote ?? link.vxlan.group;
+  const ownAt = [entries.findIndex((e) => e.dst === own && e.via), entries.findIndex((e) => e.dst === own)].find((i) => i >= 0);
+  const remotes = entries.filter((_, i) => i !== ownAt).map((e) => e.dst);
+  return { ...link, vxlan: { ...link.vxlan, remotes: [...new Set(remotes)] } };
 }

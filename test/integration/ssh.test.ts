@@ -111,7 +111,7 @@ describe("resources over SSH", () => {
       });
       await expect(refused).rejects.toMatchObject({ kind: "permission" });
       await expect(refused).rejects.toThrow(
-        /^set up the device node of Macvtap "tap1" in netns "sudotap" on iponly@10\.90\.0\.2: sudo refused to run sh \(sudo: a password is required\); taking the link back failed too \(.*sudo refused to run sh.*\): check the host by hand\. With connection\.sudo, sudoers must let the connection's user run ip and sh as root without a password \(NOPASSWD\)/,
+        /^set up the device node of Macvtap "tap1" in netns "sudotap" on iponly@10\.90\.0\.2: sudo refused to run sh \(sudo: a password is required\); taking the link back failed too \(.*sudo refused to run sh.*\): check the host by hand\. With connection\.sudo, sudoers must let the connection's user run ip, bridge \(a Vxlan's flood list\) and sh as root without a password \(NOPASSWD\)/,
       );
       // Taken back as far as ip can: the boot description's writer is an sh program too.
       expect(await links()).not.toContain("tap1");

@@ -515,7 +515,7 @@ describe("applyPlan with command steps (what ip cannot do: the device node progr
     expect(error).toMatchObject({ kind: "permission" });
     expect((error as Error).message).toBe(
       `${where}: step "make the device node /dev/tap9" failed: sudo refused to run sh (${said.trim()}); rolled back the 1 step(s) done before it. ` +
-        "With connection.sudo, sudoers must let the connection's user run ip and sh as root without a password (NOPASSWD) and without a terminal (no requiretty); the package runs nothing else through sudo",
+        "With connection.sudo, sudoers must let the connection's user run ip, bridge (a Vxlan's flood list) and sh as root without a password (NOPASSWD) and without a terminal (no requiretty); the package runs nothing else through sudo",
     );
   });
 

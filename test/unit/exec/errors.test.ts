@@ -86,7 +86,7 @@ describe("sudoRefusal and commandFailure", () => {
     expect(error).toMatchObject({ kind: "permission" });
     expect(error.message).toBe(
       `read Macvtap "tap0" in netns "lab" on deploy@host1: sudo refused to run ${program} (${said}). ` +
-        "With connection.sudo, sudoers must let the connection's user run ip and sh as root without a password (NOPASSWD) and without a terminal (no requiretty); the package runs nothing else through sudo",
+        "With connection.sudo, sudoers must let the connection's user run ip, bridge (a Vxlan's flood list) and sh as root without a password (NOPASSWD) and without a terminal (no requiretty); the package runs nothing else through sudo",
     );
   });
 

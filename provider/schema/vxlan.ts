@@ -1,0 +1,76 @@
+// A Vxlan's arguments: a single link's (schema/link.ts) with the tunnel's own. What the kernel or ip's
+// parser would refuse at create (a VNI out of range, a unicast group, a group without its underlay, two
+// address families) is refused here, before anything touches a host: a parser exit ends an `ip -batch`
+// without saying which line failed.
+import { z } from "zod";
+import type { VxlanDesired } from "../model";
+import { definedOnly, spliced } from "../shape";
+import { addressBytes, familyOf, flag, interfaceName, ipAddress } from "./fields";
+import { singleLinkFields, singleLinkRules } from "./link";
+import { withPersist } from "./persist";
+import { distinct, type ArgsSpec } from "./validate";
+
+/** 224.0.0.0/4 or ff00::/8. */
+function isMulticast(address: string): boolean {
+  const [first = 0] = addressBytes(address);
+  return familyOf(address) === 4 ? first >= 224 && first < 240 : first === 0xff;
+}
+const isUnspecified = (address: string) => addressBytes(address).every((byte) => byte === 0);
+
+/** An address of one tunnel end: unicast, and not 0.0.0.0 or :: (which `ip` reads as "none"). */
+const endAddress = ipAddress
+  .refine((a) => !isUnspecified(a), "must not be the unspecified address (leave it out for none)")
+  .refine((a) => !isMulticast(a), "must be a unicast address (a multicast one is a group)");
+
+export const vxlanFields = spliced(singleLinkFields, {
+  netns: {
+    vni: z.number({ error: "must be a number" }).int("must be a whole number").min(0, "must not be negative").max(16777215, "must be at most 16777215 (24 bits)"),
+    local: endAddress.optional(),
+    remote: endAddress.optional(),
+    group: ipAddress.refine(isMulticast, "must be a multicast address (224.0.0.0/4, ff00::/8)").optional(),
+    dstPort: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(65535, "must be at most 65535").default(4789),
+    underlay: interfaceName.optional(),
+    learning: flag.default(true),
+    remotes: distinct(z.array(endAddress, { error: "must be a list of addresses" })).default([]),
+  },
+});
+
+export const vxlanRules: ArgsSpec<VxlanDesired>["rules"] = singleLinkRules<VxlanDesired>([
+  {
+    reads: ["remote", "group"],
+    check: (a) => (a.remote !== undefined && a.group !== undefined ? { property: "group", reason: "cannot be given with remote (one or the other)" } : undefined),
+  },
+  {
+    reads: ["group", "underlay"],
+    check: (a) => (a.group !== undefined && a.underlay === undefined ? { property: "underlay", reason: "is needed with group (the link that joins it)" } : undefined),
+  },
+  {
+    reads: ["remote", "remotes"],
+    check: (a) => {
+      const at = a.remote !== undefined ? a.remotes.indexOf(a.remote) : -1;
+      return at >= 0 ? { property: `remotes[${at}]`, reason: "repeats remote (the kernel would flood to it twice)" } : undefined;
+    },
+  },
+  {
+    // The kernel fixes a tunnel's family at create: IPv6 when any address given is.
+    reads: ["local", "remote", "group", "remotes"],
+    check: (a) => {
+      const given = [["local", a.local], ["remote", a.remote], ["group", a.group], ...a.remotes.map((r, i) => [`remotes[${i}]`, r])] as [string, string | undefined][];
+      const known = given.filter((g): g is [string, string] => g[1] !== undefined);
+      const [first] = known;
+      const other = known.find(([, address]) => first !== undefined && familyOf(address) !== familyOf(first[1]));
+      return other && first ? { property: other[0], reason: `must be of the same address family as ${first[0]} (a tunnel is IPv4 or IPv6)` } : undefined;
+    },
+  },
+  {
+    reads: ["name", "underlay"],
+    check: (a) => (a.name === a.underlay ? { property: "underlay", reason: "must differ from name" } : undefined),
+  },
+]);
+
+export const vxlanArgs: ArgsSpec<VxlanDesired> = {
+  kind: "Vxlan",
+  fields: vxlanFields,
+  rules: vxlanRules,
+  complete: (a) => withPersist(definedOnly(a)),
+};
