@@ -134,13 +134,25 @@ export type SingleLinkDesired = LinkDesired & {
   routes: Route[];
 };
 
+/**
+ * What a link that can be a bridge port has (a veth end, a macvlan, a vxlan): the bridge it is a port of,
+ * by its name in the link's own namespace (the kernel looks it up there); unset: a port of none.
+ */
+export type PortDesired = {
+  master?: string;
+};
+
 export type VethPairDesired = LinkDesired & {
   peerName: string;
   peerNetns?: string;
   peerAddresses: string[];
+  /** The bridge the first end is a port of. */
+  master?: string;
+  /** The bridge the peer is a port of, in the peer's namespace. */
+  peerMaster?: string;
 };
 
-export type MacvlanLinkDesired = SingleLinkDesired & {
+export type MacvlanLinkDesired = SingleLinkDesired & PortDesired & {
   parent: string;
   parentNetns?: string;
   mode: MacvlanMode;
@@ -215,6 +227,8 @@ export type LinkObserved = {
   routes: Route[];
   /** Its `ifalias`, if it has one: an owner's mark (ownerMark.ts) or a person's description. */
   alias?: string;
+  /** The bridge (or other master) it is a port of, by its name in the link's namespace. */
+  master?: string;
   macvlan?: {
     mode: MacvlanMode;
     nopromisc: boolean;

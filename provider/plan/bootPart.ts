@@ -16,7 +16,7 @@
 // The MAC goes into `link add` itself, never after: udev's MACAddressPolicy would race a later set.
 // The ifindex too, so a macvtap's /dev/tap<ifindex> (what QEMU opens) and the state stay as they were.
 import { classOfLink } from "../kinds";
-import { bootFolder, bootPartFile, type MacvlanLinkDesired, type MacvtapDesired, type NetNamespaceDesired, type SingleLinkDesired, type VethPairDesired } from "../model";
+import { bootFolder, bootPartFile, type MacvlanLinkDesired, type MacvtapDesired, type NetNamespaceDesired, type PortDesired, type SingleLinkDesired, type VethPairDesired } from "../model";
 import { removePartCommand, writePartCommand } from "./bootFiles";
 import { planMacvlanCreate, type MacvlanKind } from "./macvlanLink";
 import { planNetNamespaceCreate } from "./netNamespace";
@@ -93,6 +93,9 @@ function render(spec: PartSpec): BootPart {
 const namespaces = (...names: (string | undefined)[]) =>
   [...new Set(names.filter((n): n is string => n !== undefined))].map((name) => ({ kind: "netns" as const, name }));
 
+/** The bridge a port joins, which its part waits for (a part made by another resource comes first). */
+const bridgeOf = (netns: string | undefined, master: string | undefined) => (master !== undefined ? [{ kind: "link" as const, netns, name: master }] : []);
+
 /** `ip netns add NAME` and its `lo`. */
 export function netNamespacePart(d: NetNamespaceDesired): BootPart {
   return render({ label: `NetNamespace ${d.name}`, object: { kind: "netns", name: d.name }, links: [], needs: [], create: planNetNamespaceCreate(d) });
@@ -118,7 +121,7 @@ export function vethPairPart(d: VethPairDesired): BootPart {
     label: `VethPair ${d.name}${d.netns !== undefined ? ` in netns ${d.netns}` : ""}`,
     object: { kind: "link", netns: d.netns, name: d.name },
     links: [{ netns: d.netns, name: d.name }, { netns: d.peerNetns, name: d.peerName }],
-    needs: namespaces(d.netns, d.peerNetns),
+    needs: [...namespaces(d.netns, d.peerNetns), ...bridgeOf(d.netns, d.master), ...bridgeOf(d.peerNetns, d.peerMaster)],
     create: [{ ...add, args: pinned(true) }, ...rest],
     anew: pinned(false),
   });
@@ -126,10 +129,11 @@ export function vethPairPart(d: VethPairDesired): BootPart {
 
 /**
  * A single link made with its ifindex and MAC pinned (the MAC the user pinned, else the kernel's: a
- * marker; both go in the same `link add`), from its kind's create plan: after its namespaces and the
- * link it is made on (`parent`), if any. `label`: its kind, for messages.
+ * marker; both go in the same `link add`), from its kind's create plan: after its namespaces, the
+ * link it is made on (`parent`), if any, and the bridge it is a port of (`master`), if any. `label`:
+ * its kind, for messages.
  */
-export function singleLinkPart<D extends SingleLinkDesired>(
+export function singleLinkPart<D extends SingleLinkDesired & PortDesired>(
   label: string,
   d: D,
   create: (d: D) => Step[],
@@ -142,7 +146,11 @@ export function singleLinkPart<D extends SingleLinkDesired>(
     label: `${label} ${d.name}${d.netns !== undefined ? ` in netns ${d.netns}` : ""}`,
     object: { kind: "link", netns: d.netns, name: d.name },
     links: [{ netns: d.netns, name: d.name }],
-    needs: [...namespaces(...(parent ? [parent.netns] : []), d.netns), ...(parent ? [{ kind: "link" as const, netns: parent.netns, name: parent.name }] : [])],
+    needs: [
+      ...namespaces(...(parent ? [parent.netns] : []), d.netns),
+      ...(parent ? [{ kind: "link" as const, netns: parent.netns, name: parent.name }] : []),
+      ...bridgeOf(d.netns, d.master),
+    ],
     create: [{ ...add, args: [...add.args.slice(0, 2), "index", indexMarker(1), ...add.args.slice(2)] }, ...rest],
     anew: add.args,
     ...(tap !== undefined && { tap }),

@@ -108,3 +108,8 @@ export const singleLinkPropertyRules = spliced(linkPropertyRules, {
   mtu: { txQueueLength: { kernelChosenWhenUnset: true } },
   addresses: { routes: routesRule },
 }) satisfies Record<string, PropertyRule>;
+
+/** A port's bridge (`master`): joined, left or changed in place. A kind that can be a port splices it in. */
+export const portPropertyRules = {
+  master: {},
+} satisfies Record<string, PropertyRule>;

@@ -2,10 +2,10 @@
 // a single link's update (move, rename, down and restore, announce settings, MTU, queue length,
 // addresses, MAC, up, routes, the owner's mark, the DAD wait) around the kind's own `type` changes. A
 // pair composes its update from the same per-end pieces (announce, announce again, the DAD wait).
-import { isIPv6Address, type LinkDesired, type Route, type SingleLinkDesired, type SingleLinkState } from "../model";
+import { isIPv6Address, type LinkDesired, type PortDesired, type Route, type SingleLinkDesired, type SingleLinkState } from "../model";
 import { announceAgainStep, announces, announceStep, needsAnnouncingAnew } from "./announce";
 import { ipv6ReadySteps, runningDad } from "./ipv6Ready";
-import { addressChanges, addressStep, attributeChange, markChange, markSteps, routeChanges, routeStep, upChange, upStep } from "./linkSteps";
+import { addressChanges, addressStep, attributeChange, markChange, markSteps, masterChange, masterStep, routeChanges, routeStep, upChange, upStep } from "./linkSteps";
 import type { IpStep, Step } from "./steps";
 
 /** `netns` argument of `ip link`: a name, or PID 1's namespace for the connection's own. */
@@ -19,12 +19,15 @@ export interface LinkEnd {
   name: string;
   addresses: string[];
   routes: Route[];
+  /** The bridge it is made a port of, once it is in its namespace. */
+  master?: string;
 }
 
 /**
  * Equivalent to:
  *   the kind's `ip link add ...` (`add`; undoing it removes everything: it is made straight into its namespace)
  *   ip [-n NETNS] link set dev NAME alias MARK   (its owner's mark), on each end
+ *   [ip [-n NETNS] link set dev NAME master BRIDGE]   (a port: its own step, see masterStep)
  *   [ip netns exec NETNS sysctl net.ipv4.conf.NAME.arp_notify=1 net.ipv6.conf.NAME.ndisc_notify=1], where it has addresses
  *   ip [-n NETNS] addr add CIDR dev NAME [nodad]; ip link set dev NAME up; ip route add ... proto static
  *   [wait until its IPv6 addresses have left tentative]
@@ -34,6 +37,7 @@ export function planLinkCreate(d: LinkDesired, add: IpStep, ends: LinkEnd[]): St
   return [
     add,
     ...ends.flatMap((end) => markSteps(end.netns, end.name, d.owner)),
+    ...ends.flatMap((end) => (end.master !== undefined ? [masterStep(end.netns, end.name, end.master)] : [])),
     ...ends.flatMap((end) => (announces({ announce: d.announce, addresses: end.addresses }) ? [announceStep(end.netns, end.name, true)] : [])),
     ...ends.flatMap((end) => end.addresses.map((a) => addressStep(end.netns, end.name, "add", a, d.nodad))),
     ...(d.up ? ends.map((end) => upStep(end.netns, end.name, true)) : []),
@@ -83,7 +87,7 @@ export function dadWait(
  * namespace (everything, its announce settings too): the undo of a down or a move. `addresses` are the
  * ones the link had at that point (removals may have run before).
  */
-function restoreSteps(cur: SingleLinkState, dropped: "down" | "moved", addresses: string[]): Step[] {
+function restoreSteps(cur: SingleLinkState & PortDesired, dropped: "down" | "moved", addresses: string[]): Step[] {
   return [
     ...(dropped === "moved" && announces(cur) ? [announceStep(cur.netns, cur.name, true)] : []),
     ...(dropped === "moved"
@@ -91,6 +95,8 @@ function restoreSteps(cur: SingleLinkState, dropped: "down" | "moved", addresses
       : addresses.filter(isIPv6Address).map((a) => addressStep(cur.netns, cur.name, "replace", a, cur.nodad))),
     ...(cur.up ? [upStep(cur.netns, cur.name, true)] : []),
     ...cur.routes.map((r) => routeStep(cur.netns, cur.name, "add", r)),
+    // A move releases a port from its bridge (the bridge is in the namespace it left).
+    ...(dropped === "moved" && cur.master !== undefined ? [masterStep(cur.netns, cur.name, cur.master)] : []),
   ];
 }
 
@@ -100,13 +106,14 @@ function restoreSteps(cur: SingleLinkState, dropped: "down" | "moved", addresses
  * addresses and routes and takes the link down, so they are all added again); the rename (with the link
  * down, which drops its routes, and its IPv6 addresses unless keep_addr_on_down keeps them: they are put
  * back with `ip addr replace`, which holds either way); announce settings (a move resets them); the
- * kind's own `typeChanges` (`ip link set dev NAME type KIND ...`, under the new name and namespace); MTU
+ * kind's own `typeChanges` (`ip link set dev NAME type KIND ...`, under the new name and namespace); the
+ * bridge it is a port of, if the kind has `master` (a move released it: joined again in the new one); MTU
  * and queue length; addresses; MAC (or, with none to change, an announcement of new addresses the kernel
  * would not announce); up; routes (a gateway needs its address and an up link); the owner's mark; the
  * wait for IPv6 addresses to pass duplicate address detection. Each step's undo also puts back what the
  * kernel dropped because of it.
  */
-export function planSingleLinkUpdate(cur: SingleLinkState, d: SingleLinkDesired, typeChanges: Step[]): Step[] {
+export function planSingleLinkUpdate(cur: SingleLinkState & PortDesired, d: SingleLinkDesired & PortDesired, typeChanges: Step[]): Step[] {
   const moved = cur.netns !== d.netns;
   const renamed = cur.name !== d.name;
   const goesDown = moved || (cur.up && (renamed || !d.up));
@@ -151,7 +158,11 @@ export function planSingleLinkUpdate(cur: SingleLinkState, d: SingleLinkDesired,
   }
 
   // Before the link comes up or gets addresses. After a move the namespace's defaults apply: set again.
-  steps.push(...announceSettingChange(d.netns, d.name, !moved && announces(cur), announces(d), moved), ...typeChanges);
+  steps.push(
+    ...announceSettingChange(d.netns, d.name, !moved && announces(cur), announces(d), moved),
+    ...typeChanges,
+    ...masterChange(d.netns, d.name, moved ? undefined : cur.master, d.master),
+  );
 
   // The MAC after the addresses: a new MAC announces them all, and an up link's new addresses are
   // announced by it. Without one, an address the kernel does not announce itself is announced anew.

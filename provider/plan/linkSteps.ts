@@ -125,3 +125,25 @@ export function markChange(netns: string | undefined, dev: string, current: stri
   const set = (owner: string | undefined): IpStep => (owner !== undefined ? markStep(netns, dev, owner) : { netns, args: ["link", "set", "dev", dev, "alias", ""] });
   return [{ ...set(desired), undo: [set(current)] }];
 }
+
+/**
+ * Equivalent to: `ip [-n NETNS] link set dev DEV master BRIDGE`, or `nomaster` for none. Its own step,
+ * run in the link's own namespace once the link is there: `ip` looks the bridge up by name where it
+ * runs, so a `master` beside `netns X` in one `ip link add` would name whatever has that ifindex in X,
+ * and a `master` inside `veth peer ...` is ignored by the kernel.
+ */
+export function masterStep(netns: string | undefined, dev: string, master: string | undefined): IpStep {
+  return { netns, args: ["link", "set", "dev", dev, ...(master !== undefined ? ["master", master] : ["nomaster"])] };
+}
+
+/** Whether a step is a link's `master` or `nomaster` step (its failures have hints of their own). */
+export const isMasterStep = (step: { args: string[] } | undefined): boolean =>
+  step !== undefined && step.args[0] === "link" && step.args[1] === "set" && (step.args[4] === "master" || step.args[4] === "nomaster");
+
+/**
+ * Equivalent to: `ip link set dev DEV master BRIDGE` (straight from one bridge to another too) or
+ * `nomaster` when the bridge a link is a port of changes, undone by the old one.
+ */
+export function masterChange(netns: string | undefined, dev: string, current: string | undefined, desired: string | undefined): IpStep[] {
+  return current === desired ? [] : [{ ...masterStep(netns, dev, desired), undo: [masterStep(netns, dev, current)] }];
+}

@@ -2,7 +2,7 @@
 // the diff that decides between updating in place and replacing.
 import type { MacvlanLinkDesired, MacvlanLinkState } from "../model";
 import { spliced } from "../shape";
-import { diffProperties, singleLinkPropertyRules, type PropertyDiff, type PropertyRule } from "./diff";
+import { diffProperties, portPropertyRules, singleLinkPropertyRules, type PropertyDiff, type PropertyRule } from "./diff";
 import { netnsTarget, planLinkCreate, planLinkDelete, planSingleLinkUpdate } from "./link";
 import type { IpStep, Step } from "./steps";
 
@@ -21,8 +21,9 @@ function modeArgs(d: MacvlanLinkDesired): string[] {
  * Equivalent to:
  *   ip [-n PARENTNS] link add link PARENT name NAME [netns NETNS] [address MAC] [mtu N] [txqueuelen N]
  *      type macvlan mode MODE [flag nopromisc] [bcqueuelen N] [macaddr set MAC...]
- * then what every link's create does (plan/link.ts planLinkCreate): its mark, announce settings,
- * addresses, up, routes, the DAD wait.
+ * then what every link's create does (plan/link.ts planLinkCreate): its mark, its bridge (`master`, a
+ * step of its own in its namespace: never beside `netns` in the add), announce settings, addresses, up,
+ * routes, the DAD wait.
  */
 export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan"): Step[] {
   const add: IpStep = {
@@ -84,7 +85,12 @@ const passthruChange = (old: unknown, next: unknown) => (old === "passthru") !==
  */
 export const macvlanPropertyRules: Record<string, PropertyRule> = spliced(singleLinkPropertyRules, {
   name: { parent: { replace: true }, parentNetns: { replace: true } },
-  netns: { mode: { replace: passthruChange }, nopromisc: { replace: (old: unknown, next: unknown) => old === true && next === false }, sourceMacs: { set: true } },
+  netns: {
+    mode: { replace: passthruChange },
+    nopromisc: { replace: (old: unknown, next: unknown) => old === true && next === false },
+    sourceMacs: { set: true },
+    ...portPropertyRules,
+  },
   txQueueLength: { bcQueueLength: { kernelChosenWhenUnset: true } },
 });
 

@@ -3,23 +3,24 @@
 import type { VethPairDesired, VethPairState } from "../model";
 import { spliced } from "../shape";
 import { announceAgainStep, announces, needsAnnouncingAnew } from "./announce";
-import { addressesRule, diffProperties, linkPropertyRules, type PropertyDiff, type PropertyRule } from "./diff";
+import { addressesRule, diffProperties, linkPropertyRules, portPropertyRules, type PropertyDiff, type PropertyRule } from "./diff";
 import { announcedAnew, announceSettingChange, dadWait, netnsTarget, planLinkCreate, planLinkDelete, type LinkEnd } from "./link";
-import { addressChanges, attributeChange, markChange, upChange } from "./linkSteps";
+import { addressChanges, attributeChange, markChange, masterChange, upChange } from "./linkSteps";
 import type { IpStep, Step } from "./steps";
 
-/** A pair's two ends, as every link's plan takes them (a pair manages no routes). */
+/** A pair's two ends, as every link's plan takes them (a pair manages no routes), each with its bridge. */
 const endsOf = (d: VethPairDesired): LinkEnd[] => [
-  { netns: d.netns, name: d.name, addresses: d.addresses, routes: [] },
-  { netns: d.peerNetns, name: d.peerName, addresses: d.peerAddresses, routes: [] },
+  { netns: d.netns, name: d.name, addresses: d.addresses, routes: [], master: d.master },
+  { netns: d.peerNetns, name: d.peerName, addresses: d.peerAddresses, routes: [], master: d.peerMaster },
 ];
 
 /**
  * Equivalent to:
  *   ip [-n NETNS] link add name NAME [mtu N] type veth peer name PEER [netns PEERNS] [mtu N]
  * then what every link's create does (plan/link.ts planLinkCreate), on each end in its namespace: both
- * ends carry the mark (either may be read alone: a refresh, a scan of one namespace), and each end's
- * announce settings are written where it has addresses to announce.
+ * ends carry the mark (either may be read alone: a refresh, a scan of one namespace), each end joins
+ * its bridge in a step of its own (a `master` inside `peer ...` is ignored by the kernel), and each
+ * end's announce settings are written where it has addresses to announce.
  * Deleting either end deletes both, so undoing the first step removes everything.
  */
 export function planVethCreate(d: VethPairDesired): Step[] {
@@ -37,8 +38,9 @@ export function planVethCreate(d: VethPairDesired): Step[] {
 }
 
 /**
- * Addresses, MTU (both ends), announce, up state and the owner's mark (both ends) change in place, each
- * phase on both ends before the next; neither end is moved or renamed (those replace the pair).
+ * Addresses, MTU (both ends), each end's bridge, announce, up state and the owner's mark (both ends)
+ * change in place, each phase on both ends before the next; neither end is moved or renamed (those
+ * replace the pair).
  */
 export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
   const nodad = { current: cur.nodad, desired: d.nodad };
@@ -56,6 +58,8 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
     ...peers.removals,
     ...announceChange(d.netns, d.name, cur.addresses, d.addresses),
     ...announceChange(d.peerNetns, d.peerName, cur.peerAddresses, d.peerAddresses),
+    ...masterChange(d.netns, d.name, cur.master, d.master),
+    ...masterChange(d.peerNetns, d.peerName, cur.peerMaster, d.peerMaster),
     ...attributeChange(d.netns, d.name, "mtu", cur.mtu, d.mtu),
     ...attributeChange(d.peerNetns, d.peerName, "mtu", cur.mtu, d.mtu),
     ...ends.additions,
@@ -79,7 +83,7 @@ export const planVethDelete = planLinkDelete;
 const vethPropertyRules: Record<string, PropertyRule> = {
   ...spliced(linkPropertyRules, {
     name: { peerName: { replace: true } },
-    netns: { peerNetns: { replace: true } },
+    netns: { peerNetns: { replace: true }, ...portPropertyRules, peerMaster: portPropertyRules.master },
     addresses: { peerAddresses: addressesRule, mtu: linkPropertyRules.mtu },
   }),
   name: { replace: true },

@@ -65,6 +65,14 @@ export interface MacvlanLinkArgs extends SingleLinkArgs {
   /** source only: the source MACs whose frames this link receives. */
   sourceMacs?: pulumi.Input<pulumi.Input<string>[]>;
   bcQueueLength?: pulumi.Input<number>;
+  /**
+   * The bridge this link is a port of, by its name in the link's namespace (a `Bridge`'s `name`); unset:
+   * none. Joins, leaves and moves between bridges in place. The kernel refuses it when the parent is a
+   * bridge port itself (a link is a bridge port or a macvlan parent, never both). A macvlan port gets
+   * only the frames its parent passes it (those for its own MAC, unless the mode is passthru): a veth
+   * end is the usual port.
+   */
+  master?: pulumi.Input<string>;
 }
 
 /** The outputs every macvlan-kind link has beyond the arguments given (see linkOutputNames). */

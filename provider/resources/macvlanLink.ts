@@ -10,10 +10,12 @@ export type { RouteArgs } from "./link";
 export const macvlanLinkHandlers = defineHandlers(macvlanKindLifecycle(macvlanLinkArgs, "macvlan"));
 
 export class MacvlanLink extends MacvlanKindResource {
+  /** The bridge it is a port of, as the kernel has it. */
+  declare readonly master: pulumi.Output<string | undefined>;
   /** What the provider runs for this kind (impl.ts derives its map from these): not for programs. */
   static readonly handlers = macvlanLinkHandlers;
 
   constructor(name: string, args: MacvlanLinkArgs, opts?: pulumi.CustomResourceOptions) {
-    super("MacvlanLink", name, args, macvlanOutputNames, opts);
+    super("MacvlanLink", name, args, [...macvlanOutputNames, "master"], opts);
   }
 }

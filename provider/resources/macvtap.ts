@@ -36,7 +36,8 @@ export const macvtapHandlers = defineHandlers<MacvtapDesired, MacvtapState, Link
   devicePart: tapNodePart,
 });
 
-export interface MacvtapArgs extends MacvlanLinkArgs {
+/** A macvlan-kind link's arguments but `master`: a macvtap cannot be a bridge port. */
+export interface MacvtapArgs extends Omit<MacvlanLinkArgs, "master"> {
   /** uid or user name of the device node, so an unprivileged QEMU can open it. */
   tapOwner?: pulumi.Input<string | number>;
   /** gid or group name of the device node. */

@@ -7,6 +7,7 @@ import type { Command, CommandResult, Runner } from "../exec/runner";
 import { bootPartFile, routeFamily, type LinkObserved, type SingleLinkDesired, type SingleLinkState } from "../model";
 import { singleLinkPart, type BootPart } from "../plan/bootPart";
 import { diffProperties, type PropertyRule } from "../plan/diff";
+import { isMasterStep } from "../plan/linkSteps";
 import type { IpStep } from "../plan/steps";
 import { asWrittenByEarlierVersions } from "../state/earlierVersions";
 import { readLinkBatched } from "../state/namespaceLinks";
@@ -33,6 +34,8 @@ export interface SingleLinkKind<D extends SingleLinkDesired, S extends SingleLin
   unverified: Tables<D, S>["unverified"];
   /** Its hints for a failed `ip link add`, beyond every link's (a name taken); undefined: the kind's generic one. */
   addHint?(d: D, failure: FailureKind): string | undefined;
+  /** Its hints for a failed step of its own (its `type` changes), at create and update alike; undefined: the shared ones. */
+  stepHint?(d: D, failure: FailureKind, step: IpStep | undefined): string | undefined;
   /** Its part of the boot description; by default its create plan's, made on its parent (plan/bootPart.ts singleLinkPart). */
   bootPart?(d: D): BootPart;
   /**
@@ -44,6 +47,21 @@ export interface SingleLinkKind<D extends SingleLinkDesired, S extends SingleLin
 }
 
 const isLinkAdd = (step: IpStep | undefined) => step?.args[0] === "link" && step.args[1] === "add";
+
+/**
+ * Hints for a failed `ip link set dev NAME master BRIDGE` (plan/linkSteps.ts masterStep), for every kind
+ * that can be a port; undefined for another step.
+ */
+export function portHint(step: IpStep | undefined, failure: FailureKind): string | undefined {
+  if (!step || !isMasterStep(step)) return undefined;
+  const [name, bridge] = [step.args[3], step.args[5]];
+  if (failure === "busy") {
+    return `The kernel refuses "${name}" as a bridge port (master): a link that has macvlan or macvtap children, a macvlan whose parent is a bridge port, or a macvtap cannot be one`;
+  }
+  if (bridge === undefined) return undefined;
+  if (failure === "not-found") return `Check that bridge "${bridge}" (master) exists in ${where(step.netns)}: a port and its bridge are in one namespace`;
+  return `master "${bridge}" must be a bridge the kernel lets "${name}" join`;
+}
 
 /** The lifecycle tables of a single link kind. */
 export function singleLinkLifecycle<D extends SingleLinkDesired, S extends SingleLinkState<D>>(k: SingleLinkKind<D, S>): Tables<D, S> {
@@ -130,6 +148,8 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
     aliases: (link) => [link.alias],
     ifindexOf: { observed: (link) => link.ifindex, state: (state) => state.ifindex },
     hint(d, failure, step, verb) {
+      const own = portHint(step, failure) ?? k.stepHint?.(d, failure, step);
+      if (own !== undefined) return own;
       if (verb === "update") return hintFor(failure, kind);
       if (isLinkAdd(step) && failure === "exists") {
         return `A link named "${d.name}" already exists in ${where(d.netns)}: choose another name, or set adopt: true to take it over`;

@@ -16,6 +16,7 @@ import { checkPeer } from "./declaredPeer";
 import { contextOf, defineHandlers, linkId, Stranger } from "./lifecycle";
 import { asTakenOver, where } from "./linkAdopt";
 import { LinkResource, linkOutputNames, type LinkArgs } from "./link";
+import { portHint } from "./singleLink";
 
 /** Both ends, with their addresses (a VethPair manages no routes): the end's batch, then the peer's. */
 function readBack(d: VethPairDesired): ReadBack {
@@ -100,10 +101,11 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
   },
   aliases: ({ end, peer }) => [end.alias, peer.alias],
   ifindexOf: { observed: ({ end }) => end.ifindex, state: (state) => state.ifindex },
-  hint: (d, failure, _step, verb) =>
-    failure === "exists" && verb === "create"
+  hint: (d, failure, step, verb) =>
+    portHint(step, failure) ??
+    (failure === "exists" && verb === "create"
       ? `"${d.name}" or "${d.peerName}" is already taken in its namespace: choose other names, or set adopt: true to take the pair over`
-      : hintFor(failure, "veth"),
+      : hintFor(failure, "veth")),
   boot: {
     part: vethPairPart,
     pinned: (state) => [
@@ -124,6 +126,13 @@ export interface VethPairArgs extends LinkArgs {
   /** Namespace of the peer; `netns` by default. */
   peerNetns?: pulumi.Input<string>;
   peerAddresses?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * The bridge this end is a port of, by its name in this end's namespace (a `Bridge`'s `name`);
+   * unset: none. Joins, leaves and moves between bridges in place.
+   */
+  master?: pulumi.Input<string>;
+  /** The bridge the peer is a port of, by its name in the peer's namespace; unset: none. In place. */
+  peerMaster?: pulumi.Input<string>;
   /** Both ends; kernel default when unset. */
   mtu?: pulumi.Input<number>;
   /** Both ends up; default true. */
@@ -149,12 +158,15 @@ export class VethPair extends LinkResource {
   declare readonly peerAddresses: pulumi.Output<string[]>;
   declare readonly peerMacAddress: pulumi.Output<string>;
   declare readonly peerIfindex: pulumi.Output<number>;
+  /** The bridges the ends are ports of, as the kernel has them. */
+  declare readonly master: pulumi.Output<string | undefined>;
+  declare readonly peerMaster: pulumi.Output<string | undefined>;
   /** Whose it is: what both ends carry as their mark. */
   declare readonly owner: pulumi.Output<string>;
   /** What the provider runs for this kind (impl.ts derives its map from these): not for programs. */
   static readonly handlers = vethPairHandlers;
 
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
-    super("VethPair", name, args, [...linkOutputNames, "peerMacAddress", "peerIfindex", "peerAddresses"], opts);
+    super("VethPair", name, args, [...linkOutputNames, "peerMacAddress", "peerIfindex", "peerAddresses", "master", "peerMaster"], opts);
   }
 }

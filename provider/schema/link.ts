@@ -59,3 +59,16 @@ export function singleLinkRules<D extends SingleLinkDesired>(own: Rules<D>): Rul
     },
   ]);
 }
+
+/** What a link that can be a bridge port takes: the bridge's name, in the link's own namespace. */
+export const portFields = {
+  master: interfaceName.optional(),
+};
+
+/** A port's rule: its bridge (`field`: `master`, a pair's `peerMaster`) is another link than itself (`name`). */
+export function masterNotItself<D extends LinkDesired>(field: keyof D & string, name: keyof D & string): Rules<D>[number] {
+  return {
+    reads: [field, name],
+    check: (a) => (a[field] !== undefined && a[field] === a[name] ? { property: field, reason: `must name a bridge, not the link itself` } : undefined),
+  };
+}

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { macvlanModes, type MacvlanLinkDesired } from "../model";
 import { definedOnly, spliced } from "../shape";
 import { flag, interfaceName, macAddress, netnsName, queueLength } from "./fields";
-import { singleLinkFields, singleLinkRules } from "./link";
+import { masterNotItself, portFields, singleLinkFields, singleLinkRules } from "./link";
 import { withPersist } from "./persist";
 import { distinct, type ArgsSpec } from "./validate";
 
@@ -19,6 +19,7 @@ export const macvlanFields = spliced(singleLinkFields, {
     mode: macvlanMode.default("bridge"),
     nopromisc: flag.default(false),
     sourceMacs: distinct(z.array(macAddress, { error: "must be a list of MAC addresses" })).default([]),
+    ...portFields,
   },
   txQueueLength: { bcQueueLength: queueLength.optional() },
 });
@@ -45,6 +46,7 @@ export const macvlanRules: ArgsSpec<MacvlanLinkDesired>["rules"] = singleLinkRul
         ? { property: "name", reason: "must differ from parent when the link stays in the parent's netns" }
         : undefined,
   },
+  masterNotItself<MacvlanLinkDesired>("master", "name"),
 ]);
 
 export const macvlanLinkArgs: ArgsSpec<MacvlanLinkDesired> = {

@@ -35,6 +35,13 @@ export const macvtapArgs: ArgsSpec<MacvtapDesired> = {
   rules: [
     ...macvlanRules,
     {
+      reads: ["master"],
+      check: (a) =>
+        a.master !== undefined
+          ? { property: "master", reason: "is not possible on a Macvtap: its frames go to its device node, so the kernel refuses it as a bridge port (Device or resource busy); make a MacvlanLink or a VethPair end the port" }
+          : undefined,
+    },
+    {
       reads: ["tapDevicePath", "persist"],
       check: (a) =>
         a.tapDevicePath !== undefined && a.persist !== false && /["'\\#]/.test(a.tapDevicePath)

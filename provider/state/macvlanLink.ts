@@ -14,6 +14,7 @@ export function macvlanStateOf<D extends MacvlanLinkDesired>(d: D, o: LinkObserv
     nopromisc: o.macvlan.nopromisc,
     sourceMacs: inPreferredOrder(o.macvlan.sourceMacs, d.sourceMacs),
     bcQueueLength: o.macvlan.bcQueueLength ?? 0,
+    master: o.master,
   };
   return singleLinkStateOf<D, D & MacvlanLinkState>(d, o, { observed: own, kernelChosen: ["bcQueueLength"] });
 }

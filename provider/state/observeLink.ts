@@ -71,6 +71,7 @@ export function observeLink(link: LinkWithAddresses, routes: Route[]): LinkObser
       .map((a) => `${canonicalIp(a.local ?? "")}/${a.prefixlen}`),
     routes,
     ...(link.ifalias !== undefined && link.ifalias !== "" && { alias: link.ifalias }),
+    ...(link.master !== undefined && { master: link.master }),
   };
   if (kind === "macvlan" || kind === "macvtap") {
     const data = macvlanInfoData.parse(link.linkinfo?.info_data);

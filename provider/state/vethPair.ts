@@ -18,6 +18,8 @@ export function vethStateOf(d: VethPairDesired, end: LinkObserved, peer: LinkObs
     peerMacAddress: peer.macAddress,
     ifindex: end.ifindex,
     peerIfindex: peer.ifindex,
+    master: end.master,
+    peerMaster: peer.master,
     kernelChosen: d.mtu === undefined ? ["mtu"] : [],
   });
 }
