@@ -165,7 +165,7 @@ export type MacvlanLinkDesired = SingleLinkDesired & PortDesired & {
  * A VXLAN tunnel end, made in its namespace with its underlay there (its UDP socket stays in the
  * namespace that made it: docs/vxlan.md). Its addresses are all of one family, the tunnel's.
  */
-export type VxlanDesired = SingleLinkDesired & {
+export type VxlanDesired = SingleLinkDesired & PortDesired & {
   /** The VXLAN network identifier, 0..16777215. */
   vni: number;
   /** The source address of the tunnel's packets. */

@@ -3,7 +3,7 @@
 import { floodMac, type VxlanDesired, type VxlanState } from "../model";
 import { familyOf } from "../schema/fields";
 import { spliced } from "../shape";
-import { addressesRule, singleLinkPropertyRules, type PropertyRule } from "./diff";
+import { addressesRule, portPropertyRules, singleLinkPropertyRules, type PropertyRule } from "./diff";
 import { planLinkCreate, planLinkDelete, planSingleLinkUpdate } from "./link";
 import type { CommandStep, IpStep, Step } from "./steps";
 
@@ -37,7 +37,8 @@ function defaultEnd(x: Pick<VxlanDesired, "remote" | "group" | "underlay">): str
  *   ip [-n NETNS] link add name NAME [address MAC] [mtu N] [txqueuelen N] type vxlan id VNI dstport PORT
  *      [local IP] [remote IP | group IP] [dev UNDERLAY] [nolearning]
  *   bridge [-n NETNS] fdb append 00:00:00:00:00:00 dev NAME dst IP   (each of `remotes`)
- * then what every link's create does (plan/link.ts planLinkCreate). Made in its own namespace, with its
+ * then what every link's create does (plan/link.ts planLinkCreate: its bridge, `master`, is a step of its
+ * own, never a word of the add: `ip` would take it after `type vxlan`). Made in its own namespace, with its
  * underlay there: its socket stays in the namespace that makes it. `dstport` is always sent (the
  * kernel's default is 8472), and never again: the kernel refuses it in a `link set`, even unchanged.
  */
@@ -113,6 +114,7 @@ export const vxlanPropertyRules: Record<string, PropertyRule> = spliced(
       underlay: { replace: true },
       learning: {},
       remotes: addressesRule,
+      ...portPropertyRules,
     },
   },
 );

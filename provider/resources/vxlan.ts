@@ -18,7 +18,7 @@ import { singleLinkLifecycle } from "./singleLink";
 function own(d: VxlanDesired, o?: LinkObserved) {
   const v = o?.vxlan;
   const observed = v
-    ? { vni: v.vni, local: v.local, remote: v.remote, group: v.group, dstPort: v.dstPort, underlay: v.underlay, learning: v.learning, remotes: v.remotes ?? d.remotes }
+    ? { vni: v.vni, local: v.local, remote: v.remote, group: v.group, dstPort: v.dstPort, underlay: v.underlay, learning: v.learning, remotes: v.remotes ?? d.remotes, master: o?.master }
     : {};
   return { observed, kernelChosen: [] };
 }
@@ -75,10 +75,12 @@ export interface VxlanArgs extends SingleLinkArgs {
    * kept as all-zero fdb entries. In place, one by one; refresh reports entries added or removed by hand.
    */
   remotes?: pulumi.Input<pulumi.Input<string>[]>;
+  /** The bridge this tunnel end is a port of, by its name in the same namespace (a `Bridge`'s `name`); unset: none. In place. */
+  master?: pulumi.Input<string>;
 }
 
 /** Its outputs beyond the arguments given (see linkOutputNames). */
-export const vxlanOutputNames = [...singleLinkOutputNames, "dstPort", "learning", "remotes", "underlay", "local", "remote", "group"] as const;
+export const vxlanOutputNames = [...singleLinkOutputNames, "dstPort", "learning", "remotes", "underlay", "local", "remote", "group", "master"] as const;
 
 export class Vxlan extends SingleLinkResource {
   /** What the provider runs for this kind (impl.ts derives its map from these): not for programs. */
@@ -91,6 +93,7 @@ export class Vxlan extends SingleLinkResource {
   declare readonly underlay: pulumi.Output<string | undefined>;
   declare readonly learning: pulumi.Output<boolean>;
   declare readonly remotes: pulumi.Output<string[]>;
+  declare readonly master: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: VxlanArgs, opts?: pulumi.CustomResourceOptions) {
     super("Vxlan", name, args, vxlanOutputNames, opts);

@@ -6,7 +6,7 @@ import { z } from "zod";
 import type { VxlanDesired } from "../model";
 import { definedOnly, spliced } from "../shape";
 import { addressBytes, familyOf, flag, interfaceName, ipAddress } from "./fields";
-import { singleLinkFields, singleLinkRules } from "./link";
+import { masterNotItself, portFields, singleLinkFields, singleLinkRules } from "./link";
 import { withPersist } from "./persist";
 import { distinct, type ArgsSpec } from "./validate";
 
@@ -32,6 +32,7 @@ export const vxlanFields = spliced(singleLinkFields, {
     underlay: interfaceName.optional(),
     learning: flag.default(true),
     remotes: distinct(z.array(endAddress, { error: "must be a list of addresses" })).default([]),
+    ...portFields,
   },
 });
 
@@ -66,6 +67,7 @@ export const vxlanRules: ArgsSpec<VxlanDesired>["rules"] = singleLinkRules<Vxlan
     reads: ["name", "underlay"],
     check: (a) => (a.name === a.underlay ? { property: "underlay", reason: "must differ from name" } : undefined),
   },
+  masterNotItself<VxlanDesired>("master", "name"),
 ]);
 
 export const vxlanArgs: ArgsSpec<VxlanDesired> = {

@@ -157,6 +157,23 @@ describe("Vxlan on the real kernel", () => {
     await expect(create({ ...args, name: "vx1", adopt: true })).rejects.toThrow(/exists but is veth, not vxlan/);
   });
 
+  it("joins a bridge as a port (master), leaves it in place, and sees a port released by hand on refresh", async () => {
+    await ip("-n", hostA, "link", "add", "br0", "type", "bridge");
+    const { id, outs, inputs } = await create({ ...end(hostA, "10.201.0.1", "10.201.0.2", "192.168.201.1/24"), addresses: [], master: "br0" });
+    const masterOf = async () => (await ipJson<{ master?: string }[]>("-n", hostA, "link", "show", "dev", "vx0"))[0]?.master;
+    expect(await masterOf()).toBe("br0");
+    expect(outs.master).toBe("br0");
+    await ip("-n", hostA, "link", "set", "dev", "vx0", "nomaster");
+    const refreshed = await handlers.read(id, outs);
+    expect(refreshed.props).not.toHaveProperty("master");
+    const { diff, outs: rejoined } = await update(refreshed.props as Props, inputs);
+    expect(diff).toMatchObject({ changes: true, replaces: [] });
+    expect(await masterOf()).toBe("br0");
+    const { outs: left } = await update(rejoined as Props, { ...inputs, master: undefined });
+    expect(await masterOf()).toBeUndefined();
+    expect(left).toMatchObject({ ifindex: outs.ifindex });
+  });
+
   it("refuses what the kernel would, before anything runs, and takes back a create that fails", async () => {
     const checked = await handlers.check({}, { name: "vx0", netns: hostA, vni: 16777216, remote: "10.201.0.2", group: "239.1.1.1" });
     expect(checked.failures).toEqual(
