@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { linkWithAddresses } from "../../../provider/state/ipJson";
 import { netnsFromResults } from "../../../provider/state/netns";
-import { observeLink } from "../../../provider/state/observeLink";
+import type { LinkObserved } from "../../../provider/model";
+import { observeLink, withVxlanRemotes } from "../../../provider/state/observeLink";
 
 const printed = (extra: object) =>
   linkWithAddresses.parse({ ifindex: 4, ifname: "m1", flags: ["UP"], mtu: 1500, address: "02:00:00:00:00:01", linkinfo: { info_kind: "veth" }, addr_info: [], ...extra });
@@ -19,5 +20,43 @@ describe("an observed namespace's alias", () => {
     const lo = { ifindex: 1, ifname: "lo", flags: ["LOOPBACK", "UP"], mtu: 65536, ifalias: "pulumi-iproute2:p/s/NetNamespace/ns1" };
     const results = [{ exitCode: 0, stdout: JSON.stringify([lo]), stderr: "", command: { argv: [] } }];
     expect(netnsFromResults(results, "ns1")).toEqual({ name: "ns1", loopbackUp: true, alias: "pulumi-iproute2:p/s/NetNamespace/ns1" });
+  });
+});
+
+describe("a vxlan's flood list (withVxlanRemotes), from what `bridge -j fdb show dev X` printed", () => {
+  const vxlanLink = (remote?: string): LinkObserved => ({
+    name: "vxr", ifindex: 9, kind: "vxlan", macAddress: "3a:7f:60:81:c0:1a", mtu: 1450, txQueueLength: 1000, up: true, addresses: [], routes: [],
+    vxlan: { vni: 401, dstPort: 4789, learning: true, underlay: "u0", ...(remote !== undefined && { remote }) },
+  });
+  const fdbResult = (entries: object[]) => ({ command: { argv: ["bridge"] }, exitCode: 0, stdout: `${JSON.stringify(entries)}\n`, stderr: "" });
+  // Recorded with remote 10.123.0.2 dev u0, master brv, one entry appended, and one learned (docs: BRIDGE-VXLAN.md §4).
+  const recorded = [
+    { mac: "3a:7f:60:81:c0:1a", flags: [], master: "brv", state: "permanent" },
+    { mac: "00:00:00:00:00:00", dst: "10.123.0.2", viaIf: "u0", flags: ["self"], state: "permanent" },
+    { mac: "00:00:00:00:00:00", dst: "10.123.0.7", flags: ["self"], state: "permanent" },
+    { mac: "4e:ad:27:bd:70:52", dst: "10.200.0.2", flags: ["self"] },
+  ];
+
+  it("is the all-zero entries of the device itself but remote's, not the bridge's nor learned ones", () => {
+    expect(withVxlanRemotes(vxlanLink("10.123.0.2"), fdbResult(recorded)).vxlan?.remotes).toEqual(["10.123.0.7"]);
+  });
+
+  it("counts remote's entry as one of the list when the tunnel has no remote (drift)", () => {
+    expect(withVxlanRemotes(vxlanLink(), fdbResult(recorded)).vxlan?.remotes).toEqual(["10.123.0.2", "10.123.0.7"]);
+  });
+
+  it("reads a moved tunnel's entries (viaIfIndex) the same way", () => {
+    const moved = [
+      { mac: "00:00:00:00:00:00", dst: "10.123.0.7", linkNetNsId: 0, flags: ["self"], state: "permanent" },
+      { mac: "00:00:00:00:00:00", dst: "10.123.0.2", viaIfIndex: 34, linkNetNsId: 0, flags: ["self"], state: "permanent" },
+    ];
+    expect(withVxlanRemotes(vxlanLink("10.123.0.2"), fdbResult(moved)).vxlan?.remotes).toEqual(["10.123.0.7"]);
+  });
+});
+
+describe("an observed vxlan", () => {
+  it("has its tunnel from info_data, IPv6 keys too", () => {
+    const link = observeLink(printed({ linkinfo: { info_kind: "vxlan", info_data: { id: 200, remote6: "2001:db8::2", local6: "2001:DB8::1", link: "u0", port: 4789, learning: false, ttl: 64 } } }), []);
+    expect(link.vxlan).toStrictEqual({ vni: 200, local: "2001:db8::1", remote: "2001:db8::2", dstPort: 4789, underlay: "u0", learning: false });
   });
 });
