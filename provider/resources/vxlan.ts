@@ -30,25 +30,26 @@ function addHint(d: VxlanDesired, failure: FailureKind): string | undefined {
   return undefined;
 }
 
-export const vxlanHandlers = defineHandlers(
-  singleLinkLifecycle<VxlanDesired, VxlanState>({
-    spec: vxlanArgs,
-    kernelKind: "vxlan",
-    propertyRules: vxlanPropertyRules,
-    plan: { create: planVxlanCreate, update: planVxlanUpdate, delete: planVxlanDelete },
-    parseState: (props) => parseSingleLinkState(vxlanArgs, props, z.object({}), []),
-    inputsOf: singleLinkInputsOf,
-    stateOf: (d, o) => singleLinkStateOf(d, o, own(d, o)),
-    unverified: { stateOf: (d) => unverifiedSingleLinkState(d, own(d)), is: isUnverifiedLink },
-    addHint,
-    // Made after its namespace and its underlay; its flood list replayed after it.
-    bootPart: (d) => singleLinkPart("Vxlan", d, planVxlanCreate, d.underlay !== undefined ? { netns: d.netns, name: d.underlay } : undefined),
-    ownRead: {
-      commands: (d) => [vxlanFdbRead(d.netns, d.name)],
-      observe: (link, [fdb]) => (fdb ? withVxlanRemotes(link, fdb) : link),
-    },
-  }),
-);
+/** Its lifecycle tables (its boot part, its reads), for the handlers and for tests. */
+export const vxlanLifecycle = singleLinkLifecycle<VxlanDesired, VxlanState>({
+  spec: vxlanArgs,
+  kernelKind: "vxlan",
+  propertyRules: vxlanPropertyRules,
+  plan: { create: planVxlanCreate, update: planVxlanUpdate, delete: planVxlanDelete },
+  parseState: (props) => parseSingleLinkState(vxlanArgs, props, z.object({}), []),
+  inputsOf: singleLinkInputsOf,
+  stateOf: (d, o) => singleLinkStateOf(d, o, own(d, o)),
+  unverified: { stateOf: (d) => unverifiedSingleLinkState(d, own(d)), is: isUnverifiedLink },
+  addHint,
+  // Made after its namespace and its underlay; its flood list replayed after it.
+  bootPart: (d) => singleLinkPart("Vxlan", d, planVxlanCreate, d.underlay !== undefined ? { netns: d.netns, name: d.underlay } : undefined),
+  ownRead: {
+    commands: (d) => [vxlanFdbRead(d.netns, d.name)],
+    observe: (link, [fdb]) => (fdb ? withVxlanRemotes(link, fdb) : link),
+  },
+});
+
+export const vxlanHandlers = defineHandlers(vxlanLifecycle);
 
 export interface VxlanArgs extends SingleLinkArgs {
   /**

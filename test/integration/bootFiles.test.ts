@@ -9,7 +9,9 @@ import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ownerMark, parseMark } from "../../provider/ownerMark";
 import { partOperationsCommand, unitProgram, writePartCommand } from "../../provider/plan/bootFiles";
-import { netNamespacePart } from "../../provider/plan/bootPart";
+import { filledPart, netNamespacePart } from "../../provider/plan/bootPart";
+import { vxlanLifecycle } from "../../provider/resources/vxlan";
+import { vxlanArgs } from "../../provider/schema/vxlan";
 import { netNamespaceArgs } from "../../provider/schema/netNamespace";
 import { parseArgs } from "../../provider/schema/validate";
 import { listNamespaces, runId } from "../support/netns";
@@ -294,6 +296,28 @@ describe("the restore program", () => {
     expect(lo?.ifalias).toBe(ownerMark(owner));
     expect(parseMark(lo?.ifalias)?.owner).toBe(owner);
     expect(lo?.flags).toContain("UP");
+  });
+
+  it("replays a Vxlan with its flood list (bridge fdb append, on the restore program's PATH)", async () => {
+    const netns = `${runId}-bf7`;
+    made.push(netns);
+    const ns = netNamespacePart(parseArgs(netNamespaceArgs, { name: netns }));
+    const d = parseArgs(vxlanArgs, { name: "vx0", netns, vni: 9, remote: "10.9.0.1", remotes: ["10.9.0.2", "10.9.0.3"], persist: true });
+    const vx = filledPart(vxlanLifecycle.boot.part(d), [{ ifindex: 20, macAddress: "02:00:00:00:20:01" }]);
+    expect(vx).toContain(`\nfdb ${netns} vx0 10.9.0.2\nfdb ${netns} vx0 10.9.0.3\n`);
+    const r = await inOwnEtc(
+      `${withWriter}
+      write_part write "$1" <"$2" && write_part write "$3" <"$4" || exit
+      /etc/pulumi-iproute2/restore || exit
+      bridge -j -n "$5" fdb show dev vx0 && ip -j -d -n "$5" link show dev vx0`,
+      [ns.file, textFile(ns.text), vxlanLifecycle.boot.file(d), textFile(vx), netns],
+    );
+    expect(r.stderr).toBe("");
+    const [fdbDoc = "", linkDoc = ""] = r.stdout.split("\n").filter((line) => line.startsWith("["));
+    const entries = JSON.parse(fdbDoc) as { mac: string; dst?: string }[];
+    expect(entries.filter((e) => e.mac === "00:00:00:00:00:00").map((e) => e.dst).sort()).toEqual(["10.9.0.1", "10.9.0.2", "10.9.0.3"]);
+    const [link] = JSON.parse(linkDoc) as { ifindex: number; address: string; linkinfo: { info_data: { id: number; port: number } } }[];
+    expect(link).toMatchObject({ ifindex: 20, address: "02:00:00:00:20:01", linkinfo: { info_data: { id: 9, port: 4789 } } });
   });
 
   it("reads no part from a folder another user could change", async () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { VxlanState } from "../../../provider/model";
 import { diffProperties } from "../../../provider/plan/diff";
 import { planVxlanCreate, planVxlanUpdate, vxlanPropertyRules } from "../../../provider/plan/vxlan";
+import { vxlanLifecycle } from "../../../provider/resources/vxlan";
 import { vxlanArgs } from "../../../provider/schema/vxlan";
 import { UNKNOWN } from "../../../provider/schema/validate";
 import { validArgs } from "../schema/expectations";
@@ -116,6 +117,29 @@ describe("the Vxlan plans", () => {
     expect(normalized(toNone)).toStrictEqual([
       undone("hA", "link set dev vx0 type vxlan local 0.0.0.0", "hA", "link set dev vx0 type vxlan local 10.0.0.1"),
       undone("hA", "link set dev vx0 type vxlan remote 0.0.0.0", "hA", "link set dev vx0 type vxlan remote 10.0.0.2"),
+    ]);
+  });
+});
+
+describe("the Vxlan boot part", () => {
+  it("waits for its namespace, underlay and bridge, makes it with its ifindex and MAC, then replays its flood list", () => {
+    const part = vxlanLifecycle.boot.part(validArgs(vxlanArgs, { ...inputs, master: "br0", remotes: ["10.0.0.3", "10.0.0.4"], persist: true }));
+    const lines = part.text.split("\n").filter((line) => !line.startsWith("#"));
+    expect(lines).toEqual([
+      "format 1",
+      "resource Vxlan",
+      "object link hA vx0",
+      "link hA vx0",
+      "needs netns hA",
+      "needs link hA ul0",
+      "needs link hA br0",
+      "add hA link add index #index1# name vx0 address #mac1# type vxlan id 42 dstport 4789 local 10.0.0.1 remote 10.0.0.2 dev ul0",
+      "anew hA link add name vx0 address #mac1# type vxlan id 42 dstport 4789 local 10.0.0.1 remote 10.0.0.2 dev ul0",
+      "fdb hA vx0 10.0.0.3",
+      "fdb hA vx0 10.0.0.4",
+      "ip hA link set dev vx0 master br0",
+      "ip hA link set dev vx0 up",
+      "",
     ]);
   });
 });
