@@ -11,6 +11,7 @@ import { macvtapArgs } from "../schema/macvtap";
 import { netNamespaceArgs } from "../schema/netNamespace";
 import { validateArgs, type ArgsSpec } from "../schema/validate";
 import { vethPairArgs } from "../schema/vethPair";
+import { vxlanArgs } from "../schema/vxlan";
 import { peerOf } from "../state/linkPeer";
 import { isOurs, type NamespaceRead, type ScannedLink, type ScannedRoute } from "../state/namespaceScan";
 import { Claims, type OwnedObject, type Resumed } from "./owners";
@@ -88,6 +89,16 @@ export interface LayoutMacvlan extends LinkEnd {
   resumes?: Resumed;
 }
 
+/** A vxlan tunnel end, on its underlay in the same namespace (if it has one). */
+export interface LayoutVxlan extends LinkEnd {
+  kind: "vxlan";
+  vni: number;
+  underlay?: LinkRef;
+  args: Args;
+  notes: string[];
+  resumes?: Resumed;
+}
+
 /** A link this package does not manage: a NIC, a bridge, a vxlan...; drawn, and named literally. */
 export interface LayoutOther extends LinkEnd {
   /** The link it hangs off (a vlan's or a macvlan's lower device), when known. */
@@ -104,6 +115,7 @@ export interface Layout {
   namespaces: LayoutNamespace[];
   veths: LayoutVeth[];
   macvlans: LayoutMacvlan[];
+  vxlans: LayoutVxlan[];
   others: LayoutOther[];
   /** Everything on the host the program does not manage, one line each, saying why. */
   skipped: string[];
@@ -179,12 +191,33 @@ const resumedOf = ({ owner, resourceName }: Resumed): Resumed => ({ owner, resou
 const withoutUndefined = (args: Record<string, Args[string] | undefined>): Args =>
   Object.fromEntries(Object.entries(args).filter((entry): entry is [string, Args[string]] => entry[1] !== undefined));
 
+/**
+ * A single link's routes, as adopt takes them: ours and those added by hand (`proto boot`, each with a
+ * note), and the rest left out, saying why.
+ */
+function routesTakenOver(routes: ScannedRoute[], netns: string | undefined): { kept: ScannedRoute[]; leftOut: string[]; notes: string[] } {
+  const kept: ScannedRoute[] = [];
+  const leftOut: string[] = [];
+  for (const route of routes) {
+    if (route.notExpressible !== undefined) leftOut.push(`route ${route.text} in ${where(netns)}: ${route.notExpressible}`);
+    else if (isOurs(route) || route.protocol === "boot") kept.push(route);
+    else leftOut.push(`route ${route.text} in ${where(netns)}: made by ${route.protocol}, which keeps it (not taken over)`);
+  }
+  const notes = kept
+    .filter((r) => !isOurs(r))
+    .map(
+      (route) =>
+        `route ${route.text} was added by hand: adopting replaces it in place as proto static (\`ip route replace\`), the protocol this package's routes carry, so that refresh sees it; the route itself does not change`,
+    );
+  return { kept, leftOut, notes };
+}
+
 /** The scan's layout of `read`: resources for the links of the namespaces asked for, the rest listed. */
 export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
   // Array.sort puts undefined last whatever the comparison says: the host's own goes first by hand.
   const named = read.scanned.filter((n): n is string => n !== undefined).sort((a, b) => a.localeCompare(b));
   const scanned = [...(read.scanned.includes(undefined) ? [undefined] : []), ...named];
-  const layout: Layout = { scanned, namespaces: [], veths: [], macvlans: [], others: [], skipped: [], stack: options.stack, owned: [], namespaceOwners: new Map() };
+  const layout: Layout = { scanned, namespaces: [], veths: [], macvlans: [], vxlans: [], others: [], skipped: [], stack: options.stack, owned: [], namespaceOwners: new Map() };
   const claims = new Claims(options.stack);
   const managed = new Set<string>(); // refKeys of links a resource manages
   const drawn = new Set<string>();
@@ -359,18 +392,8 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
         if (found.unnamed) {
           notes.push(`its parent is taken to be ${found.ref.name} in the host's namespace: ${where(netns)} knows that namespace by an id with no name, as it would a container's; check it`);
         }
-        const kept: ScannedRoute[] = [];
-        const leftOut: string[] = [];
-        for (const route of routes) {
-          if (route.notExpressible !== undefined) leftOut.push(`route ${route.text} in ${where(netns)}: ${route.notExpressible}`);
-          else if (isOurs(route) || route.protocol === "boot") kept.push(route);
-          else leftOut.push(`route ${route.text} in ${where(netns)}: made by ${route.protocol}, which keeps it (not taken over)`);
-        }
-        for (const route of kept.filter((r) => !isOurs(r))) {
-          notes.push(
-            `route ${route.text} was added by hand: adopting replaces it in place as proto static (\`ip route replace\`), the protocol this package's routes carry, so that refresh sees it; the route itself does not change`,
-          );
-        }
+        const { kept, leftOut, notes: routeNotes } = routesTakenOver(routes, netns);
+        notes.push(...routeNotes);
         const tap = kind === "macvtap" ? read.tapNodes.get(key) : undefined;
         if (kind === "macvtap" && !tap) notes.push(`no node at /dev/tap${link.observed.ifindex} has this macvtap's numbers: adopting it makes one`);
         const o = link.observed;
@@ -408,6 +431,73 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
           mode: macvlan.mode,
           addresses: o.addresses,
           parent: found.ref,
+          args,
+          notes,
+          ...(claim.kind === "resumed" && { resumes: resumedOf(claim) }),
+        });
+        continue;
+      }
+
+      if (kind === "vxlan" && link.observed.vxlan) {
+        const v = link.observed.vxlan;
+        const skip = (why: string) => {
+          layout.skipped.push(`vxlan ${link.observed.name} in ${where(netns)}: ${why}`);
+          addOther(ref, link);
+          for (const route of routes) layout.skipped.push(`route ${route.text} in ${where(netns)}: on ${link.observed.name}, which is not managed`);
+        };
+        const claim = claims.claim(classOfLink("vxlan"), [link.observed.alias], `vxlan ${link.observed.name} in ${where(netns)}`);
+        if (claim.kind === "listed") {
+          layout.owned.push(claim.owned);
+          managed.add(key);
+          addOther(ref, link, undefined, claim.owned.owner);
+          continue;
+        }
+        // Moved after it was made: its socket and underlay stay where it was made, which a Vxlan is not.
+        if (link.observed.parentNetnsid !== undefined) {
+          skip("it was made in another namespace and moved here (its socket and underlay stayed there): a Vxlan is made in its own namespace");
+          continue;
+        }
+        const underlay = v.underlay !== undefined ? ns.links.find((l) => l.observed.name === v.underlay) : undefined;
+        if (v.underlay !== undefined && !underlay) {
+          skip(`its underlay ${v.underlay} is not in ${where(netns)}`);
+          continue;
+        }
+        const { kept, leftOut, notes } = routesTakenOver(routes, netns);
+        const o = link.observed;
+        const args = withoutUndefined({
+          name: o.name,
+          netns,
+          vni: v.vni,
+          local: v.local,
+          remote: v.remote,
+          group: v.group,
+          dstPort: v.dstPort,
+          underlay: v.underlay,
+          learning: v.learning ? undefined : false,
+          remotes: v.remotes !== undefined && v.remotes.length > 0 ? v.remotes : undefined,
+          master: o.master,
+          macAddress: o.macAddress,
+          mtu: o.mtu,
+          txQueueLength: o.txQueueLength,
+          addresses: o.addresses.length > 0 ? o.addresses : undefined,
+          routes: kept.length > 0 ? kept.map((r) => r.route) : undefined,
+          up: o.up,
+          announce: o.addresses.length === 0 || ns.announcing.has(o.name) ? undefined : false,
+        });
+        const problem = refused(vxlanArgs, args);
+        if (problem !== undefined) {
+          skip(`as it is, it would be refused: ${problem}`);
+          continue;
+        }
+        managed.add(key);
+        layout.skipped.push(...leftOut);
+        layout.vxlans.push({
+          netns,
+          name: o.name,
+          kind: "vxlan",
+          vni: v.vni,
+          addresses: o.addresses,
+          ...(v.underlay !== undefined && { underlay: { netns, name: v.underlay } }),
           args,
           notes,
           ...(claim.kind === "resumed" && { resumes: resumedOf(claim) }),

@@ -5,6 +5,7 @@
 import type { Command, CommandResult, Runner } from "../exec/runner";
 import type { TapNodeObserved } from "../model";
 import { NamespaceReadError, namespaceListCommand, namespaceReadCommands, parseNamespaceList, parseNamespaceRead, type NamespaceRead } from "../state/namespaceScan";
+import { vxlanFdbRead, withVxlanRemotes } from "../state/observeLink";
 import { devNumbersCommand, nodeStatCommand, parseDevNumbers, parseNodeStat } from "../state/tapNode";
 import { netnsKey, refKey, where, type HostRead, type ScannedTapNode } from "./layout";
 
@@ -135,6 +136,21 @@ export async function readHost(runner: Runner, options: ScanOptions): Promise<Ho
         const owner = node.user === "UNKNOWN" ? node.uid : node.user;
         const group = node.group === "UNKNOWN" ? node.gid : node.group;
         tapNodes.set(refKey({ netns, name: l.observed.name }), { path, owner, group, mode: node.mode });
+      }
+    });
+  }
+  // Each vxlan's flood list, with `bridge` (one command each, in one round trip per namespace).
+  for (const netns of scanned) {
+    const vxlans = namespaces.get(netnsKey(netns))?.links.filter((l) => l.observed.vxlan !== undefined) ?? [];
+    if (vxlans.length === 0) continue;
+    const results = await run(runner, vxlans.map((l) => vxlanFdbRead(netns, l.observed.name)));
+    vxlans.forEach((l, i) => {
+      const result = results[i];
+      try {
+        if (!result) throw new Error("the read stopped before it");
+        l.observed = withVxlanRemotes(l.observed, result);
+      } catch (error) {
+        throw new ScanError(`reading the flood list of vxlan ${l.observed.name} in ${where(netns)} on ${runner.host} failed (${messageOf(error)}): scan again`, { cause: error });
       }
     });
   }

@@ -143,7 +143,7 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
   const out: string[] = [];
   const scannedList = layout.scanned.map((n) => (n === undefined ? "the host's own namespace" : `netns ${n}`)).join(", ");
 
-  const resumes = [...layout.namespaces, ...layout.veths, ...layout.macvlans].some((r) => r.resumes !== undefined);
+  const resumes = [...layout.namespaces, ...layout.veths, ...layout.macvlans, ...layout.vxlans].some((r) => r.resumes !== undefined);
   out.push(
     ...comment(`Written by \`pulumi-iproute2 scan\` from ${options.hostLabel} (${scannedList}).`),
     ...comment(
@@ -165,6 +165,7 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
   if (layout.namespaces.length > 0) classes.add("NetNamespace");
   if (layout.veths.length > 0) classes.add(classOfLink("veth"));
   for (const m of layout.macvlans) classes.add(classOfLink(m.kind));
+  if (layout.vxlans.length > 0) classes.add(classOfLink("vxlan"));
   const connection = options.connection;
   if (connection) classes.add("type ConnectionArgs");
   out.push(`import { ${[...classes].sort((a, b) => a.replace("type ", "").localeCompare(b.replace("type ", ""))).join(", ")} } from "pulumi-iproute2";`, "");
@@ -197,11 +198,11 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
   /** One argument as a line: references where the program manages what it names, literals otherwise. */
   const field = (key: string, value: Args[string], args: Args): string => {
     if (key === "netns" || key === "parentNetns" || key === "peerNetns") return `${key}: ${netnsExpr(String(value))},`;
-    if (key === "parent") {
-      const ref = { netns: args.parentNetns as string | undefined, name: String(value) };
+    if (key === "parent" || key === "underlay") {
+      const ref = { netns: (key === "parent" ? args.parentNetns : args.netns) as string | undefined, name: String(value) };
       const managed = linkExpr.get(refKey(ref));
-      if (managed !== undefined) return `parent: ${managed},`;
-      return `parent: ${str(ref.name)}, // ${inComment(others.get(refKey(ref))?.kind ?? "a link")}, not managed by this program`;
+      if (managed !== undefined) return `${key}: ${managed},`;
+      return `${key}: ${str(ref.name)}, // ${inComment(others.get(refKey(ref))?.kind ?? "a link")}, not managed by this program`;
     }
     if (key === "routes") return `routes: [${(value as Route[]).map(routeLiteral).join(", ")}],`;
     if (key === "announce") return "announce: false, // as the host has it (arp_notify/ndisc_notify 0); true tells neighbours of new addresses at once";
@@ -209,7 +210,7 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
     return `${key}: ${typeof value === "string" ? str(value) : String(value)},`;
   };
   // A mark's names first, as they are: the others are numbered around them.
-  for (const r of [...layout.namespaces, ...layout.veths, ...layout.macvlans]) if (r.resumes) names.reserve(r.resumes.resourceName);
+  for (const r of [...layout.namespaces, ...layout.veths, ...layout.macvlans, ...layout.vxlans]) if (r.resumes) names.reserve(r.resumes.resourceName);
   /** One resource; one a mark names is written under that name and without adopt: its create resumes it. */
   const resource = (cls: string, variable: string, label: string, args: Args, notes: string[] = [], resumes?: Resumed) => {
     for (const note of notes) out.push(...comment(note));
@@ -236,6 +237,12 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
     const variable = names.variable(label(m));
     linkExpr.set(refKey(m), `${variable}.name`);
     resource(classOfLink(m.kind), variable, label(m), m.args, m.notes, m.resumes);
+  }
+
+  for (const v of layout.vxlans) {
+    const variable = names.variable(label(v));
+    linkExpr.set(refKey(v), `${variable}.name`);
+    resource(classOfLink("vxlan"), variable, label(v), v.args, v.notes, v.resumes);
   }
 
   out.push(...ownedListing(layout));

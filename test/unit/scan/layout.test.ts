@@ -5,7 +5,7 @@ import { layoutOf } from "../../../provider/scan/layout";
 import { mermaidOf } from "../../../provider/scan/mermaid";
 import { programOf } from "../../../provider/scan/typescript";
 import { namespaceReadCommands } from "../../../provider/state/namespaceScan";
-import { demo, demoResults, hostRead, link, lo, macvlan, namespace } from "./reads";
+import { demo, demoResults, hostRead, link, lo, macvlan, namespace, syntaxErrors } from "./reads";
 
 describe("the demo's lab, as recorded", () => {
   it.each(["demo-lab", "demo-ns1", "demo-ns2"])("was recorded with the commands a scan runs (%s)", (netns) => {
@@ -116,5 +116,36 @@ describe("what a scan leaves out, and why", () => {
       'macvlan mh in the host\'s namespace: its parent is in netns "a": a MacvlanLink left without netns is put in its parent\'s',
       'macvlan m0 in netns "a": as it is, it would be refused: addresses IPv6 addresses need up: true (the kernel drops them while the link is down)',
     ]);
+  });
+});
+
+describe("a vxlan", () => {
+  const vxlanLink = (ifindex: number, name: string, infoData: object, extra: object = {}) =>
+    link(ifindex, name, { linkinfo: { info_kind: "vxlan", info_data: { port: 4789, learning: true, ttl: 0, ...infoData } }, mtu: 1450, ...extra });
+  const underlay = link(2, "ul0", { link: "ul1", linkinfo: { info_kind: "veth" } });
+  const peer = link(3, "ul1", { link: "ul0", linkinfo: { info_kind: "veth" } });
+
+  it("becomes a Vxlan with its tunnel, its flood list and its underlay referred to", () => {
+    const ns = namespace("a", [lo, underlay, peer, vxlanLink(4, "vx0", { id: 42, local: "10.0.0.1", remote: "10.0.0.2", link: "ul0", learning: false }, { master: "br0" })]);
+    ns.links[3]!.observed.vxlan!.remotes = ["10.0.0.3"];
+    const layout = layoutOf(hostRead([ns], ["a"]));
+    expect(layout.vxlans.map((v) => [v.name, v.vni, v.underlay])).toEqual([["vx0", 42, { netns: "a", name: "ul0" }]]);
+    expect(layout.vxlans[0]?.args).toMatchObject({ vni: 42, local: "10.0.0.1", remote: "10.0.0.2", dstPort: 4789, underlay: "ul0", learning: false, remotes: ["10.0.0.3"], master: "br0" });
+    const program = programOf(layout, { hostLabel: "localhost" });
+    expect(syntaxErrors(program)).toEqual([]);
+    expect(program).toContain("import { NetNamespace, VethPair, Vxlan } from \"pulumi-iproute2\";");
+    expect(program).toMatch(/new Vxlan\("a-vx0", \{\n {2}name: "vx0",\n {2}netns: a\.name,\n {2}vni: 42,\n/);
+    expect(program).toMatch(/ {2}underlay: aUl0\.name,\n/);
+    expect(program).toContain('  remotes: ["10.0.0.3"],\n');
+    const chart = mermaidOf(layout);
+    expect(chart).toContain('["vx0<br/>vxlan 42"]');
+    expect(chart).toMatch(/ l\d+ --> l\d+\n/);
+  });
+
+  it("is listed, not written, when it was moved from the namespace that made it", () => {
+    const ns = namespace("a", [lo, vxlanLink(4, "vx0", { id: 7, link: "if34" }, { link_netnsid: 0 })]);
+    const layout = layoutOf(hostRead([ns], ["a"]));
+    expect(layout.vxlans).toEqual([]);
+    expect(layout.skipped).toEqual([expect.stringMatching(/^vxlan vx0 in netns "a": it was made in another namespace and moved here/)]);
   });
 });
