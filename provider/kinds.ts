@@ -12,6 +12,7 @@ export const resourceKinds = {
   VethPair: { kernelKind: "veth" },
   MacvlanLink: { kernelKind: "macvlan" },
   Macvtap: { kernelKind: "macvtap" },
+  Bridge: { kernelKind: "bridge" },
 } as const satisfies Record<string, { kernelKind?: string }>;
 
 /** The resource kinds whose handlers `pulumi-iproute2/impl` exports. */
