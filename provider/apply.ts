@@ -25,6 +25,25 @@ export interface ApplyOptions {
 const batchFailure = /^Command failed -:(\d+)$/m;
 const batchFailureLines = /^Command failed -:\d+$/m;
 
+/**
+ * The line of a batch of `lines` where iproute2 stopped. A line that fails prints "Command failed -:N";
+ * one whose arguments do not parse (a master, underlay or namespace that does not exist, a value out
+ * of range) ends the process at once, exit 255 with no such line, the lines before it done: its message
+ * quotes the argument, and the line is the first after the last reported one that holds it. Undefined
+ * when neither says (`ip -n` of a missing namespace fails before it reads a line).
+ */
+function stoppedAt(result: CommandResult, lines: string[][]): { line: number; aborted: boolean } | undefined {
+  const reported = [...result.stderr.matchAll(new RegExp(batchFailureLines.source, "gm"))].map((m) => Number(/\d+$/.exec(m[0])?.[0]));
+  const after = reported.at(-1) ?? 0;
+  const tail = result.stderr.split(batchFailureLines).at(-1)?.trim() ?? "";
+  if (result.exitCode !== 0 && tail !== "") {
+    const quoted = /"([^"]+)"/.exec(tail)?.[1];
+    const at = quoted === undefined ? -1 : lines.findIndex((args, i) => i >= after && args.includes(quoted));
+    if (at !== -1) return { line: at + 1, aborted: true };
+  }
+  return after > 0 ? { line: after, aborted: false } : undefined;
+}
+
 /** The command's own words, without iproute2's batch bookkeeping line. */
 export function commandMessage(result: CommandResult): string {
   const text = result.stderr.replace(batchFailure, "").trim() || result.stdout.trim();
@@ -207,7 +226,7 @@ export async function applyPlan(runner: Runner, plan: Step[], options: ApplyOpti
   if (group && failure) {
     // A command step is its group; in a batch, the line that failed. A line past the group's steps is
     // a read-back line of a merged batch: every step was done.
-    const line = "command" in group ? 1 : Number(batchFailure.exec(failure.stderr)?.[1] ?? 1);
+    const line = "command" in group ? 1 : (stoppedAt(failure, group.steps.map((s) => s.args))?.line ?? 1);
     failedStep = stepsOf(group)[line - 1];
     done = failedStep ? steps.slice(0, group.first + line - 1) : steps;
   }
@@ -226,14 +245,21 @@ async function undoAndThrow(
 ): Promise<never> {
   const undo = undoSteps(done);
   const rollbackErrors: string[] = [];
-  for (const undoGroup of groupSteps(undo)) {
+  const pending = groupSteps(undo);
+  for (let undoGroup = pending.shift(); undoGroup; undoGroup = pending.shift()) {
     // -force: keep undoing after one undo step fails, so as much as possible is taken back; a host
     // lost meanwhile is reported with the failure that started the rollback, not instead of it.
     const result = await runOn(runner, [groupCommand(undoGroup, ["-force"])], options.context).then(
       ([r]) => r,
       (error: unknown) => ({ exitCode: 1, stdout: "", stderr: (error as Error).message, command: groupCommand(undoGroup) }),
     );
-    if (result && result.exitCode !== 0) rollbackErrors.push(...unsettledErrors(result));
+    if (!result || result.exitCode === 0) continue;
+    rollbackErrors.push(...unsettledErrors(result));
+    // -force does not outlive a line that does not parse: the lines after it are undone in a batch of their own.
+    const stop = "steps" in undoGroup ? stoppedAt(result, undoGroup.steps.map((s) => s.args)) : undefined;
+    if ("steps" in undoGroup && stop?.aborted && stop.line < undoGroup.steps.length) {
+      pending.unshift({ netns: undoGroup.netns, first: undoGroup.first + stop.line, steps: undoGroup.steps.slice(stop.line) });
+    }
   }
 
   const refusal = sudoRefusal(failure);

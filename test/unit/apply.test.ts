@@ -279,6 +279,51 @@ describe("applyPlan, when step k of a plan over two namespaces fails", () => {
   });
 });
 
+// A line whose arguments do not parse ends ip at once: exit 255, no "Command failed" line, the lines
+// before it done (the recorded batch: its first line brought mvpriv up, its third never ran).
+describe("applyPlan and its undo, when ip -batch stops at a line it cannot parse", () => {
+  const missingMaster = recordedFailure("a batch stopped by a missing master on its second line", { nosuch: "br9" });
+  const plan = [
+    step("lab", "link set dev mac0 up", step("lab", "link set dev mac0 down")),
+    step("lab", "link set dev mac0 master br9", step("lab", "link set dev mac0 nomaster")),
+    step("lab", "link set dev mac0 mtu 1400", step("lab", "link set dev mac0 mtu 1500")),
+  ];
+
+  it("names the line the message quotes and undoes only the lines before it", async () => {
+    const runner = new ScriptedRunner([missingMaster, succeeded()]);
+
+    const error = await rejection(applyPlan(runner, plan, { context: updateContext }));
+
+    expectRuns(runner, [[batch("lab", ["link set dev mac0 up", "link set dev mac0 master br9", "link set dev mac0 mtu 1400"])], [batch("lab", ["link set dev mac0 down"], ["-force"])]]);
+    expect(error).toMatchObject({
+      kind: "not-found",
+      detail: 'step "ip -n lab link set dev mac0 master br9" failed: Error: argument "br9" is wrong: Device does not exist; rolled back the 1 step(s) done before it',
+    });
+  });
+
+  it("goes on undoing after an undo line that does not parse, in a batch of its own", async () => {
+    // The update moved mac0 from br1 to br2 and then failed; br1 went meanwhile, so the undo's
+    // "master br1" stops ip, and the lines after it must still run.
+    const update = [
+      step("lab", "link set dev mac0 mtu 1400", step("lab", "link set dev mac0 mtu 1500")),
+      step("lab", "link set dev mac0 master br2", step("lab", "link set dev mac0 master br1")),
+      step("lab", "link set dev mac0 up", step("lab", "link set dev mac0 down")),
+      step("lab", "addr add 10.0.0.2/24 dev mac0"),
+    ];
+    const brokenUndo = recordedFailure("a batch stopped by a missing master on its second line", { nosuch: "br1" });
+    const runner = new ScriptedRunner([failedAt(["addr add of an address already there", 4]), brokenUndo, succeeded()]);
+
+    const error = await rejection(applyPlan(runner, update, { context: updateContext }));
+
+    expectRuns(runner, [
+      [batch("lab", ["link set dev mac0 mtu 1400", "link set dev mac0 master br2", "link set dev mac0 up", "addr add 10.0.0.2/24 dev mac0"])],
+      [batch("lab", ["link set dev mac0 down", "link set dev mac0 master br1", "link set dev mac0 mtu 1500"], ["-force"])],
+      [batch("lab", ["link set dev mac0 mtu 1500"], ["-force"])],
+    ]);
+    expect(error).toMatchObject({ kind: "exists", detail: expect.stringMatching(/rolled back the 3 step\(s\) done before it$/) });
+  });
+});
+
 describe("applyPlan, when reading back fails after every step was done", () => {
   // The link vanished under the plan (its parent went, say): the read cannot find it, and the undo
   // finds nothing left to undo, which is what it wanted.
