@@ -12,6 +12,7 @@ export const resourceKinds = {
   VethPair: { kernelKind: "veth" },
   MacvlanLink: { kernelKind: "macvlan" },
   Macvtap: { kernelKind: "macvtap" },
+  Bridge: { kernelKind: "bridge" },
   Vxlan: { kernelKind: "vxlan" },
 } as const satisfies Record<string, { kernelKind?: string }>;
 

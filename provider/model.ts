@@ -162,6 +162,16 @@ export type MacvlanLinkDesired = SingleLinkDesired & PortDesired & {
 };
 
 /**
+ * A bridge: its STP, the forward delay STP uses (in seconds, as brctl and systemd-networkd take it; the
+ * kernel's unit is the centisecond), and VLAN filtering. Its MAC and MTU follow its ports unless set.
+ */
+export type BridgeDesired = SingleLinkDesired & {
+  stp: boolean;
+  forwardDelay: number;
+  vlanFiltering: boolean;
+};
+
+/**
  * A VXLAN tunnel end, made in its namespace with its underlay there (its UDP socket stays in the
  * namespace that made it: docs/vxlan.md). Its addresses are all of one family, the tunnel's.
  */
@@ -229,6 +239,12 @@ export type LinkObserved = {
   alias?: string;
   /** The bridge (or other master) it is a port of, by its name in the link's namespace. */
   master?: string;
+  /** A bridge's own settings (`linkinfo.info_data`), the forward delay in seconds. */
+  bridge?: {
+    stp: boolean;
+    forwardDelay: number;
+    vlanFiltering: boolean;
+  };
   macvlan?: {
     mode: MacvlanMode;
     nopromisc: boolean;
@@ -295,6 +311,8 @@ export type LinkOutputs = {
 export type SingleLinkState<D extends SingleLinkDesired = SingleLinkDesired> = D & LinkOutputs & { txQueueLength: number };
 
 export type MacvlanLinkState = SingleLinkState<MacvlanLinkDesired> & { bcQueueLength: number };
+
+export type BridgeState = SingleLinkState<BridgeDesired>;
 
 export type VethPairState = VethPairDesired & LinkOutputs & {
   peerMacAddress: string;

@@ -18,6 +18,13 @@ export const macvlanInfoData = z.looseObject({
   macaddr_data: z.array(z.string()).optional(),
 });
 
+/** A bridge's own settings; `forward_delay` in centiseconds, `stp_state` 0 or 1. */
+export const bridgeInfoData = z.looseObject({
+  stp_state: z.number().int(),
+  forward_delay: z.number().int(),
+  vlan_filtering: z.number().int().optional(),
+});
+
 export const linkInfo = z.looseObject({
   info_kind: z.string().optional(),
   info_data: z.unknown().optional(),

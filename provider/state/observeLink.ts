@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { Command, CommandResult } from "../exec/runner";
 import { canonicalIp } from "../schema/fields";
 import { floodMac, parseMacvlanMode, routeProtocol, type LinkObserved, type Route } from "../model";
-import { macvlanInfoData, parseJsonLines, type LinkWithAddresses, type routeEntry } from "./ipJson";
+import { bridgeInfoData, macvlanInfoData, parseJsonLines, type LinkWithAddresses, type routeEntry } from "./ipJson";
 
 function withPrefix(dst: string, family: 4 | 6, gateway: string | undefined): string {
   // An IPv6 default route without a gateway is spelled "::/0", so its family stays known.
@@ -73,6 +73,11 @@ export function observeLink(link: LinkWithAddresses, routes: Route[]): LinkObser
     ...(link.ifalias !== undefined && link.ifalias !== "" && { alias: link.ifalias }),
     ...(link.master !== undefined && { master: link.master }),
   };
+  if (kind === "bridge") {
+    const data = bridgeInfoData.parse(link.linkinfo?.info_data);
+    // The kernel reads back any stp_state but 0 as 1; a kernel without VLAN filtering may leave it out.
+    observed.bridge = { stp: data.stp_state !== 0, forwardDelay: data.forward_delay / 100, vlanFiltering: data.vlan_filtering === 1 };
+  }
   if (kind === "macvlan" || kind === "macvtap") {
     const data = macvlanInfoData.parse(link.linkinfo?.info_data);
     observed.macvlan = {

@@ -9,8 +9,11 @@ import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ownerMark, parseMark } from "../../provider/ownerMark";
 import { partOperationsCommand, unitProgram, writePartCommand } from "../../provider/plan/bootFiles";
-import { filledPart, netNamespacePart } from "../../provider/plan/bootPart";
+import { filledPart, netNamespacePart, vethPairPart } from "../../provider/plan/bootPart";
+import { bridgePart } from "../../provider/plan/bridge";
 import { vxlanLifecycle } from "../../provider/resources/vxlan";
+import { bridgeArgs } from "../../provider/schema/bridge";
+import { vethPairArgs } from "../../provider/schema/vethPair";
 import { vxlanArgs } from "../../provider/schema/vxlan";
 import { netNamespaceArgs } from "../../provider/schema/netNamespace";
 import { parseArgs } from "../../provider/schema/validate";
@@ -298,8 +301,31 @@ describe("the restore program", () => {
     expect(lo?.flags).toContain("UP");
   });
 
-  it("replays a Vxlan with its flood list (bridge fdb append, on the restore program's PATH)", async () => {
+  it("brings a bridge back before its ports, which join it again, whatever order the parts list in", async () => {
     const netns = `${runId}-bf7`;
+    made.push(netns);
+    const ns = part(netns);
+    // "link:NS:a0" lists before "link:NS:br0": the port's part waits for its bridge's.
+    const port = vethPairPart(parseArgs(vethPairArgs, { name: "a0", peerName: "a1", netns, master: "br0", peerMaster: "br0" }));
+    const bridge = bridgePart(parseArgs(bridgeArgs, { name: "br0", netns, stp: true, forwardDelay: 4 }));
+    const pinned = (...indexes: number[]) => indexes.map((ifindex) => ({ ifindex, macAddress: `02:00:00:00:00:${ifindex}` }));
+    const r = await inOwnEtc(
+      `${withWriter}
+      write_part write "$1" <"$2" && write_part write "$3" <"$4" && write_part write "$5" <"$6" || exit
+      /etc/pulumi-iproute2/restore || exit
+      ip -j -d -n "$7" link show`,
+      [ns.file, textFile(ns.text), port.file, textFile(filledPart(port, pinned(40, 41))), bridge.file, textFile(filledPart(bridge, pinned(42))), netns],
+    );
+    expect(r.stderr).toBe("");
+    const links = JSON.parse(r.stdout.split("\n").find((l) => l.startsWith("[")) ?? "[]") as { ifname: string; ifindex: number; master?: string; linkinfo?: { info_data?: object } }[];
+    const byName = (name: string) => links.find((l) => l.ifname === name);
+    expect(byName("br0")).toMatchObject({ ifindex: 42, linkinfo: { info_data: { stp_state: 1, forward_delay: 400 } } });
+    expect(byName("a0")).toMatchObject({ ifindex: 40, master: "br0" });
+    expect(byName("a1")).toMatchObject({ ifindex: 41, master: "br0" });
+  });
+
+  it("replays a Vxlan with its flood list (bridge fdb append, on the restore program's PATH)", async () => {
+    const netns = `${runId}-bf9`;
     made.push(netns);
     const ns = netNamespacePart(parseArgs(netNamespaceArgs, { name: netns }));
     const d = parseArgs(vxlanArgs, { name: "vx0", netns, vni: 9, remote: "10.9.0.1", remotes: ["10.9.0.2", "10.9.0.3"], persist: true });

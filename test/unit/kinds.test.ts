@@ -8,7 +8,7 @@ import { classOfLink, kindOfLink, resourceKindNames } from "../../provider/kinds
 describe("the registry of kinds", () => {
   it("gives the provider a handler for every kind, in the registry's order", () => {
     expect(Object.keys(handlers)).toEqual(resourceKindNames);
-    expect(resourceKindNames).toEqual(["Echo", "NetNamespace", "VethPair", "MacvlanLink", "Macvtap", "Vxlan"]);
+    expect(resourceKindNames).toEqual(["Echo", "NetNamespace", "VethPair", "MacvlanLink", "Macvtap", "Bridge", "Vxlan"]);
   });
 
   it("serves each kind its exported class's handlers", () => {
@@ -16,6 +16,7 @@ describe("the registry of kinds", () => {
     expect(handlers.Macvtap).toBe(api.Macvtap.handlers);
     expect(handlers.VethPair).toBe(api.VethPair.handlers);
     expect(handlers.NetNamespace).toBe(api.NetNamespace.handlers);
+    expect(handlers.Bridge).toBe(api.Bridge.handlers);
     expect(handlers.Vxlan).toBe(api.Vxlan.handlers);
   });
 
@@ -23,13 +24,14 @@ describe("the registry of kinds", () => {
     ["veth", "VethPair"],
     ["macvlan", "MacvlanLink"],
     ["macvtap", "Macvtap"],
+    ["bridge", "Bridge"],
     ["vxlan", "Vxlan"],
   ] as const)("names the class that makes %s links: %s", (kernelKind, kind) => {
     expect(classOfLink(kernelKind)).toBe(kind);
   });
 
   it("names none for a kind this package does not make", () => {
-    expect(kindOfLink("bridge")).toBeUndefined();
+    expect(kindOfLink("dummy")).toBeUndefined();
     expect(kindOfLink(undefined)).toBeUndefined();
   });
 });

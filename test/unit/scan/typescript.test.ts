@@ -46,7 +46,7 @@ describe("programOf", () => {
   it("leaves out a namespace whose name a NetNamespace refuses, and keeps every name inside its string or comment", () => {
     const evil = "x\nprocess.exit(7); //\u2028process.exit(8)";
     const bad = namespace(evil, [lo, link(2, "v0", { link: "v1", linkinfo: { info_kind: "veth" } }), link(3, "v1", { link: "v0", linkinfo: { info_kind: "veth" } })]);
-    const odd = namespace("a", [lo, link(2, "b\"r<0>\u2028x", { linkinfo: { info_kind: "bridge" } })]);
+    const odd = namespace("a", [lo, link(2, "b\"r<0>\u2028x", { linkinfo: { info_kind: "dummy" } })]);
     const layout = layoutOf(hostRead([bad, odd], [evil, "a"]));
     expect(layout.namespaces.map((n) => n.name)).toEqual(["a"]);
     expect(layout.skipped).toContain('netns "x\\nprocess.exit(7); //\u2028process.exit(8)" and everything in it: a NetNamespace cannot have that name (name must not contain "/"; name must not contain whitespace; name must be printable ASCII)');
@@ -54,7 +54,7 @@ describe("programOf", () => {
     expect(syntaxErrors(program)).toEqual([]);
     // Nothing from a name starts a line of code: every line with it is a comment.
     expect(program.split(/\n|\u2028/).filter((line) => /process\.exit|r<0>/.test(line) && !line.startsWith("//"))).toEqual([]);
-    expect(mermaidOf(layout)).toContain('["b#quot;r#lt;0#gt;#8232;x<br/>bridge"]');
+    expect(mermaidOf(layout)).toContain('["b#quot;r#lt;0#gt;#8232;x<br/>dummy"]');
   });
 
   it("makes readable, unique variable names, and says when the ends of a pair disagree", () => {
@@ -75,7 +75,7 @@ describe("programOf", () => {
 describe("names from a host in the program", () => {
   /** Every link named as a hostile name, in a scanned namespace; and namespaces with hostile names. */
   function hostileLayout() {
-    const links = hostileNames.map((name, i) => link(2 + i, name, { linkinfo: { info_kind: "bridge" } }));
+    const links = hostileNames.map((name, i) => link(2 + i, name, { linkinfo: { info_kind: "dummy" } }));
     const odd = hostileNamespaceNames.map((name) => namespace(name, [lo]));
     return layoutOf(hostRead([namespace("a", [lo, ...links]), ...odd], ["a", ...hostileNamespaceNames]));
   }
@@ -86,7 +86,7 @@ describe("names from a host in the program", () => {
     expect(syntaxErrors(program)).toEqual([]);
     expect(program.split("\n").filter((line) => /\\u/.test(line) && !line.startsWith("//"))).toEqual([]);
     for (const escaped of ["r\\u202eab", "q\\u2066x\\u2069y", "z\\u200bw", "b\\ufeffom", "a\\u0001b", "e\\u001b[31m", "d\\u007fel", "n\\u0085l", "s\\ud83d\\ude00", "u\\ud800"]) {
-      expect(program).toContain(`// - bridge ${escaped} in netns "a": not a kind this package manages`);
+      expect(program).toContain(`// - dummy ${escaped} in netns "a": not a kind this package manages`);
     }
     expect(program).toContain("pulumi-iproute2 scan` from h\\u202eost");
     expect(program).toContain('netns "m\\u202eu" and everything in it');
