@@ -6,6 +6,7 @@
 // this one layout.
 import { classOfLink } from "../kinds";
 import type { MacvlanMode, Route } from "../model";
+import { bridgeArgs } from "../schema/bridge";
 import { macvlanLinkArgs } from "../schema/macvlanLink";
 import { macvtapArgs } from "../schema/macvtap";
 import { netNamespaceArgs } from "../schema/netNamespace";
@@ -61,6 +62,8 @@ interface LinkEnd extends LinkRef {
   kind: string;
   mode?: MacvlanMode;
   addresses: string[];
+  /** The bridge it is a port of, in its own namespace. */
+  master?: string;
 }
 
 export interface LayoutNamespace {
@@ -88,7 +91,14 @@ export interface LayoutMacvlan extends LinkEnd {
   resumes?: Resumed;
 }
 
-/** A link this package does not manage: a NIC, a bridge, a vxlan...; drawn, and named literally. */
+export interface LayoutBridge extends LinkEnd {
+  kind: "bridge";
+  args: Args;
+  notes: string[];
+  resumes?: Resumed;
+}
+
+/** A link this package does not manage: a NIC, a vxlan...; drawn, and named literally. */
 export interface LayoutOther extends LinkEnd {
   /** The link it hangs off (a vlan's or a macvlan's lower device), when known. */
   parent?: LinkRef;
@@ -104,6 +114,7 @@ export interface Layout {
   namespaces: LayoutNamespace[];
   veths: LayoutVeth[];
   macvlans: LayoutMacvlan[];
+  bridges: LayoutBridge[];
   others: LayoutOther[];
   /** Everything on the host the program does not manage, one line each, saying why. */
   skipped: string[];
@@ -176,6 +187,27 @@ function refused<T>(spec: ArgsSpec<T>, args: Args): string | undefined {
 
 const resumedOf = ({ owner, resourceName }: Resumed): Resumed => ({ owner, resourceName });
 
+/**
+ * A single link's routes as adopt takes them: ours and those added by hand (`proto boot`, each with a
+ * note: replaced in place as ours), and the rest left out, each with why.
+ */
+function routesTaken(routes: ScannedRoute[], netns: string | undefined) {
+  const kept: ScannedRoute[] = [];
+  const leftOut: string[] = [];
+  for (const route of routes) {
+    if (route.notExpressible !== undefined) leftOut.push(`route ${route.text} in ${where(netns)}: ${route.notExpressible}`);
+    else if (isOurs(route) || route.protocol === "boot") kept.push(route);
+    else leftOut.push(`route ${route.text} in ${where(netns)}: made by ${route.protocol}, which keeps it (not taken over)`);
+  }
+  const notes = kept
+    .filter((r) => !isOurs(r))
+    .map(
+      (route) =>
+        `route ${route.text} was added by hand: adopting replaces it in place as proto static (\`ip route replace\`), the protocol this package's routes carry, so that refresh sees it; the route itself does not change`,
+    );
+  return { kept, leftOut, notes };
+}
+
 const withoutUndefined = (args: Record<string, Args[string] | undefined>): Args =>
   Object.fromEntries(Object.entries(args).filter((entry): entry is [string, Args[string]] => entry[1] !== undefined));
 
@@ -184,7 +216,7 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
   // Array.sort puts undefined last whatever the comparison says: the host's own goes first by hand.
   const named = read.scanned.filter((n): n is string => n !== undefined).sort((a, b) => a.localeCompare(b));
   const scanned = [...(read.scanned.includes(undefined) ? [undefined] : []), ...named];
-  const layout: Layout = { scanned, namespaces: [], veths: [], macvlans: [], others: [], skipped: [], stack: options.stack, owned: [], namespaceOwners: new Map() };
+  const layout: Layout = { scanned, namespaces: [], veths: [], macvlans: [], bridges: [], others: [], skipped: [], stack: options.stack, owned: [], namespaceOwners: new Map() };
   const claims = new Claims(options.stack);
   const managed = new Set<string>(); // refKeys of links a resource manages
   const drawn = new Set<string>();
@@ -299,6 +331,8 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
           netns: endNs,
           peerName: b.name,
           peerNetns: otherNs,
+          master: a.master,
+          peerMaster: b.master,
           addresses: a.addresses.length > 0 ? a.addresses : undefined,
           peerAddresses: b.addresses.length > 0 ? b.addresses : undefined,
           mtu: a.mtu === b.mtu ? a.mtu : undefined,
@@ -313,8 +347,8 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
         managed.add(key).add(refKey(peerRef));
         for (const address of peer.handedOut) layout.skipped.push(handedOutNote(address, peerRef));
         layout.veths.push({
-          end: { netns: endNs, name: a.name, kind, addresses: a.addresses },
-          peer: { netns: otherNs, name: b.name, kind, addresses: b.addresses },
+          end: { netns: endNs, name: a.name, kind, addresses: a.addresses, ...(a.master !== undefined && { master: a.master }) },
+          peer: { netns: otherNs, name: b.name, kind, addresses: b.addresses, ...(b.master !== undefined && { master: b.master }) },
           args,
           notes,
           ...(claim.kind === "resumed" && { resumes: resumedOf(claim) }),
@@ -359,18 +393,8 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
         if (found.unnamed) {
           notes.push(`its parent is taken to be ${found.ref.name} in the host's namespace: ${where(netns)} knows that namespace by an id with no name, as it would a container's; check it`);
         }
-        const kept: ScannedRoute[] = [];
-        const leftOut: string[] = [];
-        for (const route of routes) {
-          if (route.notExpressible !== undefined) leftOut.push(`route ${route.text} in ${where(netns)}: ${route.notExpressible}`);
-          else if (isOurs(route) || route.protocol === "boot") kept.push(route);
-          else leftOut.push(`route ${route.text} in ${where(netns)}: made by ${route.protocol}, which keeps it (not taken over)`);
-        }
-        for (const route of kept.filter((r) => !isOurs(r))) {
-          notes.push(
-            `route ${route.text} was added by hand: adopting replaces it in place as proto static (\`ip route replace\`), the protocol this package's routes carry, so that refresh sees it; the route itself does not change`,
-          );
-        }
+        const { kept, leftOut, notes: routeNotes } = routesTaken(routes, netns);
+        notes.push(...routeNotes);
         const tap = kind === "macvtap" ? read.tapNodes.get(key) : undefined;
         if (kind === "macvtap" && !tap) notes.push(`no node at /dev/tap${link.observed.ifindex} has this macvtap's numbers: adopting it makes one`);
         const o = link.observed;
@@ -382,6 +406,7 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
           mode: macvlan.mode,
           nopromisc: macvlan.nopromisc ? true : undefined,
           sourceMacs: macvlan.sourceMacs.length > 0 ? macvlan.sourceMacs : undefined,
+          master: kind === "macvlan" ? o.master : undefined,
           macAddress: o.macAddress,
           mtu: o.mtu,
           txQueueLength: o.txQueueLength,
@@ -407,11 +432,48 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
           kind,
           mode: macvlan.mode,
           addresses: o.addresses,
+          ...(kind === "macvlan" && o.master !== undefined && { master: o.master }),
           parent: found.ref,
           args,
           notes,
           ...(claim.kind === "resumed" && { resumes: resumedOf(claim) }),
         });
+        continue;
+      }
+
+      if (kind === "bridge" && link.observed.bridge) {
+        const bridge = link.observed.bridge;
+        const claim = claims.claim(classOfLink("bridge"), [link.observed.alias], `bridge ${link.observed.name} in ${where(netns)}`);
+        if (claim.kind === "listed") {
+          layout.owned.push(claim.owned);
+          managed.add(key);
+          addOther(ref, link, undefined, claim.owned.owner);
+          continue;
+        }
+        const { kept, leftOut, notes } = routesTaken(routes, netns);
+        const o = link.observed;
+        // Its MAC and MTU are left to the kernel, which has them follow the ports (set, they stay put).
+        const args = withoutUndefined({
+          name: o.name,
+          netns,
+          stp: bridge.stp ? true : undefined,
+          forwardDelay: bridge.forwardDelay !== 15 ? bridge.forwardDelay : undefined,
+          vlanFiltering: bridge.vlanFiltering ? true : undefined,
+          addresses: o.addresses.length > 0 ? o.addresses : undefined,
+          routes: kept.length > 0 ? kept.map((r) => r.route) : undefined,
+          up: o.up,
+          announce: o.addresses.length === 0 || ns.announcing.has(o.name) ? undefined : false,
+        });
+        const problem = refused(bridgeArgs, args);
+        if (problem !== undefined) {
+          layout.skipped.push(`bridge ${o.name} in ${where(netns)}: as it is, it would be refused: ${problem}`);
+          addOther(ref, link);
+          for (const route of routes) layout.skipped.push(`route ${route.text} in ${where(netns)}: on ${o.name}, which is not managed`);
+          continue;
+        }
+        managed.add(key);
+        layout.skipped.push(...leftOut);
+        layout.bridges.push({ netns, name: o.name, kind: "bridge", addresses: o.addresses, args, notes, ...(claim.kind === "resumed" && { resumes: resumedOf(claim) }) });
         continue;
       }
 
