@@ -6,6 +6,7 @@
 // this one layout.
 import { classOfLink } from "../kinds";
 import type { MacvlanMode, Route } from "../model";
+import { bridgeArgs } from "../schema/bridge";
 import { macvlanLinkArgs } from "../schema/macvlanLink";
 import { macvtapArgs } from "../schema/macvtap";
 import { netNamespaceArgs } from "../schema/netNamespace";
@@ -62,6 +63,8 @@ interface LinkEnd extends LinkRef {
   kind: string;
   mode?: MacvlanMode;
   addresses: string[];
+  /** The bridge it is a port of, in its own namespace. */
+  master?: string;
 }
 
 export interface LayoutNamespace {
@@ -89,6 +92,13 @@ export interface LayoutMacvlan extends LinkEnd {
   resumes?: Resumed;
 }
 
+export interface LayoutBridge extends LinkEnd {
+  kind: "bridge";
+  args: Args;
+  notes: string[];
+  resumes?: Resumed;
+}
+
 /** A vxlan tunnel end, on its underlay in the same namespace (if it has one). */
 export interface LayoutVxlan extends LinkEnd {
   kind: "vxlan";
@@ -99,7 +109,7 @@ export interface LayoutVxlan extends LinkEnd {
   resumes?: Resumed;
 }
 
-/** A link this package does not manage: a NIC, a bridge, a vxlan...; drawn, and named literally. */
+/** A link this package does not manage: a NIC, a vxlan...; drawn, and named literally. */
 export interface LayoutOther extends LinkEnd {
   /** The link it hangs off (a vlan's or a macvlan's lower device), when known. */
   parent?: LinkRef;
@@ -115,6 +125,7 @@ export interface Layout {
   namespaces: LayoutNamespace[];
   veths: LayoutVeth[];
   macvlans: LayoutMacvlan[];
+  bridges: LayoutBridge[];
   vxlans: LayoutVxlan[];
   others: LayoutOther[];
   /** Everything on the host the program does not manage, one line each, saying why. */
@@ -188,14 +199,11 @@ function refused<T>(spec: ArgsSpec<T>, args: Args): string | undefined {
 
 const resumedOf = ({ owner, resourceName }: Resumed): Resumed => ({ owner, resourceName });
 
-const withoutUndefined = (args: Record<string, Args[string] | undefined>): Args =>
-  Object.fromEntries(Object.entries(args).filter((entry): entry is [string, Args[string]] => entry[1] !== undefined));
-
 /**
- * A single link's routes, as adopt takes them: ours and those added by hand (`proto boot`, each with a
- * note), and the rest left out, saying why.
+ * A single link's routes as adopt takes them: ours and those added by hand (`proto boot`, each with a
+ * note: replaced in place as ours), and the rest left out, each with why.
  */
-function routesTakenOver(routes: ScannedRoute[], netns: string | undefined): { kept: ScannedRoute[]; leftOut: string[]; notes: string[] } {
+function routesTaken(routes: ScannedRoute[], netns: string | undefined) {
   const kept: ScannedRoute[] = [];
   const leftOut: string[] = [];
   for (const route of routes) {
@@ -212,12 +220,15 @@ function routesTakenOver(routes: ScannedRoute[], netns: string | undefined): { k
   return { kept, leftOut, notes };
 }
 
+const withoutUndefined = (args: Record<string, Args[string] | undefined>): Args =>
+  Object.fromEntries(Object.entries(args).filter((entry): entry is [string, Args[string]] => entry[1] !== undefined));
+
 /** The scan's layout of `read`: resources for the links of the namespaces asked for, the rest listed. */
 export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
   // Array.sort puts undefined last whatever the comparison says: the host's own goes first by hand.
   const named = read.scanned.filter((n): n is string => n !== undefined).sort((a, b) => a.localeCompare(b));
   const scanned = [...(read.scanned.includes(undefined) ? [undefined] : []), ...named];
-  const layout: Layout = { scanned, namespaces: [], veths: [], macvlans: [], vxlans: [], others: [], skipped: [], stack: options.stack, owned: [], namespaceOwners: new Map() };
+  const layout: Layout = { scanned, namespaces: [], veths: [], macvlans: [], bridges: [], vxlans: [], others: [], skipped: [], stack: options.stack, owned: [], namespaceOwners: new Map() };
   const claims = new Claims(options.stack);
   const managed = new Set<string>(); // refKeys of links a resource manages
   const drawn = new Set<string>();
@@ -332,6 +343,8 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
           netns: endNs,
           peerName: b.name,
           peerNetns: otherNs,
+          master: a.master,
+          peerMaster: b.master,
           addresses: a.addresses.length > 0 ? a.addresses : undefined,
           peerAddresses: b.addresses.length > 0 ? b.addresses : undefined,
           mtu: a.mtu === b.mtu ? a.mtu : undefined,
@@ -346,8 +359,8 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
         managed.add(key).add(refKey(peerRef));
         for (const address of peer.handedOut) layout.skipped.push(handedOutNote(address, peerRef));
         layout.veths.push({
-          end: { netns: endNs, name: a.name, kind, addresses: a.addresses },
-          peer: { netns: otherNs, name: b.name, kind, addresses: b.addresses },
+          end: { netns: endNs, name: a.name, kind, addresses: a.addresses, ...(a.master !== undefined && { master: a.master }) },
+          peer: { netns: otherNs, name: b.name, kind, addresses: b.addresses, ...(b.master !== undefined && { master: b.master }) },
           args,
           notes,
           ...(claim.kind === "resumed" && { resumes: resumedOf(claim) }),
@@ -392,7 +405,7 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
         if (found.unnamed) {
           notes.push(`its parent is taken to be ${found.ref.name} in the host's namespace: ${where(netns)} knows that namespace by an id with no name, as it would a container's; check it`);
         }
-        const { kept, leftOut, notes: routeNotes } = routesTakenOver(routes, netns);
+        const { kept, leftOut, notes: routeNotes } = routesTaken(routes, netns);
         notes.push(...routeNotes);
         const tap = kind === "macvtap" ? read.tapNodes.get(key) : undefined;
         if (kind === "macvtap" && !tap) notes.push(`no node at /dev/tap${link.observed.ifindex} has this macvtap's numbers: adopting it makes one`);
@@ -405,6 +418,7 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
           mode: macvlan.mode,
           nopromisc: macvlan.nopromisc ? true : undefined,
           sourceMacs: macvlan.sourceMacs.length > 0 ? macvlan.sourceMacs : undefined,
+          master: kind === "macvlan" ? o.master : undefined,
           macAddress: o.macAddress,
           mtu: o.mtu,
           txQueueLength: o.txQueueLength,
@@ -430,11 +444,48 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
           kind,
           mode: macvlan.mode,
           addresses: o.addresses,
+          ...(kind === "macvlan" && o.master !== undefined && { master: o.master }),
           parent: found.ref,
           args,
           notes,
           ...(claim.kind === "resumed" && { resumes: resumedOf(claim) }),
         });
+        continue;
+      }
+
+      if (kind === "bridge" && link.observed.bridge) {
+        const bridge = link.observed.bridge;
+        const claim = claims.claim(classOfLink("bridge"), [link.observed.alias], `bridge ${link.observed.name} in ${where(netns)}`);
+        if (claim.kind === "listed") {
+          layout.owned.push(claim.owned);
+          managed.add(key);
+          addOther(ref, link, undefined, claim.owned.owner);
+          continue;
+        }
+        const { kept, leftOut, notes } = routesTaken(routes, netns);
+        const o = link.observed;
+        // Its MAC and MTU are left to the kernel, which has them follow the ports (set, they stay put).
+        const args = withoutUndefined({
+          name: o.name,
+          netns,
+          stp: bridge.stp ? true : undefined,
+          forwardDelay: bridge.forwardDelay !== 15 ? bridge.forwardDelay : undefined,
+          vlanFiltering: bridge.vlanFiltering ? true : undefined,
+          addresses: o.addresses.length > 0 ? o.addresses : undefined,
+          routes: kept.length > 0 ? kept.map((r) => r.route) : undefined,
+          up: o.up,
+          announce: o.addresses.length === 0 || ns.announcing.has(o.name) ? undefined : false,
+        });
+        const problem = refused(bridgeArgs, args);
+        if (problem !== undefined) {
+          layout.skipped.push(`bridge ${o.name} in ${where(netns)}: as it is, it would be refused: ${problem}`);
+          addOther(ref, link);
+          for (const route of routes) layout.skipped.push(`route ${route.text} in ${where(netns)}: on ${o.name}, which is not managed`);
+          continue;
+        }
+        managed.add(key);
+        layout.skipped.push(...leftOut);
+        layout.bridges.push({ netns, name: o.name, kind: "bridge", addresses: o.addresses, args, notes, ...(claim.kind === "resumed" && { resumes: resumedOf(claim) }) });
         continue;
       }
 
@@ -457,12 +508,11 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
           skip("it was made in another namespace and moved here (its socket and underlay stayed there): a Vxlan is made in its own namespace");
           continue;
         }
-        const underlay = v.underlay !== undefined ? ns.links.find((l) => l.observed.name === v.underlay) : undefined;
-        if (v.underlay !== undefined && !underlay) {
+        if (v.underlay !== undefined && !ns.links.some((l) => l.observed.name === v.underlay)) {
           skip(`its underlay ${v.underlay} is not in ${where(netns)}`);
           continue;
         }
-        const { kept, leftOut, notes } = routesTakenOver(routes, netns);
+        const { kept, leftOut, notes } = routesTaken(routes, netns);
         const o = link.observed;
         const args = withoutUndefined({
           name: o.name,
@@ -497,6 +547,7 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
           kind: "vxlan",
           vni: v.vni,
           addresses: o.addresses,
+          ...(o.master !== undefined && { master: o.master }),
           ...(v.underlay !== undefined && { underlay: { netns, name: v.underlay } }),
           args,
           notes,

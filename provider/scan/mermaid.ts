@@ -1,7 +1,8 @@
 // The scan as a Mermaid flowchart, which GitHub draws in Markdown: a subgraph per namespace, a node per
-// link (name, kind, mode or VNI, addresses), an edge from each macvlan or macvtap child to its parent and
-// from each vxlan to its underlay, and one between the two ends of each veth pair. What a stack's mark is on says so in its label ("owned by" the
-// mark's owner), a node's or a namespace's. Pure text; the same layout as the program's.
+// link (name, kind, mode or VNI, addresses), an edge from each macvlan or macvtap child to its parent
+// and from each vxlan to its underlay, one between the two ends of each veth pair, and a dotted one from
+// each bridge port to its bridge. What a stack's mark is on says so in its label ("owned by" the mark's
+// owner), a node's or a namespace's. Pure text; the same layout as the program's.
 import { refKey, unsafeCharacters, type Layout, type LinkRef } from "./layout";
 
 interface Node extends LinkRef {
@@ -28,6 +29,7 @@ export function mermaidOf(layout: Layout): string {
     nodes.push({ ...end, lines: [end.name, "veth", ...end.addresses, ...owner] }, { ...peer, lines: [peer.name, "veth", ...peer.addresses, ...owner] });
   }
   for (const m of layout.macvlans) nodes.push({ ...m, lines: [m.name, `${m.kind} ${m.mode}`, ...m.addresses, ...ownedBy(m.resumes?.owner)] });
+  for (const b of layout.bridges) nodes.push({ ...b, lines: [b.name, b.args.stp === true ? "bridge stp" : "bridge", ...b.addresses, ...ownedBy(b.resumes?.owner)] });
   for (const v of layout.vxlans) nodes.push({ ...v, lines: [v.name, `vxlan ${v.vni}`, ...v.addresses, ...ownedBy(v.resumes?.owner)] });
   for (const o of layout.others) nodes.push({ ...o, lines: [o.name, o.kind, ...o.addresses, ...ownedBy(o.owner)] });
 
@@ -58,6 +60,11 @@ export function mermaidOf(layout: Layout): string {
   for (const v of layout.vxlans) {
     const underlay = v.underlay && id(v.underlay);
     if (underlay !== undefined) out.push(`  ${id(v)} --> ${underlay}`);
+  }
+  const ports = [...layout.veths.flatMap((v) => [v.end, v.peer]), ...layout.macvlans, ...layout.vxlans];
+  for (const port of ports) {
+    const bridge = port.master !== undefined ? id({ netns: port.netns, name: port.master }) : undefined;
+    if (bridge !== undefined) out.push(`  ${id(port)} -.->|port| ${bridge}`);
   }
   for (const o of layout.others) {
     const peer = o.peer && id(o.peer);

@@ -143,7 +143,7 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
   const out: string[] = [];
   const scannedList = layout.scanned.map((n) => (n === undefined ? "the host's own namespace" : `netns ${n}`)).join(", ");
 
-  const resumes = [...layout.namespaces, ...layout.veths, ...layout.macvlans, ...layout.vxlans].some((r) => r.resumes !== undefined);
+  const resumes = [...layout.namespaces, ...layout.bridges, ...layout.veths, ...layout.macvlans, ...layout.vxlans].some((r) => r.resumes !== undefined);
   out.push(
     ...comment(`Written by \`pulumi-iproute2 scan\` from ${options.hostLabel} (${scannedList}).`),
     ...comment(
@@ -163,6 +163,7 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
   if (usesConfig) out.push('import * as pulumi from "@pulumi/pulumi";');
   const classes = new Set<string>();
   if (layout.namespaces.length > 0) classes.add("NetNamespace");
+  if (layout.bridges.length > 0) classes.add(classOfLink("bridge"));
   if (layout.veths.length > 0) classes.add(classOfLink("veth"));
   for (const m of layout.macvlans) classes.add(classOfLink(m.kind));
   if (layout.vxlans.length > 0) classes.add(classOfLink("vxlan"));
@@ -204,13 +205,20 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
       if (managed !== undefined) return `${key}: ${managed},`;
       return `${key}: ${str(ref.name)}, // ${inComment(others.get(refKey(ref))?.kind ?? "a link")}, not managed by this program`;
     }
+    if (key === "master" || key === "peerMaster") {
+      // A port's bridge is in the port's own namespace.
+      const ref = { netns: (key === "master" ? args.netns : args.peerNetns) as string | undefined, name: String(value) };
+      const managed = linkExpr.get(refKey(ref));
+      if (managed !== undefined) return `${key}: ${managed},`;
+      return `${key}: ${str(ref.name)}, // ${inComment(others.get(refKey(ref))?.kind ?? "a link")}, not managed by this program`;
+    }
     if (key === "routes") return `routes: [${(value as Route[]).map(routeLiteral).join(", ")}],`;
     if (key === "announce") return "announce: false, // as the host has it (arp_notify/ndisc_notify 0); true tells neighbours of new addresses at once";
     if (Array.isArray(value)) return `${key}: ${list(value as string[])},`;
     return `${key}: ${typeof value === "string" ? str(value) : String(value)},`;
   };
   // A mark's names first, as they are: the others are numbered around them.
-  for (const r of [...layout.namespaces, ...layout.veths, ...layout.macvlans, ...layout.vxlans]) if (r.resumes) names.reserve(r.resumes.resourceName);
+  for (const r of [...layout.namespaces, ...layout.bridges, ...layout.veths, ...layout.macvlans, ...layout.vxlans]) if (r.resumes) names.reserve(r.resumes.resourceName);
   /** One resource; one a mark names is written under that name and without adopt: its create resumes it. */
   const resource = (cls: string, variable: string, label: string, args: Args, notes: string[] = [], resumes?: Resumed) => {
     for (const note of notes) out.push(...comment(note));
@@ -226,6 +234,12 @@ export function programOf(layout: Layout, options: ProgramOptions): string {
     const variable = names.variable(ns.name);
     namespaceVar.set(ns.name, `${variable}.name`);
     resource("NetNamespace", variable, ns.name, ns.args, [], ns.resumes);
+  }
+  // Bridges before their ports, which refer to them.
+  for (const bridge of layout.bridges) {
+    const variable = names.variable(label(bridge));
+    linkExpr.set(refKey(bridge), `${variable}.name`);
+    resource(classOfLink("bridge"), variable, label(bridge), bridge.args, bridge.notes, bridge.resumes);
   }
   for (const veth of layout.veths) {
     const variable = names.variable(label(veth.end));

@@ -80,13 +80,18 @@ export function parseSingleLinkState<D extends SingleLinkDesired, S extends Sing
   placeholders: readonly string[],
 ): S {
   const props = asWrittenByEarlierVersions(stored);
-  const outputs = linkOutputs.extend({ txQueueLength: z.number().int() }).extend(extras.shape).parse(props);
+  const outputSchema = linkOutputs.extend({ txQueueLength: z.number().int() }).extend(extras.shape);
+  const outputs = outputSchema.parse(props);
   // An unverified state (a create cut off) holds placeholders for what was never observed: not arguments.
   const unverified = props.ifindex === 0;
   const placeheld = [...kernelChosenKeys, ...placeholders];
+  // What the kernel chose is an output, as the kernel has it, not an argument the schema would take (a
+  // bridge whose last port left has an all-zeros MAC): checked as an output only.
+  const { kernelChosen } = linkOutputs.parse(props);
+  const chosenOutput = (key: string) => kernelChosen.some((chosen) => chosen === key) && key in outputSchema.shape;
   const argProps = Object.fromEntries(
     Object.keys(spec.fields)
-      .filter((key) => !(unverified && placeheld.includes(key) && (props[key] === "" || props[key] === 0)))
+      .filter((key) => !(unverified && placeheld.includes(key) && (props[key] === "" || props[key] === 0)) && !chosenOutput(key))
       .map((key) => [key, props[key]]),
   );
   return { ...parseArgs(spec, argProps), ...outputs } as S;

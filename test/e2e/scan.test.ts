@@ -42,7 +42,7 @@ async function scannedStack(program: string, label: string) {
  * The layout the issue lists, made by hand: a veth pair in `lab` (the parent; one end addressed), macvlan
  * children in bridge, private, vepa and source mode, a macvtap whose node belongs to nobody, IPv4 and
  * IPv6 addresses, a route added by hand and one a DHCP client owns, children whose parent is in another
- * namespace, a veth pair across two namespaces, and a bridge (a kind this package does not manage).
+ * namespace, a veth pair across two namespaces, and a bridge with STP on whose port is the vepa child.
  */
 async function layOut(run: (...args: string[]) => Promise<unknown>, lab: string, ns1: string, ns2: string) {
   await run("-n", lab, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
@@ -68,7 +68,8 @@ async function layOut(run: (...args: string[]) => Promise<unknown>, lab: string,
   await run("-n", ns2, "addr", "add", "10.86.0.2/30", "dev", "x2");
   await run("-n", ns1, "link", "set", "x1", "up");
   await run("-n", ns2, "link", "set", "x2", "up");
-  await run("-n", lab, "link", "add", "br0", "type", "bridge");
+  await run("-n", lab, "link", "add", "br0", "type", "bridge", "stp_state", "1", "forward_delay", "500");
+  await run("-n", lab, "link", "set", "vep0", "master", "br0");
 }
 
 describe("scan, then the scanned program with the plain Pulumi CLI", () => {
@@ -104,18 +105,23 @@ describe("scan, then the scanned program with the plain Pulumi CLI", () => {
     expect(scan.stderr.split("\n").filter((l) => l.startsWith("scanned "))).toHaveLength(3);
     expect(scan.exitCode, scan.stderr).toBe(0);
     program = scan.stdout;
-    // 3 namespaces, 2 pairs, 4 macvlans and a macvtap.
+    // 3 namespaces, a bridge, 2 pairs, 4 macvlans and a macvtap.
     expect(program.match(/new NetNamespace\(/g)).toHaveLength(3);
+    expect(program.match(/new Bridge\(/g)).toHaveLength(1);
     expect(program.match(/new VethPair\(/g)).toHaveLength(2);
     expect(program.match(/new MacvlanLink\(/g)).toHaveLength(4);
     expect(program.match(/new Macvtap\(/g)).toHaveLength(1);
-    expect(program.match(/^ {2}adopt: true,$/gm)).toHaveLength(10);
+    expect(program.match(/^ {2}adopt: true,$/gm)).toHaveLength(11);
     // References, not literals, where one resource depends on another.
     const mac1 = resourceBlock(program, "mac1");
     expect(mac1).toMatch(/parent: \w+\.(name|peerName),\n\s+parentNetns: \w+\.name,\n\s+netns: \w+\.name,/);
     expect(mac1).toContain('routes: [{ to: "10.84.0.0/16", via: "10.83.0.254" }]');
     expect(mac1).toContain('addresses: ["10.83.0.1/24", "fd83::1/64"]');
     expect(mac1).not.toContain("announce: false");
+    // The bridge as it is (its MAC and MTU left to follow its port), before its port, which refers to it.
+    expect(resourceBlock(program, "br0")).toMatch(/stp: true,\n\s+forwardDelay: 5,\n\s+up: false,/);
+    expect(program.indexOf("new Bridge(")).toBeLessThan(program.indexOf('name: "vep0"'));
+    expect(resourceBlock(program, "vep0")).toMatch(/\n\s+master: \w+\.name,\n/);
     // Comments read as one line each, however they are wrapped.
     const comments = program.replace(/\n\/\/ {1,3}/g, " ");
     expect(comments).toContain("route 10.84.0.0/16 via 10.83.0.254 dev mac1 proto boot was added by hand: adopting replaces it in place as proto static");
@@ -123,7 +129,6 @@ describe("scan, then the scanned program with the plain Pulumi CLI", () => {
     expect(program).toContain('tapOwner: "nobody",\n  tapGroup: "nogroup",\n  tapMode: "0660"');
     expect(program).toContain('mtu: 1400');
     // What it leaves, and why.
-    expect(comments).toContain(`- bridge br0 in netns "${lab}": not a kind this package manages`);
     expect(comments).toContain(`- route 10.85.0.0/16 via 10.83.0.254 dev mac1 proto dhcp in netns "${ns1}": made by dhcp, which keeps it (not taken over)`);
   });
 
@@ -158,7 +163,7 @@ describe("scan, then the scanned program with the plain Pulumi CLI", () => {
     const { stack } = scanned;
     const up = await stack.pulumi(["up", "--yes"]);
     expect(up.exitCode, up.stdout + up.stderr).toBe(0);
-    expect((await stack.lastUpdate()).resourceChanges).toEqual({ create: 11 }); // with the stack itself
+    expect((await stack.lastUpdate()).resourceChanges).toEqual({ create: 12 }); // with the stack itself
     const after = await layoutSnapshot(stdoutOf, [lab, ns1, ns2]);
     // The one difference, which the program says: the route added by hand is now marked as ours.
     const taken = (routes: string[]) => routes.map((r) => r.replace("10.84.0.0/16 via 10.83.0.254 dev mac1 proto boot", "10.84.0.0/16 via 10.83.0.254 dev mac1 proto static"));

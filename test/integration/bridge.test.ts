@@ -149,6 +149,20 @@ describe("Bridge on the real kernel", () => {
     await handlers.delete(again.id, again.outs);
   });
 
+  it("keeps working once its last port has left (the kernel then gives it an all-zeros MAC)", async () => {
+    const br = await bridge.create({ name: "br0", netns: host });
+    const port = await veth.create({ name: "p1", peerName: "p2", netns: host, master: "br0" });
+    await veth.update(port.outs, { ...port.inputs, master: undefined });
+    expect((await link(host, "br0"))?.address).toBe("00:00:00:00:00:00");
+    const refreshed = await handlers.read(br.id, br.outs);
+    expect(refreshed.props).toMatchObject({ macAddress: "00:00:00:00:00:00" });
+    expect(refreshed.inputs).toEqual(br.inputs);
+    const { outs } = await bridge.update(refreshed.props as Props, { ...br.inputs, stp: true });
+    expect(outs).toMatchObject({ stp: true, macAddress: "00:00:00:00:00:00" });
+    await handlers.delete(br.id, outs as Props);
+    expect(await link(host, "br0")).toBeUndefined();
+  });
+
   it("puts each veth end in the bridge of its own namespace, and fails clearly on a bridge that is not there, leaving nothing", async () => {
     const other = await world.netns("other");
     await bridge.create({ name: "brA", netns: host });
