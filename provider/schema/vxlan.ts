@@ -64,6 +64,15 @@ export const vxlanRules: ArgsSpec<VxlanDesired>["rules"] = singleLinkRules<Vxlan
     },
   },
   {
+    // With no end given the kernel makes an IPv4 tunnel, and refuses an IPv6 flood entry on it (after
+    // the link is made: a create that fails half way).
+    reads: ["local", "remote", "group", "remotes"],
+    check: (a) =>
+      a.local === undefined && a.remote === undefined && a.group === undefined && a.remotes.some((r) => familyOf(r) === 6)
+        ? { property: "remotes", reason: "with IPv6 addresses need an IPv6 local, remote or group (a tunnel with none is IPv4)" }
+        : undefined,
+  },
+  {
     reads: ["name", "underlay"],
     check: (a) => (a.name === a.underlay ? { property: "underlay", reason: "must differ from name" } : undefined),
   },

@@ -31,6 +31,8 @@ const badRows: BadRow[] = [
   bad("remotes repeating an address", { remotes: ["10.0.0.3", "10.0.0.3"] }, "remotes", "must not repeat"),
   bad("local IPv4, remote IPv6", { local: "10.0.0.1", remote: "fd00::2" }, "remote", "same address family as local"),
   bad("remote IPv6, a remotes entry IPv4", { remote: "fd00::2", remotes: ["10.0.0.3"] }, "remotes[0]", "same address family as remote"),
+  // The kernel takes a tunnel with no end given for IPv4, and refuses an IPv6 flood entry on it.
+  bad("IPv6 remotes on a tunnel with no IPv6 end", { remotes: ["fd00::2"] }, "remotes", "need an IPv6 local, remote or group"),
   bad("underlay named as itself", { underlay: "vx0" }, "underlay", "must differ from name"),
   bad("underlay with a space", { underlay: "eth 0" }, "underlay", "whitespace"),
   bad("master named as itself", { master: "vx0" }, "master", "not the link itself"),
