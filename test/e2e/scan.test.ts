@@ -42,7 +42,8 @@ async function scannedStack(program: string, label: string) {
  * The layout the issue lists, made by hand: a veth pair in `lab` (the parent; one end addressed), macvlan
  * children in bridge, private, vepa and source mode, a macvtap whose node belongs to nobody, IPv4 and
  * IPv6 addresses, a route added by hand and one a DHCP client owns, children whose parent is in another
- * namespace, a veth pair across two namespaces, and a bridge with STP on whose port is the vepa child.
+ * namespace, a veth pair across two namespaces, a bridge with STP on whose port is the vepa child, and a
+ * vxlan on the pair's addressed end with a flood list.
  */
 async function layOut(run: (...args: string[]) => Promise<unknown>, lab: string, ns1: string, ns2: string) {
   await run("-n", lab, "link", "add", "veth0", "type", "veth", "peer", "name", "veth1");
@@ -70,6 +71,8 @@ async function layOut(run: (...args: string[]) => Promise<unknown>, lab: string,
   await run("-n", ns2, "link", "set", "x2", "up");
   await run("-n", lab, "link", "add", "br0", "type", "bridge", "stp_state", "1", "forward_delay", "500");
   await run("-n", lab, "link", "set", "vep0", "master", "br0");
+  await run("-n", lab, "link", "add", "vx0", "type", "vxlan", "id", "83", "dstport", "4789", "local", "10.83.0.254", "dev", "veth1", "nolearning");
+  await run("-n", lab, "link", "set", "vx0", "up");
 }
 
 describe("scan, then the scanned program with the plain Pulumi CLI", () => {
@@ -85,6 +88,7 @@ describe("scan, then the scanned program with the plain Pulumi CLI", () => {
     ns1 = await world.netns("ns1");
     ns2 = await world.netns("ns2");
     await layOut(ip, lab, ns1, ns2);
+    await execa("bridge", ["-n", lab, "fdb", "append", "00:00:00:00:00:00", "dev", "vx0", "dst", "10.83.0.9"]);
     const [tap] = await ipJson<{ ifindex: number }[]>("-n", lab, "link", "show", "tap0");
     tapNode = `/dev/tap${tap?.ifindex}`;
     // The node of a VM's macvtap, given to the VM's user.
@@ -105,13 +109,15 @@ describe("scan, then the scanned program with the plain Pulumi CLI", () => {
     expect(scan.stderr.split("\n").filter((l) => l.startsWith("scanned "))).toHaveLength(3);
     expect(scan.exitCode, scan.stderr).toBe(0);
     program = scan.stdout;
-    // 3 namespaces, a bridge, 2 pairs, 4 macvlans and a macvtap.
+    // 3 namespaces, a bridge, 2 pairs, 4 macvlans, a macvtap and a vxlan.
     expect(program.match(/new NetNamespace\(/g)).toHaveLength(3);
     expect(program.match(/new Bridge\(/g)).toHaveLength(1);
     expect(program.match(/new VethPair\(/g)).toHaveLength(2);
     expect(program.match(/new MacvlanLink\(/g)).toHaveLength(4);
     expect(program.match(/new Macvtap\(/g)).toHaveLength(1);
-    expect(program.match(/^ {2}adopt: true,$/gm)).toHaveLength(11);
+    expect(program.match(/new Vxlan\(/g)).toHaveLength(1);
+    expect(program.match(/^ {2}adopt: true,$/gm)).toHaveLength(12);
+    expect(resourceBlock(program, "vx0")).toMatch(/vni: 83,\n\s+local: "10\.83\.0\.254",\n\s+dstPort: 4789,\n\s+underlay: \w+\.peerName,\n\s+learning: false,\n\s+remotes: \["10\.83\.0\.9"\],/);
     // References, not literals, where one resource depends on another.
     const mac1 = resourceBlock(program, "mac1");
     expect(mac1).toMatch(/parent: \w+\.(name|peerName),\n\s+parentNetns: \w+\.name,\n\s+netns: \w+\.name,/);
@@ -163,7 +169,7 @@ describe("scan, then the scanned program with the plain Pulumi CLI", () => {
     const { stack } = scanned;
     const up = await stack.pulumi(["up", "--yes"]);
     expect(up.exitCode, up.stdout + up.stderr).toBe(0);
-    expect((await stack.lastUpdate()).resourceChanges).toEqual({ create: 12 }); // with the stack itself
+    expect((await stack.lastUpdate()).resourceChanges).toEqual({ create: 13 }); // with the stack itself
     const after = await layoutSnapshot(stdoutOf, [lab, ns1, ns2]);
     // The one difference, which the program says: the route added by hand is now marked as ours.
     const taken = (routes: string[]) => routes.map((r) => r.replace("10.84.0.0/16 via 10.83.0.254 dev mac1 proto boot", "10.84.0.0/16 via 10.83.0.254 dev mac1 proto static"));
