@@ -57,7 +57,9 @@ describe.each(["locally", "over SSH"] as const)("a reboot simulated %s", (where)
     const outputs = await s.outputs();
     const tapDevice = (outputs.links as { vmtap0: { tapDevice: string } }).vmtap0.tapDevice;
     const node = await ok("stat", "-c", "%F %t:%T %U %a", tapDevice);
-    return { links, routes, node };
+    // The vxlan's flood list, replayed with bridge.
+    const flood = await ok("bridge", "-n", lab, "fdb", "show", "dev", "vx0");
+    return { links, routes, node, flood };
   }
 
   /** What a reboot takes: every namespace (its links and its mount), the links of the host's own, the tap node. */
@@ -97,13 +99,14 @@ describe.each(["locally", "over SSH"] as const)("a reboot simulated %s", (where)
   });
 
   it("comes up with a part per resource, the restore program and the unit, which systemd-analyze accepts", async () => {
-    expect(await s.changes("up", "--yes")).toEqual({ create: where === "locally" ? 10 : 11 }); // with the Stack
+    expect(await s.changes("up", "--yes")).toEqual({ create: where === "locally" ? 11 : 12 }); // with the Stack
     const parts = (await ok("ls", partsFolder)).split("\n").filter((f) => f.includes(prefix));
     expect(parts.sort()).toEqual(
       [
         ...namespaces.map((n) => `netns:${n}.part`),
         `link:${lab}:veth0.part`,
         `link:${lab}:src0.part`,
+        `link:${lab}:vx0.part`,
         `link:${ns1}:x0.part`,
         `link:${ns1}:mac1.part`,
         `link:${ns2}:mac2.part`,
@@ -134,6 +137,7 @@ describe.each(["locally", "over SSH"] as const)("a reboot simulated %s", (where)
       `NetNamespace ${ns1}: restored`,
       `NetNamespace ${ns2}: restored`,
       `VethPair veth0 in netns ${lab}: restored`,
+      `Vxlan vx0 in netns ${lab}: restored`,
       `MacvlanLink mac1 in netns ${ns1}: restored`,
       ...(where === "over SSH" ? [`MacvlanLink nicm0 in netns ${ns1}: restored`] : []),
       `VethPair x0 in netns ${ns1}: restored`,
@@ -155,8 +159,8 @@ describe.each(["locally", "over SSH"] as const)("a reboot simulated %s", (where)
   it("runs again harmlessly: everything is there already and left as it is", async () => {
     const again = await execStart();
     expect(ours(again.stdout).every((line) => line.endsWith(": there already, left as it is"))).toBe(true);
-    expect(ours(again.stdout)).toHaveLength(where === "locally" ? 9 : 10);
-    if (where === "over SSH") expect(again.stdout).toMatch(/: 0 restored, 10 there already, 0 failed$/);
+    expect(ours(again.stdout)).toHaveLength(where === "locally" ? 10 : 11);
+    if (where === "over SSH") expect(again.stdout).toMatch(/: 0 restored, 11 there already, 0 failed$/);
     await s.ok("refresh", "--expect-no-changes", "--yes");
   });
 
@@ -169,13 +173,13 @@ describe.each(["locally", "over SSH"] as const)("a reboot simulated %s", (where)
     const restore = await execStart();
     expect(restore.exitCode).toBe(1);
     expect(restore.stdout).toContain(`<3>MacvlanLink nicm0 in netns ${ns1}: not restored: link nic9 in the host's namespace is missing`);
-    expect(restore.stdout).toMatch(/: 9 restored, 0 there already, 1 failed$/);
+    expect(restore.stdout).toMatch(/: 10 restored, 0 there already, 1 failed$/);
     expect(await pings(ns1, "10.78.0.2")).toBe(true);
     // Refresh finds the child gone (and its part removed); with the NIC back, up makes it again.
     await ok("ip", "link", "add", "nic9", "type", "veth", "peer", "name", "nic9p");
     await ok("ip", "link", "set", "nic9", "up");
     await s.ok("refresh", "--yes");
-    expect(await s.changes("up", "--yes")).toEqual({ create: 1, same: 10 });
+    expect(await s.changes("up", "--yes")).toEqual({ create: 1, same: 11 });
     expect(await pings(ns1, "10.78.0.1")).toBe(true);
   });
 
