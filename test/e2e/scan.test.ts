@@ -376,7 +376,7 @@ describe("scan over SSH, then the program over SSH", () => {
     const program = scan.stdout;
     expect(program).toContain(`host: "${host.address}",\n  user: "root",\n  privateKey: config.requireSecret("sshPrivateKey"),\n  sshConfigFile: "${hosts.sshConfigFile}",`);
     expect(program).not.toContain(hosts.clientKey.split("\n")[2]);
-    expect(program.match(/^ {2}connection,$/gm)).toHaveLength(11);
+    expect(program.match(/^ {2}connection,$/gm)).toHaveLength(12);
 
     const before = await layoutSnapshot(inside, ["lab", "ns1", "ns2"]);
     scanned = await scannedStack(program, "scanned-ssh");
