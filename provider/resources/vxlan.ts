@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { FailureKind } from "../exec/errors";
 import type { LinkObserved, VxlanDesired, VxlanState } from "../model";
 import { singleLinkPart } from "../plan/bootPart";
+import { inPreferredOrder } from "../shape";
 import { planVxlanCreate, planVxlanDelete, planVxlanUpdate, vxlanPropertyRules } from "../plan/vxlan";
 import { vxlanArgs } from "../schema/vxlan";
 import { vxlanFdbRead, withVxlanRemotes } from "../state/observeLink";
@@ -18,7 +19,18 @@ import { singleLinkLifecycle } from "./singleLink";
 function own(d: VxlanDesired, o?: LinkObserved) {
   const v = o?.vxlan;
   const observed = v
-    ? { vni: v.vni, local: v.local, remote: v.remote, group: v.group, dstPort: v.dstPort, underlay: v.underlay, learning: v.learning, remotes: v.remotes ?? d.remotes, master: o?.master }
+    ? {
+        vni: v.vni,
+        local: v.local,
+        remote: v.remote,
+        group: v.group,
+        dstPort: v.dstPort,
+        underlay: v.underlay,
+        learning: v.learning,
+        // The flood list in the user's order (a set to the diff), or as asked where it was not read.
+        remotes: v.remotes ? inPreferredOrder(v.remotes, d.remotes) : d.remotes,
+        master: o?.master,
+      }
     : {};
   return { observed, kernelChosen: [] };
 }
