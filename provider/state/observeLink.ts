@@ -106,18 +106,16 @@ const vxlanInfoData = z.looseObject({
 });
 
 function observeVxlan(data: z.infer<typeof vxlanInfoData>): NonNullable<LinkObserved["vxlan"]> {
-  const ip = (v4: string | undefined, v6: string | undefined) => {
-    const address = v4 ?? v6;
-    return address !== undefined ? { value: canonicalIp(address) } : undefined;
+  const address = (v4: string | undefined, v6: string | undefined) => {
+    const given = v4 ?? v6;
+    return given !== undefined ? canonicalIp(given) : undefined;
   };
-  const local = ip(data.local, data.local6);
-  const remote = ip(data.remote, data.remote6);
-  const group = ip(data.group, data.group6);
+  const [local, remote, group] = [address(data.local, data.local6), address(data.remote, data.remote6), address(data.group, data.group6)];
   return {
     vni: data.id,
-    ...(local && { local: local.value }),
-    ...(remote && { remote: remote.value }),
-    ...(group && { group: group.value }),
+    ...(local !== undefined && { local }),
+    ...(remote !== undefined && { remote }),
+    ...(group !== undefined && { group }),
     dstPort: data.port,
     ...(data.link != null && { underlay: data.link }),
     learning: data.learning ?? true,
