@@ -182,5 +182,8 @@ describe("Vxlan on the real kernel", () => {
     // An underlay that does not exist: ip's parser exits; nothing is left behind.
     await expect(create({ name: "vx0", netns: hostA, vni: 1, underlay: "nosuch", remotes: ["10.201.0.2"], persist: false })).rejects.toThrow(/underlay "nosuch"/);
     expect(await vxlan(hostA, "vx0")).toBeUndefined();
+    // A bridge that does not exist: ip's parser ends the batch after the add; the add is taken back.
+    await expect(create({ name: "vx0", netns: hostA, vni: 1, underlay: "ul0", master: "nosuch", persist: false })).rejects.toThrow(/master nosuch" failed: .*rolled back/);
+    expect(await vxlan(hostA, "vx0")).toBeUndefined();
   });
 });
