@@ -83,7 +83,7 @@ async function settled(running: Promise<CommandResult[]>, context: ErrorContext)
 }
 
 function notInstalled(program: string, context: ErrorContext, cause?: unknown): Iproute2Error {
-  return new Iproute2Error("failed", context, `the ${program} command was not found`, `Install ${program === "ip" ? "iproute2" : program}`, { cause });
+  return new Iproute2Error("failed", context, `the ${program} command was not found`, `Install ${program === "ip" || program === "bridge" ? "iproute2" : program}`, { cause });
 }
 
 /**

@@ -485,6 +485,12 @@ describe("runOn", () => {
     expect(error).toMatchObject({ kind: "failed", message: 'read MacvlanLink "mac0" in netns "lab" on host1: the sudo command was not found. Install sudo' });
   });
 
+  it("says a missing bridge (a Vxlan's flood list) is iproute2's too", async () => {
+    const spawnFailure = await execa("bridge", ["-V"], { env: { PATH: "/nonexistent" }, extendEnv: false, reject: false });
+    const error = await rejection(runOn(new ThrowingRunner(spawnFailure), commands, readContext));
+    expect(error).toMatchObject({ kind: "failed", message: 'read MacvlanLink "mac0" in netns "lab" on host1: the bridge command was not found. Install iproute2' });
+  });
+
   it("does not take any other ENOENT (a file of the runner's that went away) for a missing ip", async () => {
     const fileGone = (() => {
       try {
