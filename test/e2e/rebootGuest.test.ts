@@ -59,7 +59,7 @@ describe("a real reboot of a host with systemd, managed over SSH", () => {
   });
 
   it("comes back by itself after a reboot, before the daemons that start VMs, and refresh finds nothing to change", { timeout: 1_200_000 }, async () => {
-    expect(await s!.changes("up", "--yes")).toEqual({ create: 11 });
+    expect(await s!.changes("up", "--yes")).toEqual({ create: 13 });
     expect((await inGuest("systemctl is-enabled pulumi-iproute2.service")).trim()).toBe("enabled");
     expect(await inGuest("cat /etc/systemd/system/pulumi-iproute2.service")).toContain(`After=sys-subsystem-net-devices-${nic}.device`);
     const before = await snapshot();
@@ -70,12 +70,12 @@ describe("a real reboot of a host with systemd, managed over SSH", () => {
     const boot = (await inGuest("cat /proc/sys/kernel/random/boot_id")).trim();
     expect(boot).not.toBe(bootBefore);
     expect((await inGuest("systemctl is-active pulumi-iproute2.service")).trim()).toBe("active");
-    expect(await inGuest("journalctl -b -u pulumi-iproute2.service --no-pager -o cat")).toContain("pulumi-iproute2: 10 restored, 0 there already, 0 failed");
+    expect(await inGuest("journalctl -b -u pulumi-iproute2.service --no-pager -o cat")).toContain("pulumi-iproute2: 12 restored, 0 there already, 0 failed");
     // The stand-in for libvirtd wrote what it saw when it started, in this boot: everything there.
     const seen = await inGuest("cat /var/lib/pi2-probe/at-libvirtd.txt");
     expect(seen).toContain(boot);
     for (const netns of [lab, ns1, ns2]) expect(seen).toContain(netns);
-    for (const link of ["mac1@", "nicm0@", "x0@", "mac2@", "vmtap0@", "src0@", "veth0@"]) expect(seen).toContain(link);
+    for (const link of ["mac1@", "nicm0@", "x0@", "mac2@", "vmtap0@", "src0@", "veth0@", "br0:", "vx0:"]) expect(seen).toContain(link);
     // And systemd started it after ours was done.
     const started = async (unit: string) => Number((await inGuest(`systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`)).trim());
     expect(await started("pulumi-iproute2.service")).toBeLessThanOrEqual(await started("libvirtd.service"));

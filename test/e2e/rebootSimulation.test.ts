@@ -136,6 +136,7 @@ describe.each(["locally", "over SSH"] as const)("a reboot simulated %s", (where)
       `NetNamespace ${lab}: restored`,
       `NetNamespace ${ns1}: restored`,
       `NetNamespace ${ns2}: restored`,
+      `Bridge br0 in netns ${lab}: restored`,
       `VethPair veth0 in netns ${lab}: restored`,
       `Vxlan vx0 in netns ${lab}: restored`,
       `MacvlanLink mac1 in netns ${ns1}: restored`,
@@ -159,8 +160,8 @@ describe.each(["locally", "over SSH"] as const)("a reboot simulated %s", (where)
   it("runs again harmlessly: everything is there already and left as it is", async () => {
     const again = await execStart();
     expect(ours(again.stdout).every((line) => line.endsWith(": there already, left as it is"))).toBe(true);
-    expect(ours(again.stdout)).toHaveLength(where === "locally" ? 10 : 11);
-    if (where === "over SSH") expect(again.stdout).toMatch(/: 0 restored, 11 there already, 0 failed$/);
+    expect(ours(again.stdout)).toHaveLength(where === "locally" ? 11 : 12);
+    if (where === "over SSH") expect(again.stdout).toMatch(/: 0 restored, 12 there already, 0 failed$/);
     await s.ok("refresh", "--expect-no-changes", "--yes");
   });
 
@@ -173,7 +174,7 @@ describe.each(["locally", "over SSH"] as const)("a reboot simulated %s", (where)
     const restore = await execStart();
     expect(restore.exitCode).toBe(1);
     expect(restore.stdout).toContain(`<3>MacvlanLink nicm0 in netns ${ns1}: not restored: link nic9 in the host's namespace is missing`);
-    expect(restore.stdout).toMatch(/: 10 restored, 0 there already, 1 failed$/);
+    expect(restore.stdout).toMatch(/: 11 restored, 0 there already, 1 failed$/);
     expect(await pings(ns1, "10.78.0.2")).toBe(true);
     // Refresh finds the child gone (and its part removed); with the NIC back, up makes it again.
     await ok("ip", "link", "add", "nic9", "type", "veth", "peer", "name", "nic9p");

@@ -1,10 +1,10 @@
 // Every composition a host's boot description must bring back (docs/reboots.md): namespaces, a veth pair
 // as a parent, a pair across two namespaces, macvlan children moved into namespaces (one with its MAC,
 // IPv6 and a route), one in source mode left in its parent's namespace, a macvtap whose node belongs to
-// an unprivileged user, a vxlan on the veth peer with a flood list, and, where the host has a NIC to
+// an unprivileged user, a vxlan on the veth peer with a flood list, as the port of a bridge, and, where the host has a NIC to
 // spare (`nic`), a child of that NIC.
 import * as pulumi from "@pulumi/pulumi";
-import { Macvtap, MacvlanLink, NetNamespace, VethPair, Vxlan, type ConnectionArgs } from "pulumi-iproute2";
+import { Bridge, Macvtap, MacvlanLink, NetNamespace, VethPair, Vxlan, type ConnectionArgs } from "pulumi-iproute2";
 
 const config = new pulumi.Config();
 const prefix = config.get("namePrefix") ?? "";
@@ -57,8 +57,9 @@ const source = new MacvlanLink("source", {
   connection,
 });
 const tap = new Macvtap("tap", { name: "vmtap0", parent: uplink.name, parentNetns: lab.name, netns: ns2.name, tapOwner: "nobody", tapMode: "0660", connection });
-// Its underlay is the pair's peer: its part waits for the pair's.
-const tunnel = new Vxlan("vx", { name: "vx0", netns: lab.name, vni: 78, local: "10.78.0.254", underlay: uplink.peerName, remotes: ["10.78.0.9"], connection });
+// Its underlay is the pair's peer and its master the bridge: its part waits for both.
+const bridge = new Bridge("br", { name: "br0", netns: lab.name, stp: true, forwardDelay: 4, connection });
+const tunnel = new Vxlan("vx", { name: "vx0", netns: lab.name, vni: 78, local: "10.78.0.254", underlay: uplink.peerName, remotes: ["10.78.0.9"], master: bridge.name, connection });
 const nicChild = nic !== undefined ? new MacvlanLink("nic-child", { name: "nicm0", parent: nic, netns: ns1.name, addresses: ["10.80.0.1/24"], connection }) : undefined;
 
 export const namespaces = [lab.name, ns1.name, ns2.name];
@@ -69,5 +70,6 @@ export const links = {
   x0: { ifindex: cross.ifindex, peerIfindex: cross.peerIfindex },
   vmtap0: { ifindex: tap.ifindex, tapDevice: tap.tapDevice, tapDevNumbers: tap.tapDevNumbers },
   vx0: { ifindex: tunnel.ifindex, remotes: tunnel.remotes },
+  br0: { ifindex: bridge.ifindex, stp: bridge.stp },
   nicm0: nicChild?.ifindex,
 };
