@@ -142,17 +142,47 @@ export type PortDesired = {
   master?: string;
 };
 
+/**
+ * A link that can run a DHCP client (IPv4) in its namespace: udhcpc with a program and files of its own
+ * per namespace and link (plan/dhcpProgram.ts; docs in DHCP-STATUS.md until docs/dhcp.md).
+ */
+export type DhcpDesired = {
+  dhcp: boolean;
+};
+
+/** A lease as the client's program records it (state/dhcpLease.ts): what a stack's outputs show. */
+export type DhcpLease = {
+  /** The leased address, without its prefix. */
+  address: string;
+  prefixLength: number;
+  /** The lease's router (option 3), the first one; none when the server gives none. */
+  gateway?: string;
+  /** The DHCP server that granted it (option 54). */
+  server: string;
+  /** Seconds, as granted (option 51): not the time left, which would change at every refresh. */
+  leaseTime: number;
+};
+
+/** A client as read on its host: whether it runs (its own process, in the link's namespace), and its lease. */
+export type DhcpObserved = {
+  running: boolean;
+  lease?: DhcpLease;
+};
+
 export type VethPairDesired = LinkDesired & {
   peerName: string;
   peerNetns?: string;
   peerAddresses: string[];
+  /** A DHCP client on the first end; `peerDhcp` on the peer. */
+  dhcp: boolean;
+  peerDhcp: boolean;
   /** The bridge the first end is a port of. */
   master?: string;
   /** The bridge the peer is a port of, in the peer's namespace. */
   peerMaster?: string;
 };
 
-export type MacvlanLinkDesired = SingleLinkDesired & PortDesired & {
+export type MacvlanLinkDesired = SingleLinkDesired & PortDesired & DhcpDesired & {
   parent: string;
   parentNetns?: string;
   mode: MacvlanMode;
@@ -310,7 +340,11 @@ export type LinkOutputs = {
 /** A single link's state: a kind's arguments (`D`) as the kernel has them, with its outputs. */
 export type SingleLinkState<D extends SingleLinkDesired = SingleLinkDesired> = D & LinkOutputs & { txQueueLength: number };
 
-export type MacvlanLinkState = SingleLinkState<MacvlanLinkDesired> & { bcQueueLength: number };
+export type MacvlanLinkState = SingleLinkState<MacvlanLinkDesired> & {
+  bcQueueLength: number;
+  /** The DHCP client's lease, as last read; none without a client, or before its first lease. */
+  dhcpLease?: DhcpLease;
+};
 
 export type BridgeState = SingleLinkState<BridgeDesired>;
 

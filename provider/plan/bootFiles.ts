@@ -11,9 +11,9 @@
 // every folder it writes in is root's alone (whoever can change one could have root run anything at
 // boot), writes each file beside its place and renames it there, and with the last part gone removes
 // everything it made. Nothing is ever written outside those folders.
-import { createHash } from "node:crypto";
 import type { Command } from "../exec/runner";
 import { bootFolder, nodeStatFormat } from "../model";
+import { installedProgram } from "./installedProgram";
 import { tapNodeProgram } from "./tapNodeScript";
 
 export const restoreProgramPath = `${bootFolder}/restore`;
@@ -348,17 +348,8 @@ UNIT_TAIL
   .replace("#UNIT_HEAD#", () => unitHead)
   .replace("#UNIT_TAIL#", () => unitTail);
 
-/**
- * A program as installed: its second line says its version (a hash of the rest), so the writer, which
- * runs on every create and update, rewrites it only when it changed, reading one line to know.
- */
-function installed(program: string): { text: string; version: string } {
-  const body = program.replace(/^#!\/bin\/sh\n/, "");
-  const version = `# pulumi-iproute2 ${createHash("sha256").update(body).digest("hex").slice(0, 16)}`;
-  return { text: `#!/bin/sh\n${version}\n${body}`, version };
-}
-const restoreFile = installed(restoreProgram);
-const tapNodeFile = installed(`# pulumi-iproute2's device node program, run by restore for each Macvtap.${tapNodeProgram}`);
+const restoreFile = installedProgram(restoreProgram);
+const tapNodeFile = installedProgram(`# pulumi-iproute2's device node program, run by restore for each Macvtap.${tapNodeProgram}`);
 
 const writer = `export LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin
 set -f

@@ -2,6 +2,7 @@
 // the diff that decides between updating in place and replacing.
 import type { MacvlanLinkDesired, MacvlanLinkState } from "../model";
 import { spliced } from "../shape";
+import { dhcpCreateSteps, dhcpDeleteSteps, dhcpUpdateSteps } from "./dhcp";
 import { diffProperties, portPropertyRules, singleLinkPropertyRules, type PropertyDiff, type PropertyRule } from "./diff";
 import { netnsTarget, planLinkCreate, planLinkDelete, planSingleLinkUpdate } from "./link";
 import type { IpStep, Step } from "./steps";
@@ -23,7 +24,7 @@ function modeArgs(d: MacvlanLinkDesired): string[] {
  *      type macvlan mode MODE [flag nopromisc] [bcqueuelen N] [macaddr set MAC...]
  * then what every link's create does (plan/link.ts planLinkCreate): its mark, its bridge (`master`, a
  * step of its own in its namespace: never beside `netns` in the add), announce settings, addresses, up,
- * routes, the DAD wait.
+ * routes, the DAD wait; with `dhcp`, its client is checked for first and started last (plan/dhcp.ts).
  */
 export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan"): Step[] {
   const add: IpStep = {
@@ -38,7 +39,8 @@ export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "ma
     ],
     undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],
   };
-  return planLinkCreate(d, add, [d]);
+  const dhcp = dhcpCreateSteps([d]);
+  return [...dhcp.first, ...planLinkCreate(d, add, [d]), ...dhcp.last];
 }
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
@@ -68,13 +70,28 @@ function macvlanTypeChanges(cur: MacvlanLinkState, d: MacvlanLinkDesired, kind: 
   return steps;
 }
 
-/** Steps from the current state to the desired one: a single link's (plan/link.ts), with the macvlan `type` changes. */
+/**
+ * Steps from the current state to the desired one: a single link's (plan/link.ts), with the macvlan
+ * `type` changes; its DHCP client stopped first and started last where it goes, comes, or starts anew.
+ */
 export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan"): Step[] {
-  return planSingleLinkUpdate(cur, d, macvlanTypeChanges(cur, d, kind));
+  const dhcp = dhcpUpdateSteps([{ current: clientOf(cur), desired: d }]);
+  return [...dhcp.first, ...planSingleLinkUpdate(cur, d, macvlanTypeChanges(cur, d, kind)), ...dhcp.last];
 }
 
-/** Equivalent to: `ip [-n NETNS] link del dev NAME`; a link already gone is success. */
-export const planMacvlanDelete = planLinkDelete;
+/**
+ * The client a state stands for: `dhcp`, it runs; `leased`, a lease is recorded (a dead client's
+ * address and lease file are still there to take off).
+ */
+const clientOf = <S extends Pick<MacvlanLinkState, "netns" | "name" | "dhcp" | "dhcpLease">>(cur: S) => ({ ...cur, leased: cur.dhcpLease !== undefined });
+
+/**
+ * Equivalent to: `ip [-n NETNS] link del dev NAME`; a link already gone is success. A DHCP client is
+ * stopped first (releasing its lease).
+ */
+export function planMacvlanDelete(cur: Pick<MacvlanLinkState, "netns" | "name" | "dhcp" | "dhcpLease">): Step[] {
+  return [...dhcpDeleteSteps([clientOf(cur)]), ...planLinkDelete(cur)];
+}
 
 const passthruChange = (old: unknown, next: unknown) => (old === "passthru") !== (next === "passthru");
 
@@ -92,6 +109,8 @@ export const macvlanPropertyRules: Record<string, PropertyRule> = spliced(single
     ...portPropertyRules,
   },
   txQueueLength: { bcQueueLength: { kernelChosenWhenUnset: true } },
+  // The DHCP client starts and stops in place.
+  routes: { dhcp: {} },
 });
 
 export function diffMacvlan(olds: Record<string, unknown>, news: Record<string, unknown>): PropertyDiff {

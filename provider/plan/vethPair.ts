@@ -84,7 +84,7 @@ const vethPropertyRules: Record<string, PropertyRule> = {
   ...spliced(linkPropertyRules, {
     name: { peerName: { replace: true } },
     netns: { peerNetns: { replace: true }, ...portPropertyRules, peerMaster: portPropertyRules.master },
-    addresses: { peerAddresses: addressesRule, mtu: linkPropertyRules.mtu },
+    addresses: { peerAddresses: addressesRule, mtu: linkPropertyRules.mtu, dhcp: {}, peerDhcp: {} },
   }),
   name: { replace: true },
   netns: { replace: true },

@@ -72,3 +72,16 @@ export function masterNotItself<D extends LinkDesired>(field: keyof D & string, 
     check: (a) => (a[field] !== undefined && a[field] === a[name] ? { property: field, reason: `must name a bridge, not the link itself` } : undefined),
   };
 }
+
+/** What a link that can run a DHCP client takes (MacvlanLink, each VethPair end): IPv4, off by default. */
+export const dhcpFields = {
+  dhcp: flag.default(false),
+};
+
+/** A DHCP client's rule: its link is up (`field`: `dhcp`, a pair's `peerDhcp`; a pair's ends share `up`). */
+export function dhcpNeedsUp<D extends LinkDesired>(field: keyof D & string): Rules<D>[number] {
+  return {
+    reads: [field, "up"],
+    check: (a) => (a[field] === true && !a.up ? { property: field, reason: "needs up: true (a client on a link that is down gets no lease)" } : undefined),
+  };
+}

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { macvlanModes, type MacvlanLinkDesired } from "../model";
 import { definedOnly, spliced } from "../shape";
 import { flag, interfaceName, macAddress, netnsName, queueLength } from "./fields";
-import { masterNotItself, portFields, singleLinkFields, singleLinkRules } from "./link";
+import { dhcpFields, dhcpNeedsUp, masterNotItself, portFields, singleLinkFields, singleLinkRules } from "./link";
 import { withPersist } from "./persist";
 import { distinct, type ArgsSpec } from "./validate";
 
@@ -22,6 +22,8 @@ export const macvlanFields = spliced(singleLinkFields, {
     ...portFields,
   },
   txQueueLength: { bcQueueLength: queueLength.optional() },
+  // The client after the routes: its address and its routes come after ours.
+  routes: dhcpFields,
 });
 
 export const macvlanRules: ArgsSpec<MacvlanLinkDesired>["rules"] = singleLinkRules<MacvlanLinkDesired>([
@@ -47,6 +49,7 @@ export const macvlanRules: ArgsSpec<MacvlanLinkDesired>["rules"] = singleLinkRul
         : undefined,
   },
   masterNotItself<MacvlanLinkDesired>("master", "name"),
+  dhcpNeedsUp<MacvlanLinkDesired>("dhcp"),
 ]);
 
 export const macvlanLinkArgs: ArgsSpec<MacvlanLinkDesired> = {

@@ -42,6 +42,13 @@ export const macvtapArgs: ArgsSpec<MacvtapDesired> = {
           : undefined,
     },
     {
+      reads: ["dhcp"],
+      check: (a) =>
+        a.dhcp
+          ? { property: "dhcp", reason: "is not possible on a Macvtap: its frames go to its device node, so the guest runs its own DHCP client; use a MacvlanLink on the same parent for the host" }
+          : undefined,
+    },
+    {
       reads: ["tapDevicePath", "persist"],
       check: (a) =>
         a.tapDevicePath !== undefined && a.persist !== false && /["'\\#]/.test(a.tapDevicePath)

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { VethPairDesired } from "../model";
 import { definedOnly, spliced } from "../shape";
 import { interfaceAddress, interfaceName, netnsName } from "./fields";
-import { linkFields, linkRules, masterNotItself } from "./link";
+import { dhcpFields, dhcpNeedsUp, linkFields, linkRules, masterNotItself } from "./link";
 import { withPersist } from "./persist";
 import { distinct, type ArgsSpec } from "./validate";
 
@@ -14,8 +14,14 @@ export const vethPairArgs: ArgsSpec<VethPairDesired> = {
     name: { peerName: interfaceName },
     // Each end's bridge, in that end's namespace.
     netns: { peerNetns: netnsName.optional(), master: interfaceName.optional(), peerMaster: interfaceName.optional() },
-    // Its MTU (both ends') after both ends' addresses, where its messages always listed it.
-    addresses: { peerAddresses: distinct(z.array(interfaceAddress, { error: "must be a list of CIDRs" })).default([]), mtu: linkFields.mtu },
+    // Its MTU (both ends') after both ends' addresses, where its messages always listed it; each end's
+    // DHCP client after those.
+    addresses: {
+      peerAddresses: distinct(z.array(interfaceAddress, { error: "must be a list of CIDRs" })).default([]),
+      mtu: linkFields.mtu,
+      ...dhcpFields,
+      peerDhcp: dhcpFields.dhcp,
+    },
   }),
   rules: linkRules<VethPairDesired>(
     [
@@ -28,6 +34,8 @@ export const vethPairArgs: ArgsSpec<VethPairDesired> = {
       },
       masterNotItself<VethPairDesired>("master", "name"),
       masterNotItself<VethPairDesired>("peerMaster", "peerName"),
+      dhcpNeedsUp<VethPairDesired>("dhcp"),
+      dhcpNeedsUp<VethPairDesired>("peerDhcp"),
     ],
     ["addresses", "peerAddresses"],
   ),

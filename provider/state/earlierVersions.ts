@@ -8,9 +8,18 @@
  * Any state from before `persist`: no boot description holds it (the first update writes its part).
  * Any state from before `owner`: it stays without one (nothing on the host carries a mark), so delete
  * and refresh act as they did; the first update, whose inputs have one, writes the mark in place.
+ * A MacvlanLink's or VethPair's from before `dhcp`: no DHCP client (a kind without one ignores these).
  */
 export function asWrittenByEarlierVersions(props: Record<string, unknown>): Record<string, unknown> {
-  return { ...props, announce: props.announce ?? false, nodad: props.nodad ?? false, adopt: props.adopt ?? false, persist: props.persist ?? false };
+  return {
+    ...props,
+    announce: props.announce ?? false,
+    nodad: props.nodad ?? false,
+    adopt: props.adopt ?? false,
+    persist: props.persist ?? false,
+    dhcp: props.dhcp ?? false,
+    peerDhcp: props.peerDhcp ?? false,
+  };
 }
 
 /** A namespace's state from before `adopt` and `persist`: made by this package, not taken over, not replayed at boot. */

@@ -23,6 +23,7 @@ function stateOf(overrides: Partial<MacvlanLinkState> = {}): MacvlanLinkState {
     mode: "bridge",
     nopromisc: false,
     sourceMacs: [],
+    dhcp: false,
     macAddress: "02:ab:cd:00:00:01",
     mtu: 1500,
     txQueueLength: 1000,
@@ -709,8 +710,8 @@ describe("planMacvlanUpdate", () => {
 
 describe("planMacvlanDelete", () => {
   it.each([
-    { case: "in a named netns", cur: { netns: "ns1", name: "mac0" }, steps: [step("ns1", "link del dev mac0")] },
-    { case: "in the host's namespace", cur: { netns: undefined, name: "mac0" }, steps: [step(undefined, "link del dev mac0")] },
+    { case: "in a named netns", cur: { netns: "ns1", name: "mac0", dhcp: false }, steps: [step("ns1", "link del dev mac0")] },
+    { case: "in the host's namespace", cur: { netns: undefined, name: "mac0", dhcp: false }, steps: [step(undefined, "link del dev mac0")] },
   ])("$case", ({ cur, steps }) => {
     expect(normalized(planMacvlanDelete(cur))).toStrictEqual(steps);
   });

@@ -16,6 +16,8 @@ function stateOf(overrides: Partial<VethPairState> = {}): VethPairState {
     peerNetns: "b",
     addresses: ["10.0.0.1/24", "fd00::1/64"],
     peerAddresses: ["10.0.0.2/24"],
+    dhcp: false,
+    peerDhcp: false,
     mtu: 1500,
     up: true,
     announce: true,

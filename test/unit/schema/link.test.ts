@@ -9,7 +9,7 @@ import { vethPairArgs } from "../../../provider/schema/vethPair";
 
 const macvlanFields = [
   "name", "parent", "parentNetns", "netns", "mode", "nopromisc", "sourceMacs", "master", "macAddress", "mtu", "txQueueLength", "bcQueueLength",
-  "addresses", "routes", "up", "announce", "nodad", "adopt", "persist", "owner", "connection",
+  "addresses", "routes", "dhcp", "up", "announce", "nodad", "adopt", "persist", "owner", "connection",
 ];
 
 describe("each kind's fields", () => {
@@ -19,7 +19,7 @@ describe("each kind's fields", () => {
     [
       "VethPair",
       vethPairArgs.fields,
-      ["name", "peerName", "netns", "peerNetns", "master", "peerMaster", "addresses", "peerAddresses", "mtu", "up", "announce", "nodad", "adopt", "persist", "owner", "connection"],
+      ["name", "peerName", "netns", "peerNetns", "master", "peerMaster", "addresses", "peerAddresses", "mtu", "dhcp", "peerDhcp", "up", "announce", "nodad", "adopt", "persist", "owner", "connection"],
     ],
     ["NetNamespace", netNamespaceArgs.fields, ["name", "loopbackUp", "adopt", "persist", "owner", "connection"]],
   ])("%s: the shared ones and its own, in its order", (_kind, fields, order) => {

@@ -208,6 +208,7 @@ const defaults = {
   sourceMacs: [],
   addresses: [],
   routes: [],
+  dhcp: false,
   up: true,
   announce: true,
   nodad: false,

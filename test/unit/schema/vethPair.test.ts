@@ -51,7 +51,7 @@ describe("VethPair arguments that are refused", () => {
   it.each(vethBadRows)("$case: $property", (row) => expectFailure(vethPairArgs, row));
 });
 
-const defaults = { addresses: [], peerAddresses: [], up: true, announce: true, nodad: false, adopt: false, persist: true, connection: { type: "local", sudo: false, persist: true } };
+const defaults = { addresses: [], peerAddresses: [], dhcp: false, peerDhcp: false, up: true, announce: true, nodad: false, adopt: false, persist: true, connection: { type: "local", sudo: false, persist: true } };
 
 describe("VethPair defaults and canonical forms", () => {
   it.each([
