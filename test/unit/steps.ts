@@ -1,5 +1,6 @@
 // Writing expected plan steps the way iproute2 is typed: step("ns1", "addr add 10.0.0.1/24 dev mac0");
 // and the plan's own commands by what they run: announced("ns1", "mac0").
+import { dhcpLeaseWaitSeconds, dhcpPaths, dhcpProgram, dhcpStopWaitSeconds } from "../../provider/plan/dhcpProgram";
 import { dadWaitSeconds } from "../../provider/plan/ipv6Ready";
 import { isCommandStep, type IpStep, type Step } from "../../provider/plan/steps";
 
@@ -50,3 +51,21 @@ export function normalized(steps: Step[]): Expected[] {
     return { ...(s.netns !== undefined && { netns: s.netns }), args: s.args, ...undo };
   });
 }
+
+/** A DHCP client's program (plan/dhcpProgram.ts) run with `args`, as a step's argv. */
+function dhcpProgramRun(...args: string[]): { argv: string[] } {
+  return { argv: ["sh", "-c", script, "pulumi-iproute2-dhcp", dhcpPaths.programFolder, dhcpProgram().version, ...args] };
+}
+
+/** The step starting DEV's DHCP client (it waits for a lease up to the default), stopped by its undo. */
+export function dhcpStarted(netns: string | undefined, dev: string): Expected {
+  return { ...dhcpProgramRun("start", netns ?? "-", dev, String(dhcpLeaseWaitSeconds)), undo: [dhcpStopped(netns, dev)] };
+}
+
+/** The step stopping DEV's DHCP client (releasing its lease), with the steps that take it back. */
+export function dhcpStopped(netns: string | undefined, dev: string, undo?: Expected[]): Expected {
+  return { ...dhcpProgramRun("stop", netns ?? "-", dev, String(dhcpStopWaitSeconds)), ...(undo && { undo }) };
+}
+
+/** The step checking that udhcpc is installed. */
+export const dhcpChecked: Expected = { argv: ["sh", "-c", script, "dhcp-client-check"] };

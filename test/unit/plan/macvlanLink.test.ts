@@ -7,7 +7,7 @@ import { describeStep, undoSteps } from "../../../provider/plan/steps";
 import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
 import { UNKNOWN } from "../../../provider/schema/validate";
 import { validArgs } from "../schema/expectations";
-import { announced, announcedAgain, ipv6Ready, normalized, step, undone, type Expected } from "../steps";
+import { announced, announcedAgain, dhcpChecked, dhcpStarted, dhcpStopped, ipv6Ready, normalized, step, undone, type Expected } from "../steps";
 
 const a = "02:aa:00:00:00:01";
 const b = "02:aa:00:00:00:02";
@@ -225,6 +225,17 @@ describe("planMacvlanCreate", () => {
       ],
     },
     {
+      case: "with a DHCP client: udhcpc checked for before the add, the client started last (stopped on undo)",
+      raw: { netns: "ns1", addresses: ["10.0.0.2/24"], announce: false, dhcp: true },
+      steps: [
+        dhcpChecked,
+        step(undefined, "link add link veth0 name mac0 netns ns1 type macvlan mode bridge", linkDel("ns1")),
+        step("ns1", "addr add 10.0.0.2/24 dev mac0"),
+        step("ns1", "link set dev mac0 up"),
+        dhcpStarted("ns1", "mac0"),
+      ],
+    },
+    {
       case: "beside its parent in a named netns",
       raw: { parentNetns: "lab" },
       steps: [step("lab", "link add link veth0 name mac0 type macvlan mode bridge", linkDel("lab")), step("lab", "link set dev mac0 up")],
@@ -327,9 +338,24 @@ describe("planMacvlanCreate", () => {
 });
 
 describe("planMacvlanUpdate", () => {
+  it("stops a link's DHCP client before a rename and starts it under the new name after every other step", () => {
+    const cur = stateOf({ dhcp: true });
+    const renamed = desired({ ...inputs, dhcp: true, name: "mac1" });
+    const without = normalized(planMacvlanUpdate(stateOf(), { ...renamed, dhcp: false }));
+    expect(normalized(planMacvlanUpdate(cur, renamed))).toStrictEqual([
+      dhcpChecked,
+      dhcpStopped("ns1", "mac0", [dhcpStarted("ns1", "mac0")]),
+      ...without,
+      dhcpStarted("ns1", "mac1"),
+    ]);
+  });
+
   it.each<{ case: string; cur: Partial<MacvlanLinkState>; raw: Record<string, unknown>; steps: Expected[] }>([
     { case: "nothing to change", cur: {}, raw: inputs, steps: [] },
     { case: "kernel-chosen values left unset", cur: { mtu: 9000, macAddress: "02:00:00:00:00:09" }, raw: inputs, steps: [] },
+    { case: "a DHCP client running as asked: left alone", cur: { dhcp: true }, raw: { ...inputs, dhcp: true }, steps: [] },
+    { case: "a DHCP client asked: started last", cur: {}, raw: { ...inputs, dhcp: true }, steps: [dhcpChecked, dhcpStarted("ns1", "mac0")] },
+    { case: "a DHCP client no longer asked: stopped first", cur: { dhcp: true }, raw: inputs, steps: [dhcpStopped("ns1", "mac0", [dhcpStarted("ns1", "mac0")])] },
     {
       // What adopt reads: a wanted route that was added by hand is taken over in place, and undone by
       // its old protocol; nothing else about it changes.
@@ -712,6 +738,11 @@ describe("planMacvlanDelete", () => {
   it.each([
     { case: "in a named netns", cur: { netns: "ns1", name: "mac0", dhcp: false }, steps: [step("ns1", "link del dev mac0")] },
     { case: "in the host's namespace", cur: { netns: undefined, name: "mac0", dhcp: false }, steps: [step(undefined, "link del dev mac0")] },
+    {
+      case: "with a DHCP client: stopped (released) before the link goes",
+      cur: { netns: "ns1", name: "mac0", dhcp: true },
+      steps: [dhcpStopped("ns1", "mac0"), step("ns1", "link del dev mac0")],
+    },
   ])("$case", ({ cur, steps }) => {
     expect(normalized(planMacvlanDelete(cur))).toStrictEqual(steps);
   });
