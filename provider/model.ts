@@ -269,6 +269,8 @@ export type LinkObserved = {
   alias?: string;
   /** The bridge (or other master) it is a port of, by its name in the link's namespace. */
   master?: string;
+  /** Its DHCP client, read with its program's `status` (a read of its own: undefined until then). */
+  dhcp?: DhcpObserved;
   /** A bridge's own settings (`linkinfo.info_data`), the forward delay in seconds. */
   bridge?: {
     stp: boolean;
@@ -351,6 +353,9 @@ export type BridgeState = SingleLinkState<BridgeDesired>;
 export type VethPairState = VethPairDesired & LinkOutputs & {
   peerMacAddress: string;
   peerIfindex: number;
+  /** Each end's DHCP lease, as last read (see MacvlanLinkState's). */
+  dhcpLease?: DhcpLease;
+  peerDhcpLease?: DhcpLease;
 };
 
 export type NetNamespaceState = NetNamespaceDesired & { path: string };

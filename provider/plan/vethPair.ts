@@ -3,6 +3,7 @@
 import type { VethPairDesired, VethPairState } from "../model";
 import { spliced } from "../shape";
 import { announceAgainStep, announces, needsAnnouncingAnew } from "./announce";
+import { dhcpCreateSteps, dhcpDeleteSteps, dhcpUpdateSteps, type DhcpEnd } from "./dhcp";
 import { addressesRule, diffProperties, linkPropertyRules, portPropertyRules, type PropertyDiff, type PropertyRule } from "./diff";
 import { announcedAnew, announceSettingChange, dadWait, netnsTarget, planLinkCreate, planLinkDelete, type LinkEnd } from "./link";
 import { addressChanges, attributeChange, markChange, masterChange, upChange } from "./linkSteps";
@@ -21,7 +22,8 @@ const endsOf = (d: VethPairDesired): LinkEnd[] => [
  * ends carry the mark (either may be read alone: a refresh, a scan of one namespace), each end joins
  * its bridge in a step of its own (a `master` inside `peer ...` is ignored by the kernel), and each
  * end's announce settings are written where it has addresses to announce.
- * Deleting either end deletes both, so undoing the first step removes everything.
+ * Deleting either end deletes both, so undoing the first step removes everything. An end with `dhcp`
+ * has its client checked for first and started last (plan/dhcp.ts).
  */
 export function planVethCreate(d: VethPairDesired): Step[] {
   const mtu = d.mtu !== undefined ? ["mtu", String(d.mtu)] : [];
@@ -34,8 +36,25 @@ export function planVethCreate(d: VethPairDesired): Step[] {
     ],
     undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],
   };
-  return planLinkCreate(d, add, endsOf(d));
+  const dhcp = dhcpCreateSteps(clientEnds(d));
+  return [...dhcp.first, ...planLinkCreate(d, add, endsOf(d)), ...dhcp.last];
 }
+
+/** Each end as a DHCP client's link: the first end, then the peer. */
+const clientEnds = (x: Pick<VethPairDesired, "netns" | "name" | "dhcp" | "peerNetns" | "peerName" | "peerDhcp">): [DhcpEnd, DhcpEnd] => [
+  { netns: x.netns, name: x.name, dhcp: x.dhcp },
+  { netns: x.peerNetns, name: x.peerName, dhcp: x.peerDhcp },
+];
+
+/** Each end of a state as a client: running (`dhcp`), or with a lease left by a dead one (`leased`). */
+type ClientsOfState = Pick<VethPairState, "netns" | "name" | "dhcp" | "peerNetns" | "peerName" | "peerDhcp" | "dhcpLease" | "peerDhcpLease">;
+const stateClients = (cur: ClientsOfState): [DhcpEnd & { leased: boolean }, DhcpEnd & { leased: boolean }] => {
+  const [first, peer] = clientEnds(cur);
+  return [
+    { ...first, leased: cur.dhcpLease !== undefined },
+    { ...peer, leased: cur.peerDhcpLease !== undefined },
+  ];
+};
 
 /**
  * Addresses, MTU (both ends), each end's bridge, announce, up state and the owner's mark (both ends)
@@ -53,7 +72,15 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
   // ones whose DAD ends. Announced anew: an up end's new IPv4 addresses, and IPv6 ones added without
   // DAD; and the first end's, when both come up: it came up while its peer was down, without carrier.
   const comesUp = !cur.up && d.up;
+  // Neither end moves nor is renamed (those replace the pair): a client only comes, goes or restarts.
+  const [curFirst, curPeer] = stateClients(cur);
+  const [first, peer] = clientEnds(d);
+  const dhcp = dhcpUpdateSteps([
+    { current: curFirst, desired: first },
+    { current: curPeer, desired: peer },
+  ]);
   return [
+    ...dhcp.first,
     ...ends.removals,
     ...peers.removals,
     ...announceChange(d.netns, d.name, cur.addresses, d.addresses),
@@ -73,11 +100,14 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
     ...markChange(d.peerNetns, d.peerName, cur.owner, d.owner),
     ...dadWait(d.netns, d.name, d, d.addresses, ends.added, comesUp, nodad),
     ...dadWait(d.peerNetns, d.peerName, d, d.peerAddresses, peers.added, comesUp, nodad),
+    ...dhcp.last,
   ];
 }
 
-/** Equivalent to: `ip [-n NETNS] link del dev NAME`, which takes its peer too. */
-export const planVethDelete = planLinkDelete;
+/** Equivalent to: `ip [-n NETNS] link del dev NAME`, which takes its peer too; each end's DHCP client stopped first. */
+export function planVethDelete(cur: ClientsOfState): Step[] {
+  return [...dhcpDeleteSteps(stateClients(cur)), ...planLinkDelete(cur)];
+}
 
 /** A pair's own fields, and its name and namespaces, replace it: neither end is renamed or moved. */
 const vethPropertyRules: Record<string, PropertyRule> = {

@@ -5,7 +5,10 @@ import type { FailureKind } from "../exec/errors";
 import type { LinkObserved, MacvlanLinkDesired, MacvlanLinkState, MacvlanMode } from "../model";
 import { macvlanPart } from "../plan/bootPart";
 import { macvlanPropertyRules, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
+import { dhcpStatusCommand } from "../plan/dhcpProgram";
 import type { PropertyRule } from "../plan/diff";
+import type { CommandResult } from "../exec/runner";
+import { dhcpObserved } from "../state/dhcpLease";
 import type { ArgsSpec } from "../schema/validate";
 import { isUnverified, macvlanInputsOf, macvlanStateOf, parseMacvlanState, unverifiedMacvlanState } from "../state/macvlanLink";
 import type { ResourceLifecycle } from "./lifecycle";
@@ -48,6 +51,14 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(
     unverified: { stateOf: unverifiedMacvlanState, is: isUnverified },
     addHint: (d, failure) => addHint(d, kind, failure),
     bootPart: (d) => macvlanPart(d, kind),
+    // A MacvlanLink's DHCP client, read always (not only when asked): a client left running, or a dead
+    // one's lease, is seen too. A Macvtap has none.
+    ...(kind === "macvlan" && {
+      ownRead: {
+        commands: (d: D) => [dhcpStatusCommand(d.netns, d.name)],
+        observe: (link: LinkObserved, results: CommandResult[]) => (results[0] ? { ...link, dhcp: dhcpObserved(results[0], link.name) } : link),
+      },
+    }),
   });
 }
 
@@ -73,6 +84,19 @@ export interface MacvlanLinkArgs extends SingleLinkArgs {
    * end is the usual port.
    */
   master?: pulumi.Input<string>;
+}
+
+/** A MacvlanLink's own arguments beyond a macvlan-kind link's. */
+export interface DhcpArgs {
+  /**
+   * Run a DHCP client (IPv4) for this link in its namespace: udhcpc, with a PID and lease file of its
+   * own per namespace and link, started after the link is up, outliving the deployment (a systemd
+   * unit per client where systemd runs), stopped on delete (releasing the lease). Its address is added
+   * beside the static `addresses`, its default route is `proto dhcp`; `dhcpLease` shows the lease. A
+   * client found dead on refresh reads `dhcp: false`; the next up starts it. IPv6: SLAAC is the
+   * kernel's; DHCPv6 is not offered. Needs `up: true` and the udhcpc package on the host.
+   */
+  dhcp?: pulumi.Input<boolean>;
 }
 
 /** The outputs every macvlan-kind link has beyond the arguments given (see linkOutputNames). */

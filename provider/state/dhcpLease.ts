@@ -56,6 +56,15 @@ export function parseDhcpStatus(stdout: string, link: string): DhcpObserved {
   return { running, lease };
 }
 
+/** A lease as a state keeps it (an output), checked when read from Pulumi's checkpoint. */
+export const dhcpLeaseOutput = z.object({
+  address: ipv4,
+  prefixLength: z.number().int().min(0).max(32),
+  gateway: ipv4.optional(),
+  server: z.string(),
+  leaseTime: z.number().int().min(0),
+});
+
 /** The client's state from the result of its `status` command (dhcpStatusCommand). */
 export function dhcpObserved(result: CommandResult, link: string): DhcpObserved {
   if (result.exitCode !== 0) throw new Error(`reading the DHCP client of "${link}" failed: ${result.stderr.trim()}`);

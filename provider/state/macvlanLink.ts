@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { LinkObserved, MacvlanLinkDesired, MacvlanLinkState } from "../model";
 import type { ArgsSpec } from "../schema/validate";
 import { inPreferredOrder } from "../shape";
+import { dhcpLeaseOutput } from "./dhcpLease";
 import { isUnverifiedLink, parseSingleLinkState, singleLinkInputsOf, singleLinkStateOf, unverifiedSingleLinkState } from "./singleLink";
 
 /** The outputs: a single link's, and the macvlan's own as the kernel now has them. */
@@ -15,6 +16,9 @@ export function macvlanStateOf<D extends MacvlanLinkDesired>(d: D, o: LinkObserv
     sourceMacs: inPreferredOrder(o.macvlan.sourceMacs, d.sourceMacs),
     bcQueueLength: o.macvlan.bcQueueLength ?? 0,
     master: o.master,
+    // Asked and running: a dead client reads as not asked, so the next up starts it (drift, as persist).
+    dhcp: d.dhcp && o.dhcp?.running === true,
+    dhcpLease: o.dhcp?.lease,
   };
   return singleLinkStateOf<D, D & MacvlanLinkState>(d, o, { observed: own, kernelChosen: ["bcQueueLength"] });
 }
@@ -29,9 +33,12 @@ export function unverifiedMacvlanState<D extends MacvlanLinkDesired>(d: D): D & 
 export const isUnverified = (state: MacvlanLinkState) => isUnverifiedLink(state);
 
 /** The arguments a state stands for: what refresh hands back as inputs, and what the next plan starts from. */
-export const macvlanInputsOf = <D extends MacvlanLinkDesired>(state: D & MacvlanLinkState): D => singleLinkInputsOf<D>(state);
+export const macvlanInputsOf = <D extends MacvlanLinkDesired>(state: D & MacvlanLinkState): D => {
+  const { dhcpLease: _lease, ...inputs } = singleLinkInputsOf<D>(state) as D & Pick<MacvlanLinkState, "dhcpLease">;
+  return inputs as unknown as D; // D without the lease, an output only
+};
 
 /** A state read from Pulumi's checkpoint, checked like new inputs are. */
 export function parseMacvlanState<D extends MacvlanLinkDesired>(spec: ArgsSpec<D>, stored: Record<string, unknown>): D & MacvlanLinkState {
-  return parseSingleLinkState<D, D & MacvlanLinkState>(spec, stored, z.object({ bcQueueLength: z.number().int() }), ["bcQueueLength"]);
+  return parseSingleLinkState<D, D & MacvlanLinkState>(spec, stored, z.object({ bcQueueLength: z.number().int(), dhcpLease: dhcpLeaseOutput.optional() }), ["bcQueueLength"]);
 }

@@ -6,7 +6,7 @@ import { undoSteps } from "../../../provider/plan/steps";
 import { vethPairArgs } from "../../../provider/schema/vethPair";
 import { UNKNOWN } from "../../../provider/schema/validate";
 import { validArgs } from "../schema/expectations";
-import { announced, announcedAgain, ipv6Ready, normalized, step, undone } from "../steps";
+import { announced, announcedAgain, dhcpChecked, dhcpStarted, dhcpStopped, ipv6Ready, normalized, step, undone } from "../steps";
 
 function stateOf(overrides: Partial<VethPairState> = {}): VethPairState {
   return {
@@ -230,6 +230,35 @@ describe("planVethDelete", () => {
   it.each([
     { case: "in a named netns", cur: { netns: "a", name: "veth0" }, steps: [step("a", "link del dev veth0")] },
     { case: "in the host's namespace", cur: { netns: undefined, name: "veth0" }, steps: [step(undefined, "link del dev veth0")] },
+    {
+      case: "with a DHCP client on the peer: stopped (released) first",
+      cur: { netns: "a", name: "veth0", peerDhcp: true },
+      steps: [dhcpStopped("b", "veth1"), step("a", "link del dev veth0")],
+    },
+  ])("$case", ({ cur, steps }) => {
+    expect(normalized(planVethDelete(stateOf(cur)))).toStrictEqual(steps);
+  });
+});
+
+describe("a pair's DHCP clients", () => {
+  it("are checked for first and started last on create, each end in its namespace", () => {
+    const steps = normalized(planVethCreate(validArgs(vethPairArgs, { name: "veth0", peerName: "veth1", netns: "a", peerNetns: "b", dhcp: true, peerDhcp: true })));
+    expect(steps[0]).toStrictEqual(dhcpChecked);
+    expect(steps.slice(-2)).toStrictEqual([dhcpStarted("a", "veth0"), dhcpStarted("b", "veth1")]);
+  });
+  it("come and go in place, each end on its own", () => {
+    const d = validArgs(vethPairArgs, { name: "veth0", peerName: "veth1", netns: "a", peerNetns: "b", addresses: ["10.0.0.1/24", "fd00::1/64"], peerAddresses: ["10.0.0.2/24"], mtu: 1500, peerDhcp: true });
+    expect(normalized(planVethUpdate(stateOf({ dhcp: true }), d))).toStrictEqual([
+      dhcpChecked,
+      dhcpStopped("a", "veth0", [dhcpStarted("a", "veth0")]),
+      dhcpStarted("b", "veth1"),
+    ]);
+  });
+});
+
+describe("planVethDelete (the old shape)", () => {
+  it.each([
+    { case: "a state without dhcp", cur: { netns: "a", name: "veth0", dhcp: false, peerDhcp: false, peerName: "veth1" }, steps: [step("a", "link del dev veth0")] },
   ])("$case", ({ cur, steps }) => {
     expect(normalized(planVethDelete(cur))).toStrictEqual(steps);
   });
