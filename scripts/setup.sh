@@ -20,6 +20,10 @@ command -v sudo >/dev/null || need+=(sudo)
 # The boot description's unit: systemd-escape names a NIC's .device unit, systemd-analyze checks the unit.
 command -v systemd-escape >/dev/null || need+=(systemd)
 command -v flock >/dev/null || need+=(util-linux)
+# DHCP (issue #24): the client each link with `dhcp` runs (busybox's udhcpc), and the DHCP server the
+# tests run in a namespace of their own (dnsmasq-base: the binary alone, no service, no configuration).
+command -v udhcpc >/dev/null || need+=(udhcpc)
+command -v dnsmasq >/dev/null || need+=(dnsmasq-base)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: please install ${need[*]} (Debian packages); this needs root" >&2

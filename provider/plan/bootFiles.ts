@@ -176,6 +176,13 @@ tap_node() {
   said=$(sh "$here/tap-node" make "$path" "$seen" "$mode" "\${numbers%%:*}" "\${numbers#*:}" "$owner" 2>&1) || { error=$said; return 1; }
 }
 
+# A link's DHCP client, by the same program as at \`pulumi up\` (plan/dhcpProgram.ts), which \`up\` installed:
+# \`boot\` waits for no lease, and where systemd runs only queues the link's unit (ordered after this one).
+dhcp_client() {
+  [ -f "$here/dhcp" ] || { error="the DHCP program $here/dhcp is missing (the next pulumi up installs it)"; return 1; }
+  said=$(sh "$here/dhcp" boot "$1" "$2" 2>&1) || { error="starting the DHCP client of $2: $said"; return 1; }
+}
+
 # Makes a part's object and sets it up; on a failure, removes what it made (the object: deleting it
 # takes the rest with it). \`add\` makes the object with the ifindex it had; when that ifindex is taken
 # (something else got it first), \`anew\` makes it with another.
@@ -224,6 +231,10 @@ replay() {
       ;;
     tap)
       { flush && tap_node "$2" "$3" "$4" "$5" "$6"; } || break
+      ;;
+    dhcp)
+      [ -n "$made" ] || { error="nothing was made before: dhcp $*"; break; }
+      { flush && dhcp_client "$2" "$3"; } || break
       ;;
     *)
       error="unknown line: $1"

@@ -13,6 +13,7 @@
 //   announce ns1 mac1                 arp_notify and ndisc_notify to 1
 //   ip ns1 addr add 10.77.0.1/24 dev mac1   the create plan's other ip steps, in order
 //   tap ns1 mac1 - 0660 qemu:kvm      a macvtap's node (path, "-" for /dev/tap<ifindex>; mode; owner)
+//   dhcp ns1 mac1                     the link's DHCP client, started by /etc/pulumi-iproute2/dhcp
 // The MAC goes into `link add` itself, never after: udev's MACAddressPolicy would race a later set.
 // The ifindex too, so a macvtap's /dev/tap<ifindex> (what QEMU opens) and the state stay as they were.
 import { classOfLink } from "../kinds";
@@ -96,6 +97,9 @@ const namespaces = (...names: (string | undefined)[]) =>
 /** The bridge a port joins, which its part waits for (a part made by another resource comes first). */
 const bridgeOf = (netns: string | undefined, master: string | undefined) => (master !== undefined ? [{ kind: "link" as const, netns, name: master }] : []);
 
+/** A create plan from its `ip link add` on: a check before it (that udhcpc is installed) is not replayed. */
+const fromLinkAdd = (steps: Step[]): Step[] => steps.slice(Math.max(0, steps.findIndex((step) => !isCommandStep(step))));
+
 /** `ip netns add NAME` and its `lo`. */
 export function netNamespacePart(d: NetNamespaceDesired): BootPart {
   return render({ label: `NetNamespace ${d.name}`, object: { kind: "netns", name: d.name }, links: [], needs: [], create: planNetNamespaceCreate(d) });
@@ -103,7 +107,7 @@ export function netNamespacePart(d: NetNamespaceDesired): BootPart {
 
 /** Both ends made in one `ip link add`, each with its ifindex and MAC, then set up as at create. */
 export function vethPairPart(d: VethPairDesired): BootPart {
-  const [add, ...rest] = planVethCreate(d);
+  const [add, ...rest] = fromLinkAdd(planVethCreate(d));
   if (!add || isCommandStep(add)) throw new Error("a veth create plan starts with ip link add");
   // ip link add name NAME ... type veth peer name PEER ...: each end's pins go right after "add" and
   // right after "type veth peer" (found as those three words: a name may be any one of them).
@@ -140,7 +144,7 @@ export function singleLinkPart<D extends SingleLinkDesired & PortDesired>(
   parent?: { netns?: string; name: string },
   tap?: string,
 ): BootPart {
-  const [add, ...rest] = create({ ...d, macAddress: d.macAddress ?? macMarker(1) });
+  const [add, ...rest] = fromLinkAdd(create({ ...d, macAddress: d.macAddress ?? macMarker(1) }));
   if (!add || isCommandStep(add)) throw new Error(`a ${label} create plan starts with ip link add`);
   return render({
     label: `${label} ${d.name}${d.netns !== undefined ? ` in netns ${d.netns}` : ""}`,

@@ -167,7 +167,8 @@ install_unit() {
 }
 
 # Starts the link's client (stopping one left running first: never two), then waits up to $1 seconds
-# for its first lease. No lease in time is no failure: the client goes on asking.
+# for its first lease. No lease in time is no failure: the client goes on asking. At boot (\$2 = boot),
+# from inside the restore unit its instances are ordered after: the unit is only queued, nothing waited for.
 start_client() {
   folders
   find_client
@@ -175,6 +176,10 @@ start_client() {
   stop_client 5
   if systemd_runs; then
     install_unit
+    if [ "\${2-}" = boot ]; then
+      systemctl start --no-block "$(unit_name)" || die "systemctl start $(unit_name) failed"
+      return 0
+    fi
     systemctl start "$(unit_name)" || die "systemctl start $(unit_name) failed"
   else
     # Its own session, every descriptor closed: nothing of the caller's (an SSH session) is held open.
@@ -242,6 +247,7 @@ event() {
 case \${1-} in
 bound | renew | deconfig | leasefail | nak) event "$1" ;;
 start) names "\${2-}" "\${3-}"; start_client "\${4:-0}" ;;
+boot) names "\${2-}" "\${3-}"; start_client 0 boot ;;
 stop) names "\${2-}" "\${3-}"; stop_client "\${4:-10}" ;;
 status)
   names "\${2-}" "\${3-}"

@@ -274,3 +274,15 @@ describe("a single link's part, from its kind's create plan", () => {
     expect(lines.filter((l) => l.startsWith("needs"))).toEqual(["needs netns ns0", "needs netns ns1", "needs link ns0 eth1"]);
   });
 });
+
+describe("DHCP clients in parts", () => {
+  it("replays a MacvlanLink's client last (`dhcp NETNS LINK`), and not the check for udhcpc before the add", () => {
+    const part = body(macvlanPart(validArgs(macvlanLinkArgs, { name: "m", parent: "veth0", parentNetns: "lab", netns: "ns1", announce: false, dhcp: true }), "macvlan").text);
+    expect(part.find((l) => l.startsWith("add "))).toMatch(/^add lab link add index #index1# link veth0 name m netns ns1/);
+    expect(part.at(-1)).toBe("dhcp ns1 m");
+  });
+  it("replays each end's client of a pair, after both ends are set up", () => {
+    const part = body(vethPairPart(validArgs(vethPairArgs, { name: "x0", peerName: "x1", peerNetns: "b", dhcp: true, peerDhcp: true })).text);
+    expect(part.slice(-2)).toEqual(["dhcp - x0", "dhcp b x1"]);
+  });
+});
