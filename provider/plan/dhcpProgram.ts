@@ -167,7 +167,7 @@ install_unit() {
 }
 
 # Starts the link's client (stopping one left running first: never two), then waits up to $1 seconds
-# for its first lease. No lease in time is no failure: the client goes on asking. At boot (\$2 = boot),
+# for its first lease. No lease in time is no failure: the client goes on asking. At boot (with "boot"),
 # from inside the restore unit its instances are ordered after: the unit is only queued, nothing waited for.
 start_client() {
   folders

@@ -3,10 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { runOn } from "../apply";
 import { hintFor, Iproute2Error } from "../exec/errors";
 import type { CommandResult, Runner } from "../exec/runner";
-import { bootPartFile, type LinkObserved, type VethPairDesired, type VethPairState } from "../model";
+import { bootPartFile, type DhcpLease, type LinkObserved, type VethPairDesired, type VethPairState } from "../model";
 import { vethPairPart } from "../plan/bootPart";
+import { dhcpStatusCommand } from "../plan/dhcpProgram";
 import { diffVeth, planVethCreate, planVethDelete, planVethUpdate } from "../plan/vethPair";
 import { vethPairArgs } from "../schema/vethPair";
+import { dhcpObserved } from "../state/dhcpLease";
 import { asWrittenByEarlierVersions } from "../state/earlierVersions";
 import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack } from "../state/oneLink";
@@ -18,11 +20,26 @@ import { asTakenOver, where } from "./linkAdopt";
 import { LinkResource, linkOutputNames, type LinkArgs } from "./link";
 import { portHint } from "./singleLink";
 
-/** Both ends, with their addresses (a VethPair manages no routes): the end's batch, then the peer's. */
+/**
+ * Both ends, with their addresses (a VethPair manages no routes): the end's batch, then the peer's,
+ * then each end's DHCP client (read always: a client left running, or a dead one's lease, is seen too).
+ */
 function readBack(d: VethPairDesired): ReadBack {
   const end = linkReadBack(d.netns, d.name, { routes: false });
   const peer = linkReadBack(d.peerNetns, d.peerName, { routes: false });
-  return { ...end, extra: readBackCommands(peer) };
+  return { ...end, extra: [...readBackCommands(peer), ...clientReads(d)] };
+}
+
+/** Each end's DHCP client's `status` (plan/dhcpProgram.ts). */
+const clientReads = (d: VethPairDesired) => [dhcpStatusCommand(d.netns, d.name), dhcpStatusCommand(d.peerNetns, d.peerName)];
+
+/** Both ends with their clients as `results` (clientReads') report them. */
+function withClients(both: BothEnds, results: CommandResult[]): BothEnds {
+  const [end, peer] = results;
+  return {
+    end: end ? { ...both.end, dhcp: dhcpObserved(end, both.end.name) } : both.end,
+    peer: peer ? { ...both.peer, dhcp: dhcpObserved(peer, both.peer.name) } : both.peer,
+  };
 }
 
 type BothEnds = { end: LinkObserved; peer: LinkObserved };
@@ -49,7 +66,7 @@ async function notThePair(runner: Runner, d: VethPairDesired, { end, peer }: Bot
 function observeBoth(results: CommandResult[], d: VethPairDesired): BothEnds | undefined {
   const end = linkFromResults(results.slice(0, 1), d.name);
   const peer = end && linkFromResults(results.slice(1, 2), d.peerName); // not read when the end is gone
-  return end && peer ? { end, peer } : undefined;
+  return end && peer ? withClients({ end, peer }, results.slice(2)) : undefined;
 }
 
 /** The pair `end` and `peer` (as read) make, taken over: only a veth pair of those two ends. */
@@ -78,7 +95,7 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
     if (!batched) both = observeBoth(await runOn(runner, readBackCommands(readBack(d)), context), d);
     else {
       const [end, peer] = await Promise.all([readLinkBatched(runner, d.netns, d.name), readLinkBatched(runner, d.peerNetns, d.peerName)]);
-      both = end && peer ? { end, peer } : undefined;
+      both = end && peer ? withClients({ end, peer }, await runner.run(clientReads(d))) : undefined;
     }
     // Two links of those names that are not each other's peers are someone else's: not the pair.
     if (!both) return undefined;
@@ -149,6 +166,10 @@ export interface VethPairArgs extends LinkArgs {
    * that pair is refused. Destroy removes it, as it would one this made.
    */
   adopt?: pulumi.Input<boolean>;
+  /** A DHCP client (IPv4) on the first end, in its namespace: as a MacvlanLink's `dhcp`. Needs `up: true`. */
+  dhcp?: pulumi.Input<boolean>;
+  /** A DHCP client on the peer, in the peer's namespace. */
+  peerDhcp?: pulumi.Input<boolean>;
 }
 
 /** A link's outputs (the first end's; `up` is both ends'), and the peer's. */
@@ -161,12 +182,17 @@ export class VethPair extends LinkResource {
   /** The bridges the ends are ports of, as the kernel has them. */
   declare readonly master: pulumi.Output<string | undefined>;
   declare readonly peerMaster: pulumi.Output<string | undefined>;
+  /** Whether each end's DHCP client is asked for and running (false on refresh when it died), and its lease. */
+  declare readonly dhcp: pulumi.Output<boolean>;
+  declare readonly peerDhcp: pulumi.Output<boolean>;
+  declare readonly dhcpLease: pulumi.Output<DhcpLease | undefined>;
+  declare readonly peerDhcpLease: pulumi.Output<DhcpLease | undefined>;
   /** Whose it is: what both ends carry as their mark. */
   declare readonly owner: pulumi.Output<string>;
   /** What the provider runs for this kind (impl.ts derives its map from these): not for programs. */
   static readonly handlers = vethPairHandlers;
 
   constructor(name: string, args: VethPairArgs, opts?: pulumi.CustomResourceOptions) {
-    super("VethPair", name, args, [...linkOutputNames, "peerMacAddress", "peerIfindex", "peerAddresses", "master", "peerMaster"], opts);
+    super("VethPair", name, args, [...linkOutputNames, "peerMacAddress", "peerIfindex", "peerAddresses", "master", "peerMaster", "dhcp", "peerDhcp", "dhcpLease", "peerDhcpLease"], opts);
   }
 }

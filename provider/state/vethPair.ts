@@ -3,6 +3,7 @@ import { type LinkObserved, type VethPairDesired, type VethPairState } from "../
 import { vethPairArgs } from "../schema/vethPair";
 import { parseArgs } from "../schema/validate";
 import { definedOnly, inPreferredOrder } from "../shape";
+import { dhcpLeaseOutput } from "./dhcpLease";
 import { asWrittenByEarlierVersions } from "./earlierVersions";
 import { linkOutputs } from "./linkOutputs";
 
@@ -20,6 +21,11 @@ export function vethStateOf(d: VethPairDesired, end: LinkObserved, peer: LinkObs
     peerIfindex: peer.ifindex,
     master: end.master,
     peerMaster: peer.master,
+    // Asked and running: a dead client reads as not asked, so the next up starts it (drift, as persist).
+    dhcp: d.dhcp && end.dhcp?.running === true,
+    peerDhcp: d.peerDhcp && peer.dhcp?.running === true,
+    dhcpLease: end.dhcp?.lease,
+    peerDhcpLease: peer.dhcp?.lease,
     kernelChosen: d.mtu === undefined ? ["mtu"] : [],
   });
 }
@@ -46,11 +52,16 @@ export function unverifiedVethState(d: VethPairDesired): VethPairState {
 export const isUnverifiedVeth = (state: VethPairState) => state.ifindex === 0;
 
 export function vethInputsOf(state: VethPairState): VethPairDesired {
-  const { macAddress: _m, peerMacAddress: _p, ifindex: _i, peerIfindex: _pi, kernelChosen, ...inputs } = state;
+  const { macAddress: _m, peerMacAddress: _p, ifindex: _i, peerIfindex: _pi, dhcpLease: _l, peerDhcpLease: _pl, kernelChosen, ...inputs } = state;
   return definedOnly(kernelChosen.includes("mtu") ? { ...inputs, mtu: undefined } : inputs);
 }
 
-const extras = linkOutputs.extend({ peerMacAddress: z.string(), peerIfindex: z.number().int() });
+const extras = linkOutputs.extend({
+  peerMacAddress: z.string(),
+  peerIfindex: z.number().int(),
+  dhcpLease: dhcpLeaseOutput.optional(),
+  peerDhcpLease: dhcpLeaseOutput.optional(),
+});
 
 export function parseVethState(stored: Record<string, unknown>): VethPairState {
   const props = asWrittenByEarlierVersions(stored);
