@@ -2,7 +2,7 @@
 // the diff that decides between updating in place and replacing.
 import type { MacvlanLinkDesired, MacvlanLinkState } from "../model";
 import { spliced } from "../shape";
-import { dhcpCreateSteps, dhcpDeleteSteps, dhcpUpdateSteps } from "./dhcp";
+import { defaultDhcpOptions, dhcpCreateSteps, dhcpDeleteSteps, dhcpUpdateSteps, type DhcpOptions } from "./dhcp";
 import { diffProperties, portPropertyRules, singleLinkPropertyRules, type PropertyDiff, type PropertyRule } from "./diff";
 import { netnsTarget, planLinkCreate, planLinkDelete, planSingleLinkUpdate } from "./link";
 import type { IpStep, Step } from "./steps";
@@ -26,7 +26,7 @@ function modeArgs(d: MacvlanLinkDesired): string[] {
  * step of its own in its namespace: never beside `netns` in the add), announce settings, addresses, up,
  * routes, the DAD wait; with `dhcp`, its client is checked for first and started last (plan/dhcp.ts).
  */
-export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan"): Step[] {
+export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan", dhcpOptions: DhcpOptions = defaultDhcpOptions): Step[] {
   const add: IpStep = {
     netns: d.parentNetns,
     args: [
@@ -39,7 +39,7 @@ export function planMacvlanCreate(d: MacvlanLinkDesired, kind: MacvlanKind = "ma
     ],
     undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],
   };
-  const dhcp = dhcpCreateSteps([d]);
+  const dhcp = dhcpCreateSteps([d], dhcpOptions);
   return [...dhcp.first, ...planLinkCreate(d, add, [d]), ...dhcp.last];
 }
 
@@ -74,8 +74,8 @@ function macvlanTypeChanges(cur: MacvlanLinkState, d: MacvlanLinkDesired, kind: 
  * Steps from the current state to the desired one: a single link's (plan/link.ts), with the macvlan
  * `type` changes; its DHCP client stopped first and started last where it goes, comes, or starts anew.
  */
-export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan"): Step[] {
-  const dhcp = dhcpUpdateSteps([{ current: clientOf(cur), desired: d }]);
+export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, kind: MacvlanKind = "macvlan", dhcpOptions: DhcpOptions = defaultDhcpOptions): Step[] {
+  const dhcp = dhcpUpdateSteps([{ current: clientOf(cur), desired: d }], dhcpOptions);
   return [...dhcp.first, ...planSingleLinkUpdate(cur, d, macvlanTypeChanges(cur, d, kind)), ...dhcp.last];
 }
 
@@ -89,8 +89,8 @@ const clientOf = <S extends Pick<MacvlanLinkState, "netns" | "name" | "dhcp" | "
  * Equivalent to: `ip [-n NETNS] link del dev NAME`; a link already gone is success. A DHCP client is
  * stopped first (releasing its lease).
  */
-export function planMacvlanDelete(cur: Pick<MacvlanLinkState, "netns" | "name" | "dhcp" | "dhcpLease">): Step[] {
-  return [...dhcpDeleteSteps([clientOf(cur)]), ...planLinkDelete(cur)];
+export function planMacvlanDelete(cur: Pick<MacvlanLinkState, "netns" | "name" | "dhcp" | "dhcpLease">, dhcpOptions: DhcpOptions = defaultDhcpOptions): Step[] {
+  return [...dhcpDeleteSteps([clientOf(cur)], dhcpOptions), ...planLinkDelete(cur)];
 }
 
 const passthruChange = (old: unknown, next: unknown) => (old === "passthru") !== (next === "passthru");

@@ -3,7 +3,7 @@
 import type { VethPairDesired, VethPairState } from "../model";
 import { spliced } from "../shape";
 import { announceAgainStep, announces, needsAnnouncingAnew } from "./announce";
-import { dhcpCreateSteps, dhcpDeleteSteps, dhcpUpdateSteps, type DhcpEnd } from "./dhcp";
+import { defaultDhcpOptions, dhcpCreateSteps, dhcpDeleteSteps, dhcpUpdateSteps, type DhcpEnd, type DhcpOptions } from "./dhcp";
 import { addressesRule, diffProperties, linkPropertyRules, portPropertyRules, type PropertyDiff, type PropertyRule } from "./diff";
 import { announcedAnew, announceSettingChange, dadWait, netnsTarget, planLinkCreate, planLinkDelete, type LinkEnd } from "./link";
 import { addressChanges, attributeChange, markChange, masterChange, upChange } from "./linkSteps";
@@ -25,7 +25,7 @@ const endsOf = (d: VethPairDesired): LinkEnd[] => [
  * Deleting either end deletes both, so undoing the first step removes everything. An end with `dhcp`
  * has its client checked for first and started last (plan/dhcp.ts).
  */
-export function planVethCreate(d: VethPairDesired): Step[] {
+export function planVethCreate(d: VethPairDesired, dhcpOptions: DhcpOptions = defaultDhcpOptions): Step[] {
   const mtu = d.mtu !== undefined ? ["mtu", String(d.mtu)] : [];
   const add: IpStep = {
     netns: d.netns,
@@ -36,7 +36,7 @@ export function planVethCreate(d: VethPairDesired): Step[] {
     ],
     undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],
   };
-  const dhcp = dhcpCreateSteps(clientEnds(d));
+  const dhcp = dhcpCreateSteps(clientEnds(d), dhcpOptions);
   return [...dhcp.first, ...planLinkCreate(d, add, endsOf(d)), ...dhcp.last];
 }
 
@@ -61,7 +61,7 @@ const stateClients = (cur: ClientsOfState): [DhcpEnd & { leased: boolean }, Dhcp
  * change in place, each phase on both ends before the next; neither end is moved or renamed (those
  * replace the pair).
  */
-export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
+export function planVethUpdate(cur: VethPairState, d: VethPairDesired, dhcpOptions: DhcpOptions = defaultDhcpOptions): Step[] {
   const nodad = { current: cur.nodad, desired: d.nodad };
   const ends = addressChanges(d.netns, d.name, cur.addresses, d.addresses, nodad);
   const peers = addressChanges(d.peerNetns, d.peerName, cur.peerAddresses, d.peerAddresses, nodad);
@@ -78,7 +78,7 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
   const dhcp = dhcpUpdateSteps([
     { current: curFirst, desired: first },
     { current: curPeer, desired: peer },
-  ]);
+  ], dhcpOptions);
   return [
     ...dhcp.first,
     ...ends.removals,
@@ -105,8 +105,8 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired): Step[] {
 }
 
 /** Equivalent to: `ip [-n NETNS] link del dev NAME`, which takes its peer too; each end's DHCP client stopped first. */
-export function planVethDelete(cur: ClientsOfState): Step[] {
-  return [...dhcpDeleteSteps(stateClients(cur)), ...planLinkDelete(cur)];
+export function planVethDelete(cur: ClientsOfState, dhcpOptions: DhcpOptions = defaultDhcpOptions): Step[] {
+  return [...dhcpDeleteSteps(stateClients(cur), dhcpOptions), ...planLinkDelete(cur)];
 }
 
 /** A pair's own fields, and its name and namespaces, replace it: neither end is renamed or moved. */

@@ -44,7 +44,7 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(
     kernelKind: kind,
     parentOf: (d) => ({ netns: d.parentNetns, name: d.parent }),
     propertyRules: { ...macvlanPropertyRules, ...ownRules },
-    plan: { create: (d) => planMacvlanCreate(d, kind), update: (current, d) => planMacvlanUpdate(current, d, kind), delete: planMacvlanDelete },
+    plan: { create: (d) => planMacvlanCreate(d, kind), update: (current, d) => planMacvlanUpdate(current, d, kind), delete: (current) => planMacvlanDelete(current) },
     parseState: (props) => parseMacvlanState(spec, props),
     inputsOf: macvlanInputsOf,
     stateOf: macvlanStateOf,

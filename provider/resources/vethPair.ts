@@ -87,7 +87,7 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
   idOf: linkId,
   parseState: parseVethState,
   inputsOf: vethInputsOf,
-  plan: { create: planVethCreate, update: planVethUpdate, delete: planVethDelete },
+  plan: { create: (d) => planVethCreate(d), update: (current, d) => planVethUpdate(current, d), delete: (current) => planVethDelete(current) },
   readBack,
   observe: observeBoth,
   async read(runner, d, { batched, context }) {
