@@ -3,7 +3,7 @@
 // undone by a stop (so a failed operation leaves no client) and each stop of a running client by a start.
 import { describe, expect, it } from "vitest";
 import { dhcpCreateSteps, dhcpDeleteSteps, dhcpStartStep, dhcpUpdateSteps, type EndChange } from "../../../provider/plan/dhcp";
-import { dhcpStartCommand, dhcpStopCommand } from "../../../provider/plan/dhcpProgram";
+import { dhcpProgram, dhcpStartCommand, dhcpStopCommand } from "../../../provider/plan/dhcpProgram";
 import { normalized, dhcpChecked, dhcpStarted, dhcpStopped } from "../steps";
 
 const end = (dhcp: boolean, more: Partial<EndChange["desired"]> = {}) => ({ netns: "ns1", name: "mac1", dhcp, macAddress: "02:00:00:00:00:01", ...more });
@@ -79,5 +79,23 @@ describe("the program's commands", () => {
     const command = dhcpStartCommand("n'; reboot #", "mac1", 5);
     expect(command.argv[2]).not.toContain("reboot");
     expect(command.argv.slice(-3)).toStrictEqual(["n'; reboot #", "mac1", "5"]);
+  });
+});
+
+describe("the program", () => {
+  const text = dhcpProgram().text;
+  const code = text.split("\n").filter((line) => !line.trimStart().startsWith("#")).join("\n");
+  it("touches nothing of the host's but the link's leased address and its proto dhcp routes", () => {
+    // Debian's default.script flushes every address of the link and writes /etc/resolv.conf.
+    expect(code).not.toMatch(/addr flush|resolv\.conf|hostname |ntp/i);
+    expect(code).toMatch(/ip route flush dev "\$link" proto dhcp/);
+  });
+  it("never uses the distribution's files: its own PID file, event program and no configuration", () => {
+    expect(text).toContain('-p "$pidfile" -s "$self"');
+    expect(text).not.toMatch(/\/etc\/udhcpc|\/var\/lib\/dhcp|\/run\/dhclient/);
+  });
+  it("says its version on its second line, which changes with its text", () => {
+    expect(text.split("\n")[1]).toBe(dhcpProgram().version);
+    expect(dhcpProgram({ programFolder: "/x", runtimeFolder: "/y", unitTemplate: "z@.service" }).version).not.toBe(dhcpProgram().version);
   });
 });
