@@ -85,6 +85,11 @@ export function planMacvlanUpdate(cur: MacvlanLinkState, d: MacvlanLinkDesired, 
  */
 const clientOf = <S extends Pick<MacvlanLinkState, "netns" | "name" | "dhcp" | "dhcpLease">>(cur: S) => ({ ...cur, leased: cur.dhcpLease !== undefined });
 
+/** Its DHCP client stopped (or a dead one's leftovers taken off): when a refresh finds the link gone. */
+export function planMacvlanClientStop(cur: Pick<MacvlanLinkState, "netns" | "name" | "dhcp" | "dhcpLease">, dhcpOptions: DhcpOptions = defaultDhcpOptions): Step[] {
+  return dhcpDeleteSteps([clientOf(cur)], dhcpOptions);
+}
+
 /**
  * Equivalent to: `ip [-n NETNS] link del dev NAME`; a link already gone is success. A DHCP client is
  * stopped first (releasing its lease).

@@ -104,6 +104,11 @@ export function planVethUpdate(cur: VethPairState, d: VethPairDesired, dhcpOptio
   ];
 }
 
+/** Each end's DHCP client stopped (or a dead one's leftovers taken off): when a refresh finds the pair gone. */
+export function planVethClientStops(cur: ClientsOfState, dhcpOptions: DhcpOptions = defaultDhcpOptions): Step[] {
+  return dhcpDeleteSteps(stateClients(cur), dhcpOptions);
+}
+
 /** Equivalent to: `ip [-n NETNS] link del dev NAME`, which takes its peer too; each end's DHCP client stopped first. */
 export function planVethDelete(cur: ClientsOfState, dhcpOptions: DhcpOptions = defaultDhcpOptions): Step[] {
   return [...dhcpDeleteSteps(stateClients(cur), dhcpOptions), ...planLinkDelete(cur)];

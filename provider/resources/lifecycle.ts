@@ -125,6 +125,11 @@ export interface ResourceLifecycle<D extends Located, S extends Located, O> {
   /** A part beyond the link's ip steps (Macvtap's device node), settled after each write and read. */
   devicePart?: DevicePart<D, S>;
   /**
+   * The steps that stop what runs for the object (a link's DHCP client, which would keep its PID and
+   * lease files) when a refresh finds the object gone or not its own; delete's plan stops it itself.
+   */
+  stopWhenGone?(state: S): Step[];
+  /**
    * Its part of the host's boot description (plan/bootPart.ts), from what is asked; and, from a state,
    * what the kernel gave the links it makes (the values its markers stand for).
    */
@@ -370,13 +375,13 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
         await warnUser(`refresh ${where(d)}: what has its name is not this resource's (${what}): taken as gone, and left alone`);
         // What went with ours (a Macvtap's node) stays only while what has the name is still our device
         // (its parent renamed, say): else it would open whichever device gets its numbers next.
-        await applyDelete(runner, [...devicePartRemoval(current, { unlessLive: true }), ...(await ownPartRemoval(runner, current))], context(d, "read"));
+        await applyDelete(runner, [...(lc.stopWhenGone?.(current) ?? []), ...devicePartRemoval(current, { unlessLive: true }), ...(await ownPartRemoval(runner, current))], context(d, "read"));
         return { id: "", props: {} };
       }
       if (!found) {
         // Gone: so is its part, lest the next boot bring back what the stack no longer has; and what went
         // with it (a Macvtap's node, lest it open whichever device gets its numbers next).
-        await applyDelete(runner, [...devicePartRemoval(current), removePartStep(lc.boot.file(d))], context(d, "read"));
+        await applyDelete(runner, [...(lc.stopWhenGone?.(current) ?? []), ...devicePartRemoval(current), removePartStep(lc.boot.file(d))], context(d, "read"));
         return { id: "", props: {} };
       }
       const linkState = lc.stateOf(d, found);

@@ -4,7 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { FailureKind } from "../exec/errors";
 import type { LinkObserved, MacvlanLinkDesired, MacvlanLinkState, MacvlanMode } from "../model";
 import { macvlanPart } from "../plan/bootPart";
-import { macvlanPropertyRules, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
+import { macvlanPropertyRules, planMacvlanClientStop, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
 import { dhcpStatusCommand } from "../plan/dhcpProgram";
 import type { PropertyRule } from "../plan/diff";
 import type { CommandResult } from "../exec/runner";
@@ -58,6 +58,7 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(
         commands: (d: D) => [dhcpStatusCommand(d.netns, d.name)],
         observe: (link: LinkObserved, results: CommandResult[]) => (results[0] ? { ...link, dhcp: dhcpObserved(results[0], link.name) } : link),
       },
+      stopWhenGone: (state: D & MacvlanLinkState) => planMacvlanClientStop(state),
     }),
   });
 }

@@ -8,7 +8,7 @@ import { bootPartFile, routeFamily, type LinkObserved, type SingleLinkDesired, t
 import { singleLinkPart, type BootPart } from "../plan/bootPart";
 import { diffProperties, type PropertyRule } from "../plan/diff";
 import { isMasterStep } from "../plan/linkSteps";
-import type { IpStep } from "../plan/steps";
+import type { IpStep, Step } from "../plan/steps";
 import { asWrittenByEarlierVersions } from "../state/earlierVersions";
 import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
@@ -44,6 +44,8 @@ export interface SingleLinkKind<D extends SingleLinkDesired, S extends SingleLin
    * results (as many, in order).
    */
   ownRead?: { commands(d: D): Command[]; observe(link: LinkObserved, results: CommandResult[]): LinkObserved };
+  /** What stops what runs for its link (a DHCP client) when a refresh finds the link gone (lifecycle.ts). */
+  stopWhenGone?(state: S): Step[];
 }
 
 const isLinkAdd = (step: IpStep | undefined) => step?.args[0] === "link" && step.args[1] === "add";
@@ -147,6 +149,7 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
     },
     aliases: (link) => [link.alias],
     ifindexOf: { observed: (link) => link.ifindex, state: (state) => state.ifindex },
+    ...(k.stopWhenGone && { stopWhenGone: k.stopWhenGone }),
     hint(d, failure, step, verb) {
       const own = portHint(step, failure) ?? k.stepHint?.(d, failure, step);
       if (own !== undefined) return own;

@@ -6,7 +6,7 @@ import type { CommandResult, Runner } from "../exec/runner";
 import { bootPartFile, type DhcpLease, type LinkObserved, type VethPairDesired, type VethPairState } from "../model";
 import { vethPairPart } from "../plan/bootPart";
 import { dhcpStatusCommand } from "../plan/dhcpProgram";
-import { diffVeth, planVethCreate, planVethDelete, planVethUpdate } from "../plan/vethPair";
+import { diffVeth, planVethClientStops, planVethCreate, planVethDelete, planVethUpdate } from "../plan/vethPair";
 import { vethPairArgs } from "../schema/vethPair";
 import { dhcpObserved } from "../state/dhcpLease";
 import { asWrittenByEarlierVersions } from "../state/earlierVersions";
@@ -104,6 +104,7 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
   },
   stateOf: (d, { end, peer }) => vethStateOf(d, end, peer),
   unverified: { stateOf: unverifiedVethState, is: isUnverifiedVeth },
+  stopWhenGone: (state) => planVethClientStops(state),
   // Takes over only a veth pair of those two ends, each in its namespace. Both ends carry the mark.
   async existing(runner, d) {
     const results = await runOn(runner, readBackCommands(readBack(d)), contextOf("VethPair", d, "read"));

@@ -2,7 +2,7 @@
 // create, update and delete, with their undo steps.
 import { describe, expect, it } from "vitest";
 import type { MacvlanLinkDesired, MacvlanLinkState } from "../../../provider/model";
-import { diffMacvlan, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate } from "../../../provider/plan/macvlanLink";
+import { diffMacvlan, planMacvlanClientStop, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate } from "../../../provider/plan/macvlanLink";
 import { describeStep, undoSteps } from "../../../provider/plan/steps";
 import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
 import { UNKNOWN } from "../../../provider/schema/validate";
@@ -745,5 +745,16 @@ describe("planMacvlanDelete", () => {
     },
   ])("$case", ({ cur, steps }) => {
     expect(normalized(planMacvlanDelete(cur))).toStrictEqual(steps);
+  });
+});
+
+describe("planMacvlanClientStop (a refresh found the link gone)", () => {
+  const lease = { address: "10.0.0.9", prefixLength: 24, server: "10.0.0.1", leaseTime: 120 };
+  it.each([
+    { case: "a running client: stopped", cur: { netns: "ns1", name: "mac0", dhcp: true }, steps: [dhcpStopped("ns1", "mac0")] },
+    { case: "a dead one with a lease: its files taken off", cur: { netns: "ns1", name: "mac0", dhcp: false, dhcpLease: lease }, steps: [dhcpStopped("ns1", "mac0")] },
+    { case: "none: nothing", cur: { netns: "ns1", name: "mac0", dhcp: false }, steps: [] },
+  ])("$case", ({ cur, steps }) => {
+    expect(normalized(planMacvlanClientStop(cur))).toStrictEqual(steps);
   });
 });
