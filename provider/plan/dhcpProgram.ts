@@ -1,5 +1,5 @@
 // The one DHCP program of a host (/etc/pulumi-iproute2/dhcp): a udhcpc per namespace and link, with a
-// PID file and a lease file of its own in /run/pulumi-iproute2/dhcp (never the distribution's files,
+// PID file and a lease file of its own in /run/pulumi-iproute2-dhcp (never the distribution's files,
 // never one shared by two clients: the trap of `dhclient` and `dhcpcd`, whose paths are per link name
 // only). udhcpc configures nothing itself: this program is its event program too, and adds only the
 // leased address and the lease's default route (`proto dhcp`), so static addresses stay. Why udhcpc,
@@ -12,7 +12,10 @@ import { installedProgram, type InstalledProgram } from "./installedProgram";
 export interface DhcpPaths {
   /** Its folder (/etc/pulumi-iproute2): the program is `dhcp` in it. */
   programFolder: string;
-  /** The runtime folder (/run/pulumi-iproute2): PID and lease files under `dhcp/` in it. */
+  /**
+   * The runtime folder, with a PID and a lease file per client: /run/pulumi-iproute2-dhcp, not the
+   * provider's own /run/pulumi-iproute2 (its SSH sockets: a private folder, mode 0700, it checks as such).
+   */
   runtimeFolder: string;
   /** The systemd template unit, in /etc/systemd/system, where systemd is PID 1. */
   unitTemplate: string;
@@ -20,7 +23,7 @@ export interface DhcpPaths {
 
 export const dhcpPaths: DhcpPaths = {
   programFolder: bootFolder,
-  runtimeFolder: "/run/pulumi-iproute2",
+  runtimeFolder: "/run/pulumi-iproute2-dhcp",
   unitTemplate: "pulumi-iproute2-dhcp@.service",
 };
 
@@ -41,7 +44,7 @@ die() { printf '%s\\n' "$*" >&2; exit 3; }
 here=#HERE#
 self=$here/dhcp
 runtime=#RUNTIME#
-dir=$runtime/dhcp
+dir=$runtime
 template=#TEMPLATE#
 unit_file=/etc/systemd/system/$template
 unsafe="whoever can change it could have root's DHCP client run another program, or write where root writes"
@@ -58,10 +61,8 @@ safe_folder() {
 folders() {
   safe_folder /
   safe_folder "\${runtime%/*}"
-  for folder in "$runtime" "$dir"; do
-    [ -d "$folder" ] || [ -L "$folder" ] || mkdir -m 0755 -- "$folder" 2>/dev/null || [ -d "$folder" ] || die "cannot make $folder"
-    safe_folder "$folder"
-  done
+  [ -d "$runtime" ] || [ -L "$runtime" ] || mkdir -m 0755 -- "$runtime" 2>/dev/null || [ -d "$runtime" ] || die "cannot make $runtime"
+  safe_folder "$runtime"
 }
 # Names from the arguments: NETNS LINK, or one NETNS/LINK (a unit's instance); "-" is the host's namespace.
 names() {

@@ -136,7 +136,7 @@ describe("the DHCP program with dnsmasq", () => {
     for (const [i, [netns, link]] of children.entries()) expect(leases()).toContain(`${await mac(netns, link)} ${addresses[i]}`);
 
     // Each renews (udhcpc renews at once on SIGUSR1, rather than at half the lease): the server acks again.
-    const pidOf = (netns: string, link: string) => readFileSync(join(paths.runtimeFolder, "dhcp", `${netns}:${link}.pid`), "utf8").trim();
+    const pidOf = (netns: string, link: string) => readFileSync(join(paths.runtimeFolder, `${netns}:${link}.pid`), "utf8").trim();
     for (const [netns, link] of children) {
       const acks = () => serverLog().split(`DHCPACK(srv0) `).length;
       const before = acks();
@@ -154,7 +154,7 @@ describe("the DHCP program with dnsmasq", () => {
       expect(await status(netns, link)).toStrictEqual({ running: false });
     }
     expect(serverLog().split("DHCPRELEASE(srv0)").length - 1).toBe(3);
-    expect(readdirSync(join(paths.runtimeFolder, "dhcp"))).toEqual([]);
+    expect(readdirSync(paths.runtimeFolder)).toEqual([]);
     const { stdout } = await execa("pgrep", ["-f", paths.runtimeFolder], { reject: false });
     expect(stdout).toBe("");
   });
@@ -166,7 +166,7 @@ describe("the DHCP program with dnsmasq", () => {
     const address = bound.lease?.address ?? "";
     expect((await ipv4Addresses(nsA, "mac1")).map((a) => a.local).sort()).toEqual(["10.94.0.7", address].sort());
 
-    const pid = readFileSync(join(paths.runtimeFolder, "dhcp", `${nsA}:mac1.pid`), "utf8").trim();
+    const pid = readFileSync(join(paths.runtimeFolder, `${nsA}:mac1.pid`), "utf8").trim();
     await execa("kill", ["-KILL", pid]);
     const dead = await waitFor(exchangeSeconds, () => status(nsA, "mac1"), (s) => !s.running);
     expect(dead).toMatchObject({ running: false, lease: { address } });
