@@ -4,7 +4,7 @@ import type { BridgeDesired, BridgeState } from "../model";
 import { spliced } from "../shape";
 import { singleLinkPart, type BootPart } from "./bootPart";
 import { singleLinkPropertyRules, type PropertyRule } from "./diff";
-import { planLinkCreate, planLinkDelete, planSingleLinkUpdate } from "./link";
+import { planLinkCreate, planLinkDelete, planSingleLinkUpdate, singleLinkAdd } from "./link";
 import type { IpStep, Step } from "./steps";
 
 /** The kernel's unit for the forward delay: centiseconds (USER_HZ), as `ip` takes and prints it. */
@@ -22,18 +22,11 @@ export const centiseconds = (seconds: number) => String(Math.round(seconds * 100
  * for its ports' as soon as one joins (undone with the add).
  */
 export function planBridgeCreate(d: BridgeDesired): Step[] {
-  const add: IpStep = {
-    netns: d.netns,
-    args: [
-      // "name" always: a bare NAME such as "up" or "mtu" would be read as a keyword.
-      "link", "add", "name", d.name,
-      ...(d.macAddress !== undefined ? ["address", d.macAddress] : []),
-      ...(d.txQueueLength !== undefined ? ["txqueuelen", String(d.txQueueLength)] : []),
-      "type", "bridge", "stp_state", d.stp ? "1" : "0", "forward_delay", centiseconds(d.forwardDelay),
-      ...(d.vlanFiltering ? ["vlan_filtering", "1"] : []),
-    ],
-    undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],
-  };
+  // Its MTU is not a word of the add (see above).
+  const add = singleLinkAdd({ ...d, mtu: undefined }, [
+    "type", "bridge", "stp_state", d.stp ? "1" : "0", "forward_delay", centiseconds(d.forwardDelay),
+    ...(d.vlanFiltering ? ["vlan_filtering", "1"] : []),
+  ]);
   const mtu: IpStep[] = d.mtu !== undefined ? [{ netns: d.netns, args: ["link", "set", "dev", d.name, "mtu", String(d.mtu)] }] : [];
   const [made, ...rest] = planLinkCreate(d, add, [d]);
   return [...(made ? [made] : []), ...mtu, ...rest];
