@@ -27,7 +27,6 @@ function stepHint(_d: BridgeDesired, failure: FailureKind, step: IpStep | undefi
 export const bridgeHandlers = defineHandlers(
   singleLinkLifecycle<BridgeDesired, BridgeState>({
     spec: bridgeArgs,
-    kernelKind: "bridge",
     propertyRules: bridgePropertyRules,
     plan: { create: planBridgeCreate, update: planBridgeUpdate, delete: planBridgeDelete },
     parseState: (props) => parseSingleLinkState(bridgeArgs, props, z.object({}), []),

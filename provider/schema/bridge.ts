@@ -25,7 +25,7 @@ const forwardDelaySeconds = z
     "must be in whole tenths of a second (15.1, not 15.01): the kernel counts it in clock ticks, and one of 250 a second keeps 15.01 as 15, which would drift for ever",
   );
 
-export const bridgeArgs: ArgsSpec<BridgeDesired> = {
+export const bridgeArgs: ArgsSpec<BridgeDesired, "Bridge"> = {
   kind: "Bridge",
   fields: spliced(singleLinkFields, {
     netns: { stp: flag.default(false), forwardDelay: forwardDelaySeconds.default(15), vlanFiltering: flag.default(false) },
