@@ -4,7 +4,7 @@ import { floodMac, type VxlanDesired, type VxlanState } from "../model";
 import { familyOf } from "../schema/fields";
 import { spliced } from "../shape";
 import { addressesRule, portPropertyRules, singleLinkPropertyRules, type PropertyRule } from "./diff";
-import { planLinkCreate, planLinkDelete, planSingleLinkUpdate } from "./link";
+import { planLinkCreate, planLinkDelete, planSingleLinkUpdate, singleLinkAdd } from "./link";
 import type { CommandStep, IpStep, Step } from "./steps";
 
 /** What `ip` reads as "no address" for a tunnel end. Only ever sent to an IPv4 tunnel: clearing an IPv6 one's replaces it. */
@@ -43,22 +43,14 @@ function defaultEnd(x: Pick<VxlanDesired, "remote" | "group" | "underlay">): str
  * kernel's default is 8472), and never again: the kernel refuses it in a `link set`, even unchanged.
  */
 export function planVxlanCreate(d: VxlanDesired): Step[] {
-  const add: IpStep = {
-    netns: d.netns,
-    args: [
-      "link", "add", "name", d.name,
-      ...(d.macAddress !== undefined ? ["address", d.macAddress] : []),
-      ...(d.mtu !== undefined ? ["mtu", String(d.mtu)] : []),
-      ...(d.txQueueLength !== undefined ? ["txqueuelen", String(d.txQueueLength)] : []),
-      "type", "vxlan", "id", String(d.vni), "dstport", String(d.dstPort),
-      ...(d.local !== undefined ? ["local", d.local] : []),
-      ...(d.remote !== undefined || d.group !== undefined ? defaultEnd({ remote: d.remote, group: d.group }) : []),
-      ...(d.underlay !== undefined ? ["dev", d.underlay] : []),
-      ...(d.learning ? [] : ["nolearning"]),
-    ],
-    // Deleting the link takes its flood list with it.
-    undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],
-  };
+  // Undone by deleting the link, which takes its flood list with it.
+  const add = singleLinkAdd(d, [
+    "type", "vxlan", "id", String(d.vni), "dstport", String(d.dstPort),
+    ...(d.local !== undefined ? ["local", d.local] : []),
+    ...(d.remote !== undefined || d.group !== undefined ? defaultEnd({ remote: d.remote, group: d.group }) : []),
+    ...(d.underlay !== undefined ? ["dev", d.underlay] : []),
+    ...(d.learning ? [] : ["nolearning"]),
+  ]);
   const [made, ...rest] = planLinkCreate(d, add, [d]);
   return [...(made ? [made] : []), ...d.remotes.map((dst) => floodEntryStep(d.netns, d.name, "append", dst)), ...rest];
 }

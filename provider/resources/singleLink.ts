@@ -3,12 +3,14 @@
 // that link (a macvlan's parent); adopt it (linkAdopt.ts); read it back; its owners and ifindex; its
 // boot part's file and pins. A kind gives its arguments, plans, state functions, hints and boot part.
 import { classify, hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
+import { kernelKindOf, type LinkKind } from "../kinds";
 import type { Command, CommandResult, Runner } from "../exec/runner";
 import { bootPartFile, routeFamily, type LinkObserved, type SingleLinkDesired, type SingleLinkState } from "../model";
 import { singleLinkPart, type BootPart } from "../plan/bootPart";
 import { diffProperties, type PropertyRule } from "../plan/diff";
 import { isMasterStep } from "../plan/linkSteps";
 import type { IpStep } from "../plan/steps";
+import type { ArgsSpec } from "../schema/validate";
 import { asWrittenByEarlierVersions } from "../state/earlierVersions";
 import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
@@ -20,9 +22,11 @@ type Tables<D extends SingleLinkDesired, S extends SingleLinkState<D>> = Resourc
 
 /** What a single link kind gives; the rest of its lifecycle is every single link's. */
 export interface SingleLinkKind<D extends SingleLinkDesired, S extends SingleLinkState<D>> {
-  spec: Tables<D, S>["spec"];
-  /** What the kernel calls its links (`ip -d link`'s kind): a link of another kind by its name is not ours. */
-  kernelKind: string;
+  /**
+   * Its arguments, named by its kind in the registry (kinds.ts), whose kernel kind (`ip -d link`'s) its
+   * links have: a link of another kind by its name is not ours.
+   */
+  spec: ArgsSpec<D, LinkKind>;
   /** The link it is made on (a macvlan's parent), which a link by its name must be on to be ours; none for a link of its own. */
   parentOf?(d: D): { netns: string | undefined; name: string };
   /** Which of its properties update in place and which replace it (plan/diff.ts singleLinkPropertyRules, spliced with its own). */
@@ -65,7 +69,8 @@ export function portHint(step: IpStep | undefined, failure: FailureKind): string
 
 /** The lifecycle tables of a single link kind. */
 export function singleLinkLifecycle<D extends SingleLinkDesired, S extends SingleLinkState<D>>(k: SingleLinkKind<D, S>): Tables<D, S> {
-  const { kernelKind: kind, spec } = k;
+  const { spec } = k;
+  const kind = kernelKindOf(spec.kind);
 
   /** `link` (of this kind) completed with the kind's own read, run now; undefined when it went meanwhile. */
   async function withOwnRead(runner: Runner, d: D, link: LinkObserved): Promise<LinkObserved | undefined> {

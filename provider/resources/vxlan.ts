@@ -45,7 +45,6 @@ function addHint(d: VxlanDesired, failure: FailureKind): string | undefined {
 /** Its lifecycle tables (its boot part, its reads), for the handlers and for tests. */
 export const vxlanLifecycle = singleLinkLifecycle<VxlanDesired, VxlanState>({
   spec: vxlanArgs,
-  kernelKind: "vxlan",
   propertyRules: vxlanPropertyRules,
   plan: { create: planVxlanCreate, update: planVxlanUpdate, delete: planVxlanDelete },
   parseState: (props) => parseSingleLinkState(vxlanArgs, props, z.object({}), []),

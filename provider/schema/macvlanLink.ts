@@ -49,7 +49,7 @@ export const macvlanRules: ArgsSpec<MacvlanLinkDesired>["rules"] = singleLinkRul
   masterNotItself<MacvlanLinkDesired>("master", "name"),
 ]);
 
-export const macvlanLinkArgs: ArgsSpec<MacvlanLinkDesired> = {
+export const macvlanLinkArgs: ArgsSpec<MacvlanLinkDesired, "MacvlanLink"> = {
   kind: "MacvlanLink",
   fields: macvlanFields,
   rules: macvlanRules,

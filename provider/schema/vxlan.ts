@@ -79,7 +79,7 @@ export const vxlanRules: ArgsSpec<VxlanDesired>["rules"] = singleLinkRules<Vxlan
   masterNotItself<VxlanDesired>("master", "name"),
 ]);
 
-export const vxlanArgs: ArgsSpec<VxlanDesired> = {
+export const vxlanArgs: ArgsSpec<VxlanDesired, "Vxlan"> = {
   kind: "Vxlan",
   fields: vxlanFields,
   rules: vxlanRules,
