@@ -44,6 +44,8 @@ export interface SingleLinkKind<D extends SingleLinkDesired, S extends SingleLin
    * results (as many, in order).
    */
   ownRead?: { commands(d: D): Command[]; observe(link: LinkObserved, results: CommandResult[]): LinkObserved };
+  /** What a link of its kind has that it cannot describe (adopt refuses such a link: a replace or a boot would make it without), in words; undefined: nothing. */
+  undescribed?(found: LinkObserved): string | undefined;
 }
 
 const isLinkAdd = (step: IpStep | undefined) => step?.args[0] === "link" && step.args[1] === "add";
@@ -110,6 +112,15 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
         ctx,
         `link "${d.name}" exists but is ${is}, not ${not}`,
         `adopt takes over only a link of the same kind${parent ? " on the same parent" : ""}; remove it or choose another name`,
+      );
+    }
+    const undescribed = k.undescribed?.(found);
+    if (undescribed !== undefined) {
+      throw new Iproute2Error(
+        "exists",
+        ctx,
+        `link "${d.name}" has ${undescribed}, which a ${spec.kind} cannot describe`,
+        "adopt takes over only a link its resource describes whole (a replace or a boot would make it without that): leave it to what made it, or remove it",
       );
     }
     return asTakenOver(k.stateOf(d, { ...found, routes: adoptedRoutes(ctx, d.routes, found) }));

@@ -55,6 +55,7 @@ export const vxlanLifecycle = singleLinkLifecycle<VxlanDesired, VxlanState>({
   addHint,
   // Made after its namespace and its underlay; its flood list replayed after it.
   bootPart: (d) => singleLinkPart("Vxlan", d, planVxlanCreate, d.underlay !== undefined ? { netns: d.netns, name: d.underlay } : undefined),
+  undescribed: (found) => (found.vxlan && found.vxlan.beyond.length > 0 ? found.vxlan.beyond.join(", ") : undefined),
   ownRead: {
     commands: (d) => [vxlanFdbRead(d.netns, d.name)],
     observe: (link, [fdb]) => (fdb ? withVxlanRemotes(link, fdb) : link),

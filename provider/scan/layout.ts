@@ -508,6 +508,10 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
           skip("it was made in another namespace and moved here (its socket and underlay stayed there): a Vxlan is made in its own namespace");
           continue;
         }
+        if (v.beyond.length > 0) {
+          skip(`it has what a Vxlan cannot say (${v.beyond.join(", ")}): one made from it, at a replace or a boot, would be another tunnel`);
+          continue;
+        }
         if (v.underlay !== undefined && !ns.links.some((l) => l.observed.name === v.underlay)) {
           skip(`its underlay ${v.underlay} is not in ${where(netns)}`);
           continue;

@@ -157,6 +157,17 @@ describe("Vxlan on the real kernel", () => {
     await expect(create({ ...args, name: "vx1", adopt: true })).rejects.toThrow(/exists but is veth, not vxlan/);
   });
 
+  it("refuses to adopt a tunnel with what a Vxlan cannot say (a collect-metadata one, as flannel makes), naming it", async () => {
+    await ip("-n", hostA, "link", "add", "flannel.1", "type", "vxlan", "external", "dstport", "8472", "nolearning", "ttl", "5", "ageing", "60");
+    await expect(create({ name: "flannel.1", netns: hostA, vni: 0, dstPort: 8472, learning: false, adopt: true, persist: false })).rejects.toThrow(
+      /link "flannel\.1" has external, ttl 5, ageing 60, which a Vxlan cannot describe/,
+    );
+    expect((await vxlan(hostA, "flannel.1"))?.linkinfo.info_data).toMatchObject({ external: true, ttl: 5 });
+    // One made by hand with none of those is taken over.
+    await ip("-n", hostA, "link", "add", "vx2", "type", "vxlan", "id", "5", "dstport", "4789");
+    await expect(create({ name: "vx2", netns: hostA, vni: 5, adopt: true, persist: false })).resolves.toMatchObject({ outs: { vni: 5 } });
+  });
+
   it("joins a bridge as a port (master), leaves it in place, and sees a port released by hand on refresh", async () => {
     await ip("-n", hostA, "link", "add", "br0", "type", "bridge");
     const { id, outs, inputs } = await create({ ...end(hostA, "10.201.0.1", "10.201.0.2", "192.168.201.1/24"), addresses: [], master: "br0" });

@@ -142,6 +142,15 @@ describe("a vxlan", () => {
     expect(chart).toMatch(/ l\d+ --> l\d+\n/);
   });
 
+  it("is listed, not written, when it has what a Vxlan cannot say (a collect-metadata tunnel, as flannel makes)", () => {
+    const flannel = { external: true, id: 0, port_range: { low: 1000, high: 2000 }, port: 8472, learning: false, ttl: 5, df: "unset", ageing: 60 };
+    const layout = layoutOf(hostRead([namespace("a", [lo, vxlanLink(4, "flannel.1", flannel)])], ["a"]));
+    expect(layout.vxlans).toEqual([]);
+    expect(layout.skipped).toEqual([
+      'vxlan flannel.1 in netns "a": it has what a Vxlan cannot say (ttl 5, external, srcport 1000 2000, ageing 60): one made from it, at a replace or a boot, would be another tunnel',
+    ]);
+  });
+
   it("is listed, not written, when it was moved from the namespace that made it", () => {
     const ns = namespace("a", [lo, vxlanLink(4, "vx0", { id: 7, link: "if34" }, { link_netnsid: 0 })]);
     const layout = layoutOf(hostRead([ns], ["a"]));
