@@ -116,6 +116,28 @@ describe("Vxlan on the real kernel", () => {
     }
   });
 
+  it("changes an IPv6 tunnel's ends in place, group to remote too, and clears one with ::", async () => {
+    const { outs, inputs } = await create({ name: "vx6", netns: hostA, vni: 60, remote: "2001:db8::2", underlay: "ul0", persist: false });
+    const kernel = async () => (await vxlan(hostA, "vx6"))?.linkinfo.info_data as Record<string, unknown> | undefined;
+    const { remote: _, ...withoutEnds } = inputs;
+    let props = outs;
+    for (const [ends, expected] of [
+      [{ local: "2001:db8::1", remote: "2001:db8::2" }, { local6: "2001:db8::1", remote6: "2001:db8::2" }],
+      [{ local: "2001:db8::1", group: "ff0e::1" }, { local6: "2001:db8::1", group6: "ff0e::1" }],
+      [{ local: "2001:db8::1", remote: "2001:db8::3" }, { local6: "2001:db8::1", remote6: "2001:db8::3" }],
+      [{ local: "2001:db8::1" }, { local6: "2001:db8::1" }],
+      [{ remote: "2001:db8::2" }, { remote6: "2001:db8::2" }],
+    ] as const) {
+      const { diff, outs: after } = await update(props, { ...withoutEnds, ...ends });
+      expect(diff.replaces).toEqual([]);
+      const data = await kernel();
+      expect(data).toMatchObject(expected);
+      for (const gone of ["local6", "remote6", "group6"].filter((key) => !(key in expected))) expect(data).not.toHaveProperty(gone);
+      expect(after).toMatchObject({ ...ends, ifindex: outs.ifindex });
+      props = after as Props;
+    }
+  });
+
   it("keeps remotes as flood entries, in place one by one, and sees entries removed by hand on refresh", async () => {
     const args = { name: "vx0", netns: hostA, vni: 10, local: "10.201.0.1", underlay: "ul0", learning: false, remotes: ["10.201.0.2", "10.201.0.5"], persist: false };
     const { id, outs, inputs } = await create(args);
