@@ -14,7 +14,7 @@ import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
 import { checkPeer } from "./declaredPeer";
 import { contextOf, linkId, Stranger, type Existing, type ResourceLifecycle } from "./lifecycle";
-import { adoptedRoutes, asTakenOver, where } from "./linkAdopt";
+import { adoptedRoutes, asTakenOver, refuseNonBridgeMaster, where } from "./linkAdopt";
 
 type Tables<D extends SingleLinkDesired, S extends SingleLinkState<D>> = ResourceLifecycle<D, S, LinkObserved>;
 
@@ -114,6 +114,7 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
         `adopt takes over only a link of the same kind${parent ? " on the same parent" : ""}; remove it or choose another name`,
       );
     }
+    if (k.propertyRules.master !== undefined) await refuseNonBridgeMaster(runner, ctx, d.netns, found);
     const undescribed = k.undescribed?.(found);
     if (undescribed !== undefined) {
       throw new Iproute2Error(

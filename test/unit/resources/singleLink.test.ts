@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { CommandResult, Runner } from "../../../provider/exec/runner";
 import type { SingleLinkDesired, SingleLinkState } from "../../../provider/model";
 import { planLinkCreate, planLinkDelete, planSingleLinkUpdate } from "../../../provider/plan/link";
-import { singleLinkPropertyRules } from "../../../provider/plan/diff";
+import { portPropertyRules, singleLinkPropertyRules, type PropertyRule } from "../../../provider/plan/diff";
 import { singleLinkFields, singleLinkRules } from "../../../provider/schema/link";
 import type { ArgsSpec } from "../../../provider/schema/validate";
 import { isUnverifiedLink, parseSingleLinkState, singleLinkInputsOf, singleLinkStateOf, unverifiedSingleLinkState } from "../../../provider/state/singleLink";
@@ -21,11 +21,11 @@ const recorded: Runner = { host: "test", machine: "test", run: async () => asRun
 const spec: ArgsSpec<SingleLinkDesired> = { kind: "Probe", fields: singleLinkFields, rules: singleLinkRules<SingleLinkDesired>([]) };
 const none = { observed: {}, kernelChosen: [] };
 
-const kindOf = (kernelKind: string) =>
+const kindOf = (kernelKind: string, propertyRules: Record<string, PropertyRule> = singleLinkPropertyRules) =>
   singleLinkLifecycle<SingleLinkDesired, SingleLinkState>({
     spec,
     kernelKind,
-    propertyRules: singleLinkPropertyRules,
+    propertyRules,
     plan: { create: (d) => planLinkCreate(d, { netns: d.netns, args: ["link", "add", "name", d.name, "type", kernelKind] }, [d]), update: (c, d) => planSingleLinkUpdate(c, d, []), delete: planLinkDelete },
     parseState: (props) => parseSingleLinkState(spec, props, z.object({}), []),
     inputsOf: singleLinkInputsOf,
@@ -59,6 +59,25 @@ describe("a single link kind made on no other link", () => {
     const found = await kindOf("veth").existing(recorded, d);
     const state = await found?.takeOver();
     expect(state).toMatchObject({ name: fixture.name, announce: false, ifindex: found?.ifindex });
+  });
+
+  it("refuses to adopt a port whose master is not a bridge (a bond's slave), saying what the master is", async () => {
+    // The recorded link, now a slave of bond0; then bond0 itself, read as the recorded link renamed.
+    const asIs = (edit: (stdout: string) => string) => asRunnerReturns(fixture.results.map((r) => ({ ...r, stdout: edit(r.stdout) })) as CommandResult[]);
+    let reads = 0;
+    const enslaved: Runner = {
+      host: "test",
+      machine: "test",
+      run: async () =>
+        reads++ === 0
+          ? asIs((out) => out.replace(`"ifname":"${fixture.name}",`, `"ifname":"${fixture.name}","master":"bond0",`))
+          : asIs((out) => out.replace(`"ifname":"${fixture.name}"`, '"ifname":"bond0"').replace('"info_kind":"veth"', '"info_kind":"bond"')),
+    };
+    const found = await kindOf("veth", { ...singleLinkPropertyRules, ...portPropertyRules }).existing(enslaved, d);
+    await expect(found?.takeOver()).rejects.toMatchObject({
+      detail: `link "${fixture.name}" is enslaved to "bond0" in netns "${fixture.netns}", a link of kind bond, not a bridge`,
+      hint: expect.stringContaining("adopt takes over only a bridge's port"),
+    });
   });
 
   it("takes a link of another kind by its name for a stranger's on refresh", async () => {
