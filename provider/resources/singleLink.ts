@@ -2,7 +2,8 @@
 // its namespace's batch) and know it for ours by its kernel kind and, where it is made on another link,
 // that link (a macvlan's parent); adopt it (linkAdopt.ts); read it back; its owners and ifindex; its
 // boot part's file and pins. A kind gives its arguments, plans, state functions, hints and boot part.
-import { classify, hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
+import { commandMessage, runOn } from "../apply";
+import { classify, commandFailure, hintFor, Iproute2Error, sudoRefusal, type ErrorContext, type FailureKind } from "../exec/errors";
 import type { Command, CommandResult, Runner } from "../exec/runner";
 import { bootPartFile, routeFamily, type LinkObserved, type SingleLinkDesired, type SingleLinkState } from "../model";
 import { singleLinkPart, type BootPart } from "../plan/bootPart";
@@ -69,13 +70,17 @@ export function portHint(step: IpStep | undefined, failure: FailureKind): string
 export function singleLinkLifecycle<D extends SingleLinkDesired, S extends SingleLinkState<D>>(k: SingleLinkKind<D, S>): Tables<D, S> {
   const { kernelKind: kind, spec } = k;
 
-  /** `link` (of this kind) completed with the kind's own read, run now; undefined when it went meanwhile. */
-  async function withOwnRead(runner: Runner, d: D, link: LinkObserved): Promise<LinkObserved | undefined> {
+  /**
+   * `link` (of this kind) completed with the kind's own read, run now; undefined when it went meanwhile.
+   * Its program (`bridge`) missing or refused by sudo fails naming it, as any command of ours.
+   */
+  async function withOwnRead(runner: Runner, d: D, link: LinkObserved, context: ErrorContext): Promise<LinkObserved | undefined> {
     if (!k.ownRead || link.kind !== kind) return link;
     const commands = k.ownRead.commands(d);
-    const results = await runner.run(commands);
+    const results = await runOn(runner, commands, context);
     const failed = results.find((r) => r.exitCode !== 0);
-    if (failed && classify(failed.stderr) === "not-found") return undefined;
+    if (failed && sudoRefusal(failed) === undefined && classify(failed.stderr) === "not-found") return undefined;
+    if (failed) throw commandFailure(failed, context, `${failed.command.argv.join(" ")} failed: ${commandMessage(failed)}`);
     return k.ownRead.observe(link, results);
   }
 
@@ -97,7 +102,7 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
   /** The link of `d`'s name, with every route (routes added by hand can be taken over). */
   async function existing(runner: Runner, d: D): Promise<Existing<S> | undefined> {
     const link = await readLinkAlone(runner, d.netns, d.name, true);
-    return link && { aliases: [link.alias], ifindex: link.ifindex, takeOver: async () => takeOver(runner, d, (await withOwnRead(runner, d, link)) ?? link) };
+    return link && { aliases: [link.alias], ifindex: link.ifindex, takeOver: async () => takeOver(runner, d, (await withOwnRead(runner, d, link, contextOf(spec.kind, d, "adopt"))) ?? link) };
   }
 
   /** Takes over only a link of the same kind (on the same parent). */
@@ -141,9 +146,9 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
       return k.ownRead ? { ...read, extra: [...read.extra, ...k.ownRead.commands(d)] } : read;
     },
     observe: linkOfReadBack,
-    async read(runner, d, { batched }) {
+    async read(runner, d, { batched, context }) {
       const linkRead = batched ? await readLinkBatched(runner, d.netns, d.name) : await readLinkAlone(runner, d.netns, d.name);
-      const observed = linkRead && (await withOwnRead(runner, d, linkRead));
+      const observed = linkRead && (await withOwnRead(runner, d, linkRead, context));
       // Another kind by that name, or one on another parent (whatever its parent's ifindex): not ours.
       if (!observed) return undefined;
       if (observed.kind !== kind) return new Stranger(`a link of kind ${observed.kind ?? "none"}`);

@@ -200,7 +200,7 @@ const fdbEntries = z.array(
  */
 export function withVxlanRemotes(link: LinkObserved, fdb: CommandResult): LinkObserved {
   if (!link.vxlan) return link;
-  if (fdb.exitCode !== 0) throw new Error(`reading the forwarding entries of "${link.name}" failed: ${fdb.stderr.trim()}`);
+  if (fdb.exitCode !== 0) throw new Error(`${fdb.command.argv.join(" ")} (the forwarding entries of "${link.name}") failed: ${fdb.stderr.trim()}`);
   const entries = (parseJsonLines(fdb.stdout, fdbEntries, `forwarding entries of "${link.name}"`)[0] ?? [])
     .filter((e) => e.mac === floodMac && e.dst !== undefined && (e.flags ?? []).includes("self"))
     .map((e) => ({ dst: canonicalIp(e.dst ?? ""), via: e.viaIf !== undefined || e.viaIfIndex !== undefined }));
