@@ -2,7 +2,8 @@
 // its namespace's batch) and know it for ours by its kernel kind and, where it is made on another link,
 // that link (a macvlan's parent); adopt it (linkAdopt.ts); read it back; its owners and ifindex; its
 // boot part's file and pins. A kind gives its arguments, plans, state functions, hints and boot part.
-import { classify, hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
+import { commandMessage, runOn } from "../apply";
+import { classify, commandFailure, hintFor, Iproute2Error, sudoRefusal, type ErrorContext, type FailureKind } from "../exec/errors";
 import { kernelKindOf, type LinkKind } from "../kinds";
 import type { Command, CommandResult, Runner } from "../exec/runner";
 import { bootPartFile, routeFamily, type LinkObserved, type SingleLinkDesired, type SingleLinkState } from "../model";
@@ -16,7 +17,7 @@ import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
 import { checkPeer } from "./declaredPeer";
 import { contextOf, linkId, Stranger, type Existing, type ResourceLifecycle } from "./lifecycle";
-import { adoptedRoutes, asTakenOver, where } from "./linkAdopt";
+import { adoptedRoutes, asTakenOver, refuseNonBridgeMaster, where } from "./linkAdopt";
 
 type Tables<D extends SingleLinkDesired, S extends SingleLinkState<D>> = ResourceLifecycle<D, S, LinkObserved>;
 
@@ -48,6 +49,8 @@ export interface SingleLinkKind<D extends SingleLinkDesired, S extends SingleLin
    * results (as many, in order).
    */
   ownRead?: { commands(d: D): Command[]; observe(link: LinkObserved, results: CommandResult[]): LinkObserved };
+  /** What a link of its kind has that it cannot describe (adopt refuses such a link: a replace or a boot would make it without), in words; undefined: nothing. */
+  undescribed?(found: LinkObserved): string | undefined;
 }
 
 const isLinkAdd = (step: IpStep | undefined) => step?.args[0] === "link" && step.args[1] === "add";
@@ -72,13 +75,17 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
   const { spec } = k;
   const kind = kernelKindOf(spec.kind);
 
-  /** `link` (of this kind) completed with the kind's own read, run now; undefined when it went meanwhile. */
-  async function withOwnRead(runner: Runner, d: D, link: LinkObserved): Promise<LinkObserved | undefined> {
+  /**
+   * `link` (of this kind) completed with the kind's own read, run now; undefined when it went meanwhile.
+   * Its program (`bridge`) missing or refused by sudo fails naming it, as any command of ours.
+   */
+  async function withOwnRead(runner: Runner, d: D, link: LinkObserved, context: ErrorContext): Promise<LinkObserved | undefined> {
     if (!k.ownRead || link.kind !== kind) return link;
     const commands = k.ownRead.commands(d);
-    const results = await runner.run(commands);
+    const results = await runOn(runner, commands, context);
     const failed = results.find((r) => r.exitCode !== 0);
-    if (failed && classify(failed.stderr) === "not-found") return undefined;
+    if (failed && sudoRefusal(failed) === undefined && classify(failed.stderr) === "not-found") return undefined;
+    if (failed) throw commandFailure(failed, context, `${failed.command.argv.join(" ")} failed: ${commandMessage(failed)}`);
     return k.ownRead.observe(link, results);
   }
 
@@ -100,7 +107,7 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
   /** The link of `d`'s name, with every route (routes added by hand can be taken over). */
   async function existing(runner: Runner, d: D): Promise<Existing<S> | undefined> {
     const link = await readLinkAlone(runner, d.netns, d.name, true);
-    return link && { aliases: [link.alias], ifindex: link.ifindex, takeOver: async () => takeOver(runner, d, (await withOwnRead(runner, d, link)) ?? link) };
+    return link && { aliases: [link.alias], ifindex: link.ifindex, takeOver: async () => takeOver(runner, d, (await withOwnRead(runner, d, link, contextOf(spec.kind, d, "adopt"))) ?? link) };
   }
 
   /** Takes over only a link of the same kind (on the same parent). */
@@ -115,6 +122,16 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
         ctx,
         `link "${d.name}" exists but is ${is}, not ${not}`,
         `adopt takes over only a link of the same kind${parent ? " on the same parent" : ""}; remove it or choose another name`,
+      );
+    }
+    if (k.propertyRules.master !== undefined) await refuseNonBridgeMaster(runner, ctx, d.netns, found);
+    const undescribed = k.undescribed?.(found);
+    if (undescribed !== undefined) {
+      throw new Iproute2Error(
+        "exists",
+        ctx,
+        `link "${d.name}" has ${undescribed}, which a ${spec.kind} cannot describe`,
+        "adopt takes over only a link its resource describes whole (a replace or a boot would make it without that): leave it to what made it, or remove it",
       );
     }
     return asTakenOver(k.stateOf(d, { ...found, routes: adoptedRoutes(ctx, d.routes, found) }));
@@ -134,9 +151,9 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
       return k.ownRead ? { ...read, extra: [...read.extra, ...k.ownRead.commands(d)] } : read;
     },
     observe: linkOfReadBack,
-    async read(runner, d, { batched }) {
+    async read(runner, d, { batched, context }) {
       const linkRead = batched ? await readLinkBatched(runner, d.netns, d.name) : await readLinkAlone(runner, d.netns, d.name);
-      const observed = linkRead && (await withOwnRead(runner, d, linkRead));
+      const observed = linkRead && (await withOwnRead(runner, d, linkRead, context));
       // Another kind by that name, or one on another parent (whatever its parent's ifindex): not ours.
       if (!observed) return undefined;
       if (observed.kind !== kind) return new Stranger(`a link of kind ${observed.kind ?? "none"}`);

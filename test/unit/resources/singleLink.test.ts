@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { CommandResult, Runner } from "../../../provider/exec/runner";
 import type { SingleLinkDesired, SingleLinkState } from "../../../provider/model";
 import { planLinkCreate, planLinkDelete, planSingleLinkUpdate } from "../../../provider/plan/link";
-import { singleLinkPropertyRules } from "../../../provider/plan/diff";
+import { portPropertyRules, singleLinkPropertyRules, type PropertyRule } from "../../../provider/plan/diff";
 import { singleLinkFields, singleLinkRules } from "../../../provider/schema/link";
 import type { ArgsSpec } from "../../../provider/schema/validate";
 import { isUnverifiedLink, parseSingleLinkState, singleLinkInputsOf, singleLinkStateOf, unverifiedSingleLinkState } from "../../../provider/state/singleLink";
@@ -25,12 +25,12 @@ const none = { observed: {}, kernelChosen: [] };
  * A single link kind with a registered kind's name (its kernel kind from the registry) and nothing of its
  * own: the recorded link is a veth end, so "VethPair" is its own kind and "Bridge" another.
  */
-const kindOf = (kind: LinkKind) => {
+const kindOf = (kind: LinkKind, propertyRules: Record<string, PropertyRule> = singleLinkPropertyRules) => {
   const spec: ArgsSpec<SingleLinkDesired, LinkKind> = { kind, fields: singleLinkFields, rules: singleLinkRules<SingleLinkDesired>([]) };
   const kernelKind = kernelKindOf(kind);
   return singleLinkLifecycle<SingleLinkDesired, SingleLinkState>({
     spec,
-    propertyRules: singleLinkPropertyRules,
+    propertyRules,
     plan: { create: (d) => planLinkCreate(d, { netns: d.netns, args: ["link", "add", "name", d.name, "type", kernelKind] }, [d]), update: (c, d) => planSingleLinkUpdate(c, d, []), delete: planLinkDelete },
     parseState: (props) => parseSingleLinkState(spec, props, z.object({}), []),
     inputsOf: singleLinkInputsOf,
@@ -65,6 +65,25 @@ describe("a single link kind made on no other link", () => {
     const found = await kindOf("VethPair").existing(recorded, d);
     const state = await found?.takeOver();
     expect(state).toMatchObject({ name: fixture.name, announce: false, ifindex: found?.ifindex });
+  });
+
+  it("refuses to adopt a port whose master is not a bridge (a bond's slave), saying what the master is", async () => {
+    // The recorded link, now a slave of bond0; then bond0 itself, read as the recorded link renamed.
+    const asIs = (edit: (stdout: string) => string) => asRunnerReturns(fixture.results.map((r) => ({ ...r, stdout: edit(r.stdout) })) as CommandResult[]);
+    let reads = 0;
+    const enslaved: Runner = {
+      host: "test",
+      machine: "test",
+      run: async () =>
+        reads++ === 0
+          ? asIs((out) => out.replace(`"ifname":"${fixture.name}",`, `"ifname":"${fixture.name}","master":"bond0",`))
+          : asIs((out) => out.replace(`"ifname":"${fixture.name}"`, '"ifname":"bond0"').replace('"info_kind":"veth"', '"info_kind":"bond"')),
+    };
+    const found = await kindOf("VethPair", { ...singleLinkPropertyRules, ...portPropertyRules }).existing(enslaved, d);
+    await expect(found?.takeOver()).rejects.toMatchObject({
+      detail: `link "${fixture.name}" is enslaved to "bond0" in netns "${fixture.netns}", a link of kind bond, not a bridge`,
+      hint: expect.stringContaining("adopt takes over only a bridge's port"),
+    });
   });
 
   it("takes a link of another kind by its name for a stranger's on refresh", async () => {
