@@ -29,16 +29,19 @@ const batchFailureLines = /^Command failed -:\d+$/m;
  * The line of a batch of `lines` where iproute2 stopped. A line that fails prints "Command failed -:N";
  * one whose arguments do not parse (a master, underlay or namespace that does not exist, a value out
  * of range) ends the process at once, exit 255 with no such line, the lines before it done: its message
- * quotes the argument, and the line is the first after the last reported one that holds it. Undefined
- * when neither says (`ip -n` of a missing namespace fails before it reads a line).
+ * quotes the argument, sometimes with its keyword (`argument "x" is wrong: Invalid "mtu" value`), and
+ * the line is the first after the last reported one that holds every word quoted. Our plans' lines
+ * meet this only through a name that does not resolve or a value out of range, named once; a line
+ * that failed on a word an earlier line holds too (an argument given twice) would be taken for the
+ * earlier one. Undefined when neither says (`ip -n` of a missing namespace fails before it reads a line).
  */
 function stoppedAt(result: CommandResult, lines: string[][]): { line: number; aborted: boolean } | undefined {
   const reported = [...result.stderr.matchAll(new RegExp(batchFailureLines.source, "gm"))].map((m) => Number(/\d+$/.exec(m[0])?.[0]));
   const after = reported.at(-1) ?? 0;
   const tail = result.stderr.split(batchFailureLines).at(-1)?.trim() ?? "";
   if (result.exitCode !== 0 && tail !== "") {
-    const quoted = /"([^"]+)"/.exec(tail)?.[1];
-    const at = quoted === undefined ? -1 : lines.findIndex((args, i) => i >= after && args.includes(quoted));
+    const quoted = [...tail.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? "");
+    const at = quoted.length === 0 ? -1 : lines.findIndex((args, i) => i >= after && quoted.every((word) => args.includes(word)));
     if (at !== -1) return { line: at + 1, aborted: true };
   }
   return after > 0 ? { line: after, aborted: false } : undefined;

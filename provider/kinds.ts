@@ -2,7 +2,8 @@
 // (`pulumi-nodejs:dynamic/iproute2:<Kind>`) and its owner marks carry, with the kernel's name for the
 // link a link kind makes. What is derived from it: the ResourceKind type (hostResource.ts, owners), the
 // handler map stored states load (impl.ts, from each class's `handlers`, the compiler checking that
-// index.ts exports a class per kind), and the scan's class names (scan/, bootPart.ts labels).
+// index.ts exports a class per kind), the scan's class names (scan/, bootPart.ts labels), and the
+// kernel kind a link kind's lifecycle makes and recognizes (kernelKindOf, by its spec's kind).
 // A leaf: only names, so every layer may read it.
 
 /** Each kind, in the order the provider lists them; `kernelKind`: what `ip -d link` calls its links. */
@@ -31,6 +32,11 @@ export type LinkKind = { [K in ResourceKind]: Kinds[K] extends { kernelKind: str
 
 /** What the kernel calls the links of a link kind ("macvlan"). */
 export type KernelKind = { [K in LinkKind]: Kinds[K]["kernelKind"] }[LinkKind];
+
+/** What the kernel calls the links a link kind makes: its registry entry, read by its lifecycle. */
+export function kernelKindOf<K extends LinkKind>(kind: K): Kinds[K]["kernelKind"] {
+  return resourceKinds[kind].kernelKind;
+}
 
 /** The kind whose resource makes a link the kernel calls `kernelKind`, if this package has one. */
 export function kindOfLink(kernelKind: string | undefined): LinkKind | undefined {

@@ -294,6 +294,8 @@ export type LinkObserved = {
     learning: boolean;
     /** The flood list beyond `remote`, read with `bridge fdb` (a read of its own: undefined until then). */
     remotes?: string[];
+    /** What it has that a Vxlan cannot say, in `ip link add` words ("external", "ttl 5"): none when empty. */
+    beyond: string[];
   };
 };
 

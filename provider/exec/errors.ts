@@ -52,7 +52,7 @@ const kindsByMessage: [RegExp, FailureKind][] = [
     "not-found",
   ],
   [
-    /Invalid argument|Numerical result out of range|Value too large|Address already in use|mtu (less|greater) than device|Nexthop has invalid gateway|Invalid prefix|Cannot assign requested address|argument ".*" is wrong/i,
+    /Invalid argument|Numerical result out of range|Value too large|Address already in use|mtu (less|greater) than device|Nexthop has invalid gateway|Invalid prefix|Cannot assign requested address|argument ".*" is wrong|is duplicate, or ".*" is a garbage/i,
     "invalid",
   ],
 ];

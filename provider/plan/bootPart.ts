@@ -13,6 +13,7 @@
 //   announce ns1 mac1                 arp_notify and ndisc_notify to 1
 //   ip ns1 addr add 10.77.0.1/24 dev mac1   the create plan's other ip steps, in order
 //   tap ns1 mac1 - 0660 qemu:kvm      a macvtap's node (path, "-" for /dev/tap<ifindex>; mode; owner)
+//   fdb ns1 vx0 10.0.0.3              a vxlan's flood list entry (`bridge fdb append 00:..:00 dev vx0 dst IP`)
 //   dhcp ns1 mac1                     the link's DHCP client, started by /etc/pulumi-iproute2/dhcp
 // The MAC goes into `link add` itself, never after: udev's MACAddressPolicy would race a later set.
 // The ifindex too, so a macvtap's /dev/tap<ifindex> (what QEMU opens) and the state stay as they were.

@@ -4,7 +4,7 @@ import type { BridgeDesired, BridgeState } from "../model";
 import { spliced } from "../shape";
 import { singleLinkPart, type BootPart } from "./bootPart";
 import { singleLinkPropertyRules, type PropertyRule } from "./diff";
-import { planLinkCreate, planLinkDelete, planSingleLinkUpdate } from "./link";
+import { planLinkCreate, planLinkDelete, planSingleLinkUpdate, singleLinkAdd } from "./link";
 import type { IpStep, Step } from "./steps";
 
 /** The kernel's unit for the forward delay: centiseconds (USER_HZ), as `ip` takes and prints it. */
@@ -12,27 +12,24 @@ export const centiseconds = (seconds: number) => String(Math.round(seconds * 100
 
 /**
  * Equivalent to:
- *   ip [-n NETNS] link add name NAME [address MAC] [mtu N] [txqueuelen N]
+ *   ip [-n NETNS] link add name NAME [address MAC] [txqueuelen N]
  *      type bridge stp_state 0|1 forward_delay CENTISECONDS [vlan_filtering 1]
+ *   [ip [-n NETNS] link set dev NAME mtu N]
  * then what every link's create does (plan/link.ts planLinkCreate). STP is always sent (the default is
  * off either way, but a bridge says what it is); vlan_filtering only when wanted: a kernel without
- * bridge VLAN filtering refuses the attribute whatever its value, `vlan_filtering 0` included.
+ * bridge VLAN filtering refuses the attribute whatever its value, `vlan_filtering 0` included. The MTU
+ * is a step of its own: the kernel keeps an MTU set on a bridge, but one given to `ip link add` it drops
+ * for its ports' as soon as one joins (undone with the add).
  */
 export function planBridgeCreate(d: BridgeDesired): Step[] {
-  const add: IpStep = {
-    netns: d.netns,
-    args: [
-      // "name" always: a bare NAME such as "up" or "mtu" would be read as a keyword.
-      "link", "add", "name", d.name,
-      ...(d.macAddress !== undefined ? ["address", d.macAddress] : []),
-      ...(d.mtu !== undefined ? ["mtu", String(d.mtu)] : []),
-      ...(d.txQueueLength !== undefined ? ["txqueuelen", String(d.txQueueLength)] : []),
-      "type", "bridge", "stp_state", d.stp ? "1" : "0", "forward_delay", centiseconds(d.forwardDelay),
-      ...(d.vlanFiltering ? ["vlan_filtering", "1"] : []),
-    ],
-    undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],
-  };
-  return planLinkCreate(d, add, [d]);
+  // Its MTU is not a word of the add (see above).
+  const add = singleLinkAdd({ ...d, mtu: undefined }, [
+    "type", "bridge", "stp_state", d.stp ? "1" : "0", "forward_delay", centiseconds(d.forwardDelay),
+    ...(d.vlanFiltering ? ["vlan_filtering", "1"] : []),
+  ]);
+  const mtu: IpStep[] = d.mtu !== undefined ? [{ netns: d.netns, args: ["link", "set", "dev", d.name, "mtu", String(d.mtu)] }] : [];
+  const [made, ...rest] = planLinkCreate(d, add, [d]);
+  return [...(made ? [made] : []), ...mtu, ...rest];
 }
 
 /**

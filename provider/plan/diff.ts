@@ -16,8 +16,11 @@ export interface PropertyRule {
    * a spelling the checked inputs no longer use (one written before the spelling changed).
    */
   canonical?: (value: unknown) => unknown;
-  /** Whether going from `old` to `new` needs a new resource; true for any change if omitted as `true`. */
-  replace?: boolean | ((old: unknown, next: unknown) => boolean);
+  /**
+   * Whether going from `old` to `new` needs a new resource; true for any change if omitted as `true`. It
+   * sees all of the old and new properties too, for a verdict that depends on several (a tunnel's family).
+   */
+  replace?: boolean | ((old: unknown, next: unknown, olds: Record<string, unknown>, news: Record<string, unknown>) => boolean);
 }
 
 export interface PropertyDiff {
@@ -48,7 +51,7 @@ export function diffProperties(
     const view = (v: unknown) => (rule.set ? sortedForSet(canonical(v)) : canonical(v));
     if (!unknown && isDeepStrictEqual(view(old), view(next))) continue;
     changed.push(property);
-    const replace = typeof rule.replace === "function" ? !unknown && rule.replace(old, next) : rule.replace;
+    const replace = typeof rule.replace === "function" ? !unknown && rule.replace(old, next, olds, news) : rule.replace;
     // A value not known yet may turn out to need a replacement; say so rather than promise an update.
     if (replace || (unknown && rule.replace !== undefined && rule.replace !== false)) replaces.push(property);
   }

@@ -24,6 +24,26 @@ export interface LinkEnd {
 }
 
 /**
+ * Equivalent to: `ip [-n NETNS] link add name NAME [address MAC] [mtu N] [txqueuelen N] TYPEARGS...`: the
+ * add of a single link made straight in its namespace (a bridge, a vxlan; `typeArgs` from `type KIND`
+ * on), undone by deleting it, which takes everything made on it along.
+ */
+export function singleLinkAdd(d: Pick<SingleLinkDesired, "netns" | "name" | "macAddress" | "mtu" | "txQueueLength">, typeArgs: string[]): IpStep {
+  return {
+    netns: d.netns,
+    args: [
+      // "name" always: a bare NAME such as "up" or "mtu" would be read as a keyword.
+      "link", "add", "name", d.name,
+      ...(d.macAddress !== undefined ? ["address", d.macAddress] : []),
+      ...(d.mtu !== undefined ? ["mtu", String(d.mtu)] : []),
+      ...(d.txQueueLength !== undefined ? ["txqueuelen", String(d.txQueueLength)] : []),
+      ...typeArgs,
+    ],
+    undo: [{ netns: d.netns, args: ["link", "del", "dev", d.name] }],
+  };
+}
+
+/**
  * Equivalent to:
  *   the kind's `ip link add ...` (`add`; undoing it removes everything: it is made straight into its namespace)
  *   ip [-n NETNS] link set dev NAME alias MARK   (its owner's mark), on each end

@@ -27,7 +27,6 @@ function stepHint(_d: BridgeDesired, failure: FailureKind, step: IpStep | undefi
 export const bridgeHandlers = defineHandlers(
   singleLinkLifecycle<BridgeDesired, BridgeState>({
     spec: bridgeArgs,
-    kernelKind: "bridge",
     propertyRules: bridgePropertyRules,
     plan: { create: planBridgeCreate, update: planBridgeUpdate, delete: planBridgeDelete },
     parseState: (props) => parseSingleLinkState(bridgeArgs, props, z.object({}), []),
@@ -50,7 +49,8 @@ export interface BridgeArgs extends SingleLinkArgs {
   stp?: pulumi.Input<boolean>;
   /**
    * Seconds a new port spends listening and then learning before it forwards, while STP is on; default
-   * 15 (the kernel's). 2 to 30 with stp (the kernel's range). Sent as centiseconds. In place.
+   * 15 (the kernel's). In whole tenths of a second (the kernel keeps clock ticks: 15.01 would read back
+   * as 15). 2 to 30 with stp (the kernel's range). Sent as centiseconds. In place.
    */
   forwardDelay?: pulumi.Input<number>;
   /**

@@ -2,7 +2,9 @@
 // as this resource's, and what refuses it. The kind decides only whether the link is its own (its kind,
 // its parent or peer).
 import { Iproute2Error, type ErrorContext } from "../exec/errors";
+import type { Runner } from "../exec/runner";
 import { routeKey, type LinkObserved, type Route } from "../model";
+import { readLinkAlone } from "../state/oneLink";
 
 /** A namespace in a message. */
 export const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
@@ -35,4 +37,20 @@ export function adoptedRoutes(context: ErrorContext, wantedRoutes: Route[], exis
     );
   }
   return routes;
+}
+
+/**
+ * Refuses to take over `found` (in `netns`) when its master is not a bridge: `master` names a Bridge, and
+ * an update would take a bond's slave, a VRF's member or an Open vSwitch port out of what it is in.
+ */
+export async function refuseNonBridgeMaster(runner: Runner, context: ErrorContext, netns: string | undefined, found: LinkObserved): Promise<void> {
+  if (found.master === undefined) return;
+  const master = await readLinkAlone(runner, netns, found.master);
+  if (master?.kind === "bridge") return;
+  throw new Iproute2Error(
+    "exists",
+    context,
+    `link "${found.name}" is enslaved to "${found.master}" in ${where(netns)}, ${master ? `a link of kind ${master.kind ?? "none"}` : "which is gone"}, not a bridge`,
+    "adopt takes over only a bridge's port (master names a Bridge): take it out of its bond, VRF or switch first, or leave it to what manages it",
+  );
 }

@@ -2,6 +2,7 @@
 // plans, state, hints and boot part (a Macvtap adds its device node to them); their arguments and outputs.
 import type * as pulumi from "@pulumi/pulumi";
 import type { FailureKind } from "../exec/errors";
+import { kernelKindOf } from "../kinds";
 import type { LinkObserved, MacvlanLinkDesired, MacvlanLinkState, MacvlanMode } from "../model";
 import { macvlanPart } from "../plan/bootPart";
 import { macvlanPropertyRules, planMacvlanClientStop, planMacvlanCreate, planMacvlanDelete, planMacvlanUpdate, type MacvlanKind } from "../plan/macvlanLink";
@@ -31,17 +32,17 @@ function addHint(d: MacvlanLinkDesired, kind: MacvlanKind, failure: FailureKind)
 }
 
 /**
- * The lifecycle tables of a macvlan-kind link (`kind`: what the kernel calls it) with arguments `spec`,
- * and diff rules for the arguments it adds (`ownRules`): a single link's, on its parent.
+ * The lifecycle tables of a macvlan-kind link with arguments `spec` (its kind's kernel kind, from the
+ * registry, is what its plans make), and diff rules for the arguments it adds (`ownRules`): a single
+ * link's, on its parent.
  */
 export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(
-  spec: ArgsSpec<D>,
-  kind: MacvlanKind,
+  spec: ArgsSpec<D, "MacvlanLink" | "Macvtap">,
   ownRules: Record<string, PropertyRule> = {},
 ): ResourceLifecycle<D, D & MacvlanLinkState, LinkObserved> {
+  const kind: MacvlanKind = kernelKindOf(spec.kind);
   return singleLinkLifecycle<D, D & MacvlanLinkState>({
     spec,
-    kernelKind: kind,
     parentOf: (d) => ({ netns: d.parentNetns, name: d.parent }),
     propertyRules: { ...macvlanPropertyRules, ...ownRules },
     plan: { create: (d) => planMacvlanCreate(d, kind), update: (current, d) => planMacvlanUpdate(current, d, kind), delete: (current) => planMacvlanDelete(current) },

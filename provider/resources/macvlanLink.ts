@@ -8,7 +8,7 @@ import { macvlanKindLifecycle, MacvlanKindResource, macvlanOutputNames, type Dhc
 export type MacvlanLinkArgs = MacvlanKindArgs & DhcpArgs;
 export type { RouteArgs } from "./link";
 
-export const macvlanLinkHandlers = defineHandlers(macvlanKindLifecycle(macvlanLinkArgs, "macvlan"));
+export const macvlanLinkHandlers = defineHandlers(macvlanKindLifecycle(macvlanLinkArgs));
 
 export class MacvlanLink extends MacvlanKindResource {
   /** The bridge it is a port of, as the kernel has it. */

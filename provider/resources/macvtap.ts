@@ -11,7 +11,7 @@ import { tapNodePart } from "./macvtapNode";
 import { warnIfWorldAccessible } from "./warnings";
 
 // Its node's arguments diff in place; the ones left to the system are the kernel's when unset.
-const link = macvlanKindLifecycle(macvtapArgs, "macvtap", { tapOwner: { kernelChosenWhenUnset: true }, tapGroup: { kernelChosenWhenUnset: true }, tapMode: {}, tapDevicePath: {} });
+const link = macvlanKindLifecycle(macvtapArgs, { tapOwner: { kernelChosenWhenUnset: true }, tapGroup: { kernelChosenWhenUnset: true }, tapMode: {}, tapDevicePath: {} });
 /** The node's outputs before it is read: none yet. */
 const noNodeYet = { tapDevice: "", tapDevNumbers: "", tapNodeCreated: false, tapNodeOwnerIds: "" };
 

@@ -2,27 +2,32 @@
 // its namespace's batch) and know it for ours by its kernel kind and, where it is made on another link,
 // that link (a macvlan's parent); adopt it (linkAdopt.ts); read it back; its owners and ifindex; its
 // boot part's file and pins. A kind gives its arguments, plans, state functions, hints and boot part.
-import { classify, hintFor, Iproute2Error, type FailureKind } from "../exec/errors";
+import { commandMessage, runOn } from "../apply";
+import { classify, commandFailure, hintFor, Iproute2Error, sudoRefusal, type ErrorContext, type FailureKind } from "../exec/errors";
+import { kernelKindOf, type LinkKind } from "../kinds";
 import type { Command, CommandResult, Runner } from "../exec/runner";
 import { bootPartFile, routeFamily, type LinkObserved, type SingleLinkDesired, type SingleLinkState } from "../model";
 import { singleLinkPart, type BootPart } from "../plan/bootPart";
 import { diffProperties, type PropertyRule } from "../plan/diff";
 import { isMasterStep } from "../plan/linkSteps";
 import type { IpStep, Step } from "../plan/steps";
+import type { ArgsSpec } from "../schema/validate";
 import { asWrittenByEarlierVersions } from "../state/earlierVersions";
 import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
 import { checkPeer } from "./declaredPeer";
 import { contextOf, linkId, Stranger, type Existing, type ResourceLifecycle } from "./lifecycle";
-import { adoptedRoutes, asTakenOver, where } from "./linkAdopt";
+import { adoptedRoutes, asTakenOver, refuseNonBridgeMaster, where } from "./linkAdopt";
 
 type Tables<D extends SingleLinkDesired, S extends SingleLinkState<D>> = ResourceLifecycle<D, S, LinkObserved>;
 
 /** What a single link kind gives; the rest of its lifecycle is every single link's. */
 export interface SingleLinkKind<D extends SingleLinkDesired, S extends SingleLinkState<D>> {
-  spec: Tables<D, S>["spec"];
-  /** What the kernel calls its links (`ip -d link`'s kind): a link of another kind by its name is not ours. */
-  kernelKind: string;
+  /**
+   * Its arguments, named by its kind in the registry (kinds.ts), whose kernel kind (`ip -d link`'s) its
+   * links have: a link of another kind by its name is not ours.
+   */
+  spec: ArgsSpec<D, LinkKind>;
   /** The link it is made on (a macvlan's parent), which a link by its name must be on to be ours; none for a link of its own. */
   parentOf?(d: D): { netns: string | undefined; name: string };
   /** Which of its properties update in place and which replace it (plan/diff.ts singleLinkPropertyRules, spliced with its own). */
@@ -46,6 +51,8 @@ export interface SingleLinkKind<D extends SingleLinkDesired, S extends SingleLin
   ownRead?: { commands(d: D): Command[]; observe(link: LinkObserved, results: CommandResult[]): LinkObserved };
   /** What stops what runs for its link (a DHCP client) when a refresh finds the link gone (lifecycle.ts). */
   stopWhenGone?(state: S): Step[];
+  /** What a link of its kind has that it cannot describe (adopt refuses such a link: a replace or a boot would make it without), in words; undefined: nothing. */
+  undescribed?(found: LinkObserved): string | undefined;
 }
 
 const isLinkAdd = (step: IpStep | undefined) => step?.args[0] === "link" && step.args[1] === "add";
@@ -67,15 +74,20 @@ export function portHint(step: IpStep | undefined, failure: FailureKind): string
 
 /** The lifecycle tables of a single link kind. */
 export function singleLinkLifecycle<D extends SingleLinkDesired, S extends SingleLinkState<D>>(k: SingleLinkKind<D, S>): Tables<D, S> {
-  const { kernelKind: kind, spec } = k;
+  const { spec } = k;
+  const kind = kernelKindOf(spec.kind);
 
-  /** `link` (of this kind) completed with the kind's own read, run now; undefined when it went meanwhile. */
-  async function withOwnRead(runner: Runner, d: D, link: LinkObserved): Promise<LinkObserved | undefined> {
+  /**
+   * `link` (of this kind) completed with the kind's own read, run now; undefined when it went meanwhile.
+   * Its program (`bridge`) missing or refused by sudo fails naming it, as any command of ours.
+   */
+  async function withOwnRead(runner: Runner, d: D, link: LinkObserved, context: ErrorContext): Promise<LinkObserved | undefined> {
     if (!k.ownRead || link.kind !== kind) return link;
     const commands = k.ownRead.commands(d);
-    const results = await runner.run(commands);
+    const results = await runOn(runner, commands, context);
     const failed = results.find((r) => r.exitCode !== 0);
-    if (failed && classify(failed.stderr) === "not-found") return undefined;
+    if (failed && sudoRefusal(failed) === undefined && classify(failed.stderr) === "not-found") return undefined;
+    if (failed) throw commandFailure(failed, context, `${failed.command.argv.join(" ")} failed: ${commandMessage(failed)}`);
     return k.ownRead.observe(link, results);
   }
 
@@ -97,7 +109,7 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
   /** The link of `d`'s name, with every route (routes added by hand can be taken over). */
   async function existing(runner: Runner, d: D): Promise<Existing<S> | undefined> {
     const link = await readLinkAlone(runner, d.netns, d.name, true);
-    return link && { aliases: [link.alias], ifindex: link.ifindex, takeOver: async () => takeOver(runner, d, (await withOwnRead(runner, d, link)) ?? link) };
+    return link && { aliases: [link.alias], ifindex: link.ifindex, takeOver: async () => takeOver(runner, d, (await withOwnRead(runner, d, link, contextOf(spec.kind, d, "adopt"))) ?? link) };
   }
 
   /** Takes over only a link of the same kind (on the same parent). */
@@ -112,6 +124,16 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
         ctx,
         `link "${d.name}" exists but is ${is}, not ${not}`,
         `adopt takes over only a link of the same kind${parent ? " on the same parent" : ""}; remove it or choose another name`,
+      );
+    }
+    if (k.propertyRules.master !== undefined) await refuseNonBridgeMaster(runner, ctx, d.netns, found);
+    const undescribed = k.undescribed?.(found);
+    if (undescribed !== undefined) {
+      throw new Iproute2Error(
+        "exists",
+        ctx,
+        `link "${d.name}" has ${undescribed}, which a ${spec.kind} cannot describe`,
+        "adopt takes over only a link its resource describes whole (a replace or a boot would make it without that): leave it to what made it, or remove it",
       );
     }
     return asTakenOver(k.stateOf(d, { ...found, routes: adoptedRoutes(ctx, d.routes, found) }));
@@ -131,9 +153,9 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
       return k.ownRead ? { ...read, extra: [...read.extra, ...k.ownRead.commands(d)] } : read;
     },
     observe: linkOfReadBack,
-    async read(runner, d, { batched }) {
+    async read(runner, d, { batched, context }) {
       const linkRead = batched ? await readLinkBatched(runner, d.netns, d.name) : await readLinkAlone(runner, d.netns, d.name);
-      const observed = linkRead && (await withOwnRead(runner, d, linkRead));
+      const observed = linkRead && (await withOwnRead(runner, d, linkRead, context));
       // Another kind by that name, or one on another parent (whatever its parent's ifindex): not ours.
       if (!observed) return undefined;
       if (observed.kind !== kind) return new Stranger(`a link of kind ${observed.kind ?? "none"}`);

@@ -16,7 +16,7 @@ import { readBackCommands, type ReadBack } from "../state/readBack";
 import { isUnverifiedVeth, parseVethState, unverifiedVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
 import { checkPeer } from "./declaredPeer";
 import { contextOf, defineHandlers, linkId, Stranger } from "./lifecycle";
-import { asTakenOver, where } from "./linkAdopt";
+import { asTakenOver, refuseNonBridgeMaster, where } from "./linkAdopt";
 import { LinkResource, linkOutputNames, type LinkArgs } from "./link";
 import { portHint } from "./singleLink";
 
@@ -77,6 +77,8 @@ async function takeOverPair(runner: Runner, d: VethPairDesired, end: LinkObserve
   }
   const wrong = await notThePair(runner, d, { end, peer });
   if (wrong !== undefined) throw new Iproute2Error("exists", contextOf("VethPair", d, "adopt"), wrong, hint);
+  await refuseNonBridgeMaster(runner, contextOf("VethPair", d, "adopt"), d.netns, end);
+  await refuseNonBridgeMaster(runner, contextOf("VethPair", d, "adopt"), d.peerNetns, peer);
   return asTakenOver(vethStateOf(d, end, peer));
 }
 

@@ -45,7 +45,6 @@ function addHint(d: VxlanDesired, failure: FailureKind): string | undefined {
 /** Its lifecycle tables (its boot part, its reads), for the handlers and for tests. */
 export const vxlanLifecycle = singleLinkLifecycle<VxlanDesired, VxlanState>({
   spec: vxlanArgs,
-  kernelKind: "vxlan",
   propertyRules: vxlanPropertyRules,
   plan: { create: planVxlanCreate, update: planVxlanUpdate, delete: planVxlanDelete },
   parseState: (props) => parseSingleLinkState(vxlanArgs, props, z.object({}), []),
@@ -55,6 +54,7 @@ export const vxlanLifecycle = singleLinkLifecycle<VxlanDesired, VxlanState>({
   addHint,
   // Made after its namespace and its underlay; its flood list replayed after it.
   bootPart: (d) => singleLinkPart("Vxlan", d, planVxlanCreate, d.underlay !== undefined ? { netns: d.netns, name: d.underlay } : undefined),
+  undescribed: (found) => (found.vxlan && found.vxlan.beyond.length > 0 ? found.vxlan.beyond.join(", ") : undefined),
   ownRead: {
     commands: (d) => [vxlanFdbRead(d.netns, d.name)],
     observe: (link, [fdb]) => (fdb ? withVxlanRemotes(link, fdb) : link),
@@ -71,11 +71,15 @@ export interface VxlanArgs extends SingleLinkArgs {
   netns?: pulumi.Input<string>;
   /** The VXLAN network identifier, 0..16777215. Changing it replaces the link. */
   vni: pulumi.Input<number>;
-  /** The source address of the tunnel's packets. In place (within its address family). */
+  /**
+   * The source address of the tunnel's packets. `local`, `remote` and `group` give the tunnel its address
+   * family (none: IPv4); each changes in place within it, and a change of family replaces the link, as
+   * does clearing the last end of an IPv6 tunnel.
+   */
   local?: pulumi.Input<string>;
-  /** The unicast remote end (not with `group`). In place. */
+  /** The unicast remote end (not with `group`). In place within the tunnel's family (see `local`). */
   remote?: pulumi.Input<string>;
-  /** A multicast group to flood to (not with `remote`); needs `underlay`. In place. */
+  /** A multicast group to flood to (not with `remote`); needs `underlay`. In place within the tunnel's family (see `local`). */
   group?: pulumi.Input<string>;
   /** UDP destination port, default 4789 (IANA's), always sent: the kernel's own default is 8472. Changing it replaces the link. */
   dstPort?: pulumi.Input<number>;

@@ -220,6 +220,19 @@ function routesTaken(routes: ScannedRoute[], netns: string | undefined) {
   return { kept, leftOut, notes };
 }
 
+/**
+ * Why `link`'s master (in `netns`) cannot be written, or undefined when it has none or it is a bridge:
+ * `master` names a Bridge, and a bond's slave, a VRF's member or an Open vSwitch port (`ovs-system`)
+ * written as a bridge port would be taken from what it is in.
+ */
+function masterNotBridge(read: HostRead, netns: string | undefined, link: ScannedLink): string | undefined {
+  const { master, name } = link.observed;
+  if (master === undefined) return undefined;
+  const found = read.namespaces.get(netnsKey(netns))?.links.find((l) => l.observed.name === master);
+  if (found && kindOf(found) === "bridge") return undefined;
+  return `the master of ${name}, ${master}, is ${found ? `of kind ${kindOf(found)}` : `not in ${where(netns)}`}, not a bridge: only a bridge's port is written with master`;
+}
+
 const withoutUndefined = (args: Record<string, Args[string] | undefined>): Args =>
   Object.fromEntries(Object.entries(args).filter((entry): entry is [string, Args[string]] => entry[1] !== undefined));
 
@@ -337,6 +350,11 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
         for (const [n, l] of [[endNs, a], [otherNs, b]] as const) {
           if (!scanned.includes(n)) notes.push(`${l.name} is in ${where(n)}, which was not scanned: the pair manages that end too`);
         }
+        const notBridge = masterNotBridge(read, endNs, end) ?? masterNotBridge(read, otherNs, other);
+        if (notBridge !== undefined) {
+          skip(notBridge);
+          continue;
+        }
         const announce = [[endNs, a] as const, [otherNs, b] as const].every(([n, l]) => l.addresses.length === 0 || read.namespaces.get(netnsKey(n))?.announcing.has(l.name) === true);
         const args = withoutUndefined({
           name: a.name,
@@ -404,6 +422,11 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
         const notes: string[] = [];
         if (found.unnamed) {
           notes.push(`its parent is taken to be ${found.ref.name} in the host's namespace: ${where(netns)} knows that namespace by an id with no name, as it would a container's; check it`);
+        }
+        const notBridge = kind === "macvlan" ? masterNotBridge(read, netns, link) : undefined;
+        if (notBridge !== undefined) {
+          skip(notBridge);
+          continue;
         }
         const { kept, leftOut, notes: routeNotes } = routesTaken(routes, netns);
         notes.push(...routeNotes);
@@ -506,6 +529,15 @@ export function layoutOf(read: HostRead, options: LayoutOptions = {}): Layout {
         // Moved after it was made: its socket and underlay stay where it was made, which a Vxlan is not.
         if (link.observed.parentNetnsid !== undefined) {
           skip("it was made in another namespace and moved here (its socket and underlay stayed there): a Vxlan is made in its own namespace");
+          continue;
+        }
+        if (v.beyond.length > 0) {
+          skip(`it has what a Vxlan cannot say (${v.beyond.join(", ")}): one made from it, at a replace or a boot, would be another tunnel`);
+          continue;
+        }
+        const notBridge = masterNotBridge(read, netns, link);
+        if (notBridge !== undefined) {
+          skip(notBridge);
           continue;
         }
         if (v.underlay !== undefined && !ns.links.some((l) => l.observed.name === v.underlay)) {

@@ -1,6 +1,7 @@
-// The scan as a Pulumi program (`index.ts`): one resource per namespace, veth pair and macvlan or
-// macvtap child, each with `adopt: true` and every managed argument as the host has it, referring to
-// the resources it depends on (`netns: lab.name`, `parent: uplink.name`) so the engine orders them.
+// The scan as a Pulumi program (`index.ts`): one resource per namespace, bridge, veth pair, macvlan or
+// macvtap child and vxlan, each with `adopt: true` and every managed argument as the host has it,
+// referring to the resources it depends on (`netns: lab.name`, `parent: uplink.name`, `master:
+// br0.name`) so the engine orders them.
 // What it does not manage is named literally, or listed in a comment with why. Pure text.
 import { classOfLink } from "../kinds";
 import type { Route } from "../model";

@@ -11,16 +11,21 @@ import type { ArgsSpec } from "./validate";
 export const stpForwardDelay = { min: 2, max: 30 } as const;
 
 /**
- * Seconds, as brctl and systemd-networkd take them; the kernel keeps centiseconds in 32 bits, so a
- * value has at most two decimals.
+ * Seconds, as brctl and systemd-networkd take them, in whole tenths: `ip` speaks centiseconds, but the
+ * kernel keeps clock ticks, and with 250 a second (HZ=250, 4 ms a tick) it reads 1501 back as 1500 and
+ * 455 as 454: any finer value would drift on every refresh. A tenth is a whole number of ticks at every
+ * HZ Linux offers (100, 250, 300, 1000). The count of centiseconds is 32 bits.
  */
 const forwardDelaySeconds = z
   .number({ error: "must be a number of seconds" })
   .min(0, "must not be negative")
   .max(42_949_672, "must fit the kernel's 32-bit count of centiseconds")
-  .refine((s) => Math.abs(s * 100 - Math.round(s * 100)) < 1e-6, "must be a whole number of centiseconds (at most two decimals)");
+  .refine(
+    (s) => Math.abs(s * 10 - Math.round(s * 10)) < 1e-6,
+    "must be in whole tenths of a second (15.1, not 15.01): the kernel counts it in clock ticks, and one of 250 a second keeps 15.01 as 15, which would drift for ever",
+  );
 
-export const bridgeArgs: ArgsSpec<BridgeDesired> = {
+export const bridgeArgs: ArgsSpec<BridgeDesired, "Bridge"> = {
   kind: "Bridge",
   fields: spliced(singleLinkFields, {
     netns: { stp: flag.default(false), forwardDelay: forwardDelaySeconds.default(15), vlanFiltering: flag.default(false) },

@@ -52,7 +52,7 @@ export const macvlanRules: ArgsSpec<MacvlanLinkDesired>["rules"] = singleLinkRul
   dhcpNeedsUp<MacvlanLinkDesired>("dhcp"),
 ]);
 
-export const macvlanLinkArgs: ArgsSpec<MacvlanLinkDesired> = {
+export const macvlanLinkArgs: ArgsSpec<MacvlanLinkDesired, "MacvlanLink"> = {
   kind: "MacvlanLink",
   fields: macvlanFields,
   rules: macvlanRules,

@@ -23,7 +23,7 @@ export const devicePath = z
   .refine((p) => !p.split("/").includes(".."), 'must not contain ".."')
   .refine((p) => !p.endsWith("/"), "must name a file, not a folder");
 
-export const macvtapArgs: ArgsSpec<MacvtapDesired> = {
+export const macvtapArgs: ArgsSpec<MacvtapDesired, "Macvtap"> = {
   kind: "Macvtap",
   fields: {
     ...macvlanFields,

@@ -25,9 +25,9 @@ export interface CrossFieldRule<T> {
   check(args: T): Failure | undefined;
 }
 
-export interface ArgsSpec<T> {
-  /** The resource kind, for messages. */
-  kind: string;
+export interface ArgsSpec<T, K extends string = string> {
+  /** The resource kind, for messages; a link kind's names its kernel kind in the registry (kinds.ts). */
+  kind: K;
   /** One schema per field, with its default; `undefined` must be accepted by optional fields. */
   fields: { [K in keyof T]-?: z.ZodType<T[K]> };
   rules: CrossFieldRule<T>[];

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { VethPairDesired } from "../model";
 import { definedOnly, spliced } from "../shape";
 import { interfaceAddress, interfaceName, netnsName } from "./fields";
-import { dhcpFields, dhcpNeedsUp, linkFields, linkRules, masterNotItself } from "./link";
+import { dhcpFields, dhcpNeedsUp, linkFields, linkRules, masterNotItself, portFields } from "./link";
 import { withPersist } from "./persist";
 import { distinct, type ArgsSpec } from "./validate";
 
@@ -12,8 +12,8 @@ export const vethPairArgs: ArgsSpec<VethPairDesired> = {
   kind: "VethPair",
   fields: spliced(linkFields, {
     name: { peerName: interfaceName },
-    // Each end's bridge, in that end's namespace.
-    netns: { peerNetns: netnsName.optional(), master: interfaceName.optional(), peerMaster: interfaceName.optional() },
+    // Each end's bridge, in that end's namespace: the port field every port kind has, for each end.
+    netns: { peerNetns: netnsName.optional(), ...portFields, peerMaster: portFields.master },
     // Its MTU (both ends') after both ends' addresses, where its messages always listed it; each end's
     // DHCP client after those.
     addresses: {

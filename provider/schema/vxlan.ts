@@ -22,11 +22,24 @@ const endAddress = ipAddress
   .refine((a) => !isUnspecified(a), "must not be the unspecified address (leave it out for none)")
   .refine((a) => !isMulticast(a), "must be a unicast address (a multicast one is a group)");
 
+/** fe80::/10. */
+const isIPv6LinkLocal = (address: string) => {
+  const [first = 0, second = 0] = addressBytes(address);
+  return familyOf(address) === 6 && first === 0xfe && (second & 0xc0) === 0x80;
+};
+
+/**
+ * `local` or `remote`: not IPv6 link-local. The kernel takes one only with a link-local other end and an
+ * underlay, and otherwise refuses it ("Invalid combination of local and remote address scopes"), at create
+ * or in place; a Vxlan does not offer such a tunnel. (IPv4 link-local, 169.254/16, it takes as any other.)
+ */
+const tunnelEnd = endAddress.refine((a) => !isIPv6LinkLocal(a), "must not be an IPv6 link-local address (fe80::/10): the kernel refuses its scope with the tunnel's other end");
+
 export const vxlanFields = spliced(singleLinkFields, {
   netns: {
     vni: z.number({ error: "must be a number" }).int("must be a whole number").min(0, "must not be negative").max(16777215, "must be at most 16777215 (24 bits)"),
-    local: endAddress.optional(),
-    remote: endAddress.optional(),
+    local: tunnelEnd.optional(),
+    remote: tunnelEnd.optional(),
     group: ipAddress.refine(isMulticast, "must be a multicast address (224.0.0.0/4, ff00::/8)").optional(),
     dstPort: z.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be at least 1").max(65535, "must be at most 65535").default(4789),
     underlay: interfaceName.optional(),
@@ -79,7 +92,7 @@ export const vxlanRules: ArgsSpec<VxlanDesired>["rules"] = singleLinkRules<Vxlan
   masterNotItself<VxlanDesired>("master", "name"),
 ]);
 
-export const vxlanArgs: ArgsSpec<VxlanDesired> = {
+export const vxlanArgs: ArgsSpec<VxlanDesired, "Vxlan"> = {
   kind: "Vxlan",
   fields: vxlanFields,
   rules: vxlanRules,

@@ -1,5 +1,6 @@
 // A link as iproute2's JSON shows it (`ip -j -d addr show` and `route show`), made into what the model
 // calls an observed link: the attributes, addresses and routes this package manages.
+import { isDeepStrictEqual } from "node:util";
 import { z } from "zod";
 import type { Command, CommandResult } from "../exec/runner";
 import { canonicalIp } from "../schema/fields";
@@ -87,7 +88,10 @@ export function observeLink(link: LinkWithAddresses, routes: Route[]): LinkObser
       ...(data.bcqueuelen !== undefined && { bcQueueLength: data.bcqueuelen }),
     };
   }
-  if (kind === "vxlan") observed.vxlan = observeVxlan(vxlanInfoData.parse(link.linkinfo?.info_data));
+  if (kind === "vxlan") {
+    const data = vxlanInfoData.parse(link.linkinfo?.info_data);
+    observed.vxlan = { ...observeVxlan(data), beyond: vxlanBeyond(data) };
+  }
   return observed;
 }
 
@@ -105,7 +109,58 @@ const vxlanInfoData = z.looseObject({
   learning: z.boolean().optional(),
 });
 
-function observeVxlan(data: z.infer<typeof vxlanInfoData>): NonNullable<LinkObserved["vxlan"]> {
+/** The keys of a vxlan's `info_data` a Vxlan says (its fields). */
+const vxlanCarried = new Set(["id", "local", "local6", "remote", "remote6", "group", "group6", "port", "link", "learning"]);
+/**
+ * The others as the kernel has them when not asked for (iproute2 6.1 prints these for a tunnel made with
+ * none of its options; later ones print localbypass too). Any other key (external, gbp, gpe, proxy, rsc,
+ * l2miss, l3miss, tos, flowlabel, maxaddress, remcsum, vnifilter...) is printed only when set.
+ */
+const vxlanDefaults: Record<string, unknown> = {
+  port_range: { low: 0, high: 0 },
+  ttl: 0,
+  df: "unset",
+  ageing: 300,
+  udp_csum: true,
+  udp_zero_csum6_tx: false,
+  udp_zero_csum6_rx: false,
+  localbypass: true,
+};
+/** `ip link add ... type vxlan` words for keys that `ip -j` spells otherwise. */
+const vxlanWords: Record<string, string> = {
+  port_range: "srcport",
+  label: "flowlabel",
+  limit: "maxaddress",
+  udp_csum: "udpcsum",
+  udp_zero_csum6_tx: "udp6zerocsumtx",
+  udp_zero_csum6_rx: "udp6zerocsumrx",
+  remcsum_tx: "remcsumtx",
+  remcsum_rx: "remcsumrx",
+};
+
+function vxlanWorded(key: string, value: unknown): string {
+  const word = vxlanWords[key] ?? key;
+  if (value === true) return word;
+  if (value === false) return `no${word}`;
+  if (key === "port_range" && typeof value === "object" && value !== null) return `srcport ${Object.values(value).map(String).join(" ")}`;
+  return `${word} ${typeof value === "string" || typeof value === "number" ? value : JSON.stringify(value)}`;
+}
+
+/**
+ * What a vxlan has that a Vxlan cannot say (a collect-metadata tunnel as flannel or cilium make, a TTL,
+ * an ageing...), in `ip` words: a Vxlan made from it would be another tunnel. A key not known here counts
+ * unless it is false: a newer iproute2 may print more, and a tunnel rebuilt without it would differ.
+ */
+export function vxlanBeyond(data: Record<string, unknown>): string[] {
+  const beyond = Object.entries(data)
+    .filter(([key, value]) => !vxlanCarried.has(key) && !isDeepStrictEqual(value, key in vxlanDefaults ? vxlanDefaults[key] : false))
+    .map(([key, value]) => vxlanWorded(key, value));
+  // `ttl inherit` is printed as no ttl at all.
+  if (!("ttl" in data)) beyond.push("ttl inherit");
+  return beyond;
+}
+
+function observeVxlan(data: z.infer<typeof vxlanInfoData>): Omit<NonNullable<LinkObserved["vxlan"]>, "beyond"> {
   const address = (v4: string | undefined, v6: string | undefined) => {
     const given = v4 ?? v6;
     return given !== undefined ? canonicalIp(given) : undefined;
@@ -145,7 +200,7 @@ const fdbEntries = z.array(
  */
 export function withVxlanRemotes(link: LinkObserved, fdb: CommandResult): LinkObserved {
   if (!link.vxlan) return link;
-  if (fdb.exitCode !== 0) throw new Error(`reading the forwarding entries of "${link.name}" failed: ${fdb.stderr.trim()}`);
+  if (fdb.exitCode !== 0) throw new Error(`${fdb.command.argv.join(" ")} (the forwarding entries of "${link.name}") failed: ${fdb.stderr.trim()}`);
   const entries = (parseJsonLines(fdb.stdout, fdbEntries, `forwarding entries of "${link.name}"`)[0] ?? [])
     .filter((e) => e.mac === floodMac && e.dst !== undefined && (e.flags ?? []).includes("self"))
     .map((e) => ({ dst: canonicalIp(e.dst ?? ""), via: e.viaIf !== undefined || e.viaIfIndex !== undefined }));

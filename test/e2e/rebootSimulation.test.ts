@@ -58,7 +58,7 @@ describe.each(["locally", "over SSH"] as const)("a reboot simulated %s", (where)
     const tapDevice = (outputs.links as { vmtap0: { tapDevice: string } }).vmtap0.tapDevice;
     const node = await ok("stat", "-c", "%F %t:%T %U %a", tapDevice);
     // The vxlan's flood list, replayed with bridge.
-    const flood = await ok("bridge", "-n", lab, "fdb", "show", "dev", "vx0");
+    const flood = await ok("bridge", "-n", ns1, "fdb", "show", "dev", "vx0");
     return { links, routes, node, flood };
   }
 
@@ -99,14 +99,15 @@ describe.each(["locally", "over SSH"] as const)("a reboot simulated %s", (where)
   });
 
   it("comes up with a part per resource, the restore program and the unit, which systemd-analyze accepts", async () => {
-    expect(await s.changes("up", "--yes")).toEqual({ create: where === "locally" ? 11 : 12 }); // with the Stack
+    expect(await s.changes("up", "--yes")).toEqual({ create: where === "locally" ? 12 : 13 }); // with the Stack
     const parts = (await ok("ls", partsFolder)).split("\n").filter((f) => f.includes(prefix));
     expect(parts.sort()).toEqual(
       [
         ...namespaces.map((n) => `netns:${n}.part`),
         `link:${lab}:veth0.part`,
         `link:${lab}:src0.part`,
-        `link:${lab}:vx0.part`,
+        `link:${ns1}:br0.part`,
+        `link:${ns1}:vx0.part`,
         `link:${ns1}:x0.part`,
         `link:${ns1}:mac1.part`,
         `link:${ns2}:mac2.part`,
@@ -131,20 +132,21 @@ describe.each(["locally", "over SSH"] as const)("a reboot simulated %s", (where)
 
     const restore = await execStart();
     expect(restore.stderr).toBe("");
-    // In passes: a part waits for what it needs (the namespaces first, src0 for its parent veth0).
+    // In passes: a part waits for what it needs (the namespaces first, src0 for its parent veth0, vx0
+    // for its underlay x0 and its bridge br0).
     expect(ours(restore.stdout)).toEqual([
       `NetNamespace ${lab}: restored`,
       `NetNamespace ${ns1}: restored`,
       `NetNamespace ${ns2}: restored`,
-      `Bridge br0 in netns ${lab}: restored`,
       `VethPair veth0 in netns ${lab}: restored`,
-      `Vxlan vx0 in netns ${lab}: restored`,
+      `Bridge br0 in netns ${ns1}: restored`,
       `MacvlanLink mac1 in netns ${ns1}: restored`,
       ...(where === "over SSH" ? [`MacvlanLink nicm0 in netns ${ns1}: restored`] : []),
       `VethPair x0 in netns ${ns1}: restored`,
       `MacvlanLink mac2 in netns ${ns2}: restored`,
       `Macvtap vmtap0 in netns ${ns2}: restored`,
       `MacvlanLink src0 in netns ${lab}: restored`,
+      `Vxlan vx0 in netns ${ns1}: restored`, // after its underlay x0 and its bridge
     ]);
     // The exit code says whether every part came back: on this machine, parts of others may not.
     expect(restore.exitCode).toBe(restore.stdout.includes("<3>") ? 1 : 0);
@@ -180,7 +182,7 @@ describe.each(["locally", "over SSH"] as const)("a reboot simulated %s", (where)
     await ok("ip", "link", "add", "nic9", "type", "veth", "peer", "name", "nic9p");
     await ok("ip", "link", "set", "nic9", "up");
     await s.ok("refresh", "--yes");
-    expect(await s.changes("up", "--yes")).toEqual({ create: 1, same: 11 });
+    expect(await s.changes("up", "--yes")).toEqual({ create: 1, same: 12 });
     expect(await pings(ns1, "10.78.0.1")).toBe(true);
   });
 

@@ -149,6 +149,16 @@ describe("Bridge on the real kernel", () => {
     await handlers.delete(again.id, again.outs);
   });
 
+  it("keeps a pinned MTU when a port with a larger one joins (the kernel pins only an MTU set after the add)", async () => {
+    const br = await bridge.create({ name: "br0", netns: host, mtu: 1400 });
+    await veth.create({ name: "p1", peerName: "p2", netns: host, master: "br0" });
+    expect((await link(host, "p1"))?.mtu).toBe(1500);
+    expect((await link(host, "br0"))?.mtu).toBe(1400);
+    const refreshed = await handlers.read(br.id, br.outs);
+    expect(refreshed.props).toMatchObject({ mtu: 1400 });
+    expect((await handlers.diff(br.id, refreshed.props as Props, br.inputs)).changes).toBe(false);
+  });
+
   it("keeps working once its last port has left (the kernel then gives it an all-zeros MAC)", async () => {
     const br = await bridge.create({ name: "br0", netns: host });
     const port = await veth.create({ name: "p1", peerName: "p2", netns: host, master: "br0" });

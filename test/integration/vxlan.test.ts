@@ -116,6 +116,28 @@ describe("Vxlan on the real kernel", () => {
     }
   });
 
+  it("changes an IPv6 tunnel's ends in place, group to remote too, and clears one with ::", async () => {
+    const { outs, inputs } = await create({ name: "vx6", netns: hostA, vni: 60, remote: "2001:db8::2", underlay: "ul0", persist: false });
+    const kernel = async () => (await vxlan(hostA, "vx6"))?.linkinfo.info_data as Record<string, unknown> | undefined;
+    const { remote: _, ...withoutEnds } = inputs;
+    let props = outs;
+    for (const [ends, expected] of [
+      [{ local: "2001:db8::1", remote: "2001:db8::2" }, { local6: "2001:db8::1", remote6: "2001:db8::2" }],
+      [{ local: "2001:db8::1", group: "ff0e::1" }, { local6: "2001:db8::1", group6: "ff0e::1" }],
+      [{ local: "2001:db8::1", remote: "2001:db8::3" }, { local6: "2001:db8::1", remote6: "2001:db8::3" }],
+      [{ local: "2001:db8::1" }, { local6: "2001:db8::1" }],
+      [{ remote: "2001:db8::2" }, { remote6: "2001:db8::2" }],
+    ] as const) {
+      const { diff, outs: after } = await update(props, { ...withoutEnds, ...ends });
+      expect(diff.replaces).toEqual([]);
+      const data = await kernel();
+      expect(data).toMatchObject(expected);
+      for (const gone of ["local6", "remote6", "group6"].filter((key) => !(key in expected))) expect(data).not.toHaveProperty(gone);
+      expect(after).toMatchObject({ ...ends, ifindex: outs.ifindex });
+      props = after as Props;
+    }
+  });
+
   it("keeps remotes as flood entries, in place one by one, and sees entries removed by hand on refresh", async () => {
     const args = { name: "vx0", netns: hostA, vni: 10, local: "10.201.0.1", underlay: "ul0", learning: false, remotes: ["10.201.0.2", "10.201.0.5"], persist: false };
     const { id, outs, inputs } = await create(args);
@@ -155,6 +177,17 @@ describe("Vxlan on the real kernel", () => {
     // Another kind by that name is not taken over.
     await ip("-n", hostA, "link", "add", "vx1", "type", "veth", "peer", "name", "vx1p");
     await expect(create({ ...args, name: "vx1", adopt: true })).rejects.toThrow(/exists but is veth, not vxlan/);
+  });
+
+  it("refuses to adopt a tunnel with what a Vxlan cannot say (a collect-metadata one, as flannel makes), naming it", async () => {
+    await ip("-n", hostA, "link", "add", "flannel.1", "type", "vxlan", "external", "dstport", "8472", "nolearning", "ttl", "5", "ageing", "60");
+    await expect(create({ name: "flannel.1", netns: hostA, vni: 0, dstPort: 8472, learning: false, adopt: true, persist: false })).rejects.toThrow(
+      /link "flannel\.1" has external, ttl 5, ageing 60, which a Vxlan cannot describe/,
+    );
+    expect((await vxlan(hostA, "flannel.1"))?.linkinfo.info_data).toMatchObject({ external: true, ttl: 5 });
+    // One made by hand with none of those is taken over.
+    await ip("-n", hostA, "link", "add", "vx2", "type", "vxlan", "id", "5", "dstport", "4789");
+    await expect(create({ name: "vx2", netns: hostA, vni: 5, adopt: true, persist: false })).resolves.toMatchObject({ outs: { vni: 5 } });
   });
 
   it("joins a bridge as a port (master), leaves it in place, and sees a port released by hand on refresh", async () => {

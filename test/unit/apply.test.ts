@@ -301,6 +301,21 @@ describe("applyPlan and its undo, when ip -batch stops at a line it cannot parse
     });
   });
 
+  it("takes the line holding every word quoted, not the first holding a keyword the message quotes first", async () => {
+    // "either "dev" is duplicate, or "garbage" is a garbage": the first line has a dev too, and ran.
+    const strayWord = recordedFailure("a batch stopped by a stray word on its second line", {});
+    const steps = [
+      step("lab", "link set dev mac0 mtu 1400", step("lab", "link set dev mac0 mtu 1500")),
+      step("lab", "link set dev mac1 mtu 1400 garbage", step("lab", "link set dev mac1 mtu 1500")),
+    ];
+    const runner = new ScriptedRunner([strayWord, succeeded()]);
+
+    const error = await rejection(applyPlan(runner, steps, { context: updateContext }));
+
+    expectRuns(runner, [[batch("lab", ["link set dev mac0 mtu 1400", "link set dev mac1 mtu 1400 garbage"])], [batch("lab", ["link set dev mac0 mtu 1500"], ["-force"])]]);
+    expect(error).toMatchObject({ detail: 'step "ip -n lab link set dev mac1 mtu 1400 garbage" failed: Error: either "dev" is duplicate, or "garbage" is a garbage.; rolled back the 1 step(s) done before it' });
+  });
+
   it("goes on undoing after an undo line that does not parse, in a batch of its own", async () => {
     // The update moved mac0 from br1 to br2 and then failed; br1 went meanwhile, so the undo's
     // "master br1" stops ip, and the lines after it must still run.

@@ -28,9 +28,9 @@ describe("planBridgeCreate", () => {
     { case: "STP on with a delay in seconds, sent in centiseconds", raw: { stp: true, forwardDelay: 4.5 }, add: "ip -n a link add name br0 type bridge stp_state 1 forward_delay 450" },
     { case: "VLAN filtering wanted", raw: { vlanFiltering: true }, add: "ip -n a link add name br0 type bridge stp_state 0 forward_delay 1500 vlan_filtering 1" },
     {
-      case: "a MAC and an MTU pinned, before type",
+      case: "a MAC pinned, before type (the MTU is a step of its own)",
       raw: { macAddress: "02:AA:BB:CC:DD:EE", mtu: 1450 },
-      add: "ip -n a link add name br0 address 02:aa:bb:cc:dd:ee mtu 1450 type bridge stp_state 0 forward_delay 1500",
+      add: "ip -n a link add name br0 address 02:aa:bb:cc:dd:ee type bridge stp_state 0 forward_delay 1500",
     },
     { case: "in the host's namespace", raw: { netns: undefined }, add: "ip link add name br0 type bridge stp_state 0 forward_delay 1500" },
   ])("$case", ({ raw, add }) => {
@@ -46,6 +46,17 @@ describe("planBridgeCreate", () => {
       "ip -n a link set dev br0 up",
     ]);
     expect(undoSteps(steps.slice(0, 1)).map(describeStep)).toStrictEqual(["ip -n a link del dev br0"]);
+  });
+
+  // The kernel keeps an MTU set on a bridge, but drops one given to its add once a port joins.
+  it("sets a pinned MTU right after the add, undone with it", () => {
+    const steps = planBridgeCreate(desired({ mtu: 1400, up: true }));
+    expect(steps.map(describeStep)).toStrictEqual([
+      "ip -n a link add name br0 type bridge stp_state 0 forward_delay 1500",
+      "ip -n a link set dev br0 mtu 1400",
+      "ip -n a link set dev br0 up",
+    ]);
+    expect(undoSteps(steps.slice(0, 2)).map(describeStep)).toStrictEqual(["ip -n a link del dev br0"]);
   });
 });
 
@@ -98,6 +109,15 @@ describe("a Bridge's part", () => {
       "add a link add index 9 name br0 type bridge stp_state 0 forward_delay 1500",
       "anew a link add name br0 type bridge stp_state 0 forward_delay 1500",
       "ip a link set dev br0 up",
+    ]);
+  });
+
+  it("sets a pinned MTU after the add, as at create", () => {
+    const lines = bridgePart(desired({ mtu: 1400 })).text.split("\n").filter((l) => /^(add|anew|ip) /.test(l));
+    expect(lines).toStrictEqual([
+      "add a link add index #index1# name br0 type bridge stp_state 0 forward_delay 1500",
+      "anew a link add name br0 type bridge stp_state 0 forward_delay 1500",
+      "ip a link set dev br0 mtu 1400",
     ]);
   });
 

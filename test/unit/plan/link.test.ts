@@ -2,12 +2,26 @@
 // link's update with the kind's own `type` changes in their place.
 import { describe, expect, it } from "vitest";
 import type { SingleLinkDesired, SingleLinkState } from "../../../provider/model";
-import { planLinkCreate, planLinkDelete, planSingleLinkUpdate } from "../../../provider/plan/link";
+import { planLinkCreate, planLinkDelete, planSingleLinkUpdate, singleLinkAdd } from "../../../provider/plan/link";
+import { describeStep } from "../../../provider/plan/steps";
 import { announced, announcedAgain, ipv6Ready, normalized, step, undone } from "../steps";
 
 const connection = { type: "local" as const, sudo: false, persist: true };
 const shared = { up: true, announce: true, nodad: false, adopt: false, persist: true, owner: undefined, connection };
 const add = step("a", "link add name x0 type dummy", step("a", "link del dev x0"));
+
+describe("singleLinkAdd", () => {
+  it.each([
+    { case: "the name alone, then the kind's words", d: { name: "x0", netns: "a" }, add: "ip -n a link add name x0 type ifb" },
+    // "name" always: a bare "mtu" or "up" would be read as a keyword.
+    { case: "a keyword as its name", d: { name: "mtu" }, add: "ip link add name mtu type ifb" },
+    { case: "MAC, MTU and queue length before type", d: { name: "up", netns: "a", macAddress: "02:00:00:00:00:01", mtu: 1400, txQueueLength: 500 }, add: "ip -n a link add name up address 02:00:00:00:00:01 mtu 1400 txqueuelen 500 type ifb" },
+  ])("$case", ({ d, add: expected }) => {
+    const made = singleLinkAdd(d, ["type", "ifb"]);
+    expect(describeStep(made)).toBe(expected);
+    expect(made.undo?.map(describeStep)).toStrictEqual([`ip${d.netns !== undefined ? ` -n ${d.netns}` : ""} link del dev ${d.name}`]);
+  });
+});
 
 describe("planLinkCreate", () => {
   it("runs each phase on every end before the next, after the kind's add", () => {

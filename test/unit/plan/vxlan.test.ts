@@ -38,6 +38,9 @@ function stateOf(overrides: Partial<VxlanState> = {}): VxlanState {
   };
 }
 
+/** An IPv6 tunnel's state. */
+const v6 = (overrides: Partial<VxlanState> = {}) => stateOf({ local: "2001:db8::1", remote: "2001:db8::2", remotes: [], ...overrides });
+
 const inputs = { name: "vx0", netns: "hA", vni: 42, local: "10.0.0.1", remote: "10.0.0.2", underlay: "ul0", remotes: ["10.0.0.3"], persist: false };
 const checked = (raw: Record<string, unknown>) => validArgs(vxlanArgs, raw) as unknown as Record<string, unknown>;
 
@@ -58,7 +61,23 @@ const diffRows: [string, Record<string, unknown>, Outcome, string?, Partial<Vxla
   ["local to IPv6 (the tunnel's family)", { local: "fd00::1", remote: undefined, remotes: [] }, "replace", "local", { remote: undefined, remotes: [] }],
   ["an IPv6 local cleared", { local: undefined, remote: undefined, remotes: [] }, "replace", "local", { local: "fd00::1", remote: undefined, remotes: [] }],
   ["vni unknown", { vni: UNKNOWN }, "replace", "vni"],
+  ["local added to an IPv6 tunnel (its remote says its family)", { local: "2001:db8::1", remote: "2001:db8::2", remotes: [] }, "update", "local", v6({ local: undefined })],
+  ["an IPv6 remote cleared, local kept", { local: "2001:db8::1", remote: undefined, remotes: [] }, "update", "remote", v6()],
+  ["local to IPv6 on a tunnel with no end (the kernel made it IPv4)", { local: "2001:db8::1", remote: undefined, remotes: [] }, "replace", "local", { local: undefined, remote: undefined, remotes: [] }],
 ];
+
+describe("the Vxlan diff of a tunnel's ends", () => {
+  const diffOf = (olds: Partial<VxlanState>, news: Record<string, unknown>) =>
+    diffProperties(vxlanPropertyRules, stateOf(olds) as unknown as Record<string, unknown>, checked({ ...inputs, ...news }));
+
+  it("updates an IPv6 group to an IPv6 remote in place: the family does not change", () => {
+    expect(diffOf(v6({ remote: undefined, group: "ff0e::1" }), { local: "2001:db8::1", remote: "2001:db8::2", remotes: [] })).toStrictEqual({ changes: true, changed: ["remote", "group"], replaces: [] });
+  });
+
+  it("replaces on a change of family, whichever ends change", () => {
+    expect(diffOf({}, { local: "2001:db8::1", remote: "2001:db8::2", remotes: [] })).toStrictEqual({ changes: true, changed: ["local", "remote", "remotes"], replaces: ["local", "remote"] });
+  });
+});
 
 describe("the Vxlan diff", () => {
   it.each(diffRows)("%s: %s", (_label, news, outcome, property, olds) => {
@@ -118,6 +137,13 @@ describe("the Vxlan plans", () => {
       undone("hA", "link set dev vx0 type vxlan local 0.0.0.0", "hA", "link set dev vx0 type vxlan local 10.0.0.1"),
       undone("hA", "link set dev vx0 type vxlan remote 0.0.0.0", "hA", "link set dev vx0 type vxlan remote 10.0.0.2"),
     ]);
+  });
+
+  it("clears an IPv6 tunnel's end with :: (the kernel refuses 0.0.0.0 there)", () => {
+    const noRemote = planVxlanUpdate(v6(), validArgs(vxlanArgs, { ...inputs, local: "2001:db8::1", remote: undefined, remotes: [] }));
+    expect(normalized(noRemote)).toStrictEqual([undone("hA", "link set dev vx0 type vxlan remote ::", "hA", "link set dev vx0 type vxlan remote 2001:db8::2")]);
+    const localBack = planVxlanUpdate(v6({ local: undefined }), validArgs(vxlanArgs, { ...inputs, local: "2001:db8::1", remote: "2001:db8::2", remotes: [] }));
+    expect(normalized(localBack)).toStrictEqual([undone("hA", "link set dev vx0 type vxlan local 2001:db8::1", "hA", "link set dev vx0 type vxlan local ::")]);
   });
 });
 

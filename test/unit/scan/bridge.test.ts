@@ -75,3 +75,27 @@ describe("the scan of a bridge and its ports", () => {
     expect(program).toMatch(/(peerMaster|master): "br0", \/\/ .*not managed by this program/);
   });
 });
+
+describe("a link whose master is not a bridge", () => {
+  it("is listed, not written as a bridge port: a bond's slave, a VRF's member, an Open vSwitch port", () => {
+    const ns = namespace("h", [
+      lo,
+      link(2, "bond0", { linkinfo: { info_kind: "bond" } }),
+      link(3, "v0", { link: "v1", master: "bond0", linkinfo: { info_kind: "veth", info_slave_kind: "bond" } }),
+      link(4, "v1", { link: "v0", linkinfo: { info_kind: "veth" } }),
+      link(5, "vrf0", { linkinfo: { info_kind: "vrf" } }),
+      link(6, "m0", { link: "v1", master: "vrf0", ...macvlan("bridge") }),
+      link(7, "ovs-system", { linkinfo: { info_kind: "openvswitch" } }),
+      link(8, "vx0", { master: "ovs-system", linkinfo: { info_kind: "vxlan", info_data: { id: 5, port: 4789, learning: true, ttl: 0 } } }),
+    ]);
+    const layout = layoutOf(hostRead([ns], ["h"]));
+    expect([layout.veths, layout.macvlans, layout.vxlans]).toEqual([[], [], []]);
+    expect(layout.skipped).toEqual(
+      expect.arrayContaining([
+        'veth v0 in netns "h": the master of v0, bond0, is of kind bond, not a bridge: only a bridge\'s port is written with master',
+        'macvlan m0 in netns "h": the master of m0, vrf0, is of kind vrf, not a bridge: only a bridge\'s port is written with master',
+        'vxlan vx0 in netns "h": the master of vx0, ovs-system, is of kind openvswitch, not a bridge: only a bridge\'s port is written with master',
+      ]),
+    );
+  });
+});

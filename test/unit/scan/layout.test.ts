@@ -126,20 +126,30 @@ describe("a vxlan", () => {
   const peer = link(3, "ul1", { link: "ul0", linkinfo: { info_kind: "veth" } });
 
   it("becomes a Vxlan with its tunnel, its flood list and its underlay referred to", () => {
-    const ns = namespace("a", [lo, underlay, peer, vxlanLink(4, "vx0", { id: 42, local: "10.0.0.1", remote: "10.0.0.2", link: "ul0", learning: false }, { master: "br0" })]);
+    const br0 = link(5, "br0", { linkinfo: { info_kind: "bridge", info_data: { stp_state: 0, forward_delay: 1500, vlan_filtering: 0 } } });
+    const ns = namespace("a", [lo, underlay, peer, vxlanLink(4, "vx0", { id: 42, local: "10.0.0.1", remote: "10.0.0.2", link: "ul0", learning: false }, { master: "br0" }), br0]);
     ns.links[3]!.observed.vxlan!.remotes = ["10.0.0.3"];
     const layout = layoutOf(hostRead([ns], ["a"]));
     expect(layout.vxlans.map((v) => [v.name, v.vni, v.underlay])).toEqual([["vx0", 42, { netns: "a", name: "ul0" }]]);
     expect(layout.vxlans[0]?.args).toMatchObject({ vni: 42, local: "10.0.0.1", remote: "10.0.0.2", dstPort: 4789, underlay: "ul0", learning: false, remotes: ["10.0.0.3"], master: "br0" });
     const program = programOf(layout, { hostLabel: "localhost" });
     expect(syntaxErrors(program)).toEqual([]);
-    expect(program).toContain("import { NetNamespace, VethPair, Vxlan } from \"pulumi-iproute2\";");
+    expect(program).toContain("import { Bridge, NetNamespace, VethPair, Vxlan } from \"pulumi-iproute2\";");
     expect(program).toMatch(/new Vxlan\("a-vx0", \{\n {2}name: "vx0",\n {2}netns: a\.name,\n {2}vni: 42,\n/);
     expect(program).toMatch(/ {2}underlay: aUl0\.name,\n/);
     expect(program).toContain('  remotes: ["10.0.0.3"],\n');
     const chart = mermaidOf(layout);
     expect(chart).toContain('["vx0<br/>vxlan 42"]');
     expect(chart).toMatch(/ l\d+ --> l\d+\n/);
+  });
+
+  it("is listed, not written, when it has what a Vxlan cannot say (a collect-metadata tunnel, as flannel makes)", () => {
+    const flannel = { external: true, id: 0, port_range: { low: 1000, high: 2000 }, port: 8472, learning: false, ttl: 5, df: "unset", ageing: 60 };
+    const layout = layoutOf(hostRead([namespace("a", [lo, vxlanLink(4, "flannel.1", flannel)])], ["a"]));
+    expect(layout.vxlans).toEqual([]);
+    expect(layout.skipped).toEqual([
+      'vxlan flannel.1 in netns "a": it has what a Vxlan cannot say (ttl 5, external, srcport 1000 2000, ageing 60): one made from it, at a replace or a boot, would be another tunnel',
+    ]);
   });
 
   it("is listed, not written, when it was moved from the namespace that made it", () => {

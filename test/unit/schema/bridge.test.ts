@@ -12,7 +12,10 @@ describe("Bridge arguments that are refused", () => {
     bad("forwardDelay 31 with stp", { stp: true, forwardDelay: 31 }, "forwardDelay", "must be 2 to 30 seconds while stp is true"),
     bad("forwardDelay 0 with stp", { stp: true, forwardDelay: 0 }, "forwardDelay", "while stp is true"),
     bad("forwardDelay below zero", { forwardDelay: -1 }, "forwardDelay", "must not be negative"),
-    bad("forwardDelay finer than a centisecond", { forwardDelay: 2.005 }, "forwardDelay", "whole number of centiseconds"),
+    bad("forwardDelay finer than a centisecond", { forwardDelay: 2.005 }, "forwardDelay", "whole tenths of a second"),
+    // Kept by a kernel of 250 ticks a second as 15 and 2: drift on every refresh.
+    bad("forwardDelay in hundredths", { forwardDelay: 15.01 }, "forwardDelay", "whole tenths of a second"),
+    bad("forwardDelay in hundredths, with stp", { stp: true, forwardDelay: 2.01 }, "forwardDelay", "whole tenths of a second"),
     bad("forwardDelay as a string", { forwardDelay: "15" }, "forwardDelay", "must be a number of seconds"),
     bad("stp as a string", { stp: "on" }, "stp", "must be true or false"),
     bad("vlanFiltering as a number", { vlanFiltering: 1 }, "vlanFiltering", "must be true or false"),
@@ -31,7 +34,8 @@ describe("Bridge defaults", () => {
     { case: "0 with STP off", raw: { forwardDelay: 0 } },
     { case: "2 and 30 with STP on", raw: { stp: true, forwardDelay: 2 } },
     { case: "30 with STP on", raw: { stp: true, forwardDelay: 30 } },
-    { case: "centiseconds", raw: { stp: true, forwardDelay: 4.25 } },
+    { case: "in tenths", raw: { stp: true, forwardDelay: 4.5 } },
+    { case: "in tenths, where binary floating point is inexact", raw: { forwardDelay: 0.3 } },
   ])("takes forwardDelay $case", ({ raw }) => {
     expect(validArgs(bridgeArgs, { name: "br0", ...raw }).forwardDelay).toBe(raw.forwardDelay);
   });

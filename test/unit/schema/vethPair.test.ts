@@ -1,5 +1,6 @@
 // VethPair's arguments through validateArgs.
 import { describe, expect, it } from "vitest";
+import { portFields } from "../../../provider/schema/link";
 import { vethPairArgs } from "../../../provider/schema/vethPair";
 import { UNKNOWN, validateArgs } from "../../../provider/schema/validate";
 import { expectFailure, validArgs, type BadRow } from "./expectations";
@@ -81,5 +82,14 @@ describe("VethPair defaults and canonical forms", () => {
     { case: "equal names, netns unknown", raw: { peerName: "veth0", netns: UNKNOWN } },
   ])("skips the names rule for $case", ({ raw }) => {
     expect(validateArgs(vethPairArgs, { ...base, ...raw }).ok).toBe(true);
+  });
+});
+
+describe("VethPair's ports", () => {
+  // As docs/adding-a-kind.md says of every kind that can be a port: its ends' bridges are the shared port field.
+  it("takes each end's bridge as the port field every port kind shares, after peerNetns", () => {
+    expect(vethPairArgs.fields.master).toBe(portFields.master);
+    expect(vethPairArgs.fields.peerMaster).toBe(portFields.master);
+    expect(Object.keys(vethPairArgs.fields).slice(0, 6)).toEqual(["name", "peerName", "netns", "peerNetns", "master", "peerMaster"]);
   });
 });

@@ -22,6 +22,8 @@ const badRows: BadRow[] = [
   bad("remote multicast", { remote: "239.1.1.1" }, "remote", "unicast"),
   bad("remote 0.0.0.0 (ip reads it as none)", { remote: "0.0.0.0" }, "remote", "unspecified"),
   bad("local ::", { local: "::" }, "local", "unspecified"),
+  bad("remote link-local (the kernel: Invalid combination of local and remote address scopes)", { remote: "fe80::2" }, "remote", "link-local"),
+  bad("local link-local", { local: "FEBF::1", underlay: "eth0" }, "local", "link-local"),
   bad("group unicast", { group: "10.1.1.1", underlay: "eth0" }, "group", "multicast"),
   bad("remote and group both", { remote: "10.0.0.2", group: "239.1.1.1", underlay: "eth0" }, "group", "one or the other"),
   bad("group without its underlay", { group: "239.1.1.1" }, "underlay", "needed with group"),

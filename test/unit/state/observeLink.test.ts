@@ -26,7 +26,7 @@ describe("an observed namespace's alias", () => {
 describe("a vxlan's flood list (withVxlanRemotes), from what `bridge -j fdb show dev X` printed", () => {
   const vxlanLink = (remote?: string): LinkObserved => ({
     name: "vxr", ifindex: 9, kind: "vxlan", macAddress: "3a:7f:60:81:c0:1a", mtu: 1450, txQueueLength: 1000, up: true, addresses: [], routes: [],
-    vxlan: { vni: 401, dstPort: 4789, learning: true, underlay: "u0", ...(remote !== undefined && { remote }) },
+    vxlan: { vni: 401, dstPort: 4789, learning: true, underlay: "u0", ...(remote !== undefined && { remote }), beyond: [] },
   });
   const fdbResult = (entries: object[]) => ({ command: { argv: ["bridge"] }, exitCode: 0, stdout: `${JSON.stringify(entries)}\n`, stderr: "" });
   // Recorded with remote 10.123.0.2 dev u0, master brv, one entry appended, and one learned (docs: BRIDGE-VXLAN.md §4).
@@ -56,7 +56,26 @@ describe("a vxlan's flood list (withVxlanRemotes), from what `bridge -j fdb show
 
 describe("an observed vxlan", () => {
   it("has its tunnel from info_data, IPv6 keys too", () => {
-    const link = observeLink(printed({ linkinfo: { info_kind: "vxlan", info_data: { id: 200, remote6: "2001:db8::2", local6: "2001:DB8::1", link: "u0", port: 4789, learning: false, ttl: 64 } } }), []);
-    expect(link.vxlan).toStrictEqual({ vni: 200, local: "2001:db8::1", remote: "2001:db8::2", dstPort: 4789, underlay: "u0", learning: false });
+    const link = observeLink(printed({ linkinfo: { info_kind: "vxlan", info_data: { id: 200, remote6: "2001:db8::2", local6: "2001:DB8::1", link: "u0", port: 4789, learning: false, ttl: 0 } } }), []);
+    expect(link.vxlan).toStrictEqual({ vni: 200, local: "2001:db8::1", remote: "2001:db8::2", dstPort: 4789, underlay: "u0", learning: false, beyond: [] });
+  });
+
+  // As `ip -j -d link show` (iproute2 6.1, kernel 6.18) printed them.
+  const madeByPlan = { id: 5, port_range: { low: 0, high: 0 }, port: 4789, learning: true, ttl: 0, df: "unset", ageing: 300, udp_csum: true, udp_zero_csum6_tx: false, udp_zero_csum6_rx: false };
+  const vxlanOf = (info_data: object) => observeLink(printed({ linkinfo: { info_kind: "vxlan", info_data } }), []).vxlan;
+
+  it("has nothing beyond a Vxlan's fields when made with none of the kernel's other options", () => {
+    expect(vxlanOf(madeByPlan)?.beyond).toEqual([]);
+    expect(vxlanOf({ ...madeByPlan, localbypass: true })?.beyond).toEqual([]);
+  });
+
+  it("says in ip's words what a Vxlan cannot: a collect-metadata tunnel (flannel's, cilium's), a TTL, flags", () => {
+    const flannel = { external: true, id: 0, port_range: { low: 1000, high: 2000 }, port: 8472, learning: false, ttl: 5, df: "unset", ageing: 60, udp_csum: true, udp_zero_csum6_tx: false, udp_zero_csum6_rx: false };
+    expect(vxlanOf(flannel)?.beyond).toEqual(["external", "srcport 1000 2000", "ttl 5", "ageing 60"]);
+    const flagged = { ...madeByPlan, df: "set", udp_csum: false, gbp: true, proxy: true, l2miss: true, tos: "0x1", label: "0x5" };
+    expect(vxlanOf(flagged)?.beyond).toEqual(["df set", "noudpcsum", "gbp", "proxy", "l2miss", "tos 0x1", "flowlabel 0x5"]);
+    // `ttl inherit` is printed as no ttl.
+    const { ttl: _, ...inherit } = madeByPlan;
+    expect(vxlanOf(inherit)?.beyond).toEqual(["ttl inherit"]);
   });
 });
