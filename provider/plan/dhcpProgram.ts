@@ -139,6 +139,24 @@ stop_client() {
   unconfigure
   rm -f -- "$pidfile"
 }
+# With the host's last client stopped (no PID or lease file left, under the lock the launcher took:
+# no start is half-way), the program, the unit template and the runtime folder go, and the program's
+# folder too when nothing else is in it (the restore program's parts keep it).
+last_out() {
+  set +f
+  for other in "$dir"/*.pid "$dir"/*.lease; do
+    [ -e "$other" ] && { set -f; return 0; }
+  done
+  set -f
+  if [ -f "$unit_file" ]; then
+    rm -f -- "$unit_file"
+    if systemd_runs; then systemctl daemon-reload; fi
+  fi
+  rm -f -- "$self"
+  rmdir -- "$dir" 2>/dev/null
+  rmdir -- "$here" 2>/dev/null
+  return 0
+}
 
 # The unit template, where systemd runs: written when it differs, then systemd told.
 unit_text() {
@@ -171,6 +189,9 @@ install_unit() {
 # for its first lease. No lease in time is no failure: the client goes on asking. At boot (with "boot"),
 # from inside the restore unit its instances are ordered after: the unit is only queued, nothing waited for.
 start_client() {
+  # A start that fails before its client runs leaves nothing: no client, and with no other client on
+  # the host, no program or folder either (it still holds the lock here).
+  trap 'stop_client 1; last_out' EXIT
   folders
   find_client
   in_ns ip link show dev "$link" >/dev/null 2>&1 || die "link $link is missing in $(where)"
@@ -179,6 +200,7 @@ start_client() {
     install_unit
     if [ "\${2-}" = boot ]; then
       systemctl start --no-block "$(unit_name)" || die "systemctl start $(unit_name) failed"
+      trap - EXIT
       return 0
     fi
     systemctl start "$(unit_name)" || die "systemctl start $(unit_name) failed"
@@ -189,6 +211,9 @@ start_client() {
   fi
   started() { alive; }
   wait_for 5 started || die "the DHCP client of $link in $(where) did not start (see the system log: udhcpc)"
+  # Its PID file is there: a stop of another link's client no longer takes the program away.
+  trap - EXIT
+  exec 9<&-
   wait_for "$1" leased
   alive || die "the DHCP client of $link in $(where) ended (see the system log: udhcpc)"
 }
@@ -249,7 +274,7 @@ case \${1-} in
 bound | renew | deconfig | leasefail | nak) event "$1" ;;
 start) names "\${2-}" "\${3-}"; start_client "\${4:-0}" ;;
 boot) names "\${2-}" "\${3-}"; start_client 0 boot ;;
-stop) names "\${2-}" "\${3-}"; stop_client "\${4:-10}" ;;
+stop) names "\${2-}" "\${3-}"; stop_client "\${4:-10}"; last_out ;;
 status)
   names "\${2-}" "\${3-}"
   if alive; then echo "client running"; else echo "client stopped"; fi
@@ -299,6 +324,21 @@ while [ -n "$rest" ]; do
   fi
   check "$sofar"
 done
+# start and stop hold the folder's lock (the one the boot writer takes): a stop of the host's last client
+# takes the program away, never while a start installs it or before a started client has its PID file.
+# The folder at the path must be the one locked (a teardown may take it away while this one waits).
+if [ "$op" != status ]; then
+  for _ in 1 2 3; do
+    exec 9<"$here" || die "cannot open $here"
+    flock -x -w 60 9 || die "another operation held $here for 60 s"
+    [ "$(stat -L -c %d:%i -- "$here" 2>/dev/null)" = "$(stat -L -c %d:%i "/proc/$$/fd/9")" ] && break
+    exec 9<&-
+    [ "$op" = start ] || exit 0
+    mkdir -m 0755 -- "$here" 2>/dev/null || [ -d "$here" ] || die "cannot make $here"
+    check "$here"
+  done
+  [ -e /proc/$$/fd/9 ] || die "cannot lock $here"
+fi
 if [ "$op" = start ]; then
   if [ "$(sed -n 2p "$self" 2>/dev/null)" != "$version" ]; then
     # Beside its place under a name of this run's own (two starts may install at once), then renamed.

@@ -5,7 +5,7 @@
 // once, renew, and are stopped with a release the server sees. The program runs with folders of the
 // test's own (a shared machine's /etc/pulumi-iproute2 is not the test's), through the local runner, as
 // the plan's steps run it; systemd is not PID 1 here, so clients run under setsid.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, existsSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
@@ -154,7 +154,8 @@ describe("the DHCP program with dnsmasq", () => {
       expect(await status(netns, link)).toStrictEqual({ running: false });
     }
     expect(serverLog().split("DHCPRELEASE(srv0)").length - 1).toBe(3);
-    expect(readdirSync(paths.runtimeFolder)).toEqual([]);
+    // The last client stopped: the program and its folders are gone too.
+    expect([existsSync(paths.runtimeFolder), existsSync(paths.programFolder)]).toEqual([false, false]);
     const { stdout } = await execa("pgrep", ["-f", paths.runtimeFolder], { reject: false });
     expect(stdout).toBe("");
   });
@@ -183,5 +184,19 @@ describe("the DHCP program with dnsmasq", () => {
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toContain("link nope0 is missing");
     expect(await status(nsA, "nope0")).toStrictEqual({ running: false });
+    expect([existsSync(paths.runtimeFolder), existsSync(paths.programFolder)]).toEqual([false, false]);
+  });
+
+  it("keeps the program while a client runs: the last client's stop and another's start at once leave the started one working", async () => {
+    await start(nsA, "mac1");
+    await waitFor(exchangeSeconds, () => status(nsA, "mac1"), (s) => s.lease !== undefined);
+    const [stopped, started] = await Promise.all([run(dhcpStopCommand(nsA, "mac1", exchangeSeconds, paths)), start(nsB, "mac1")]);
+    expect([stopped.exitCode, started.exitCode, started.stderr]).toEqual([0, 0, ""]);
+    // The started client's events need the program: its lease comes, and it renews.
+    const bound = await waitFor(exchangeSeconds, () => status(nsB, "mac1"), (s) => s.lease !== undefined);
+    expect(bound).toMatchObject({ running: true, lease: { gateway: "10.94.0.1" } });
+    expect(existsSync(join(paths.programFolder, "dhcp"))).toBe(true);
+    await run(dhcpStopCommand(nsB, "mac1", exchangeSeconds, paths));
+    expect([existsSync(paths.runtimeFolder), existsSync(paths.programFolder)]).toEqual([false, false]);
   });
 });
