@@ -52,11 +52,12 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(
     unverified: { stateOf: unverifiedMacvlanState, is: isUnverified },
     addHint: (d, failure) => addHint(d, kind, failure),
     bootPart: (d) => macvlanPart(d, kind),
-    // A MacvlanLink's DHCP client, read always (not only when asked): a client left running, or a dead
-    // one's lease, is seen too. A Macvtap has none.
+    // A MacvlanLink's DHCP client, read when asked: a link without one pays no process for it (a dead
+    // client's refresh turns `dhcp` off, and the next start takes its lease's address off first). A
+    // Macvtap has none.
     ...(kind === "macvlan" && {
       ownRead: {
-        commands: (d: D) => [dhcpStatusCommand(d.netns, d.name)],
+        commands: (d: D) => (d.dhcp ? [dhcpStatusCommand(d.netns, d.name)] : []),
         observe: (link: LinkObserved, results: CommandResult[]) => (results[0] ? { ...link, dhcp: dhcpObserved(results[0], link.name) } : link),
       },
       stopWhenGone: (state: D & MacvlanLinkState) => planMacvlanClientStop(state),

@@ -84,6 +84,7 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
   async function withOwnRead(runner: Runner, d: D, link: LinkObserved, context: ErrorContext): Promise<LinkObserved | undefined> {
     if (!k.ownRead || link.kind !== kind) return link;
     const commands = k.ownRead.commands(d);
+    if (commands.length === 0) return k.ownRead.observe(link, []);
     const results = await runOn(runner, commands, context);
     const failed = results.find((r) => r.exitCode !== 0);
     if (failed && sudoRefusal(failed) === undefined && classify(failed.stderr) === "not-found") return undefined;

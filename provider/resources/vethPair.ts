@@ -22,7 +22,7 @@ import { portHint } from "./singleLink";
 
 /**
  * Both ends, with their addresses (a VethPair manages no routes): the end's batch, then the peer's,
- * then each end's DHCP client (read always: a client left running, or a dead one's lease, is seen too).
+ * then each end's DHCP client that is asked for.
  */
 function readBack(d: VethPairDesired): ReadBack {
   const end = linkReadBack(d.netns, d.name, { routes: false });
@@ -30,12 +30,16 @@ function readBack(d: VethPairDesired): ReadBack {
   return { ...end, extra: [...readBackCommands(peer), ...clientReads(d)] };
 }
 
-/** Each end's DHCP client's `status` (plan/dhcpProgram.ts). */
-const clientReads = (d: VethPairDesired) => [dhcpStatusCommand(d.netns, d.name), dhcpStatusCommand(d.peerNetns, d.peerName)];
+/** The `status` of each end's DHCP client that is asked for (plan/dhcpProgram.ts): the end's, then the peer's. */
+const clientReads = (d: VethPairDesired) => [
+  ...(d.dhcp ? [dhcpStatusCommand(d.netns, d.name)] : []),
+  ...(d.peerDhcp ? [dhcpStatusCommand(d.peerNetns, d.peerName)] : []),
+];
 
-/** Both ends with their clients as `results` (clientReads') report them. */
-function withClients(both: BothEnds, results: CommandResult[]): BothEnds {
-  const [end, peer] = results;
+/** Both ends with their clients as `results` (clientReads(d)'s) report them. */
+function withClients(d: VethPairDesired, both: BothEnds, results: CommandResult[]): BothEnds {
+  const end = d.dhcp ? results[0] : undefined;
+  const peer = d.peerDhcp ? results[d.dhcp ? 1 : 0] : undefined;
   return {
     end: end ? { ...both.end, dhcp: dhcpObserved(end, both.end.name) } : both.end,
     peer: peer ? { ...both.peer, dhcp: dhcpObserved(peer, both.peer.name) } : both.peer,
@@ -66,7 +70,7 @@ async function notThePair(runner: Runner, d: VethPairDesired, { end, peer }: Bot
 function observeBoth(results: CommandResult[], d: VethPairDesired): BothEnds | undefined {
   const end = linkFromResults(results.slice(0, 1), d.name);
   const peer = end && linkFromResults(results.slice(1, 2), d.peerName); // not read when the end is gone
-  return end && peer ? withClients({ end, peer }, results.slice(2)) : undefined;
+  return end && peer ? withClients(d, { end, peer }, results.slice(2)) : undefined;
 }
 
 /** The pair `end` and `peer` (as read) make, taken over: only a veth pair of those two ends. */
@@ -97,7 +101,7 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
     if (!batched) both = observeBoth(await runOn(runner, readBackCommands(readBack(d)), context), d);
     else {
       const [end, peer] = await Promise.all([readLinkBatched(runner, d.netns, d.name), readLinkBatched(runner, d.peerNetns, d.peerName)]);
-      both = end && peer ? withClients({ end, peer }, await runner.run(clientReads(d))) : undefined;
+      both = end && peer ? withClients(d, { end, peer }, d.dhcp || d.peerDhcp ? await runner.run(clientReads(d)) : []) : undefined;
     }
     // Two links of those names that are not each other's peers are someone else's: not the pair.
     if (!both) return undefined;

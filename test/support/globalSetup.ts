@@ -14,7 +14,7 @@ declare module "vitest" {
 }
 
 /** The Pulumi projects the end-to-end tests run with the plain CLI. */
-export const projects = ["examples/lab", "examples/vm-macvtap", "examples/host-shim", "examples/fleet", "examples/automation", "test/projects/many", "test/projects/scanned", "test/projects/reboot", "test/projects/overlay"];
+export const projects = ["examples/lab", "examples/vm-macvtap", "examples/host-shim", "examples/fleet", "examples/automation", "test/projects/many", "test/projects/scanned", "test/projects/reboot", "test/projects/overlay", "test/projects/dhcp"];
 
 export default async function setup(project: TestProject) {
   const release = claimProjects();
