@@ -175,7 +175,7 @@ function createFailure(error: unknown, inputs: Props, context: ErrorContext, id:
  * whole lifecycle without root or a host. Another seam (a clock, the engine's log) joins it here.
  */
 export interface HandlerContext {
-  /** The runner every command for a connection's host goes through. */
+  /** The runner every command for a connection's host goes through (check's look for systemd too). */
   runnerFor(connection: Connection): Runner;
 }
 
@@ -319,7 +319,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       if (!result.ok) return { inputs: news, failures: result.failures };
       // Only when it would start to be replayed at boot: a preview of an unchanged stack asks no host.
       // Once per host and run, and a few seconds at most (a host not made yet answers late or never).
-      if (olds.persist !== true) await noticeHostWithoutSystemd(result.args);
+      if (olds.persist !== true) await noticeHostWithoutSystemd(result.args, runnerFor);
       return { inputs: result.args as Props };
     },
 

@@ -40,6 +40,8 @@ export function commandText(command: Command): string {
 const matches = (when: Matcher, command: Command): boolean =>
   typeof when === "string" ? commandText(command).includes(when) : when instanceof RegExp ? when.test(commandText(command)) : when(command);
 
+let scriptedRunners = 0;
+
 export class ScriptedRunner implements Runner {
   readonly host: string;
   readonly machine: string;
@@ -51,7 +53,8 @@ export class ScriptedRunner implements Runner {
     this.host = host;
     // Unique per runner: reads of one machine gather into shared batches (state/namespaceLinks.ts),
     // which must never mix two tests' runners.
-    this.machine = `${host}#${Math.random().toString(36).slice(2)}`;
+    scriptedRunners += 1;
+    this.machine = `${host}#${scriptedRunners}`;
     this.answer(...script);
   }
 
@@ -61,9 +64,9 @@ export class ScriptedRunner implements Runner {
     return this;
   }
 
-  /** Makes the next `times` commands matching `when` fail with `stderr` (as iproute2 words it), ahead of every other answer. */
-  fail(when: Matcher, stderr: string, times = 1): this {
-    this.script.unshift({ answer: { when, reply: { exitCode: 2, stderr } }, left: times });
+  /** Makes the next command matching `when` fail with `stderr` (as the program words it), ahead of every other answer. */
+  fail(when: Matcher, stderr: string, exitCode = 1): this {
+    this.script.unshift({ answer: { when, reply: { exitCode, stderr } }, left: 1 });
     return this;
   }
 

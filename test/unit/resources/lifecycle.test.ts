@@ -155,3 +155,12 @@ describe("refresh and delete", () => {
     expect(host.texts).toStrictEqual([...refreshRead, "ip -force -n ns1 -batch -\nlink del dev mac0", removeBootPart]);
   });
 });
+
+describe("check", () => {
+  it("asks the resource's host, through the same runner, whether anything will replay its part at boot", async () => {
+    const host = new ScriptedRunner([{ when: "sh -c <script>", reply: { exitCode: 1 } }]);
+    const checked = await handlersOn(host).check({}, { ...program, persist: true });
+    expect(checked).toMatchObject({ inputs: { persist: true } });
+    expect(host.ran).toStrictEqual([{ argv: ["sh", "-c", "command -v systemctl"] }]);
+  });
+});
