@@ -29,7 +29,7 @@ bin="$cache/pulumi-$tag/bin"
 # The official Node.js language host. From v3.90.0 on it is a Go module of its own
 # (.../sdk/nodejs/cmd/pulumi-language-nodejs/v3), which the module proxy we reach refuses; up to
 # v3.68.0 it is a package inside the sdk module, which is served. The engine talks to this older host
-# through the calls both know (README, "The engine", says what it lacks).
+# through the calls both know (docs/engine.md says what it lacks).
 langhost_tag=v3.68.0
 langhost_package=github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
 
