@@ -14,7 +14,7 @@ export type BridgeArgsObserved = Pick<BridgeDesired, "stp" | "forwardDelay" | "v
 /** A vxlan's own arguments as the kernel has them; remotes: none until its flood list was read (`bridge fdb`). */
 export type VxlanArgsObserved = Pick<VxlanDesired, "vni" | "local" | "remote" | "group" | "dstPort" | "underlay" | "learning" | "master"> & { remotes: string[] | undefined };
 
-/** A macvlan or macvtap's own arguments (`master` too: a Macvtap's is refused, so always none), or undefined when `o` is of no such kind. */
+/** A macvlan or macvtap's own arguments, `master` with them (a macvtap has none: the kernel refuses it as a port), or undefined when `o` is of no such kind. */
 export function macvlanArgsObserved(o: LinkObserved): MacvlanArgsObserved | undefined {
   const m = o.macvlan;
   if (!m) return undefined;
