@@ -5,17 +5,17 @@ import type { LinkObserved, MacvlanLinkDesired, MacvlanLinkState } from "../mode
 import type { ArgsSpec } from "../schema/validate";
 import { inPreferredOrder } from "../shape";
 import { dhcpLeaseOutput } from "./dhcpLease";
+import { macvlanArgsObserved } from "./linkArgs";
 import { isUnverifiedLink, parseSingleLinkState, singleLinkInputsOf, singleLinkStateOf, unverifiedSingleLinkState } from "./singleLink";
 
 /** The outputs: a single link's, and the macvlan's own as the kernel now has them. */
 export function macvlanStateOf<D extends MacvlanLinkDesired>(d: D, o: LinkObserved): D & MacvlanLinkState {
-  if (!o.macvlan) throw new Error(`link "${o.name}" is a ${o.kind ?? "plain"} link, not macvlan or macvtap`);
+  const observed = macvlanArgsObserved(o);
+  if (!observed) throw new Error(`link "${o.name}" is a ${o.kind ?? "plain"} link, not macvlan or macvtap`);
   const own = {
-    mode: o.macvlan.mode,
-    nopromisc: o.macvlan.nopromisc,
-    sourceMacs: inPreferredOrder(o.macvlan.sourceMacs, d.sourceMacs),
-    bcQueueLength: o.macvlan.bcQueueLength ?? 0,
-    master: o.master,
+    ...observed,
+    sourceMacs: inPreferredOrder(observed.sourceMacs, d.sourceMacs),
+    bcQueueLength: observed.bcQueueLength ?? 0,
     // Asked and running: a dead client reads as not asked, so the next up starts it (drift, as persist).
     dhcp: d.dhcp && o.dhcp?.running === true,
     dhcpLease: o.dhcp?.lease,
