@@ -144,7 +144,7 @@ export type PortDesired = {
 
 /**
  * A link that can run a DHCP client (IPv4) in its namespace: udhcpc with a program and files of its own
- * per namespace and link (plan/dhcpProgram.ts; docs in DHCP-STATUS.md until docs/dhcp.md).
+ * per namespace and link (plan/dhcpProgram.ts; docs/dhcp.md).
  */
 export type DhcpDesired = {
   dhcp: boolean;

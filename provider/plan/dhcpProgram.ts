@@ -3,7 +3,7 @@
 // never one shared by two clients: the trap of `dhclient` and `dhcpcd`, whose paths are per link name
 // only). udhcpc configures nothing itself: this program is its event program too, and adds only the
 // leased address and the lease's default route (`proto dhcp`), so static addresses stay. Why udhcpc,
-// and what was seen on the way: DHCP-STATUS.md. Values reach it as positional arguments, never as text.
+// and what was seen on the way: docs/dhcp.md. Values reach it as positional arguments, never as text.
 import type { Command } from "../exec/runner";
 import { bootFolder } from "../model";
 import { installedProgram, type InstalledProgram } from "./installedProgram";
