@@ -18,6 +18,7 @@ import { hostLabel } from "../schema/connection";
 import { parseArgs, validateArgs, type ArgsSpec } from "../schema/validate";
 import { asciiEscaped } from "../shape";
 import { readPartBatched } from "../state/bootPart";
+import { ReadError } from "../state/readError";
 import type { ReadBack } from "../state/readBack";
 import { noticeHostWithoutSystemd } from "./bootNotice";
 import { warnUser } from "./engineLog";
@@ -249,7 +250,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
     try {
       return await (lc.owners ?? lc.existing)(runner, lc.inputsOf(state));
     } catch (error) {
-      if (error instanceof Iproute2Error) throw error;
+      if (error instanceof Iproute2Error || error instanceof ReadError) throw error; // the handler names a read's
       throw new Iproute2Error("failed", context(state, "delete"), (error as Error).message, undefined, { cause: error });
     }
   }
@@ -436,6 +437,28 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       await applyDelete(runner, deleteSteps(current), context(current, "delete"));
     },
   };
+  // A read's failure (state/readError.ts) leaves a handler in the resource's context, whichever read it was.
+  const named = {
+    ...handlers,
+    create: inContextOf(handlers.create, (inputs) => {
+      const d = parseArgs(lc.spec, inputs);
+      return context(d, d.adopt ? "adopt" : "create");
+    }),
+    read: inContextOf(handlers.read, (_id, props) => context(lc.inputsOf(lc.parseState(props)), "read")),
+    update: inContextOf(handlers.update, (_id, _olds, news) => context(parseArgs(lc.spec, news), "update")),
+    delete: inContextOf(handlers.delete, (_id, props) => context(lc.parseState(props), "delete")),
+  };
   // Checked against Pulumi's interface here, by the compiler; callers keep the precise types.
-  return handlers satisfies Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>;
+  return named satisfies Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>;
+}
+
+/** `handler`, with a read's failure that leaves it put in the context `contextFor` gives for its arguments. */
+function inContextOf<A extends unknown[], R>(handler: (...args: A) => Promise<R>, contextFor: (...args: A) => ErrorContext): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await handler(...args);
+    } catch (error) {
+      throw error instanceof ReadError ? error.inContext(contextFor(...args)) : error;
+    }
+  };
 }

@@ -5,10 +5,11 @@ import type { LinkObserved, MacvlanLinkDesired, MacvlanLinkState } from "../mode
 import type { ArgsSpec } from "../schema/validate";
 import { inPreferredOrder } from "../shape";
 import { isUnverifiedLink, parseSingleLinkState, singleLinkInputsOf, singleLinkStateOf, unverifiedSingleLinkState } from "./singleLink";
+import { ReadError } from "./readError";
 
 /** The outputs: a single link's, and the macvlan's own as the kernel now has them. */
 export function macvlanStateOf<D extends MacvlanLinkDesired>(d: D, o: LinkObserved): D & MacvlanLinkState {
-  if (!o.macvlan) throw new Error(`link "${o.name}" is a ${o.kind ?? "plain"} link, not macvlan or macvtap`);
+  if (!o.macvlan) throw new ReadError("failed", `link "${o.name}" is a ${o.kind ?? "plain"} link, not macvlan or macvtap`);
   const own = {
     mode: o.macvlan.mode,
     nopromisc: o.macvlan.nopromisc,

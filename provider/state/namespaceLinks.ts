@@ -12,6 +12,7 @@ import { linkWithAddresses, parseJsonLines, routeEntry } from "./ipJson";
 import { namespaceIdsLine, parseNamespaceIds, peerOf } from "./linkPeer";
 import { observeLink, toRoute } from "./observeLink";
 import { readBackCommands, type ReadBack } from "./readBack";
+import { ReadError } from "./readError";
 
 /**
  * Equivalent to: `ip -j -d [-n NS] -force -batch -` with `addr show dev X` per name, `route show proto
@@ -39,13 +40,13 @@ export function namespaceLinksFromResults(results: CommandResult[], netns: strin
   const [v6, batch] = results;
   if (v6 && v6.exitCode !== 0) {
     if (classify(v6.stderr) === "not-found") return undefined;
-    throw new Error(`reading IPv6 routes in ${netns ?? "the host's namespace"} failed: ${v6.stderr.trim()}`);
+    throw new ReadError(classify(v6.stderr), `reading IPv6 routes in ${netns ?? "the host's namespace"} failed: ${v6.stderr.trim()}`);
   }
-  if (!batch) throw new Error("reading links returned nothing");
+  if (!batch) throw new ReadError("failed", "reading links returned nothing");
   const documents = batch.stdout.split("\n").filter((line) => line.trim() !== "");
   if (documents.length === 0 && batch.exitCode !== 0) {
     if (classify(batch.stderr) === "not-found") return undefined;
-    throw new Error(`reading links in ${netns ?? "the host's namespace"} failed: ${batch.stderr.trim()}`);
+    throw new ReadError(classify(batch.stderr), `reading links in ${netns ?? "the host's namespace"} failed: ${batch.stderr.trim()}`);
   }
   // The ids are the last document, the route listing the one before; every other one is one link's `addr show`.
   const ids = parseNamespaceIds(documents.at(-1));
