@@ -1,6 +1,6 @@
 // The layers of provider/, lowest first; an import may only run down (run by `npm run lint`, which
 // `npm test` and scripts/test.sh run). Every file of provider/ must be in a layer.
-//   model.ts, shape.ts, ownerMark.ts, kinds.ts   shapes, tables, the registry of kinds and pure helpers everything shares
+//   model.ts, shape.ts, ownerMark.ts, kinds.ts, labels.ts   shapes, tables, the registry of kinds and pure helpers everything shares
 //   exec/                running commands (local, ssh) and their errors
 //   schema/              inputs -> defaulted arguments (zod)
 //   plan/   state/       pure steps from (desired, observed) | reading the host back; neither imports the other
@@ -9,7 +9,7 @@
 //   scan/                reading a whole host, and the program and flowchart drawn from it (reads only)
 //   index.ts impl.ts echo.ts cli.ts   the package's entry points (cli.ts: the `pulumi-iproute2` command)
 const layer = {
-  leaf: "^provider/(model|shape|ownerMark|kinds)\\.ts$",
+  leaf: "^provider/(model|shape|ownerMark|kinds|labels)\\.ts$",
   exec: "^provider/exec/",
   schema: "^provider/schema/",
   plan: "^provider/plan/",

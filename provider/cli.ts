@@ -9,12 +9,13 @@ import { z } from "zod";
 import { runnerFor } from "./exec/connect";
 import { closeLocalShells } from "./exec/local";
 import { closeSshMasters } from "./exec/ssh";
+import { hostLabel } from "./labels";
 import { jumpHost, type Connection } from "./model";
 import { layoutOf } from "./scan/layout";
 import { mermaidOf } from "./scan/mermaid";
 import { readHost } from "./scan/readHost";
 import { programOf, type ProgramConnection } from "./scan/typescript";
-import { connection as connectionSchema, hostLabel } from "./schema/connection";
+import { connection as connectionSchema } from "./schema/connection";
 import { asciiEscaped } from "./shape";
 
 const usage = `Usage: pulumi-iproute2 scan [options]

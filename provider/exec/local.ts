@@ -5,6 +5,7 @@
 // group signalled); it ends when its input does, so a provider that is killed never cuts a request
 // half-way.
 import { execa } from "execa";
+import { hostLabel } from "../labels";
 import type { LocalConnection } from "../model";
 import { Iproute2Error } from "./errors";
 import { childEnvironment, runAs, type Command, type CommandResult, type Runner } from "./runner";
@@ -70,13 +71,14 @@ export function closeLocalShells(): void {
 
 /** Runs commands on this machine, as the provider's user or, with `sudo`, each through `sudo -n`. */
 export class LocalRunner implements Runner {
-  readonly host = "localhost";
+  readonly host: string;
   readonly machine: string;
 
   constructor(
     private readonly connection: LocalConnection,
     private readonly waits: LocalWaits = defaultWaits,
   ) {
+    this.host = hostLabel(connection);
     this.machine = `local:${connection.sudo ? "sudo" : "user"}`;
   }
 

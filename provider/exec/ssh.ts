@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
+import { hostLabel } from "../labels";
 import { jumpHost, type SshConnection } from "../model";
 import { Iproute2Error } from "./errors";
 import { startKeyAgent, type KeyAgent } from "./keyAgent";
@@ -132,7 +133,7 @@ export class SshRunner implements Runner {
     private readonly waits: SshWaits = defaultWaits,
   ) {
     const { user, host, port } = connection;
-    this.host = `${user ? `${user}@` : ""}${host}${port !== 22 ? `:${port}` : ""}`;
+    this.host = hostLabel(connection);
     // Everything that decides which machine answers and how it is verified: a master is shared only
     // by connections that would reach the same one (and lives ControlPersist seconds past its use).
     // The credentials too: a master is authenticated, and another stack's key must not ride on it.

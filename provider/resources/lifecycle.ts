@@ -7,14 +7,14 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { applyDelete, applyPlan } from "../apply";
 import { runnerFor } from "../exec/connect";
-import { Iproute2Error, type ErrorContext, type FailureKind } from "../exec/errors";
+import { Iproute2Error, objectAt, type ErrorContext, type FailureKind } from "../exec/errors";
 import type { CommandResult, Runner } from "../exec/runner";
+import { hostLabel } from "../labels";
 import type { Connection } from "../model";
 import { ownerMark, parseMark } from "../ownerMark";
 import { filledPart, planBootPart, removePartStep, type BootPart, type PinnedLink, type WrittenPart } from "../plan/bootPart";
 import type { PropertyDiff } from "../plan/diff";
 import type { CommandStep, IpStep, Step } from "../plan/steps";
-import { hostLabel } from "../schema/connection";
 import { parseArgs, validateArgs, type ArgsSpec } from "../schema/validate";
 import { asciiEscaped } from "../shape";
 import { readPartBatched } from "../state/bootPart";
@@ -172,7 +172,6 @@ function createFailure(error: unknown, inputs: Props, context: ErrorContext, id:
 
 export function defineHandlers<D extends Located & Owned, S extends Located & Owned, O>(lc: ResourceLifecycle<D, S, O>) {
   const context = (d: Located, verb: string) => contextOf(lc.spec.kind, d, verb);
-  const where = (d: Located) => `${lc.spec.kind} "${d.name}"${d.netns !== undefined ? ` in netns "${d.netns}"` : ""} on ${hostLabel(d.connection)}`;
 
   /**
    * The object of `d`'s name to take over, or undefined: with `adopt: true`, any of the right kind but
@@ -196,7 +195,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
     if (why === "resume" && found.aliases[0] !== ours) return undefined; // unmarked: refused as before
     if (ours !== undefined) {
       for (const alias of found.aliases.filter((a) => a !== undefined && parseMark(a) === undefined)) {
-        await warnUser(`${why === "adopt" ? "adopt" : "create"} ${where(d)}: its alias ${quoted(alias ?? "")} is replaced by the owner's mark "${ours}"`);
+        await warnUser(`${why === "adopt" ? "adopt" : "create"} ${objectAt(context(d, why))}: its alias ${quoted(alias ?? "")} is replaced by the owner's mark "${ours}"`);
       }
     }
     const state = await found.takeOver();
@@ -368,7 +367,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       const stranger = found ? strangersAlias(current, lc.aliases(found), lc.ifindexOf?.observed(found)) : undefined;
       if (stranger || observed instanceof Stranger) {
         const what = stranger ? whoseAlias(stranger.alias) : (observed as Stranger).what;
-        await warnUser(`refresh ${where(d)}: what has its name is not this resource's (${what}): taken as gone, and left alone`);
+        await warnUser(`refresh ${objectAt(context(d, "read"))}: what has its name is not this resource's (${what}): taken as gone, and left alone`);
         // What went with ours (a Macvtap's node) stays only while what has the name is still our device
         // (its parent renamed, say): else it would open whichever device gets its numbers next.
         await applyDelete(runner, [...devicePartRemoval(current, { unlessLive: true }), ...(await ownPartRemoval(runner, current))], context(d, "read"));
@@ -391,7 +390,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       // Its mark replaced by a person (an alias of their own): still ours, shown without an owner, so
       // the next up marks it again.
       const remark = current.owner !== undefined && lc.aliases(found)[0] !== ownerMark(current.owner);
-      if (remark) await warnUser(`refresh ${where(d)}: its mark was replaced by hand (${whoseAlias(lc.aliases(found)[0])}); the next \`pulumi up\` marks it again`);
+      if (remark) await warnUser(`refresh ${objectAt(context(d, "read"))}: its mark was replaced by hand (${whoseAlias(lc.aliases(found)[0])}); the next \`pulumi up\` marks it again`);
       const state = { ...withDevice, persist, ...(remark && { owner: undefined }) };
       return { id, props: state, inputs: lc.inputsOf(state) };
     },
@@ -430,7 +429,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       const found = current.owner !== undefined ? await owners(runner, current) : undefined;
       const stranger = found && strangersAlias(current, found.aliases, found.ifindex);
       if (stranger) {
-        await warnUser(`delete ${where(current)}: left alone what has its name (${whoseAlias(stranger.alias)}); the resource leaves the stack`);
+        await warnUser(`delete ${objectAt(context(current, "delete"))}: left alone what has its name (${whoseAlias(stranger.alias)}); the resource leaves the stack`);
         await applyDelete(runner, [...devicePartRemoval(current, { unlessLive: true }), ...(await ownPartRemoval(runner, current))], context(current, "delete"));
         return;
       }
