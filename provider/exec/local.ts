@@ -8,6 +8,7 @@ import { execa } from "execa";
 import { hostLabel } from "../labels";
 import type { LocalConnection } from "../model";
 import { Iproute2Error } from "./errors";
+import { machineGatherings, type Gatherings } from "./gathered";
 import { childEnvironment, runAs, type Command, type CommandResult, type Runner } from "./runner";
 import { ShellFailure, ShellPool } from "./shellPool";
 
@@ -74,12 +75,17 @@ export class LocalRunner implements Runner {
   readonly host: string;
   readonly machine: string;
 
+  readonly gatherings: Gatherings;
+
   constructor(
     private readonly connection: LocalConnection,
     private readonly waits: LocalWaits = defaultWaits,
+    /** Default: this machine's, which every local runner with the same sudo shares. */
+    gatherings?: Gatherings,
   ) {
     this.host = hostLabel(connection);
     this.machine = `local:${connection.sudo ? "sudo" : "user"}`;
+    this.gatherings = gatherings ?? machineGatherings(this.machine);
   }
 
   async run(commands: Command[]): Promise<CommandResult[]> {

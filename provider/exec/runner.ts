@@ -1,3 +1,5 @@
+import type { Gatherings } from "./gathered";
+
 // The one interface every host operation goes through. Commands stay argv arrays until a runner
 // executes them: both runners hand them to a shell (shellScript.ts, the one place argv becomes text).
 
@@ -19,10 +21,15 @@ export interface Runner {
   readonly host: string;
   /**
    * Which machine answers and how: everything that decides it (for SSH: the target, the jump host,
-   * the host keys and the credentials) and sudo. Calls whose runners have the same one may share a
-   * command (exec/gathered.ts); the label alone may name two machines (one behind each of two jump hosts).
+   * the host keys and the credentials) and sudo. The label alone may name two machines (one behind
+   * each of two jump hosts).
    */
   readonly machine: string;
+  /**
+   * The calls to its machine waiting to share a command (exec/gathered.ts): the machine's, shared by
+   * every runner of that `machine` and by no other.
+   */
+  readonly gatherings: Gatherings;
   /**
    * Runs `commands` in order and stops after the first that exits non-zero, whose result is the last
    * one returned. All of them make one round trip to the host.

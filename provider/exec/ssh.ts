@@ -18,6 +18,7 @@ import { processExists } from "./processes";
 import { ShellPool, type ShellFailure } from "./shellPool";
 import { claimLock, LockBusy } from "./socketLock";
 import { shellQuote } from "./shellScript";
+import { machineGatherings, type Gatherings } from "./gathered";
 import { runAs, type Command, type CommandResult, type Runner } from "./runner";
 
 /**
@@ -125,12 +126,15 @@ export async function closeSshMasters(): Promise<void> {
 export class SshRunner implements Runner {
   readonly host: string;
   readonly machine: string;
+  readonly gatherings: Gatherings;
   private readonly controlPath: string;
 
   constructor(
     private readonly connection: SshConnection,
     /** The first runner of a master sets its sessions' waits. */
     private readonly waits: SshWaits = defaultWaits,
+    /** Default: its machine's, which every runner of the same `machine` shares. */
+    gatherings?: Gatherings,
   ) {
     const { user, host, port } = connection;
     this.host = hostLabel(connection);
@@ -144,6 +148,7 @@ export class SshRunner implements Runner {
       .slice(0, 16);
     this.controlPath = path.join(privateDir(), `${id}.sock`);
     this.machine = `ssh:${id}:${connection.sudo ? "sudo" : "user"}`;
+    this.gatherings = gatherings ?? machineGatherings(this.machine);
   }
 
   /**

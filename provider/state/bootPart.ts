@@ -3,7 +3,6 @@
 // the unit where systemd is installed). Only reads; the reads of one host that arrive together share
 // one command.
 import { z } from "zod";
-import { gathered } from "../exec/gathered";
 import type { Command, CommandResult, Runner } from "../exec/runner";
 import { bootFolder, bootUnit, bootUnitEnabled } from "../model";
 import { ReadError } from "./readError";
@@ -74,19 +73,19 @@ export interface PartOnHost {
 }
 
 /** Reads of one host's parts that arrive together: one command. */
-const readGathered = gathered(async (reads: { runner: Runner; file: string }[]) => {
+async function readParts(reads: { runner: Runner; file: string }[]): Promise<PartOnHost[]> {
   const runner = reads[0]?.runner;
   if (!runner) return [];
   const [result] = await runner.run([readPartsCommand([...new Set(reads.map((r) => r.file))])]);
   if (!result) throw new ReadError("failed", "reading the boot description returned nothing");
   const onHost = partsFromResult(result);
   return reads.map((r): PartOnHost => ({ text: onHost.parts.get(r.file), replayed: onHost.replayed }));
-});
+}
 
 /**
  * Part `file` on `runner`'s host, read (by refresh) in one command with the other reads of that host
  * waiting at the same time, as the links of a namespace are (state/namespaceLinks.ts).
  */
 export function readPartBatched(runner: Runner, file: string): Promise<PartOnHost> {
-  return readGathered(runner.machine, { runner, file });
+  return runner.gatherings.join(readParts, "", { runner, file });
 }

@@ -5,7 +5,6 @@
 // of batches, not N, and each batch prints only the links asked for.
 import { z } from "zod";
 import { classify } from "../exec/errors";
-import { gathered } from "../exec/gathered";
 import type { CommandResult, Runner } from "../exec/runner";
 import { routeProtocol, type LinkObserved } from "../model";
 import { linkWithAddresses, parseJsonLines, routeEntry } from "./ipJson";
@@ -63,19 +62,19 @@ export function namespaceLinksFromResults(results: CommandResult[], netns: strin
 }
 
 /** Reads of one namespace of one host, by name, that arrive together: one batch. */
-const readGathered = gathered(async (reads: { runner: Runner; netns: string | undefined; name: string }[]) => {
+async function readLinks(reads: { runner: Runner; netns: string | undefined; name: string }[]): Promise<(LinkObserved | undefined)[]> {
   const runner = reads[0]?.runner;
   if (!runner) return [];
   const netns = reads[0]?.netns;
   const names = [...new Set(reads.map((r) => r.name))];
   const links = namespaceLinksFromResults(await runner.run(readBackCommands(namespaceLinksReadBack(netns, names))), netns);
   return reads.map((r) => links?.get(r.name));
-});
+}
 
 /**
  * Link `name` in `netns` on `runner`'s host, or undefined when it (or the namespace) is gone, read in a
  * batch with the other reads of that namespace waiting at the same time. Never from an older batch.
  */
 export function readLinkBatched(runner: Runner, netns: string | undefined, name: string): Promise<LinkObserved | undefined> {
-  return readGathered(`${runner.machine}\u0000${netns ?? ""}`, { runner, netns, name });
+  return runner.gatherings.join(readLinks, netns ?? "", { runner, netns, name });
 }

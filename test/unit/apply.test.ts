@@ -9,6 +9,7 @@ import type { CommandStep } from "../../provider/plan/steps";
 import { partOperationsCommand, removePartCommand } from "../../provider/plan/bootFiles";
 import { planBootPart, removePartStep } from "../../provider/plan/bootPart";
 import { Iproute2Error, type ErrorContext } from "../../provider/exec/errors";
+import { Gatherings } from "../../provider/exec/gathered";
 import type { Command, CommandResult, Runner } from "../../provider/exec/runner";
 import type { IpStep } from "../../provider/plan/steps";
 import { failuresFixture, linkFixtureOf, netnsReadFixture } from "./fixtures";
@@ -24,6 +25,7 @@ type Reply = Omit<CommandResult, "command">;
 class ScriptedRunner implements Runner {
   readonly host = "host1";
   readonly machine = "host1";
+  readonly gatherings = new Gatherings();
   /** The commands of each run() call, in order. */
   readonly runs: Command[][] = [];
   private readonly replies: Reply[];
@@ -53,6 +55,7 @@ class ScriptedRunner implements Runner {
 class ThrowingRunner implements Runner {
   readonly host = "host1";
   readonly machine = "host1";
+  readonly gatherings = new Gatherings();
   calls = 0;
   constructor(private readonly thrown: unknown) {}
   async run(): Promise<CommandResult[]> {
