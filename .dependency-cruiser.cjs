@@ -7,7 +7,7 @@
 //   apply.ts             a plan run with its undo stack, and its read-back
 //   resources/           each resource's tables, the lifecycle, the classes users construct
 //   scan/                reading a whole host, and the program and flowchart drawn from it (reads only)
-//   index.ts impl.ts echo.ts cli.ts   the package's entry points (cli.ts: the `pulumi-iproute2` command)
+//   index.ts impl.ts echo.ts cli.ts cliFiles.ts   the package's entry points (cli.ts: the `pulumi-iproute2` command; cliFiles.ts: the files it reads and writes)
 const layer = {
   leaf: "^provider/(model|shape|ownerMark|kinds|labels)\\.ts$",
   exec: "^provider/exec/",
@@ -17,7 +17,7 @@ const layer = {
   apply: "^provider/apply\\.ts$",
   resources: "^provider/resources/",
   scan: "^provider/scan/",
-  entries: "^provider/(index|impl|echo|cli)\\.ts$",
+  entries: "^provider/(index|impl|echo|cli|cliFiles)\\.ts$",
 };
 const above = {
   leaf: ["exec", "schema", "plan", "state", "apply", "resources", "scan", "entries"],
