@@ -62,7 +62,10 @@ function unsettledErrors(result: CommandResult): string[] {
   return messages.filter((m) => !["not-found", "exists"].includes(classify(m)));
 }
 
-/** Runs `commands` on `runner`; a runner that cannot run them at all becomes an Iproute2Error. */
+/**
+ * Runs `commands` on `runner`: their results, whatever their exit codes. An Iproute2Error when the runner
+ * could not run them at all, or when the host lacks the program of the last one (settled).
+ */
 export function runOn(runner: Runner, commands: Command[], context: ErrorContext): Promise<CommandResult[]> {
   return settled(runner.run(commands), context);
 }

@@ -1,7 +1,9 @@
 import type { Gatherings } from "./gathered";
 
-// The one interface every host operation goes through. Commands stay argv arrays until a runner
-// executes them: both runners hand them to a shell (shellScript.ts, the one place argv becomes text).
+// The one interface every host operation goes through. A command is an argv array, with maybe text for
+// its standard input (an `ip -batch` script, exec/ipBatch.ts; a boot part), until a runner executes it:
+// both runners send it to a long-lived `sh` of their pool (shellPool.ts), its words single-quoted by
+// shellScript.ts, the one place argv becomes shell text.
 
 export interface Command {
   argv: string[];

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { execa } from "execa";
 import { describe, expect, it, vi } from "vitest";
-import { applyDelete, applyPlan, runOn, type ApplyOptions } from "../../provider/apply";
+import { applyDelete, applyPlan, runOn } from "../../provider/apply";
 import type { CommandStep } from "../../provider/plan/steps";
 import { partOperationsCommand, removePartCommand } from "../../provider/plan/bootFiles";
 import { planBootPart, removePartStep } from "../../provider/plan/bootPart";
@@ -13,10 +13,8 @@ import { Gatherings } from "../../provider/exec/gathered";
 import type { Command, CommandResult, Runner } from "../../provider/exec/runner";
 import type { IpStep } from "../../provider/plan/steps";
 import { failuresFixture, linkFixtureOf, netnsReadFixture } from "./fixtures";
+import type { ReadBack } from "../../provider/state/readBack";
 import { step } from "./steps";
-
-// Named through ApplyOptions: ReadBack is moving out of apply.ts, and this holds wherever it lives.
-type ReadBack = NonNullable<ApplyOptions["readBack"]>;
 
 /** What a host answers to one command. */
 type Reply = Omit<CommandResult, "command">;
