@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-// Three kinds of tests (README.md, "Tests"): unit (no root, no host), integration (root, the real kernel)
+// Three kinds of tests (docs/testing.md): unit (no root, no host), integration (root, the real kernel)
 // and end-to-end (root, the real Pulumi CLI). Only end-to-end tests need the engine and the app folder.
 export default defineConfig({
   test: {

@@ -14,13 +14,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 log() { printf 'install-pulumi: %s\n' "$*" >&2; }
 
-# The engine matching the SDK: the installed @pulumi/pulumi, or (before `npm ci`) the version pinned in
-# package.json.
+# The engine matching the SDK: the installed @pulumi/pulumi, or (before `npm ci`) the version this
+# repository develops and tests with, pinned in package.json's devDependencies (users bring their own
+# SDK: the package names it as a peer, by a range).
 sdk_version=${PULUMI_VERSION:-$(node -e '
   const [root] = process.argv.slice(1);
   let version;
   try { version = require(require.resolve("@pulumi/pulumi/package.json", { paths: [root] })).version; }
-  catch { version = require(`${root}/package.json`).dependencies["@pulumi/pulumi"]; }
+  catch { version = require(`${root}/package.json`).devDependencies["@pulumi/pulumi"]; }
   if (!/^\d+\.\d+\.\d+$/.test(version ?? "")) { console.error(`no exact @pulumi/pulumi version in ${root}/package.json`); process.exit(1); }
   console.log(version);' "$root")}
 tag="v${sdk_version#v}"
@@ -29,7 +30,7 @@ bin="$cache/pulumi-$tag/bin"
 # The official Node.js language host. From v3.90.0 on it is a Go module of its own
 # (.../sdk/nodejs/cmd/pulumi-language-nodejs/v3), which the module proxy we reach refuses; up to
 # v3.68.0 it is a package inside the sdk module, which is served. The engine talks to this older host
-# through the calls both know (README, "The engine", says what it lacks).
+# through the calls both know (docs/engine.md says what it lacks).
 langhost_tag=v3.68.0
 langhost_package=github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
 

@@ -1,7 +1,7 @@
 // Where a host has no systemd, its resources' parts are written and nothing replays them at boot: the
 // preview says so once per host, with how to hook the restore program in.
 import { runOn } from "../apply";
-import { runnerFor } from "../exec/connect";
+import type { Runner } from "../exec/runner";
 import type { Connection } from "../model";
 import { restoreProgramPath } from "../plan/bootFiles";
 import { hostLabel } from "../labels";
@@ -13,14 +13,14 @@ const asked = new Set<string>();
 const probeTimeoutMs = 5_000;
 
 /**
- * Warns, once per host and run, when `args` would be replayed at boot on a host without systemd. It
- * never fails: the answer only ever makes a warning.
+ * Warns, once per host and run, when `args` would be replayed at boot on a host without systemd, asking
+ * it through `runnerFor` (the lifecycle's). It never fails: the answer only ever makes a warning.
  */
-export async function noticeHostWithoutSystemd(args: { persist?: unknown; connection?: unknown }): Promise<void> {
-  await askHost(args).catch(() => undefined);
+export async function noticeHostWithoutSystemd(args: { persist?: unknown; connection?: unknown }, runnerFor: (connection: Connection) => Runner): Promise<void> {
+  await askHost(args, runnerFor).catch(() => undefined);
 }
 
-async function askHost(args: { persist?: unknown; connection?: unknown }): Promise<void> {
+async function askHost(args: { persist?: unknown; connection?: unknown }, runnerFor: (connection: Connection) => Runner): Promise<void> {
   const connection = args.connection as Connection | undefined;
   if (args.persist !== true || connection === null || typeof connection !== "object") return;
   const key = connectionTarget(connection);

@@ -7,6 +7,7 @@ import type { BridgeDesired, BridgeState, LinkObserved } from "../model";
 import { bridgePart, bridgePropertyRules, planBridgeCreate, planBridgeDelete, planBridgeUpdate } from "../plan/bridge";
 import type { IpStep } from "../plan/steps";
 import { bridgeArgs } from "../schema/bridge";
+import { bridgeArgsObserved } from "../state/linkArgs";
 import { isUnverifiedLink, parseSingleLinkState, singleLinkInputsOf, singleLinkStateOf, unverifiedSingleLinkState } from "../state/singleLink";
 import { defineHandlers } from "./lifecycle";
 import { singleLinkOutputNames, SingleLinkResource, type SingleLinkArgs } from "./link";
@@ -14,8 +15,9 @@ import { singleLinkLifecycle } from "./singleLink";
 
 /** The outputs: a single link's, and the bridge's own as the kernel now has them. */
 function bridgeStateOf(d: BridgeDesired, o: LinkObserved): BridgeState {
-  if (!o.bridge) throw new Error(`link "${o.name}" is a ${o.kind ?? "plain"} link, not a bridge`);
-  return singleLinkStateOf<BridgeDesired, BridgeState>(d, o, { observed: { ...o.bridge }, kernelChosen: [] });
+  const observed = bridgeArgsObserved(o);
+  if (!observed) throw new Error(`link "${o.name}" is a ${o.kind ?? "plain"} link, not a bridge`);
+  return singleLinkStateOf<BridgeDesired, BridgeState>(d, o, { observed, kernelChosen: [] });
 }
 
 /** The hint for the kernel's refusal of VLAN filtering (a kernel built without it refuses the attribute itself). */
@@ -24,19 +26,20 @@ function stepHint(_d: BridgeDesired, failure: FailureKind, step: IpStep | undefi
   return "vlanFiltering needs a kernel with bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING, which needs CONFIG_VLAN_8021Q); this one refused it (Operation not supported): set vlanFiltering: false";
 }
 
-export const bridgeHandlers = defineHandlers(
-  singleLinkLifecycle<BridgeDesired, BridgeState>({
-    spec: bridgeArgs,
-    propertyRules: bridgePropertyRules,
-    plan: { create: planBridgeCreate, update: planBridgeUpdate, delete: planBridgeDelete },
-    parseState: (props) => parseSingleLinkState(bridgeArgs, props, z.object({}), []),
-    inputsOf: singleLinkInputsOf,
-    stateOf: bridgeStateOf,
-    unverified: { stateOf: (d) => unverifiedSingleLinkState<BridgeDesired, BridgeState>(d, { observed: {}, kernelChosen: [] }), is: isUnverifiedLink },
-    stepHint,
-    bootPart: bridgePart,
-  }),
-);
+/** Its lifecycle tables, for the handlers and for tests. */
+export const bridgeLifecycle = singleLinkLifecycle<BridgeDesired, BridgeState>({
+  spec: bridgeArgs,
+  propertyRules: bridgePropertyRules,
+  plan: { create: planBridgeCreate, update: planBridgeUpdate, delete: planBridgeDelete },
+  parseState: (props) => parseSingleLinkState(bridgeArgs, props, z.object({}), []),
+  inputsOf: singleLinkInputsOf,
+  stateOf: bridgeStateOf,
+  unverified: { stateOf: (d) => unverifiedSingleLinkState<BridgeDesired, BridgeState>(d, { observed: {}, kernelChosen: [] }), is: isUnverifiedLink },
+  stepHint,
+  bootPart: bridgePart,
+});
+
+export const bridgeHandlers = defineHandlers(bridgeLifecycle);
 
 export interface BridgeArgs extends SingleLinkArgs {
   /** The namespace it is in; the host's by default. Changing it replaces the bridge (the kernel never moves one). */

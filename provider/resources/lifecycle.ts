@@ -6,7 +6,7 @@
 // resumes, adopt and create refuse another's, and delete and refresh leave a stranger's object alone.
 import type * as pulumi from "@pulumi/pulumi";
 import { applyDelete, applyPlan } from "../apply";
-import { runnerFor } from "../exec/connect";
+import { runnerFor as realRunnerFor } from "../exec/connect";
 import { Iproute2Error, objectAt, type ErrorContext, type FailureKind } from "../exec/errors";
 import type { CommandResult, Runner } from "../exec/runner";
 import { hostLabel } from "../labels";
@@ -170,7 +170,20 @@ function createFailure(error: unknown, inputs: Props, context: ErrorContext, id:
   });
 }
 
-export function defineHandlers<D extends Located & Owned, S extends Located & Owned, O>(lc: ResourceLifecycle<D, S, O>) {
+/**
+ * What the handlers reach the world through, given to them rather than built inside: the provider gets
+ * the real one; a unit test hands in a scripted runner (test/support/scriptedRunner.ts) and runs the
+ * whole lifecycle without root or a host. Another seam (a clock, the engine's log) joins it here.
+ */
+export interface HandlerContext {
+  /** The runner every command for a connection's host goes through (check's look for systemd too). */
+  runnerFor(connection: Connection): Runner;
+}
+
+/** The provider's context: the real runners (local or SSH). */
+export const realHandlerContext: HandlerContext = { runnerFor: realRunnerFor };
+
+export function defineHandlers<D extends Located & Owned, S extends Located & Owned, O>(lc: ResourceLifecycle<D, S, O>, { runnerFor }: HandlerContext = realHandlerContext) {
   const context = (d: Located, verb: string) => contextOf(lc.spec.kind, d, verb);
 
   /**
@@ -306,7 +319,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       if (!result.ok) return { inputs: news, failures: result.failures };
       // Only when it would start to be replayed at boot: a preview of an unchanged stack asks no host.
       // Once per host and run, and a few seconds at most (a host not made yet answers late or never).
-      if (olds.persist !== true) await noticeHostWithoutSystemd(result.args);
+      if (olds.persist !== true) await noticeHostWithoutSystemd(result.args, runnerFor);
       return { inputs: result.args as Props };
     },
 

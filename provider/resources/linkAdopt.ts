@@ -5,6 +5,7 @@ import { Iproute2Error, type ErrorContext } from "../exec/errors";
 import type { Runner } from "../exec/runner";
 import { where } from "../labels";
 import { routeKey, type LinkObserved, type Route } from "../model";
+import { routeTakenOver } from "../state/linkArgs";
 import { readLinkAlone } from "../state/oneLink";
 
 /** A namespace in a message. */
@@ -24,7 +25,7 @@ export const asTakenOver = <S extends { announce: boolean }>(state: S): S => ({ 
 export function adoptedRoutes(context: ErrorContext, wantedRoutes: Route[], existing: LinkObserved): Route[] {
   const wanted = new Set(wantedRoutes.map(routeKey));
   const routes = existing.routes.filter((r) => r.protocol === undefined || wanted.has(routeKey(r)));
-  const untakable = routes.find((r) => r.protocol !== undefined && (r.protocol !== "boot" || r.beyond !== undefined));
+  const untakable = routes.find((r) => !routeTakenOver(r.protocol, r.beyond));
   if (untakable) {
     const route = `${untakable.to}${untakable.via !== undefined ? ` via ${untakable.via}` : ""} metric ${untakable.metric ?? 0}`;
     throw new Iproute2Error(

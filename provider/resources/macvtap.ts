@@ -5,7 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { LinkObserved, MacvtapDesired, MacvtapState } from "../model";
 import { macvtapArgs } from "../schema/macvtap";
 import { macvlanInputsOf } from "../state/macvlanLink";
-import { defineHandlers } from "./lifecycle";
+import { defineHandlers, type ResourceLifecycle } from "./lifecycle";
 import { macvlanKindLifecycle, MacvlanKindResource, macvlanOutputNames, type MacvlanLinkArgs } from "./macvlanKind";
 import { tapNodePart } from "./macvtapNode";
 import { warnIfWorldAccessible } from "./warnings";
@@ -15,7 +15,8 @@ const link = macvlanKindLifecycle(macvtapArgs, { tapOwner: { kernelChosenWhenUns
 /** The node's outputs before it is read: none yet. */
 const noNodeYet = { tapDevice: "", tapDevNumbers: "", tapNodeCreated: false, tapNodeOwnerIds: "" };
 
-export const macvtapHandlers = defineHandlers<MacvtapDesired, MacvtapState, LinkObserved>({
+/** Its lifecycle tables: a macvlan-kind link's, with the node's outputs and the node as its device part. */
+export const macvtapLifecycle: ResourceLifecycle<MacvtapDesired, MacvtapState, LinkObserved> = {
   ...link,
   parseState: (props) => ({
     ...link.parseState(props),
@@ -34,7 +35,9 @@ export const macvtapHandlers = defineHandlers<MacvtapDesired, MacvtapState, Link
     return found && { aliases: found.aliases, takeOver: async () => ({ ...(await found.takeOver()), ...noNodeYet }) };
   },
   devicePart: tapNodePart,
-});
+};
+
+export const macvtapHandlers = defineHandlers(macvtapLifecycle);
 
 /** A macvlan-kind link's arguments but `master`: a macvtap cannot be a bridge port. */
 export interface MacvtapArgs extends Omit<MacvlanLinkArgs, "master"> {

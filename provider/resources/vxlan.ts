@@ -8,6 +8,7 @@ import { singleLinkPart } from "../plan/bootPart";
 import { inPreferredOrder } from "../shape";
 import { planVxlanCreate, planVxlanDelete, planVxlanUpdate, vxlanPropertyRules } from "../plan/vxlan";
 import { vxlanArgs } from "../schema/vxlan";
+import { vxlanArgsObserved } from "../state/linkArgs";
 import { vxlanFdbRead, withVxlanRemotes } from "../state/observeLink";
 import { isUnverifiedLink, parseSingleLinkState, singleLinkInputsOf, singleLinkStateOf, unverifiedSingleLinkState } from "../state/singleLink";
 import { defineHandlers } from "./lifecycle";
@@ -17,21 +18,9 @@ import { singleLinkLifecycle } from "./singleLink";
 
 /** Its own outputs: the tunnel as the kernel has it (what it has no report of, as asked). */
 function own(d: VxlanDesired, o?: LinkObserved) {
-  const v = o?.vxlan;
-  const observed = v
-    ? {
-        vni: v.vni,
-        local: v.local,
-        remote: v.remote,
-        group: v.group,
-        dstPort: v.dstPort,
-        underlay: v.underlay,
-        learning: v.learning,
-        // The flood list in the user's order (a set to the diff), or as asked where it was not read.
-        remotes: v.remotes ? inPreferredOrder(v.remotes, d.remotes) : d.remotes,
-        master: o?.master,
-      }
-    : {};
+  const v = o && vxlanArgsObserved(o);
+  // The flood list in the user's order (a set to the diff), or as asked where it was not read.
+  const observed = v ? { ...v, remotes: v.remotes ? inPreferredOrder(v.remotes, d.remotes) : d.remotes } : {};
   return { observed, kernelChosen: [] };
 }
 

@@ -4,18 +4,18 @@ import { z } from "zod";
 import type { LinkObserved, MacvlanLinkDesired, MacvlanLinkState } from "../model";
 import type { ArgsSpec } from "../schema/validate";
 import { inPreferredOrder } from "../shape";
+import { macvlanArgsObserved } from "./linkArgs";
 import { isUnverifiedLink, parseSingleLinkState, singleLinkInputsOf, singleLinkStateOf, unverifiedSingleLinkState } from "./singleLink";
 import { ReadError } from "./readError";
 
 /** The outputs: a single link's, and the macvlan's own as the kernel now has them. */
 export function macvlanStateOf<D extends MacvlanLinkDesired>(d: D, o: LinkObserved): D & MacvlanLinkState {
-  if (!o.macvlan) throw new ReadError("failed", `link "${o.name}" is a ${o.kind ?? "plain"} link, not macvlan or macvtap`);
+  const observed = macvlanArgsObserved(o);
+  if (!observed) throw new ReadError("failed", `link "${o.name}" is a ${o.kind ?? "plain"} link, not macvlan or macvtap`);
   const own = {
-    mode: o.macvlan.mode,
-    nopromisc: o.macvlan.nopromisc,
-    sourceMacs: inPreferredOrder(o.macvlan.sourceMacs, d.sourceMacs),
-    bcQueueLength: o.macvlan.bcQueueLength ?? 0,
-    master: o.master,
+    ...observed,
+    sourceMacs: inPreferredOrder(observed.sourceMacs, d.sourceMacs),
+    bcQueueLength: observed.bcQueueLength ?? 0,
   };
   return singleLinkStateOf<D, D & MacvlanLinkState>(d, o, { observed: own, kernelChosen: ["bcQueueLength"] });
 }

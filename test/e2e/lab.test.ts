@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type CliStack, previewSummary } from "../support/cliStack";
 import { testStack } from "../support/testStack";
 import { ip, ipJson, listNamespaces, pings } from "../support/netns";
-import { readmeBlock, withResourcesSorted } from "../support/readme";
+import { docBlock, withResourcesSorted } from "../support/docBlocks";
 import { scanCli } from "../support/scanned";
 
 /** What must look the same before and after: the host's links and the namespaces that exist. */
@@ -62,13 +62,13 @@ describe("the macvlan lab, with the plain Pulumi CLI", () => {
     expect(await s.changes("up", "--yes")).toEqual({ same: 7 });
   });
 
-  it("draws the README's diagram of the lab: pulumi-iproute2 scan --format mermaid", async () => {
+  it("draws docs/scan.md's diagram of the lab: pulumi-iproute2 scan --format mermaid", async () => {
     const scan = await scanCli(["scan", "--netns", `${prefix}lab`, "--netns", ns1, "--netns", ns2, "--format", "mermaid"]);
     expect(scan.exitCode, scan.stderr).toBe(0);
-    // The README shows the demo's lab, whose namespaces are named demo-lab, demo-ns1 and demo-ns2, made
+    // docs/scan.md shows the demo's lab, whose namespaces are named demo-lab, demo-ns1 and demo-ns2, made
     // by the stack "demo" (whose marks are on them).
     const asTheDemo = scan.stdout.replaceAll(prefix, "demo-").replaceAll(`iproute2-lab/${s.name}/`, "iproute2-lab/demo/");
-    expect(asTheDemo).toBe(readmeBlock("lab", { marker: "scan", language: "mermaid" }));
+    expect(asTheDemo).toBe(docBlock("docs/scan.md", "lab", { marker: "scan", language: "mermaid" }));
   });
 
   /** Runs `check` with `key` set to `value` in the stack's config, then puts the config back. */
@@ -104,12 +104,12 @@ describe("the macvlan lab, with the plain Pulumi CLI", () => {
   it.each([
     ["update", "mode", "private"],
     ["replace", "uplinkName", "veth9"],
-  ])("previews the %s exactly as the README's \"Previews in code review\" shows it", async (name, key, value) => {
+  ])("previews the %s exactly as docs/previews.md shows it", async (name, key, value) => {
     await withConfig(key, value, async () => {
       const preview = await s.ok("preview", "--diff");
-      // The README's stack is `dev`, with no namespace prefix.
-      const asInReadme = preview.stdout.replaceAll(prefix, "").replaceAll(s.name, "dev").replace(/[ \t]+$/gm, "");
-      expect(withResourcesSorted(asInReadme.trimEnd() + "\n")).toBe(withResourcesSorted(readmeBlock(name)));
+      // docs/previews.md's stack is `dev`, with no namespace prefix.
+      const asInDocs = preview.stdout.replaceAll(prefix, "").replaceAll(s.name, "dev").replace(/[ \t]+$/gm, "");
+      expect(withResourcesSorted(asInDocs.trimEnd() + "\n")).toBe(withResourcesSorted(docBlock("docs/previews.md", name)));
     });
   });
 

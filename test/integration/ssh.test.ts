@@ -86,7 +86,7 @@ describe("resources over SSH", () => {
     await netNamespaceHandlers.delete(ns.id, ns.outs);
   });
 
-  // The README asks sudoers to allow ip and sh only: every read and change of a Macvtap's node runs as
+  // docs/resources.md asks sudoers to allow ip and sh only: every read and change of a Macvtap's node runs as
   // the package's own sh program (no bare stat, cat or test). A sudo that refuses one is an error naming
   // the resource, its host and the command refused.
   it("makes, reads and removes a Macvtap through a sudo that runs only ip and sh; names the command a stricter sudo refuses", async () => {

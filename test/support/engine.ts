@@ -68,11 +68,12 @@ export interface App {
 /**
  * `npm pack` of this repository (built by its `prepare`), or of another checkout of the package
  * (`source`, built already, maybe by a build of its day: its scripts are not run), into `destination`.
- * Returns the tarball's file name there.
+ * `built: true` skips this repository's build too, for a caller that knows it is fresh (an end-to-end
+ * test: globalSetup's installs of the project folders ran `prepare`). Returns the tarball's file name there.
  */
-export async function packPackage(destination: string, source = repoRoot): Promise<string> {
+export async function packPackage(destination: string, source = repoRoot, options: { built?: boolean } = {}): Promise<string> {
   mkdirSync(destination, { recursive: true });
-  const ignoreScripts = source === repoRoot ? [] : ["--ignore-scripts"];
+  const ignoreScripts = source === repoRoot && !options.built ? [] : ["--ignore-scripts"];
   const { stdout } = await execa("npm", ["pack", "--silent", ...ignoreScripts, "--pack-destination", destination], { cwd: source });
   const tarball = stdout.trim().split("\n").at(-1) ?? "";
   if (!tarball.endsWith(".tgz") || !existsSync(path.join(destination, tarball))) {
@@ -84,17 +85,33 @@ export async function packPackage(destination: string, source = repoRoot): Promi
 /**
  * Packs this repository, or another checkout of the package (`source`, built), and installs the
  * tarball into `dir`. A linked package would be serialized by value into the state; an installed one
- * is what users have.
+ * is what users have. The app names its own @pulumi/pulumi, as users' projects do (the package takes it
+ * as a peer, by a range): the version this repository tests with, which the engine matches.
  */
 export async function prepareApp(dir: string, source = repoRoot): Promise<App> {
   const tarball = await packPackage(dir, source);
-  writeFileSync(
-    path.join(dir, "package.json"),
-    JSON.stringify({ name: "pulumi-iproute2-app", private: true, dependencies: { "pulumi-iproute2": `file:./${tarball}` } }, null, 2),
-  );
+  const dependencies = { "@pulumi/pulumi": testedSdkVersion(), "pulumi-iproute2": `file:./${tarball}` };
+  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "pulumi-iproute2-app", private: true, dependencies }, null, 2));
   rmSync(path.join(dir, "package-lock.json"), { force: true });
   await installProject(dir);
   return { dir, require: createRequire(path.join(dir, "package.json")) };
+}
+
+/** This repository's package.json: what it declares about @pulumi/pulumi. */
+function sdkDeclarations(): { peerDependencies?: Record<string, string>; devDependencies?: Record<string, string> } {
+  return JSON.parse(readFileSync(path.join(repoRoot, "package.json"), "utf8")) as ReturnType<typeof sdkDeclarations>;
+}
+
+/** The @pulumi/pulumi this repository develops and tests with (its devDependency, exact). */
+export function testedSdkVersion(): string {
+  const version = sdkDeclarations().devDependencies?.["@pulumi/pulumi"];
+  if (!version || !/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`package.json's devDependencies pin no exact @pulumi/pulumi (got "${version}")`);
+  return version;
+}
+
+/** The range of @pulumi/pulumi the package takes from a user's project (its peerDependency, e.g. "^3.230.0"); "" if none. */
+export function sdkRange(): string {
+  return sdkDeclarations().peerDependencies?.["@pulumi/pulumi"] ?? "";
 }
 
 export interface StackOptions {

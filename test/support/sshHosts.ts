@@ -6,7 +6,7 @@
 //
 // Every host has its own /etc (an overlay on this machine's) and users of its own (bind-mounted passwd,
 // group, shadow and sudoers, inside its mount namespace only): `deploy`, with passwordless sudo;
-// `askpw`, whose sudo wants a password; `ipsh`, whose sudo runs only ip and sh (what the README asks
+// `askpw`, whose sudo wants a password; `ipsh`, whose sudo runs only ip and sh (what docs/resources.md asks
 // for); and `iponly`, whose sudo runs only ip.
 // Nothing here touches the host namespace's interfaces or addresses. stop() removes all of it.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -10,7 +10,7 @@ import * as iproute2 from "pulumi-iproute2";
 import { Macvtap, MacvlanLink, NetNamespace, VethPair } from "pulumi-iproute2";
 
 type EchoClass = new (name: string, args: { value: pulumi.Input<string> }) => pulumi.CustomResource & { readonly value: pulumi.Output<string> };
-// Echo left the main entry point for "pulumi-iproute2/echo" after f11a272 (README, "Echo"): a user's
+// Echo left the main entry point for "pulumi-iproute2/echo" after f11a272 (docs/resources.md, "Echo"): a user's
 // program changes that import on upgrade; what this test holds fixed is the stack's state.
 const mainEntry: { Echo?: EchoClass } = iproute2;
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the entry point is not there at f11a272: a static import would fail there

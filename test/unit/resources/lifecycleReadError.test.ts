@@ -1,6 +1,6 @@
 // A read's failure leaves every handler in the resource's context: whichever reader threw it (state/
 // knows no resource), the error names the verb, the object, its namespace and its host. The tables
-// here are a namespace's, with a read that fails before it would ask the host anything.
+// here are a namespace's, with a read that fails before it would ask the (scripted) host anything.
 import { describe, expect, it } from "vitest";
 import { Iproute2Error } from "../../../provider/exec/errors";
 import type { NetNamespaceDesired, NetNamespaceState } from "../../../provider/model";
@@ -8,6 +8,7 @@ import { defineHandlers, type ResourceLifecycle } from "../../../provider/resour
 import { netNamespaceArgs } from "../../../provider/schema/netNamespace";
 import { parseArgs } from "../../../provider/schema/validate";
 import { ReadError } from "../../../provider/state/readError";
+import { ScriptedRunner } from "../../support/scriptedRunner";
 
 const refused = new ReadError("permission", 'reading namespace "lab" failed: Operation not permitted');
 const refuse = async (): Promise<never> => {
@@ -25,7 +26,7 @@ const tables = {
   read: refuse,
   existing: refuse,
 } as unknown as ResourceLifecycle<NetNamespaceDesired, NetNamespaceState, unknown>;
-const handlers = defineHandlers(tables);
+const handlers = defineHandlers(tables, { runnerFor: () => new ScriptedRunner() });
 
 const inputs = { name: "lab", loopbackUp: true, adopt: false, persist: false, owner: "o1", connection: { type: "local" } };
 const state = { ...inputs, path: "/run/netns/lab" };

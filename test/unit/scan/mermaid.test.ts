@@ -1,16 +1,13 @@
-// The scan as a Mermaid flowchart: the README's diagram of the demo's lab is this function's output.
-import { readFileSync } from "node:fs";
-import path from "node:path";
+// The scan as a Mermaid flowchart: docs/scan.md's diagram of the demo's lab is this function's output.
 import { describe, expect, it } from "vitest";
 import { layoutOf } from "../../../provider/scan/layout";
 import { mermaidOf } from "../../../provider/scan/mermaid";
+import { docBlock } from "../../support/docBlocks";
 import { demo, hostileNames, markedDemo, hostRead, link, lo, namespace, printableAscii } from "./reads";
 
 describe("mermaidOf", () => {
-  it("draws the flowchart the README shows: the demo's lab, each object with its stack's mark", () => {
-    const readme = readFileSync(path.join(__dirname, "../../../README.md"), "utf8");
-    const block = /<!-- scan: lab -->\n```mermaid\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(mermaidOf(layoutOf(markedDemo()))).toBe(block);
+  it("draws the flowchart docs/scan.md shows: the demo's lab, each object with its stack's mark", () => {
+    expect(mermaidOf(layoutOf(markedDemo()))).toBe(docBlock("docs/scan.md", "lab", { marker: "scan", language: "mermaid" }));
   });
 
   it("draws an owned lab as it draws one it would write: modes and the pair's line", () => {

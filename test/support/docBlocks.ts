@@ -1,16 +1,17 @@
-// The README's CLI transcripts: each is a ```text block right after a `<!-- preview: NAME -->` marker
-// (or a ```mermaid block after `<!-- scan: NAME -->`), which an end-to-end test compares with what the
-// CLI prints.
+// The CLI's output pasted in the docs: each is a ```text block right after a `<!-- preview: NAME -->`
+// marker (docs/previews.md), or a ```mermaid block after `<!-- scan: NAME -->` (docs/scan.md), which an
+// end-to-end test compares with what the CLI prints.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "./engine";
 
-export function readmeBlock(name: string, kind: { marker: string; language: string } = { marker: "preview", language: "text" }): string {
-  const readme = readFileSync(path.join(repoRoot, "README.md"), "utf8");
+/** The block after `<!-- MARKER: NAME -->` in `doc` (a path from the repository's root), without its fences. */
+export function docBlock(doc: string, name: string, kind: { marker: string; language: string } = { marker: "preview", language: "text" }): string {
+  const text = readFileSync(path.join(repoRoot, doc), "utf8");
   const marker = `<!-- ${kind.marker}: ${name} -->\n${"```"}${kind.language}\n`;
-  const start = readme.indexOf(marker);
-  if (start < 0) throw new Error(`README.md has no "<!-- ${kind.marker}: ${name} -->" block`);
-  const body = readme.slice(start + marker.length);
+  const start = text.indexOf(marker);
+  if (start < 0) throw new Error(`${doc} has no "<!-- ${kind.marker}: ${name} -->" block`);
+  const body = text.slice(start + marker.length);
   return body.slice(0, body.indexOf("```"));
 }
 
