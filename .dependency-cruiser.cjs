@@ -1,15 +1,15 @@
 // The layers of provider/, lowest first; an import may only run down (run by `npm run lint`, which
 // `npm test` and scripts/test.sh run). Every file of provider/ must be in a layer.
-//   model.ts, shape.ts, ownerMark.ts, kinds.ts   shapes, tables, the registry of kinds and pure helpers everything shares
+//   model.ts, shape.ts, ownerMark.ts, kinds.ts, labels.ts   shapes, tables, the registry of kinds and pure helpers everything shares
 //   exec/                running commands (local, ssh) and their errors
 //   schema/              inputs -> defaulted arguments (zod)
 //   plan/   state/       pure steps from (desired, observed) | reading the host back; neither imports the other
 //   apply.ts             a plan run with its undo stack, and its read-back
 //   resources/           each resource's tables, the lifecycle, the classes users construct
 //   scan/                reading a whole host, and the program and flowchart drawn from it (reads only)
-//   index.ts impl.ts echo.ts cli.ts   the package's entry points (cli.ts: the `pulumi-iproute2` command)
+//   index.ts impl.ts echo.ts cli.ts cliFiles.ts   the package's entry points (cli.ts: the `pulumi-iproute2` command; cliFiles.ts: the files it reads and writes)
 const layer = {
-  leaf: "^provider/(model|shape|ownerMark|kinds)\\.ts$",
+  leaf: "^provider/(model|shape|ownerMark|kinds|labels)\\.ts$",
   exec: "^provider/exec/",
   schema: "^provider/schema/",
   plan: "^provider/plan/",
@@ -17,7 +17,7 @@ const layer = {
   apply: "^provider/apply\\.ts$",
   resources: "^provider/resources/",
   scan: "^provider/scan/",
-  entries: "^provider/(index|impl|echo|cli)\\.ts$",
+  entries: "^provider/(index|impl|echo|cli|cliFiles)\\.ts$",
 };
 const above = {
   leaf: ["exec", "schema", "plan", "state", "apply", "resources", "scan", "entries"],

@@ -5,7 +5,6 @@
 // a dozen).
 import { classify, Iproute2Error, missingProgram, sudoRefusal, type ErrorContext, type FailureKind } from "./exec/errors";
 import type { Command, CommandResult, Runner } from "./exec/runner";
-import { gathered } from "./exec/gathered";
 import { batchCommand } from "./exec/ipBatch";
 import { partOperationsCommand, type PartOperation } from "./plan/bootFiles";
 import { filledPart, type PinnedLink } from "./plan/bootPart";
@@ -63,7 +62,10 @@ function unsettledErrors(result: CommandResult): string[] {
   return messages.filter((m) => !["not-found", "exists"].includes(classify(m)));
 }
 
-/** Runs `commands` on `runner`; a runner that cannot run them at all becomes an Iproute2Error. */
+/**
+ * Runs `commands` on `runner`: their results, whatever their exit codes. An Iproute2Error when the runner
+ * could not run them at all, or when the host lacks the program of the last one (settled).
+ */
 export function runOn(runner: Runner, commands: Command[], context: ErrorContext): Promise<CommandResult[]> {
   return settled(runner.run(commands), context);
 }
@@ -114,7 +116,7 @@ function partsLast(steps: Step[]): { steps: Step[]; parts: (CommandStep & { part
  * whose file is in the run already waits for the next one. Each call is answered with its own run's
  * result: a run that could not be made fails its calls only.
  */
-const partsGathered = gathered(async (calls: { runner: Runner; operations: PartOperation[] }[]) => {
+async function writeParts(calls: { runner: Runner; operations: PartOperation[] }[]): Promise<Promise<CommandResult[]>[]> {
   const runs: (typeof calls)[] = [];
   let files = new Set<string>();
   for (const call of calls) {
@@ -133,7 +135,7 @@ const partsGathered = gathered(async (calls: { runner: Runner; operations: PartO
     answers.push(...run.map(() => running));
   }
   return answers;
-});
+}
 
 /** One writer run for `calls` (all of one machine); a failure says when others' operations shared it. */
 async function writerRun(calls: { runner: Runner; operations: PartOperation[] }[]): Promise<CommandResult[]> {
@@ -156,7 +158,7 @@ async function writerRun(calls: { runner: Runner; operations: PartOperation[] }[
 async function runParts(runner: Runner, parts: (CommandStep & { part: PartOperation })[], pinned: PinnedLink[] | undefined, context: ErrorContext): Promise<CommandResult> {
   const operations = parts.map(({ part }) => (part.op === "write" && pinned ? { ...part, text: filledPart(part, pinned) } : part));
   const marked = operations.some((o) => o.op === "write" && /#(index|mac)\d+#/.test(o.text));
-  const results = await settled(marked ? runner.run([partOperationsCommand(operations)]) : partsGathered(runner.machine, { runner, operations }), context);
+  const results = await settled(marked ? runner.run([partOperationsCommand(operations)]) : runner.gatherings.join(writeParts, "", { runner, operations }), context);
   const [result] = results;
   if (!result) throw new Iproute2Error("failed", context, "writing the boot description returned nothing");
   return result;

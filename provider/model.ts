@@ -6,8 +6,9 @@
 export const macvlanModes = ["bridge", "private", "vepa", "passthru", "source"] as const;
 export type MacvlanMode = (typeof macvlanModes)[number];
 
-// iproute2 prints and takes these names; the kernel's values (MACVLAN_MODE_* in
-// include/uapi/linux/if_link.h) are private 1, vepa 2, bridge 4, passthru 8, source 16.
+// iproute2 prints and takes these names, both ways: the kernel's values (MACVLAN_MODE_* in
+// include/uapi/linux/if_link.h: private 1, vepa 2, bridge 4, passthru 8, source 16) never reach us, so
+// this list is the whole table.
 
 /** Parses a mode name from iproute2 output; an unknown name is an error, never a guess. */
 export function parseMacvlanMode(name: string): MacvlanMode {

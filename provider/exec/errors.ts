@@ -1,6 +1,7 @@
 // One error class for everything that goes wrong on a host, with one shape: the verb, the object, the
 // namespace and the host it was done on, what the command said, and what a person can do about it.
 // The original error (execa's, with the full command result) stays as `cause`.
+import { where } from "../labels";
 import type { CommandResult } from "./runner";
 
 export type FailureKind =
@@ -34,10 +35,14 @@ export class Iproute2Error extends Error {
     readonly hint?: string,
     options?: { cause?: unknown },
   ) {
-    const where = `${context.netns !== undefined ? ` in netns "${context.netns}"` : ""} on ${context.host}`;
-    super(`${context.verb} ${context.object}${where}: ${detail}${hint ? `. ${hint}` : ""}`, options);
+    super(`${context.verb} ${objectAt(context)}: ${detail}${hint ? `. ${hint}` : ""}`, options);
     this.name = "Iproute2Error";
   }
+}
+
+/** The object and where it is, as messages name it: `MacvlanLink "mac1" in netns "lab" on hv1`. */
+export function objectAt(context: ErrorContext): string {
+  return `${context.object}${context.netns !== undefined ? ` in ${where(context.netns)}` : ""} on ${context.host}`;
 }
 
 // iproute2 has no error codes in its output, only the kernel's strerror text (with LC_ALL=C, which the

@@ -5,8 +5,10 @@
 // group signalled); it ends when its input does, so a provider that is killed never cuts a request
 // half-way.
 import { execa } from "execa";
+import { hostLabel } from "../labels";
 import type { LocalConnection } from "../model";
 import { Iproute2Error } from "./errors";
+import { machineGatherings, type Gatherings } from "./gathered";
 import { childEnvironment, runAs, type Command, type CommandResult, type Runner } from "./runner";
 import { ShellFailure, ShellPool } from "./shellPool";
 
@@ -70,14 +72,20 @@ export function closeLocalShells(): void {
 
 /** Runs commands on this machine, as the provider's user or, with `sudo`, each through `sudo -n`. */
 export class LocalRunner implements Runner {
-  readonly host = "localhost";
+  readonly host: string;
   readonly machine: string;
+
+  readonly gatherings: Gatherings;
 
   constructor(
     private readonly connection: LocalConnection,
     private readonly waits: LocalWaits = defaultWaits,
+    /** Default: this machine's, which every local runner with the same sudo shares. */
+    gatherings?: Gatherings,
   ) {
+    this.host = hostLabel(connection);
     this.machine = `local:${connection.sudo ? "sudo" : "user"}`;
+    this.gatherings = gatherings ?? machineGatherings(this.machine);
   }
 
   async run(commands: Command[]): Promise<CommandResult[]> {

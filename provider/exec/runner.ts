@@ -1,5 +1,9 @@
-// The one interface every host operation goes through. Commands stay argv arrays until a runner
-// executes them: both runners hand them to a shell (shellScript.ts, the one place argv becomes text).
+import type { Gatherings } from "./gathered";
+
+// The one interface every host operation goes through. A command is an argv array, with maybe text for
+// its standard input (an `ip -batch` script, exec/ipBatch.ts; a boot part), until a runner executes it:
+// both runners send it to a long-lived `sh` of their pool (shellPool.ts), its words single-quoted by
+// shellScript.ts, the one place argv becomes shell text.
 
 export interface Command {
   argv: string[];
@@ -19,10 +23,15 @@ export interface Runner {
   readonly host: string;
   /**
    * Which machine answers and how: everything that decides it (for SSH: the target, the jump host,
-   * the host keys and the credentials) and sudo. Calls whose runners have the same one may share a
-   * command (exec/gathered.ts); the label alone may name two machines (one behind each of two jump hosts).
+   * the host keys and the credentials) and sudo. The label alone may name two machines (one behind
+   * each of two jump hosts).
    */
   readonly machine: string;
+  /**
+   * The calls to its machine waiting to share a command (exec/gathered.ts): the machine's, shared by
+   * every runner of that `machine` and by no other.
+   */
+  readonly gatherings: Gatherings;
   /**
    * Runs `commands` in order and stops after the first that exits non-zero, whose result is the last
    * one returned. All of them make one round trip to the host.

@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
+import { hostLabel } from "../labels";
 import { jumpHost, type SshConnection } from "../model";
 import { Iproute2Error } from "./errors";
 import { startKeyAgent, type KeyAgent } from "./keyAgent";
@@ -17,6 +18,7 @@ import { processExists } from "./processes";
 import { ShellPool, type ShellFailure } from "./shellPool";
 import { claimLock, LockBusy } from "./socketLock";
 import { shellQuote } from "./shellScript";
+import { machineGatherings, type Gatherings } from "./gathered";
 import { runAs, type Command, type CommandResult, type Runner } from "./runner";
 
 /**
@@ -124,15 +126,18 @@ export async function closeSshMasters(): Promise<void> {
 export class SshRunner implements Runner {
   readonly host: string;
   readonly machine: string;
+  readonly gatherings: Gatherings;
   private readonly controlPath: string;
 
   constructor(
     private readonly connection: SshConnection,
     /** The first runner of a master sets its sessions' waits. */
     private readonly waits: SshWaits = defaultWaits,
+    /** Default: its machine's, which every runner of the same `machine` shares. */
+    gatherings?: Gatherings,
   ) {
     const { user, host, port } = connection;
-    this.host = `${user ? `${user}@` : ""}${host}${port !== 22 ? `:${port}` : ""}`;
+    this.host = hostLabel(connection);
     // Everything that decides which machine answers and how it is verified: a master is shared only
     // by connections that would reach the same one (and lives ControlPersist seconds past its use).
     // The credentials too: a master is authenticated, and another stack's key must not ride on it.
@@ -143,6 +148,7 @@ export class SshRunner implements Runner {
       .slice(0, 16);
     this.controlPath = path.join(privateDir(), `${id}.sock`);
     this.machine = `ssh:${id}:${connection.sudo ? "sudo" : "user"}`;
+    this.gatherings = gatherings ?? machineGatherings(this.machine);
   }
 
   /**

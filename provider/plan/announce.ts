@@ -7,6 +7,7 @@
 // Nothing in the kernel announces an IPv4 address added to a link already up, nor an IPv6 one added
 // with nodad (no DAD): setting the link's MAC to itself does (the kernel takes it as a MAC change).
 import type { Command } from "../exec/runner";
+import { where } from "../labels";
 import { isIPv6Address } from "../model";
 import type { CommandStep } from "./steps";
 
@@ -72,8 +73,6 @@ function inNetns(netns: string | undefined, args: string[]): Command {
   return { argv: [...(netns !== undefined ? ["ip", "netns", "exec", netns] : []), "sh", "-c", script, "announce", ...args] };
 }
 
-const where = (netns: string | undefined) => (netns !== undefined ? ` in netns ${netns}` : "");
-
 /**
  * Equivalent to: `ip netns exec NETNS sysctl -w net.ipv4.conf.DEV.arp_notify=V net.ipv6.conf.DEV.ndisc_notify=V`
  * (written to /proc/sys directly). Undone by the old value where there is one to put back.
@@ -81,7 +80,7 @@ const where = (netns: string | undefined) => (netns !== undefined ? ` in netns $
 export function announceStep(netns: string | undefined, dev: string, on: boolean, before?: boolean): CommandStep {
   const set = (value: boolean): CommandStep => ({
     command: inNetns(netns, ["set", dev, value ? "1" : "0"]),
-    describe: `set arp_notify and ndisc_notify of ${dev}${where(netns)} to ${value ? 1 : 0} (announce: ${value})`,
+    describe: `set arp_notify and ndisc_notify of ${dev} in ${where(netns)} to ${value ? 1 : 0} (announce: ${value})`,
   });
   return { ...set(on), ...(before !== undefined && { undo: [set(before)] }), ...(on && { replay: ["announce", netns ?? "-", dev] }) };
 }
@@ -93,6 +92,6 @@ export function announceStep(netns: string | undefined, dev: string, on: boolean
 export function announceAgainStep(netns: string | undefined, dev: string): CommandStep {
   return {
     command: { argv: ["sh", "-c", script, "announce", "again", dev, netns ?? ""] },
-    describe: `announce the addresses of ${dev}${where(netns)} (its MAC set to itself)`,
+    describe: `announce the addresses of ${dev} in ${where(netns)} (its MAC set to itself)`,
   };
 }

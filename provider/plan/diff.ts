@@ -7,7 +7,10 @@ import { containsUnknown } from "../schema/validate";
 import { spliced } from "../shape";
 
 export interface PropertyRule {
-  /** Compare as a set: order does not matter (addresses, MAC lists, routes). */
+  /**
+   * Compare regardless of order (addresses, a vxlan's remotes, source MACs, routes): each value counts as
+   * often as it appears (the schema refuses a repeated address, MAC or remote).
+   */
   set?: boolean;
   /** Optional and chosen by the kernel when unset: an unset new value is no change. */
   kernelChosenWhenUnset?: boolean;

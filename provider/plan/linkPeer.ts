@@ -1,6 +1,7 @@
 // Whether a link's peer or parent, as its namespace places it (state/linkPeer.ts), is the one a
 // resource declares: that name in that namespace. Adopt refuses a link whose peer or parent is another,
 // and refresh takes such a link for someone else's. Pure.
+import { where } from "../labels";
 import type { LinkPeer } from "../model";
 
 /** The peer or parent a resource names: in a named namespace, or the connection's own (undefined). */
@@ -11,7 +12,6 @@ export interface DeclaredPeer {
   ifindex: number | undefined;
 }
 
-const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
 
 /** Whether comparing needs the declared link's ifindex: the peer is known by its number, not its name. */
 export const needsIfindex = (peer: LinkPeer) => peer.where === "other" || (peer.where === "same" && peer.name === undefined);

@@ -4,7 +4,8 @@ import { runOn } from "../apply";
 import type { Runner } from "../exec/runner";
 import type { Connection } from "../model";
 import { restoreProgramPath } from "../plan/bootFiles";
-import { connectionTarget, hostLabel } from "../schema/connection";
+import { hostLabel } from "../labels";
+import { connectionTarget } from "../schema/connection";
 import { warnUser } from "./engineLog";
 
 const asked = new Set<string>();

@@ -7,17 +7,18 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { applyDelete, applyPlan } from "../apply";
 import { runnerFor as realRunnerFor } from "../exec/connect";
-import { Iproute2Error, type ErrorContext, type FailureKind } from "../exec/errors";
+import { Iproute2Error, objectAt, type ErrorContext, type FailureKind } from "../exec/errors";
 import type { CommandResult, Runner } from "../exec/runner";
+import { hostLabel } from "../labels";
 import type { Connection } from "../model";
 import { ownerMark, parseMark } from "../ownerMark";
 import { filledPart, planBootPart, removePartStep, type BootPart, type PinnedLink, type WrittenPart } from "../plan/bootPart";
 import type { PropertyDiff } from "../plan/diff";
 import type { CommandStep, IpStep, Step } from "../plan/steps";
-import { hostLabel } from "../schema/connection";
 import { parseArgs, validateArgs, type ArgsSpec } from "../schema/validate";
 import { asciiEscaped } from "../shape";
 import { readPartBatched } from "../state/bootPart";
+import { ReadError } from "../state/readError";
 import type { ReadBack } from "../state/readBack";
 import { noticeHostWithoutSystemd } from "./bootNotice";
 import { warnUser } from "./engineLog";
@@ -189,7 +190,6 @@ export const realHandlerContext: HandlerContext = { runnerFor: realRunnerFor };
 
 export function defineHandlers<D extends Located & Owned, S extends Located & Owned, O>(lc: ResourceLifecycle<D, S, O>, { runnerFor }: HandlerContext = realHandlerContext) {
   const context = (d: Located, verb: string) => contextOf(lc.spec.kind, d, verb);
-  const where = (d: Located) => `${lc.spec.kind} "${d.name}"${d.netns !== undefined ? ` in netns "${d.netns}"` : ""} on ${hostLabel(d.connection)}`;
 
   /**
    * The object of `d`'s name to take over, or undefined: with `adopt: true`, any of the right kind but
@@ -213,7 +213,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
     if (why === "resume" && found.aliases[0] !== ours) return undefined; // unmarked: refused as before
     if (ours !== undefined) {
       for (const alias of found.aliases.filter((a) => a !== undefined && parseMark(a) === undefined)) {
-        await warnUser(`${why === "adopt" ? "adopt" : "create"} ${where(d)}: its alias ${quoted(alias ?? "")} is replaced by the owner's mark "${ours}"`);
+        await warnUser(`${why === "adopt" ? "adopt" : "create"} ${objectAt(context(d, why))}: its alias ${quoted(alias ?? "")} is replaced by the owner's mark "${ours}"`);
       }
     }
     const state = await found.takeOver();
@@ -267,7 +267,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
     try {
       return await (lc.owners ?? lc.existing)(runner, lc.inputsOf(state));
     } catch (error) {
-      if (error instanceof Iproute2Error) throw error;
+      if (error instanceof Iproute2Error || error instanceof ReadError) throw error; // the handler names a read's
       throw new Iproute2Error("failed", context(state, "delete"), (error as Error).message, undefined, { cause: error });
     }
   }
@@ -385,7 +385,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       const stranger = found ? strangersAlias(current, lc.aliases(found), lc.ifindexOf?.observed(found)) : undefined;
       if (stranger || observed instanceof Stranger) {
         const what = stranger ? whoseAlias(stranger.alias) : (observed as Stranger).what;
-        await warnUser(`refresh ${where(d)}: what has its name is not this resource's (${what}): taken as gone, and left alone`);
+        await warnUser(`refresh ${objectAt(context(d, "read"))}: what has its name is not this resource's (${what}): taken as gone, and left alone`);
         // What went with ours (a Macvtap's node) stays only while what has the name is still our device
         // (its parent renamed, say): else it would open whichever device gets its numbers next.
         await applyDelete(runner, [...(lc.stopWhenGone?.(current) ?? []), ...devicePartRemoval(current, { unlessLive: true }), ...(await ownPartRemoval(runner, current))], context(d, "read"));
@@ -408,7 +408,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       // Its mark replaced by a person (an alias of their own): still ours, shown without an owner, so
       // the next up marks it again.
       const remark = current.owner !== undefined && lc.aliases(found)[0] !== ownerMark(current.owner);
-      if (remark) await warnUser(`refresh ${where(d)}: its mark was replaced by hand (${whoseAlias(lc.aliases(found)[0])}); the next \`pulumi up\` marks it again`);
+      if (remark) await warnUser(`refresh ${objectAt(context(d, "read"))}: its mark was replaced by hand (${whoseAlias(lc.aliases(found)[0])}); the next \`pulumi up\` marks it again`);
       const state = { ...withDevice, persist, ...(remark && { owner: undefined }) };
       return { id, props: state, inputs: lc.inputsOf(state) };
     },
@@ -447,13 +447,35 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       const found = current.owner !== undefined ? await owners(runner, current) : undefined;
       const stranger = found && strangersAlias(current, found.aliases, found.ifindex);
       if (stranger) {
-        await warnUser(`delete ${where(current)}: left alone what has its name (${whoseAlias(stranger.alias)}); the resource leaves the stack`);
+        await warnUser(`delete ${objectAt(context(current, "delete"))}: left alone what has its name (${whoseAlias(stranger.alias)}); the resource leaves the stack`);
         await applyDelete(runner, [...devicePartRemoval(current, { unlessLive: true }), ...(await ownPartRemoval(runner, current))], context(current, "delete"));
         return;
       }
       await applyDelete(runner, deleteSteps(current), context(current, "delete"));
     },
   };
+  // A read's failure (state/readError.ts) leaves a handler in the resource's context, whichever read it was.
+  const named = {
+    ...handlers,
+    create: inContextOf(handlers.create, (inputs) => {
+      const d = parseArgs(lc.spec, inputs);
+      return context(d, d.adopt ? "adopt" : "create");
+    }),
+    read: inContextOf(handlers.read, (_id, props) => context(lc.inputsOf(lc.parseState(props)), "read")),
+    update: inContextOf(handlers.update, (_id, _olds, news) => context(parseArgs(lc.spec, news), "update")),
+    delete: inContextOf(handlers.delete, (_id, props) => context(lc.parseState(props), "delete")),
+  };
   // Checked against Pulumi's interface here, by the compiler; callers keep the precise types.
-  return handlers satisfies Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>;
+  return named satisfies Required<Omit<pulumi.dynamic.ResourceProvider, "configure">>;
+}
+
+/** `handler`, with a read's failure that leaves it put in the context `contextFor` gives for its arguments. */
+function inContextOf<A extends unknown[], R>(handler: (...args: A) => Promise<R>, contextFor: (...args: A) => ErrorContext): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await handler(...args);
+    } catch (error) {
+      throw error instanceof ReadError ? error.inContext(contextFor(...args)) : error;
+    }
+  };
 }

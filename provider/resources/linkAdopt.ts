@@ -3,12 +3,12 @@
 // its parent or peer).
 import { Iproute2Error, type ErrorContext } from "../exec/errors";
 import type { Runner } from "../exec/runner";
+import { where } from "../labels";
 import { routeKey, type LinkObserved, type Route } from "../model";
 import { routeTakenOver } from "../state/linkArgs";
 import { readLinkAlone } from "../state/oneLink";
 
 /** A namespace in a message. */
-export const where = (netns: string | undefined) => (netns !== undefined ? `netns "${netns}"` : "the host's namespace");
 
 /**
  * A link's state as taken over: its announce settings are whatever they are, taken as unset, so the

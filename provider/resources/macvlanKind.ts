@@ -13,7 +13,7 @@ import { dhcpObserved } from "../state/dhcpLease";
 import type { ArgsSpec } from "../schema/validate";
 import { isUnverified, macvlanInputsOf, macvlanStateOf, parseMacvlanState, unverifiedMacvlanState } from "../state/macvlanLink";
 import type { ResourceLifecycle } from "./lifecycle";
-import { where } from "./linkAdopt";
+import { where } from "../labels";
 import { singleLinkOutputNames, SingleLinkResource, type SingleLinkArgs } from "./link";
 import { singleLinkLifecycle } from "./singleLink";
 

@@ -17,7 +17,8 @@ import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
 import { checkPeer } from "./declaredPeer";
 import { contextOf, linkId, Stranger, type Existing, type ResourceLifecycle } from "./lifecycle";
-import { adoptedRoutes, asTakenOver, refuseNonBridgeMaster, where } from "./linkAdopt";
+import { adoptedRoutes, asTakenOver, refuseNonBridgeMaster } from "./linkAdopt";
+import { where } from "../labels";
 
 type Tables<D extends SingleLinkDesired, S extends SingleLinkState<D>> = ResourceLifecycle<D, S, LinkObserved>;
 

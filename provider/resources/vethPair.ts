@@ -16,7 +16,8 @@ import { readBackCommands, type ReadBack } from "../state/readBack";
 import { isUnverifiedVeth, parseVethState, unverifiedVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
 import { checkPeer } from "./declaredPeer";
 import { contextOf, defineHandlers, linkId, Stranger } from "./lifecycle";
-import { asTakenOver, refuseNonBridgeMaster, where } from "./linkAdopt";
+import { asTakenOver, refuseNonBridgeMaster } from "./linkAdopt";
+import { where } from "../labels";
 import { LinkResource, linkOutputNames, type LinkArgs } from "./link";
 import { portHint } from "./singleLink";
 

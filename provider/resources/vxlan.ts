@@ -13,7 +13,7 @@ import { vxlanFdbRead, withVxlanRemotes } from "../state/observeLink";
 import { isUnverifiedLink, parseSingleLinkState, singleLinkInputsOf, singleLinkStateOf, unverifiedSingleLinkState } from "../state/singleLink";
 import { defineHandlers } from "./lifecycle";
 import { singleLinkOutputNames, SingleLinkResource, type SingleLinkArgs } from "./link";
-import { where } from "./linkAdopt";
+import { where } from "../labels";
 import { singleLinkLifecycle } from "./singleLink";
 
 /** Its own outputs: the tunnel as the kernel has it (what it has no report of, as asked). */

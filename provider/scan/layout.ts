@@ -11,7 +11,8 @@ import { layOutMacvlan } from "./kinds/macvlan";
 import { layOutVeth } from "./kinds/veth";
 import { layOutVxlan } from "./kinds/vxlan";
 import { handedOutNote, kindOf, LayoutBuilder, refused, resumedOf, withoutUndefined, type LinkAt } from "./layoutBuilder";
-import { netnsKey, refKey, where, type HostRead, type Layout, type LayoutOptions } from "./layoutShape";
+import { netnsKey, refKey, type HostRead, type Layout, type LayoutOptions } from "./layoutShape";
+import { where } from "../labels";
 import { referenced } from "./linkRefs";
 import { Claims } from "./owners";
 

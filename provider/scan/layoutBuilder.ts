@@ -7,7 +7,8 @@ import { validateArgs, type ArgsSpec } from "../schema/validate";
 import { routeTakenOver } from "../state/linkArgs";
 import type { NamespaceRead, ScannedLink, ScannedRoute } from "../state/namespaceScan";
 import type { Found } from "./linkRefs";
-import { netnsKey, refKey, where, type Args, type HostRead, type Layout, type LinkRef } from "./layoutShape";
+import { netnsKey, refKey, type Args, type HostRead, type Layout, type LinkRef } from "./layoutShape";
+import { where } from "../labels";
 import type { Claim, Claims, Resumed } from "./owners";
 
 /** A link's kind as a scan names it: the kernel's, "loopback" for lo, "device" for one of no kind (a NIC). */

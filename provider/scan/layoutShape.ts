@@ -40,8 +40,6 @@ export const unsafeCharacters = /[^\x20-\x7e]/gu;
 
 export const refKey = (ref: LinkRef) => `${ref.netns ?? ""}\u0000${ref.name}`;
 export const netnsKey = (netns: string | undefined) => netns ?? "";
-/** A namespace in a message; the name quoted as JSON, so nothing in it can pass for something else. */
-export const where = (netns: string | undefined) => (netns !== undefined ? `netns ${JSON.stringify(netns)}` : "the host's namespace");
 
 /** A resource's arguments as the program writes them, in its order; references are LinkRefs and names. */
 export type Args = Record<string, string | number | boolean | string[] | Route[]>;

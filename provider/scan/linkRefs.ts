@@ -2,7 +2,8 @@
 // scan read, from the ids a namespace gives the others (state/linkPeer.ts). Pure.
 import { peerOf } from "../state/linkPeer";
 import type { NamespaceRead, ScannedLink } from "../state/namespaceScan";
-import { netnsKey, refKey, where, type HostRead, type LinkRef } from "./layoutShape";
+import { netnsKey, refKey, type HostRead, type LinkRef } from "./layoutShape";
+import { where } from "../labels";
 
 export type Found = { ref: LinkRef; target: ScannedLink; unnamed: boolean } | { why: string };
 

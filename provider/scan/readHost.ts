@@ -3,11 +3,13 @@
 // then the ones their links refer to, then the macvtaps' device nodes. Read only: nothing here changes
 // the host.
 import type { Command, CommandResult, Runner } from "../exec/runner";
+import { where } from "../labels";
 import type { TapNodeObserved } from "../model";
-import { NamespaceReadError, namespaceListCommand, namespaceReadCommands, parseNamespaceList, parseNamespaceRead, type NamespaceRead } from "../state/namespaceScan";
+import { namespaceListCommand, namespaceReadCommands, parseNamespaceList, parseNamespaceRead, type NamespaceRead } from "../state/namespaceScan";
 import { vxlanFdbRead, withVxlanRemotes } from "../state/observeLink";
+import { ReadError } from "../state/readError";
 import { devNumbersCommand, nodeStatCommand, parseDevNumbers, parseNodeStat } from "../state/tapNode";
-import { netnsKey, refKey, where, type HostRead, type ScannedTapNode } from "./layout";
+import { netnsKey, refKey, type HostRead, type ScannedTapNode } from "./layout";
 
 /** A scan that cannot go on: what a person reads, and the exit code says so. */
 export class ScanError extends Error {
@@ -43,7 +45,7 @@ async function readNamespace(runner: Runner, netns: string | undefined): Promise
     return parseNamespaceRead(netns, results);
   } catch (error) {
     const said = messageOf(error);
-    if (error instanceof NamespaceReadError && error.kind === "permission") {
+    if (error instanceof ReadError && error.kind === "permission") {
       throw new ScanError(`no permission to read ${where(netns)} on ${runner.host} (${said}): entering a namespace needs root; run as root, or with --sudo`, { cause: error });
     }
     throw new ScanError(`reading ${where(netns)} on ${runner.host} failed: ${said}`, { cause: error });

@@ -77,11 +77,6 @@ export function connectionTarget(conn: Connection): string {
   return conn.type === "local" ? "local" : `ssh://${conn.host}:${conn.port}`;
 }
 
-/** The host named in error messages. */
-export function hostLabel(conn: Connection): string {
-  return conn.type === "local" ? "localhost" : `${conn.user ? `${conn.user}@` : ""}${conn.host}${conn.port !== 22 ? `:${conn.port}` : ""}`;
-}
-
 /** A connection's target from stored state or new inputs, for diffs; unreadable input counts as its own. */
 export function targetOf(raw: unknown): string {
   const parsed = connection.safeParse(raw);

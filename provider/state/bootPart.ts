@@ -3,9 +3,10 @@
 // the unit where systemd is installed). Only reads; the reads of one host that arrive together share
 // one command.
 import { z } from "zod";
-import { gathered } from "../exec/gathered";
 import type { Command, CommandResult, Runner } from "../exec/runner";
 import { bootFolder, bootUnit, bootUnitEnabled } from "../model";
+import { ReadError } from "./readError";
+import { classify } from "../exec/errors";
 
 // Each part as "=== FILE" and its lines, each after a "|" (so no line of a part, edited by hand or
 // without its last newline, can pass for a header), or "=== FILE missing"; then "restore
@@ -44,7 +45,7 @@ export interface PartsOnHost {
 const status = z.object({ restore: z.enum(["present", "missing"]), unit: z.enum(["present", "missing", "no-systemd"]) });
 
 export function partsFromResult(result: CommandResult): PartsOnHost {
-  if (result.exitCode !== 0) throw new Error(`reading the boot description failed: ${result.stderr.trim() || `exit code ${result.exitCode}`}`);
+  if (result.exitCode !== 0) throw new ReadError(classify(result.stderr), `reading the boot description failed: ${result.stderr.trim() || `exit code ${result.exitCode}`}`);
   const lines = result.stdout.split("\n").slice(0, -1);
   // The last two lines say what replays the parts; before them, the parts.
   const found = Object.fromEntries(lines.slice(-2).map((line) => line.split(" ")));
@@ -59,7 +60,7 @@ export function partsFromResult(result: CommandResult): PartsOnHost {
     } else if (current !== undefined && line.startsWith("|")) {
       parts.set(current, `${parts.get(current) ?? ""}${line.slice(1)}\n`);
     } else {
-      throw new Error(`reading the boot description: unexpected line ${JSON.stringify(line)}`);
+      throw new ReadError("failed", `reading the boot description: unexpected line ${JSON.stringify(line)}`);
     }
   }
   return { parts, replayed: restore === "present" && unitStatus !== "missing", systemd: unitStatus !== "no-systemd" };
@@ -72,19 +73,19 @@ export interface PartOnHost {
 }
 
 /** Reads of one host's parts that arrive together: one command. */
-const readGathered = gathered(async (reads: { runner: Runner; file: string }[]) => {
+async function readParts(reads: { runner: Runner; file: string }[]): Promise<PartOnHost[]> {
   const runner = reads[0]?.runner;
   if (!runner) return [];
   const [result] = await runner.run([readPartsCommand([...new Set(reads.map((r) => r.file))])]);
-  if (!result) throw new Error("reading the boot description returned nothing");
+  if (!result) throw new ReadError("failed", "reading the boot description returned nothing");
   const onHost = partsFromResult(result);
   return reads.map((r): PartOnHost => ({ text: onHost.parts.get(r.file), replayed: onHost.replayed }));
-});
+}
 
 /**
  * Part `file` on `runner`'s host, read (by refresh) in one command with the other reads of that host
  * waiting at the same time, as the links of a namespace are (state/namespaceLinks.ts).
  */
 export function readPartBatched(runner: Runner, file: string): Promise<PartOnHost> {
-  return readGathered(runner.machine, { runner, file });
+  return runner.gatherings.join(readParts, "", { runner, file });
 }

@@ -1,6 +1,7 @@
 // zod schemas of the parts of iproute2's JSON output we read (iproute2 6.x, `ip -j -d`). Fields we do
 // not use pass through unchecked; the ones we use are checked, never cast.
 import { z } from "zod";
+import { ReadError } from "./readError";
 
 export const addrInfo = z.looseObject({
   family: z.string(),
@@ -85,11 +86,11 @@ export function parseJsonLines<S extends z.ZodType>(stdout: string, schema: S, w
       try {
         json = JSON.parse(escapedControls(line));
       } catch (cause) {
-        throw new Error(`iproute2 printed something other than JSON for ${what} (document ${index + 1})`, { cause });
+        throw new ReadError("failed", `iproute2 printed something other than JSON for ${what} (document ${index + 1})`, { cause });
       }
       const parsed = schema.safeParse(json);
       if (!parsed.success) {
-        throw new Error(`unexpected iproute2 JSON for ${what}: ${z.prettifyError(parsed.error)}`);
+        throw new ReadError("failed", `unexpected iproute2 JSON for ${what}: ${z.prettifyError(parsed.error)}`);
       }
       return parsed.data;
     });

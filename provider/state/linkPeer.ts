@@ -7,6 +7,7 @@ import { batchCommand } from "../exec/ipBatch";
 import type { Runner } from "../exec/runner";
 import type { LinkObserved, LinkPeer } from "../model";
 import { parseJsonLines } from "./ipJson";
+import { ReadError } from "./readError";
 
 /** The ids a namespace gives others, each with the names /run/netns has for it (none: a namespace with no name). */
 export type NamespaceIds = Map<number, string[]>;
@@ -64,10 +65,10 @@ export function namespaceIdsCommand(netns: string | undefined) {
 export async function readLinkPeer(runner: Runner, netns: string | undefined, link: LinkObserved): Promise<LinkPeer> {
   if (link.parentNetnsid === undefined || link.parentNetnsid < 0) return peerOf(link, undefined);
   const [result] = await runner.run([namespaceIdsCommand(netns)]);
-  if (!result) throw new Error(`listing the namespace ids of ${netns !== undefined ? `netns "${netns}"` : "the host's namespace"} returned nothing`);
+  if (!result) throw new ReadError("failed", `listing the namespace ids of ${netns !== undefined ? `netns "${netns}"` : "the host's namespace"} returned nothing`);
   if (result.exitCode !== 0) {
     if (classify(result.stderr) === "not-found") return { where: "unknown", why: "its own namespace is gone" };
-    throw new Error(`listing the namespace ids of ${netns !== undefined ? `netns "${netns}"` : "the host's namespace"} failed: ${result.stderr.trim()}`);
+    throw new ReadError(classify(result.stderr), `listing the namespace ids of ${netns !== undefined ? `netns "${netns}"` : "the host's namespace"} failed: ${result.stderr.trim()}`);
   }
   const [listId, list] = result.stdout.split("\n").filter((line) => line.trim() !== "");
   return peerOf(link, parseNamespaceIds(listId, list));

@@ -7,11 +7,12 @@ import { inPreferredOrder } from "../shape";
 import { dhcpLeaseOutput } from "./dhcpLease";
 import { macvlanArgsObserved } from "./linkArgs";
 import { isUnverifiedLink, parseSingleLinkState, singleLinkInputsOf, singleLinkStateOf, unverifiedSingleLinkState } from "./singleLink";
+import { ReadError } from "./readError";
 
 /** The outputs: a single link's, and the macvlan's own as the kernel now has them. */
 export function macvlanStateOf<D extends MacvlanLinkDesired>(d: D, o: LinkObserved): D & MacvlanLinkState {
   const observed = macvlanArgsObserved(o);
-  if (!observed) throw new Error(`link "${o.name}" is a ${o.kind ?? "plain"} link, not macvlan or macvtap`);
+  if (!observed) throw new ReadError("failed", `link "${o.name}" is a ${o.kind ?? "plain"} link, not macvlan or macvtap`);
   const own = {
     ...observed,
     sourceMacs: inPreferredOrder(observed.sourceMacs, d.sourceMacs),

@@ -5,13 +5,13 @@
 // of batches, not N, and each batch prints only the links asked for.
 import { z } from "zod";
 import { classify } from "../exec/errors";
-import { gathered } from "../exec/gathered";
 import type { CommandResult, Runner } from "../exec/runner";
 import { routeProtocol, type LinkObserved } from "../model";
 import { linkWithAddresses, parseJsonLines, routeEntry } from "./ipJson";
 import { namespaceIdsLine, parseNamespaceIds, peerOf } from "./linkPeer";
 import { observeLink, toRoute } from "./observeLink";
 import { readBackCommands, type ReadBack } from "./readBack";
+import { ReadError } from "./readError";
 
 /**
  * Equivalent to: `ip -j -d [-n NS] -force -batch -` with `addr show dev X` per name, `route show proto
@@ -39,13 +39,13 @@ export function namespaceLinksFromResults(results: CommandResult[], netns: strin
   const [v6, batch] = results;
   if (v6 && v6.exitCode !== 0) {
     if (classify(v6.stderr) === "not-found") return undefined;
-    throw new Error(`reading IPv6 routes in ${netns ?? "the host's namespace"} failed: ${v6.stderr.trim()}`);
+    throw new ReadError(classify(v6.stderr), `reading IPv6 routes in ${netns ?? "the host's namespace"} failed: ${v6.stderr.trim()}`);
   }
-  if (!batch) throw new Error("reading links returned nothing");
+  if (!batch) throw new ReadError("failed", "reading links returned nothing");
   const documents = batch.stdout.split("\n").filter((line) => line.trim() !== "");
   if (documents.length === 0 && batch.exitCode !== 0) {
     if (classify(batch.stderr) === "not-found") return undefined;
-    throw new Error(`reading links in ${netns ?? "the host's namespace"} failed: ${batch.stderr.trim()}`);
+    throw new ReadError(classify(batch.stderr), `reading links in ${netns ?? "the host's namespace"} failed: ${batch.stderr.trim()}`);
   }
   // The ids are the last document, the route listing the one before; every other one is one link's `addr show`.
   const ids = parseNamespaceIds(documents.at(-1));
@@ -62,19 +62,19 @@ export function namespaceLinksFromResults(results: CommandResult[], netns: strin
 }
 
 /** Reads of one namespace of one host, by name, that arrive together: one batch. */
-const readGathered = gathered(async (reads: { runner: Runner; netns: string | undefined; name: string }[]) => {
+async function readLinks(reads: { runner: Runner; netns: string | undefined; name: string }[]): Promise<(LinkObserved | undefined)[]> {
   const runner = reads[0]?.runner;
   if (!runner) return [];
   const netns = reads[0]?.netns;
   const names = [...new Set(reads.map((r) => r.name))];
   const links = namespaceLinksFromResults(await runner.run(readBackCommands(namespaceLinksReadBack(netns, names))), netns);
   return reads.map((r) => links?.get(r.name));
-});
+}
 
 /**
  * Link `name` in `netns` on `runner`'s host, or undefined when it (or the namespace) is gone, read in a
  * batch with the other reads of that namespace waiting at the same time. Never from an older batch.
  */
 export function readLinkBatched(runner: Runner, netns: string | undefined, name: string): Promise<LinkObserved | undefined> {
-  return readGathered(`${runner.machine}\u0000${netns ?? ""}`, { runner, netns, name });
+  return runner.gatherings.join(readLinks, netns ?? "", { runner, netns, name });
 }

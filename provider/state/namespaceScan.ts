@@ -3,13 +3,14 @@
 // other namespaces, which is how a link names a peer or parent there, and the announce settings).
 // Other routing tables are not read. Read only: nothing here changes the host.
 import { z } from "zod";
-import { classify, type FailureKind } from "../exec/errors";
+import { classify } from "../exec/errors";
 import { batchCommand } from "../exec/ipBatch";
 import type { Command, CommandResult } from "../exec/runner";
 import { kernelRouteProtocols, routeProtocol, type LinkObserved, type Route } from "../model";
 import { linkWithAddresses, parseJsonLines, routeEntry, type LinkWithAddresses } from "./ipJson";
 import { namespaceIdsLine, parseNamespaceIds, type NamespaceIds } from "./linkPeer";
 import { beyondRoute, observeLink, toRoute } from "./observeLink";
+import { ReadError } from "./readError";
 
 /** Equivalent to: `ip -j netns list`. */
 export const namespaceListCommand: Command = { argv: ["ip", "-j", "netns", "list"] };
@@ -18,7 +19,7 @@ const namespaceList = z.array(z.looseObject({ name: z.string() }));
 
 /** The named namespaces (the files in /run/netns), sorted. `ip -j netns list` prints nothing when there are none. */
 export function parseNamespaceList(result: CommandResult): string[] {
-  if (result.exitCode !== 0) throw new Error(`listing the named namespaces failed: ${result.stderr.trim()}`);
+  if (result.exitCode !== 0) throw new ReadError(classify(result.stderr), `listing the named namespaces failed: ${result.stderr.trim()}`);
   if (result.stdout.trim() === "") return [];
   return (parseJsonLines(result.stdout, namespaceList, "the namespace list")[0] ?? []).map((n) => n.name).sort();
 }
@@ -115,17 +116,6 @@ export interface NamespaceRead {
   announcing: Set<string>;
 }
 
-/** A namespace's read that failed: what the command said, and what kind of failure that is. */
-export class NamespaceReadError extends Error {
-  constructor(
-    readonly kind: FailureKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = "NamespaceReadError";
-  }
-}
-
 /**
  * The namespace's read from the results of namespaceReadCommands, or undefined when the namespace does
  * not exist. Any other failure (no permission above all) is thrown with the command's words.
@@ -134,7 +124,7 @@ export function parseNamespaceRead(netns: string | undefined, results: CommandRe
   const failed = results.find((r) => r.exitCode !== 0);
   if (failed) {
     if (classify(failed.stderr) === "not-found" && /network namespace/i.test(failed.stderr)) return undefined;
-    throw new NamespaceReadError(classify(failed.stderr), failed.stderr.trim() || `${failed.command.argv.join(" ")} exited with ${failed.exitCode}`);
+    throw new ReadError(classify(failed.stderr), failed.stderr.trim() || `${failed.command.argv.join(" ")} exited with ${failed.exitCode}`);
   }
   const [batch, v6, settings] = results.map((r) => r.stdout);
   const [links, v4, ids] = (batch ?? "").split("\n").filter((line) => line.trim() !== "");

@@ -5,6 +5,7 @@ import { classify } from "../exec/errors";
 import type { Command, CommandResult } from "../exec/runner";
 import type { ReadBack } from "./readBack";
 import { linkWithAddresses, parseJsonLines } from "./ipJson";
+import { ReadError } from "./readError";
 
 /** Equivalent to: `ip -j -n NAME link show dev lo` (which fails when the namespace is gone). */
 export function netnsReadBack(name: string): ReadBack {
@@ -18,10 +19,10 @@ export function netnsReadCommands(name: string): Command[] {
 
 export function netnsFromResults(results: CommandResult[], name: string): NetNamespaceObserved | undefined {
   const [result] = results;
-  if (!result) throw new Error(`reading namespace "${name}" returned nothing`);
+  if (!result) throw new ReadError("failed", `reading namespace "${name}" returned nothing`);
   if (result.exitCode !== 0) {
     if (classify(result.stderr) === "not-found") return undefined;
-    throw new Error(`reading namespace "${name}" failed: ${result.stderr.trim()}`);
+    throw new ReadError(classify(result.stderr), `reading namespace "${name}" failed: ${result.stderr.trim()}`);
   }
   const [lo] = parseJsonLines(result.stdout, z.array(linkWithAddresses), `lo of namespace "${name}"`)[0] ?? [];
   if (!lo) return undefined;

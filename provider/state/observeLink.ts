@@ -6,6 +6,8 @@ import type { Command, CommandResult } from "../exec/runner";
 import { canonicalIp } from "../schema/fields";
 import { floodMac, parseMacvlanMode, routeProtocol, type LinkObserved, type Route } from "../model";
 import { bridgeInfoData, macvlanInfoData, parseJsonLines, type LinkWithAddresses, type routeEntry } from "./ipJson";
+import { ReadError } from "./readError";
+import { classify } from "../exec/errors";
 
 function withPrefix(dst: string, family: 4 | 6, gateway: string | undefined): string {
   // An IPv6 default route without a gateway is spelled "::/0", so its family stays known.
@@ -200,7 +202,7 @@ const fdbEntries = z.array(
  */
 export function withVxlanRemotes(link: LinkObserved, fdb: CommandResult): LinkObserved {
   if (!link.vxlan) return link;
-  if (fdb.exitCode !== 0) throw new Error(`${fdb.command.argv.join(" ")} (the forwarding entries of "${link.name}") failed: ${fdb.stderr.trim()}`);
+  if (fdb.exitCode !== 0) throw new ReadError(classify(fdb.stderr), `${fdb.command.argv.join(" ")} (the forwarding entries of "${link.name}") failed: ${fdb.stderr.trim()}`);
   const entries = (parseJsonLines(fdb.stdout, fdbEntries, `forwarding entries of "${link.name}"`)[0] ?? [])
     .filter((e) => e.mac === floodMac && e.dst !== undefined && (e.flags ?? []).includes("self"))
     .map((e) => ({ dst: canonicalIp(e.dst ?? ""), via: e.viaIf !== undefined || e.viaIfIndex !== undefined }));

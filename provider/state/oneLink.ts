@@ -8,6 +8,7 @@ import type { Command, CommandResult, Runner } from "../exec/runner";
 import { linkWithAddresses, parseJsonLines, routeEntry } from "./ipJson";
 import { observeLink, toRoute } from "./observeLink";
 import { readBackCommands, type ReadBack } from "./readBack";
+import { ReadError } from "./readError";
 
 /**
  * Reading link `name` in `netns`: lines for an `ip -j -d` batch in its namespace (the link with its
@@ -47,9 +48,9 @@ export function linkFromResults(results: CommandResult[], name: string): LinkObs
   const failed = results.find((r) => r.exitCode !== 0);
   if (failed) {
     if (classify(failed.stderr) === "not-found") return undefined;
-    throw new Error(`reading link "${name}" failed: ${failed.stderr.trim()}`);
+    throw new ReadError(classify(failed.stderr), `reading link "${name}" failed: ${failed.stderr.trim()}`);
   }
-  if (!linkAndV4) throw new Error(`reading link "${name}" returned no output`);
+  if (!linkAndV4) throw new ReadError("failed", `reading link "${name}" returned no output`);
   const [linkDoc, v4Doc] = linkAndV4.stdout.split("\n").filter((l) => l.trim() !== "");
   const [link] = parseJsonLines(linkDoc ?? "", z.array(linkWithAddresses), `link "${name}"`)[0] ?? [];
   if (!link) return undefined;

@@ -1,13 +1,20 @@
 // Reading a macvtap's character device: its numbers from sysfs, and the node in /dev from stat. Both
 // run as one small `sh` program of ours, so that with `sudo: true` sudoers needs only `ip` and `sh`
 // (a bare `cat`, `stat` or `test` would each need a line of their own).
+import { classify } from "../exec/errors";
 import type { Command, CommandResult } from "../exec/runner";
-import { noNode, nodeStatFormat, type TapNodeObserved } from "../model";
+import { nodeStatFormat, type TapNodeObserved } from "../model";
+import { ReadError } from "./readError";
+
+/** What the node operation prints when stat failed. */
+const unread = "unread";
 
 /**
  * numbers NAME IFINDEX   the device's "major:minor" (run in the link's namespace)
- * node PATH              the node's stat line (a link reported as a link, never followed), or "absent";
- *                        then "live" when a device has the node's numbers, else "none"
+ * node PATH              the node's stat line (a link reported as a link, never followed), then "live"
+ *                        when a device has the node's numbers, else "none"; or "unread" and stat's
+ *                        words on standard error (which parseNodeStat reads). It exits 0 even then: a
+ *                        scan reads many nodes in one run, which stops at the first command that fails.
  */
 const tapReadProgram = `
 export LC_ALL=C
@@ -16,9 +23,9 @@ case $1 in
 numbers) exec cat -- "/sys/class/net/$2/macvtap/tap$3/dev" ;;
 node)
   line=$(stat -c '${nodeStatFormat}' -- "$2" 2>&1) || {
-    case $line in *"No such file or directory"*) echo ${noNode}; exit 0 ;; esac
+    echo ${unread}
     printf '%s\\n' "$line" >&2
-    exit 1
+    exit 0
   }
   printf '%s\\n' "$line"
   numbers=\${line%% *}
@@ -42,7 +49,7 @@ export function devNumbersCommand(netns: string | undefined, name: string, ifind
 export function parseDevNumbers(result: CommandResult | undefined): string {
   const text = result?.stdout.trim() ?? "";
   if (result?.exitCode !== 0 || !/^\d+:\d+$/.test(text)) {
-    throw new Error(`cannot read the macvtap's device numbers from sysfs: ${result?.stderr.trim() || text || "no output"}`);
+    throw new ReadError(classify(result?.stderr ?? ""), `cannot read the macvtap's device numbers from sysfs: ${result?.stderr.trim() || text || "no output"}`);
   }
   return text;
 }
@@ -54,16 +61,20 @@ export function nodeStatCommand(path: string): Command {
   return { argv: read(["node", path]) };
 }
 
-/** The node, or undefined when there is none at `path`. */
+/** The node, or undefined when there is none at `path` (stat's words, read by `classify`, say so). */
 export function parseNodeStat(result: CommandResult | undefined, path: string): TapNodeObserved | undefined {
-  if (!result || result.exitCode !== 0) throw new Error(`cannot stat ${path}: ${result?.stderr.trim() || "no result"}`);
-  const [statLine = "", inUse = ""] = result.stdout.trim().split("\n");
-  if (statLine === noNode) return undefined;
+  const [statLine = "", inUse = ""] = result?.stdout.trim().split("\n") ?? [];
+  if (!result || result.exitCode !== 0 || statLine === unread) {
+    const said = result?.stderr.trim() ?? "";
+    const kind = classify(said);
+    if (result?.exitCode === 0 && kind === "not-found") return undefined;
+    throw new ReadError(kind, `cannot stat ${path}: ${said || "no result"}`);
+  }
   const match = /^([0-9a-f]+):([0-9a-f]+) (\d+) (\d+) (\S+) (\S+) ([0-7]+) (.+)$/.exec(statLine);
-  if (!match || !["live", "none"].includes(inUse)) throw new Error(`unexpected stat output for ${path}: ${result.stdout.trim()}`);
+  if (!match || !["live", "none"].includes(inUse)) throw new ReadError("failed", `unexpected stat output for ${path}: ${result.stdout.trim()}`);
   const [, major = "", minor = "", uid = "", gid = "", user = "", group = "", mode = "", type = ""] = match;
   if (type !== "character special file") {
-    throw new Error(`${path} exists and is a ${type}, not a character device: remove it or choose another tapDevicePath`);
+    throw new ReadError("failed", `${path} exists and is a ${type}, not a character device: remove it or choose another tapDevicePath`);
   }
   return {
     path,

@@ -1,5 +1,6 @@
 // Refresh's reads of many links in one namespace share one listing, and see what single reads see.
 import { afterEach, describe, expect, it } from "vitest";
+import { Gatherings } from "../../provider/exec/gathered";
 import { LocalRunner } from "../../provider/exec/local";
 import type { Command, Runner } from "../../provider/exec/runner";
 import { readLinkBatched } from "../../provider/state/namespaceLinks";
@@ -10,6 +11,7 @@ import { ip, World } from "../support/netns";
 class CountingRunner implements Runner {
   readonly host = "localhost";
   readonly machine = "counting";
+  readonly gatherings = new Gatherings();
   roundTrips = 0;
   private readonly local = new LocalRunner({ type: "local", sudo: false, persist: true });
   run(commands: Command[]) {
@@ -52,6 +54,11 @@ describe("shared namespace reads", () => {
     await ip("-n", lab, "link", "set", "dev", "m0", "mtu", "1400");
     expect((await readLinkBatched(runner, lab, "m0"))?.mtu).toBe(1400);
     expect(runner.roundTrips).toBe(2);
+
+    // Runners of two machines (here: each with its own Gatherings) never share a batch.
+    const [one, other] = [new CountingRunner(), new CountingRunner()];
+    expect((await Promise.all([readLinkBatched(one, lab, "m1"), readLinkBatched(other, lab, "m2")])).map((link) => link?.name)).toEqual(["m1", "m2"]);
+    expect([one.roundTrips, other.roundTrips]).toEqual([1, 1]);
   });
 
   it("reports a link of a namespace that is gone as gone", async () => {

@@ -3,6 +3,7 @@
 // matches it, everything that ran is kept in order, and nothing reaches a host or a process. A command
 // the script has no answer for fails the test's operation loudly rather than being guessed at.
 import { Iproute2Error } from "../../provider/exec/errors";
+import { Gatherings } from "../../provider/exec/gathered";
 import type { Command, CommandResult, Runner } from "../../provider/exec/runner";
 
 /** What the host answers to one command. */
@@ -40,21 +41,18 @@ export function commandText(command: Command): string {
 const matches = (when: Matcher, command: Command): boolean =>
   typeof when === "string" ? commandText(command).includes(when) : when instanceof RegExp ? when.test(commandText(command)) : when(command);
 
-let scriptedRunners = 0;
-
 export class ScriptedRunner implements Runner {
   readonly host: string;
   readonly machine: string;
+  /** Its own: reads that gather into shared batches (state/namespaceLinks.ts) never mix two tests' runners. */
+  readonly gatherings = new Gatherings();
   /** Every command that reached the host (was answered or cut off), in order. */
   readonly ran: Command[] = [];
   private readonly script: { answer: Answer; left: number }[] = [];
 
   constructor(script: Answer[] = [], host = "scripted-host") {
     this.host = host;
-    // Unique per runner: reads of one machine gather into shared batches (state/namespaceLinks.ts),
-    // which must never mix two tests' runners.
-    scriptedRunners += 1;
-    this.machine = `${host}#${scriptedRunners}`;
+    this.machine = host;
     this.answer(...script);
   }
 

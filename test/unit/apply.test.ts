@@ -4,18 +4,17 @@
 import { readFileSync } from "node:fs";
 import { execa } from "execa";
 import { describe, expect, it, vi } from "vitest";
-import { applyDelete, applyPlan, runOn, type ApplyOptions } from "../../provider/apply";
+import { applyDelete, applyPlan, runOn } from "../../provider/apply";
 import type { CommandStep } from "../../provider/plan/steps";
 import { partOperationsCommand, removePartCommand } from "../../provider/plan/bootFiles";
 import { planBootPart, removePartStep } from "../../provider/plan/bootPart";
 import { Iproute2Error, type ErrorContext } from "../../provider/exec/errors";
+import { Gatherings } from "../../provider/exec/gathered";
 import type { Command, CommandResult, Runner } from "../../provider/exec/runner";
 import type { IpStep } from "../../provider/plan/steps";
 import { failuresFixture, linkFixtureOf, netnsReadFixture } from "./fixtures";
+import type { ReadBack } from "../../provider/state/readBack";
 import { step } from "./steps";
-
-// Named through ApplyOptions: ReadBack is moving out of apply.ts, and this holds wherever it lives.
-type ReadBack = NonNullable<ApplyOptions["readBack"]>;
 
 /** What a host answers to one command. */
 type Reply = Omit<CommandResult, "command">;
@@ -24,6 +23,7 @@ type Reply = Omit<CommandResult, "command">;
 class ScriptedRunner implements Runner {
   readonly host = "host1";
   readonly machine = "host1";
+  readonly gatherings = new Gatherings();
   /** The commands of each run() call, in order. */
   readonly runs: Command[][] = [];
   private readonly replies: Reply[];
@@ -53,6 +53,7 @@ class ScriptedRunner implements Runner {
 class ThrowingRunner implements Runner {
   readonly host = "host1";
   readonly machine = "host1";
+  readonly gatherings = new Gatherings();
   calls = 0;
   constructor(private readonly thrown: unknown) {}
   async run(): Promise<CommandResult[]> {

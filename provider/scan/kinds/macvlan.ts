@@ -5,7 +5,7 @@ import { macvlanLinkArgs } from "../../schema/macvlanLink";
 import { macvtapArgs } from "../../schema/macvtap";
 import { macvlanArgsObserved } from "../../state/linkArgs";
 import { announceOf, nonEmpty, refused, unsetAtDefault, withoutUndefined, type LayoutBuilder, type LinkAt } from "../layoutBuilder";
-import { where } from "../layoutShape";
+import { where } from "../../labels";
 import { layOutSingleLink } from "./singleLink";
 
 /** `at`, a link of `kind` (macvlan or macvtap). */

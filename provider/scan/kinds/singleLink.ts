@@ -4,7 +4,8 @@
 import { classOfLink, type KernelKind } from "../../kinds";
 import type { Route } from "../../model";
 import { resumedOf, routesTaken, type LayoutBuilder, type LinkAt } from "../layoutBuilder";
-import { where, type Args, type LinkRef } from "../layoutShape";
+import { type Args, type LinkRef } from "../layoutShape";
+import { where } from "../../labels";
 import type { Resumed } from "../owners";
 
 /** What a kind of single link gives. */

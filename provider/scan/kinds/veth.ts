@@ -4,7 +4,8 @@
 import { classOfLink } from "../../kinds";
 import { vethPairArgs } from "../../schema/vethPair";
 import { handedOutNote, refused, resumedOf, withoutUndefined, type LayoutBuilder, type LinkAt } from "../layoutBuilder";
-import { netnsKey, refKey, where } from "../layoutShape";
+import { netnsKey, refKey } from "../layoutShape";
+import { where } from "../../labels";
 import { namesBack } from "../linkRefs";
 
 export function layOutVeth(b: LayoutBuilder, at: LinkAt): void {

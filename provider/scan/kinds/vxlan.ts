@@ -3,7 +3,7 @@
 import { vxlanArgs } from "../../schema/vxlan";
 import { vxlanArgsObserved } from "../../state/linkArgs";
 import { announceOf, nonEmpty, refused, unsetAtDefault, withoutUndefined, type LayoutBuilder, type LinkAt } from "../layoutBuilder";
-import { where } from "../layoutShape";
+import { where } from "../../labels";
 import { layOutSingleLink } from "./singleLink";
 
 export function layOutVxlan(b: LayoutBuilder, at: LinkAt): void {

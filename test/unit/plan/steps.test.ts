@@ -184,7 +184,7 @@ describe("whole plans as commands", () => {
       "ip -n ns2 link set dev mac0 down",
       "ip -n ns2 addr del 10.0.0.2/24 dev mac0",
       "ip -n ns2 link set dev mac0 netns ns1",
-      "set arp_notify and ndisc_notify of mac0 in netns ns1 to 1 (announce: true)",
+      "set arp_notify and ndisc_notify of mac0 in netns \"ns1\" to 1 (announce: true)",
       "ip -n ns1 addr add 10.0.0.2/24 dev mac0",
       "ip -n ns1 link set dev mac0 up",
       "ip -n ns1 route add default via 10.0.0.1 dev mac0 proto static metric 0",

@@ -20,9 +20,9 @@ async function inputs(args: Record<string, unknown> = {}) {
   return checked.inputs;
 }
 
-// The device's numbers in sysfs, and the node at its path as stat sees it (absent before it is made).
+// The device's numbers in sysfs, and the node at its path as stat sees it (none before it is made).
 const devNumbers: Answer = { when: "tap-read numbers tap0 12", reply: { stdout: "240:3\n" } };
-const noNode: Answer = { when: "tap-read node /dev/tap12", reply: { stdout: "absent\n" }, times: 1 };
+const noNode: Answer = { when: "tap-read node /dev/tap12", reply: { stdout: "unread\n", stderr: "stat: cannot statx '/dev/tap12': No such file or directory\n" }, times: 1 };
 const ourNode: Answer = { when: "tap-read node /dev/tap12", reply: { stdout: "f0:3 1000 0 qemu root 660 character special file\nlive\n" } };
 const makesNode: Answer = { when: "tap-node make", reply: {} };
 const answersBootWriter: Answer = { when: "pulumi-iproute2-boot batch", reply: {} };

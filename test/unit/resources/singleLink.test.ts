@@ -2,6 +2,7 @@
 // printed (test/fixtures/iproute2): adopt takes over only a link of its kernel kind, and refresh takes
 // one of another kind for a stranger's.
 import { describe, expect, it } from "vitest";
+import { Gatherings } from "../../../provider/exec/gathered";
 import type { CommandResult, Runner } from "../../../provider/exec/runner";
 import type { SingleLinkDesired, SingleLinkState } from "../../../provider/model";
 import { planLinkCreate, planLinkDelete, planSingleLinkUpdate } from "../../../provider/plan/link";
@@ -17,7 +18,7 @@ import { asRunnerReturns, linkFixtureOf } from "../fixtures";
 
 const fixture = linkFixtureOf("veth-end");
 /** A runner that answers every read with the recorded one: the link of the fixture, a veth. */
-const recorded: Runner = { host: "test", machine: "test", run: async () => asRunnerReturns(fixture.results as CommandResult[]) };
+const recorded: Runner = { host: "test", machine: "test", gatherings: new Gatherings(), run: async () => asRunnerReturns(fixture.results as CommandResult[]) };
 
 const none = { observed: {}, kernelChosen: [] };
 
@@ -74,6 +75,7 @@ describe("a single link kind made on no other link", () => {
     const enslaved: Runner = {
       host: "test",
       machine: "test",
+      gatherings: new Gatherings(),
       run: async () =>
         reads++ === 0
           ? asIs((out) => out.replace(`"ifname":"${fixture.name}",`, `"ifname":"${fixture.name}","master":"bond0",`))

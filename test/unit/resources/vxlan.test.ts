@@ -3,6 +3,7 @@
 // command of ours does, and never takes the tunnel for gone.
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
+import { Gatherings } from "../../../provider/exec/gathered";
 import type { Command, CommandResult, Runner } from "../../../provider/exec/runner";
 import { vxlanLifecycle } from "../../../provider/resources/vxlan";
 import { vxlanArgs } from "../../../provider/schema/vxlan";
@@ -22,6 +23,7 @@ const linkRead = asRunnerReturns(
 const runnerWith = (fdb: (command: Command) => CommandResult | Error): Runner => ({
   host: "host1",
   machine: "host1",
+  gatherings: new Gatherings(),
   run: async (commands) => {
     if (commands[0]?.argv[0] !== "bridge") return linkRead;
     const answer = fdb(commands[0]);

@@ -40,8 +40,9 @@ describe("parseNodeStat", () => {
     expect(parseNodeStat(result(`${line}\nnone\n`), "/dev/tap7")?.numbersInUse).toBe(false);
   });
 
-  it("says absent as no node; refuses anything but a character device, naming tapDevicePath", () => {
-    expect(parseNodeStat(result("absent\n"), "/dev/tap7")).toBeUndefined();
+  it("says no node when stat found nothing (its words read by classify); refuses anything but a character device, naming tapDevicePath", () => {
+    expect(parseNodeStat(result("unread\n", 0, "stat: cannot statx '/dev/tap7': No such file or directory\n"), "/dev/tap7")).toBeUndefined();
+    expect(() => parseNodeStat(result("unread\n", 0, "stat: cannot statx '/dev/tap7': Permission denied\n"), "/dev/tap7")).toThrow("cannot stat /dev/tap7: stat: cannot statx '/dev/tap7': Permission denied");
     expect(() => parseNodeStat(result("0:0 0 0 root root 777 symbolic link\nnone\n"), "/dev/tap7")).toThrow(
       "/dev/tap7 exists and is a symbolic link, not a character device: remove it or choose another tapDevicePath",
     );
