@@ -20,24 +20,27 @@ export interface LocalWaits {
    * A request carries the operations that waited together for a shell: all of them fail with it.
    */
   requestTimeoutMs: number;
+  /** How long a shell with nothing to do stays; default 10 s. */
+  shellIdleMs?: number;
 }
 const defaultWaits: LocalWaits = { requestTimeoutMs: 120_000 };
+const defaultShellIdleMs = 10_000;
 
 /**
  * Shells at once: operations arriving while all are busy go together in the next request (each in a
  * subshell of its own), so a few shells keep up with the engine's parallelism.
  */
 const shellLimit = 4;
-/** How long a shell with nothing to do stays. */
-const shellIdleMs = 10_000;
 /** How long a local `sh` may take to start: only a machine out of processes or memory takes long. */
 const shellOpenTimeoutMs = 10_000;
 
-/** The process's shells, one pool per request timeout (tests run runners with short ones beside the default). */
-const pools = new Map<number, ShellPool>();
+/** The process's shells, one pool per set of waits (tests run runners with short ones beside the default). */
+const pools = new Map<string, ShellPool>();
 
 function poolFor(waits: LocalWaits): ShellPool {
-  let pool = pools.get(waits.requestTimeoutMs);
+  const idleMs = waits.shellIdleMs ?? defaultShellIdleMs;
+  const key = `${waits.requestTimeoutMs}/${idleMs}`;
+  let pool = pools.get(key);
   if (!pool) {
     pool = new ShellPool({
       prepare: async () => undefined,
@@ -54,12 +57,12 @@ function poolFor(waits: LocalWaits): ShellPool {
           forceKillAfterDelay: false,
         }),
       limit: shellLimit,
-      idleMs: shellIdleMs,
+      idleMs,
       requestTimeoutMs: waits.requestTimeoutMs,
       openTimeoutMs: shellOpenTimeoutMs,
       failed: (failure) => failure, // named with the operation's commands in LocalRunner.run
     });
-    pools.set(waits.requestTimeoutMs, pool);
+    pools.set(key, pool);
   }
   return pool;
 }

@@ -27,8 +27,6 @@ import { runAs, type Command, type CommandResult, type Runner } from "./runner";
  * refuses a session (shellPool.ts).
  */
 const sessionsPerMaster = 8;
-/** How long an idle master stays after the last session (ControlPersist). */
-const persistSeconds = 30;
 /**
  * Keepalives on the master, so a host that went away without closing the connection (a crash, a
  * network cut, a ProxyCommand that does not pass the close on) fails the operations waiting on it
@@ -79,9 +77,6 @@ interface Master {
 
 const masters = new Map<string, Master>();
 
-/** How long a shell with nothing to do stays open (the master then stays ControlPersist longer). */
-const shellIdleMs = 10_000;
-
 /** How long an SshRunner's waits on its sessions are (tests make them short). */
 export interface SshWaits {
   /**
@@ -92,8 +87,17 @@ export interface SshWaits {
   requestTimeoutMs: number;
   /** How long a session may take to open (a login that hangs on the host); default connectTimeoutSeconds + 10 s. */
   sessionOpenTimeoutMs?: number;
+  /** How long a shell with nothing to do stays open (the master then stays persistSeconds longer); default 10 s. */
+  shellIdleMs?: number;
+  /**
+   * How long an idle master stays after its last session (ControlPersist); default 30 s, so the steps
+   * of one deployment share it and a pause (a VM booting, an approval) starts a verified one again.
+   */
+  persistSeconds?: number;
 }
 const defaultWaits: SshWaits = { requestTimeoutMs: 120_000 };
+const defaultShellIdleMs = 10_000;
+const defaultPersistSeconds = 30;
 
 /** The masters this process started (their control paths): the others are not this process's to end. */
 const startedHere = new Set<string>();
@@ -336,7 +340,7 @@ export class SshRunner implements Runner {
       for (let attempt = 0; ; attempt++) {
         const result = await execa(
           "ssh",
-          ["-M", "-N", "-f", "-o", `ControlPersist=${persistSeconds}`, ...keepalive, ...options, "--", c.host],
+          ["-M", "-N", "-f", "-o", `ControlPersist=${this.waits.persistSeconds ?? defaultPersistSeconds}`, ...keepalive, ...options, "--", c.host],
           { env, extendEnv: false, reject: false, stdin: "ignore", timeout: this.setupSeconds() * 1000 },
         );
         if (result.exitCode === 0) {
@@ -390,7 +394,7 @@ export class SshRunner implements Runner {
           prepare: () => this.ensureMaster(created),
           spawn,
           limit: sessionsPerMaster,
-          idleMs: shellIdleMs,
+          idleMs: this.waits.shellIdleMs ?? defaultShellIdleMs,
           requestTimeoutMs: this.waits.requestTimeoutMs,
           // A login that hangs on the host (a stuck home, a profile script) must not hang the deployment.
           openTimeoutMs: this.waits.sessionOpenTimeoutMs ?? (this.connection.connectTimeoutSeconds + 10) * 1000,

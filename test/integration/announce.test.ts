@@ -31,13 +31,16 @@ async function segment(world: World, lab: string): Promise<string> {
   await ip("-n", lab, "link", "set", "veth0", "up");
   await ip("-n", peer, "addr", "add", "10.61.0.100/24", "dev", "veth1");
   await ip("-n", peer, "addr", "add", "fd61::100/64", "dev", "veth1", "nodad");
+  // The peer runs no DAD of its own (the link's is what the tests watch): its IPv6 runs as veth1 comes
+  // up, not one or two seconds later, in every test.
+  await execa("ip", ["netns", "exec", peer, "sh", "-c", "echo 0 > /proc/sys/net/ipv6/conf/veth1/accept_dad"]);
   await ip("-n", peer, "link", "set", "veth1", "up");
   await peerReady(peer);
   return peer;
 }
 
 /**
- * Until the peer's IPv6 is running on veth1 (its link-local address out of DAD): before that it does not
+ * Until the peer's IPv6 is running on veth1 (its link-local address usable): before that it does not
  * answer another host's duplicate address detection for its own address yet.
  */
 async function peerReady(peer: string): Promise<void> {

@@ -7,11 +7,12 @@ import net from "node:net";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeSshMasters, privateDir } from "../../provider/exec/ssh";
+import { processExists } from "../../provider/exec/processes";
+import { closeSshMasters, privateDir, SshRunner } from "../../provider/exec/ssh";
 import { netNamespaceHandlers } from "../../provider/resources/netNamespace";
 import { repoRoot } from "../support/engine";
 import { asTheEngine } from "../support/engineCalls";
-import { startSshHosts, type SshHosts } from "../support/sshHosts";
+import { parsedSshConnection as parsed, startSshHosts, type SshHosts } from "../support/sshHosts";
 
 let lab: SshHosts;
 beforeAll(async () => {
@@ -45,6 +46,17 @@ async function masterOf(index: number): Promise<{ socket: string; pid: number }>
   throw new Error(`no master to host ${index}`);
 }
 
+/**
+ * Waits until this process's master to host `index` has gone by itself: its shells idle, then its
+ * ControlPersist over. Watched by its pid, never through its socket (a check is a use, and would keep it).
+ */
+async function masterEnds(index: number): Promise<void> {
+  const { pid } = await masterOf(index);
+  for (const deadline = Date.now() + 30_000; processExists(pid); await sleep(100)) {
+    if (Date.now() > deadline) throw new Error(`the master to host ${index} is still up after 30 s`);
+  }
+}
+
 /** ssh processes of this machine that name `socket` (the master, its sessions, anything left over). */
 async function sshProcessesOn(socket: string): Promise<string[]> {
   const { stdout } = await execa("ps", ["-eo", "args="]);
@@ -53,21 +65,22 @@ async function sshProcessesOn(socket: string): Promise<string[]> {
 
 describe("the master connection", () => {
   it("outlives a pause longer than it stays up: the next operation starts it again, verified as before", async () => {
+    // The same pause as a VM boot or an approval against the defaults (10 s idle shells, then 30 s of
+    // ControlPersist), made short through the runner's waits.
+    const runner = new SshRunner(parsed(pinned(0)), { requestTimeoutMs: 60_000, shellIdleMs: 200, persistSeconds: 1 });
+    const ip = async (...argv: string[]) => expect(await runner.run([{ argv: ["ip", ...argv] }])).toMatchObject([{ exitCode: 0 }]);
     const before = connectionsTo(0);
-    const first = await namespaces.create({ name: "before-pause", connection: pinned(0) });
-    // Idle shells close after 10 s, the master 30 s after that: 45 s is a VM boot or an approval.
-    await sleep(45_000);
-    const second = await namespaces.create({ name: "after-pause", connection: pinned(0) });
+    await ip("netns", "add", "before-pause");
+    await masterEnds(0);
+    await ip("netns", "add", "after-pause");
     expect(await lab.hosts[0]!.exec("ip", "netns", "list")).toMatch(/after-pause[\s\S]*before-pause|before-pause[\s\S]*after-pause/);
-    await sleep(45_000);
-    // refresh and destroy after another gap
-    expect((await netNamespaceHandlers.read(first.id, first.outs)).id).toBe(first.id);
-    await netNamespaceHandlers.delete(first.id, first.outs);
-    await netNamespaceHandlers.delete(second.id, second.outs);
+    await masterEnds(0);
+    await ip("netns", "delete", "before-pause");
+    await ip("netns", "delete", "after-pause");
     expect(await lab.hosts[0]!.exec("ip", "netns", "list")).toBe("");
     // One master per stretch of work (three), each a verified connection of its own.
     expect(connectionsTo(0) - before).toBe(3);
-  }, 150_000);
+  });
 
   it("replaces a master killed with -9, whose socket stayed, and leaves no ssh behind", async () => {
     await namespaces.create({ name: "k1", connection: pinned(1) });

@@ -47,11 +47,14 @@ export async function ensureEngine(): Promise<Engine> {
  * `npm install` in a project folder of this repository (an example, a test project, a benchmark's
  * app), as its README says. The package comes in as a copy: built by its `prepare` and copied (the
  * examples' .npmrc sets install-links), or from a packed tarball. npm calls an installed copy of the
- * same version up to date, so the old one is removed first.
+ * same version up to date, so the old one is removed first. With `packageBuilt`, npm runs no scripts:
+ * the package is copied as the install before this one built it (none of the projects' other
+ * dependencies has a script that matters: protobufjs's postinstall only prints version warnings).
  */
-export async function installProject(dir: string): Promise<void> {
+export async function installProject(dir: string, { packageBuilt = false } = {}): Promise<void> {
   rmSync(path.join(dir, "node_modules", "pulumi-iproute2"), { recursive: true, force: true });
-  await execa("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], {
+  const scripts = packageBuilt ? ["--ignore-scripts"] : [];
+  await execa("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", ...scripts], {
     cwd: dir,
     stdout: "inherit",
     stderr: "inherit",
