@@ -190,8 +190,10 @@ install_unit() {
 # from inside the restore unit its instances are ordered after: the unit is only queued, nothing waited for.
 start_client() {
   # A start that fails before its client runs leaves nothing: no client, and with no other client on
-  # the host, no program or folder either (it still holds the lock here).
-  trap 'stop_client 1; last_out' EXIT
+  # the host, no program or folder either (it still holds the lock here). Not at boot: the restore
+  # program holds no lock, and the clients it queued before this one (no PID file yet) need the program
+  # and the template when systemd starts them.
+  if [ "\${2-}" = boot ]; then trap 'stop_client 1' EXIT; else trap 'stop_client 1; last_out' EXIT; fi
   folders
   find_client
   in_ns ip link show dev "$link" >/dev/null 2>&1 || die "link $link is missing in $(where)"

@@ -5,14 +5,14 @@
 // once, renew, and are stopped with a release the server sees. The program runs with folders of the
 // test's own (a shared machine's /etc/pulumi-iproute2 is not the test's), through the local runner, as
 // the plan's steps run it; systemd is not PID 1 here, so clients run under setsid.
-import { mkdtempSync, readFileSync, rmSync, existsSync, mkdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LocalRunner } from "../../provider/exec/local";
 import type { Command } from "../../provider/exec/runner";
-import { dhcpStartCommand, dhcpStatusCommand, dhcpStopCommand, type DhcpPaths } from "../../provider/plan/dhcpProgram";
+import { dhcpProgram, dhcpStartCommand, dhcpStatusCommand, dhcpStopCommand, type DhcpPaths } from "../../provider/plan/dhcpProgram";
 import { dhcpObserved } from "../../provider/state/dhcpLease";
 import { ip, ipJson, runId, World } from "../support/netns";
 
@@ -185,6 +185,17 @@ describe("the DHCP program with dnsmasq", () => {
     expect(result.stderr).toContain("link nope0 is missing");
     expect(await status(nsA, "nope0")).toStrictEqual({ running: false });
     expect([existsSync(paths.runtimeFolder), existsSync(paths.programFolder)]).toEqual([false, false]);
+  });
+
+  it("keeps the program when a boot start fails: the restore program's other clients, queued and not yet running, need it", async () => {
+    // As \`up\` left it, and as a boot finds it: the program, and no PID or lease file (/run is new).
+    mkdirSync(paths.programFolder, { mode: 0o755 });
+    const program = join(paths.programFolder, "dhcp");
+    writeFileSync(program, dhcpProgram(paths).text, { mode: 0o755 });
+    const result = await run({ argv: ["sh", program, "boot", nsA, "nope0"] });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain("link nope0 is missing");
+    expect(existsSync(program)).toBe(true);
   });
 
   it("keeps the program while a client runs: the last client's stop and another's start at once leave the started one working", async () => {

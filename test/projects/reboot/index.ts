@@ -2,7 +2,8 @@
 // as a parent, a pair across two namespaces, macvlan children moved into namespaces (one with its MAC,
 // IPv6 and a route), one in source mode left in its parent's namespace, a macvtap whose node belongs to
 // an unprivileged user, a vxlan on the veth peer with a flood list, as the port of a bridge, and, where the host has a NIC to
-// spare (`nic`), a child of that NIC.
+// spare (`nic`), a child of that NIC; and where the test runs a DHCP server (`dhcpLan`, a real guest only),
+// a child whose address comes from it, its client under systemd brought back at boot.
 import * as pulumi from "@pulumi/pulumi";
 import { Bridge, Macvtap, MacvlanLink, NetNamespace, VethPair, Vxlan, type ConnectionArgs } from "pulumi-iproute2";
 
@@ -22,6 +23,9 @@ const connection: ConnectionArgs | undefined = sshHost
 // A NIC of the host's own namespace to hang a child on: only on a host of the test's own (never this
 // machine's interfaces).
 const nic = config.get("nic");
+// A LAN with a DHCP server of the test's own (dnsmasq in namespace `dhs`, on the end dhs0): only where the
+// test starts one, since a child with `dhcp` asks for a lease at each up and boot.
+const dhcpLan = config.getBoolean("dhcpLan") ?? false;
 
 const lab = new NetNamespace("lab", { name: `${prefix}lab`, connection });
 const ns1 = new NetNamespace("ns1", { name: `${prefix}ns1`, connection });
@@ -64,6 +68,16 @@ const bridge = new Bridge("br", { name: "br0", netns: ns1.name, stp: true, forwa
 const tunnel = new Vxlan("vx", { name: "vx0", netns: ns1.name, vni: 78, local: "10.79.0.1", underlay: cross.name, remotes: ["10.79.0.9"], master: bridge.name, connection });
 const nicChild = nic !== undefined ? new MacvlanLink("nic-child", { name: "nicm0", parent: nic, netns: ns1.name, addresses: ["10.80.0.1/24"], connection }) : undefined;
 
+// In namespaces of their own, apart from the ones a reboot test compares link by link: the lease
+// comes back only once the test has started its server again after the boot.
+let dhcpChild: MacvlanLink | undefined;
+if (dhcpLan) {
+  const server = new NetNamespace("dhcp-server", { name: `${prefix}dhs`, connection });
+  const clients = new NetNamespace("dhcp-clients", { name: `${prefix}dhc`, connection });
+  const lan = new VethPair("dhcp-lan", { name: "dhs0", netns: server.name, addresses: ["10.96.0.1/24"], peerName: "lan0", peerNetns: clients.name, connection });
+  dhcpChild = new MacvlanLink("dhcp-child", { name: "dmac0", parent: lan.peerName, parentNetns: clients.name, macAddress: "02:96:00:00:00:01", dhcp: true, connection });
+}
+
 export const namespaces = [lab.name, ns1.name, ns2.name];
 export const links = {
   mac1: { ifindex: mac1.ifindex, macAddress: mac1.macAddress },
@@ -75,3 +89,4 @@ export const links = {
   br0: { ifindex: bridge.ifindex, stp: bridge.stp },
   nicm0: nicChild?.ifindex,
 };
+export const dhcp = dhcpChild && { ifindex: dhcpChild.ifindex, lease: dhcpChild.dhcpLease };

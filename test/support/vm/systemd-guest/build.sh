@@ -42,7 +42,7 @@ security_mirror=${PI2_SYSGUEST_SECURITY_MIRROR:-http://deb.debian.org/debian-sec
 cache=${PI2_SYSGUEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-iproute2/systemd-guest}
 # Besides the kernel (pinned to the candidate version below). Recommends are not installed.
 packages=(systemd systemd-sysv udev dbus iproute2 openssh-server initramfs-tools kmod util-linux
-  coreutils procps iputils-ping)
+  coreutils procps iputils-ping udhcpc dnsmasq-base)
 # Timers a test guest does not need (apt, dpkg backups, scrubs, trims): under software emulation one
 # of their runs costs tens of seconds of CPU, maybe in the middle of a test.
 masked_units=(apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer man-db.timer
