@@ -99,6 +99,8 @@ alive() {
   [ -f "$pidfile" ] || return 1
   read -r pid <"$pidfile" 2>/dev/null || [ -n "$pid" ] || return 1
   case $pid in '' | *[!0-9]*) return 1 ;; esac
+  # Root's: another user's process with a like command line (a PID used again) is never ours.
+  [ "$(stat -c %u "/proc/$pid" 2>/dev/null)" = 0 ] || return 1
   command=$(tr '\\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || return 1
   case " $command" in *" -p $pidfile "*) ;; *) return 1 ;; esac
   [ "$(stat -L -c %d:%i "/proc/$pid/ns/net" 2>/dev/null)" = "$(ns_id)" ]
@@ -126,7 +128,8 @@ leased() { [ -f "$lease" ] || gone; }
 # Stops the link's client, which releases its lease (udhcpc -R); waits up to $1 seconds for it to end,
 # then kills it and takes the lease's address off itself. Nothing running is success.
 stop_client() {
-  if systemd_runs && [ -f "$unit_file" ]; then
+  # Whatever the template file says: an instance may be loaded (restarting) after it went.
+  if systemd_runs; then
     systemctl stop "$(unit_name)" 2>/dev/null
   fi
   if alive; then
@@ -189,6 +192,8 @@ install_unit() {
 # for its first lease. No lease in time is no failure: the client goes on asking. At boot (with "boot"),
 # from inside the restore unit its instances are ordered after: the unit is only queued, nothing waited for.
 start_client() {
+  # A TERM (a request that timed out) ends it through the EXIT trap below, not around it.
+  trap 'exit 143' TERM
   # A start that fails before its client runs leaves nothing: no client, and with no other client on
   # the host, no program or folder either (it still holds the lock here). Not at boot: the restore
   # program holds no lock, and the clients it queued before this one (no PID file yet) need the program
@@ -255,14 +260,17 @@ event() {
     if [ -n "$old" ] && [ "$old/$old_prefix" != "$ip/$mask" ]; then ip addr del "$old/$old_prefix" dev "$link" 2>/dev/null; fi
     # The lease's lifetime on the address: the kernel drops it if the client dies and the lease runs out.
     ip addr replace "$ip/$mask" dev "$link" valid_lft "$lease_time" preferred_lft "$lease_time" || exit
-    ip route flush dev "$link" proto dhcp 2>/dev/null
-    if [ -n "$router" ]; then
-      # A metric per link: two clients in one namespace each keep their default route.
-      index=$(cat "/sys/class/net/$link/ifindex")
-      ip route replace default via "$router" dev "$link" proto dhcp metric $((1000 + index)) || exit
-    fi
+    # The lease is recorded as soon as its address is on: stop and deconfig take that address off by it.
     printf 'format 1\\naddress %s\\nprefix %s\\ngateway %s\\nserver %s\\nlease %s\\nbound %s\\n' "$ip" "$mask" "$router" "$server" "$lease_time" "$(date +%s)" >"$lease.new" &&
       mv -f -- "$lease.new" "$lease"
+    ip route flush dev "$link" proto dhcp 2>/dev/null
+    if [ -n "$router" ]; then
+      # A metric per link: two clients in one namespace each keep their default route. A gateway
+      # outside the leased prefix (a /32 lease) is on the link all the same: onlink.
+      index=$(cat "/sys/class/net/$link/ifindex")
+      ip route replace default via "$router" dev "$link" proto dhcp metric $((1000 + index)) 2>/dev/null ||
+        ip route replace default via "$router" dev "$link" proto dhcp metric $((1000 + index)) onlink || exit
+    fi
     ;;
   deconfig)
     ns=- # in the namespace already
@@ -330,6 +338,7 @@ done
 # takes the program away, never while a start installs it or before a started client has its PID file.
 # The folder at the path must be the one locked (a teardown may take it away while this one waits).
 if [ "$op" != status ]; then
+  command -v flock >/dev/null 2>&1 || die "flock (Debian package util-linux) is missing on this host"
   for _ in 1 2 3; do
     exec 9<"$here" || die "cannot open $here"
     flock -x -w 60 9 || die "another operation held $here for 60 s"

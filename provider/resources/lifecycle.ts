@@ -91,6 +91,12 @@ export interface ResourceLifecycle<D extends Located, S extends Located, O> {
   parseState(props: Props): S;
   /** The inputs a state stands for (what refresh gives back as inputs). */
   inputsOf(state: S): D;
+  /**
+   * What a refresh reads a state's object with: its inputs, and what may still run for it though its
+   * inputs no longer ask (a dead DHCP client's lease: read on, so a later delete still stops it and
+   * takes its address off). By default its inputs.
+   */
+  readsOf?(state: S): D;
   plan: { create(d: D): Step[]; update(current: S, d: D): Step[]; delete(current: S): Step[] };
   /** What a create or update reads back in its round trip; `fromExisting` when it did not make the object. */
   readBack(d: D, fromExisting: boolean): ReadBack;
@@ -374,7 +380,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
 
     async read(id: string, props: Props): Promise<{ id: string; props: S | Props; inputs?: D }> {
       const current = lc.parseState(props);
-      const d = lc.inputsOf(current);
+      const d = (lc.readsOf ?? lc.inputsOf)(current);
       const runner = runnerFor(d.connection);
       // Its part is read at the same time as the object (a round trip fewer), and looked at only when
       // the object is there; a failure is kept, not left unhandled, until then.

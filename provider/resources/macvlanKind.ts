@@ -61,6 +61,8 @@ export function macvlanKindLifecycle<D extends MacvlanLinkDesired>(
         observe: (link: LinkObserved, results: CommandResult[]) => (results[0] ? { ...link, dhcp: dhcpObserved(results[0], link.name) } : link),
       },
       stopWhenGone: (state: D & MacvlanLinkState) => planMacvlanClientStop(state),
+      // A client found dead keeps its lease in the state (and `dhcp: false`): read on while it has one.
+      readsOf: (state: D & MacvlanLinkState) => ({ ...macvlanInputsOf(state), dhcp: state.dhcp || state.dhcpLease !== undefined }),
     }),
   });
 }

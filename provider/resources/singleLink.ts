@@ -36,6 +36,7 @@ export interface SingleLinkKind<D extends SingleLinkDesired, S extends SingleLin
   plan: Tables<D, S>["plan"];
   parseState: Tables<D, S>["parseState"];
   inputsOf: Tables<D, S>["inputsOf"];
+  readsOf?: Tables<D, S>["readsOf"];
   stateOf: Tables<D, S>["stateOf"];
   unverified: Tables<D, S>["unverified"];
   /** Its hints for a failed `ip link add`, beyond every link's (a name taken); undefined: the kind's generic one. */
@@ -148,6 +149,7 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
     idOf: linkId,
     parseState: k.parseState,
     inputsOf: k.inputsOf,
+    ...(k.readsOf && { readsOf: k.readsOf }),
     plan: k.plan,
     // A new link has only the routes we give it: no need to list IPv6 routes when we give none.
     readBack(d, fromExisting) {

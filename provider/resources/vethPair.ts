@@ -94,6 +94,8 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
   idOf: linkId,
   parseState: parseVethState,
   inputsOf: vethInputsOf,
+  // An end's client found dead keeps its lease in the state (and its flag off): read on while it has one.
+  readsOf: (state) => ({ ...vethInputsOf(state), dhcp: state.dhcp || state.dhcpLease !== undefined, peerDhcp: state.peerDhcp || state.peerDhcpLease !== undefined }),
   plan: { create: (d) => planVethCreate(d), update: (current, d) => planVethUpdate(current, d), delete: (current) => planVethDelete(current) },
   readBack,
   observe: observeBoth,

@@ -131,6 +131,10 @@ describe("DHCP on children, over SSH", () => {
     const before = (await leases()).mac1b;
     await host.exec("kill", "-KILL", await clientPid(nsB, "mac1"));
     expect(await s.changes("refresh", "--yes")).toEqual({ same: 6, update: 1 });
+    // The dead client's lease stays read (a delete would still stop it and take its address off): a
+    // second refresh changes nothing.
+    expect((await leases()).mac1b).toEqual(before);
+    expect(await s.changes("refresh", "--yes")).toEqual({ same: 7 });
     const preview = await s.ok("preview", "--diff");
     expect(preview.stdout).toMatch(/~ dhcp\s*: false => true/);
     expect(await s.changes("up", "--yes")).toEqual({ same: 6, update: 1 });
