@@ -281,7 +281,9 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
   /** The part the host has for `state`, as the state says: none unless it was written. */
   function writtenPart(state: S): WrittenPart | undefined {
     if (!state.persist) return undefined;
-    const part = lc.boot.part(lc.inputsOf(state));
+    // As it was written: what a state still runs though its inputs no longer ask (a dead DHCP client)
+    // was in it, and stays until an update that takes it off rewrites it.
+    const part = lc.boot.part((lc.readsOf ?? lc.inputsOf)(state));
     return { file: part.file, text: filledPart(part, lc.boot.pinned(state)) };
   }
 

@@ -41,13 +41,15 @@ const ofThisPackage = (resource: Record<string, unknown>) => isLink(resource) ||
 
 /**
  * The state after a refresh by this package: each link's inputs and outputs say how it was made
- * (without announce, with DAD), the namespaces' and the pair's that they were made, not adopted, and
+ * (without announce, with DAD, without a DHCP client), the namespaces' and the pair's that they were made, not adopted, and
  * every resource's that nothing replays it at boot (its connection says the host's default, on); the
  * Macvtap's outputs add the owner of the node it made ("UID GID"), by which it knows the node as its own.
  */
 function withAnnounceRecorded(state: Record<string, unknown>[], tapNode: { uid: number; gid: number }) {
   return state.map((resource) => {
-    const made = { ...(isLink(resource) && { announce: false, nodad: false }), ...(tookNoAdopt(resource) && { adopt: false }), ...(ofThisPackage(resource) && { persist: false }) };
+    const made = {
+      ...(isLink(resource) && { announce: false, nodad: false, dhcp: false }),
+      ...(/:VethPair::/.test(String(resource.urn)) && { peerDhcp: false }), ...(tookNoAdopt(resource) && { adopt: false }), ...(ofThisPackage(resource) && { persist: false }) };
     const connection = (props: object) => ("connection" in props ? { connection: { ...(props.connection as object), persist: true } } : {});
     const outputs = resource.outputs as Record<string, unknown>;
     const ownerIds = outputs.tapNodeCreated === true ? { tapNodeOwnerIds: `${tapNode.uid} ${tapNode.gid}` } : {};
@@ -233,7 +235,7 @@ describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this chec
     expect(factsAfterUp.namespaces.flatMap((n) => n.routes).filter((r) => r.startsWith("svc0 10.93.8.0/24 via 10.93.1.254 proto static"))).toHaveLength(1);
   });
 
-  it("refreshes with this checkout's package: records only that the links were made without announce, and nothing adopted", { timeout: 300_000 }, async () => {
+  it("refreshes with this checkout's package: records only that the links were made without announce or a DHCP client, and nothing adopted", { timeout: 300_000 }, async () => {
     await installPackage(projectDir, currentTarball);
     expect(await s!.changes("refresh", "--yes")).toEqual({ update: LINKS + NAMESPACES, same: RESOURCES - LINKS - NAMESPACES });
     expect(await stateOf(s!)).toEqual(withAnnounceRecorded(stateAfterUp, factsAfterUp.tapNode));
