@@ -33,6 +33,17 @@ export const dhcpLeaseWaitSeconds = 30;
 /** Seconds `stop` waits for the client to release its lease and end, before it kills it. */
 export const dhcpStopWaitSeconds = 10;
 
+/** The check of a folder before root uses it, in the program and its launcher alike (`$unsafe` says why). */
+const safeFolder = `# A folder only root can change: root's, not a symbolic link, not writable by group or others.
+safe_folder() {
+  [ -L "$1" ] && die "$1 is a symbolic link; $unsafe"
+  info=$(stat -c '%u %a' -- "$1") || die "cannot check $1"
+  uid=\${info%% *} mode=\${info#* }
+  [ "$uid" = 0 ] || die "$1 is owned by uid $uid, not root; $unsafe"
+  [ $((0$mode & 18)) = 0 ] || die "$1 is writable by group or others (mode $mode); $unsafe"
+}
+`;
+
 const program = `# pulumi-iproute2's DHCP program: one udhcpc per namespace and link, with files of its own, never the
 # distribution's (Debian's default.script flushes every address of the link and writes the host's
 # /etc/resolv.conf). Run by \`pulumi up\` (start, stop, status), by a systemd unit per client (run), at
@@ -49,15 +60,7 @@ template=#TEMPLATE#
 unit_file=/etc/systemd/system/$template
 unsafe="whoever can change it could have root's DHCP client run another program, or write where root writes"
 
-# A folder only root can change: root's, not a symbolic link, not writable by group or others.
-safe_folder() {
-  [ -L "$1" ] && die "$1 is a symbolic link; $unsafe"
-  info=$(stat -c '%u %a' -- "$1") || die "cannot check $1"
-  uid=\${info%% *} mode=\${info#* }
-  [ "$uid" = 0 ] || die "$1 is owned by uid $uid, not root; $unsafe"
-  [ $((0$mode & 18)) = 0 ] || die "$1 is writable by group or others (mode $mode); $unsafe"
-}
-# The runtime folders, made root's (mode 0755) where missing, and checked.
+${safeFolder}# The runtime folders, made root's (mode 0755) where missing, and checked.
 folders() {
   safe_folder /
   safe_folder "\${runtime%/*}"
@@ -316,14 +319,8 @@ die() { printf '%s\\n' "$*" >&2; exit 3; }
 here=$1 version=$2 op=$3
 shift 2
 self=$here/dhcp
-check() {
-  [ -L "$1" ] && die "$1 is a symbolic link; whoever can change it could have root run any program"
-  info=$(stat -c '%u %a' -- "$1") || die "cannot check $1"
-  uid=\${info%% *} mode=\${info#* }
-  [ "$uid" = 0 ] || die "$1 is owned by uid $uid, not root; whoever can change it could have root run any program"
-  [ $((0$mode & 18)) = 0 ] || die "$1 is writable by group or others (mode $mode); whoever can change it could have root run any program"
-}
-check /
+unsafe="whoever can change it could have root run any program"
+${safeFolder}safe_folder /
 rest=\${here#/} sofar=
 while [ -n "$rest" ]; do
   sofar=$sofar/\${rest%%/*}
@@ -332,7 +329,7 @@ while [ -n "$rest" ]; do
     [ "$op" = start ] || { [ "$op" = status ] && echo "client stopped"; exit 0; }
     mkdir -m 0755 -- "$sofar" 2>/dev/null || [ -d "$sofar" ] || die "cannot make $sofar"
   fi
-  check "$sofar"
+  safe_folder "$sofar"
 done
 # start and stop hold the folder's lock (the one the boot writer takes): a stop of the host's last client
 # takes the program away, never while a start installs it or before a started client has its PID file.
@@ -346,7 +343,7 @@ if [ "$op" != status ]; then
     exec 9<&-
     [ "$op" = start ] || exit 0
     mkdir -m 0755 -- "$here" 2>/dev/null || [ -d "$here" ] || die "cannot make $here"
-    check "$here"
+    safe_folder "$here"
   done
   [ -e /proc/$$/fd/9 ] || die "cannot lock $here"
 fi
