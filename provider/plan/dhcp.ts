@@ -3,6 +3,7 @@
 // as it was), so a failed or interrupted operation never leaves a client behind, nor a second one.
 // Pure: the commands are plan/dhcpProgram.ts's.
 import type { Command } from "../exec/runner";
+import { where } from "../labels";
 import { dhcpLeaseWaitSeconds, dhcpPaths, dhcpStartCommand, dhcpStopCommand, dhcpStopWaitSeconds, type DhcpPaths } from "./dhcpProgram";
 import type { CommandStep, Step } from "./steps";
 
@@ -22,7 +23,8 @@ export interface DhcpOptions {
 
 export const defaultDhcpOptions: DhcpOptions = { leaseWaitSeconds: dhcpLeaseWaitSeconds, stopWaitSeconds: dhcpStopWaitSeconds, paths: dhcpPaths };
 
-const where = (end: DhcpEnd) => `${end.name}${end.netns !== undefined ? ` in netns ${end.netns}` : ""}`;
+/** The link in messages: `mac1 in netns "ns1"`. */
+const linkAt = (end: DhcpEnd) => `${end.name} in ${where(end.netns)}`;
 
 /**
  * Equivalent to: `/etc/pulumi-iproute2/dhcp start NETNS LINK WAIT` (plan/dhcpProgram.ts); its undo stops
@@ -31,7 +33,7 @@ const where = (end: DhcpEnd) => `${end.name}${end.netns !== undefined ? ` in net
 export function dhcpStartStep(end: DhcpEnd, options: DhcpOptions = defaultDhcpOptions): CommandStep {
   return {
     command: dhcpStartCommand(end.netns, end.name, options.leaseWaitSeconds, options.paths),
-    describe: `start the DHCP client of ${where(end)}`,
+    describe: `start the DHCP client of ${linkAt(end)}`,
     undo: [dhcpStopStep(end, options)],
     replay: ["dhcp", end.netns ?? "-", end.name],
   };
@@ -41,7 +43,7 @@ export function dhcpStartStep(end: DhcpEnd, options: DhcpOptions = defaultDhcpOp
 export function dhcpStopStep(end: DhcpEnd, options: DhcpOptions = defaultDhcpOptions, undo?: Step[]): CommandStep {
   return {
     command: dhcpStopCommand(end.netns, end.name, options.stopWaitSeconds, options.paths),
-    describe: `stop the DHCP client of ${where(end)}`,
+    describe: `stop the DHCP client of ${linkAt(end)}`,
     ...(undo && { undo }),
   };
 }
