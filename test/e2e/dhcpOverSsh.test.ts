@@ -12,22 +12,13 @@ import type { DhcpLease } from "../../provider/model";
 import type { CliStack } from "../support/cliStack";
 import { repoRoot } from "../support/engine";
 import { runId } from "../support/netns";
+import { pollUntil } from "../support/poll";
 import { startSshHosts, type SshHost, type SshHosts } from "../support/sshHosts";
 import { testStack } from "../support/testStack";
 
 /** How long a check waits for what a DHCP exchange does: generous, never asserted. */
 const exchangeSeconds = 30;
 const runtimeFolder = "/run/pulumi-iproute2-dhcp";
-
-async function waitFor<T>(read: () => Promise<T> | T, holds: (value: T) => boolean): Promise<T> {
-  const end = Date.now() + exchangeSeconds * 1000;
-  let value = await read();
-  while (!holds(value) && Date.now() < end) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    value = await read();
-  }
-  return value;
-}
 
 describe("DHCP on children, over SSH", () => {
   let hosts: SshHosts;
@@ -146,7 +137,7 @@ describe("DHCP on children, over SSH", () => {
   it("destroy releases every lease and leaves no client, file or folder", { timeout: 180_000 }, async () => {
     const addresses = Object.values(await leases()).map((lease) => lease?.address);
     expect(await s.changes("destroy", "--yes")).toEqual({ delete: 7 });
-    expect(await waitFor(serverLeases, (text) => addresses.every((a) => !text.includes(`${a} `)))).not.toMatch(/10\.95\.0\./);
+    expect(await pollUntil(exchangeSeconds, serverLeases, (text) => addresses.every((a) => !text.includes(`${a} `)))).not.toMatch(/10\.95\.0\./);
     expect(serverLog().split("DHCPRELEASE(srv0)").length - 1).toBeGreaterThanOrEqual(4);
     expect((await host.run("pgrep", "-f", `${runtimeFolder}/${prefix}`)).stdout).toBe("");
     expect((await host.run("ls", "-A", runtimeFolder)).stdout).not.toContain(prefix);

@@ -15,6 +15,7 @@ import type { Command } from "../../provider/exec/runner";
 import { dhcpProgram, dhcpStartCommand, dhcpStatusCommand, dhcpStopCommand, type DhcpPaths } from "../../provider/plan/dhcpProgram";
 import { dhcpObserved } from "../../provider/state/dhcpLease";
 import { ip, ipJson, runId, World } from "../support/netns";
+import { pollUntil } from "../support/poll";
 
 /** How long a test waits for what a DHCP exchange does (a first lease, a renewal): generous, never asserted. */
 const exchangeSeconds = 30;
@@ -25,17 +26,6 @@ async function run(command: Command) {
   const [result] = await runner.run([command]);
   if (!result) throw new Error("no result");
   return result;
-}
-
-/** Polls `check` until it holds, for up to `seconds`; the last value is returned either way. */
-async function waitFor<T>(seconds: number, read: () => Promise<T>, holds: (value: T) => boolean): Promise<T> {
-  const end = Date.now() + seconds * 1000;
-  let value = await read();
-  while (!holds(value) && Date.now() < end) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    value = await read();
-  }
-  return value;
 }
 
 interface Address {
@@ -101,7 +91,7 @@ describe("the DHCP program with dnsmasq", () => {
       ],
       { reject: false },
     );
-    await waitFor(exchangeSeconds, async () => serverLog(), (log) => log.includes("DHCP, sockets bound"));
+    await pollUntil(exchangeSeconds, async () => serverLog(), (log) => log.includes("DHCP, sockets bound"));
     // The program's folders: root's, 0755, under /run (checked by the program as the real ones are).
     const own = `/run/${runId}-${process.pid.toString(36)}-dhcp`;
     mkdirSync(own, { mode: 0o755 });
@@ -122,7 +112,7 @@ describe("the DHCP program with dnsmasq", () => {
     expect(started.map((r) => [r.exitCode, r.stderr])).toEqual([[0, ""], [0, ""], [0, ""]]);
 
     const children = [[nsA, "mac1"], [nsB, "mac1"], [nsA, "mac2"]] as const;
-    const seen = await Promise.all(children.map(([netns, link]) => waitFor(exchangeSeconds, () => status(netns, link), (s) => s.lease !== undefined)));
+    const seen = await Promise.all(children.map(([netns, link]) => pollUntil(exchangeSeconds, () => status(netns, link), (s) => s.lease !== undefined)));
     for (const observed of seen) {
       expect(observed).toMatchObject({ running: true, lease: { prefixLength: 24, gateway: "10.94.0.1", server: "10.94.0.1", leaseTime: 120 } });
     }
@@ -141,7 +131,7 @@ describe("the DHCP program with dnsmasq", () => {
       const acks = () => serverLog().split(`DHCPACK(srv0) `).length;
       const before = acks();
       await execa("kill", ["-USR1", pidOf(netns, link)]);
-      expect(await waitFor(exchangeSeconds, async () => acks(), (n) => n > before)).toBeGreaterThan(before);
+      expect(await pollUntil(exchangeSeconds, async () => acks(), (n) => n > before)).toBeGreaterThan(before);
     }
     expect(await status(nsA, "mac1")).toMatchObject({ running: true, lease: { address: addresses[0] } });
 
@@ -149,7 +139,7 @@ describe("the DHCP program with dnsmasq", () => {
     for (const [i, [netns, link]] of children.entries()) {
       const stopped = await run(dhcpStopCommand(netns, link, exchangeSeconds, paths));
       expect([stopped.exitCode, stopped.stderr]).toEqual([0, ""]);
-      expect(await waitFor(exchangeSeconds, async () => leases(), (text) => !text.includes(`${addresses[i]} `))).not.toContain(`${addresses[i]} `);
+      expect(await pollUntil(exchangeSeconds, async () => leases(), (text) => !text.includes(`${addresses[i]} `))).not.toContain(`${addresses[i]} `);
       expect(await ipv4Addresses(netns, link)).toEqual([]);
       expect(await status(netns, link)).toStrictEqual({ running: false });
     }
@@ -163,13 +153,13 @@ describe("the DHCP program with dnsmasq", () => {
   it("keeps static addresses; a client killed out of band reads as stopped with its lease left, and stop then takes its address off", async () => {
     await ip("-n", nsA, "addr", "add", "10.94.0.7/24", "dev", "mac1");
     await start(nsA, "mac1");
-    const bound = await waitFor(exchangeSeconds, () => status(nsA, "mac1"), (s) => s.lease !== undefined);
+    const bound = await pollUntil(exchangeSeconds, () => status(nsA, "mac1"), (s) => s.lease !== undefined);
     const address = bound.lease?.address ?? "";
     expect((await ipv4Addresses(nsA, "mac1")).map((a) => a.local).sort()).toEqual(["10.94.0.7", address].sort());
 
     const pid = readFileSync(join(paths.runtimeFolder, `${nsA}:mac1.pid`), "utf8").trim();
     await execa("kill", ["-KILL", pid]);
-    const dead = await waitFor(exchangeSeconds, () => status(nsA, "mac1"), (s) => !s.running);
+    const dead = await pollUntil(exchangeSeconds, () => status(nsA, "mac1"), (s) => !s.running);
     expect(dead).toMatchObject({ running: false, lease: { address } });
 
     // Starting again replaces it (never two clients of one link), and stop leaves the static address.
@@ -200,11 +190,11 @@ describe("the DHCP program with dnsmasq", () => {
 
   it("keeps the program while a client runs: the last client's stop and another's start at once leave the started one working", async () => {
     await start(nsA, "mac1");
-    await waitFor(exchangeSeconds, () => status(nsA, "mac1"), (s) => s.lease !== undefined);
+    await pollUntil(exchangeSeconds, () => status(nsA, "mac1"), (s) => s.lease !== undefined);
     const [stopped, started] = await Promise.all([run(dhcpStopCommand(nsA, "mac1", exchangeSeconds, paths)), start(nsB, "mac1")]);
     expect([stopped.exitCode, started.exitCode, started.stderr]).toEqual([0, 0, ""]);
     // The started client's events need the program: its lease comes, and it renews.
-    const bound = await waitFor(exchangeSeconds, () => status(nsB, "mac1"), (s) => s.lease !== undefined);
+    const bound = await pollUntil(exchangeSeconds, () => status(nsB, "mac1"), (s) => s.lease !== undefined);
     expect(bound).toMatchObject({ running: true, lease: { gateway: "10.94.0.1" } });
     expect(existsSync(join(paths.programFolder, "dhcp"))).toBe(true);
     await run(dhcpStopCommand(nsB, "mac1", exchangeSeconds, paths));
