@@ -427,13 +427,20 @@ reload() { [ -n "$systemd" ] && [ -d /run/systemd/system ] && systemctl daemon-r
 # The lock is on the folder itself: the last part's removal takes the folder away, so a waiter that
 # finds it gone locks it anew. Held shared (-s) by a run whose operations leave the unit and the
 # programs as they are, so those runs go at once; alone (-x) by one that rewrites them or may tear down.
+# Until it is locked, another operation's teardown may take the folder away at any moment (between its
+# mkdir, its stat and its open): each finds it gone, and goes round again. (\`command exec\`: a plain
+# exec whose file cannot be opened ends sh.)
 lock() {
-  for _ in 1 2 3; do
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
     # Only removes, and no folder: nothing to remove.
     [ -z "$writes" ] && [ ! -e "$here" ] && [ ! -L "$here" ] && exit 0
     make_folder "$here"
-    check_folders / /etc "$here"
-    exec 9<"$here" || die "cannot open $here"
+    for folder in / /etc "$here"; do
+      [ -L "$folder" ] && die "$folder is a symbolic link; $unsafe"
+    done
+    said=$(stat -c '%u %a %n %F' -- / /etc "$here" 2>&1) || { [ -e "$here" ] || continue; die "cannot check / /etc $here: $said"; }
+    check_stat "$said"
+    { command exec 9<"$here"; } 2>/dev/null || { [ -e "$here" ] || continue; die "cannot open $here"; }
     flock "$1" -w 60 9 || die "another operation held $here for 60 s"
     # One stat for two checks: the folder at the path is the one locked (the same device and inode; a
     # folder gone prints no line), and parts/ in it (when there) root's alone.

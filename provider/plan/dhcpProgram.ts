@@ -336,11 +336,17 @@ done
 # The folder at the path must be the one locked (a teardown may take it away while this one waits).
 if [ "$op" != status ]; then
   command -v flock >/dev/null 2>&1 || die "flock (Debian package util-linux) is missing on this host"
-  for _ in 1 2 3; do
-    exec 9<"$here" || die "cannot open $here"
-    flock -x -w 60 9 || die "another operation held $here for 60 s"
-    [ "$(stat -L -c %d:%i -- "$here" 2>/dev/null)" = "$(stat -L -c %d:%i "/proc/$$/fd/9")" ] && break
-    exec 9<&-
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    # Not opened when a teardown took it since it was made or checked (\`command exec\`: a plain exec
+    # whose file cannot be opened ends sh); locked, the same folder as at the path, or taken since.
+    if { command exec 9<"$here"; } 2>/dev/null; then
+      flock -x -w 60 9 || die "another operation held $here for 60 s"
+      locked=$(stat -L -c %d:%i "/proc/$$/fd/9")
+      [ "$(stat -L -c %d:%i -- "$here" 2>/dev/null)" = "$locked" ] && break
+      exec 9<&-
+    elif [ -e "$here" ] || [ -L "$here" ]; then
+      die "cannot open $here"
+    fi
     [ "$op" = start ] || exit 0
     mkdir -m 0755 -- "$here" 2>/dev/null || [ -d "$here" ] || die "cannot make $here"
     safe_folder "$here"

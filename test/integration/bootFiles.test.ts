@@ -113,6 +113,28 @@ describe("the writer", () => {
     expect(r.stderr).toBe("");
     expect(r.stdout.split("\n")).toEqual(["12", "3"]);
   });
+  it("keeps a write that another operation's teardown races on its way to the lock: it makes the folder again", async () => {
+    // A stat that takes half a second when PI2_SLOW_STAT is set (in this mount namespace only): the write of
+    // m2 checks the folder slowly, and meanwhile the removal of the host's only part takes it away.
+    const slowStat = path.join(work, "slow-stat");
+    writeFileSync(slowStat, `#!/bin/sh\n[ -z "$PI2_SLOW_STAT" ] || sleep 0.5\nexec ${path.join(work, "real-stat")} "$@"\n`, { mode: 0o755 });
+    const r = await inOwnEtc(
+      `${withWriter}
+      cp /usr/bin/stat "$1" && mount --bind "$2" /usr/bin/stat || exit 9
+      printf 'format 1\\nobject link - m1\\nlink - m1\\n' | write_part write link:-:m1.part || exit
+      printf 'format 1\\nobject link - m2\\nlink - m2\\n' | PI2_SLOW_STAT=1 write_part write link:-:m2.part &
+      writer=$!
+      sleep 0.15
+      write_part remove link:-:m1.part
+      echo "remove: exit $?"
+      wait "$writer"
+      echo "write: exit $?"
+      ls /etc/pulumi-iproute2/parts`,
+      [path.join(work, "real-stat"), slowStat],
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout.split("\n")).toEqual(["remove: exit 0", "write: exit 0", "link:-:m2.part"]);
+  });
   it("lets operations that leave the unit as it is run at once, and has one that changes it wait for the lock alone", async () => {
     const base = part(`${runId}-bf7`);
     const inNamespace = part(`${runId}-bf8`);
