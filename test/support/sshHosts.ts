@@ -59,7 +59,9 @@ export interface SshHostOptions {
 }
 
 export async function startSshHosts(count: number, workDir: string, options: SshHostOptions = {}): Promise<SshHosts> {
-  const net = `${runId}-sshnet`;
+  // Named per test file (its worker's pid): end-to-end files run two at a time, each with hosts of its own.
+  const own = `${runId}-${process.pid.toString(36)}`;
+  const net = `${own}-sshnet`;
   const dir = path.join(workDir, `ssh-${runId}-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true, mode: 0o711 }); // users other than root read authorized_keys here
@@ -98,7 +100,7 @@ export async function startSshHosts(count: number, workDir: string, options: Ssh
     const knownHosts: string[] = [];
 
     for (let index = 0; index < count; index++) {
-      const netns = `${runId}-sshhost${index}`;
+      const netns = `${own}-sshhost${index}`;
       const address = `10.90.${Math.floor((index + 1) / 250)}.${((index + 1) % 250) + 1}`;
       namespaces.push(netns);
       await ip("netns", "add", netns);
