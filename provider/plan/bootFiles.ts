@@ -428,19 +428,21 @@ reload() { [ -n "$systemd" ] && [ -d /run/systemd/system ] && systemctl daemon-r
 # finds it gone locks it anew. Held shared (-s) by a run whose operations leave the unit and the
 # programs as they are, so those runs go at once; alone (-x) by one that rewrites them or may tear down.
 # Until it is locked, another operation's teardown may take the folder away at any moment (between its
-# mkdir, its stat and its open): each finds it gone, and goes round again. (\`command exec\`: a plain
-# exec whose file cannot be opened ends sh.)
+# mkdir, its stat and its open): whatever of those finds it gone goes round again, and only a folder
+# that fails the same way every round is an error. (\`command exec\`: a plain exec whose file cannot be
+# opened ends sh.)
 lock() {
+  why=
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     # Only removes, and no folder: nothing to remove.
     [ -z "$writes" ] && [ ! -e "$here" ] && [ ! -L "$here" ] && exit 0
-    make_folder "$here"
+    [ -e "$here" ] || [ -L "$here" ] || mkdir -m 0755 -- "$here" 2>/dev/null || [ -d "$here" ] || { why="cannot make it"; continue; }
     for folder in / /etc "$here"; do
       [ -L "$folder" ] && die "$folder is a symbolic link; $unsafe"
     done
-    said=$(stat -c '%u %a %n %F' -- / /etc "$here" 2>&1) || { [ -e "$here" ] || continue; die "cannot check / /etc $here: $said"; }
+    said=$(stat -c '%u %a %n %F' -- / /etc "$here" 2>&1) || { why="cannot check / /etc $here: $said"; continue; }
     check_stat "$said"
-    { command exec 9<"$here"; } 2>/dev/null || { [ -e "$here" ] || continue; die "cannot open $here"; }
+    { command exec 9<"$here"; } 2>/dev/null || { why="cannot open it"; continue; }
     flock "$1" -w 60 9 || die "another operation held $here for 60 s"
     # One stat for two checks: the folder at the path is the one locked (the same device and inode; a
     # folder gone prints no line), and parts/ in it (when there) root's alone.
@@ -466,8 +468,9 @@ lock() {
       return 0
     fi
     exec 9<&-
+    why="it was taken away while this operation waited for it, each time"
   done
-  die "cannot lock $here"
+  die "cannot lock $here: $why"
 }
 # From the lock held shared to the lock held alone. Not in place (flock would let go of it first
 # anyway, and another operation may take the folder away meanwhile): let go, then lock anew.

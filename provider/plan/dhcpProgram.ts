@@ -34,10 +34,14 @@ export const dhcpLeaseWaitSeconds = 30;
 export const dhcpStopWaitSeconds = 10;
 
 /** The check of a folder before root uses it, in the program and its launcher alike (`$unsafe` says why). */
-const safeFolder = `# A folder only root can change: root's, not a symbolic link, not writable by group or others.
+const safeFolder = `# A folder only root can change: root's, not a symbolic link, not writable by group or others. With
+# "or-gone", a folder gone before its stat (a teardown took it) returns 1 instead.
 safe_folder() {
   [ -L "$1" ] && die "$1 is a symbolic link; $unsafe"
-  info=$(stat -c '%u %a' -- "$1") || die "cannot check $1"
+  info=$(stat -c '%u %a' -- "$1" 2>&1) || {
+    [ "\${2-}" = or-gone ] && [ ! -e "$1" ] && [ ! -L "$1" ] && return 1
+    die "cannot check $1: $info"
+  }
   uid=\${info%% *} mode=\${info#* }
   [ "$uid" = 0 ] || die "$1 is owned by uid $uid, not root; $unsafe"
   [ $((0$mode & 18)) = 0 ] || die "$1 is writable by group or others (mode $mode); $unsafe"
@@ -329,29 +333,34 @@ while [ -n "$rest" ]; do
     [ "$op" = start ] || { [ "$op" = status ] && echo "client stopped"; exit 0; }
     mkdir -m 0755 -- "$sofar" 2>/dev/null || [ -d "$sofar" ] || die "cannot make $sofar"
   fi
-  safe_folder "$sofar"
+  # Gone already (a teardown took it since): a start makes it again under the lock, below.
+  safe_folder "$sofar" or-gone || { [ "$op" = start ] || { [ "$op" = status ] && echo "client stopped"; exit 0; }; break; }
 done
 # start and stop hold the folder's lock (the one the boot writer takes): a stop of the host's last client
 # takes the program away, never while a start installs it or before a started client has its PID file.
-# The folder at the path must be the one locked (a teardown may take it away while this one waits).
+# Until it is locked, a teardown may take the folder away at any moment: a start makes it again and goes
+# round, a stop has nothing to stop. Locked, it must be the folder at the path (the same inode).
+# (\`command exec\`: a plain exec whose file cannot be opened ends sh.)
 if [ "$op" != status ]; then
   command -v flock >/dev/null 2>&1 || die "flock (Debian package util-linux) is missing on this host"
+  held= why="it was taken away each time"
   for _ in 1 2 3 4 5 6 7 8 9 10; do
-    # Not opened when a teardown took it since it was made or checked (\`command exec\`: a plain exec
-    # whose file cannot be opened ends sh); locked, the same folder as at the path, or taken since.
     if { command exec 9<"$here"; } 2>/dev/null; then
       flock -x -w 60 9 || die "another operation held $here for 60 s"
       locked=$(stat -L -c %d:%i "/proc/$$/fd/9")
-      [ "$(stat -L -c %d:%i -- "$here" 2>/dev/null)" = "$locked" ] && break
+      if [ -n "$locked" ] && [ "$(stat -L -c %d:%i -- "$here" 2>/dev/null)" = "$locked" ]; then
+        held=1
+        break
+      fi
       exec 9<&-
     elif [ -e "$here" ] || [ -L "$here" ]; then
       die "cannot open $here"
     fi
     [ "$op" = start ] || exit 0
-    mkdir -m 0755 -- "$here" 2>/dev/null || [ -d "$here" ] || die "cannot make $here"
-    safe_folder "$here"
+    mkdir -m 0755 -- "$here" 2>/dev/null || [ -d "$here" ] || { why="cannot make it"; continue; }
+    safe_folder "$here" or-gone || continue
   done
-  [ -e /proc/$$/fd/9 ] || die "cannot lock $here"
+  [ -n "$held" ] || die "cannot lock $here: $why"
 fi
 if [ "$op" = start ]; then
   if [ "$(sed -n 2p "$self" 2>/dev/null)" != "$version" ]; then

@@ -45,7 +45,7 @@ describe(`a stack made with the package at ${SERIALIZED_PROVIDER}, whose provide
   beforeAll(async () => {
     rmSync(work, { recursive: true, force: true });
     const baselineTarball = await packAtRef(SERIALIZED_PROVIDER, path.join(work, "baseline"));
-    currentTarball = path.join(work, "current", await packPackage(path.join(work, "current")));
+    currentTarball = path.join(work, "current", await packPackage(path.join(work, "current"), repoRoot, { built: true }));
     mkdirSync(projectDir, { recursive: true });
     for (const file of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", ".npmrc"]) {
       cpSync(path.join(repoRoot, "test", "projects", "many", file), path.join(projectDir, file));

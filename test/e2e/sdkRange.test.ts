@@ -7,15 +7,14 @@
 // (test/projects/oldsdk, copied under .work/), as a user's `npm install` does; the project's own tsc;
 // `pulumi up` / `pulumi destroy` of one namespace with the real CLI. A project below the range is
 // refused at install, naming the range, instead of being given a second copy.
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { installPackage } from "../support/baseline";
 import { CliStack } from "../support/cliStack";
 import { packPackage, repoRoot, sdkRange } from "../support/engine";
-import { ip, listNamespaces } from "../support/netns";
-import { bootFolder } from "../../provider/model";
+import { bootPartFiles, ip, listNamespaces } from "../support/netns";
 
 /** The oldest @pulumi/pulumi the package accepts: the floor of its caret range. */
 const oldest = /^\^(\d+)\.(\d+)\.(\d+)$/.exec(sdkRange());
@@ -86,8 +85,7 @@ describe("a project on the oldest @pulumi/pulumi in the package's range", () => 
 
     expect(await s.changes("destroy", "--yes")).toEqual({ delete: 2 });
     expect(await listNamespaces()).not.toContain(netnsName);
-    const parts = existsSync(`${bootFolder}/parts`) ? readdirSync(`${bootFolder}/parts`) : [];
-    expect(parts.filter((file) => file.includes(netnsName))).toEqual([]);
+    expect(bootPartFiles().filter((file) => file.includes(netnsName))).toEqual([]);
   });
 
   it("is refused at install on an SDK below the range, naming it, instead of getting a second copy", async () => {

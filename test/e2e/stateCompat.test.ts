@@ -14,7 +14,7 @@
 // Every resource kind is in the stack (test/projects/compat).
 // The project is a copy under .work/, not test/projects/compat itself: its package is swapped mid-test,
 // and the shared project folders are installed once for the whole run (globalSetup.ts).
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -22,7 +22,7 @@ import { installPackage, packAtRef } from "../support/baseline";
 import { CliStack, previewSummary } from "../support/cliStack";
 import { packPackage, repoRoot } from "../support/engine";
 import { ownerMark } from "../../provider/ownerMark";
-import { ip, ipJson, listNamespaces } from "../support/netns";
+import { bootPartFiles, ip, ipJson, listNamespaces } from "../support/netns";
 
 /** main before the layering refactor of provider/: the package whose stacks must keep working. */
 const BEFORE_REFACTOR = "f11a272";
@@ -180,7 +180,7 @@ describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this chec
   beforeAll(async () => {
     rmSync(work, { recursive: true, force: true });
     baselineTarball = await packAtRef(BEFORE_REFACTOR, path.join(work, "baseline"));
-    currentTarball = path.join(work, "current", await packPackage(path.join(work, "current")));
+    currentTarball = path.join(work, "current", await packPackage(path.join(work, "current"), repoRoot, { built: true }));
     mkdirSync(projectDir, { recursive: true });
     for (const file of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", ".npmrc"]) {
       cpSync(path.join(repoRoot, "test", "projects", "compat", file), path.join(projectDir, file));
@@ -264,7 +264,7 @@ describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this chec
     expect(Object.values(await arpNotify(left, right))).toEqual(Array(5).fill("0"));
     expect(await s!.changes("up", "--yes")).toEqual({ update: LINKS + NAMESPACES, same: RESOURCES - LINKS - NAMESPACES });
     expect(await kernelFacts(namespaces, tapPath)).toEqual(factsAfterUp);
-    const parts = readdirSync("/etc/pulumi-iproute2/parts").filter((file) => file.includes(prefix));
+    const parts = bootPartFiles().filter((file) => file.includes(prefix));
     expect(parts.sort()).toEqual([`link:${left}:tap0.part`, `link:${left}:veth0.part`, `link:${right}:src0.part`, `link:${right}:svc0.part`, `netns:${left}.part`, `netns:${right}.part`]);
     // Written where a link has addresses to announce: not on the sniffer's src0 nor the VM's tap0.
     expect(await arpNotify(left, right)).toEqual({ veth0: "1", veth1: "1", svc0: "1", src0: "0", tap0: "0" });
@@ -283,6 +283,6 @@ describe(`a stack made with the package at ${BEFORE_REFACTOR}, kept by this chec
     expect((await listNamespaces()).filter((name) => name.startsWith(prefix))).toEqual([]);
     expect(existsSync(tapPath)).toBe(false);
     expect(await hostLinks()).toEqual(hostBefore);
-    expect(existsSync("/etc/pulumi-iproute2/parts") ? readdirSync("/etc/pulumi-iproute2/parts").filter((file) => file.includes(prefix)) : []).toEqual([]);
+    expect(bootPartFiles().filter((file) => file.includes(prefix))).toEqual([]);
   });
 });

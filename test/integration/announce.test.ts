@@ -4,7 +4,7 @@
 // moves. Every case also runs with announce: false, where that first ping must fail: the control.
 import path from "node:path";
 import { execa } from "execa";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { closeSshMasters } from "../../provider/exec/ssh";
 import { announceStep } from "../../provider/plan/announce";
 import { macvlanLinkHandlers as handlers } from "../../provider/resources/macvlanLink";
@@ -14,6 +14,7 @@ import { vethPairHandlers } from "../../provider/resources/vethPair";
 import { repoRoot } from "../support/engine";
 import { asTheEngine } from "../support/engineCalls";
 import { ip, ipJson, orIfGone, pings, World } from "../support/netns";
+import { holdDefaultTapNodes } from "../support/tapNodes";
 import { startSshHosts, type SshHosts } from "../support/sshHosts";
 
 const macvlan = asTheEngine(handlers);
@@ -211,6 +212,8 @@ describe("announce: neighbours reach a link at once after it changes", () => {
 
   it("sets a Macvtap's settings where it has addresses, and writes none where it has none", async () => {
     const taps = asTheEngine(macvtapHandlers);
+    const letGo = await holdDefaultTapNodes();
+    onTestFinished(letGo);
     const addressed = await taps.create({ name: "tap.1", parent: "veth0", parentNetns: lab, netns: ns1, addresses: ["10.61.0.9/24"] });
     // A VM's NIC: the guest has the addresses, the host's link none; nothing to announce from here.
     const bare = await taps.create({ name: "tap.2", parent: "veth0", parentNetns: lab, netns: ns1 });

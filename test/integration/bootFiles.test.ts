@@ -18,6 +18,7 @@ import { vxlanArgs } from "../../provider/schema/vxlan";
 import { netNamespaceArgs } from "../../provider/schema/netNamespace";
 import { parseArgs } from "../../provider/schema/validate";
 import { listNamespaces, runId } from "../support/netns";
+import { hideBootFiles } from "../support/sshHosts";
 
 let work: string;
 let etc: number;
@@ -35,10 +36,7 @@ async function inOwnEtc(script: string, args: string[] = [], input?: string) {
   etc += 1;
   const dir = path.join(work, `etc${etc}`);
   await execa("mkdir", ["-p", `${dir}/upper`, `${dir}/work`]);
-  const setup = [
-    `mount -t overlay overlay -o lowerdir=/etc,upperdir=${dir}/upper,workdir=${dir}/work /etc`,
-    "rm -rf /etc/pulumi-iproute2 /etc/systemd/system/pulumi-iproute2.service /etc/systemd/system/multi-user.target.wants/pulumi-iproute2.service",
-  ].join(" && ");
+  const setup = [hideBootFiles(`${dir}/upper`), `mount -t overlay overlay -o lowerdir=/etc,upperdir=${dir}/upper,workdir=${dir}/work /etc`].join(" && ");
   const r = await execa("unshare", ["-m", "--propagation", "private", "sh", "-c", `${setup} && exec sh -c "$0" boot-test "$@"`, script, ...args], {
     reject: false,
     input: input ?? "",
@@ -114,27 +112,41 @@ describe("the writer", () => {
     expect(r.stdout.split("\n")).toEqual(["12", "3"]);
   });
   it("keeps a write that another operation's teardown races on its way to the lock: it makes the folder again", async () => {
-    // A stat that takes half a second when PI2_SLOW_STAT is set (in this mount namespace only): the write of
-    // m2 checks the folder slowly, and meanwhile the removal of the host's only part takes it away.
-    const slowStat = path.join(work, "slow-stat");
-    writeFileSync(slowStat, `#!/bin/sh\n[ -z "$PI2_SLOW_STAT" ] || sleep 0.5\nexec ${path.join(work, "real-stat")} "$@"\n`, { mode: 0o755 });
+    // A gate in stat, in this mount namespace only: with PI2_GATE set, stat says it has been reached and
+    // waits to be let through. The write of m2 is held at its check of the folder while the removal of
+    // the host's only part takes the folder away; then it goes on.
+    const gatedStat = path.join(work, "gated-stat");
+    writeFileSync(
+      gatedStat,
+      `#!/bin/sh
+      if [ -n "$PI2_GATE" ]; then
+        touch "$PI2_GATE/reached"
+        timeout 60 sh -c 'until [ -e "$1/go" ]; do sleep 0.05; done' gate "$PI2_GATE"
+      fi
+      exec ${path.join(work, "real-stat")} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const gate = mkdtempSync(path.join(work, "gate-"));
     const r = await inOwnEtc(
       `${withWriter}
       cp /usr/bin/stat "$1" && mount --bind "$2" /usr/bin/stat || exit 9
       printf 'format 1\\nobject link - m1\\nlink - m1\\n' | write_part write link:-:m1.part || exit
-      printf 'format 1\\nobject link - m2\\nlink - m2\\n' | PI2_SLOW_STAT=1 write_part write link:-:m2.part &
+      printf 'format 1\\nobject link - m2\\nlink - m2\\n' | PI2_GATE="$3" write_part write link:-:m2.part &
       writer=$!
-      sleep 0.15
+      timeout 60 sh -c 'until [ -e "$1/reached" ]; do sleep 0.05; done' gate "$3" || exit 8
       write_part remove link:-:m1.part
       echo "remove: exit $?"
+      ls -d /etc/pulumi-iproute2 2>/dev/null || echo "folder gone"
+      touch "$3/go"
       wait "$writer"
       echo "write: exit $?"
       ls /etc/pulumi-iproute2/parts`,
-      [path.join(work, "real-stat"), slowStat],
+      [path.join(work, "real-stat"), gatedStat, gate],
     );
     expect(r.stderr).toBe("");
-    expect(r.stdout.split("\n")).toEqual(["remove: exit 0", "write: exit 0", "link:-:m2.part"]);
+    expect(r.stdout.split("\n")).toEqual(["remove: exit 0", "folder gone", "write: exit 0", "link:-:m2.part"]);
   });
+
   it("lets operations that leave the unit as it is run at once, and has one that changes it wait for the lock alone", async () => {
     const base = part(`${runId}-bf7`);
     const inNamespace = part(`${runId}-bf8`);

@@ -5,7 +5,7 @@
 // once, renew, and are stopped with a release the server sees. The program runs with folders of the
 // test's own (a shared machine's /etc/pulumi-iproute2 is not the test's), through the local runner, as
 // the plan's steps run it; systemd is not PID 1 here, so clients run under setsid.
-import { mkdtempSync, readFileSync, rmSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
@@ -199,5 +199,43 @@ describe("the DHCP program with dnsmasq", () => {
     expect(existsSync(join(paths.programFolder, "dhcp"))).toBe(true);
     await run(dhcpStopCommand(nsB, "mac1", exchangeSeconds, paths));
     expect([existsSync(paths.runtimeFolder), existsSync(paths.programFolder)]).toEqual([false, false]);
+  });
+});
+
+describe("the DHCP program's launcher, raced by a teardown", () => {
+  let own: string;
+  beforeEach(() => {
+    own = `/run/${runId}-${process.pid.toString(36)}-dhcprace`;
+    mkdirSync(own, { mode: 0o755 });
+  });
+  afterEach(() => rmSync(own, { recursive: true, force: true }));
+
+  it("has nothing to stop when another stop of the host's last client takes the folder while it checks it", async () => {
+    const paths = { programFolder: `${own}/etc`, runtimeFolder: `${own}/run`, unitTemplate: `${runId}-dhcprace@.service` };
+    mkdirSync(paths.programFolder, { mode: 0o755 });
+    // A gate in stat, in the stop's mount namespace only: its check of the program's folder says it has
+    // been reached and waits to be let through, while the folder is taken away as a teardown takes it.
+    copyFileSync("/usr/bin/stat", `${own}/real-stat`);
+    chmodSync(`${own}/real-stat`, 0o755);
+    writeFileSync(
+      `${own}/gated-stat`,
+      `#!/bin/sh
+      for arg; do
+        if [ "$arg" = "${paths.programFolder}" ] && [ ! -e "${own}/reached" ]; then
+          touch "${own}/reached"
+          timeout 60 sh -c 'until [ -e "$1" ]; do sleep 0.05; done' gate "${own}/go"
+        fi
+      done
+      exec ${own}/real-stat "$@"\n`,
+      { mode: 0o755 },
+    );
+    const { argv } = dhcpStopCommand("nons", "nolink", 1, paths);
+    const stop = execa("unshare", ["-m", "--propagation", "private", "sh", "-c", `mount --bind ${own}/gated-stat /usr/bin/stat && exec "$@"`, "gated", ...argv], { reject: false });
+    await pollUntil(60, () => existsSync(`${own}/reached`), Boolean);
+    rmdirSync(paths.programFolder);
+    writeFileSync(`${own}/go`, "");
+    const result = await stop;
+    expect(result.stderr).toBe("");
+    expect(result.exitCode).toBe(0);
   });
 });

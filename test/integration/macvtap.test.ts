@@ -1,10 +1,11 @@
 // Macvtap's handlers against the real kernel: the link, and the character device node QEMU opens.
 import { mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { execa, type ResultPromise } from "execa";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { macvtapHandlers as handlers } from "../../provider/resources/macvtap";
 import { asTheEngine } from "../support/engineCalls";
 import { ip, ipJson, orIfGone, runId, World } from "../support/netns";
+import { holdDefaultTapNodes } from "../support/tapNodes";
 
 type Props = Record<string, unknown>;
 
@@ -34,6 +35,13 @@ async function nodesOf(numbers: string, uid: number): Promise<string[]> {
   const decimal = (hex: string) => hex.split(":").map((n) => parseInt(n, 16)).join(":");
   return stdout.split("\n").filter((line) => line !== "" && decimal(line.split(" ")[0] ?? "") === numbers).map((line) => line.slice(line.indexOf(" ") + 1));
 }
+
+// Most of these macvtaps take the default node, /dev/tap<ifindex>: the file holds the run's lock on them.
+let letGo: (() => Promise<void>) | undefined;
+beforeAll(async () => {
+  letGo = await holdDefaultTapNodes();
+});
+afterAll(async () => letGo?.());
 
 describe("Macvtap on the real kernel", () => {
   let world: World;

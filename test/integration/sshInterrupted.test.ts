@@ -6,7 +6,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { ExecaError } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { repoRoot } from "../support/engine";
 import { Iproute2Error } from "../../provider/exec/errors";
 import { closeSshMasters } from "../../provider/exec/ssh";
@@ -15,6 +15,7 @@ import { netNamespaceHandlers } from "../../provider/resources/netNamespace";
 import { vethPairHandlers } from "../../provider/resources/vethPair";
 import { asTheEngine } from "../support/engineCalls";
 import { orIfGone, runId } from "../support/netns";
+import { holdDefaultTapNodes } from "../support/tapNodes";
 import { startSshHosts, type SshHost, type SshHosts } from "../support/sshHosts";
 
 type Props = Record<string, unknown>;
@@ -185,6 +186,8 @@ describe("a create cut off by a broken connection", () => {
   });
 
   it("Macvtap: cut while making the link, which the host finished; refresh and up take it from there", async () => {
+    const letGo = await holdDefaultTapNodes(); // its macvtap takes the default node, /dev/tap<ifindex>
+    onTestFinished(letGo);
     const removeParent = await parentIn("tapcut2");
     const inputs = await checked(macvtapHandlers, { name: "tap0", parent: "veth0", parentNetns: "tapcut2", mode: "private" });
     const error = await cutOff("-batch", "network", () => macvtapHandlers.create(inputs));

@@ -1,7 +1,7 @@
 // A provider killed (-9) while it connects: its key and passphrase must not be left on disk, and
 // nothing that holds them may outlive it. The provider runs as its own node process (the built
 // package), connecting to a host that never answers, so the kill lands during the connection setup.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -33,10 +33,27 @@ afterEach(async () => {
 
 /** Every file below `dir`, with its text. */
 function filesBelow(dir: string): { file: string; text: string }[] {
-  return readdirSync(dir, { recursive: true, encoding: "utf8" })
-    .map((name) => path.join(dir, name))
-    .filter((file) => statSync(file, { throwIfNoEntry: false })?.isFile())
-    .map((file) => ({ file, text: readFileSync(file, "latin1") }));
+  // The folders are this machine's: the processes of a file running beside this one add and remove
+  // files in them meanwhile, and a file gone before it is read held nothing of this test's.
+  const found: { file: string; text: string }[] = [];
+  const orGone = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+  };
+  const walk = (folder: string) => {
+    for (const entry of orGone(() => readdirSync(folder, { withFileTypes: true })) ?? []) {
+      const file = path.join(folder, entry.name);
+      if (entry.isDirectory()) walk(file);
+      const text = entry.isFile() ? orGone(() => readFileSync(file, "latin1")) : undefined;
+      if (text !== undefined) found.push({ file, text });
+    }
+  };
+  walk(dir);
+  return found;
 }
 
 // A kill -9 of the provider alone; or a signal to its whole process group, as a terminal's Ctrl-\\ or

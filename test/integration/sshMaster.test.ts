@@ -2,17 +2,17 @@
 // lives, a master killed with -9 (its socket left behind), a socket that accepts and never answers.
 // Every operation must still reach the host the way the stack said (its key, its pinned host key) or
 // fail saying so; never connect by other means, never hang, never leave an ssh behind.
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processExists } from "../../provider/exec/processes";
-import { closeSshMasters, privateDir, SshRunner } from "../../provider/exec/ssh";
+import { closeSshMasters, SshRunner } from "../../provider/exec/ssh";
 import { netNamespaceHandlers } from "../../provider/resources/netNamespace";
 import { repoRoot } from "../support/engine";
 import { asTheEngine } from "../support/engineCalls";
-import { parsedSshConnection as parsed, startSshHosts, type SshHosts } from "../support/sshHosts";
+import { mastersTo, parsedSshConnection as parsed, startSshHosts, type SshHosts } from "../support/sshHosts";
 
 let lab: SshHosts;
 beforeAll(async () => {
@@ -37,13 +37,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The control socket of this process's one master to host `index` (it is the only one to that host). */
 async function masterOf(index: number): Promise<{ socket: string; pid: number }> {
-  for (const name of readdirSync(privateDir()).filter((n) => n.endsWith(".sock"))) {
-    const socket = path.join(privateDir(), name);
-    const check = await execa("ssh", ["-F", "/dev/null", "-O", "check", "-o", `ControlPath=${socket}`, "x"], { reject: false, timeout: 5000 });
-    const pid = Number(/pid=(\d+)/.exec(check.stderr)?.[1]);
-    if (pid > 0 && (await execa("ps", ["-o", "args=", "-p", String(pid)])).stdout.includes(lab.hosts[index]!.address)) return { socket, pid };
-  }
-  throw new Error(`no master to host ${index}`);
+  const [master] = await mastersTo(lab.hosts[index]!.address, lab.sshConfigFile);
+  if (!master) throw new Error(`no master to host ${index}`);
+  return master;
 }
 
 /**

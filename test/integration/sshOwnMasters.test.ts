@@ -4,9 +4,9 @@
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeSshMasters, privateDir, SshRunner } from "../../provider/exec/ssh";
+import { closeSshMasters, SshRunner } from "../../provider/exec/ssh";
 import { repoRoot } from "../support/engine";
-import { parsedSshConnection as parsed, startSshHosts, type SshHosts } from "../support/sshHosts";
+import { mastersTo, parsedSshConnection as parsed, startSshHosts, type SshHosts } from "../support/sshHosts";
 
 let lab: SshHosts;
 
@@ -34,14 +34,9 @@ function otherProcess(index: number, argv: string[]) {
   });
 }
 
-/** The pid of the master listening on host `index`'s control socket, or undefined. */
+/** The pid of the master to host `index`, or undefined. */
 async function masterPid(index: number): Promise<number | undefined> {
-  const { stdout } = await execa("sh", ["-c", `for s in ${privateDir()}/*.sock; do ssh -F /dev/null -O check -o ControlPath=$s x 2>&1; done`], { reject: false });
-  for (const line of stdout.split("\n")) {
-    const pid = Number(/pid=(\d+)/.exec(line)?.[1]);
-    if (pid > 0 && (await execa("ps", ["-o", "args=", "-p", String(pid)], { reject: false })).stdout.includes(lab.hosts[index]!.address)) return pid;
-  }
-  return undefined;
+  return (await mastersTo(lab.hosts[index]!.address, lab.sshConfigFile))[0]?.pid;
 }
 
 describe("closeSshMasters", () => {

@@ -1,6 +1,6 @@
 // Test worlds: uniquely named namespaces with veth parents, removed after each test even when it fails.
 // Nothing here touches the host namespace's own interfaces or addresses.
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { execa } from "execa";
 import { classify } from "../../provider/exec/errors";
 import { bootFolder } from "../../provider/model";
@@ -53,14 +53,26 @@ export async function removeRunNamespaces(id: string): Promise<void> {
 }
 
 /**
+ * The files in this machine's boot description's parts/ (none when it is not there). The last part's
+ * removal takes the folder away at any moment, by another file's resources too (files run two at a time).
+ */
+export function bootPartFiles(): string[] {
+  try {
+    return readdirSync(`${bootFolder}/parts`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+}
+
+/**
  * The parts of the boot description this machine holds for namespaces `mine` says are the tests' own,
  * removed the way a resource removes its part (with the last part, the unit): a test that removes its
  * namespaces by hand, or is killed before its destroy, would leave them.
  */
 async function removeParts(mine: (netns: string) => boolean): Promise<void> {
-  const folder = `${bootFolder}/parts`;
   const namespaceOf = (file: string) => /^netns:(.+)\.part$/.exec(file)?.[1] ?? /^link:(.+):[^:]+\.part$/.exec(file)?.[1];
-  const parts = existsSync(folder) ? readdirSync(folder).filter((file) => mine(namespaceOf(file) ?? "")) : [];
+  const parts = bootPartFiles().filter((file) => mine(namespaceOf(file) ?? ""));
   for (const file of parts) {
     const { argv } = removePartCommand(file);
     await execa(argv[0] ?? "sh", argv.slice(1));

@@ -58,8 +58,17 @@ export interface SshHostOptions {
   slowableIp?: (index: number) => boolean;
 }
 
+/**
+ * sh that puts whiteouts for the boot description's files (docs/reboots.md, docs/dhcp.md) in `upper`,
+ * the upper layer of an overlay over /etc, before it is mounted: that /etc then has none of them.
+ */
+export function hideBootFiles(upper: string): string {
+  const files = ["pulumi-iproute2", "systemd/system/pulumi-iproute2.service", "systemd/system/pulumi-iproute2-dhcp@.service", "systemd/system/multi-user.target.wants/pulumi-iproute2.service"];
+  return `mkdir -p ${upper}/systemd/system/multi-user.target.wants && ${files.map((file) => `mknod '${upper}/${file}' c 0 0`).join(" && ")}`;
+}
+
 export async function startSshHosts(count: number, workDir: string, options: SshHostOptions = {}): Promise<SshHosts> {
-  // Named per test file (its worker's pid): end-to-end files run two at a time, each with hosts of its own.
+  // Named per test file (its worker's pid): test files run two at a time, each with hosts of its own.
   const own = `${runId}-${process.pid.toString(36)}`;
   const net = `${own}-sshnet`;
   const dir = path.join(workDir, `ssh-${runId}-${process.pid}`);
@@ -146,9 +155,10 @@ export async function startSshHosts(count: number, workDir: string, options: Ssh
       const etc = path.join(hostDir, "etc");
       mkdirSync(path.join(etc, "upper"), { recursive: true, mode: 0o755 });
       mkdirSync(path.join(etc, "work"), { recursive: true, mode: 0o700 });
-      // It starts with none of this machine's: its own parts, programs and unit only.
-      const boot = "/etc/pulumi-iproute2 /etc/systemd/system/pulumi-iproute2.service /etc/systemd/system/multi-user.target.wants/pulumi-iproute2.service";
-      const ownEtc = `mount -t overlay overlay -o lowerdir=/etc,upperdir=${etc}/upper,workdir=${etc}/work /etc && rm -rf ${boot}`;
+      // It has none of this machine's: its own parts, programs and units only. Whiteouts (0:0 device
+      // nodes) in the upper layer hide them, also when this machine makes them later, as the files
+      // running beside this one do (an rm in the overlay hides only what is there at the time).
+      const ownEtc = `${hideBootFiles(`${etc}/upper`)} && mount -t overlay overlay -o lowerdir=/etc,upperdir=${etc}/upper,workdir=${etc}/work /etc`;
       const holder = execa("ip", ["netns", "exec", netns, "sh", "-c", `mount -t tmpfs tmpfs /run/netns && ${ownEtc} && ${binds}${slowable} && exec sleep infinity`], {
         reject: false,
         stdin: "ignore",
@@ -303,4 +313,21 @@ export function parsedSshConnection(raw: unknown): SshConnection {
   const connection = sshConnection.parse(raw);
   if (connection.type !== "ssh") throw new Error("not an SSH connection");
   return connection;
+}
+
+/**
+ * The SSH masters to `address` of one set of hosts (`sshConfigFile`, which each master names with -F),
+ * found by their process arguments: the control sockets of this machine's folder are shared with the
+ * files that run beside this one, whose hosts have the same addresses, and a check through another
+ * file's socket would count as a use and keep its master up.
+ */
+export async function mastersTo(address: string, sshConfigFile: string): Promise<{ socket: string; pid: number }[]> {
+  const { stdout } = await execa("ps", ["-eo", "pid=,args="]);
+  const masters = [];
+  for (const line of stdout.split("\n")) {
+    const [, pid, args = ""] = /^\s*(\d+)\s+(.*)$/.exec(line) ?? [];
+    const socket = /(?:^| )-o ControlPath=(\S+)/.exec(args)?.[1];
+    if (socket && args.includes(` -F ${sshConfigFile}`) && args.split(" ").includes(address)) masters.push({ socket, pid: Number(pid) });
+  }
+  return masters;
 }
