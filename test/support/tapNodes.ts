@@ -8,9 +8,12 @@ import { execa } from "execa";
 import { repoRoot } from "./engine";
 import { runId } from "./netns";
 
+/** The run's lock file (removed after the run by the integration project's teardown). */
+export const tapNodesLock = path.join(repoRoot, ".work", `${runId}-tap-nodes.lock`);
+
 /** Waits for the run's lock on the default tap nodes and holds it; the function returned lets go. */
 export async function holdDefaultTapNodes(): Promise<() => Promise<void>> {
-  const lock = path.join(repoRoot, ".work", `${runId}-tap-nodes.lock`);
+  const lock = tapNodesLock;
   mkdirSync(path.dirname(lock), { recursive: true });
   // A flock held by a process of its own until its standard input closes: a test's await cannot hold one.
   const holder = execa("flock", ["-x", lock, "sh", "-c", "echo held && exec cat >/dev/null"], { stdin: "pipe", stdout: "pipe", reject: false });
