@@ -391,17 +391,19 @@ check_stat() {
   done
 }
 # Folders only root can change, and not symbolic links. One stat for all of them (a write runs on
-# every resource's create and update: its processes add up).
+# every resource's create and update: its processes add up). One that is not is the end; one that
+# cannot be checked (gone, say) returns 1, stat's words in $said.
 check_folders() {
   for folder; do
     [ -L "$folder" ] && die "$folder is a symbolic link; $unsafe"
   done
-  said=$(stat -c '%u %a %n %F' -- "$@" 2>&1) || die "cannot check $*: $said"
+  said=$(stat -c '%u %a %n %F' -- "$@" 2>&1) || return 1
   check_stat "$said"
 }
-# Made when missing, in a folder only root can change (so nobody else can make it first).
+# Made when missing, in a folder only root can change (so nobody else can make it first); 1 when it
+# cannot be (or was taken away at once).
 make_folder() {
-  [ -e "$1" ] || [ -L "$1" ] || mkdir -m 0755 -- "$1" 2>/dev/null || [ -d "$1" ] || die "cannot make $1"
+  [ -e "$1" ] || [ -L "$1" ] || mkdir -m 0755 -- "$1" 2>/dev/null || [ -d "$1" ]
 }
 # $2 into file $1 (mode $3, default 0644), unless it says that already (not looked at when $4 says the
 # caller compared); written beside it and renamed over it, so a reader (or a power cut) sees the old
@@ -436,12 +438,8 @@ lock() {
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     # Only removes, and no folder: nothing to remove.
     [ -z "$writes" ] && [ ! -e "$here" ] && [ ! -L "$here" ] && exit 0
-    [ -e "$here" ] || [ -L "$here" ] || mkdir -m 0755 -- "$here" 2>/dev/null || [ -d "$here" ] || { why="cannot make it"; continue; }
-    for folder in / /etc "$here"; do
-      [ -L "$folder" ] && die "$folder is a symbolic link; $unsafe"
-    done
-    said=$(stat -c '%u %a %n %F' -- / /etc "$here" 2>&1) || { why="cannot check / /etc $here: $said"; continue; }
-    check_stat "$said"
+    make_folder "$here" || { why="cannot make it"; continue; }
+    check_folders / /etc "$here" || { why="cannot check / /etc $here: $said"; continue; }
     { command exec 9<"$here"; } 2>/dev/null || { why="cannot open it"; continue; }
     flock "$1" -w 60 9 || die "another operation held $here for 60 s"
     # One stat for two checks: the folder at the path is the one locked (the same device and inode; a
@@ -462,8 +460,8 @@ lock() {
       if [ -n "$parts_stat" ]; then
         check_stat "$parts_stat"
       elif [ -n "$writes" ]; then
-        make_folder "$parts"
-        check_folders "$parts"
+        make_folder "$parts" || die "cannot make $parts"
+        check_folders "$parts" || die "cannot check $parts: $said"
       fi
       return 0
     fi
@@ -493,9 +491,9 @@ PI2_UNIT
 }
 write_unit() {
   [ -n "$systemd" ] || return 0
-  check_folders /etc/systemd "$units"
-  make_folder "$wants"
-  check_folders "$wants"
+  check_folders /etc/systemd "$units" || die "cannot check /etc/systemd $units: $said"
+  make_folder "$wants" || die "cannot make $wants"
+  check_folders "$wants" || die "cannot check $wants: $said"
   changed=
   text=$(unit_text) || die "cannot make the unit from $parts"
   # Never a unit cut short: one that runs nothing would stop every stack's replay on this host.

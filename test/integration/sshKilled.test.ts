@@ -8,6 +8,7 @@ import { execa } from "execa";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { choosePrivateFolder } from "../../provider/exec/privateFolder";
 import { repoRoot } from "../support/engine";
+import { unlessGone } from "../support/netns";
 import { startSshHosts, type SshHosts } from "../support/sshHosts";
 
 let lab: SshHosts;
@@ -36,19 +37,11 @@ function filesBelow(dir: string): { file: string; text: string }[] {
   // The folders are this machine's: the processes of a file running beside this one add and remove
   // files in them meanwhile, and a file gone before it is read held nothing of this test's.
   const found: { file: string; text: string }[] = [];
-  const orGone = <T>(read: () => T): T | undefined => {
-    try {
-      return read();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw error;
-    }
-  };
   const walk = (folder: string) => {
-    for (const entry of orGone(() => readdirSync(folder, { withFileTypes: true })) ?? []) {
+    for (const entry of unlessGone(() => readdirSync(folder, { withFileTypes: true })) ?? []) {
       const file = path.join(folder, entry.name);
       if (entry.isDirectory()) walk(file);
-      const text = entry.isFile() ? orGone(() => readFileSync(file, "latin1")) : undefined;
+      const text = entry.isFile() ? unlessGone(() => readFileSync(file, "latin1")) : undefined;
       if (text !== undefined) found.push({ file, text });
     }
   };

@@ -57,10 +57,15 @@ export async function removeRunNamespaces(id: string): Promise<void> {
  * removal takes the folder away at any moment, by another file's resources too (files run two at a time).
  */
 export function bootPartFiles(): string[] {
+  return unlessGone(() => readdirSync(`${bootFolder}/parts`)) ?? [];
+}
+
+/** What `read` gives of a file or folder, or undefined when it is not there (ENOENT): taken away meanwhile. */
+export function unlessGone<T>(read: () => T): T | undefined {
   try {
-    return readdirSync(`${bootFolder}/parts`);
+    return read();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
 }

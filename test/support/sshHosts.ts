@@ -12,7 +12,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
-import type { SshConnection } from "../../provider/model";
+import { bootFolder, bootUnit, bootUnitEnabled, type SshConnection } from "../../provider/model";
+import { dhcpPaths } from "../../provider/plan/dhcpProgram";
 import { sshConnection } from "../../provider/schema/connection";
 import { ip, runId } from "./netns";
 
@@ -63,8 +64,9 @@ export interface SshHostOptions {
  * the upper layer of an overlay over /etc, before it is mounted: that /etc then has none of them.
  */
 export function hideBootFiles(upper: string): string {
-  const files = ["pulumi-iproute2", "systemd/system/pulumi-iproute2.service", "systemd/system/pulumi-iproute2-dhcp@.service", "systemd/system/multi-user.target.wants/pulumi-iproute2.service"];
-  return `mkdir -p ${upper}/systemd/system/multi-user.target.wants && ${files.map((file) => `mknod '${upper}/${file}' c 0 0`).join(" && ")}`;
+  const files = [bootFolder, bootUnit, bootUnitEnabled, `${path.dirname(bootUnit)}/${dhcpPaths.unitTemplate}`].map((file) => path.join(upper, path.relative("/etc", file)));
+  const folders = [...new Set(files.map((file) => path.dirname(file)))];
+  return [`mkdir -p ${folders.map((folder) => `'${folder}'`).join(" ")}`, ...files.map((file) => `mknod '${file}' c 0 0`)].join(" && ");
 }
 
 export async function startSshHosts(count: number, workDir: string, options: SshHostOptions = {}): Promise<SshHosts> {

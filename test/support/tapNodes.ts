@@ -13,13 +13,12 @@ export const tapNodesLock = path.join(repoRoot, ".work", `${runId}-tap-nodes.loc
 
 /** Waits for the run's lock on the default tap nodes and holds it; the function returned lets go. */
 export async function holdDefaultTapNodes(): Promise<() => Promise<void>> {
-  const lock = tapNodesLock;
-  mkdirSync(path.dirname(lock), { recursive: true });
+  mkdirSync(path.dirname(tapNodesLock), { recursive: true });
   // A flock held by a process of its own until its standard input closes: a test's await cannot hold one.
-  const holder = execa("flock", ["-x", lock, "sh", "-c", "echo held && exec cat >/dev/null"], { stdin: "pipe", stdout: "pipe", reject: false });
+  const holder = execa("flock", ["-x", tapNodesLock, "sh", "-c", "echo held && exec cat >/dev/null"], { stdin: "pipe", stdout: "pipe", reject: false });
   await new Promise<void>((resolve, reject) => {
     holder.stdout.once("data", () => resolve());
-    void holder.then((result) => reject(new Error(`could not lock ${lock}: ${result.stderr}`)));
+    void holder.then((result) => reject(new Error(`could not lock ${tapNodesLock}: ${result.stderr}`)));
   });
   return async () => {
     holder.stdin.end();
