@@ -270,6 +270,8 @@ export type LinkObserved = {
   alias?: string;
   /** The bridge (or other master) it is a port of, by its name in the link's namespace. */
   master?: string;
+  /** Its group by number, unless it has a name (`default`): a create cut off before its mark left the owner's creation group. */
+  group?: number;
   /** Its DHCP client, read with its program's `status` (a read of its own: undefined until then). */
   dhcp?: DhcpObserved;
   /** A bridge's own settings (`linkinfo.info_data`), the forward delay in seconds. */

@@ -53,3 +53,17 @@ export function parseMark(alias: string | undefined): { owner: string } | undefi
 
 /** The owner of a resource: `project/stack/Kind/name`. */
 export const ownerOf = (project: string, stack: string, kind: string, resourceName: string) => `${project}/${stack}/${kind}/${resourceName}`;
+
+/** The lowest creation group: above every group a person numbers by hand (0, `default`, and the small ones). */
+const firstCreationGroup = 2 ** 30;
+
+/**
+ * The group (`ip link ... group N`) a create gives the links it adds, in the add itself, until its mark
+ * is written: the kernel takes a group with `link add` but no alias, so a kill between the two leaves
+ * this behind the name instead of the mark, and the next create can still tell its own link. A number
+ * from 2^30 to 2^31-1 (ip refuses more), from the owner's hash: a stranger's link has it only by design.
+ */
+export function creationGroup(owner: string): number {
+  const hash = createHash("sha256").update(owner, "utf8").digest().readUInt32BE(0);
+  return firstCreationGroup + (hash % firstCreationGroup);
+}

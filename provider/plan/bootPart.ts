@@ -24,7 +24,7 @@ import { planMacvlanCreate, type MacvlanKind } from "./macvlanLink";
 import { planNetNamespaceCreate } from "./netNamespace";
 import { isCommandStep, type CommandStep, type Step } from "./steps";
 import { chownSpec } from "./tapNodeScript";
-import { planVethCreate } from "./vethPair";
+import { planVethCreate, vethPeerArgsAt } from "./vethPair";
 
 export interface BootPart {
   /** Its file in /etc/pulumi-iproute2/parts. */
@@ -111,9 +111,9 @@ export function vethPairPart(d: VethPairDesired): BootPart {
   const [add, ...rest] = fromLinkAdd(planVethCreate(d));
   if (!add || isCommandStep(add)) throw new Error("a veth create plan starts with ip link add");
   // ip link add name NAME ... type veth peer name PEER ...: each end's pins go right after "add" and
-  // right after "type veth peer" (found as those three words: a name may be any one of them).
-  const peerAt = add.args.findIndex((w, i) => w === "type" && add.args[i + 1] === "veth" && add.args[i + 2] === "peer") + 3;
-  if (peerAt < 3) throw new Error("a veth create plan says type veth peer");
+  // right after "type veth peer".
+  const peerAt = vethPeerArgsAt(add.args);
+  if (peerAt === -1) throw new Error("a veth create plan says type veth peer");
   const pin = (index: string, mac: string) => ["index", index, "address", mac];
   const pinned = (withIndex: boolean) => [
     ...add.args.slice(0, 2),

@@ -40,6 +40,15 @@ export function planVethCreate(d: VethPairDesired, dhcpOptions: DhcpOptions = de
   return [...dhcp.first, ...planLinkCreate(d, add, endsOf(d)), ...dhcp.last];
 }
 
+/**
+ * Where a veth add's peer's own words start (right after `type veth peer`, found as those three words: a
+ * name may be any one of them), or -1 when `args` add no veth.
+ */
+export function vethPeerArgsAt(args: string[]): number {
+  const at = args.findIndex((w, i) => w === "type" && args[i + 1] === "veth" && args[i + 2] === "peer");
+  return at === -1 ? -1 : at + 3;
+}
+
 /** Each end as a DHCP client's link: the first end, then the peer. */
 const clientEnds = (x: Pick<VethPairDesired, "netns" | "name" | "dhcp" | "peerNetns" | "peerName" | "peerDhcp">): [DhcpEnd, DhcpEnd] => [
   { netns: x.netns, name: x.name, dhcp: x.dhcp },

@@ -11,7 +11,8 @@ import { Iproute2Error, objectAt, type ErrorContext, type FailureKind } from "..
 import type { CommandResult, Runner } from "../exec/runner";
 import { hostLabel } from "../labels";
 import type { Connection } from "../model";
-import { ownerMark, parseMark } from "../ownerMark";
+import { creationGroup, ownerMark, parseMark } from "../ownerMark";
+import { claimStep, withCreationGroup } from "../plan/creationGroup";
 import { filledPart, planBootPart, removePartStep, type BootPart, type PinnedLink, type WrittenPart } from "../plan/bootPart";
 import type { PropertyDiff } from "../plan/diff";
 import type { CommandStep, IpStep, Step } from "../plan/steps";
@@ -46,10 +47,22 @@ export interface Owned {
  */
 export interface Existing<S> {
   aliases: (string | undefined)[];
+  /**
+   * The links behind `aliases`, in their order (a pair's peer may be missing), with their group: one a
+   * create cut off between its add and its mark has the owner's creation group (ownerMark.ts) instead.
+   */
+  links?: (FoundLink | undefined)[];
   /** A link's own ifindex: with no mark, the same one as the state's is still its object (a person changed its alias). */
   ifindex?: number;
   /** Its state, taken over as it is; throws when it may not be (another kind, parent or peer). */
   takeOver(): Promise<S>;
+}
+
+/** A link found under a resource's name, where it is and its group (undefined: `default`, or a named one). */
+export interface FoundLink {
+  netns?: string;
+  name: string;
+  group?: number;
 }
 
 /** Whose an alias says an object is, for messages: an owner, or someone unknown. Host text is quoted. */
@@ -206,8 +219,13 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
   async function takeOver(runner: Runner, d: D, why: "adopt" | "resume"): Promise<S | undefined> {
     const found = await lc.existing(runner, d);
     if (!found) return undefined;
-    const ours = d.owner !== undefined ? ownerMark(d.owner) : undefined;
-    const another = found.aliases.find((alias) => parseMark(alias) !== undefined && alias !== ours);
+    const owner = d.owner;
+    const ours = owner !== undefined ? ownerMark(owner) : undefined;
+    // Made by this resource's create, cut off before its mark: no alias, and the owner's creation group.
+    const cutOff = (i: number) => owner !== undefined && found.aliases[i] === undefined && found.links?.[i]?.group === creationGroup(owner);
+    const aliases = found.aliases.map((alias, i) => (cutOff(i) ? ours : alias));
+    const unmarked = (found.links ?? []).filter((link, i): link is FoundLink => link !== undefined && cutOff(i));
+    const another = aliases.find((alias) => parseMark(alias) !== undefined && alias !== ours);
     if (another !== undefined) {
       throw new Iproute2Error(
         "exists",
@@ -216,15 +234,18 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
         "It belongs to another resource or stack: choose another name, or have its owner delete it or hand it over (its owner argument)",
       );
     }
-    if (why === "resume" && found.aliases[0] !== ours) return undefined; // unmarked: refused as before
+    if (why === "resume" && aliases[0] !== ours) return undefined; // unmarked: refused as before
     if (ours !== undefined) {
-      for (const alias of found.aliases.filter((a) => a !== undefined && parseMark(a) === undefined)) {
+      for (const alias of aliases.filter((a) => a !== undefined && parseMark(a) === undefined)) {
         await warnUser(`${why === "adopt" ? "adopt" : "create"} ${objectAt(context(d, why))}: its alias ${quoted(alias ?? "")} is replaced by the owner's mark "${ours}"`);
       }
     }
     const state = await found.takeOver();
+    if (owner !== undefined && unmarked.length > 0) {
+      await applyPlan(runner, unmarked.map((link) => claimStep(link.netns, link.name, owner)), { context: context(d, why === "adopt" ? "adopt" : "create") });
+    }
     // Taken over, it has no part of ours yet (something else made it, or the part is rewritten anyway).
-    return { ...state, owner: found.aliases.every((alias) => alias === ours) ? d.owner : undefined, persist: false };
+    return { ...state, owner: aliases.every((alias) => alias === ours) ? d.owner : undefined, persist: false };
   }
 
   /**
@@ -308,7 +329,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
 
   /** Plans from `current` (or makes the object anew), applies, and reads back: the state, or an error. */
   async function write(runner: Runner, d: D, current: S | undefined, verb: "create" | "adopt" | "update"): Promise<S> {
-    const steps = [...(current ? lc.plan.update(current, d) : lc.plan.create(d)), ...bootSteps(d, current)];
+    const steps = [...(current ? lc.plan.update(current, d) : withCreationGroup(lc.plan.create(d), d.owner)), ...bootSteps(d, current)];
     const results = await applyPlan(runner, steps, {
       context: context(d, verb),
       readBack: lc.readBack(d, current !== undefined),

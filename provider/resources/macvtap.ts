@@ -32,7 +32,7 @@ export const macvtapLifecycle: ResourceLifecycle<MacvtapDesired, MacvtapState, L
   unverified: { stateOf: (d) => ({ ...link.unverified.stateOf(d), ...noNodeYet }), is: link.unverified.is },
   existing: async (runner, d) => {
     const found = await link.existing(runner, d);
-    return found && { aliases: found.aliases, takeOver: async () => ({ ...(await found.takeOver()), ...noNodeYet }) };
+    return found && { ...found, takeOver: async () => ({ ...(await found.takeOver()), ...noNodeYet }) };
   },
   devicePart: tapNodePart,
 };

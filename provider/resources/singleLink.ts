@@ -112,7 +112,7 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
   /** The link of `d`'s name, with every route (routes added by hand can be taken over). */
   async function existing(runner: Runner, d: D): Promise<Existing<S> | undefined> {
     const link = await readLinkAlone(runner, d.netns, d.name, true);
-    return link && { aliases: [link.alias], ifindex: link.ifindex, takeOver: async () => takeOver(runner, d, (await withOwnRead(runner, d, link, contextOf(spec.kind, d, "adopt"))) ?? link) };
+    return link && { aliases: [link.alias], links: [{ netns: d.netns, name: d.name, group: link.group }], ifindex: link.ifindex, takeOver: async () => takeOver(runner, d, (await withOwnRead(runner, d, link, contextOf(spec.kind, d, "adopt"))) ?? link) };
   }
 
   /** Takes over only a link of the same kind (on the same parent). */

@@ -120,7 +120,8 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
     const end = linkFromResults(results.slice(0, 1), d.name);
     if (!end) return undefined; // nothing to take over: made
     const peer = linkFromResults(results.slice(1, 2), d.peerName);
-    return { aliases: [end.alias, peer?.alias], ifindex: end.ifindex, takeOver: () => takeOverPair(runner, d, end, peer) };
+    const links = [{ netns: d.netns, name: d.name, group: end.group }, peer && { netns: d.peerNetns, name: d.peerName, group: peer.group }];
+    return { aliases: [end.alias, peer?.alias], links, ifindex: end.ifindex, takeOver: () => takeOverPair(runner, d, end, peer) };
   },
   async owners(runner, d) {
     const [end, peer] = await Promise.all([readLinkBatched(runner, d.netns, d.name), readLinkBatched(runner, d.peerNetns, d.peerName)]);

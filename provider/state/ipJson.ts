@@ -44,6 +44,8 @@ export const linkWithAddresses = z.looseObject({
   address: z.string().optional(),
   /** The link's alias (`ip link set dev X alias TEXT`): where an owner's mark is. */
   ifalias: z.string().optional(),
+  /** Its group: a number, or its name from /etc/iproute2/group ("default" for 0). */
+  group: z.string().optional(),
   /** The bridge (or bond) it is a port of, by name in its own namespace. */
   master: z.string().optional(),
   linkinfo: linkInfo.optional(),

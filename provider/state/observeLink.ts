@@ -75,6 +75,7 @@ export function observeLink(link: LinkWithAddresses, routes: Route[]): LinkObser
     routes,
     ...(link.ifalias !== undefined && link.ifalias !== "" && { alias: link.ifalias }),
     ...(link.master !== undefined && { master: link.master }),
+    ...(link.group !== undefined && /^\d+$/.test(link.group) && { group: Number(link.group) }),
   };
   if (kind === "bridge") {
     const data = bridgeInfoData.parse(link.linkinfo?.info_data);

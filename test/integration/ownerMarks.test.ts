@@ -4,7 +4,7 @@
 // stranger's object of the same name alone; adopt writes the mark. What the provider warns, the CLI
 // shows: here it goes to the console, where the tests read it.
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
-import { ownerMark } from "../../provider/ownerMark";
+import { creationGroup, ownerMark } from "../../provider/ownerMark";
 import { macvlanLinkArgs } from "../../provider/schema/macvlanLink";
 import { parseArgs } from "../../provider/schema/validate";
 import { unverifiedMacvlanState } from "../../provider/state/macvlanLink";
@@ -19,6 +19,8 @@ interface IpLink {
   ifname: string;
   ifindex: number;
   ifalias?: string;
+  /** A number, or its name ("default" for 0). */
+  group: string;
   flags: string[];
   addr_info?: { local: string; prefixlen: number; scope: string }[];
 }
@@ -49,17 +51,37 @@ describe("owner marks on the real kernel", () => {
     await world.cleanup();
   });
 
-  /** A macvlan link made by hand on the lab's parent, with `alias` when given: what a kill left, or a stranger's. */
-  async function byHand(name: string, alias?: string) {
-    await ip("-n", lab, "link", "add", "link", "veth0", "name", name, "type", "macvlan", "mode", "bridge");
+  /**
+   * A macvlan link made by hand on the lab's parent, with `alias` when given: what a kill left, or a
+   * stranger's; in `group` when given (a create's add gives the owner's creation group).
+   */
+  async function byHand(name: string, alias?: string, group?: number) {
+    await ip("-n", lab, "link", "add", "link", "veth0", "name", name, ...(group !== undefined ? ["group", String(group)] : []), "type", "macvlan", "mode", "bridge");
     if (alias !== undefined) await ip("-n", lab, "link", "set", "dev", name, "alias", alias);
     return (await link(lab, name))?.ifindex;
   }
 
   it("marks the link it makes, in the create's own batch", async () => {
     const { outs } = await macvlanEngine.create({ name: "m1", parent: "veth0", parentNetns: lab, owner: owner("m1") });
-    expect((await link(lab, "m1"))?.ifalias).toBe(`pulumi-iproute2:${owner("m1")}`);
+    expect(await link(lab, "m1")).toMatchObject({ ifalias: `pulumi-iproute2:${owner("m1")}`, group: "default" });
     expect(outs.owner).toBe(owner("m1"));
+  });
+
+  it("resumes a create cut off between its add and its mark: no alias, but the owner's creation group; marks it, group back to default", async () => {
+    const ifindex = await byHand("m1", undefined, creationGroup(owner("m1")));
+    const { outs } = await macvlanEngine.create({ name: "m1", parent: "veth0", parentNetns: lab, addresses: ["10.61.0.1/24"], owner: owner("m1") });
+    const after = await link(lab, "m1");
+    expect(after).toMatchObject({ ifindex, ifalias: ownerMark(owner("m1")), group: "default", addr_info: expect.arrayContaining([expect.objectContaining({ local: "10.61.0.1" })]) });
+    expect(after?.flags).toContain("UP");
+    expect(outs).toMatchObject({ ifindex, owner: owner("m1") });
+    expect(warned()).toContainEqual(expect.stringContaining('resuming the create of MacvlanLink "m1" cut off earlier: taking over what it made'));
+  });
+
+  it("refuses a link of its name without a mark in another owner's creation group: the group is the owner's alone", async () => {
+    const ifindex = await byHand("m1", undefined, creationGroup(another));
+    await expect(macvlanEngine.create({ name: "m1", parent: "veth0", parentNetns: lab, owner: owner("m1") })).rejects.toThrow(/already exists in netns .*: choose another name, or set adopt: true/);
+    expect(await link(lab, "m1")).toMatchObject({ ifindex, group: String(creationGroup(another)) });
+    expect((await link(lab, "m1"))?.ifalias).toBeUndefined();
   });
 
   it("resumes a create cut off after its link was made and marked: takes it over, converges it, says so", async () => {
@@ -218,6 +240,22 @@ describe("owner marks on the real kernel", () => {
       const resumed = await vethEngine.create(args);
       expect([(await link(a, "va"))?.ifalias, (await link(b, "vb"))?.ifalias]).toEqual([ownerMark(mine), ownerMark(mine)]);
       expect(resumed.outs).toMatchObject({ owner: mine, up: true });
+    });
+
+    it("resumes a create cut off before either end was marked: both ends in the owner's creation group, the peer in another namespace", async () => {
+      const a = await world.netns("a");
+      const b = await world.netns("b");
+      const mine = owner("pair", "VethPair");
+      const group = String(creationGroup(mine));
+      await ip("-n", a, "link", "add", "va", "group", group, "type", "veth", "peer", "group", group, "name", "vb", "netns", b);
+      const [va, vb] = [await link(a, "va"), await link(b, "vb")];
+      const resumed = await vethEngine.create({ name: "va", peerName: "vb", netns: a, peerNetns: b, owner: mine });
+      expect([await link(a, "va"), await link(b, "vb")]).toMatchObject([
+        { ifindex: va?.ifindex, ifalias: ownerMark(mine), group: "default" },
+        { ifindex: vb?.ifindex, ifalias: ownerMark(mine), group: "default" },
+      ]);
+      expect(resumed.outs).toMatchObject({ owner: mine, up: true });
+      expect(warned()).toContainEqual(expect.stringContaining('resuming the create of VethPair "va" cut off earlier'));
     });
   });
 });

@@ -4,7 +4,7 @@
 // the host, in order, as someone running `pulumi up` would see them in the host's history.
 import { describe, expect, it } from "vitest";
 import { Iproute2Error } from "../../../provider/exec/errors";
-import { ownerMark } from "../../../provider/ownerMark";
+import { creationGroup, ownerMark } from "../../../provider/ownerMark";
 import { defineHandlers } from "../../../provider/resources/lifecycle";
 import { macvlanKindLifecycle } from "../../../provider/resources/macvlanKind";
 import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
@@ -29,8 +29,9 @@ async function inputs(args: Record<string, unknown> = {}) {
 // The commands, as commandText writes them.
 const createAndReadBack = [
   "ip -j -d -n ns1 -batch -",
-  "link add link eth9 name mac0 type macvlan mode bridge",
-  `link set dev mac0 alias ${ownerMark(owner)}`,
+  // In the add, the owner's creation group; with the mark, the group back to default (plan/creationGroup.ts).
+  `link add group ${creationGroup(owner)} link eth9 name mac0 type macvlan mode bridge`,
+  `link set dev mac0 alias ${ownerMark(owner)} group default`,
   "link set dev mac0 up",
   "addr show dev mac0",
   "route show dev mac0 proto static",

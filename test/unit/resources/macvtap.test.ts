@@ -2,7 +2,7 @@
 // (test/support/scriptedRunner.ts): the node is settled after the link and goes before it, and a create
 // whose node fails takes back the link it made. The real plans and readers; only the runner is played.
 import { describe, expect, it } from "vitest";
-import { ownerMark } from "../../../provider/ownerMark";
+import { creationGroup, ownerMark } from "../../../provider/ownerMark";
 import { defineHandlers } from "../../../provider/resources/lifecycle";
 import { macvtapLifecycle } from "../../../provider/resources/macvtap";
 import { ScriptedRunner, type Answer } from "../../support/scriptedRunner";
@@ -29,8 +29,9 @@ const answersBootWriter: Answer = { when: "pulumi-iproute2-boot batch", reply: {
 
 const createAndReadBack = [
   "ip -j -d -n ns1 -batch -",
-  "link add link eth9 name tap0 type macvtap mode bridge",
-  `link set dev tap0 alias ${ownerMark(owner)}`,
+  // In the add, the owner's creation group; with the mark, the group back to default (plan/creationGroup.ts).
+  `link add group ${creationGroup(owner)} link eth9 name tap0 type macvtap mode bridge`,
+  `link set dev tap0 alias ${ownerMark(owner)} group default`,
   "link set dev tap0 up",
   "addr show dev tap0",
   "route show dev tap0 proto static",

@@ -1,0 +1,69 @@
+// A live create's links carry the owner's creation group from their add to their mark (the window a
+// kill can land in), and the mark puts it back to default in the same request.
+import { describe, expect, it } from "vitest";
+import { creationGroup, ownerMark } from "../../../provider/ownerMark";
+import { planBridgeCreate } from "../../../provider/plan/bridge";
+import { withCreationGroup } from "../../../provider/plan/creationGroup";
+import { planMacvlanCreate } from "../../../provider/plan/macvlanLink";
+import { planNetNamespaceCreate } from "../../../provider/plan/netNamespace";
+import { planVethCreate } from "../../../provider/plan/vethPair";
+import { bridgeArgs } from "../../../provider/schema/bridge";
+import { macvlanLinkArgs } from "../../../provider/schema/macvlanLink";
+import { netNamespaceArgs } from "../../../provider/schema/netNamespace";
+import { vethPairArgs } from "../../../provider/schema/vethPair";
+import { validArgs } from "../schema/expectations";
+import { normalized, step } from "../steps";
+
+const owner = "lab/dev/MacvlanLink/mac0";
+const group = creationGroup(owner);
+const claim = (netns: string, dev: string) => step(netns, `link set dev ${dev} alias ${ownerMark(owner)} group default`);
+
+describe("creationGroup", () => {
+  it("is the same for an owner every time, apart for two owners, and a group number ip takes above the hand-made ones", () => {
+    expect(creationGroup(owner)).toBe(group);
+    expect(creationGroup("lab/dev/MacvlanLink/mac1")).not.toBe(group);
+    for (const o of [owner, "", "x".repeat(500), "p/s/VethPair/\u202e"]) {
+      expect(creationGroup(o)).toBeGreaterThanOrEqual(2 ** 30);
+      expect(creationGroup(o)).toBeLessThanOrEqual(2 ** 31 - 1); // ip refuses a group above INT_MAX
+    }
+  });
+});
+
+describe("withCreationGroup", () => {
+  it("puts the group in a macvlan's add, made into another namespace, and claims it where it is marked", () => {
+    const d = validArgs(macvlanLinkArgs, { name: "mac0", parent: "veth0", parentNetns: "lab", netns: "ns1", owner });
+    const steps = normalized(withCreationGroup(planMacvlanCreate(d), owner));
+    expect(steps.slice(0, 2)).toStrictEqual([
+      step("lab", `link add group ${group} link veth0 name mac0 netns ns1 type macvlan mode bridge`, step("ns1", "link del dev mac0")),
+      claim("ns1", "mac0"),
+    ]);
+    // The rest of the plan as it was.
+    expect(steps.slice(2)).toStrictEqual(normalized(planMacvlanCreate(d)).slice(2));
+  });
+
+  it("gives each end of a veth pair the group (the peer's after `type veth peer`), and claims each end in its namespace", () => {
+    const d = validArgs(vethPairArgs, { name: "peer", peerName: "veth", netns: "a", peerNetns: "b", owner });
+    const steps = normalized(withCreationGroup(planVethCreate(d), owner));
+    expect(steps.slice(0, 3)).toStrictEqual([
+      // Names that are keywords of the add itself: the words are found by position, not by value.
+      step("a", `link add group ${group} name peer type veth peer group ${group} name veth netns b`, step("a", "link del dev peer")),
+      claim("a", "peer"),
+      claim("b", "veth"),
+    ]);
+  });
+
+  it("gives a bridge the group", () => {
+    const d = validArgs(bridgeArgs, { name: "br0", netns: "a", owner });
+    expect(normalized(withCreationGroup(planBridgeCreate(d), owner)).slice(0, 2)).toStrictEqual([
+      step("a", `link add group ${group} name br0 type bridge stp_state 0 forward_delay 1500`, step("a", "link del dev br0")),
+      claim("a", "br0"),
+    ]);
+  });
+
+  it("leaves a plan without an owner (a state from before marks), and a namespace's (no link add: its lo is the kernel's), as they are", () => {
+    const d = validArgs(macvlanLinkArgs, { name: "mac0", parent: "veth0", netns: "ns1" });
+    expect(withCreationGroup(planMacvlanCreate(d), undefined)).toStrictEqual(planMacvlanCreate(d));
+    const ns = validArgs(netNamespaceArgs, { name: "ns1", owner });
+    expect(withCreationGroup(planNetNamespaceCreate(ns), owner)).toStrictEqual(planNetNamespaceCreate(ns));
+  });
+});
