@@ -5,7 +5,7 @@ import { runOn } from "../apply";
 import { hintFor } from "../exec/errors";
 import { bootPartFile, type NetNamespaceDesired, type NetNamespaceObserved, type NetNamespaceState } from "../model";
 import { netNamespacePart } from "../plan/bootPart";
-import { diffNetNamespace, planNetNamespaceCreate, planNetNamespaceDelete, planNetNamespaceUpdate } from "../plan/netNamespace";
+import { diffNetNamespace, planNetNamespaceDelete, planNetNamespaceMake, planNetNamespaceUpdate } from "../plan/netNamespace";
 import { netNamespaceArgs } from "../schema/netNamespace";
 import { parseArgs } from "../schema/validate";
 import { namespaceAsWrittenByEarlierVersions } from "../state/earlierVersions";
@@ -30,7 +30,7 @@ export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNames
     return { ...parseArgs(netNamespaceArgs, { name, loopbackUp, adopt, persist, owner, connection }), path: String(props.path ?? "") };
   },
   inputsOf: ({ path: _path, ...inputs }) => inputs,
-  plan: { create: planNetNamespaceCreate, update: planNetNamespaceUpdate, delete: planNetNamespaceDelete },
+  plan: { create: planNetNamespaceMake, update: planNetNamespaceUpdate, delete: planNetNamespaceDelete },
   readBack: (d) => netnsReadBack(d.name),
   observe: (results, d) => netnsFromResults(results, d.name),
   read: async (runner, d, { context }) => netnsFromResults(await runOn(runner, netnsReadCommands(d.name), context), d.name),

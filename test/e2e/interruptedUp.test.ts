@@ -1,8 +1,10 @@
 // Owner marks (#21) with the plain CLI (test/projects/many). A `pulumi up` killed with -9 half-way is
 // recovered by what the CLI tells the user to do, `pulumi cancel` (the file backend keeps the killed
 // run's lock), `pulumi refresh --clear-pending-creates` and `pulumi up`, with no edit of the program:
-// the links the killed run made carry their resource's mark, so the next create takes them over. A link someone else made under a managed name, or another stack's, is
-// never deleted and never taken over.
+// the links the killed run made carry their resource's mark (or, cut off before it, their owner's
+// creation group), so the next create takes them over. A link someone else made under a managed name,
+// or another stack's, is never deleted and never taken over. It runs beside another file: on a busy
+// machine the kill lands anywhere, between a link's add and its mark too.
 import { readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -32,10 +34,12 @@ interface HostLink {
   ifname: string;
   ifindex: number;
   ifalias?: string;
+  /** "default", or a number: a create's creation group, until its mark. */
+  group: string;
 }
 
 const project = "iproute2-many";
-/** The mark MARKS.md says a MacvlanLink of `stack` named `resource` carries (plain names: nothing encoded). */
+/** The mark docs/operations.md says a MacvlanLink of `stack` named `resource` carries (plain names: nothing encoded). */
 const markOf = (stack: CliStack, resource: string) => `pulumi-iproute2:${ownerOf(stack, resource)}`;
 const ownerOf = (stack: CliStack, resource: string) => `${project}/${stack.name}/MacvlanLink/${resource}`;
 /** The CLI wraps long diagnostics to the terminal's width: compare text with no white space at all. */
@@ -148,7 +152,7 @@ describe("an up killed half-way", () => {
     expect(oneLine(up.stdout + up.stderr)).toMatch(/resuming the create of MacvlanLink "mv\d+" cut off earlier/);
     const links = await macvlans();
     expect(links.map((l) => l.ifname).sort()).toEqual(names(count).sort());
-    for (const link of links) expect(link.ifalias, link.ifname).toBe(markOf(s, link.ifname));
+    for (const link of links) expect([link.ifalias, link.group], link.ifname).toEqual([markOf(s, link.ifname), "default"]);
     const ifindex = (list: HostLink[]) => Object.fromEntries(list.map((l) => [l.ifname, l.ifindex]));
     expect(ifindex(links)).toMatchObject(ifindex(madeByKilledRun));
     await s.ok("preview", "--expect-no-changes");
