@@ -26,8 +26,6 @@ class SlowestFirst extends BaseSequencer {
  * replays every part on the machine (another file's object it deleted a moment ago too), and checks
  * that the folder goes with its last part; both it and bootWithoutSystemd make a Macvtap at the default
  * node /dev/tap<ifindex>, which another file's macvtap in a fresh namespace (the same ifindex) may hold.
- * (interruptedUp runs beside another file: a busy machine is where a kill lands anywhere, the window
- * between a link's add and its mark too, which the creation group closed: plan/creationGroup.ts.)
  */
 const endToEndAlone = ["test/e2e/rebootSimulation.test.ts", "test/e2e/bootWithoutSystemd.test.ts"];
 

@@ -2,7 +2,8 @@
 // by a kill can be told from a stranger's object of the same name (and resumed), and a delete or a
 // refresh never takes another's object for its own. The owner is `project/stack/Kind/resourceName`,
 // from what the program knows, so a rerun after a kill computes the same one. The mark is written as a
-// link's `ifalias` (a namespace's: its `lo`'s), which `ip -j link` shows and renames and moves keep.
+// link's `ifalias` (a namespace's: its `lo`'s), which `ip -j link` shows and renames and moves keep; a
+// link a create is making carries its owner's creation group until its mark is written (below).
 
 import { createHash } from "node:crypto";
 
@@ -61,9 +62,13 @@ const firstCreationGroup = 2 ** 30;
  * The group (`ip link ... group N`) a create gives the links it adds, in the add itself, until its mark
  * is written: the kernel takes a group with `link add` but no alias, so a kill between the two leaves
  * this behind the name instead of the mark, and the next create can still tell its own link. A number
- * from 2^30 to 2^31-1 (ip refuses more), from the owner's hash: a stranger's link has it only by design.
+ * from 2^30 to 2^31-1 (ip refuses more), from the owner's hash: a stranger's link has it only if someone
+ * set it on purpose (like a mark, it is no secret).
  */
 export function creationGroup(owner: string): number {
   const hash = createHash("sha256").update(owner, "utf8").digest().readUInt32BE(0);
   return firstCreationGroup + (hash % firstCreationGroup);
 }
+
+/** Whether `group` is some owner's creation group: a link a create was cut off making (adopt claims it). */
+export const isCreationGroup = (group: number | undefined): boolean => group !== undefined && group >= firstCreationGroup && group < 2 * firstCreationGroup;

@@ -1,8 +1,7 @@
 import type { NetNamespaceDesired } from "../model";
 import { diffProperties, hostObjectPropertyRules, type PropertyDiff } from "./diff";
 import { markChange, markSteps, upChange, upStep } from "./linkSteps";
-import { ownerMark } from "../ownerMark";
-import type { CommandStep, IpStep, Step } from "./steps";
+import type { IpStep } from "./steps";
 
 /** Equivalent to: `ip netns add NAME`, then `ip -n NAME link set dev lo alias MARK` (its owner's mark) and `ip -n NAME link set dev lo up`. */
 export function planNetNamespaceCreate(d: NetNamespaceDesired): IpStep[] {
@@ -11,27 +10,6 @@ export function planNetNamespaceCreate(d: NetNamespaceDesired): IpStep[] {
     ...markSteps(d.name, "lo", d.owner),
     ...(d.loopbackUp ? [upStep(d.name, "lo", true)] : []),
   ];
-}
-
-// Made nameless, its lo marked, then named: `ip netns add` names a namespace the moment it makes it,
-// and the kernel makes its lo, so its mark could only come after (a kill between left an unmarked
-// namespace the next create refused). The inner `$$` is ip's own process after its `exec`, in the new
-// namespace. An `sh` program, so that with sudo, sudoers still needs only ip, bridge and sh.
-const makeMarked = `exec unshare --net -- sh -c 'ip link set dev lo alias "$1" && exec ip netns attach "$2" "$$"' sh "$1" "$2"`;
-
-/**
- * The create a `pulumi up` runs. With an owner: `unshare --net` makes a namespace of no name, whose lo
- * is marked before `ip netns attach NAME PID` names it, so a kill leaves no namespace or a marked one;
- * then lo up. A boot replays planNetNamespaceCreate, which says the same with `ip netns add`.
- */
-export function planNetNamespaceMake(d: NetNamespaceDesired): Step[] {
-  if (d.owner === undefined) return planNetNamespaceCreate(d);
-  const make: CommandStep = {
-    command: { argv: ["sh", "-c", makeMarked, "sh", ownerMark(d.owner), d.name] },
-    describe: `make the namespace "${d.name}" (ip netns attach, its lo marked first)`,
-    undo: [{ args: ["netns", "del", d.name] }],
-  };
-  return [make, ...(d.loopbackUp ? [upStep(d.name, "lo", true)] : [])];
 }
 
 /** Equivalent to: `ip -n NAME link set dev lo up|down`, and `... alias MARK` for a new owner. */

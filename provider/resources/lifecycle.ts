@@ -3,7 +3,8 @@
 // into the state; read observes; delete plans and applies. A resource gives its tables (a
 // `ResourceLifecycle`) and gets handlers the compiler checks against Pulumi's ResourceProvider.
 // Owner marks (ownerMark.ts) are kept here too, once for every kind: a create that finds its own mark
-// resumes, adopt and create refuse another's, and delete and refresh leave a stranger's object alone.
+// (or creation group) resumes, adopt and create refuse another's, and delete and refresh leave a
+// stranger's object alone. A live create runs its plan as plan/liveCreate.ts says.
 import type * as pulumi from "@pulumi/pulumi";
 import { applyDelete, applyPlan } from "../apply";
 import { runnerFor as realRunnerFor } from "../exec/connect";
@@ -11,8 +12,8 @@ import { Iproute2Error, objectAt, type ErrorContext, type FailureKind } from "..
 import type { CommandResult, Runner } from "../exec/runner";
 import { hostLabel } from "../labels";
 import type { Connection } from "../model";
-import { creationGroup, ownerMark, parseMark } from "../ownerMark";
-import { claimStep, withCreationGroup } from "../plan/creationGroup";
+import { creationGroup, isCreationGroup, ownerMark, parseMark } from "../ownerMark";
+import { claimStep, liveCreate } from "../plan/liveCreate";
 import { filledPart, planBootPart, removePartStep, type BootPart, type PinnedLink, type WrittenPart } from "../plan/bootPart";
 import type { PropertyDiff } from "../plan/diff";
 import type { CommandStep, IpStep, Step } from "../plan/steps";
@@ -213,8 +214,9 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
   /**
    * The object of `d`'s name to take over, or undefined: with `adopt: true`, any of the right kind but
    * one carrying another's mark (a person's alias is replaced, with a warning); to resume a create cut
-   * off, only one carrying `d`'s own mark. Its state has `owner` only where it is marked already, so
-   * the write marks the rest (a pair's peer, marked in a second batch when in another namespace).
+   * off, only one carrying `d`'s own mark, or cut before it, its owner's creation group (claimed here:
+   * marked, the group back to default). Its state has `owner` only where it is marked already, so the
+   * write marks the rest (a pair's peer, marked in a second batch when in another namespace).
    */
   async function takeOver(runner: Runner, d: D, why: "adopt" | "resume"): Promise<S | undefined> {
     const found = await lc.existing(runner, d);
@@ -222,7 +224,11 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
     const owner = d.owner;
     const ours = owner !== undefined ? ownerMark(owner) : undefined;
     // Made by this resource's create, cut off before its mark: no alias, and the owner's creation group.
-    const cutOff = (i: number) => owner !== undefined && found.aliases[i] === undefined && found.links?.[i]?.group === creationGroup(owner);
+    // Adopt takes any owner's such link (it takes unmarked ones anyway), claimed: not left in its group.
+    const cutOff = (i: number) => {
+      const group = found.links?.[i]?.group;
+      return owner !== undefined && found.aliases[i] === undefined && (group === creationGroup(owner) || (why === "adopt" && isCreationGroup(group)));
+    };
     const aliases = found.aliases.map((alias, i) => (cutOff(i) ? ours : alias));
     const unmarked = (found.links ?? []).filter((link, i): link is FoundLink => link !== undefined && cutOff(i));
     const another = aliases.find((alias) => parseMark(alias) !== undefined && alias !== ours);
@@ -329,7 +335,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
 
   /** Plans from `current` (or makes the object anew), applies, and reads back: the state, or an error. */
   async function write(runner: Runner, d: D, current: S | undefined, verb: "create" | "adopt" | "update"): Promise<S> {
-    const steps = [...(current ? lc.plan.update(current, d) : withCreationGroup(lc.plan.create(d), d.owner)), ...bootSteps(d, current)];
+    const steps = [...(current ? lc.plan.update(current, d) : liveCreate(lc.plan.create(d), d.owner)), ...bootSteps(d, current)];
     const results = await applyPlan(runner, steps, {
       context: context(d, verb),
       readBack: lc.readBack(d, current !== undefined),

@@ -1,11 +1,11 @@
-// NetNamespace: `ip netns add`, with its loopback up by default (a namespace that cannot ping its own
-// address is a classic surprise).
+// NetNamespace: `ip netns add` (made nameless and named once marked, in an up: plan/liveCreate.ts),
+// with its loopback up by default (a namespace that cannot ping its own address is a classic surprise).
 import * as pulumi from "@pulumi/pulumi";
 import { runOn } from "../apply";
 import { hintFor } from "../exec/errors";
 import { bootPartFile, type NetNamespaceDesired, type NetNamespaceObserved, type NetNamespaceState } from "../model";
 import { netNamespacePart } from "../plan/bootPart";
-import { diffNetNamespace, planNetNamespaceDelete, planNetNamespaceMake, planNetNamespaceUpdate } from "../plan/netNamespace";
+import { diffNetNamespace, planNetNamespaceCreate, planNetNamespaceDelete, planNetNamespaceUpdate } from "../plan/netNamespace";
 import { netNamespaceArgs } from "../schema/netNamespace";
 import { parseArgs } from "../schema/validate";
 import { namespaceAsWrittenByEarlierVersions } from "../state/earlierVersions";
@@ -30,7 +30,7 @@ export const netNamespaceHandlers = defineHandlers<NetNamespaceDesired, NetNames
     return { ...parseArgs(netNamespaceArgs, { name, loopbackUp, adopt, persist, owner, connection }), path: String(props.path ?? "") };
   },
   inputsOf: ({ path: _path, ...inputs }) => inputs,
-  plan: { create: planNetNamespaceMake, update: planNetNamespaceUpdate, delete: planNetNamespaceDelete },
+  plan: { create: planNetNamespaceCreate, update: planNetNamespaceUpdate, delete: planNetNamespaceDelete },
   readBack: (d) => netnsReadBack(d.name),
   observe: (results, d) => netnsFromResults(results, d.name),
   read: async (runner, d, { context }) => netnsFromResults(await runOn(runner, netnsReadCommands(d.name), context), d.name),

@@ -22,7 +22,9 @@ export function netnsFromResults(results: CommandResult[], name: string): NetNam
   if (!result) throw new ReadError("failed", `reading namespace "${name}" returned nothing`);
   if (result.exitCode !== 0) {
     if (classify(result.stderr) === "not-found") return undefined;
-    throw new ReadError(classify(result.stderr), `reading namespace "${name}" failed: ${result.stderr.trim()}`);
+    // ip makes /run/netns/NAME a moment before it mounts the namespace on it: a kill between leaves a name with none behind it.
+    const emptyName = /setting the network namespace .* failed: Invalid argument/.test(result.stderr) ? `; /run/netns/${name} names no namespace (ip was cut off making it): \`ip netns del ${name}\` removes it` : "";
+    throw new ReadError(classify(result.stderr), `reading namespace "${name}" failed: ${result.stderr.trim()}${emptyName}`);
   }
   const [lo] = parseJsonLines(result.stdout, z.array(linkWithAddresses), `lo of namespace "${name}"`)[0] ?? [];
   if (!lo) return undefined;

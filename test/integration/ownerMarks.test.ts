@@ -3,8 +3,13 @@
 // resumes (a kill cut it off), one that finds another's or none is refused; delete and refresh leave a
 // stranger's object of the same name alone; adopt writes the mark. What the provider warns, the CLI
 // shows: here it goes to the console, where the tests read it.
+import { execa } from "execa";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { creationGroup, ownerMark } from "../../provider/ownerMark";
+import { makeNamespaceStep } from "../../provider/plan/liveCreate";
 import { macvlanLinkArgs } from "../../provider/schema/macvlanLink";
 import { parseArgs } from "../../provider/schema/validate";
 import { unverifiedMacvlanState } from "../../provider/state/macvlanLink";
@@ -75,6 +80,16 @@ describe("owner marks on the real kernel", () => {
     expect(after?.flags).toContain("UP");
     expect(outs).toMatchObject({ ifindex, owner: owner("m1") });
     expect(warned()).toContainEqual(expect.stringContaining('resuming the create of MacvlanLink "m1" cut off earlier: taking over what it made'));
+  });
+
+  it.each([
+    ["its own", owner("m1")],
+    ["another owner's", another],
+  ])("adopt takes a link a create was cut off making, in %s creation group, out of that group", async (_whose, whose) => {
+    const ifindex = await byHand("m1", undefined, creationGroup(whose));
+    const { outs } = await macvlanEngine.create({ name: "m1", parent: "veth0", parentNetns: lab, adopt: true, owner: owner("m1") });
+    expect(await link(lab, "m1")).toMatchObject({ ifindex, ifalias: ownerMark(owner("m1")), group: "default" });
+    expect(outs).toMatchObject({ ifindex, owner: owner("m1") });
   });
 
   it("refuses a link of its name without a mark in another owner's creation group: the group is the owner's alone", async () => {
@@ -218,6 +233,41 @@ describe("owner marks on the real kernel", () => {
       await namespaceHandlers.delete(id, outs);
       expect(await listNamespaces()).toContain(name);
       expect(warned()).toContainEqual(expect.stringContaining(`delete NetNamespace "${name}" on localhost: left alone what has its name (without a mark`));
+    });
+
+    it("names an empty /run/netns file (ip cut off between making it and mounting the namespace) and how to remove it", async () => {
+      const name = world.plannedNetns("empty");
+      writeFileSync(`/run/netns/${name}`, "", { flag: "wx" });
+      try {
+        await expect(nsEngine.create({ name, owner: owner(name, "NetNamespace") })).rejects.toThrow(`/run/netns/${name} names no namespace (ip was cut off making it): \`ip netns del ${name}\` removes it`);
+      } finally {
+        rmSync(`/run/netns/${name}`, { force: true });
+      }
+    });
+
+    // The step's program on a PATH of its own: with unshare, an `ip` that refuses `netns add` (so only
+    // the attach can name it); without, the real one.
+    it.each([
+      ["with unshare and ip netns attach: named once its lo is marked", true],
+      ["without unshare: named, then marked, as before", false],
+    ])("makes a namespace %s", async (_how, withUnshare) => {
+      const name = world.plannedNetns("made");
+      const mine = owner(name, "NetNamespace");
+      const bin = mkdtempSync(path.join(tmpdir(), "pi2-bin-"));
+      const where = async (program: string) => (await execa("sh", ["-c", `command -v ${program}`])).stdout;
+      try {
+        for (const program of ["sh", "grep", ...(withUnshare ? ["unshare"] : [])]) symlinkSync(await where(program), path.join(bin, program));
+        if (withUnshare) {
+          writeFileSync(path.join(bin, "ip"), `#!/bin/sh\n[ "$1 $2" = "netns add" ] && { echo "netns add refused" >&2; exit 1; }\nexec ${await where("ip")} "$@"\n`, { mode: 0o755 });
+        } else {
+          symlinkSync(await where("ip"), path.join(bin, "ip"));
+        }
+        const { command } = makeNamespaceStep(name, mine);
+        await execa(command.argv[0] ?? "", command.argv.slice(1), { env: { PATH: bin }, extendEnv: false });
+      } finally {
+        rmSync(bin, { recursive: true, force: true });
+      }
+      expect(await loAlias(name)).toBe(ownerMark(mine));
     });
   });
 

@@ -5,7 +5,6 @@ import {
   diffNetNamespace,
   planNetNamespaceCreate,
   planNetNamespaceDelete,
-  planNetNamespaceMake,
   planNetNamespaceUpdate,
 } from "../../../provider/plan/netNamespace";
 import { netNamespaceArgs } from "../../../provider/schema/netNamespace";
@@ -79,22 +78,6 @@ describe("NetNamespace plans", () => {
       expected: [undone("ns1", "link set dev lo up", "ns1", "link set dev lo down")],
     },
     { case: "delete", steps: planNetNamespaceDelete({ name: "ns1" }), expected: [step(undefined, "netns del ns1")] },
-    {
-      case: "make (what an up runs) with an owner: named only once its lo is marked, then lo up",
-      steps: planNetNamespaceMake(desired({ name: "ns1", owner: "p/s/NetNamespace/ns 1" })),
-      expected: [
-        {
-          argv: ["sh", "-c", "<script>", "sh", "pulumi-iproute2:p/s/NetNamespace/ns%201", "ns1"],
-          undo: [step(undefined, "netns del ns1")],
-        },
-        step("ns1", "link set dev lo up"),
-      ],
-    },
-    {
-      case: "make without an owner (a state from before marks): the create",
-      steps: planNetNamespaceMake(desired({ name: "ns1" })),
-      expected: normalized(planNetNamespaceCreate(desired({ name: "ns1" }))),
-    },
   ])("$case", ({ steps, expected }) => {
     expect(normalized(steps)).toStrictEqual(expected);
   });
