@@ -47,7 +47,7 @@ export function singleLinkAdd(d: Pick<SingleLinkDesired, "netns" | "name" | "mac
  * Equivalent to:
  *   the kind's `ip link add ...` (`add`; undoing it removes everything: it is made straight into its namespace)
  *   ip [-n NETNS] link set dev NAME alias MARK   (its owner's mark), on each end (a live create also
- *      gives the add its owner's group and turns this into a claim: plan/creationGroup.ts)
+ *      gives the add its owner's group and turns this into a claim: plan/liveCreate.ts)
  *   [ip [-n NETNS] link set dev NAME master BRIDGE]   (a port: its own step, see masterStep)
  *   [ip netns exec NETNS sysctl net.ipv4.conf.NAME.arp_notify=1 net.ipv6.conf.NAME.ndisc_notify=1], where it has addresses
  *   ip [-n NETNS] addr add CIDR dev NAME [nodad]; ip link set dev NAME up; ip route add ... proto static

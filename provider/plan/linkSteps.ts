@@ -107,7 +107,7 @@ export function attributeChange(
 /**
  * Equivalent to: `ip [-n NETNS] link set dev DEV alias MARK`, the owner's mark (ownerMark.ts). The
  * kernel ignores an alias given to `ip link add`, so a create plan puts this right after the add: in its
- * batch where both run in one namespace (a live create's is a claim: plan/creationGroup.ts).
+ * batch where both run in one namespace (a live create's is a claim: plan/liveCreate.ts).
  */
 export function markStep(netns: string | undefined, dev: string, owner: string): IpStep {
   return { netns, args: ["link", "set", "dev", dev, "alias", ownerMark(owner)] };

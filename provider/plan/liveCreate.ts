@@ -23,12 +23,14 @@ export function claimStep(netns: string | undefined, dev: string, owner: string)
 
 // $1 the mark, $2 the name. The inner `$$` is ip's own process after its `exec`, in the new namespace.
 // An `sh` program, so that with sudo, sudoers still needs only ip, bridge and sh. Where `unshare` or
-// `ip netns attach` (iproute2 5.1) is missing, named first and marked after, as before.
+// `ip netns attach` (iproute2 5.1) is missing, named first and marked after, as before (a failed mark
+// takes the namespace back: a failed step's own undo is not run).
 const makeNamespace = `
 if command -v unshare >/dev/null 2>&1 && ip netns help 2>&1 | grep -q 'netns attach'; then
   exec unshare --net -- sh -c 'ip link set dev lo alias "$1" && exec ip netns attach "$2" "$$"' sh "$1" "$2"
 fi
-ip netns add "$2" && exec ip -n "$2" link set dev lo alias "$1"
+ip netns add "$2" || exit
+ip -n "$2" link set dev lo alias "$1" || { status=$?; ip netns del "$2"; exit "$status"; }
 `;
 
 /** Equivalent to: `ip netns add NAME` and `ip -n NAME link set dev lo alias MARK`, the namespace named once marked. */
@@ -67,6 +69,7 @@ export function liveCreate(steps: Step[], owner: string | undefined): Step[] {
       const args = peerAt !== -1 ? [...step.args.slice(0, peerAt), ...group, ...step.args.slice(peerAt)] : step.args;
       return { ...step, args: [...args.slice(0, 2), ...group, ...args.slice(2)] };
     }
-    return isMarkOf(step, owner) && step.args[3] !== undefined ? claimStep(step.netns, step.args[3], owner) : step;
+    const dev = step.args[3];
+    return dev !== undefined && isMarkOf(step, owner) ? claimStep(step.netns, dev, owner) : step;
   });
 }

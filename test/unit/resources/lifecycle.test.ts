@@ -29,7 +29,7 @@ async function inputs(args: Record<string, unknown> = {}) {
 // The commands, as commandText writes them.
 const createAndReadBack = [
   "ip -j -d -n ns1 -batch -",
-  // In the add, the owner's creation group; with the mark, the group back to default (plan/creationGroup.ts).
+  // In the add, the owner's creation group; with the mark, the group back to default (plan/liveCreate.ts).
   `link add group ${creationGroup(owner)} link eth9 name mac0 type macvlan mode bridge`,
   `link set dev mac0 alias ${ownerMark(owner)} group default`,
   "link set dev mac0 up",

@@ -29,7 +29,7 @@ const answersBootWriter: Answer = { when: "pulumi-iproute2-boot batch", reply: {
 
 const createAndReadBack = [
   "ip -j -d -n ns1 -batch -",
-  // In the add, the owner's creation group; with the mark, the group back to default (plan/creationGroup.ts).
+  // In the add, the owner's creation group; with the mark, the group back to default (plan/liveCreate.ts).
   `link add group ${creationGroup(owner)} link eth9 name tap0 type macvtap mode bridge`,
   `link set dev tap0 alias ${ownerMark(owner)} group default`,
   "link set dev tap0 up",
