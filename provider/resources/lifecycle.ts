@@ -66,6 +66,23 @@ export interface FoundLink {
   group?: number;
 }
 
+/**
+ * `aliases` as marks: a link with no alias in `owner`'s creation group (its create was cut off between
+ * its add and its mark, ownerMark.ts) counts as marked by `owner`, and is among `cutOff`, to be claimed;
+ * with `anyOwners`, one in any owner's creation group (adopt takes unmarked links anyway).
+ */
+export function asMarked(owner: string | undefined, aliases: (string | undefined)[], links: (FoundLink | undefined)[] = [], anyOwners = false): { aliases: (string | undefined)[]; cutOff: FoundLink[] } {
+  if (owner === undefined) return { aliases, cutOff: [] };
+  const isCutOff = (i: number) => {
+    const group = links[i]?.group;
+    return aliases[i] === undefined && (group === creationGroup(owner) || (anyOwners && isCreationGroup(group)));
+  };
+  return {
+    aliases: aliases.map((alias, i) => (isCutOff(i) ? ownerMark(owner) : alias)),
+    cutOff: links.filter((link, i): link is FoundLink => link !== undefined && isCutOff(i)),
+  };
+}
+
 /** Whose an alias says an object is, for messages: an owner, or someone unknown. Host text is quoted. */
 export function whoseAlias(alias: string | undefined): string {
   const mark = parseMark(alias);
@@ -133,9 +150,11 @@ export interface ResourceLifecycle<D extends Located, S extends Located, O> {
    * Whose what has `d`'s name is (its aliases and ifindex, as `existing` has them), read with the other
    * reads of its namespace waiting at the same time (delete's check); `existing` where not given.
    */
-  owners?(runner: Runner, d: D): Promise<Pick<Existing<S>, "aliases" | "ifindex"> | undefined>;
+  owners?(runner: Runner, d: D): Promise<Pick<Existing<S>, "aliases" | "ifindex" | "links"> | undefined>;
   /** The aliases of an object as read, its own first (a refresh compares its mark). */
   aliases(observed: O): (string | undefined)[];
+  /** The links behind `aliases`, where the object is links (Existing's `links`, from a read). */
+  links?(observed: O, d: D): (FoundLink | undefined)[];
   /**
    * A link's ifindex, as read and as the state has it: a link whose mark a person replaced (an alias of
    * their own, or none) is still the state's while it has the same one. A namespace has none (its `lo`'s
@@ -223,14 +242,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
     if (!found) return undefined;
     const owner = d.owner;
     const ours = owner !== undefined ? ownerMark(owner) : undefined;
-    // Made by this resource's create, cut off before its mark: no alias, and the owner's creation group.
-    // Adopt takes any owner's such link (it takes unmarked ones anyway), claimed: not left in its group.
-    const cutOff = (i: number) => {
-      const group = found.links?.[i]?.group;
-      return owner !== undefined && found.aliases[i] === undefined && (group === creationGroup(owner) || (why === "adopt" && isCreationGroup(group)));
-    };
-    const aliases = found.aliases.map((alias, i) => (cutOff(i) ? ours : alias));
-    const unmarked = (found.links ?? []).filter((link, i): link is FoundLink => link !== undefined && cutOff(i));
+    const { aliases, cutOff } = asMarked(owner, found.aliases, found.links, why === "adopt");
     const another = aliases.find((alias) => parseMark(alias) !== undefined && alias !== ours);
     if (another !== undefined) {
       throw new Iproute2Error(
@@ -247,9 +259,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       }
     }
     const state = await found.takeOver();
-    if (owner !== undefined && unmarked.length > 0) {
-      await applyPlan(runner, unmarked.map((link) => claimStep(link.netns, link.name, owner)), { context: context(d, why === "adopt" ? "adopt" : "create") });
-    }
+    await claim(runner, owner, cutOff, context(d, why === "adopt" ? "adopt" : "create"));
     // Taken over, it has no part of ours yet (something else made it, or the part is rewritten anyway).
     return { ...state, owner: aliases.every((alias) => alias === ours) ? d.owner : undefined, persist: false };
   }
@@ -283,6 +293,12 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
     );
   }
 
+  /** Marks the links a create was cut off making (asMarked's `cutOff`), their creation group back to default. */
+  async function claim(runner: Runner, owner: string | undefined, cutOff: FoundLink[], ctx: ErrorContext): Promise<void> {
+    if (owner === undefined || cutOff.length === 0) return;
+    await applyPlan(runner, cutOff.map((link) => claimStep(link.netns, link.name, owner)), { context: ctx });
+  }
+
   /**
    * Removing `state`'s part where a stranger's object has its name: only a part that carries the state's
    * mark is ours (another stack's object of that name on this host writes its part to the same file);
@@ -296,7 +312,7 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
   }
 
   /** Whose what has `state`'s name is (delete's check), its failure in this resource's words. */
-  async function owners(runner: Runner, state: S): Promise<Pick<Existing<S>, "aliases" | "ifindex"> | undefined> {
+  async function owners(runner: Runner, state: S): Promise<Pick<Existing<S>, "aliases" | "ifindex" | "links"> | undefined> {
     try {
       return await (lc.owners ?? lc.existing)(runner, lc.inputsOf(state));
     } catch (error) {
@@ -417,7 +433,8 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       const partRead = written && readPartBatched(runner, written.file).then((part) => () => part, (error: unknown) => (): never => { throw error; });
       const observed = await lc.read(runner, d, { batched: true, context: context(d, "read") });
       const found = observed instanceof Stranger ? undefined : observed;
-      const stranger = found ? strangersAlias(current, lc.aliases(found), lc.ifindexOf?.observed(found)) : undefined;
+      const marks = found && asMarked(current.owner, lc.aliases(found), lc.links?.(found, d));
+      const stranger = found && marks ? strangersAlias(current, marks.aliases, lc.ifindexOf?.observed(found)) : undefined;
       if (stranger || observed instanceof Stranger) {
         const what = stranger ? whoseAlias(stranger.alias) : (observed as Stranger).what;
         await warnUser(`refresh ${objectAt(context(d, "read"))}: what has its name is not this resource's (${what}): taken as gone, and left alone`);
@@ -432,6 +449,11 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
         await applyDelete(runner, [...(lc.stopWhenGone?.(current) ?? []), ...devicePartRemoval(current), removePartStep(lc.boot.file(d))], context(d, "read"));
         return { id: "", props: {} };
       }
+      if (marks && marks.cutOff.length > 0) {
+        // Its create was cut off before its mark (a broken connection kept the state unverified).
+        await claim(runner, current.owner, marks.cutOff, context(d, "read"));
+        await warnUser(`refresh ${objectAt(context(d, "read"))}: its create was cut off before its mark (its owner's creation group says it made it): marked now`);
+      }
       const linkState = lc.stateOf(d, found);
       const withDevice = lc.devicePart ? await lc.devicePart.read(runner, linkState, current) : linkState;
       // Replayed at boot only while its part says what was written, and something replays the parts.
@@ -442,8 +464,8 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       }
       // Its mark replaced by a person (an alias of their own): still ours, shown without an owner, so
       // the next up marks it again.
-      const remark = current.owner !== undefined && lc.aliases(found)[0] !== ownerMark(current.owner);
-      if (remark) await warnUser(`refresh ${objectAt(context(d, "read"))}: its mark was replaced by hand (${whoseAlias(lc.aliases(found)[0])}); the next \`pulumi up\` marks it again`);
+      const remark = current.owner !== undefined && marks?.aliases[0] !== ownerMark(current.owner);
+      if (remark) await warnUser(`refresh ${objectAt(context(d, "read"))}: its mark was replaced by hand (${whoseAlias(marks?.aliases[0])}); the next \`pulumi up\` marks it again`);
       const state = { ...withDevice, persist, ...(remark && { owner: undefined }) };
       return { id, props: state, inputs: lc.inputsOf(state) };
     },
@@ -458,9 +480,11 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
         // A create that was cut off: start from what the host has (maybe nothing).
         const observed = await lc.read(runner, before, { batched: false, context: context(before, "read") });
         const found = observed instanceof Stranger ? undefined : observed;
-        if (found) refuseAnothers(d, previous, lc.aliases(found), lc.ifindexOf?.observed(found));
+        const marks = found && asMarked(before.owner, lc.aliases(found), lc.links?.(found, before));
+        if (found && marks) refuseAnothers(d, previous, marks.aliases, lc.ifindexOf?.observed(found));
+        if (marks) await claim(runner, before.owner, marks.cutOff, context(d, "update"));
         // Marked only where it carries the mark already: the write marks the rest.
-        const marked = found && lc.aliases(found).every((alias) => before.owner !== undefined && alias === ownerMark(before.owner));
+        const marked = marks?.aliases.every((alias) => before.owner !== undefined && alias === ownerMark(before.owner));
         current = found ? { ...lc.stateOf(before, found), owner: marked ? before.owner : undefined } : undefined;
       } else if (previous.owner !== undefined || d.owner !== undefined) {
         // What has the name must still be this resource's: an update never changes, nor marks, another's
@@ -480,7 +504,8 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
       // With an owner, only an object carrying its mark is this resource's: one made again by hand under
       // its name, or another stack's, stays. Deleting it was the wish: the resource leaves the stack.
       const found = current.owner !== undefined ? await owners(runner, current) : undefined;
-      const stranger = found && strangersAlias(current, found.aliases, found.ifindex);
+      // One its create was cut off making before its mark (in its owner's creation group) is its too.
+      const stranger = found && strangersAlias(current, asMarked(current.owner, found.aliases, found.links).aliases, found.ifindex);
       if (stranger) {
         await warnUser(`delete ${objectAt(context(current, "delete"))}: left alone what has its name (${whoseAlias(stranger.alias)}); the resource leaves the stack`);
         await applyDelete(runner, [...devicePartRemoval(current, { unlessLive: true }), ...(await ownPartRemoval(runner, current))], context(current, "delete"));

@@ -16,7 +16,7 @@ import { asWrittenByEarlierVersions } from "../state/earlierVersions";
 import { readLinkBatched } from "../state/namespaceLinks";
 import { linkFromResults, linkReadBack, readLinkAlone } from "../state/oneLink";
 import { checkPeer } from "./declaredPeer";
-import { contextOf, linkId, Stranger, type Existing, type ResourceLifecycle } from "./lifecycle";
+import { contextOf, linkId, Stranger, type Existing, type FoundLink, type ResourceLifecycle } from "./lifecycle";
 import { adoptedRoutes, asTakenOver, refuseNonBridgeMaster } from "./linkAdopt";
 import { where } from "../labels";
 
@@ -109,10 +109,13 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
     return checkPeer(runner, d.netns, link, { ...parent, ifindexOf: async () => (await read(runner, parent.netns, parent.name))?.ifindex }).then((check) => ({ ...check, parent }));
   }
 
+  /** The link behind its alias, with its group (a create cut off before its mark left its owner's). */
+  const linksOf = (link: LinkObserved, d: D): FoundLink[] => [{ netns: d.netns, name: d.name, group: link.group }];
+
   /** The link of `d`'s name, with every route (routes added by hand can be taken over). */
   async function existing(runner: Runner, d: D): Promise<Existing<S> | undefined> {
     const link = await readLinkAlone(runner, d.netns, d.name, true);
-    return link && { aliases: [link.alias], links: [{ netns: d.netns, name: d.name, group: link.group }], ifindex: link.ifindex, takeOver: async () => takeOver(runner, d, (await withOwnRead(runner, d, link, contextOf(spec.kind, d, "adopt"))) ?? link) };
+    return link && { aliases: [link.alias], links: linksOf(link, d), ifindex: link.ifindex, takeOver: async () => takeOver(runner, d, (await withOwnRead(runner, d, link, contextOf(spec.kind, d, "adopt"))) ?? link) };
   }
 
   /** Takes over only a link of the same kind (on the same parent). */
@@ -171,9 +174,10 @@ export function singleLinkLifecycle<D extends SingleLinkDesired, S extends Singl
     existing,
     async owners(runner, d) {
       const link = await readLinkBatched(runner, d.netns, d.name);
-      return link && { aliases: [link.alias], ifindex: link.ifindex };
+      return link && { aliases: [link.alias], links: linksOf(link, d), ifindex: link.ifindex };
     },
     aliases: (link) => [link.alias],
+    links: linksOf,
     ifindexOf: { observed: (link) => link.ifindex, state: (state) => state.ifindex },
     ...(k.stopWhenGone && { stopWhenGone: k.stopWhenGone }),
     hint(d, failure, step, verb) {

@@ -15,7 +15,7 @@ import { linkFromResults, linkReadBack } from "../state/oneLink";
 import { readBackCommands, type ReadBack } from "../state/readBack";
 import { isUnverifiedVeth, parseVethState, unverifiedVethState, vethInputsOf, vethStateOf } from "../state/vethPair";
 import { checkPeer } from "./declaredPeer";
-import { contextOf, defineHandlers, linkId, Stranger } from "./lifecycle";
+import { contextOf, defineHandlers, linkId, Stranger, type FoundLink } from "./lifecycle";
 import { asTakenOver, refuseNonBridgeMaster } from "./linkAdopt";
 import { where } from "../labels";
 import { LinkResource, linkOutputNames, type LinkArgs } from "./link";
@@ -87,6 +87,12 @@ async function takeOverPair(runner: Runner, d: VethPairDesired, end: LinkObserve
   return asTakenOver(vethStateOf(d, end, peer));
 }
 
+/** Each end behind its alias, with its group (a create cut off before its marks left its owner's); a missing peer is undefined. */
+const endLinks = (d: VethPairDesired, end: LinkObserved, peer: LinkObserved | undefined): (FoundLink | undefined)[] => [
+  { netns: d.netns, name: d.name, group: end.group },
+  peer && { netns: d.peerNetns, name: d.peerName, group: peer.group },
+];
+
 export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, BothEnds>({
   noun: "the pair",
   spec: vethPairArgs,
@@ -120,14 +126,14 @@ export const vethPairHandlers = defineHandlers<VethPairDesired, VethPairState, B
     const end = linkFromResults(results.slice(0, 1), d.name);
     if (!end) return undefined; // nothing to take over: made
     const peer = linkFromResults(results.slice(1, 2), d.peerName);
-    const links = [{ netns: d.netns, name: d.name, group: end.group }, peer && { netns: d.peerNetns, name: d.peerName, group: peer.group }];
-    return { aliases: [end.alias, peer?.alias], links, ifindex: end.ifindex, takeOver: () => takeOverPair(runner, d, end, peer) };
+    return { aliases: [end.alias, peer?.alias], links: endLinks(d, end, peer), ifindex: end.ifindex, takeOver: () => takeOverPair(runner, d, end, peer) };
   },
   async owners(runner, d) {
     const [end, peer] = await Promise.all([readLinkBatched(runner, d.netns, d.name), readLinkBatched(runner, d.peerNetns, d.peerName)]);
-    return end && { aliases: [end.alias, peer?.alias], ifindex: end.ifindex };
+    return end && { aliases: [end.alias, peer?.alias], links: endLinks(d, end, peer), ifindex: end.ifindex };
   },
   aliases: ({ end, peer }) => [end.alias, peer.alias],
+  links: ({ end, peer }, d) => endLinks(d, end, peer),
   ifindexOf: { observed: ({ end }) => end.ifindex, state: (state) => state.ifindex },
   hint: (d, failure, step, verb) =>
     portHint(step, failure) ??

@@ -207,6 +207,41 @@ describe("owner marks on the real kernel", () => {
     expect(await link(lab, "m1")).toEqual(theirs);
   });
 
+  describe("a create cut off by a broken connection before its mark (an unverified state, its link in the owner's creation group)", () => {
+    const args = (name: string, whose = owner(name)) => ({ name, parent: "veth0", parentNetns: lab, owner: whose });
+    const cutOff = (name: string) => unverifiedMacvlanState(parseArgs(macvlanLinkArgs, args(name)));
+
+    it("is marked by refresh, which keeps it", async () => {
+      const ifindex = await byHand("m1", undefined, creationGroup(owner("m1")));
+      const read = await macvlan.read("id", cutOff("m1"));
+      expect(read.id).toBe("id");
+      expect(read.props).toMatchObject({ ifindex, owner: owner("m1") });
+      expect(await link(lab, "m1")).toMatchObject({ ifindex, ifalias: ownerMark(owner("m1")), group: "default" });
+      expect(warned()).toContainEqual(expect.stringContaining('refresh MacvlanLink "m1"'));
+    });
+
+    it("is taken and marked by the next update, without a refresh", async () => {
+      const ifindex = await byHand("m1", undefined, creationGroup(owner("m1")));
+      const { outs } = await macvlan.update("id", cutOff("m1"), (await macvlan.check({}, args("m1"))).inputs);
+      expect(outs).toMatchObject({ ifindex, owner: owner("m1"), up: true });
+      expect(await link(lab, "m1")).toMatchObject({ ifindex, ifalias: ownerMark(owner("m1")), group: "default" });
+    });
+
+    it("is deleted by destroy", async () => {
+      await byHand("m1", undefined, creationGroup(owner("m1")));
+      await macvlan.delete("id", cutOff("m1"));
+      expect(await link(lab, "m1")).toBeUndefined();
+    });
+
+    it("in another owner's creation group, is a stranger's: refresh takes the resource as gone, destroy leaves it", async () => {
+      const ifindex = await byHand("m1", undefined, creationGroup(another));
+      expect((await macvlan.read("id", cutOff("m1"))).id).toBe("");
+      await macvlan.delete("id", cutOff("m1"));
+      expect(await link(lab, "m1")).toMatchObject({ ifindex, group: String(creationGroup(another)) });
+      expect((await link(lab, "m1"))?.ifalias).toBeUndefined();
+    });
+  });
+
   describe("NetNamespace: the mark is its lo's alias", () => {
     const nsEngine = asTheEngine(namespaceHandlers);
     const loAlias = async (name: string) => (await ipJson<IpLink[]>("-n", name, "link", "show", "dev", "lo"))[0]?.ifalias;
