@@ -147,8 +147,9 @@ export interface ResourceLifecycle<D extends Located, S extends Located, O> {
    */
   existing(runner: Runner, d: D): Promise<Existing<S> | undefined>;
   /**
-   * Whose what has `d`'s name is (its aliases and ifindex, as `existing` has them), read with the other
-   * reads of its namespace waiting at the same time (delete's check); `existing` where not given.
+   * Whose what has `d`'s name is (its aliases, links and ifindex, as `existing` has them: without its
+   * links, its own cut-off link would be taken for a stranger's), read with the other reads of its
+   * namespace waiting at the same time (delete's check); `existing` where not given.
    */
   owners?(runner: Runner, d: D): Promise<Pick<Existing<S>, "aliases" | "ifindex" | "links"> | undefined>;
   /** The aliases of an object as read, its own first (a refresh compares its mark). */
@@ -490,9 +491,11 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
         // What has the name must still be this resource's: an update never changes, nor marks, another's
         // (made under the name since ours went, without a refresh in between).
         const found = await lc.existing(runner, before);
-        if (found) refuseAnothers(d, previous, found.aliases, found.ifindex);
+        const marks = found && asMarked(previous.owner, found.aliases, found.links);
+        if (found && marks) refuseAnothers(d, previous, marks.aliases, found.ifindex);
+        if (marks) await claim(runner, previous.owner, marks.cutOff, context(d, "update"));
         // Its mark replaced by a person: the write marks it again.
-        if (found && previous.owner !== undefined && found.aliases[0] !== ownerMark(previous.owner)) current = { ...previous, owner: undefined };
+        if (marks && previous.owner !== undefined && marks.aliases[0] !== ownerMark(previous.owner)) current = { ...previous, owner: undefined };
       }
       const state = await write(runner, d, current, "update");
       return { outs: lc.devicePart ? await lc.devicePart.write(runner, d, state, previous) : state };

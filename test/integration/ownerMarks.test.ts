@@ -327,6 +327,28 @@ describe("owner marks on the real kernel", () => {
       expect(resumed.outs).toMatchObject({ owner: mine, up: true });
     });
 
+    it("marks a peer left in the owner's creation group (its batch cut off) on refresh and on update; destroy deletes the pair", async () => {
+      const a = await world.netns("a");
+      const b = await world.netns("b");
+      const mine = owner("pair", "VethPair");
+      const { id, outs, inputs } = await vethEngine.create({ name: "va", peerName: "vb", netns: a, peerNetns: b, owner: mine });
+      const cutOff = () => ip("-n", b, "link", "set", "dev", "vb", "alias", "", "group", String(creationGroup(mine)));
+      const marked = { ifalias: ownerMark(mine), group: "default" };
+
+      await cutOff();
+      expect((await veth.read(id, outs as Props)).id).toBe(id);
+      expect(await link(b, "vb")).toMatchObject(marked);
+
+      await cutOff();
+      const { outs: updated } = await vethEngine.update(outs as Props, { ...inputs, mtu: 1400 });
+      expect(updated).toMatchObject({ owner: mine, mtu: 1400 });
+      expect(await link(b, "vb")).toMatchObject(marked);
+
+      await cutOff();
+      await veth.delete(id, updated as Props);
+      expect([await link(a, "va"), await link(b, "vb")]).toEqual([undefined, undefined]);
+    });
+
     it("resumes a create cut off before either end was marked: both ends in the owner's creation group, the peer in another namespace", async () => {
       const a = await world.netns("a");
       const b = await world.netns("b");
