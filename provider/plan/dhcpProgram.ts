@@ -233,14 +233,16 @@ start_client() {
 }
 where() { if [ "$ns" = - ]; then echo "the host's namespace"; else echo "netns $ns"; fi; }
 
-# udhcpc in the foreground: a unit's main process, or under setsid.
+# udhcpc in the foreground: a unit's main process, or under setsid. Asking again 3 s after 3 discovers
+# go unanswered (-A 3), not 20 (its default): a LAN that answers only after 9 s (a switch port still
+# listening, a server starting) would otherwise give the first lease after about 30 s, past the start's wait.
 run_client() {
   find_client
   export PI2_DHCP_NETNS="$ns" PI2_DHCP_LINK="$link"
   if [ "$ns" = - ]; then
-    exec $client -f -R -S -i "$link" -p "$pidfile" -s "$self"
+    exec $client -f -R -S -A 3 -i "$link" -p "$pidfile" -s "$self"
   else
-    exec ip netns exec "$ns" $client -f -R -S -i "$link" -p "$pidfile" -s "$self"
+    exec ip netns exec "$ns" $client -f -R -S -A 3 -i "$link" -p "$pidfile" -s "$self"
   fi
 }
 
@@ -386,7 +388,7 @@ function launch(paths: DhcpPaths, args: string[], stdin?: string): Command {
 /**
  * Equivalent to: installing the program where its version differs, stopping a client of the link left
  * running, then `systemctl start pulumi-iproute2-dhcp@NETNS-LINK.service` where systemd is PID 1, else
- * `setsid -f ip netns exec NETNS udhcpc -f -R -S -i LINK -p PIDFILE -s PROGRAM`; waits up to `waitSeconds`
+ * `setsid -f ip netns exec NETNS udhcpc -f -R -S -A 3 -i LINK -p PIDFILE -s PROGRAM`; waits up to `waitSeconds`
  * for a first lease.
  */
 export function dhcpStartCommand(netns: string | undefined, link: string, waitSeconds: number, paths: DhcpPaths = dhcpPaths): Command {

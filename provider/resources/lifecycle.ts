@@ -71,7 +71,7 @@ export interface FoundLink {
  * its add and its mark, ownerMark.ts) counts as marked by `owner`, and is among `cutOff`, to be claimed;
  * with `anyOwners`, one in any owner's creation group (adopt takes unmarked links anyway).
  */
-export function asMarked(owner: string | undefined, aliases: (string | undefined)[], links: (FoundLink | undefined)[] = [], anyOwners = false): { aliases: (string | undefined)[]; cutOff: FoundLink[] } {
+function asMarked(owner: string | undefined, aliases: (string | undefined)[], links: (FoundLink | undefined)[] = [], anyOwners = false): { aliases: (string | undefined)[]; cutOff: FoundLink[] } {
   if (owner === undefined) return { aliases, cutOff: [] };
   const isCutOff = (i: number) => {
     const group = links[i]?.group;
@@ -451,7 +451,8 @@ export function defineHandlers<D extends Located & Owned, S extends Located & Ow
         return { id: "", props: {} };
       }
       if (marks && marks.cutOff.length > 0) {
-        // Its create was cut off before its mark (a broken connection kept the state unverified).
+        // Its create was cut off before its mark, and its state kept: unverified (a broken connection), or
+        // a pair's peer whose batch of its own never ran.
         await claim(runner, current.owner, marks.cutOff, context(d, "read"));
         await warnUser(`refresh ${objectAt(context(d, "read"))}: its create was cut off before its mark (its owner's creation group says it made it): marked now`);
       }

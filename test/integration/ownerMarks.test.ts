@@ -1,6 +1,7 @@
 // Owner marks against the real kernel, driving the handlers as the engine does: every object a resource
 // makes carries its owner's mark (a link's alias, a namespace's lo's); a create that finds its own mark
-// resumes (a kill cut it off), one that finds another's or none is refused; delete and refresh leave a
+// resumes (a kill cut it off), as it does a link with no alias in its owner's creation group (the kill
+// came before the mark), and one that finds another's or none is refused; delete and refresh leave a
 // stranger's object of the same name alone; adopt writes the mark. What the provider warns, the CLI
 // shows: here it goes to the console, where the tests read it.
 import { execa } from "execa";
