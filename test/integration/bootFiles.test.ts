@@ -18,7 +18,7 @@ import { vxlanArgs } from "../../provider/schema/vxlan";
 import { netNamespaceArgs } from "../../provider/schema/netNamespace";
 import { parseArgs } from "../../provider/schema/validate";
 import { listNamespaces, runId } from "../support/netns";
-import { hideBootFiles } from "../support/sshHosts";
+import { ownEtcOverlay } from "../support/sshHosts";
 
 let work: string;
 let etc: number;
@@ -36,8 +36,7 @@ async function inOwnEtc(script: string, args: string[] = [], input?: string) {
   etc += 1;
   const dir = path.join(work, `etc${etc}`);
   await execa("mkdir", ["-p", `${dir}/upper`, `${dir}/work`]);
-  const setup = [hideBootFiles(`${dir}/upper`), `mount -t overlay overlay -o lowerdir=/etc,upperdir=${dir}/upper,workdir=${dir}/work /etc`].join(" && ");
-  const r = await execa("unshare", ["-m", "--propagation", "private", "sh", "-c", `${setup} && exec sh -c "$0" boot-test "$@"`, script, ...args], {
+  const r = await execa("unshare", ["-m", "--propagation", "private", "sh", "-c", `${ownEtcOverlay(dir)} && exec sh -c "$0" boot-test "$@"`, script, ...args], {
     reject: false,
     input: input ?? "",
   });

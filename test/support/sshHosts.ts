@@ -60,14 +60,21 @@ export interface SshHostOptions {
 }
 
 /**
- * sh that puts whiteouts for the boot description's files (docs/reboots.md, docs/dhcp.md) in `upper`,
- * the upper layer of an overlay over /etc, before it is mounted: that /etc then has none of them.
+ * sh that puts whiteouts for the boot description's files (docs/reboots.md, docs/dhcp.md) in `hide`, a
+ * lower layer of its own between an overlay's upper layer and this machine's /etc
+ * (ownEtcOverlay): that /etc then has none of this machine's, also when this machine makes them later
+ * (the files running beside this one do), and also after the overlay's own came and went (a whiteout
+ * in the upper layer goes with an rmdir there, and this machine's folder shows again).
  */
-export function hideBootFiles(upper: string): string {
-  const files = [bootFolder, bootUnit, bootUnitEnabled, `${path.dirname(bootUnit)}/${dhcpPaths.unitTemplate}`].map((file) => path.join(upper, path.relative("/etc", file)));
+function hideBootFiles(hide: string): string {
+  const files = [bootFolder, bootUnit, bootUnitEnabled, `${path.dirname(bootUnit)}/${dhcpPaths.unitTemplate}`].map((file) => path.join(hide, path.relative("/etc", file)));
   const folders = [...new Set(files.map((file) => path.dirname(file)))];
   return [`mkdir -p ${folders.map((folder) => `'${folder}'`).join(" ")}`, ...files.map((file) => `mknod '${file}' c 0 0`)].join(" && ");
 }
+
+/** sh that mounts an overlay over /etc with the boot files hidden (hideBootFiles), its layers in `dir` (upper and work made already). */
+export const ownEtcOverlay = (dir: string): string =>
+  `${hideBootFiles(`${dir}/hide`)} && mount -t overlay overlay -o lowerdir=${dir}/hide:/etc,upperdir=${dir}/upper,workdir=${dir}/work /etc`;
 
 export async function startSshHosts(count: number, workDir: string, options: SshHostOptions = {}): Promise<SshHosts> {
   // Named per test file (its worker's pid): test files run two at a time, each with hosts of its own.
@@ -157,10 +164,8 @@ export async function startSshHosts(count: number, workDir: string, options: Ssh
       const etc = path.join(hostDir, "etc");
       mkdirSync(path.join(etc, "upper"), { recursive: true, mode: 0o755 });
       mkdirSync(path.join(etc, "work"), { recursive: true, mode: 0o700 });
-      // It has none of this machine's: its own parts, programs and units only. Whiteouts (0:0 device
-      // nodes) in the upper layer hide them, also when this machine makes them later, as the files
-      // running beside this one do (an rm in the overlay hides only what is there at the time).
-      const ownEtc = `${hideBootFiles(`${etc}/upper`)} && mount -t overlay overlay -o lowerdir=/etc,upperdir=${etc}/upper,workdir=${etc}/work /etc`;
+      // It has none of this machine's: its own parts, programs and units only (ownEtcOverlay).
+      const ownEtc = ownEtcOverlay(etc);
       const holder = execa("ip", ["netns", "exec", netns, "sh", "-c", `mount -t tmpfs tmpfs /run/netns && ${ownEtc} && ${binds}${slowable} && exec sleep infinity`], {
         reject: false,
         stdin: "ignore",
