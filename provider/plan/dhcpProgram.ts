@@ -233,18 +233,19 @@ start_client() {
 }
 where() { if [ "$ns" = - ]; then echo "the host's namespace"; else echo "netns $ns"; fi; }
 
-# udhcpc in the foreground: a unit's main process, or under setsid. A round of 10 discovers 3 s apart
-# (-t 10 -T 3), then 30 s before the next round (-A 30): a LAN that answers late (a switch port still
-# listening, a server starting) is asked every 3 s through the whole start's wait (30 s). Its default,
-# 3 discovers then 20 s, missed any LAN that answered after 6 s until about 29 s in. With no server:
-# 10 discovers a minute (3 per 29 s before), and a lease lost starts the rounds again.
+# udhcpc in the foreground: a unit's main process, or under setsid. Rounds of 3 discovers 3 s apart, a
+# new round 3 s after one goes unanswered (-A 3), not 20 (its default): a LAN that answers late (a
+# switch port still listening, a server starting) is asked through the whole start's wait (30 s), in a
+# new round (a new transaction) every 12 s; a longer round of one transaction (-t 10 -A 30) still
+# missed a lease in dhcpOverSsh, whose LAN loses its first answers. With no server: 3 discovers every
+# 12 s (3 per 29 s before), and a lease lost starts the rounds again.
 run_client() {
   find_client
   export PI2_DHCP_NETNS="$ns" PI2_DHCP_LINK="$link"
   if [ "$ns" = - ]; then
-    exec $client -f -R -S -t 10 -T 3 -A 30 -i "$link" -p "$pidfile" -s "$self"
+    exec $client -f -R -S -A 3 -i "$link" -p "$pidfile" -s "$self"
   else
-    exec ip netns exec "$ns" $client -f -R -S -t 10 -T 3 -A 30 -i "$link" -p "$pidfile" -s "$self"
+    exec ip netns exec "$ns" $client -f -R -S -A 3 -i "$link" -p "$pidfile" -s "$self"
   fi
 }
 
@@ -390,7 +391,7 @@ function launch(paths: DhcpPaths, args: string[], stdin?: string): Command {
 /**
  * Equivalent to: installing the program where its version differs, stopping a client of the link left
  * running, then `systemctl start pulumi-iproute2-dhcp@NETNS-LINK.service` where systemd is PID 1, else
- * `setsid -f ip netns exec NETNS udhcpc -f -R -S -t 10 -T 3 -A 30 -i LINK -p PIDFILE -s PROGRAM`; waits up to `waitSeconds`
+ * `setsid -f ip netns exec NETNS udhcpc -f -R -S -A 3 -i LINK -p PIDFILE -s PROGRAM`; waits up to `waitSeconds`
  * for a first lease.
  */
 export function dhcpStartCommand(netns: string | undefined, link: string, waitSeconds: number, paths: DhcpPaths = dhcpPaths): Command {

@@ -24,8 +24,8 @@ describe("a real reboot of a host with systemd, managed over SSH", () => {
   /** dnsmasq's files, on the guest's disk: its lease file lives across the reboot, as a LAN's server's would. */
   const serverDir = "/root/pi2-dhcp";
   const leaseFile = `/run/pulumi-iproute2-dhcp/${clientNs}:dmac0.lease`;
-  // Bounds, not sleeps: the server's address appears during `up` and at boot; udhcpc asks every 3 s
-  // for 30 s, then again after 30 s (plan/dhcpProgram.ts); systemd restarts a killed client after RestartSec=10.
+  // Bounds, not sleeps: the server's address appears during `up` and at boot; udhcpc asks in rounds
+  // of 3 discovers, a new round every 12 s (plan/dhcpProgram.ts); systemd restarts a killed client after RestartSec=10.
   const serverWaitSeconds = 600;
   const leaseWaitSeconds = 90;
   const restartWaitSeconds = 60;
@@ -126,7 +126,7 @@ describe("a real reboot of a host with systemd, managed over SSH", () => {
 
     const boot = (await inGuest("cat /proc/sys/kernel/random/boot_id")).trim();
     expect(boot).not.toBe(bootBefore);
-    // The LAN's server again, first: the client's next ask (every 3 s for 30 s, then after 30 s)
+    // The LAN's server again, first: the client's next ask (a new round every 12 s)
     // overlaps the checks below.
     await startDhcpServer("dnsmasq-2.log");
     expect((await inGuest("systemctl is-active pulumi-iproute2.service")).trim()).toBe("active");

@@ -170,7 +170,7 @@ describe("the DHCP program with dnsmasq", () => {
   });
 
   // udhcpc's default (3 discovers 3 s apart, then 20 s) asked a LAN that answers after 10 s again only
-  // about 29 s in, past a 25 s wait; the program asks every 3 s through it (-t 10 -T 3).
+  // about 29 s in, past a 25 s wait; the program starts a new round 3 s after one goes unanswered (-A 3).
   it("has the first lease within the start's wait of 25 s when the LAN answers only after 10 s", async () => {
     await ip("-n", lab, "link", "set", "veth0", "down"); // the LAN unreachable for 10 s
     let timer: NodeJS.Timeout | undefined;
